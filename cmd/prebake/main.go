@@ -1,0 +1,38 @@
+// Command prebake turns a web app's biggest cache entries into static, content-
+// hashed files and a manifest. Each subcommand lives in its own file and adds
+// itself to rootCmd.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at link time (-ldflags "-X main.version=...") for releases.
+var version = "0.1.0"
+
+var rootCmd = &cobra.Command{
+	Use:   "prebake",
+	Short: "Bake the Capacity Market app's cache entries into static files",
+	Long: `prebake reads the Capacity Market register and postcode tables and writes,
+as content-hashed static files with a manifest.json:
+  - clustered map tiles (GeoJSON per zoom, PMTiles) for every technology,
+  - the CMU and component tables (Parquet, Arrow/Feather, JSON),
+  - location lookups, the company index and statistics.
+
+Start with:
+  prebake sample --out sample/            # write the synthetic sample register
+  prebake build --source 'sample/*.json' --postcodes sample/postcodes.csv
+  prebake verify                          # re-check every file the manifest names`,
+	SilenceUsage:  true,
+	SilenceErrors: true,
+}
+
+func main() {
+	if err := rootCmd.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "prebake:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,59 @@
+// Package shareddata finds the read-only reference data in ../shared and the peer
+// tools installed from it, for tests. Outside CI a test that needs them is skipped
+// with a message saying what is missing; in CI (CI=true) it fails instead, because
+// CI always has them.
+package shareddata
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// Root is the repository root, found from this file's location.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Dir returns the shared/ directory: $PREBAKE_SHARED, else ../shared beside the repository.
+func Dir() string {
+	if d := os.Getenv("PREBAKE_SHARED"); d != "" {
+		return d
+	}
+	return filepath.Join(Root(), "..", "shared")
+}
+
+// Path returns shared/rel, skipping (or in CI failing) t when it is absent.
+func Path(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(Dir(), filepath.FromSlash(rel))
+	if _, err := os.Stat(p); err != nil {
+		missing(t, "shared data "+p+" is absent (set PREBAKE_SHARED or check out ../shared)")
+	}
+	return p
+}
+
+// Peers returns the directory holding the peer tools' node_modules (installed by
+// scripts/setup-peers.sh): $PREBAKE_PEERS, else .cache/peers in the repository.
+// It skips (or in CI fails) t when they are not installed or node is missing.
+func Peers(t testing.TB) string {
+	t.Helper()
+	d := os.Getenv("PREBAKE_PEERS")
+	if d == "" {
+		d = filepath.Join(Root(), ".cache", "peers")
+	}
+	if _, err := os.Stat(filepath.Join(d, "node_modules")); err != nil {
+		missing(t, "peer tools are not installed in "+d+" (run scripts/setup-peers.sh)")
+	}
+	return d
+}
+
+func missing(t testing.TB, msg string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
