@@ -9,6 +9,7 @@ shared=${PREBAKE_SHARED:-$root/../shared}
 
 need_apt=()
 command -v cs2cs >/dev/null 2>&1 || need_apt+=(proj-bin)
+/usr/bin/python3 -c "import pandas" >/dev/null 2>&1 || need_apt+=(python3-pandas)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
