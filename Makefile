@@ -1,0 +1,34 @@
+# prebake — see README.md. `make run` bakes the bundled synthetic sample,
+# `make test` runs the whole suite (what CI runs), `make bench` the benchmarks.
+
+GO      ?= go
+BIN     := bin/prebake
+SAMPLE  := .cache/sample
+# A fixed creation time, so that rebuilding the sample reproduces the committed
+# manifest.json byte for byte. Override it for real bakes (CI: the commit time).
+SOURCE_DATE_EPOCH ?= 1767225600
+export SOURCE_DATE_EPOCH
+
+.PHONY: run test bench build sample clean
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/prebake
+
+sample: build
+	./$(BIN) sample --out $(SAMPLE)
+
+run: sample
+	./$(BIN) build --source '$(SAMPLE)/synthetic_*.json' --postcodes $(SAMPLE)/synthetic_postcodes.csv \
+		--out output --manifest manifest.json
+
+test:
+	bash scripts/setup-peers.sh
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 80m ./...
+
+bench: build
+	bash scripts/setup-peers.sh
+	bash scripts/bench.sh
+
+clean:
+	rm -rf bin .cache/sample output/*/ prebake-report.jsonl

@@ -1,0 +1,262 @@
+// Package bake is prebake's pipeline, readable top to bottom: read the sources,
+// load the postcode tables, geocode, run every generator through one writer, and
+// commit the manifest last.
+package bake
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/prebake/prebake/generators/cmu"
+	"github.com/prebake/prebake/generators/locations"
+	"github.com/prebake/prebake/generators/maptiles"
+	"github.com/prebake/prebake/generators/maptiles/boundaries"
+	"github.com/prebake/prebake/geocode"
+	"github.com/prebake/prebake/manifest"
+	"github.com/prebake/prebake/postcode"
+	"github.com/prebake/prebake/record"
+	"github.com/prebake/prebake/source"
+	"github.com/prebake/prebake/writer"
+)
+
+// Config is everything a bake needs to know.
+type Config struct {
+	Sources    []string // component and CMU register files; globs allowed
+	Format     string   // force an input format; "" detects it from the content
+	Postcodes  []string // postcode tables (Code-Point Open, ONSPD, postcode,lat,lng)
+	Boundaries string   // optional polygon GeoJSON (DNO areas), EPSG:27700 or WGS84
+
+	OutDir            string // where files go
+	ManifestPath      string // where manifest.json goes
+	ReportPath        string // JSON Lines report of rejected and unlocated rows
+	BaseURL           string // CDN prefix for every URL in the manifest
+	DjangoStaticfiles string // optional staticfiles.json for Django's ManifestStaticFilesStorage
+
+	Strict          bool // any rejected row fails the build
+	IncludeContacts bool // publish the CMU register's contact columns
+	Maptiles        maptiles.Options
+
+	Generator manifest.Generator
+	Progress  func(stage string, elapsed time.Duration) // nil: quiet
+}
+
+// Summary is what a bake reports, printed or as --json.
+type Summary struct {
+	BuildID    string            `json:"build_id"`
+	Manifest   string            `json:"manifest"`
+	OutDir     string            `json:"out_dir"`
+	Report     string            `json:"report"`
+	Synthetic  bool              `json:"synthetic"`
+	Components int               `json:"components"`
+	Located    int               `json:"located"`
+	CMUs       int               `json:"cmus"`
+	Postcodes  int               `json:"postcodes"`
+	Sources    []manifest.Source `json:"sources"`
+	Assets     int               `json:"assets"`
+	TileSets   int               `json:"tilesets"`
+	ShardSets  int               `json:"shardsets"`
+	Seconds    float64           `json:"seconds"`
+}
+
+// Run bakes. On error nothing is committed: the previous manifest stays valid.
+func Run(cfg Config) (*Summary, error) {
+	start := time.Now()
+	stage := stageTimer(cfg.Progress)
+
+	// 1. Read every register row; each ends used, duplicate or rejected.
+	res, err := source.Read(cfg.Sources, cfg.Format)
+	if err != nil {
+		return nil, err
+	}
+	source.JoinCMUs(res.Components, res.CMUs)
+	stage("read sources")
+	if cfg.Strict && len(res.Problems) > 0 {
+		p := res.Problems[0]
+		return nil, fmt.Errorf("--strict: %d rejected rows; first: %s record %d field %q: %s %s", len(res.Problems), p.File, p.Row, p.Field, p.Reason, p.Detail)
+	}
+
+	// 2. Postcode tables, then offline geocoding.
+	var table *postcode.Table
+	var pcSources []manifest.Source
+	if len(cfg.Postcodes) > 0 {
+		table, pcSources, err = postcode.Load(cfg.Postcodes)
+		if err != nil {
+			return nil, err
+		}
+		stage("load postcodes")
+	}
+	geocode.Apply(res.Components, table)
+	countGeocodes(res.Sources, res.Components)
+	stage("geocode")
+
+	if err := writeReport(cfg.ReportPath, res); err != nil {
+		return nil, err
+	}
+
+	// 3. Generators, all through one writer.
+	w, err := writer.New(writer.Options{OutDir: cfg.OutDir, BaseURL: cfg.BaseURL})
+	if err != nil {
+		return nil, err
+	}
+	ds := &record.Dataset{Components: res.Components, CMUs: res.CMUs, Synthetic: res.Synthetic}
+	if table != nil {
+		ds.Postcodes = table.Points()
+	}
+	if _, err := maptiles.Generate(ds, w, cfg.Maptiles); err != nil {
+		return nil, fmt.Errorf("maptiles: %w", err)
+	}
+	stage("map tiles")
+	if cfg.Boundaries != "" {
+		if err := boundaries.Generate(cfg.Boundaries, w, boundaries.Options{}); err != nil {
+			return nil, fmt.Errorf("boundaries: %w", err)
+		}
+		stage("boundaries")
+	}
+	if err := cmu.Generate(ds, w, cmu.Options{IncludeContacts: cfg.IncludeContacts}); err != nil {
+		return nil, fmt.Errorf("cmu tables: %w", err)
+	}
+	stage("cmu tables")
+	if _, err := locations.Generate(ds, w, locations.Options{}); err != nil {
+		return nil, fmt.Errorf("locations: %w", err)
+	}
+	stage("locations")
+
+	// 4. The manifest, last.
+	sources := append(append([]manifest.Source{}, res.Sources...), pcSources...)
+	m := manifest.Manifest{Generator: cfg.Generator, Sources: sources, Synthetic: res.Synthetic}
+	if err := w.Commit(cfg.ManifestPath, m); err != nil {
+		return nil, err
+	}
+	stage("manifest")
+	written, err := manifest.Load(cfg.ManifestPath)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DjangoStaticfiles != "" {
+		if err := writer.WriteDjangoStaticfiles(cfg.DjangoStaticfiles, written); err != nil {
+			return nil, err
+		}
+	}
+
+	s := &Summary{
+		BuildID: written.BuildID, Manifest: cfg.ManifestPath, OutDir: cfg.OutDir, Report: cfg.ReportPath,
+		Synthetic: res.Synthetic, Components: len(res.Components), CMUs: len(res.CMUs),
+		Sources: written.Sources, Assets: len(written.Assets), TileSets: len(written.TileSets),
+		ShardSets: len(written.ShardSets), Postcodes: len(ds.Postcodes),
+		Seconds: time.Since(start).Seconds(),
+	}
+	for i := range res.Components {
+		if res.Components[i].Geo.Located {
+			s.Located++
+		}
+	}
+	return s, nil
+}
+
+// countGeocodes fills each source's geocoded-by-source and unlocated-by-reason counts.
+func countGeocodes(sources []manifest.Source, comps []record.Component) {
+	idx := map[string]*manifest.Source{}
+	for i := range sources {
+		idx[sources[i].Path] = &sources[i]
+	}
+	for i := range comps {
+		c := &comps[i]
+		src := idx[c.SourceFile]
+		if src == nil {
+			continue
+		}
+		if c.Geo.Located {
+			if src.Counts.Geocoded == nil {
+				src.Counts.Geocoded = map[string]int{}
+			}
+			src.Counts.Geocoded[c.Geo.Source+":"+c.Geo.Precision]++
+		} else {
+			if src.Counts.Unlocated == nil {
+				src.Counts.Unlocated = map[string]int{}
+			}
+			src.Counts.Unlocated[c.Geo.Unlocated]++
+		}
+	}
+}
+
+// reportLine is one row of the JSON Lines report: a rejected or an unlocated row.
+type reportLine struct {
+	File   string `json:"file"`
+	Row    int    `json:"row"`
+	Status string `json:"status"` // "rejected" or "unlocated"
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+	ID     int64  `json:"id,omitempty"`
+}
+
+func writeReport(path string, res *source.Result) error {
+	if path == "" {
+		return nil
+	}
+	var lines []reportLine
+	for _, p := range res.Problems {
+		lines = append(lines, reportLine{File: p.File, Row: p.Row, Status: "rejected", Field: p.Field, Reason: p.Reason, Detail: p.Detail})
+	}
+	for i := range res.Components {
+		c := &res.Components[i]
+		if !c.Geo.Located {
+			lines = append(lines, reportLine{File: c.SourceFile, Row: c.SourceRow, Status: "unlocated", Reason: c.Geo.Unlocated, ID: c.ID, Detail: locationDetail(c)})
+		}
+	}
+	sort.SliceStable(lines, func(i, j int) bool {
+		if lines[i].File != lines[j].File {
+			return lines[i].File < lines[j].File
+		}
+		return lines[i].Row < lines[j].Row
+	})
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(f)
+	enc := json.NewEncoder(bw)
+	for _, l := range lines {
+		if err := enc.Encode(l); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func locationDetail(c *record.Component) string {
+	switch {
+	case c.GridRef != "" && c.Location != "":
+		return c.GridRef + " | " + c.Location
+	case c.GridRef != "":
+		return c.GridRef
+	}
+	return c.Location
+}
+
+func stageTimer(progress func(string, time.Duration)) func(string) {
+	last := time.Now()
+	return func(name string) {
+		if progress != nil {
+			progress(name, time.Since(last))
+		}
+		last = time.Now()
+	}
+}

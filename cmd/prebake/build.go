@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/prebake/prebake/bake"
+	"github.com/prebake/prebake/manifest"
+)
+
+func init() {
+	var cfg bake.Config
+	var asJSON, quiet bool
+	cmd := &cobra.Command{
+		Use:   "build --source FILE... [--postcodes FILE...]",
+		Short: "Bake the register into content-hashed files and manifest.json",
+		Long: `build reads component and CMU register files, geocodes every component offline
+(OS grid reference or postcode), and writes map tiles, tables, location lookups,
+the company index and statistics into --out, then manifest.json last.
+
+Every input row is accounted for: used, duplicate or rejected (with its reason).
+Rejected and unlocated rows are listed in --report. A build that fails or is
+killed leaves the previous manifest and every file it names intact.`,
+		Example: `  # the bundled synthetic sample (what 'make run' does)
+  prebake sample --out .cache/sample
+  prebake build --source '.cache/sample/synthetic_*.json' --postcodes .cache/sample/synthetic_postcodes.csv
+
+  # the real register and Code-Point Open
+  prebake build --source '../shared/data/register/components_*.json' \
+    --source ../shared/data/register/cmu_register_rows.json \
+    --postcodes ../shared/data/postcodes/postcodes-en.csv.gz \
+    --boundaries ../shared/data/geo/gb_dno_boundaries.geojson`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(cfg.Sources) == 0 {
+				return fmt.Errorf("no --source given: name at least one register file (globs allowed)")
+			}
+			cfg.Generator = manifest.Generator{Name: "prebake", Version: version}
+			if cfg.ReportPath == "" {
+				cfg.ReportPath = filepath.Join(filepath.Dir(filepath.Clean(cfg.OutDir)), "prebake-report.jsonl")
+			}
+			if !quiet && !asJSON && showProgress() {
+				errw := cmd.ErrOrStderr()
+				cfg.Progress = func(stage string, d time.Duration) {
+					fmt.Fprintf(errw, "  %-16s %6.2fs\n", stage, d.Seconds())
+				}
+			}
+			s, err := bake.Run(cfg)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(s)
+			}
+			if !quiet {
+				printSummary(cmd.OutOrStdout(), s)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&cfg.Sources, "source", "s", nil, "register file: app cache JSON, CKAN response, JSON array, NDJSON, CSV or CMU rows (repeatable; globs allowed)")
+	f.StringVar(&cfg.Format, "format", "", "force the input format (app-cache, ckan, json, ndjson, csv, cmu) instead of detecting it")
+	f.StringArrayVarP(&cfg.Postcodes, "postcodes", "p", nil, "postcode table: Code-Point Open CSV (gzip ok), ONS Postcode Directory CSV, or postcode,lat,lng CSV (repeatable)")
+	f.StringVar(&cfg.Boundaries, "boundaries", "", "polygon GeoJSON of DNO areas (EPSG:27700 or WGS84) to bake per zoom")
+	f.StringVarP(&cfg.OutDir, "out", "o", "output", "output directory (what CI uploads to the CDN)")
+	f.StringVarP(&cfg.ManifestPath, "manifest", "m", "manifest.json", "where to write the manifest")
+	f.StringVar(&cfg.ReportPath, "report", "", "JSON Lines report of rejected and unlocated rows (default: prebake-report.jsonl beside --out)")
+	f.StringVar(&cfg.BaseURL, "base-url", "", "URL prefix for every file in the manifest, e.g. https://cdn.example.org/prebake")
+	f.StringVar(&cfg.DjangoStaticfiles, "django-staticfiles", "", "also write a Django ManifestStaticFilesStorage staticfiles.json here")
+	f.BoolVar(&cfg.Strict, "strict", false, "fail the build if any input row is rejected")
+	f.BoolVar(&cfg.IncludeContacts, "include-contacts", false, "publish the CMU register's contact names, e-mails and phone numbers (off: never published)")
+	f.IntVar(&cfg.Maptiles.MinZoom, "min-zoom", 0, "lowest zoom clustered")
+	f.IntVar(&cfg.Maptiles.MaxZoom, "max-zoom", 16, "highest zoom clustered; raw points above it")
+	f.Float64Var(&cfg.Maptiles.Radius, "radius", 60, "cluster radius in pixels (SuperCluster's radius)")
+	f.IntVar(&cfg.Maptiles.Extent, "extent", 512, "tile extent in pixels the radius is relative to (SuperCluster's extent)")
+	f.IntVar(&cfg.Maptiles.MinPoints, "min-points", 2, "minimum points to form a cluster")
+	f.BoolVar(&asJSON, "json", false, "print a machine-readable summary on stdout")
+	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	rootCmd.AddCommand(cmd)
+}
+
+// showProgress is true on an interactive terminal outside CI: long work shows
+// progress there and stays quiet in CI logs.
+func showProgress() bool {
+	if os.Getenv("CI") != "" {
+		return false
+	}
+	fi, err := os.Stderr.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func printSummary(w io.Writer, s *bake.Summary) {
+	label := ""
+	if s.Synthetic {
+		label = " (SYNTHETIC sample data)"
+	}
+	fmt.Fprintf(w, "baked %s%s in %.1fs: %d components (%d on the map), %d CMU rows, %d postcodes\n",
+		s.BuildID[:min(16, len(s.BuildID))], label, s.Seconds, s.Components, s.Located, s.CMUs, s.Postcodes)
+	fmt.Fprintf(w, "wrote %d assets, %d tile sets, %d shard sets into %s; manifest %s\n", s.Assets, s.TileSets, s.ShardSets, s.OutDir, s.Manifest)
+	for _, src := range s.Sources {
+		c := src.Counts
+		fmt.Fprintf(w, "  %s [%s %s]: read %d = used %d + duplicate %d + rejected %d", src.Path, src.Kind, src.Format, c.Read, c.Used, c.Duplicate, c.Rejected)
+		if len(c.RejectedBy) > 0 {
+			fmt.Fprintf(w, " (%s)", counts(c.RejectedBy))
+		}
+		fmt.Fprintln(w)
+		if len(c.Geocoded) > 0 {
+			fmt.Fprintf(w, "    geocoded: %s\n", counts(c.Geocoded))
+		}
+		if len(c.Unlocated) > 0 {
+			fmt.Fprintf(w, "    unlocated: %s\n", counts(c.Unlocated))
+		}
+	}
+	fmt.Fprintf(w, "rejected and unlocated rows: %s\n", s.Report)
+}
+
+func counts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
