@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -108,6 +109,9 @@ func TestBakeReproducible(t *testing.T) {
 	if !bytes.Equal(ma, mb) {
 		t.Fatal("manifests differ between GOMAXPROCS=1 and =2")
 	}
+	if len(ma) > 200*1024 {
+		t.Errorf("manifest.json is %d bytes for the production-sized sample, want under 200 KB", len(ma))
+	}
 	committed, err := os.ReadFile(filepath.Join(shareddata.Root(), "manifest.json"))
 	if err != nil {
 		t.Fatalf("the committed manifest.json: %v", err)
@@ -175,5 +179,67 @@ func TestBuildErrors(t *testing.T) {
 				t.Error("a failed build wrote manifest.json")
 			}
 		})
+	}
+}
+
+// TestBuildRealRegister bakes the real register from ../shared and checks the
+// accounting: 18,879 distinct components, read = used + duplicate + rejected per
+// source file, and at least 99% of the components that carry a usable grid
+// reference or a known postcode on the map.
+func TestBuildRealRegister(t *testing.T) {
+	if testing.Short() {
+		t.Skip("bakes the real register")
+	}
+	reg := shareddata.Path(t, "data/register")
+	pcs := shareddata.Path(t, "data/postcodes/postcodes-en.csv.gz")
+	dno := shareddata.Path(t, "data/geo/gb_dno_boundaries.geojson")
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	out := run(t, dir, nil, bin, "build", "--json",
+		"--source", filepath.Join(reg, "components_*.json"),
+		"--source", filepath.Join(reg, "cmu_register_rows.json"),
+		"--postcodes", pcs, "--boundaries", dno,
+		"--django-staticfiles", "staticfiles.json")
+	var s struct {
+		Components int `json:"components"`
+		Located    int `json:"located"`
+		Sources    []struct {
+			Path   string `json:"path"`
+			Kind   string `json:"kind"`
+			Counts struct {
+				Read, Used, Duplicate, Rejected int
+				Unlocated                       map[string]int
+			} `json:"counts"`
+		} `json:"sources"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	if s.Components != 18879 {
+		t.Errorf("components = %d, want 18879", s.Components)
+	}
+	// Unlocated for lack of any usable location do not count against the 99%.
+	noLocation := 0
+	for _, src := range s.Sources {
+		c := src.Counts
+		if c.Read != c.Used+c.Duplicate+c.Rejected {
+			t.Errorf("%s: read %d != used %d + duplicate %d + rejected %d", src.Path, c.Read, c.Used, c.Duplicate, c.Rejected)
+		}
+		if c.Read == 0 {
+			t.Errorf("%s: read no rows", src.Path)
+		}
+		noLocation += c.Unlocated["no_location"] + c.Unlocated["bad_grid_ref"] + c.Unlocated["unknown_postcode"]
+	}
+	locatable := s.Components - noLocation
+	if float64(s.Located) < 0.99*float64(locatable) {
+		t.Errorf("located %d of %d components with a grid reference or postcode (%.2f%%), want >= 99%%", s.Located, locatable, 100*float64(s.Located)/float64(locatable))
+	}
+	t.Logf("located %d of %d components (%d without a usable location)", s.Located, s.Components, noLocation)
+	run(t, dir, nil, bin, "verify", "--manifest", "manifest.json", "--out", "output")
+	if _, err := os.Stat(filepath.Join(dir, "staticfiles.json")); err != nil {
+		t.Errorf("--django-staticfiles: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "prebake-report.jsonl")); err != nil {
+		t.Errorf("report: %v", err)
 	}
 }
