@@ -1,0 +1,384 @@
+package source
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/prebake/prebake/manifest"
+	"github.com/prebake/prebake/record"
+)
+
+// Input formats, as detected or forced.
+const (
+	FormatAppCache = "app-cache"
+	FormatCKAN     = "ckan"
+	FormatJSON     = "json"
+	FormatNDJSON   = "ndjson"
+	FormatCSV      = "csv"
+	FormatCMU      = "cmu" // container detected, every row read as a CMU row
+)
+
+// Formats lists the names Read accepts for its format argument.
+var Formats = []string{FormatAppCache, FormatCKAN, FormatJSON, FormatNDJSON, FormatCSV, FormatCMU}
+
+// Record kinds, as in manifest.Source.Kind.
+const (
+	KindComponents = "components"
+	KindCMUs       = "cmus"
+)
+
+// Reasons a row is rejected (see the package comment).
+const (
+	ReasonMissingID = "missing_id"
+	ReasonBadValue  = "bad_value"
+	ReasonBadUTF8   = "bad_utf8"
+	ReasonTooLong   = "too_long"
+	ReasonNotARow   = "not_a_row"
+)
+
+// MaxFieldBytes is the longest field value accepted. Real fields are under 4 KB; a
+// longer one is a broken export, and would bloat every page that shows it.
+const MaxFieldBytes = 64 << 10
+
+// Problem is one rejected row.
+type Problem struct {
+	File   string // path as given to Read (after glob expansion)
+	Row    int    // 1-based record number in the file
+	Field  string // the offending field, "" when the row as a whole is at fault
+	Reason string // a Reason* code
+	Detail string // human-readable explanation
+}
+
+// Result is everything Read found.
+type Result struct {
+	Components []record.Component // distinct, sorted by ID
+	CMUs       []record.CMU       // sorted by (CMUID, DeliveryYear, ID)
+	Sources    []manifest.Source  // one per input file, in input order; Geocoded/Unlocated are filled by the bake
+	Problems   []Problem          // every rejected row, in file/row order
+	Synthetic  bool               // every used component row came from prebake's synthetic sample
+}
+
+// FileError is a file that cannot be read as a whole: it names the file and where
+// in it reading stopped.
+type FileError struct {
+	File   string
+	Format string // the format it was read as, if known
+	Offset int64  // byte offset, -1 when unknown
+	Line   int    // 1-based line, 0 when unknown
+	Record int    // 1-based record number being read (0: before the first)
+	Field  string // the field or key involved, if any
+	Err    error
+}
+
+func (e *FileError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Format != "" {
+		fmt.Fprintf(&b, " (%s)", e.Format)
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ": line %d", e.Line)
+	}
+	if e.Offset >= 0 {
+		fmt.Fprintf(&b, ": byte %d", e.Offset)
+	}
+	if e.Record > 0 {
+		fmt.Fprintf(&b, ": record %d", e.Record)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, ": field %q", e.Field)
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	return b.String()
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Read reads every file matched by patterns (plain paths or globs; each must match
+// at least one file; matches are taken in sorted order, a file named twice is read
+// once). format "" detects each file's format from its content.
+func Read(patterns []string, format string) (*Result, error) {
+	if format != "" && !validFormat(format) {
+		return nil, fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+	}
+	files, err := expand(patterns)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no source files given")
+	}
+	r := &reader{
+		compSeen: map[int64]bool{},
+		cmuSeen:  map[int64]bool{},
+	}
+	for _, f := range files {
+		if err := r.readFile(f, format); err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(r.res.Components, func(i, j int) bool { return r.res.Components[i].ID < r.res.Components[j].ID })
+	sort.Slice(r.res.CMUs, func(i, j int) bool {
+		a, b := &r.res.CMUs[i], &r.res.CMUs[j]
+		if a.CMUID != b.CMUID {
+			return a.CMUID < b.CMUID
+		}
+		if a.DeliveryYear != b.DeliveryYear {
+			return a.DeliveryYear < b.DeliveryYear
+		}
+		return a.ID < b.ID
+	})
+	r.res.Synthetic = len(r.res.Components) > 0 && r.synthetic == len(r.res.Components)
+	return &r.res, nil
+}
+
+func validFormat(f string) bool {
+	for _, x := range Formats {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+func expand(patterns []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range patterns {
+		var matches []string
+		if strings.ContainsAny(p, "*?[") {
+			m, err := filepath.Glob(p)
+			if err != nil {
+				return nil, fmt.Errorf("source pattern %q: %w", p, err)
+			}
+			sort.Strings(m)
+			matches = m
+		} else {
+			matches = []string{p}
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("source pattern %q matches no file", p)
+		}
+		for _, m := range matches {
+			key := filepath.Clean(m)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// idSpace is which key a component file's IDs come from.
+type idSpace int
+
+const (
+	spaceNone     idSpace = iota
+	spaceRegister         // `_id`, or a content hash
+	spaceAppDB            // the snake_case export's component_id
+)
+
+type reader struct {
+	res       Result
+	compSeen  map[int64]bool
+	cmuSeen   map[int64]bool
+	synthetic int // used components flagged Synthetic
+
+	registerFile, appDBFile string // first file of each ID space, to name both in a mix error
+}
+
+// fileState is one file being read.
+type fileState struct {
+	path   string
+	format string
+	kind   string // "" until the first row decides
+	forced bool   // kind forced by --format cmu
+	src    manifest.Source
+	space  idSpace
+}
+
+// countingReader tracks bytes consumed from the file, for the SHA-256 and error offsets.
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+}
+
+func (h *hashingReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	h.h.Write(p[:n])
+	return n, err
+}
+
+func (r *reader) readFile(path, format string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("source %s: %w", path, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return &FileError{File: path, Offset: -1, Err: fmt.Errorf("is a directory")}
+	}
+	hr := &hashingReader{r: f, h: sha256.New()}
+	br := bufio.NewReaderSize(hr, 64<<10)
+	skipBOM(br)
+
+	fs := &fileState{path: path}
+	container := format
+	if format == FormatCMU {
+		fs.kind, fs.forced = KindCMUs, true
+		container = ""
+	}
+	if container == "" {
+		container, err = detect(br)
+		if err != nil {
+			return &FileError{File: path, Offset: -1, Err: err}
+		}
+	}
+	fs.format = container
+	if format == FormatCMU {
+		fs.format = FormatCMU
+	}
+	fs.src = manifest.Source{Path: path, Format: fs.format}
+
+	switch container {
+	case FormatAppCache:
+		err = r.readAppCache(fs, br)
+	case FormatCKAN:
+		err = r.readCKAN(fs, br)
+	case FormatJSON:
+		err = r.readJSONArray(fs, br)
+	case FormatNDJSON:
+		err = r.readNDJSON(fs, br)
+	case FormatCSV:
+		err = r.readCSV(fs, br)
+	default:
+		err = &FileError{File: path, Offset: -1, Err: fmt.Errorf("unknown format %q", container)}
+	}
+	if err != nil {
+		return err
+	}
+	if fs.src.Counts.Read == 0 {
+		return &FileError{File: path, Format: fs.format, Offset: -1, Err: fmt.Errorf("no rows")}
+	}
+	// Hash the whole file even if a reader stopped before EOF (trailing whitespace).
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return fmt.Errorf("source %s: %w", path, err)
+	}
+	fs.src.SHA256 = hex.EncodeToString(hr.h.Sum(nil))
+	if fs.kind == "" {
+		fs.kind = KindComponents
+	}
+	fs.src.Kind = fs.kind
+	r.res.Sources = append(r.res.Sources, fs.src)
+	return nil
+}
+
+func skipBOM(br *bufio.Reader) {
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
+}
+
+// reject records a rejected row.
+func (r *reader) reject(fs *fileState, rec int, field, reason, detail string) {
+	fs.src.Counts.Rejected++
+	if fs.src.Counts.RejectedBy == nil {
+		fs.src.Counts.RejectedBy = map[string]int{}
+	}
+	fs.src.Counts.RejectedBy[reason]++
+	r.res.Problems = append(r.res.Problems, Problem{File: fs.path, Row: rec, Field: field, Reason: reason, Detail: detail})
+}
+
+// decideKind fixes the file's record kind from the first row's field names.
+func (fs *fileState) decideKind(has func(string) bool) {
+	if fs.kind != "" {
+		return
+	}
+	switch {
+	case has(colComponentID) || has(snakeComponentID):
+		fs.kind = KindComponents
+	case has(colApplicant) || has(colUnitName):
+		fs.kind = KindCMUs
+	default:
+		fs.kind = KindComponents
+	}
+}
+
+// addRow turns one row object into a component or CMU, or a rejection. rec is the
+// 1-based record number; every call counts one row read.
+func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
+	fs.src.Counts.Read++
+	fs.decideKind(row.has)
+	if fld, reason, detail := row.check(); reason != "" {
+		r.reject(fs, rec, fld, reason, detail)
+		return nil
+	}
+	if fs.kind == KindCMUs {
+		c, fld, reason, detail := row.cmu()
+		if reason != "" {
+			r.reject(fs, rec, fld, reason, detail)
+			return nil
+		}
+		if r.cmuSeen[c.ID] {
+			fs.src.Counts.Duplicate++
+			return nil
+		}
+		r.cmuSeen[c.ID] = true
+		c.SourceFile, c.SourceRow = fs.path, rec
+		r.res.CMUs = append(r.res.CMUs, c)
+		fs.src.Counts.Used++
+		return nil
+	}
+	c, space, synthetic, fld, reason, detail := row.component()
+	if reason != "" {
+		r.reject(fs, rec, fld, reason, detail)
+		return nil
+	}
+	if err := r.checkSpace(fs, space, rec); err != nil {
+		return err
+	}
+	if r.compSeen[c.ID] {
+		fs.src.Counts.Duplicate++
+		return nil
+	}
+	r.compSeen[c.ID] = true
+	c.SourceFile, c.SourceRow = fs.path, rec
+	r.res.Components = append(r.res.Components, c)
+	fs.src.Counts.Used++
+	if synthetic {
+		r.synthetic++
+	}
+	return nil
+}
+
+func (r *reader) checkSpace(fs *fileState, space idSpace, rec int) error {
+	if fs.space == space {
+		return nil
+	}
+	fs.space = space
+	switch space {
+	case spaceRegister:
+		if r.registerFile == "" {
+			r.registerFile = fs.path
+		}
+	case spaceAppDB:
+		if r.appDBFile == "" {
+			r.appDBFile = fs.path
+		}
+	}
+	if r.registerFile != "" && r.appDBFile != "" {
+		return &FileError{File: fs.path, Format: fs.format, Offset: -1, Record: rec, Field: snakeComponentID,
+			Err: fmt.Errorf("cannot mix the app's snake_case export (%s, keyed by the app database's component_id) with register rows keyed by _id (%s): they describe the same components under different keys and would be counted twice; read them in separate bakes", r.appDBFile, r.registerFile)}
+	}
+	return nil
+}
