@@ -1,0 +1,113 @@
+// Package duckcheck lets Go tests read prebake's Parquet and Arrow files with
+// independent readers (DuckDB through @duckdb/node-api; apache-arrow for Arrow
+// IPC) and run DuckDB SQL over them, by driving check_tables.mjs with node in the
+// peers directory (shareddata.Peers).
+package duckcheck
+
+import (
+	_ "embed"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/prebake/prebake/generators/cmu/table"
+	"github.com/prebake/prebake/internal/shareddata"
+)
+
+//go:embed check_tables.mjs
+var script []byte
+
+// Column is a column as the independent reader sees it.
+type Column struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Nullable bool   `json:"nullable"`
+}
+
+// File is what the independent reader found in one file.
+type File struct {
+	Rows          int                       `json:"rows"`
+	Columns       []Column                  `json:"columns"`
+	RowGroups     []int                     `json:"row_groups"`     // Parquet only
+	Compression   []string                  `json:"compression"`    // Parquet only
+	RecordBatches []int                     `json:"record_batches"` // Arrow only
+	Checksums     map[string]table.Checksum `json:"checksums"`
+}
+
+// Peers returns the peers directory, skipping (outside CI) or failing (in CI)
+// t when node, the peer packages or the Arrow reader packages are missing.
+func Peers(t testing.TB) string {
+	t.Helper()
+	peers := shareddata.Peers(t)
+	if _, err := exec.LookPath("node"); err != nil {
+		missing(t, "node is not installed")
+	}
+	for _, p := range []string{"@duckdb/node-api", "apache-arrow", "fzstd"} {
+		if _, err := os.Stat(filepath.Join(peers, "node_modules", filepath.FromSlash(p))); err != nil {
+			missing(t, "npm package "+p+" is not installed in "+peers+" (scripts/setup-peers.sh installs it)")
+		}
+	}
+	return peers
+}
+
+func missing(t testing.TB, msg string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+func run(t testing.TB, args ...string) []byte {
+	t.Helper()
+	peers := Peers(t)
+	s := filepath.Join(t.TempDir(), "check_tables.mjs")
+	if err := os.WriteFile(s, script, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", append([]string{s}, args...)...)
+	cmd.Dir = peers
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(peers, "node_modules"))
+	out, err := cmd.Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("node check_tables.mjs: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatalf("node check_tables.mjs: %v", err)
+	}
+	return out
+}
+
+// Read reads each file (".parquet" with DuckDB, ".arrow" with apache-arrow into
+// DuckDB) and returns what it found, by path.
+func Read(t testing.TB, files ...string) map[string]File {
+	t.Helper()
+	out := map[string]File{}
+	if err := json.Unmarshal(run(t, files...), &out); err != nil {
+		t.Fatalf("check_tables.mjs output: %v", err)
+	}
+	return out
+}
+
+// Query runs a DuckDB SQL query and decodes its rows (DuckDB's JSON rendering:
+// BIGINT and HUGEINT come back as strings, DOUBLE as numbers) into out.
+func Query(t testing.TB, sql string, out any) {
+	t.Helper()
+	if err := json.Unmarshal(run(t, "--sql", sql), out); err != nil {
+		t.Fatalf("query output: %v", err)
+	}
+}
+
+// SQLString quotes s as a SQL string literal.
+func SQLString(s string) string {
+	b := []byte{'\''}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			b = append(b, '\'')
+		}
+		b = append(b, s[i])
+	}
+	return string(append(b, '\''))
+}

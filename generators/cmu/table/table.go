@@ -1,0 +1,279 @@
+// Package table holds a small typed, column-oriented table and encodes it three
+// ways from the same columns: Parquet, Arrow IPC file (Feather v2) and JSON
+// records. Writing all three from one column list keeps the formats in step: a
+// column that is not in the list is in none of them.
+package table
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/prebake/prebake/manifest"
+)
+
+// Type is a column's value type.
+type Type string
+
+// The column types a table can hold.
+const (
+	Int64   Type = "int64"
+	Float64 Type = "float64"
+	Bool    Type = "bool"
+	String  Type = "string"
+)
+
+// Column is one named, typed column. Exactly one of the value slices is used,
+// the one matching Type. Valid marks non-null rows; it is nil when the column has
+// no nulls. A non-nullable column must have no nulls.
+type Column struct {
+	Name     string
+	Type     Type
+	Nullable bool
+
+	Ints    []int64
+	Floats  []float64
+	Bools   []bool
+	Strings []string
+	Valid   []bool
+}
+
+// Len is the column's number of rows.
+func (c *Column) Len() int {
+	switch c.Type {
+	case Int64:
+		return len(c.Ints)
+	case Float64:
+		return len(c.Floats)
+	case Bool:
+		return len(c.Bools)
+	default:
+		return len(c.Strings)
+	}
+}
+
+// IsNull reports whether row i is null.
+func (c *Column) IsNull(i int) bool { return c.Valid != nil && !c.Valid[i] }
+
+// Table is a named list of equally long columns.
+type Table struct {
+	Name    string // schema name, e.g. "components"
+	Columns []*Column
+	// SortKey names the columns the rows are sorted by, recorded in the Parquet
+	// metadata (sorting_columns) so that readers can rely on it.
+	SortKey []string
+}
+
+// Rows is the number of rows.
+func (t *Table) Rows() int {
+	if len(t.Columns) == 0 {
+		return 0
+	}
+	return t.Columns[0].Len()
+}
+
+// Validate checks that the table is well formed: named, unique, equally long
+// columns of a known type, nulls only where allowed, and finite floats (JSON and
+// the app cannot carry NaN or infinities).
+func (t *Table) Validate() error {
+	if len(t.Columns) == 0 {
+		return fmt.Errorf("table %s: no columns", t.Name)
+	}
+	seen := map[string]bool{}
+	n := t.Columns[0].Len()
+	for _, c := range t.Columns {
+		if c.Name == "" {
+			return fmt.Errorf("table %s: column with no name", t.Name)
+		}
+		if seen[c.Name] {
+			return fmt.Errorf("table %s: column %q twice", t.Name, c.Name)
+		}
+		seen[c.Name] = true
+		switch c.Type {
+		case Int64, Float64, Bool, String:
+		default:
+			return fmt.Errorf("table %s: column %q: unknown type %q", t.Name, c.Name, c.Type)
+		}
+		if c.Len() != n {
+			return fmt.Errorf("table %s: column %q has %d rows, want %d", t.Name, c.Name, c.Len(), n)
+		}
+		if c.Valid != nil {
+			if len(c.Valid) != n {
+				return fmt.Errorf("table %s: column %q: %d validity flags for %d rows", t.Name, c.Name, len(c.Valid), n)
+			}
+			if !c.Nullable {
+				for i, v := range c.Valid {
+					if !v {
+						return fmt.Errorf("table %s: column %q row %d: null in a non-nullable column", t.Name, c.Name, i)
+					}
+				}
+			}
+		}
+		if c.Type == Float64 {
+			for i, f := range c.Floats {
+				if !c.IsNull(i) && (math.IsNaN(f) || math.IsInf(f, 0)) {
+					return fmt.Errorf("table %s: column %q row %d: %v is not a finite number", t.Name, c.Name, i, f)
+				}
+			}
+		}
+	}
+	for _, k := range t.SortKey {
+		if !seen[k] {
+			return fmt.Errorf("table %s: sort key %q is not a column", t.Name, k)
+		}
+	}
+	return nil
+}
+
+// ManifestColumns describes the columns for the manifest.
+func (t *Table) ManifestColumns() []manifest.Column {
+	out := make([]manifest.Column, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = manifest.Column{Name: c.Name, Type: string(c.Type), Nullable: c.Nullable}
+	}
+	return out
+}
+
+// Builder appends rows to a table one value at a time, column by column in
+// order, so that generator code reads like the row it writes.
+type Builder struct {
+	t   *Table
+	col int
+	err error
+}
+
+// NewBuilder starts a table with the given columns (Name, Type and Nullable set,
+// no values).
+func NewBuilder(name string, sortKey []string, cols ...Column) *Builder {
+	t := &Table{Name: name, SortKey: sortKey}
+	for i := range cols {
+		c := cols[i]
+		t.Columns = append(t.Columns, &c)
+	}
+	return &Builder{t: t}
+}
+
+func (b *Builder) next(typ Type) *Column {
+	if b.col >= len(b.t.Columns) {
+		if b.err == nil {
+			b.err = fmt.Errorf("table %s: more values than columns in a row", b.t.Name)
+		}
+		return nil
+	}
+	c := b.t.Columns[b.col]
+	b.col++
+	if c.Type != typ && b.err == nil {
+		b.err = fmt.Errorf("table %s: column %q is %s, got a %s value", b.t.Name, c.Name, c.Type, typ)
+	}
+	return c
+}
+
+func (c *Column) markValid(valid bool) {
+	if c.Valid == nil {
+		if valid {
+			return
+		}
+		c.Valid = make([]bool, c.Len(), c.Len()+1)
+		for i := range c.Valid {
+			c.Valid[i] = true
+		}
+	}
+	c.Valid = append(c.Valid, valid)
+}
+
+// Int appends an integer.
+func (b *Builder) Int(v int64) *Builder {
+	if c := b.next(Int64); c != nil && c.Type == Int64 {
+		c.markValid(true)
+		c.Ints = append(c.Ints, v)
+	}
+	return b
+}
+
+// IntOrNull appends v, or null when ok is false.
+func (b *Builder) IntOrNull(v int64, ok bool) *Builder {
+	if c := b.next(Int64); c != nil && c.Type == Int64 {
+		c.markValid(ok)
+		if !ok {
+			v = 0
+		}
+		c.Ints = append(c.Ints, v)
+	}
+	return b
+}
+
+// Float appends a float, or null when p is nil.
+func (b *Builder) Float(p *float64) *Builder {
+	if c := b.next(Float64); c != nil && c.Type == Float64 {
+		c.markValid(p != nil)
+		v := 0.0
+		if p != nil {
+			v = *p
+		}
+		c.Floats = append(c.Floats, v)
+	}
+	return b
+}
+
+// FloatOrNull appends v, or null when ok is false.
+func (b *Builder) FloatOrNull(v float64, ok bool) *Builder {
+	if !ok {
+		return b.Float(nil)
+	}
+	return b.Float(&v)
+}
+
+// Bool appends a boolean.
+func (b *Builder) Bool(v bool) *Builder {
+	if c := b.next(Bool); c != nil && c.Type == Bool {
+		c.markValid(true)
+		c.Bools = append(c.Bools, v)
+	}
+	return b
+}
+
+// BoolOrNull appends v, or null when ok is false.
+func (b *Builder) BoolOrNull(v, ok bool) *Builder {
+	if c := b.next(Bool); c != nil && c.Type == Bool {
+		c.markValid(ok)
+		c.Bools = append(c.Bools, v && ok)
+	}
+	return b
+}
+
+// Str appends a string as is.
+func (b *Builder) Str(v string) *Builder {
+	if c := b.next(String); c != nil && c.Type == String {
+		c.markValid(true)
+		c.Strings = append(c.Strings, v)
+	}
+	return b
+}
+
+// StrOrNull appends v, or null when v is empty: the record model uses "" for
+// absent values, the tables use null.
+func (b *Builder) StrOrNull(v string) *Builder {
+	if c := b.next(String); c != nil && c.Type == String {
+		c.markValid(v != "")
+		c.Strings = append(c.Strings, v)
+	}
+	return b
+}
+
+// EndRow finishes a row; every column must have had a value.
+func (b *Builder) EndRow() {
+	if b.col != len(b.t.Columns) && b.err == nil {
+		b.err = fmt.Errorf("table %s: row has %d values for %d columns", b.t.Name, b.col, len(b.t.Columns))
+	}
+	b.col = 0
+}
+
+// Table returns the built table, validated.
+func (b *Builder) Table() (*Table, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	if err := b.t.Validate(); err != nil {
+		return nil, err
+	}
+	return b.t, nil
+}
