@@ -84,6 +84,8 @@ type TileSet struct {
 	Encodings []string            `json:"encodings,omitempty"` // variants written beside every file
 	PerZoom   map[string]ZoomStat `json:"per_zoom,omitempty"`  // zoom -> files and bytes
 	Layout    map[string]any      `json:"layout,omitempty"`    // what a client needs to find the file for z/x/y
+	SHA256    string              `json:"sha256,omitempty"`    // SHA-256 of the set's index file; the directory is named by its first 16 hex digits
+	Index     string              `json:"index,omitempty"`     // the set's index (sha256sum format: "<sha256>  <file>" per line), relative to the output directory
 }
 
 // ZoomStat counts the files of one zoom level.
@@ -126,4 +128,6 @@ type ShardSet struct {
 	Bytes     int64          `json:"bytes"`
 	Encodings []string       `json:"encodings,omitempty"`
 	Params    map[string]any `json:"params,omitempty"` // the shard function's parameters
+	SHA256    string         `json:"sha256,omitempty"` // SHA-256 of the set's index file; the directory is named by its first 16 hex digits
+	Index     string         `json:"index,omitempty"`  // the set's index (sha256sum format), relative to the output directory
 }

@@ -1,14 +1,29 @@
 // Package writer writes a bake's files: every asset content-hashed, text assets
 // pre-compressed, files staged and renamed into place, and the manifest last.
+//
+// Layout of the output directory (see docs/manifest.md):
+//
+//	cmu/components.<sha256[:16]>.parquet     an asset
+//	cmu/components.<sha256[:16]>.json.br     its variants (.br, .gz, .zst)
+//	maptiles/DSR.<set[:16]>/{z}/{x}/{y}.geojson   a tile set, variants beside each tile
+//	maptiles/DSR.<set[:16]>.sha256           the set's index; <set> is its SHA-256
+//	.prebake/manifests/<created>-<build_id>.json  every committed manifest, for prune
+//	.prebake/tmp/<pid>-…/                    staging, removed once a build is done
+//
+// A file is only ever renamed into place complete, and a content-addressed name
+// never changes meaning, so a build that dies leaves the last manifest valid.
 package writer
 
 import (
 	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -20,6 +35,7 @@ import (
 type Options struct {
 	OutDir  string // where files go (default "output")
 	BaseURL string // prefix of every URL in the manifest; "" gives URLs relative to OutDir
+	Workers int    // compression workers shared by all writes; 0 means GOMAXPROCS
 }
 
 // Meta describes an asset beyond its bytes.
@@ -33,44 +49,152 @@ type Meta struct {
 // writes does not depend on the order of calls.
 type Writer struct {
 	opts Options
+	sem  chan struct{} // bounds compression and file writing across all callers
+
+	stageOnce sync.Once
+	stage     string
+	stageErr  error
 
 	mu        sync.Mutex
 	assets    map[string]manifest.Asset
 	tilesets  map[string]manifest.TileSet
 	shardsets map[string]manifest.ShardSet
+	written   int // files created or replaced (not left as they were)
 }
 
-// New returns a Writer for opts.
+// New returns a Writer for opts. It removes staging directories left by builds
+// that died; files from earlier builds stay until prune.
 func New(opts Options) (*Writer, error) {
 	if opts.OutDir == "" {
 		opts.OutDir = "output"
 	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return nil, err
 	}
+	if err := removeDeadStaging(opts.OutDir); err != nil {
+		return nil, fmt.Errorf("clean staging in %s: %w", opts.OutDir, err)
+	}
 	return &Writer{
 		opts:      opts,
+		sem:       make(chan struct{}, opts.Workers),
 		assets:    map[string]manifest.Asset{},
 		tilesets:  map[string]manifest.TileSet{},
 		shardsets: map[string]manifest.ShardSet{},
 	}, nil
 }
 
+// OutDir is the output directory files are written under.
+func (w *Writer) OutDir() string { return w.opts.OutDir }
+
+// Written counts the files this Writer created or replaced; a rebuild whose
+// inputs did not change writes none.
+func (w *Writer) Written() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.written
+}
+
+func (w *Writer) countWritten(n int) {
+	if n == 0 {
+		return
+	}
+	w.mu.Lock()
+	w.written += n
+	w.mu.Unlock()
+}
+
+// staging is this build's private staging directory, made on first use.
+func (w *Writer) staging() (string, error) {
+	w.stageOnce.Do(func() { w.stage, w.stageErr = newStaging(w.opts.OutDir) })
+	return w.stage, w.stageErr
+}
+
+// Close removes the staging directory. Commit calls it; call it yourself when a
+// build is abandoned without a Commit.
+func (w *Writer) Close() error {
+	w.stageOnce.Do(func() {}) // no staging from now on
+	if w.stage == "" {
+		return nil
+	}
+	err := os.RemoveAll(w.stage)
+	w.stage = ""
+	return err
+}
+
+// parallel runs fn(0..n-1) on up to Workers goroutines shared with every other
+// call, and returns the error of the lowest failing index, so that the error
+// does not depend on scheduling.
+func (w *Writer) parallel(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	workers := min(w.opts.Workers, n)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				w.sem <- struct{}{}
+				errs[i] = fn(i)
+				<-w.sem
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hashedName inserts the first 16 hex digits of sum before the extension:
+// "cmu/components.parquet" -> "cmu/components.<hash>.parquet".
+func hashedName(name, sum string) string {
+	dir, file := path.Split(name)
+	ext := path.Ext(file)
+	if ext == file { // ".json" or no stem: keep the name whole
+		ext = ""
+	}
+	return dir + strings.TrimSuffix(file, ext) + "." + sum[:16] + ext
+}
+
 // WriteAsset writes data as the asset with logical name (e.g. "cmu/components.parquet"),
-// stored as "cmu/components.<hash>.parquet".
+// stored as "cmu/components.<hash>.parquet", with .br, .gz and .zst variants beside
+// a text asset when they are smaller. It returns once the files are in place; an
+// asset already on disk with the same bytes is left untouched.
 func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset, error) {
 	if err := checkName(name); err != nil {
 		return manifest.Asset{}, err
 	}
+	w.mu.Lock()
+	_, dup := w.assets[name]
+	w.mu.Unlock()
+	if dup {
+		return manifest.Asset{}, fmt.Errorf("asset %q written twice", name)
+	}
 	sum := sha256.Sum256(data)
 	h := hex.EncodeToString(sum[:])
-	dir, file := path.Split(name)
-	ext := path.Ext(file)
-	rel := dir + strings.TrimSuffix(file, ext) + "." + h[:16] + ext
-	if err := writeFile(filepath.Join(w.opts.OutDir, filepath.FromSlash(rel)), data); err != nil {
-		return manifest.Asset{}, err
+	rel := hashedName(name, h)
+	encs, err := w.placeAsset(rel, data, Compressible(name))
+	if err != nil {
+		return manifest.Asset{}, fmt.Errorf("asset %q: %w", name, err)
 	}
-	a := manifest.Asset{Path: rel, URL: w.url(rel), SHA256: h, Size: int64(len(data)), ContentType: meta.ContentType, Rows: meta.Rows, Columns: meta.Columns}
+	sri := sha512.Sum384(data)
+	ct := meta.ContentType
+	if ct == "" {
+		ct = ContentType(name)
+	}
+	a := manifest.Asset{Path: rel, URL: w.url(rel), SHA256: h, Integrity: "sha384-" + base64.StdEncoding.EncodeToString(sri[:]),
+		Size: int64(len(data)), ContentType: ct, Encodings: encs, Rows: meta.Rows, Columns: meta.Columns}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if _, dup := w.assets[name]; dup {
@@ -80,8 +204,78 @@ func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset
 	return a, nil
 }
 
+// placeAsset puts data at rel with its variants. Variants go first and the
+// original last, so an original on disk means its variants were decided and
+// placed: a rebuild reuses them without compressing again.
+func (w *Writer) placeAsset(rel string, data []byte, compress bool) (map[string]manifest.Encoding, error) {
+	final := filepath.Join(w.opts.OutDir, filepath.FromSlash(rel))
+	if sameContent(final, data) {
+		return existingVariants(final, rel), nil
+	}
+	stage, err := w.staging()
+	if err != nil {
+		return nil, err
+	}
+	var encs map[string]manifest.Encoding
+	if compress {
+		out := make([][]byte, len(Codecs))
+		if err := w.parallel(len(Codecs), func(i int) (err error) {
+			out[i], err = Compress(Codecs[i].Name, data)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		for i, c := range Codecs {
+			if len(out[i]) >= len(data) {
+				continue
+			}
+			wrote, err := placeFile(stage, final+c.Suffix, out[i])
+			if err != nil {
+				return nil, err
+			}
+			if wrote {
+				w.countWritten(1)
+			}
+			if encs == nil {
+				encs = map[string]manifest.Encoding{}
+			}
+			encs[c.Name] = manifest.Encoding{Path: rel + c.Suffix, Size: int64(len(out[i]))}
+		}
+	}
+	wrote, err := placeFile(stage, final, data)
+	if err != nil {
+		return nil, err
+	}
+	if wrote {
+		w.countWritten(1)
+	}
+	return encs, nil
+}
+
+// existingVariants reads back the variants placed beside an original.
+func existingVariants(final, rel string) map[string]manifest.Encoding {
+	var encs map[string]manifest.Encoding
+	for _, c := range Codecs {
+		fi, err := os.Stat(final + c.Suffix)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if encs == nil {
+			encs = map[string]manifest.Encoding{}
+		}
+		encs[c.Name] = manifest.Encoding{Path: rel + c.Suffix, Size: fi.Size()}
+	}
+	return encs
+}
+
 // RegisterTileSet adds a tile set that was written as an asset (a PMTiles archive).
 func (w *Writer) RegisterTileSet(name string, ts manifest.TileSet) error {
+	if name == "" {
+		return fmt.Errorf("tile set with an empty name")
+	}
+	if ts.TileJSON.TileJSON == "" {
+		ts.TileJSON.TileJSON = "3.0.0"
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if _, dup := w.tilesets[name]; dup {
@@ -91,95 +285,6 @@ func (w *Writer) RegisterTileSet(name string, ts manifest.TileSet) error {
 	return nil
 }
 
-// NewFileSet starts a set of files content-addressed as a whole: the set named
-// "maptiles/DSR" is stored under "maptiles/DSR.<hash>/".
-func (w *Writer) NewFileSet(name string) *FileSet {
-	return &FileSet{w: w, name: name, files: map[string][]byte{}}
-}
-
-// FileSet is a directory of files named by the hash of all of them.
-type FileSet struct {
-	w     *Writer
-	name  string
-	mu    sync.Mutex
-	files map[string][]byte
-}
-
-// Add adds a file at rel, a slash-separated path inside the set such as "3/4/2.geojson".
-func (s *FileSet) Add(rel string, data []byte) error {
-	if err := checkName(rel); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, dup := s.files[rel]; dup {
-		return fmt.Errorf("%s: file %q added twice", s.name, rel)
-	}
-	s.files[rel] = data
-	return nil
-}
-
-func (s *FileSet) write() (dir string, files int, bytes int64, err error) {
-	if err := checkName(s.name); err != nil {
-		return "", 0, 0, err
-	}
-	names := make([]string, 0, len(s.files))
-	for n := range s.files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		d := sha256.Sum256(s.files[n])
-		fmt.Fprintf(h, "%s\x00%x\n", n, d)
-	}
-	dir = s.name + "." + hex.EncodeToString(h.Sum(nil))[:16]
-	for _, n := range names {
-		if err := writeFile(filepath.Join(s.w.opts.OutDir, filepath.FromSlash(dir), filepath.FromSlash(n)), s.files[n]); err != nil {
-			return "", 0, 0, err
-		}
-		bytes += int64(len(s.files[n]))
-	}
-	return dir, len(names), bytes, nil
-}
-
-// FinishTileSet writes the set and records it as tile set layer. tj.Tiles holds
-// templates relative to the set's directory (e.g. "{z}/{x}/{y}.geojson"); they
-// become URLs.
-func (s *FileSet) FinishTileSet(layer string, tj manifest.TileJSON, layout map[string]any) (manifest.TileSet, error) {
-	dir, n, b, err := s.write()
-	if err != nil {
-		return manifest.TileSet{}, err
-	}
-	for i, t := range tj.Tiles {
-		tj.Tiles[i] = s.w.url(dir + "/" + t)
-	}
-	ts := manifest.TileSet{TileJSON: tj, Path: dir, Format: "geojson", Files: n, Bytes: b, Layout: layout}
-	return ts, s.w.RegisterTileSet(layer, ts)
-}
-
-// FinishShardSet writes the set and records it as shard set name. urlPattern is
-// relative to the set's directory and holds "{key}", e.g. "{outcode}.json".
-func (s *FileSet) FinishShardSet(name, key, urlPattern string, params map[string]any) (manifest.ShardSet, error) {
-	dir, n, b, err := s.write()
-	if err != nil {
-		return manifest.ShardSet{}, err
-	}
-	ss := manifest.ShardSet{Path: dir, URL: s.w.url(dir + "/" + urlPattern), Key: key, Files: n, Bytes: b, Params: params}
-	s.w.mu.Lock()
-	defer s.w.mu.Unlock()
-	if _, dup := s.w.shardsets[name]; dup {
-		return manifest.ShardSet{}, fmt.Errorf("shard set %q written twice", name)
-	}
-	s.w.shardsets[name] = ss
-	return ss, nil
-}
-
-// Commit writes the manifest to manifestPath, last.
-func (w *Writer) Commit(manifestPath string, m manifest.Manifest) error {
-	return fmt.Errorf("writer.Commit: not implemented yet")
-}
-
 func (w *Writer) url(rel string) string {
 	if w.opts.BaseURL == "" {
 		return rel
@@ -187,22 +292,24 @@ func (w *Writer) url(rel string) string {
 	return strings.TrimSuffix(w.opts.BaseURL, "/") + "/" + rel
 }
 
-// checkName refuses names that could escape the output directory.
+// checkName refuses names that could escape the output directory, or that end
+// in a variant suffix and so could collide with another file's variant.
 func checkName(name string) error {
-	if name == "" || strings.HasPrefix(name, "/") || strings.Contains(name, "\\") || path.Clean(name) != name || strings.HasPrefix(name, "../") || name == ".." {
-		return fmt.Errorf("unsafe output name %q", name)
+	if err := manifest.CheckPath(name); err != nil {
+		return fmt.Errorf("unsafe output name: %w", err)
 	}
-	for _, seg := range strings.Split(name, "/") {
-		if seg == ".." || seg == "." || seg == "" {
-			return fmt.Errorf("unsafe output name %q", name)
-		}
+	if isVariantName(name) {
+		return fmt.Errorf("output name %q ends in a pre-compressed variant's suffix", name)
 	}
 	return nil
 }
 
-func writeFile(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
+// sortedKeys returns m's keys in order, for deterministic output.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	return os.WriteFile(p, data, 0o644)
+	sort.Strings(keys)
+	return keys
 }

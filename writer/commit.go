@@ -1,0 +1,170 @@
+package writer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prebake/prebake/manifest"
+)
+
+// Commit writes the manifest to manifestPath, last. It fills m's schema_version,
+// generator (when empty), build_id, created (from SOURCE_DATE_EPOCH when set, else
+// now), base_url (when empty) and the assets, tile sets and shard sets written
+// through w (merged with any m already holds). Everything the manifest names is
+// flushed to disk first; the manifest replaces the old one in a single rename,
+// and a copy goes to the history prune reads. Commit removes the staging
+// directory.
+func (w *Writer) Commit(manifestPath string, m manifest.Manifest) error {
+	if manifestPath == "" {
+		return fmt.Errorf("commit: no manifest path")
+	}
+	if err := w.fill(&m); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	data, err := Marshal(&m)
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if err := syncFS(w.opts.OutDir); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	hist := filepath.Join(HistoryDir(w.opts.OutDir), HistoryName(&m))
+	if !sameContent(hist, data) {
+		if err := WriteFileAtomic(hist, data); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+	}
+	if !sameContent(manifestPath, data) {
+		if err := WriteFileAtomic(manifestPath, data); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+	}
+	return w.Close()
+}
+
+// HistoryName is the file name of m's copy in the history directory: sortable
+// by creation time, then build.
+func HistoryName(m *manifest.Manifest) string {
+	created := strings.NewReplacer("-", "", ":", "").Replace(m.Created)
+	return created + "-" + m.BuildID + ".json"
+}
+
+func (w *Writer) fill(m *manifest.Manifest) error {
+	m.SchemaVersion = manifest.SchemaVersion
+	if m.Generator.Name == "" {
+		m.Generator.Name = "prebake"
+	}
+	if m.Generator.Version == "" {
+		m.Generator.Version = "devel"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+			m.Generator.Version = bi.Main.Version
+		}
+	}
+	if m.BaseURL == "" {
+		m.BaseURL = w.opts.BaseURL
+	}
+	if m.Created == "" {
+		created, err := Created()
+		if err != nil {
+			return err
+		}
+		m.Created = created
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if m.Assets == nil {
+		m.Assets = map[string]manifest.Asset{}
+	}
+	if m.TileSets == nil {
+		m.TileSets = map[string]manifest.TileSet{}
+	}
+	if m.ShardSets == nil {
+		m.ShardSets = map[string]manifest.ShardSet{}
+	}
+	if m.Sources == nil {
+		m.Sources = []manifest.Source{}
+	}
+	for n, a := range w.assets {
+		if _, dup := m.Assets[n]; dup {
+			return fmt.Errorf("asset %q given twice", n)
+		}
+		m.Assets[n] = a
+	}
+	for n, t := range w.tilesets {
+		if _, dup := m.TileSets[n]; dup {
+			return fmt.Errorf("tile set %q given twice", n)
+		}
+		m.TileSets[n] = t
+	}
+	for n, s := range w.shardsets {
+		if _, dup := m.ShardSets[n]; dup {
+			return fmt.Errorf("shard set %q given twice", n)
+		}
+		m.ShardSets[n] = s
+	}
+	sort.SliceStable(m.Sources, func(i, j int) bool {
+		a, b := m.Sources[i], m.Sources[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		return a.Path < b.Path
+	})
+	m.BuildID = BuildID(m)
+	return m.Validate()
+}
+
+// Created is the manifest's creation time: SOURCE_DATE_EPOCH (seconds since
+// 1970, see reproducible-builds.org) when set, else now; RFC 3339 in UTC.
+func Created() (string, error) {
+	if s, ok := os.LookupEnv("SOURCE_DATE_EPOCH"); ok && s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return "", fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a non-negative whole number of seconds", s)
+		}
+		return time.Unix(n, 0).UTC().Format(time.RFC3339), nil
+	}
+	return time.Now().UTC().Format(time.RFC3339), nil
+}
+
+// BuildID hashes what the manifest names: each asset's, tile set's and shard
+// set's name, path and SHA-256. Same content, same build_id, whatever the time,
+// base URL or sources' paths.
+func BuildID(m *manifest.Manifest) string {
+	h := sha256.New()
+	for _, n := range sortedKeys(m.Assets) {
+		a := m.Assets[n]
+		fmt.Fprintf(h, "asset\x00%s\x00%s\x00%s\n", n, a.Path, a.SHA256)
+	}
+	for _, n := range sortedKeys(m.TileSets) {
+		t := m.TileSets[n]
+		fmt.Fprintf(h, "tileset\x00%s\x00%s\x00%s\n", n, t.Path, t.SHA256)
+	}
+	for _, n := range sortedKeys(m.ShardSets) {
+		s := m.ShardSets[n]
+		fmt.Fprintf(h, "shardset\x00%s\x00%s\x00%s\n", n, s.Path, s.SHA256)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// Marshal encodes m as prebake writes it: keys of every map sorted, two-space
+// indent, no HTML escaping, a trailing newline.
+func Marshal(m *manifest.Manifest) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

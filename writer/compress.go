@@ -1,0 +1,249 @@
+package writer
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Levels chosen by BenchmarkCompress over the real app JSON and GeoJSON (see
+// docs/manifest.md for the measurements): each is the point past which a higher
+// level buys well under 1% of size for a large rise in bake time.
+const (
+	BrotliLevel = 7
+	GzipLevel   = 7
+	ZstdLevel   = zstd.SpeedBetterCompression
+)
+
+// Codec is one pre-compressed variant: its Content-Encoding name and file suffix.
+type Codec struct {
+	Name   string // Content-Encoding token and key in manifest encodings: "br", "gzip", "zstd"
+	Suffix string // appended to the original file name: ".br", ".gz", ".zst"
+}
+
+// Codecs lists the variants prebake writes, in manifest order.
+var Codecs = []Codec{{"br", ".br"}, {"gzip", ".gz"}, {"zstd", ".zst"}}
+
+// CodecByName returns the codec for a Content-Encoding token.
+func CodecByName(name string) (Codec, bool) {
+	for _, c := range Codecs {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Codec{}, false
+}
+
+// textExts are the formats worth pre-compressing; Parquet, Arrow and PMTiles
+// carry their own compression and are left alone.
+var textExts = map[string]string{
+	".json":    "application/json",
+	".geojson": "application/geo+json",
+	".csv":     "text/csv; charset=utf-8",
+	".tsv":     "text/tab-separated-values; charset=utf-8",
+	".jsonl":   "application/jsonl",
+	".ndjson":  "application/x-ndjson",
+	".txt":     "text/plain; charset=utf-8",
+	".sha256":  "text/plain; charset=utf-8",
+	".svg":     "image/svg+xml",
+	".html":    "text/html; charset=utf-8",
+	".css":     "text/css; charset=utf-8",
+	".js":      "text/javascript; charset=utf-8",
+	".xml":     "application/xml",
+}
+
+var binaryExts = map[string]string{
+	".parquet": "application/vnd.apache.parquet",
+	".arrow":   "application/vnd.apache.arrow.file",
+	".feather": "application/vnd.apache.arrow.file",
+	".arrows":  "application/vnd.apache.arrow.stream",
+	".pmtiles": "application/vnd.pmtiles",
+	".png":     "image/png",
+	".pbf":     "application/x-protobuf",
+	".mvt":     "application/vnd.mapbox-vector-tile",
+}
+
+// ContentType is the media type prebake records for a file name.
+func ContentType(name string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if t, ok := textExts[ext]; ok {
+		return t
+	}
+	if t, ok := binaryExts[ext]; ok {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// Compressible reports whether a file of this name gets pre-compressed variants.
+func Compressible(name string) bool {
+	_, ok := textExts[strings.ToLower(path.Ext(name))]
+	return ok
+}
+
+// isVariantName reports whether name ends in a variant suffix; such names are
+// refused as inputs so that an original never collides with another's variant.
+func isVariantName(name string) bool {
+	for _, c := range Codecs {
+		if strings.HasSuffix(name, c.Suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	// Encoders are costly to set up (large tables at high levels), so each
+	// (codec, level) keeps a pool of them; Reset makes them reusable.
+	// gzip only: a reused brotli Writer's output depends on what it compressed
+	// before (andybalholm/brotli v1.3.0), so brotli gets a fresh one per file.
+	encPools sync.Map // codecLevel -> *sync.Pool
+	zstdEncs sync.Map // level -> *zstd.Encoder
+	zstdDec  = sync.OnceValue(func() *zstd.Decoder {
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			panic(err) // only for invalid options, which are constants here
+		}
+		return d
+	})
+)
+
+type codecLevel struct {
+	name  string
+	level int
+}
+
+func encPool(name string, level int) *sync.Pool {
+	k := codecLevel{name, level}
+	if p, ok := encPools.Load(k); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := encPools.LoadOrStore(k, &sync.Pool{New: func() any {
+		zw, err := gzip.NewWriterLevel(io.Discard, level)
+		if err != nil {
+			return err
+		}
+		return zw
+	}})
+	return p.(*sync.Pool)
+}
+
+func zstdEncoder(level int) (*zstd.Encoder, error) {
+	if e, ok := zstdEncs.Load(level); ok {
+		return e.(*zstd.Encoder), nil
+	}
+	// EncodeAll is safe for concurrent use and its output does not depend on
+	// concurrency settings, so one encoder per level serves every worker.
+	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevel(level)), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return nil, err
+	}
+	got, _ := zstdEncs.LoadOrStore(level, e)
+	return got.(*zstd.Encoder), nil
+}
+
+// Compress returns data encoded with codec name ("br", "gzip" or "zstd"),
+// byte-identical for identical input: no timestamps or names in gzip headers.
+func Compress(name string, data []byte) ([]byte, error) {
+	switch name {
+	case "br":
+		return compressLevel(name, data, BrotliLevel)
+	case "gzip":
+		return compressLevel(name, data, GzipLevel)
+	case "zstd":
+		return compressLevel(name, data, int(ZstdLevel))
+	}
+	return nil, fmt.Errorf("unknown encoding %q", name)
+}
+
+func compressLevel(name string, data []byte, level int) ([]byte, error) {
+	if name == "zstd" {
+		enc, err := zstdEncoder(level)
+		if err != nil {
+			return nil, err
+		}
+		return enc.EncodeAll(data, make([]byte, 0, len(data)/4+64)), nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(data)/4 + 64)
+	if name == "br" {
+		// A window no larger than the input keeps small tiles cheap to set up;
+		// it depends only on the input, so output stays deterministic.
+		bw := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: level, LGWin: brotliWindow(len(data))})
+		if _, err := bw.Write(data); err != nil {
+			return nil, err
+		}
+		if err := bw.Close(); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+	if name != "gzip" {
+		return nil, fmt.Errorf("unknown encoding %q", name)
+	}
+	pool := encPool(name, level)
+	got := pool.Get()
+	if err, ok := got.(error); ok {
+		return nil, err
+	}
+	defer pool.Put(got)
+	zw := got.(interface {
+		io.WriteCloser
+		Reset(io.Writer)
+	})
+	// Reset leaves a gzip header zero: no name, no modification time.
+	zw.Reset(&buf)
+	if _, err := zw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// brotliWindow is the smallest brotli window (log2, 10..24) that holds n bytes.
+func brotliWindow(n int) int {
+	w := 10
+	for w < 24 && 1<<w < n {
+		w++
+	}
+	return w
+}
+
+// NewDecoder returns a reader of r decoded with codec name.
+func NewDecoder(name string, r io.Reader) (io.ReadCloser, error) {
+	switch name {
+	case "br":
+		return io.NopCloser(brotli.NewReader(r)), nil
+	case "gzip":
+		return gzip.NewReader(r)
+	case "zstd":
+		d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, err
+		}
+		return d.IOReadCloser(), nil
+	}
+	return nil, fmt.Errorf("unknown encoding %q", name)
+}
+
+// Decompress decodes data encoded with codec name.
+func Decompress(name string, data []byte) ([]byte, error) {
+	if name == "zstd" {
+		return zstdDec().DecodeAll(data, nil)
+	}
+	r, err := NewDecoder(name, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
