@@ -1,0 +1,158 @@
+package locations
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
+
+	"github.com/prebake/prebake/record"
+	"github.com/prebake/prebake/writer"
+)
+
+// cellDeg is the side of the nearest-postcode index's cells in degrees
+// (about 1.1 km north-south, 0.6-0.7 km east-west in Great Britain).
+const cellDeg = 0.01
+
+type cell struct{ i, j int32 }
+
+func cellOf(lat, lng float64) cell {
+	return cell{int32(math.Floor(lat / cellDeg)), int32(math.Floor(lng / cellDeg))}
+}
+
+// postcodeIndex finds the nearest unit postcode to a position.
+type postcodeIndex struct {
+	t     *postcodeTable
+	cells map[cell][]int32
+}
+
+func newPostcodeIndex(t *postcodeTable) *postcodeIndex {
+	ix := &postcodeIndex{t: t, cells: make(map[cell][]int32, len(t.points)/4)}
+	for i := range t.points {
+		c := cellOf(t.points[i].Lat, t.points[i].Lng)
+		ix.cells[c] = append(ix.cells[c], int32(i))
+	}
+	return ix
+}
+
+// nearest returns the index of the postcode nearest to (lat, lng) within
+// maxMetres, the lowest index among equally near ones. It searches rings of
+// cells outwards and stops once no unsearched cell can hold a nearer point.
+func (ix *postcodeIndex) nearest(lat, lng, maxMetres float64) (int, bool) {
+	if len(ix.t.points) == 0 {
+		return 0, false
+	}
+	// The narrowest a cell can be near lat, a little short of the truth: safe.
+	minCell := cellDeg * 110000 * math.Cos((math.Abs(lat)+1)*math.Pi/180)
+	// Equirectangular distance on the sphere with the pair's mean latitude:
+	// within centimetres of the haversine distance at these ranges, and cheap.
+	const mPerDeg = 6371008.8 * math.Pi / 180
+	dist := func(p *record.PostcodePoint) float64 {
+		dy := p.Lat - lat
+		dx := (p.Lng - lng) * math.Cos((p.Lat+lat)*math.Pi/360)
+		return math.Hypot(dx, dy) * mPerDeg
+	}
+	c0 := cellOf(lat, lng)
+	best, bestD := -1, math.Inf(1)
+	visit := func(c cell) {
+		for _, i := range ix.cells[c] {
+			d := dist(&ix.t.points[i])
+			if d < bestD || d == bestD && int(i) < best {
+				best, bestD = int(i), d
+			}
+		}
+	}
+	for r := int32(0); ; r++ {
+		if r == 0 {
+			visit(c0)
+		} else {
+			for k := -r; k <= r; k++ {
+				visit(cell{c0.i - r, c0.j + k})
+				visit(cell{c0.i + r, c0.j + k})
+				if k != -r && k != r {
+					visit(cell{c0.i + k, c0.j - r})
+					visit(cell{c0.i + k, c0.j + r})
+				}
+			}
+		}
+		// Every unsearched point lies at least r cells away.
+		reach := float64(r) * minCell
+		if best >= 0 && bestD <= reach || reach > maxMetres {
+			break
+		}
+	}
+	if best < 0 {
+		return 0, false
+	}
+	p := &ix.t.points[best]
+	if geo.Distance(orb.Point{lng, lat}, orb.Point{p.Lng, p.Lat}) > maxMetres {
+		return 0, false
+	}
+	return best, true
+}
+
+// outcodeComponents files every component under one outcode: a located
+// component under the outcode of its nearest unit postcode within
+// opts.NearestPostcodeMetres (so that grid-referenced sites with no postcode in
+// their text are found too), else under the outcode written in its location.
+func outcodeComponents(comps []record.Component, t *postcodeTable, opts Options, s *Summary) map[string][]int64 {
+	out := map[string][]int64{}
+	var ix *postcodeIndex
+	if len(t.points) > 0 {
+		ix = newPostcodeIndex(t)
+	}
+	for i := range comps {
+		c := &comps[i]
+		oc := ""
+		if c.Geo.Located && ix != nil {
+			if k, ok := ix.nearest(c.Geo.Lat, c.Geo.Lng, opts.NearestPostcodeMetres); ok {
+				oc, _, _ = splitPostcode(t.points[k].Postcode)
+				s.ByNearestPostcode++
+			}
+		}
+		if oc == "" {
+			if oc = strings.ToUpper(strings.TrimSpace(c.Outcode)); oc != "" {
+				s.ByLocationOutcode++
+			}
+		}
+		if oc == "" {
+			s.WithoutOutcode++
+			continue
+		}
+		out[oc] = append(out[oc], c.ID)
+		s.OutcodeComponents++
+	}
+	for _, ids := range out {
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	}
+	s.OutcodesWithComps = len(out)
+	return out
+}
+
+func writeOutcodeComponents(comps []record.Component, t *postcodeTable, w *writer.Writer, opts Options, s *Summary) error {
+	m := outcodeComponents(comps, t, opts, s)
+	b := []byte{'{'}
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendPyString(b, k)
+		b = append(b, ':', '[')
+		for j, id := range m[k] {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, id, 10)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, '}')
+	if _, err := w.WriteAsset(OutcodeComponentsName, b, writer.Meta{ContentType: "application/json"}); err != nil {
+		return fmt.Errorf("locations: writing %s: %w", OutcodeComponentsName, err)
+	}
+	return nil
+}
