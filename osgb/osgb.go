@@ -181,35 +181,53 @@ func meridionalArc(lat float64) float64 {
 	n := airyN
 	n2, n3 := n*n, n*n*n
 	dl, sl := lat-lat0, lat+lat0
+	// Multiple-angle identities: two Sincos calls instead of six trig calls.
+	s1, c1 := math.Sincos(dl)
+	t1, d1 := math.Sincos(sl)
+	s2 := 2 * s1 * c1
+	d2 := 1 - 2*t1*t1
+	s3 := s1 * (3 - 4*s1*s1)
+	d3 := d1 * (4*d1*d1 - 3)
 	return airyB * f0 * ((1+n+5.0/4*n2+5.0/4*n3)*dl -
-		(3*n+3*n2+21.0/8*n3)*math.Sin(dl)*math.Cos(sl) +
-		(15.0/8*n2+15.0/8*n3)*math.Sin(2*dl)*math.Cos(2*sl) -
-		(35.0/24*n3)*math.Sin(3*dl)*math.Cos(3*sl))
+		(3*n+3*n2+21.0/8*n3)*s1*d1 +
+		(15.0/8*n2+15.0/8*n3)*s2*d2 -
+		(35.0/24*n3)*s3*d3)
 }
 
 // gridToAiry is the inverse transverse Mercator of the OS guide (eastings and
 // northings to OSGB36 latitude and longitude, radians).
 func gridToAiry(e, n float64) (lat, lon float64) {
+	// Newton's method on the meridional arc (dM/dlat is the scaled meridian
+	// radius of curvature) converges in two or three steps where the OS guide's
+	// fixed-point loop takes four or five.
 	lat = (n-n0)/(airyA*f0) + lat0
-	m := meridionalArc(lat)
-	for i := 0; i < 20 && math.Abs(n-n0-m) >= 0.00001; i++ {
-		lat += (n - n0 - m) / (airyA * f0)
-		m = meridionalArc(lat)
+	for i := 0; i < 20; i++ {
+		d := n - n0 - meridionalArc(lat)
+		if math.Abs(d) < 0.00001 {
+			break
+		}
+		sin := math.Sin(lat)
+		w := 1 - airyE2*sin*sin
+		lat += d / (airyA * f0 * (1 - airyE2) / (w * math.Sqrt(w)))
 	}
 	sin, cos := math.Sincos(lat)
 	t := math.Tan(lat)
 	t2, t4 := t*t, t*t*t*t
 	nu := airyA * f0 / math.Sqrt(1-airyE2*sin*sin)
-	rho := airyA * f0 * (1 - airyE2) / math.Pow(1-airyE2*sin*sin, 1.5)
+	w := 1 - airyE2*sin*sin
+	rho := airyA * f0 * (1 - airyE2) / (w * math.Sqrt(w))
 	eta2 := nu/rho - 1
 	sec := 1 / cos
+	nu3 := nu * nu * nu
+	nu5 := nu3 * nu * nu
+	nu7 := nu5 * nu * nu
 	vii := t / (2 * rho * nu)
-	viii := t / (24 * rho * nu * nu * nu) * (5 + 3*t2 + eta2 - 9*t2*eta2)
-	ix := t / (720 * rho * math.Pow(nu, 5)) * (61 + 90*t2 + 45*t4)
+	viii := t / (24 * rho * nu3) * (5 + 3*t2 + eta2 - 9*t2*eta2)
+	ix := t / (720 * rho * nu5) * (61 + 90*t2 + 45*t4)
 	x := sec / nu
-	xi := sec / (6 * nu * nu * nu) * (nu/rho + 2*t2)
-	xii := sec / (120 * math.Pow(nu, 5)) * (5 + 28*t2 + 24*t4)
-	xiia := sec / (5040 * math.Pow(nu, 7)) * (61 + 662*t2 + 1320*t4 + 720*t4*t2)
+	xi := sec / (6 * nu3) * (nu/rho + 2*t2)
+	xii := sec / (120 * nu5) * (5 + 28*t2 + 24*t4)
+	xiia := sec / (5040 * nu7) * (61 + 662*t2 + 1320*t4 + 720*t4*t2)
 	de := e - e0
 	de2 := de * de
 	lat = lat - vii*de2 + viii*de2*de2 - ix*de2*de2*de2
@@ -248,19 +266,15 @@ func toCartesian(lat, lon, a, e2 float64) (x, y, z float64) {
 	return nu * cosLat * cosLon, nu * cosLat * sinLon, (1 - e2) * nu * sinLat
 }
 
+// fromCartesian uses Bowring's (1976) closed form, exact to well under a
+// millimetre for points near the Earth's surface, instead of iterating.
 func fromCartesian(x, y, z, a, e2 float64) (lat, lon float64) {
 	lon = math.Atan2(y, x)
 	p := math.Hypot(x, y)
-	lat = math.Atan2(z, p*(1-e2))
-	for i := 0; i < 10; i++ {
-		sin := math.Sin(lat)
-		nu := a / math.Sqrt(1-e2*sin*sin)
-		next := math.Atan2(z+e2*nu*sin, p)
-		if math.Abs(next-lat) < 1e-12 {
-			return next, lon
-		}
-		lat = next
-	}
+	b := a * math.Sqrt(1-e2)
+	ep2 := e2 / (1 - e2)
+	sinT, cosT := math.Sincos(math.Atan2(z*a, p*b))
+	lat = math.Atan2(z+ep2*b*sinT*sinT*sinT, p-e2*a*cosT*cosT*cosT)
 	return lat, lon
 }
 
