@@ -1,0 +1,266 @@
+// Package vectortiles bakes map layers into Mapbox Vector Tiles (MVT) packed in
+// one PMTiles v3 archive, for MapLibre. Each zoom's features are binned into the
+// tiles they fall in (plus a buffer, so markers near a tile edge are drawn whole),
+// encoded with orb's MVT encoder, gzipped and written with package pmtiles.
+package vectortiles
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/bits"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/prebake/prebake/manifest"
+	"github.com/prebake/prebake/pmtiles"
+)
+
+// Defaults for Options.
+const (
+	DefaultExtent = 4096
+	DefaultBuffer = 64 // extent units: 4 px of a 256 px tile, enough for a marker's radius at 512 px tiles
+	// MaxZoom keeps world pixel coordinates (zoom + log2 extent bits) exact in a float64.
+	MaxZoom = 24
+)
+
+// Layer is one map layer: it becomes one MVT layer, named Name, in every tile
+// where it has features.
+type Layer struct {
+	Name string
+	// Features returns the features to show at zoom z (clusters and points), in
+	// WGS84 lng/lat, in the order they should be drawn. Build calls it once per
+	// zoom, from several goroutines at once for different zooms, and does not
+	// modify what it returns.
+	Features func(z int) []*geojson.Feature
+}
+
+// Options configure Build.
+type Options struct {
+	MinZoom, MaxZoom int
+	Extent           uint32 // tile extent; a power of two; 0 means DefaultExtent
+	// Buffer is how far beyond a tile's edge, in extent units, features are
+	// still copied into it; 0 means DefaultBuffer and a negative value none.
+	Buffer int
+
+	Name, Description, Attribution string // archive metadata and TileJSON
+}
+
+// ZoomStats describes one zoom of the archive.
+type ZoomStats struct {
+	Zoom     int
+	Tiles    int   // non-empty tiles
+	Features int   // features encoded, buffer copies included
+	Bytes    int64 // gzipped tile bytes before de-duplication
+}
+
+// Stats describes a built archive.
+type Stats struct {
+	Zooms        []ZoomStats            // MinZoom..MaxZoom, in order
+	Tiles        int                    // all tiles addressed
+	Contents     int                    // distinct tile blobs stored
+	Bytes        int64                  // archive size
+	Bounds       [4]float64             // west, south, east, north of all features
+	Center       [3]float64             // lng, lat, zoom
+	VectorLayers []manifest.VectorLayer // one per layer, in layer order
+}
+
+// Build bins and encodes every layer at every zoom and returns the PMTiles archive.
+// The bytes depend only on the layers' features and opts, not on GOMAXPROCS.
+func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
+	opts, err := checkOptions(layers, opts)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	nz := opts.MaxZoom - opts.MinZoom + 1
+	results := make([]zoomResult, nz)
+	next := make(chan int, nz)
+	for z := opts.MinZoom; z <= opts.MaxZoom; z++ {
+		next <- z
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), nz) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for z := range next {
+				results[z-opts.MinZoom] = buildZoom(layers, opts, z)
+			}
+		}()
+	}
+	wg.Wait()
+
+	st := Stats{Zooms: make([]ZoomStats, nz)}
+	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	fields := make([]map[string]string, len(layers))
+	zooms := make([][2]int, len(layers))
+	for i := range layers {
+		fields[i] = map[string]string{}
+		zooms[i] = [2]int{-1, -1}
+	}
+	for i, r := range results {
+		if r.err != nil {
+			return nil, Stats{}, r.err
+		}
+		z := opts.MinZoom + i
+		zs := ZoomStats{Zoom: z, Tiles: len(r.tiles)}
+		for _, t := range r.tiles {
+			zs.Features += t.features
+			zs.Bytes += int64(len(t.data))
+		}
+		st.Zooms[i] = zs
+		if r.count > 0 {
+			bound = bound.Union(r.bound)
+		}
+		for li := range layers {
+			mergeFields(fields[li], r.fields[li])
+			if r.layerHas[li] {
+				if zooms[li][0] < 0 {
+					zooms[li][0] = z
+				}
+				zooms[li][1] = z
+			}
+		}
+	}
+	if bound.Min[0] > bound.Max[0] {
+		// No features at all: an empty archive over the world.
+		bound = orb.Bound{Min: orb.Point{-180, -85.0511287}, Max: orb.Point{180, 85.0511287}}
+	}
+	st.Bounds = [4]float64{bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1]}
+	st.Center = [3]float64{(bound.Min[0] + bound.Max[0]) / 2, (bound.Min[1] + bound.Max[1]) / 2, float64(centerZoom(bound, opts))}
+	for li, l := range layers {
+		vl := manifest.VectorLayer{ID: l.Name, Fields: fields[li], MinZoom: zooms[li][0], MaxZoom: zooms[li][1]}
+		if vl.MinZoom < 0 {
+			vl.MinZoom, vl.MaxZoom = opts.MinZoom, opts.MaxZoom
+		}
+		st.VectorLayers = append(st.VectorLayers, vl)
+	}
+
+	w := pmtiles.NewWriter(archiveOptions(opts, st))
+	for i, r := range results {
+		for _, t := range r.tiles {
+			if err := w.Add(uint8(opts.MinZoom+i), t.x, t.y, t.data); err != nil {
+				return nil, Stats{}, err
+			}
+		}
+	}
+	var buf bytes.Buffer
+	h, err := w.Finish(&buf)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	st.Tiles, st.Contents, st.Bytes = int(h.AddressedTiles), int(h.TileContents), int64(buf.Len())
+	return buf.Bytes(), st, nil
+}
+
+// archiveOptions are the PMTiles header and metadata for opts and what Build found.
+func archiveOptions(opts Options, st Stats) pmtiles.Options {
+	meta := map[string]any{
+		"name":          opts.Name,
+		"format":        "pbf",
+		"type":          "overlay",
+		"vector_layers": st.VectorLayers,
+	}
+	if opts.Description != "" {
+		meta["description"] = opts.Description
+	}
+	if opts.Attribution != "" {
+		meta["attribution"] = opts.Attribution
+	}
+	return pmtiles.Options{
+		TileType:        pmtiles.MVT,
+		TileCompression: pmtiles.Gzip,
+		MinZoom:         uint8(opts.MinZoom),
+		MaxZoom:         uint8(opts.MaxZoom),
+		Bounds:          clampBounds(st.Bounds),
+		Center:          st.Center,
+		Metadata:        meta,
+	}
+}
+
+func clampBounds(b [4]float64) [4]float64 {
+	return [4]float64{max(b[0], -180), max(b[1], -90), min(b[2], 180), min(b[3], 90)}
+}
+
+// centerZoom is the deepest zoom at which the bounds span at most one tile's
+// width and height (they may still straddle a tile edge), within the archive's
+// zoom range: a sensible first view.
+func centerZoom(b orb.Bound, opts Options) int {
+	x0, y0 := toPlanar(b.Min[0], b.Max[1], 0)
+	x1, y1 := toPlanar(b.Max[0], b.Min[1], 0)
+	span := max(x1-x0, y1-y0)
+	z := opts.MinZoom
+	for z < opts.MaxZoom && span*float64(uint64(1)<<(z+1)) <= 1 {
+		z++
+	}
+	return z
+}
+
+func checkOptions(layers []Layer, opts Options) (Options, error) {
+	if opts.Extent == 0 {
+		opts.Extent = DefaultExtent
+	}
+	if opts.Extent&(opts.Extent-1) != 0 {
+		return opts, fmt.Errorf("vectortiles: extent %d is not a power of two", opts.Extent)
+	}
+	if opts.Buffer == 0 {
+		opts.Buffer = DefaultBuffer
+	} else if opts.Buffer < 0 {
+		opts.Buffer = 0
+	}
+	if opts.MinZoom < 0 || opts.MaxZoom > MaxZoom || opts.MinZoom > opts.MaxZoom {
+		return opts, fmt.Errorf("vectortiles: zoom range %d-%d is not within 0-%d", opts.MinZoom, opts.MaxZoom, MaxZoom)
+	}
+	if opts.MaxZoom+bits.TrailingZeros32(opts.Extent) > 40 {
+		return opts, fmt.Errorf("vectortiles: extent %d at zoom %d needs more than 40 bits of pixel coordinates", opts.Extent, opts.MaxZoom)
+	}
+	if len(layers) == 0 {
+		return opts, fmt.Errorf("vectortiles: no layers")
+	}
+	seen := map[string]bool{}
+	for i, l := range layers {
+		if l.Name == "" || l.Features == nil {
+			return opts, fmt.Errorf("vectortiles: layer %d (%q) needs a name and a Features function", i, l.Name)
+		}
+		if seen[l.Name] {
+			return opts, fmt.Errorf("vectortiles: layer %q given twice", l.Name)
+		}
+		seen[l.Name] = true
+	}
+	return opts, nil
+}
+
+// mergeFields adds the field types in src to dst; a field seen with two types
+// is "Mixed", as tippecanoe reports it.
+func mergeFields(dst, src map[string]string) {
+	keys := make([]string, 0, len(src))
+	for k := range src {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if old, ok := dst[k]; ok && old != src[k] {
+			dst[k] = "Mixed"
+		} else {
+			dst[k] = src[k]
+		}
+	}
+}
+
+func fieldType(v any) string {
+	switch v.(type) {
+	case bool:
+		return "Boolean"
+	case string:
+		return "String"
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return "Number"
+	}
+	// Arrays, objects and null are stored as JSON text.
+	return "String"
+}
