@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/prebake/prebake/writer"
+)
+
+func init() {
+	var opts writer.PruneOptions
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "prune --keep N [--out output] [--manifest manifest.json] [--dry-run]",
+		Short: "Remove files no longer named by the last N manifests",
+		Long: `prune removes the content-addressed files in --out that none of the newest N
+manifests in --out/.prebake/manifests (nor the live --manifest) name, then the
+older history entries. Files without a content hash in their name are not
+prebake's and are left alone. Keep N at least as large as the number of
+deploys an app may still be serving.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := writer.Prune(opts)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			verb := "removed"
+			if opts.DryRun {
+				verb = "would remove"
+			}
+			for _, p := range res.Removed {
+				fmt.Fprintln(out, verb, p)
+			}
+			for _, p := range res.LeftAlone {
+				fmt.Fprintln(out, "left alone (not content-addressed):", p)
+			}
+			fmt.Fprintf(out, "kept %d manifests; %s %d files (%s) and %d old manifests\n",
+				len(res.KeptManifests), verb, len(res.Removed), humanBytes(res.RemovedBytes), len(res.RemovedManifests))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&opts.Keep, "keep", 3, "how many of the newest manifests' files to keep")
+	f.StringVarP(&opts.OutDir, "out", "o", "output", "the output directory")
+	f.StringVarP(&opts.ManifestPath, "manifest", "m", "manifest.json", "the live manifest, whose files are always kept")
+	f.BoolVar(&opts.DryRun, "dry-run", false, "list what would be removed, remove nothing")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	rootCmd.AddCommand(cmd)
+}

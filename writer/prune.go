@@ -1,0 +1,168 @@
+package writer
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/prebake/prebake/manifest"
+)
+
+// PruneOptions say what to keep.
+type PruneOptions struct {
+	OutDir       string // the output directory (default "output")
+	ManifestPath string // the live manifest, always kept; "" for none
+	Keep         int    // how many of the newest manifests in the history to keep (>= 1)
+	DryRun       bool   // report, remove nothing
+}
+
+// PruneResult lists what prune removed (or would remove).
+type PruneResult struct {
+	KeptManifests    []string `json:"kept_manifests"`    // history entries kept, newest first
+	RemovedManifests []string `json:"removed_manifests"` // history entries removed
+	Removed          []string `json:"removed"`           // files removed, relative to OutDir
+	RemovedBytes     int64    `json:"removed_bytes"`
+	LeftAlone        []string `json:"left_alone"` // files not written by prebake (no content hash in the name)
+}
+
+// contentAddressed matches a path segment carrying a content hash:
+// "components.0123456789abcdef.parquet", "DSR.0123456789abcdef".
+var contentAddressed = regexp.MustCompile(`\.[0-9a-f]{16,64}(\.|/|$)`)
+
+// Prune removes the files under OutDir that none of the newest Keep manifests in
+// the history (nor the live manifest) name, and the older history entries.
+// Only content-addressed files are removed (a segment of their path carries a
+// hash, as prebake names them); anything else is reported and left alone, so an
+// output directory shared with other files is safe. Staging directories of
+// builds that died are removed too.
+func Prune(opts PruneOptions) (*PruneResult, error) {
+	if opts.Keep < 1 {
+		return nil, fmt.Errorf("prune: --keep %d: keep at least 1 manifest", opts.Keep)
+	}
+	if opts.OutDir == "" {
+		opts.OutDir = "output"
+	}
+	hist := HistoryDir(opts.OutDir)
+	entries, err := os.ReadDir(hist)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
+			names = append(names, e.Name())
+		}
+	}
+	// Names start with the compact RFC 3339 creation time: newest last.
+	sort.Sort(sort.Reverse(sort.StringSlice(names)))
+	res := &PruneResult{KeptManifests: []string{}, RemovedManifests: []string{}, Removed: []string{}, LeftAlone: []string{}}
+	var kept []*manifest.Manifest
+	for i, n := range names {
+		if i >= opts.Keep {
+			res.RemovedManifests = append(res.RemovedManifests, n)
+			continue
+		}
+		m, err := manifest.Load(filepath.Join(hist, n))
+		if err != nil {
+			return nil, fmt.Errorf("prune: history entry: %w (remove it to prune past it)", err)
+		}
+		kept = append(kept, m)
+		res.KeptManifests = append(res.KeptManifests, n)
+	}
+	if opts.ManifestPath != "" {
+		m, err := manifest.Load(opts.ManifestPath)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("prune: %w", err)
+		}
+		if m != nil {
+			kept = append(kept, m)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("prune: no manifest in %s nor at %q: nothing says what to keep", hist, opts.ManifestPath)
+	}
+	liveFiles, liveDirs := map[string]bool{}, map[string]bool{}
+	for _, m := range kept {
+		for _, a := range m.Assets {
+			liveFiles[a.Path] = true
+			for _, e := range a.Encodings {
+				liveFiles[e.Path] = true
+			}
+		}
+		addSet := func(dir, index string) {
+			if index == "" {
+				liveFiles[dir] = true // a set written as one file
+				return
+			}
+			liveDirs[dir] = true
+			liveFiles[index] = true
+		}
+		for _, t := range m.TileSets {
+			addSet(t.Path, t.Index)
+		}
+		for _, s := range m.ShardSets {
+			addSet(s.Path, s.Index)
+		}
+	}
+
+	root := opts.OutDir
+	var dirs []string
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if rel == "." {
+			return nil
+		}
+		if d.IsDir() {
+			if rel == StateDir || liveDirs[rel] {
+				return fs.SkipDir
+			}
+			dirs = append(dirs, p)
+			return nil
+		}
+		if liveFiles[rel] {
+			return nil
+		}
+		if !contentAddressed.MatchString(rel) {
+			res.LeftAlone = append(res.LeftAlone, rel)
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			res.RemovedBytes += fi.Size()
+		}
+		res.Removed = append(res.Removed, rel)
+		if opts.DryRun {
+			return nil
+		}
+		return os.Remove(p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	if opts.DryRun {
+		return res, nil
+	}
+	// Deepest first, so a dead set directory goes once its files have.
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if es, err := os.ReadDir(dirs[i]); err == nil && len(es) == 0 {
+			os.Remove(dirs[i])
+		}
+	}
+	for _, n := range res.RemovedManifests {
+		if err := os.Remove(filepath.Join(hist, n)); err != nil {
+			return nil, fmt.Errorf("prune: %w", err)
+		}
+	}
+	if err := removeDeadStaging(opts.OutDir); err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	return res, nil
+}
