@@ -323,7 +323,9 @@ func TestBuildLayersOnlyWhereTheyHaveFeatures(t *testing.T) {
 }
 
 func TestBuildRejectsBadInput(t *testing.T) {
-	pt := func(lng, lat float64) []*geojson.Feature { return []*geojson.Feature{geojson.NewFeature(orb.Point{lng, lat})} }
+	pt := func(lng, lat float64) []*geojson.Feature {
+		return []*geojson.Feature{geojson.NewFeature(orb.Point{lng, lat})}
+	}
 	ok := Layer{Name: "ok", Features: func(int) []*geojson.Feature { return pt(0, 51) }}
 	cases := []struct {
 		name   string
