@@ -1,0 +1,141 @@
+// Package cmu writes the Capacity Market tables and the JSON the app's CMU,
+// company, statistics and map-popup pages read, replacing the app's Redis
+// entries cmu_dataframe_v1, cmu_to_company_mapping, company_index_v1,
+// statistics_page_data and map_detail:<id>. See README.md in this directory for
+// every file, its shape and the rules (sort keys, normalization, shard function).
+package cmu
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/prebake/prebake/generators/cmu/table"
+	"github.com/prebake/prebake/record"
+	"github.com/prebake/prebake/writer"
+)
+
+// Options configure Generate.
+type Options struct {
+	// IncludeContacts also writes the CMU register's contact columns (names,
+	// e-mail addresses, telephone numbers) as the cmu/contacts table. Off by
+	// default: they are personal data.
+	IncludeContacts bool
+
+	// DetailShardMaxBytes bounds the size of one component-details shard file
+	// before compression; 0 means DefaultDetailShardMaxBytes.
+	DetailShardMaxBytes int
+}
+
+// DefaultDetailShardMaxBytes keeps a popup's fetch small: about 12 KB once
+// compressed, one round trip on a slow mobile connection.
+const DefaultDetailShardMaxBytes = 64 << 10
+
+// Content types of the files Generate writes.
+const (
+	ContentTypeParquet = "application/vnd.apache.parquet"
+	ContentTypeArrow   = "application/vnd.apache.arrow.file"
+	ContentTypeJSON    = "application/json"
+)
+
+// Generate writes every CMU output of ds through w.
+func Generate(ds *record.Dataset, w *writer.Writer, opts Options) error {
+	if ds == nil {
+		return fmt.Errorf("cmu: no dataset")
+	}
+	if w == nil {
+		return fmt.Errorf("cmu: no writer")
+	}
+	comps, err := componentsTable(ds.Components)
+	if err != nil {
+		return err
+	}
+	if err := writeTable(w, "cmu/components", comps); err != nil {
+		return err
+	}
+
+	rows := cmuRows(ds)
+	cmus, err := cmusTable(rows)
+	if err != nil {
+		return err
+	}
+	if err := writeTable(w, "cmu/cmus", cmus); err != nil {
+		return err
+	}
+	if err := writeJSON(w, "cmu/cmu_to_company.json", cmuToCompany(rows)); err != nil {
+		return err
+	}
+
+	idx := buildCompanyIndex(ds.Components, rows)
+	companies, err := companiesTable(idx)
+	if err != nil {
+		return err
+	}
+	if err := writeTable(w, "cmu/companies", companies); err != nil {
+		return err
+	}
+	if err := writeCompanyIndex(w, idx); err != nil {
+		return err
+	}
+
+	if err := writeStatistics(w, ds.Components, idx); err != nil {
+		return err
+	}
+	if err := writeDetails(w, ds.Components, opts.DetailShardMaxBytes); err != nil {
+		return err
+	}
+
+	if opts.IncludeContacts {
+		contacts, err := contactsTable(ds.CMUs)
+		if err != nil {
+			return err
+		}
+		if err := writeTable(w, "cmu/contacts", contacts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeTable writes t as name.parquet, name.arrow and name.json.
+func writeTable(w *writer.Writer, name string, t *table.Table) error {
+	rows := int64(t.Rows())
+	cols := t.ManifestColumns()
+	for _, f := range []struct {
+		ext, contentType string
+		encode           func() ([]byte, error)
+	}{
+		{".parquet", ContentTypeParquet, t.Parquet},
+		{".arrow", ContentTypeArrow, t.Arrow},
+		{".json", ContentTypeJSON, t.JSON},
+	} {
+		data, err := f.encode()
+		if err != nil {
+			return fmt.Errorf("cmu: %s%s: %w", name, f.ext, err)
+		}
+		if _, err := w.WriteAsset(name+f.ext, data, writer.Meta{ContentType: f.contentType, Rows: &rows, Columns: cols}); err != nil {
+			return fmt.Errorf("cmu: %s%s: %w", name, f.ext, err)
+		}
+	}
+	return nil
+}
+
+// writeJSON writes v as a JSON asset. encoding/json sorts map keys, so the bytes
+// depend only on v.
+func writeJSON(w *writer.Writer, name string, v any) error {
+	data, err := marshal(v)
+	if err != nil {
+		return fmt.Errorf("cmu: %s: %w", name, err)
+	}
+	if _, err := w.WriteAsset(name, data, writer.Meta{ContentType: ContentTypeJSON}); err != nil {
+		return fmt.Errorf("cmu: %s: %w", name, err)
+	}
+	return nil
+}
+
+func marshal(v any) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}

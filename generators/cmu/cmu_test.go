@@ -1,0 +1,471 @@
+package cmu
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/prebake/prebake/record"
+)
+
+const (
+	auctionA = "2020-21 (T-4) Four Year Ahead Capacity Auction"
+	auctionB = "2021-22 (T-4) Four Year Ahead Capacity Auction"
+	auctionC = "2019-20 (T-4) Four Year Ahead Capacity Auction"
+)
+
+// smallDataset is a hand-made register whose every output is worked out by hand
+// in the tests below.
+func smallDataset() *record.Dataset {
+	return &record.Dataset{
+		Components: []record.Component{
+			{ID: 5, ComponentID: "C5", CMUID: "XYZ-9", Company: "Ørsted A/S", TechClass: "Offshore Wind", Category: record.Wind,
+				DeliveryYear: 2023, AuctionName: auctionC, AuctionType: "T-4", DeratedMW: f64(100.25), Description: "Hornsea"},
+			{ID: 10, ComponentID: "C10", CMUID: "ABC1", Company: "Flexitricity Ltd.", TechClass: "DSR", Category: record.DSR,
+				DeliveryYear: 2024, AuctionName: auctionA, AuctionType: "T-4", DeratedMW: f64(1.5), ConnectionMW: f64(2),
+				Description: "Load", Location: "2 Bar Lane, York, YO51 9LS", Postcode: "YO51 9LS", Outcode: "YO51",
+				Geo: record.Geocode{Lat: 54.1, Lng: -1.4, Located: true, Source: record.GeoPostcode, Precision: record.PrecisionUnit}},
+			{ID: 11, ComponentID: "C11", CMUID: "ABC1", Company: "FLEXITRICITY LTD", TechClass: "DSR", Category: record.DSR,
+				DeliveryYear: 2025, AuctionName: auctionB, AuctionType: "T-4", Location: "2 bar lane,  York, YO51 9LS",
+				Geo: record.Geocode{Unlocated: record.UnlocatedUnknownPostcode}},
+			{ID: 20, Category: record.Unknown, Geo: record.Geocode{Unlocated: record.UnlocatedNoLocation}},
+		},
+		CMUs: []record.CMU{
+			{ID: 1, CMUID: "ABC1", DeliveryYear: 2024, AuctionName: auctionA, Applicant: "Flexitricity Limited",
+				Contacts: map[string]string{"Secondary Trading Contact - Email": "trader@example.com", "Secondary Trading Contact - Telephone": "'+441234567890"}},
+		},
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Flexitricity Ltd.", "flexitricityltd"},
+		{"FLEXITRICITY  LTD", "flexitricityltd"},
+		{"  E.ON UK plc ", "eonukplc"},
+		{"Ørsted A/S", "ørstedas"},
+		{"T_ABC-1", "tabc1"},
+		{"---", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Normalize(tt.in); got != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestLocationURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"2 Bar Lane, York", "/location/by-name/2%20Bar%20Lane%2C%20York/"},
+		{"Unit 2/3\nSite", "/location/by-name/Unit%202%2F3%0ASite/"},
+		{"Café_~.-", "/location/by-name/Caf%C3%A9_~.-/"},
+	}
+	for _, tt := range tests {
+		if got := locationURL(tt.in); got != tt.want {
+			t.Errorf("locationURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCMUsTable(t *testing.T) {
+	out, m := bake(t, smallDataset(), Options{})
+	var got []map[string]any
+	readAsset(t, out, m, "cmu/cmus.json", &got)
+	row := func(id, name string, year float64, auction, norm, normID string) map[string]any {
+		return map[string]any{"CMU ID": id, "Name of Applicant": name, "Full Name": name, "Delivery Year": year,
+			"Auction Name": auction, "Normalized Full Name": norm, "Normalized CMU ID": normID}
+	}
+	want := []map[string]any{
+		row("ABC1", "Flexitricity Limited", 2024, auctionA, "flexitricitylimited", "abc1"),
+		row("ABC1", "Flexitricity Ltd.", 2024, auctionA, "flexitricityltd", "abc1"),
+		row("ABC1", "FLEXITRICITY LTD", 2025, auctionB, "flexitricityltd", "abc1"),
+		row("XYZ-9", "Ørsted A/S", 2023, auctionC, "ørstedas", "xyz9"),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("cmus =\n%v\nwant\n%v", got, want)
+	}
+	if a := m.Assets["cmu/cmus.parquet"]; a.Rows == nil || *a.Rows != 4 || len(a.Columns) != 7 || a.Columns[3].Name != "Delivery Year" || a.Columns[3].Type != "int64" {
+		t.Errorf("manifest entry for cmu/cmus.parquet: rows %v columns %+v", a.Rows, a.Columns)
+	}
+	var mapping map[string]string
+	readAsset(t, out, m, "cmu/cmu_to_company.json", &mapping)
+	if want := map[string]string{"ABC1": "FLEXITRICITY LTD", "XYZ-9": "Ørsted A/S"}; !reflect.DeepEqual(mapping, want) {
+		t.Errorf("cmu_to_company = %v, want %v", mapping, want)
+	}
+}
+
+func TestComponentsTable(t *testing.T) {
+	out, m := bake(t, smallDataset(), Options{})
+	var got []map[string]any
+	readAsset(t, out, m, "cmu/components.json", &got)
+	if len(got) != 4 {
+		t.Fatalf("%d rows, want 4", len(got))
+	}
+	ids := []float64{}
+	for _, r := range got {
+		ids = append(ids, r["id"].(float64))
+	}
+	if !reflect.DeepEqual(ids, []float64{5, 10, 11, 20}) {
+		t.Errorf("ids %v, want sorted 5 10 11 20", ids)
+	}
+	r10 := got[1]
+	for k, v := range map[string]any{"lat": 54.1, "lng": -1.4, "located": true, "geocode_source": "postcode", "geocode_precision": "postcode_unit",
+		"unlocated_reason": nil, "derated_capacity_mw": 1.5, "connection_capacity_mw": 2.0, "delivery_year": 2024.0, "category": "DSR", "postcode": "YO51 9LS"} {
+		if !reflect.DeepEqual(r10[k], v) {
+			t.Errorf("component 10 %s = %v, want %v", k, r10[k], v)
+		}
+	}
+	r11 := got[2]
+	for k, v := range map[string]any{"lat": nil, "located": false, "geocode_source": nil, "unlocated_reason": "unknown_postcode", "derated_capacity_mw": nil} {
+		if !reflect.DeepEqual(r11[k], v) {
+			t.Errorf("component 11 %s = %v, want %v", k, r11[k], v)
+		}
+	}
+	if r := got[3]; r["delivery_year"] != nil || r["company_name"] != nil || r["category"] != "Unknown" {
+		t.Errorf("component 20 = %v, want null year and company, category Unknown", r)
+	}
+	if len(got[0]) != len(componentColumns) {
+		t.Errorf("%d keys, want the %d allowed columns", len(got[0]), len(componentColumns))
+	}
+}
+
+func TestCompanyIndex(t *testing.T) {
+	out, m := bake(t, smallDataset(), Options{})
+	var idx map[string]Company
+	readAsset(t, out, m, "cmu/company_index.json", &idx)
+	want := map[string]Company{
+		"flexitricitylimited": {CompanyName: "Flexitricity Limited", NormalizedName: "flexitricitylimited", NumCMUIDs: 1, NumComponents: 0,
+			Years: []int{2024}, URL: "/company-list/flexitricitylimited/", CMUIDs: []string{"ABC1"}},
+		// Two spellings with two votes each: the alphabetically first wins.
+		"flexitricityltd": {CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", NumCMUIDs: 1, NumComponents: 2,
+			Years: []int{2025, 2024}, URL: "/company-list/flexitricityltd/", CMUIDs: []string{"ABC1"}, TotalDeratedMW: 1.5},
+		"ørstedas": {CompanyName: "Ørsted A/S", NormalizedName: "ørstedas", NumCMUIDs: 1, NumComponents: 1,
+			Years: []int{2023}, URL: "/company-list/%C3%B8rstedas/", CMUIDs: []string{"XYZ-9"}, TotalDeratedMW: 100.25},
+	}
+	if !reflect.DeepEqual(idx, want) {
+		t.Errorf("company index =\n%+v\nwant\n%+v", idx, want)
+	}
+	// Shards: "f" holds both Flexitricity entries, "_" the non-ASCII one.
+	ss := m.ShardSets["cmu/company_index_shards"]
+	if ss.Key != "first" || ss.Files != 2 || !reflect.DeepEqual(ss.Params["keys"], []any{"_", "f"}) {
+		t.Errorf("company index shard set = %+v", ss)
+	}
+	var f, u map[string]Company
+	readShard(t, out, m, "cmu/company_index_shards", "f", &f)
+	readShard(t, out, m, "cmu/company_index_shards", "_", &u)
+	if len(f) != 2 || !reflect.DeepEqual(f["flexitricityltd"], want["flexitricityltd"]) || len(u) != 1 || u["ørstedas"].NumComponents != 1 {
+		t.Errorf("shards f=%v _=%v", f, u)
+	}
+	var companies []map[string]any
+	readAsset(t, out, m, "cmu/companies.json", &companies)
+	if len(companies) != 3 || companies[1]["normalized_name"] != "flexitricityltd" || companies[1]["first_delivery_year"] != 2024.0 ||
+		companies[1]["last_delivery_year"] != 2025.0 || companies[1]["num_located_components"] != 1.0 || companies[0]["total_derated_capacity_mw"] != 0.0 {
+		t.Errorf("companies table = %v", companies)
+	}
+}
+
+func TestPrefixIndex(t *testing.T) {
+	var idx []*Company
+	for _, n := range []string{"a", "ab", "abc", "abcd", "abd", "b", "bz9", "ørsted", "ørn"} {
+		idx = append(idx, &Company{NormalizedName: n, CompanyName: strings.ToUpper(n)})
+	}
+	sort.Slice(idx, func(i, j int) bool { return idx[i].NormalizedName < idx[j].NormalizedName })
+	p := buildPrefixIndex(idx)
+	// Every prefix of up to 3 characters of any name must give exactly the
+	// names that start with it, found by brute force.
+	for _, c := range idx {
+		r := []rune(c.NormalizedName)
+		for l := 1; l <= 3 && l <= len(r); l++ {
+			q := string(r[:l])
+			var want []string
+			for _, d := range idx {
+				if strings.HasPrefix(d.NormalizedName, q) {
+					want = append(want, d.NormalizedName)
+				}
+			}
+			rg := p.Ranges[q]
+			var got []string
+			for _, e := range p.Companies[rg[0]:rg[1]] {
+				got = append(got, e[0].(string))
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("prefix %q: %v, want %v", q, got, want)
+			}
+		}
+	}
+	if _, ok := p.Ranges["abcd"]; ok {
+		t.Error("prefix longer than max_prefix listed")
+	}
+	// a ab abc abd b bz bz9 ø ør ørn ørs
+	if len(p.Ranges) != 11 {
+		t.Errorf("%d prefixes, want 11: %v", len(p.Ranges), p.Ranges)
+	}
+}
+
+func TestStatistics(t *testing.T) {
+	out, m := bake(t, smallDataset(), Options{})
+	var got Statistics
+	readAsset(t, out, m, "cmu/statistics.json", &got)
+	y := func(v int) *int { return &v }
+	s := func(v string) *string { return &v }
+	want := Statistics{
+		Summary: Summary{TotalComponents: 4, TotalCompanies: 2, TotalTechnologies: 2, TotalCapacity: 101.75},
+		TopCompaniesCount: []CompanyCount{
+			{CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", URL: "/company-list/flexitricityltd/", Count: 2},
+			{CompanyName: "Ørsted A/S", NormalizedName: "ørstedas", URL: "/company-list/%C3%B8rstedas/", Count: 1},
+		},
+		TopCompaniesCapacity: []CompanyCapacity{
+			{CompanyName: "Ørsted A/S", NormalizedName: "ørstedas", URL: "/company-list/%C3%B8rstedas/", TotalCapacity: 100.25},
+			{CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", URL: "/company-list/flexitricityltd/", TotalCapacity: 1.5},
+		},
+		TechByCount: []TechCount{
+			{Technology: s("DSR"), Category: "DSR", Count: 2},
+			{Technology: nil, Category: "Unknown", Count: 1},
+			{Technology: s("Offshore Wind"), Category: "Wind", Count: 1},
+		},
+		TechByCapacity: []TechCapacity{
+			{Technology: s("Offshore Wind"), Category: "Wind", TotalCapacity: 100.25},
+			{Technology: s("DSR"), Category: "DSR", TotalCapacity: 1.5},
+		},
+		ComponentsByYear: []YearCount{{y(2023), 1}, {y(2024), 1}, {y(2025), 1}, {nil, 1}},
+		TopComponentsCapacity: []ComponentCapacity{
+			{ID: 5, ComponentID: "C5", CMUID: "XYZ-9", CompanyName: "Ørsted A/S", Technology: s("Offshore Wind"), Category: "Wind",
+				DeliveryYear: y(2023), AuctionName: auctionC, DeratedCapacityMW: 100.25},
+			{ID: 10, ComponentID: "C10", CMUID: "ABC1", CompanyName: "Flexitricity Ltd.", Technology: s("DSR"), Category: "DSR",
+				Location: "2 Bar Lane, York, YO51 9LS", DeliveryYear: y(2024), AuctionName: auctionA, DeratedCapacityMW: 1.5},
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		gj, _ := json.MarshalIndent(got, "", " ")
+		t.Errorf("statistics =\n%s", gj)
+	}
+	// Per category: every category has a file; DSR holds the two DSR rows, Coal nothing.
+	var dsr, coal Statistics
+	readAsset(t, out, m, "cmu/statistics/DSR.json", &dsr)
+	readAsset(t, out, m, "cmu/statistics/Coal.json", &coal)
+	if dsr.Summary != (Summary{TotalComponents: 2, TotalCompanies: 1, TotalTechnologies: 1, TotalCapacity: 1.5}) {
+		t.Errorf("DSR summary = %+v", dsr.Summary)
+	}
+	if coal.Summary != (Summary{}) || coal.TopCompaniesCount == nil || len(coal.TopCompaniesCount) != 0 {
+		t.Errorf("Coal statistics = %+v, want zeros and empty lists", coal)
+	}
+	for _, c := range record.Categories {
+		if _, ok := m.Assets["cmu/statistics/"+string(c)+".json"]; !ok {
+			t.Errorf("no statistics for category %s", c)
+		}
+	}
+}
+
+func TestComponentDetails(t *testing.T) {
+	out, m := bake(t, smallDataset(), Options{})
+	ss := m.ShardSets["cmu/component_details"]
+	n := int(ss.Params["n"].(float64))
+	if ss.Key != "shard" || ss.Params["function"] != "id mod n" || ss.Files != n {
+		t.Fatalf("shard set = %+v", ss)
+	}
+	get := func(id int64) Detail {
+		var shard map[string]Detail
+		readShard(t, out, m, "cmu/component_details", fmt.Sprint(DetailShard(id, n)), &shard)
+		d, ok := shard[fmt.Sprint(id)]
+		if !ok {
+			t.Fatalf("component %d not in its shard", id)
+		}
+		return d
+	}
+	url := "/location/by-name/2%20Bar%20Lane%2C%20York%2C%20YO51%209LS/"
+	url11 := "/location/by-name/2%20bar%20lane%2C%20%20York%2C%20YO51%209LS/"
+	y := func(v int) *int { return &v }
+	want10 := Detail{Success: true, Data: DetailData{
+		ID: 10, Title: "2 Bar Lane, York, YO51 9LS", Technology: "DSR", DisplayTechnology: "DSR", Company: "Flexitricity Ltd.",
+		Description: "Load", DeliveryYear: y(2024), AuctionName: auctionA, CMUID: "ABC1", DetailURL: &url,
+		AtLocation: []AtLocation{
+			{ID: 11, DeliveryYear: y(2025), AuctionName: auctionB, CMUID: "ABC1", DetailURL: &url11},
+			{ID: 10, DeliveryYear: y(2024), AuctionName: auctionA, CMUID: "ABC1", DeratedCapacityMW: f64(1.5), DetailURL: &url},
+		},
+		AtLocationTotal: 2, HasMultipleYears: true,
+	}}
+	if got := get(10); !reflect.DeepEqual(got, want10) {
+		gj, _ := json.MarshalIndent(got, "", " ")
+		t.Errorf("detail 10 =\n%s", gj)
+	}
+	d5 := get(5)
+	if d5.Data.Title != "Hornsea" || d5.Data.DetailURL != nil || len(d5.Data.AtLocation) != 1 || d5.Data.AtLocation[0].ID != 5 || d5.Data.HasMultipleYears ||
+		d5.Data.Technology != "Wind" || d5.Data.DisplayTechnology != "Offshore Wind" {
+		t.Errorf("detail 5 = %+v", d5)
+	}
+	if d20 := get(20); d20.Data.DisplayTechnology != "Unknown" || d20.Data.DeliveryYear != nil || d20.Data.Title != "" {
+		t.Errorf("detail 20 = %+v", d20)
+	}
+}
+
+// manyComponents is a synthetic register: n components spread over a few
+// hundred locations, with ids that are not contiguous.
+func manyComponents(n int) *record.Dataset {
+	ds := &record.Dataset{}
+	for i := 0; i < n; i++ {
+		mw := float64(i%97) * 0.125
+		c := record.Component{
+			ID: int64(1 + i*7 + i%3), ComponentID: fmt.Sprintf("C%d", i), CMUID: fmt.Sprintf("CMU%d", i%400),
+			Company: fmt.Sprintf("Company %d Ltd", i%150), TechClass: []string{"DSR", "Storage", "Onshore Wind", ""}[i%4],
+			DeliveryYear: 2016 + i%13, AuctionName: fmt.Sprintf("Auction %d", i%26), AuctionType: "T-4",
+			Description: strings.Repeat("x", i%200), Location: fmt.Sprintf("Site %d, Town", i%300),
+		}
+		c.Category = record.Categorize(c.TechClass)
+		if i%5 != 0 {
+			c.DeratedMW = &mw
+		}
+		ds.Components = append(ds.Components, c)
+	}
+	return ds
+}
+
+func TestDetailShardsBounded(t *testing.T) {
+	for _, bound := range []int{8 << 10, 32 << 10, 64 << 10} {
+		t.Run(fmt.Sprint(bound), func(t *testing.T) {
+			ds := manyComponents(3000)
+			out, m := bake(t, ds, Options{DetailShardMaxBytes: bound})
+			ss := m.ShardSets["cmu/component_details"]
+			n := int(ss.Params["n"].(float64))
+			if int(ss.Params["max_bytes"].(float64)) != bound {
+				t.Errorf("max_bytes %v, want %d", ss.Params["max_bytes"], bound)
+			}
+			seen := 0
+			for s := 0; s < n; s++ {
+				p := filepath.Join(out, filepath.FromSlash(strings.ReplaceAll(ss.URL, "{shard}", fmt.Sprint(s))))
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(data) > bound {
+					t.Errorf("shard %d is %d bytes, over the %d bound", s, len(data), bound)
+				}
+				var shard map[string]Detail
+				if err := json.Unmarshal(data, &shard); err != nil {
+					t.Fatalf("shard %d: %v", s, err)
+				}
+				for k, d := range shard {
+					if fmt.Sprint(d.Data.ID) != k || DetailShard(d.Data.ID, n) != s {
+						t.Errorf("component %s in shard %d, want shard %d", k, s, DetailShard(d.Data.ID, n))
+					}
+					seen++
+				}
+			}
+			if seen != len(ds.Components) {
+				t.Errorf("%d components in the shards, want %d", seen, len(ds.Components))
+			}
+			// The smallest n that fits: n-1 shards must overflow the bound
+			// (unless n is 1).
+			if n > 1 {
+				sizes := map[int64]int{}
+				var ids []int64
+				for id, d := range details(ds.Components) {
+					v, _ := json.Marshal(d)
+					sizes[id] = len(fmt.Sprintf("%q:", fmt.Sprint(id))) + len(v) + 1
+					ids = append(ids, id)
+				}
+				fits := true
+				shard := make([]int, n-1)
+				for _, id := range ids {
+					shard[DetailShard(id, n-1)] += sizes[id]
+					if shard[DetailShard(id, n-1)]+2 > bound {
+						fits = false
+					}
+				}
+				if fits && (n-1) >= (sumInts(sizes)+bound-1)/bound {
+					t.Errorf("n = %d, but %d shards would fit", n, n-1)
+				}
+			}
+		})
+	}
+}
+
+func sumInts(m map[int64]int) int {
+	s := 0
+	for _, v := range m {
+		s += v
+	}
+	return s
+}
+
+func TestAtLocationCapped(t *testing.T) {
+	ds := &record.Dataset{}
+	for i := 0; i < MaxAtLocation+30; i++ {
+		ds.Components = append(ds.Components, record.Component{ID: int64(i + 1), CMUID: "A", Company: "A", Location: "Same Place", DeliveryYear: 2020 + i%3, Category: record.DSR})
+	}
+	d := details(ds.Components)[1]
+	if len(d.Data.AtLocation) != MaxAtLocation || d.Data.AtLocationTotal != MaxAtLocation+30 || !d.Data.HasMultipleYears {
+		t.Errorf("at location: %d listed, total %d, multiple years %v", len(d.Data.AtLocation), d.Data.AtLocationTotal, d.Data.HasMultipleYears)
+	}
+	if d.Data.AtLocation[0].DeliveryYear == nil || *d.Data.AtLocation[0].DeliveryYear != 2022 {
+		t.Errorf("list does not start with the latest year: %+v", d.Data.AtLocation[0])
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		ds   *record.Dataset
+		want string
+	}{
+		{"nil dataset", nil, "no dataset"},
+		{"NaN capacity", &record.Dataset{Components: []record.Component{{ID: 7, CMUID: "A", DeratedMW: f64(math.NaN()), SourceFile: "c.json", SourceRow: 3}}}, `component 7 (c.json record 3): field "De-Rated Capacity"`},
+		{"infinite latitude", &record.Dataset{Components: []record.Component{{ID: 8, Geo: record.Geocode{Located: true, Lat: math.Inf(1)}}}}, `component 8`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWriter(t)
+			err := Generate(tt.ds, w, Options{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDeterministic bakes the same dataset twice, with GOMAXPROCS 1 and 2 and
+// the input in a different order, and compares every output byte.
+func TestDeterministic(t *testing.T) {
+	ds1 := manyComponents(2000)
+	ds1.CMUs = smallDataset().CMUs
+	ds2 := manyComponents(2000)
+	ds2.CMUs = smallDataset().CMUs
+	// Same records, reversed: Generate must not depend on input order.
+	for i, j := 0, len(ds2.Components)-1; i < j; i, j = i+1, j-1 {
+		ds2.Components[i], ds2.Components[j] = ds2.Components[j], ds2.Components[i]
+	}
+	prev := runtime.GOMAXPROCS(1)
+	out1, _ := bake(t, ds1, Options{})
+	runtime.GOMAXPROCS(2)
+	out2, _ := bake(t, ds2, Options{})
+	runtime.GOMAXPROCS(prev)
+	f1, f2 := outputFiles(t, out1), outputFiles(t, out2)
+	rel := func(files map[string][]byte, root string) map[string][]byte {
+		m := map[string][]byte{}
+		for p, d := range files {
+			r, _ := filepath.Rel(root, p)
+			if strings.HasPrefix(r, ".") { // writer bookkeeping (history, staging)
+				continue
+			}
+			m[r] = d
+		}
+		return m
+	}
+	r1, r2 := rel(f1, out1), rel(f2, out2)
+	if len(r1) == 0 || len(r1) != len(r2) {
+		t.Fatalf("%d files vs %d", len(r1), len(r2))
+	}
+	for p, d := range r1 {
+		if !bytes.Equal(d, r2[p]) {
+			t.Errorf("%s differs between the two bakes", p)
+		}
+	}
+}
