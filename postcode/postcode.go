@@ -165,7 +165,7 @@ var noLocationExact = map[string]bool{
 var noLocationPhrases = []string{
 	"to be confirmed", "to be determined", "to be provided", "to be advised", "to be agreed",
 	"provided after auction", "after the auction", "yet to be procur", "yet to be allocated",
-	"not yet known", "not known", "location to be",
+	"not yet known", "not known", "location to be", "to confirm",
 }
 
 // IsNoLocation reports whether text is a no-location marker: empty, "null",

@@ -80,7 +80,7 @@ func TestIsNoLocation(t *testing.T) {
 	yes := []string{"", "  ", "null", "NULL", "N/A", "n/a.", "NA", "TBC", "TBD", "To be Determined", "To be confirmed",
 		"provided after auction", "Location to be provided after auction", "Component has yet to be\u00a0procurred",
 		"Component has yet to be procured.", "To be confirmed once CMU components are known", "not known",
-		"to be provided once CMU Components are known", "Component has yet to be procured/allocated"}
+		"to be provided once CMU Components are known", "Component has yet to be procured/allocated", "Ilya to confirm"}
 	no := []string{"Leeds LS10", "CA15 8ES", "To be confirmed, near LS10 1AB", "Nashville", "Napton", "Land adjacent to Berryburn Substation Moray"}
 	for _, s := range yes {
 		if !IsNoLocation(s) {
