@@ -288,16 +288,23 @@ func Extract(text string) (postcode, outcode string) {
 			}
 		}
 	}
-	// Outcode alone: the last word, skipping a trailing country and a sector digit.
+	// Outcode alone, at the end of the text (before a trailing country name):
+	// "..., Leeds LS10", or followed by a sector digit or a broken inward code
+	// ("Havant, P09 1", "Blackburn, BB2 3D", "IV3 6YM" with a letter no
+	// inward code uses).
 	i := len(toks) - 1
 	for i >= 0 && trailingWords[toks[i].s] {
 		i--
 	}
-	if i >= 1 && len(toks[i].s) == 1 && isDigit(toks[i].s[0]) && toks[i-1].spaceAfter {
-		i--
-	}
 	if i < 0 {
 		return "", ""
+	}
+	startsDigit := func(j int) bool { return len(toks[j].s) <= 3 && isDigit(toks[j].s[0]) }
+	switch {
+	case i >= 2 && len(toks[i].s) <= 2 && !hasDigit(toks[i].s) && startsDigit(i-1) && toks[i-2].spaceAfter && toks[i-1].spaceAfter:
+		i -= 2 // "P09 1 NR"
+	case i >= 1 && startsDigit(i) && toks[i-1].spaceAfter && !hasDigit(toks[i].s[1:]) || i >= 1 && len(toks[i].s) == 1 && isDigit(toks[i].s[0]) && toks[i-1].spaceAfter:
+		i-- // "BB2 3D", "IV3 6YM", "P09 1"
 	}
 	if i > 0 && roadWords[toks[i-1].s] {
 		return "", ""
@@ -306,4 +313,13 @@ func Extract(text string) (postcode, outcode string) {
 		return "", oc
 	}
 	return "", ""
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			return true
+		}
+	}
+	return false
 }
