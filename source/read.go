@@ -195,6 +195,23 @@ type reader struct {
 	synthetic int // used components flagged Synthetic
 
 	registerFile, appDBFile string // first file of each ID space, to name both in a mix error
+
+	strs map[string]string // interned text: companies, auctions and classes repeat thousands of times
+}
+
+// intern returns one shared copy of s, so repeated values cost their bytes once.
+func (r *reader) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := r.strs[s]; ok {
+		return v
+	}
+	if r.strs == nil {
+		r.strs = map[string]string{}
+	}
+	r.strs[s] = s
+	return s
 }
 
 // fileState is one file being read.
@@ -335,6 +352,9 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 		}
 		r.cmuSeen[c.ID] = true
 		c.SourceFile, c.SourceRow = fs.path, rec
+		for _, p := range []*string{&c.CMUID, &c.AuctionName, &c.AuctionType, &c.Applicant, &c.ParentCompany, &c.UnitType, &c.UnitCategory, &c.TransmissionDistribution, &c.PrimaryFuel} {
+			*p = r.intern(*p)
+		}
 		r.res.CMUs = append(r.res.CMUs, c)
 		fs.src.Counts.Used++
 		return nil
@@ -353,6 +373,9 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 	}
 	r.compSeen[c.ID] = true
 	c.SourceFile, c.SourceRow = fs.path, rec
+	for _, p := range []*string{&c.CMUID, &c.Company, &c.TechClass, &c.AuctionName, &c.AuctionType, &c.Description} {
+		*p = r.intern(*p)
+	}
 	r.res.Components = append(r.res.Components, c)
 	fs.src.Counts.Used++
 	if synthetic {

@@ -2,6 +2,7 @@ package source_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -174,4 +175,22 @@ func TestReadRealCMUsAndJoin(t *testing.T) {
 		t.Errorf("%d components got a parent company, want 263", joined)
 	}
 	t.Logf("%d of %d components joined to a parent company", joined, len(res.Components))
+}
+
+func BenchmarkReadRealAppCache(b *testing.B) {
+	dir := shareddata.Path(b, "data/register")
+	matches, _ := filepath.Glob(filepath.Join(dir, "components_*.json"))
+	var size int64
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil {
+			size += st.Size()
+		}
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := source.Read(matches, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
