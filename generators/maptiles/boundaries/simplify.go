@@ -1,0 +1,385 @@
+package boundaries
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
+	"github.com/paulmach/orb/project"
+	"github.com/paulmach/orb/simplify"
+)
+
+// Band is a range of zoom levels served by one simplified copy. Its geometry
+// is simplified for MaxZoom, so it is fine at every zoom of the band; clients
+// use the last band for every zoom deeper than its MaxZoom.
+type Band struct {
+	MinZoom, MaxZoom int
+}
+
+// DefaultBands: country, region, county and street scale.
+var DefaultBands = []Band{{0, 5}, {6, 8}, {9, 11}, {12, 16}}
+
+// Defaults for Options.
+const (
+	DefaultTolerancePx = 0.5 // Douglas-Peucker tolerance, screen pixels at the band's MaxZoom
+	DefaultMinAreaPx   = 4.0 // rings smaller than this many square pixels are dropped
+)
+
+// Level is the layer simplified for one band.
+type Level struct {
+	Band
+	Tolerance  float64 // metres in Web Mercator (screen distance, not ground distance)
+	Decimals   int     // decimal places kept in each coordinate
+	Vertices   int     // positions in the output
+	Collection *geojson.FeatureCollection
+}
+
+// Simplify returns fc (WGS84 polygons, as Load returns them) simplified for each
+// band. Borders shared by two areas are simplified once, so neighbouring areas
+// stay edge to edge with neither gaps nor overlaps; rings that shrink below
+// opts.MinAreaPx are dropped, except that every feature keeps its largest polygon.
+func Simplify(fc *geojson.FeatureCollection, opts Options) ([]Level, error) {
+	opts = opts.withDefaults()
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	t, err := newTopology(fc)
+	if err != nil {
+		return nil, err
+	}
+	levels := make([]Level, len(opts.Bands))
+	for i, b := range opts.Bands {
+		levels[i] = t.level(b, opts)
+	}
+	return levels, nil
+}
+
+// metresPerPixel is the Web Mercator size of one pixel of a 256-pixel tile at zoom z.
+func metresPerPixel(z int) float64 {
+	return 2 * math.Pi * 6378137 / (256 * math.Exp2(float64(z)))
+}
+
+// decimalsFor is the number of decimal places of a degree that keeps rounding
+// within an eighth of a pixel of longitude at zoom z.
+func decimalsFor(z int) int {
+	pixelDeg := 360 / (256 * math.Exp2(float64(z)))
+	return int(math.Ceil(math.Log10(4 / pixelDeg)))
+}
+
+// topology is the input cut into arcs: runs of vertices between junctions,
+// where the set of rings following a border changes.
+type topology struct {
+	wgs   []orb.Point // vertex id -> WGS84 position
+	merc  []orb.Point // vertex id -> Web Mercator metres
+	feats []featureRings
+}
+
+type featureRings struct {
+	src   *geojson.Feature
+	multi bool
+	polys [][]ringArcs // polygon -> ring (0 is the outer) -> arcs
+	areas []float64    // polygon outer ring area in Mercator m², for "largest polygon"
+}
+
+// ringArcs is a ring as arcs in order; each arc's last vertex is the next's first.
+type ringArcs struct {
+	arcs [][]int32
+	orig []int32 // the whole ring, closing vertex excluded, for fallbacks
+}
+
+func newTopology(fc *geojson.FeatureCollection) (*topology, error) {
+	t := &topology{}
+	ids := map[orb.Point]int32{}
+	vertex := func(p orb.Point) int32 {
+		if id, ok := ids[p]; ok {
+			return id
+		}
+		id := int32(len(t.wgs))
+		ids[p] = id
+		t.wgs = append(t.wgs, p)
+		t.merc = append(t.merc, project.WGS84.ToMercator(p))
+		return id
+	}
+	// Rings as vertex ids, without the closing repeat or repeated positions.
+	var rings [][][][]int32
+	for fi, f := range fc.Features {
+		var polys orb.MultiPolygon
+		switch g := f.Geometry.(type) {
+		case orb.Polygon:
+			polys = orb.MultiPolygon{g}
+		case orb.MultiPolygon:
+			polys = g
+		default:
+			return nil, fmt.Errorf("feature %d%s: %T is not polygonal", fi, label(f), f.Geometry)
+		}
+		var fr [][][]int32
+		for _, p := range polys {
+			var pr [][]int32
+			for _, r := range p {
+				var ring []int32
+				for _, pt := range r[:len(r)-1] {
+					id := vertex(pt)
+					if len(ring) == 0 || ring[len(ring)-1] != id {
+						ring = append(ring, id)
+					}
+				}
+				for len(ring) > 1 && ring[len(ring)-1] == ring[0] {
+					ring = ring[:len(ring)-1]
+				}
+				pr = append(pr, ring)
+			}
+			fr = append(fr, pr)
+		}
+		rings = append(rings, fr)
+	}
+
+	// A vertex is a junction when it is seen with two different pairs of
+	// neighbours: there two rings that ran together part ways.
+	const none = int64(-1)
+	firstPair := make([]int64, len(t.wgs))
+	for i := range firstPair {
+		firstPair[i] = none
+	}
+	junction := make([]bool, len(t.wgs))
+	for _, fr := range rings {
+		for _, pr := range fr {
+			for _, ring := range pr {
+				n := len(ring)
+				for i, v := range ring {
+					a, b := ring[(i+n-1)%n], ring[(i+1)%n]
+					pair := int64(min(a, b))<<32 | int64(max(a, b))
+					if firstPair[v] == none {
+						firstPair[v] = pair
+					} else if firstPair[v] != pair {
+						junction[v] = true
+					}
+				}
+			}
+		}
+	}
+
+	for fi, fr := range rings {
+		f := fc.Features[fi]
+		_, multi := f.Geometry.(orb.MultiPolygon)
+		out := featureRings{src: f, multi: multi}
+		for _, pr := range fr {
+			var pa []ringArcs
+			for _, ring := range pr {
+				pa = append(pa, ringArcs{arcs: cutArcs(ring, junction), orig: ring})
+			}
+			out.polys = append(out.polys, pa)
+			out.areas = append(out.areas, math.Abs(t.area(pr[0])))
+		}
+		t.feats = append(t.feats, out)
+	}
+	return t, nil
+}
+
+// cutArcs splits a ring at its junctions. A ring without junctions is one
+// closed arc starting at its lowest vertex id, so that two rings tracing the
+// same loop (an enclave and its hole) start, and simplify, alike.
+func cutArcs(ring []int32, junction []bool) [][]int32 {
+	n := len(ring)
+	start := -1
+	for i, v := range ring {
+		if junction[v] {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		lo := 0
+		for i, v := range ring {
+			if v < ring[lo] {
+				lo = i
+			}
+		}
+		arc := make([]int32, 0, n+1)
+		for i := 0; i <= n; i++ {
+			arc = append(arc, ring[(lo+i)%n])
+		}
+		return [][]int32{arc}
+	}
+	var arcs [][]int32
+	arc := []int32{ring[start]}
+	for i := 1; i <= n; i++ {
+		v := ring[(start+i)%n]
+		arc = append(arc, v)
+		if junction[v] {
+			arcs = append(arcs, arc)
+			arc = []int32{v}
+		}
+	}
+	return arcs
+}
+
+// area is the signed Mercator area of a ring of vertex ids.
+func (t *topology) area(ring []int32) float64 {
+	r := make(orb.Ring, 0, len(ring)+1)
+	for _, v := range ring {
+		r = append(r, t.merc[v])
+	}
+	if len(ring) > 0 {
+		r = append(r, t.merc[ring[0]])
+	}
+	return planar.Area(r)
+}
+
+func (t *topology) level(b Band, opts Options) Level {
+	mpp := metresPerPixel(b.MaxZoom)
+	lv := Level{Band: b, Tolerance: opts.TolerancePx * mpp, Decimals: decimalsFor(b.MaxZoom)}
+	minArea := opts.MinAreaPx * mpp * mpp
+	dp := simplify.DouglasPeucker(lv.Tolerance)
+	cache := map[string][]int32{}
+	simplifyArc := func(arc []int32) []int32 {
+		// Simplify each arc once, in a canonical direction, so the two areas
+		// sharing a border get the very same vertices.
+		rev := arc[0] > arc[len(arc)-1] || (arc[0] == arc[len(arc)-1] && len(arc) > 2 && arc[1] > arc[len(arc)-2])
+		canon := arc
+		if rev {
+			canon = slices.Clone(arc)
+			slices.Reverse(canon)
+		}
+		key := arcKey(canon)
+		out, ok := cache[key]
+		if !ok {
+			out = t.douglasPeucker(dp, canon)
+			cache[key] = out
+		}
+		if rev {
+			out = slices.Clone(out)
+			slices.Reverse(out)
+		}
+		return out
+	}
+	toRingAt := func(ids []int32, decimals int) orb.Ring {
+		scale := math.Pow(10, float64(decimals))
+		r := make(orb.Ring, 0, len(ids)+1)
+		for _, v := range ids {
+			p := t.wgs[v]
+			p = orb.Point{math.Round(p[0]*scale) / scale, math.Round(p[1]*scale) / scale}
+			if len(r) == 0 || r[len(r)-1] != p {
+				r = append(r, p)
+			}
+		}
+		for len(r) > 1 && r[len(r)-1] == r[0] {
+			r = r[:len(r)-1]
+		}
+		if len(r) < 3 {
+			return nil
+		}
+		return append(r, r[0])
+	}
+	toRing := func(ids []int32) orb.Ring { return toRingAt(ids, lv.Decimals) }
+	mercArea := func(r orb.Ring) float64 {
+		m := make(orb.Ring, len(r))
+		for i, p := range r {
+			m[i] = project.WGS84.ToMercator(p)
+		}
+		return math.Abs(planar.Area(m))
+	}
+
+	fc := geojson.NewFeatureCollection()
+	for _, fr := range t.feats {
+		var mp orb.MultiPolygon
+		for _, pa := range fr.polys {
+			var poly orb.Polygon
+			for ri, ra := range pa {
+				var ids []int32
+				for _, arc := range ra.arcs {
+					s := simplifyArc(arc)
+					if len(ids) > 0 {
+						s = s[1:]
+					}
+					ids = append(ids, s...)
+				}
+				r := toRing(ids)
+				if r == nil || mercArea(r) < minArea {
+					if ri == 0 {
+						break // the outer ring went: the whole polygon goes
+					}
+					continue
+				}
+				poly = append(poly, orient(r, ri == 0))
+			}
+			if len(poly) > 0 {
+				mp = append(mp, poly)
+			}
+		}
+		if len(mp) == 0 {
+			// Too small for this band, but an area must not vanish from the
+			// map: keep its largest polygon's outer ring, unsimplified, with
+			// as many decimals as it takes to stay a ring.
+			largest := 0
+			for i, a := range fr.areas {
+				if a > fr.areas[largest] {
+					largest = i
+				}
+			}
+			for d := lv.Decimals; d <= 9 && len(mp) == 0; d++ {
+				if r := toRingAt(fr.polys[largest][0].orig, d); r != nil {
+					mp = orb.MultiPolygon{{orient(r, true)}}
+				}
+			}
+		}
+		var g orb.Geometry = mp
+		if !fr.multi && len(mp) == 1 {
+			g = mp[0]
+		}
+		f := geojson.NewFeature(g)
+		f.ID = fr.src.ID
+		f.Properties = fr.src.Properties.Clone()
+		fc.Append(f)
+		for _, p := range mp {
+			for _, r := range p {
+				lv.Vertices += len(r)
+			}
+		}
+	}
+	lv.Collection = fc
+	return lv
+}
+
+// douglasPeucker simplifies an arc of vertex ids with orb's simplifier in
+// Mercator metres; the ends are always kept.
+func (t *topology) douglasPeucker(dp *simplify.DouglasPeuckerSimplifier, arc []int32) []int32 {
+	if len(arc) <= 2 {
+		return arc
+	}
+	ls := make(orb.LineString, len(arc))
+	for i, v := range arc {
+		ls[i] = t.merc[v]
+	}
+	kept := dp.LineString(ls)
+	// The simplifier returns a subsequence of the points: walk both to get ids back.
+	out := make([]int32, 0, len(kept))
+	j := 0
+	for _, v := range arc {
+		if j < len(kept) && t.merc[v] == kept[j] {
+			out = append(out, v)
+			j++
+		}
+	}
+	return out
+}
+
+func arcKey(arc []int32) string {
+	b := make([]byte, 0, 4*len(arc))
+	for _, v := range arc {
+		b = binary.LittleEndian.AppendUint32(b, uint32(v))
+	}
+	return string(b)
+}
+
+// orient winds a ring as RFC 7946 asks: outer rings counter-clockwise, holes clockwise.
+func orient(r orb.Ring, outer bool) orb.Ring {
+	if (r.Orientation() == orb.CCW) != outer {
+		r = slices.Clone(r)
+		slices.Reverse(r)
+	}
+	return r
+}
