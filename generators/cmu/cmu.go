@@ -26,9 +26,12 @@ type Options struct {
 	DetailShardMaxBytes int
 }
 
-// DefaultDetailShardMaxBytes keeps a popup's fetch small: about 12 KB once
-// compressed, one round trip on a slow mobile connection.
-const DefaultDetailShardMaxBytes = 64 << 10
+// DefaultDetailShardMaxBytes keeps a popup's fetch small (a full shard is
+// 10-20 KB once compressed: one round trip on a slow connection) while keeping
+// the number of files near a thousand for the real register rather than
+// several thousand: a popup's JSON repeats its location's list of components,
+// so entries are 1-25 KB and shards of a fixed id range vary a lot in size.
+const DefaultDetailShardMaxBytes = 128 << 10
 
 // Content types of the files Generate writes.
 const (

@@ -22,7 +22,12 @@ import (
 // bake runs Generate into a fresh directory and commits a manifest there.
 func bake(t testing.TB, ds *record.Dataset, opts Options) (string, *manifest.Manifest) {
 	t.Helper()
-	dir := t.TempDir()
+	return bakeInto(t, t.TempDir(), ds, opts)
+}
+
+// bakeInto runs Generate into dir/output and commits dir/manifest.json.
+func bakeInto(t testing.TB, dir string, ds *record.Dataset, opts Options) (string, *manifest.Manifest) {
+	t.Helper()
 	out := filepath.Join(dir, "output")
 	w, err := writer.New(writer.Options{OutDir: out})
 	if err != nil {

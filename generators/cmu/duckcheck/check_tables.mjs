@@ -11,8 +11,8 @@
 //
 // Usage: node check_tables.mjs FILE... (run with the peers' node_modules
 // resolvable: cwd or NODE_PATH). Files ending in .parquet are Parquet, .arrow Arrow.
-// With --sql QUERY, instead prints the rows of QUERY as JSON (for statistics
-// checks); "{file}" in QUERY is not substituted: callers pass full paths.
+// With --sql QUERY..., instead prints [rows of each QUERY] as JSON (for the
+// statistics and company-index checks).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -141,7 +141,9 @@ async function checkArrow(file) {
 
 const args = process.argv.slice(2);
 if (args[0] === '--sql') {
-  process.stdout.write(JSON.stringify(await rows(args[1])));
+  const results = [];
+  for (const sql of args.slice(1)) results.push(await rows(sql));
+  process.stdout.write(JSON.stringify(results));
 } else {
   const out = {};
   for (const f of args) {

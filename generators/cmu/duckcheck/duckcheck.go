@@ -91,13 +91,16 @@ func Read(t testing.TB, files ...string) map[string]File {
 	return out
 }
 
-// Query runs a DuckDB SQL query and decodes its rows (DuckDB's JSON rendering:
-// BIGINT and HUGEINT come back as strings, DOUBLE as numbers) into out.
-func Query(t testing.TB, sql string, out any) {
+// Query runs DuckDB SQL queries in one DuckDB session and returns the rows of
+// each, as DuckDB renders them in JSON (BIGINT and HUGEINT as strings, DOUBLE as
+// numbers, lists as arrays).
+func Query(t testing.TB, sql ...string) [][]map[string]any {
 	t.Helper()
-	if err := json.Unmarshal(run(t, "--sql", sql), out); err != nil {
+	var out [][]map[string]any
+	if err := json.Unmarshal(run(t, append([]string{"--sql"}, sql...)...), &out); err != nil {
 		t.Fatalf("query output: %v", err)
 	}
+	return out
 }
 
 // SQLString quotes s as a SQL string literal.
