@@ -181,8 +181,16 @@ func IsNoLocation(text string) bool {
 		return false
 	}
 	for _, p := range noLocationPhrases {
-		if strings.Contains(t, p) {
-			return true
+		// The phrase must start a word: "knot known farm" is a place.
+		for i := strings.Index(t, p); i >= 0; {
+			if i == 0 || !isLetter(t[i-1]-('a'-'A')) {
+				return true
+			}
+			j := strings.Index(t[i+1:], p)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
 		}
 	}
 	return false

@@ -81,7 +81,7 @@ func TestIsNoLocation(t *testing.T) {
 		"provided after auction", "Location to be provided after auction", "Component has yet to be\u00a0procurred",
 		"Component has yet to be procured.", "To be confirmed once CMU components are known", "not known",
 		"to be provided once CMU Components are known", "Component has yet to be procured/allocated", "Ilya to confirm"}
-	no := []string{"Leeds LS10", "CA15 8ES", "To be confirmed, near LS10 1AB", "Nashville", "Napton", "Land adjacent to Berryburn Substation Moray"}
+	no := []string{"Leeds LS10", "CA15 8ES", "To be confirmed, near LS10 1AB", "Nashville", "Napton", "Knot Known Farm", "Land adjacent to Berryburn Substation Moray"}
 	for _, s := range yes {
 		if !IsNoLocation(s) {
 			t.Errorf("IsNoLocation(%q) = false, want true", s)

@@ -68,10 +68,20 @@ type Table struct {
 }
 
 // Len is the number of unit postcodes in the table.
-func (t *Table) Len() int { return len(t.keys) }
+func (t *Table) Len() int {
+	if t == nil {
+		return 0
+	}
+	return len(t.keys)
+}
 
 // Rejections returns examples of rejected rows (up to 5 per file and reason), in file and line order.
-func (t *Table) Rejections() []Rejection { return t.rejected }
+func (t *Table) Rejections() []Rejection {
+	if t == nil {
+		return nil
+	}
+	return t.rejected
+}
 
 // Lookup returns the position of a unit postcode (any spacing or case).
 func (t *Table) Lookup(pc string) (lat, lng float64, ok bool) {
@@ -109,18 +119,27 @@ func (t *Table) OutcodeCentroid(outcode string) (lat, lng float64, ok bool) {
 
 // SectorCount and OutcodeCount return how many units a centroid averages (0 if unknown).
 func (t *Table) SectorCount(sector string) int {
+	if t == nil {
+		return 0
+	}
 	s, _ := NormalizeSector(sector)
 	return t.sectors[s].n
 }
 
 // OutcodeCount returns how many units the district centroid averages.
 func (t *Table) OutcodeCount(outcode string) int {
+	if t == nil {
+		return 0
+	}
 	o, _ := NormalizeOutcode(outcode)
 	return t.outcodes[o].n
 }
 
 // Points returns every unit postcode with its position, sorted by postcode.
 func (t *Table) Points() []record.PostcodePoint {
+	if t == nil {
+		return nil
+	}
 	pts := make([]record.PostcodePoint, len(t.keys))
 	for i, k := range t.keys {
 		pts[i] = record.PostcodePoint{Postcode: decode(k), Lat: t.lat[i], Lng: t.lng[i]}
@@ -583,10 +602,20 @@ func (t *Table) centroids() {
 }
 
 // Sectors returns the sector codes in the table, sorted.
-func (t *Table) Sectors() []string { return sortedKeys(t.sectors) }
+func (t *Table) Sectors() []string {
+	if t == nil {
+		return nil
+	}
+	return sortedKeys(t.sectors)
+}
 
 // Outcodes returns the district codes in the table, sorted.
-func (t *Table) Outcodes() []string { return sortedKeys(t.outcodes) }
+func (t *Table) Outcodes() []string {
+	if t == nil {
+		return nil
+	}
+	return sortedKeys(t.outcodes)
+}
 
 func sortedKeys(m map[string]centroid) []string {
 	ks := make([]string, 0, len(m))

@@ -202,6 +202,9 @@ func TestLoadDuplicatesAndCentroids(t *testing.T) {
 	if _, _, ok := nilTable.Lookup("WF11 8AA"); ok {
 		t.Error("nil table lookup succeeded")
 	}
+	if _, _, ok := nilTable.OutcodeCentroid("WF11"); ok || nilTable.Len() != 0 || nilTable.Points() != nil || nilTable.SectorCount("WF11 8") != 0 {
+		t.Error("nil table is not empty")
+	}
 }
 
 func TestLoadErrors(t *testing.T) {
