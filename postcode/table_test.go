@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -416,5 +417,30 @@ func BenchmarkLookup(b *testing.B) {
 	pcs := []string{"AB10 1AA", "ls101ab", "WF11 8AB", "ZE3 9JZ", "SW1A 1AA", "EC1A 1BB"}
 	for i := 0; b.Loop(); i++ {
 		tab.Lookup(pcs[i%len(pcs)])
+	}
+}
+
+// TestLoadDeterministic loads the real file (hundreds of parallel chunks) with
+// one CPU and compares it with the shared load.
+func TestLoadDeterministic(t *testing.T) {
+	tab, srcs := loadReal(t)
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	one, srcs1, err := Load([]string{shareddata.Path(t, "data/postcodes/postcodes-en.csv.gz")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(srcs, srcs1) || !reflect.DeepEqual(tab.Rejections(), one.Rejections()) {
+		t.Error("sources or rejections differ with GOMAXPROCS=1")
+	}
+	if !reflect.DeepEqual(tab.Points(), one.Points()) {
+		t.Error("points differ with GOMAXPROCS=1")
+	}
+	for _, oc := range []string{"AB10", "LS10", "ZE3", "EC1A"} {
+		a1, b1, _ := tab.OutcodeCentroid(oc)
+		a2, b2, _ := one.OutcodeCentroid(oc)
+		if a1 != a2 || b1 != b2 {
+			t.Errorf("centroid %s differs with GOMAXPROCS=1", oc)
+		}
 	}
 }
