@@ -1,0 +1,63 @@
+// Package maptiles bakes the map pages' points: for every technology category and
+// for all of them together (layer "all"), the clusters and points SuperCluster
+// shows at every zoom, as small GeoJSON files a browser fetches per viewport.
+//
+// # Input order and clustering
+//
+// A layer's input is its located components (Geo.Located), one SuperCluster
+// point per component, in ascending register row id (record.Component.ID).
+// SuperCluster's result depends on input order, so this order is part of the
+// output's definition. Clustering is package cluster, an exact port of the
+// supercluster npm package 9.1.0 with the app's options (radius 60, extent 512,
+// min points 2, zooms 0..16; raw points at 17 and above). Clusters sum the
+// components' de-rated capacity into "mw" and, in the "all" layer, count the
+// components per category (a property per category name, e.g. "DSR": 12).
+//
+// # Merge rule
+//
+// Components are clustered one point each, so point_count counts components and
+// the point_counts of the features shown at a zoom add up to the layer's located
+// components. Components at exactly the same lng/lat are written as one point
+// feature (as the app's /api/map-data/ collapses them): the first component's
+// details, "count" and "ids" of all of them (in input order) and their summed
+// "mw". SuperCluster treats points at one position alike at every zoom, so they
+// always share a zoom range; with min points 2 they only ever show as points at
+// the raw-point zoom.
+//
+// # File layout (scheme "prebake-cluster-tree/1")
+//
+// Every distinct cluster or point is one feature with the zooms it is shown at
+// in its properties: "minzoom" and "maxzoom" (maxzoom = MaxZoom+1 means every
+// zoom from there up). Files are the nodes of a quadtree over Web Mercator: the
+// node for tile level/x/y holds, in "level/x/y.geojson", every feature inside
+// that tile shown at some zoom in the node's band of consecutive zooms. The root
+// (0/0/0) starts at MinZoom; each node takes the longest band whose file stays
+// within MaxFileBytes (64 KiB uncompressed, so also compressed), and its
+// children one level down take the zooms after it. A node whose first zoom alone
+// would not fit has no file and passes the same zoom on to its children. So a
+// small layer is one file, low zooms share a few files, and dense areas split
+// into deeper tiles; the number of files follows the data, not zoom × area. A
+// feature is in exactly one file per zoom (markers are not clipped, so there are
+// no buffer copies); a feature shown over several bands is in one file per band.
+//
+// Positions are SuperCluster's: clusters at their weighted centre, points at the
+// component's own lng/lat. A feature belongs to the tile holding its position on
+// SuperCluster's integer grid (x = trunc((lngX - 0.5) * 2^30), likewise y), which
+// is also the grid getClusters compares a viewport with, so a client reproduces
+// getClusters(bbox, zoom) exactly: it takes the zoom SuperCluster would use
+// (clamped to MinZoom..MaxZoom+1), fetches the files of the nodes whose band
+// holds that zoom and whose tile meets the viewport, and keeps the features with
+// minzoom <= zoom <= maxzoom inside the viewport. js/prebake-map.mjs does this.
+//
+// # Manifest
+//
+// Each layer is the tile set "maptiles/<layer>". Its TileJSON's tiles template is
+// "{z}/{x}/{y}.geojson" with {z} the node level. Its layout holds the scheme,
+// min_zoom, points_zoom (MaxZoom+1), the clustering options and the index: the
+// nodes in preorder from 0/0/0, one integer each, 16 × (zooms in the node's band)
+// + a bit mask of the children present (bit 0: 2x,2y; 1: 2x+1,2y; 2: 2x,2y+1;
+// 3: 2x+1,2y+1). A small index is inline ("index"); a larger one is the asset
+// "maptiles/<layer>.index.json" ("index_url", "index_path", "index_integrity").
+// Layer names are category names reduced to letters, digits, "-" and "_"
+// (LayerName); categories not in record.Categories are an input error.
+package maptiles

@@ -1,0 +1,248 @@
+package maptiles
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/prebake/prebake/cluster"
+	"github.com/prebake/prebake/record"
+)
+
+// totals is the cluster aggregate: summed de-rated capacity and, for the all
+// layer, components per category (indexed like record.Categories).
+type totals struct {
+	mw   float64
+	cats [16]int32
+}
+
+// feature is one distinct cluster or point feature of a layer with the zooms it
+// is shown at (the raw-point zoom, MaxZoom+1, stands for every zoom above too).
+type feature struct {
+	x, y       int32 // SuperCluster's integer grid position (see cluster.Feature)
+	minZ, maxZ int
+	json       []byte // the whole GeoJSON Feature
+}
+
+// layerFeatures clusters comps (located, in input order) and returns every
+// distinct feature of every zoom, each serialised once.
+func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, withCats bool, o Options) ([]feature, error) {
+	points := make([]orb.Point, len(comps))
+	for i, c := range comps {
+		points[i] = orb.Point{c.Geo.Lng, c.Geo.Lat}
+	}
+	agg := &cluster.Aggregate[totals]{
+		Map: func(i int) totals {
+			var t totals
+			t.mw = derated(comps[i])
+			t.cats[catIndex[comps[i].Category]] = 1
+			return t
+		},
+		Reduce: func(acc *totals, c totals) {
+			acc.mw += c.mw
+			for k := range acc.cats {
+				acc.cats[k] += c.cats[k]
+			}
+		},
+	}
+	copts := cluster.Options{MinZoom: o.MinZoom, MaxZoom: o.MaxZoom, MinPoints: o.MinPoints,
+		Radius: o.Radius, Extent: float64(o.Extent), NodeSize: 64}
+	ix, err := cluster.Load(points, copts, agg)
+	if err != nil {
+		return nil, err
+	}
+	top := o.MaxZoom + 1
+
+	// Walk the zooms from the raw points down: a cluster keeps its id from the zoom
+	// it forms at down to the zoom it merges into another, and a point from the raw
+	// zoom down to the zoom it first joins a cluster, so each has one zoom range.
+	type span struct {
+		f          cluster.Feature[totals]
+		minZ, maxZ int
+	}
+	var clusters []span
+	clusterAt := map[int]int{} // cluster id -> index in clusters
+	pointMin := make([]int, len(comps))
+	for z := top; z >= o.MinZoom; z-- {
+		for _, f := range ix.All(z) {
+			if !f.Cluster {
+				pointMin[f.ID] = z
+				continue
+			}
+			if k, ok := clusterAt[f.ID]; ok {
+				clusters[k].minZ = z
+				continue
+			}
+			clusterAt[f.ID] = len(clusters)
+			clusters = append(clusters, span{f: f, minZ: z, maxZ: z})
+		}
+	}
+
+	out := make([]feature, 0, len(clusters)+len(comps))
+	var buf []byte
+	for _, s := range clusters {
+		ez, err := ix.ExpansionZoom(s.f.ID)
+		if err != nil {
+			return nil, err
+		}
+		buf = appendCluster(buf[:0], s.f, ez, withCats, s.minZ, s.maxZ)
+		out = append(out, feature{x: s.f.X, y: s.f.Y, minZ: s.minZ, maxZ: s.maxZ, json: append([]byte(nil), buf...)})
+	}
+
+	// Components at exactly the same position share one point feature (as the
+	// app's /api/map-data/ collapses them). SuperCluster treats such points alike
+	// at every zoom, so they also share a zoom range; the key includes it anyway.
+	type posKey struct {
+		lng, lat float64
+		minZ     int
+	}
+	groups := map[posKey][]int{}
+	var order []posKey
+	for i, c := range comps {
+		k := posKey{c.Geo.Lng, c.Geo.Lat, pointMin[i]}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range order {
+		members := groups[k]
+		buf = appendPoint(buf[:0], comps, members, k.minZ, top)
+		first := comps[members[0]]
+		out = append(out, feature{x: cluster.GridX(first.Geo.Lng), y: cluster.GridY(first.Geo.Lat),
+			minZ: k.minZ, maxZ: top, json: append([]byte(nil), buf...)})
+	}
+	return out, nil
+}
+
+func derated(c *record.Component) float64 {
+	if c.DeratedMW == nil {
+		return 0
+	}
+	return *c.DeratedMW
+}
+
+func appendCluster(b []byte, f cluster.Feature[totals], expansion int, withCats bool, minZ, maxZ int) []byte {
+	b = append(b, `{"type":"Feature","id":`...)
+	b = strconv.AppendInt(b, int64(f.ID), 10)
+	b = append(b, `,"geometry":{"type":"Point","coordinates":[`...)
+	b = appendFloat(b, f.Point[0])
+	b = append(b, ',')
+	b = appendFloat(b, f.Point[1])
+	b = append(b, `]},"properties":{"cluster":true,"cluster_id":`...)
+	b = strconv.AppendInt(b, int64(f.ID), 10)
+	b = append(b, `,"point_count":`...)
+	b = strconv.AppendInt(b, int64(f.Count), 10)
+	b = append(b, `,"point_count_abbreviated":`...)
+	b = appendAbbreviated(b, f.Count)
+	b = append(b, `,"expansion_zoom":`...)
+	b = strconv.AppendInt(b, int64(expansion), 10)
+	b = append(b, `,"mw":`...)
+	b = appendMW(b, f.Agg.mw)
+	if withCats {
+		for k, cat := range record.Categories {
+			if n := f.Agg.cats[k]; n > 0 {
+				b = append(b, ',')
+				b = appendString(b, string(cat))
+				b = append(b, ':')
+				b = strconv.AppendInt(b, int64(n), 10)
+			}
+		}
+	}
+	return appendZooms(b, minZ, maxZ)
+}
+
+func appendZooms(b []byte, minZ, maxZ int) []byte {
+	b = append(b, `,"minzoom":`...)
+	b = strconv.AppendInt(b, int64(minZ), 10)
+	b = append(b, `,"maxzoom":`...)
+	b = strconv.AppendInt(b, int64(maxZ), 10)
+	return append(b, "}}"...)
+}
+
+// appendPoint writes the point feature of the components comps[members] (one or
+// more at the same position): the first component's details, as /api/map-data/
+// returns them, plus count, ids and the summed mw of all of them.
+func appendPoint(b []byte, comps []*record.Component, members []int, minZ, maxZ int) []byte {
+	c := comps[members[0]]
+	b = append(b, `{"type":"Feature","id":`...)
+	b = strconv.AppendInt(b, c.ID, 10)
+	b = append(b, `,"geometry":{"type":"Point","coordinates":[`...)
+	b = appendFloat(b, c.Geo.Lng)
+	b = append(b, ',')
+	b = appendFloat(b, c.Geo.Lat)
+	b = append(b, `]},"properties":{"id":`...)
+	b = strconv.AppendInt(b, c.ID, 10)
+	b = append(b, `,"cmu_id":`...)
+	b = appendString(b, c.CMUID)
+	title := pointTitle(c)
+	b = append(b, `,"title":`...)
+	b = appendString(b, title)
+	b = append(b, `,"technology":`...)
+	b = appendString(b, string(c.Category))
+	b = append(b, `,"display_technology":`...)
+	b = appendString(b, c.TechClass)
+	b = append(b, `,"company":`...)
+	b = appendString(b, c.Company)
+	b = append(b, `,"description":`...)
+	b = appendString(b, truncateRunes(c.Description, 100))
+	b = append(b, `,"delivery_year":`...)
+	if c.DeliveryYear == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendInt(b, int64(c.DeliveryYear), 10)
+	}
+	b = append(b, `,"auction_name":`...)
+	b = appendString(b, c.AuctionName)
+	b = append(b, `,"detailUrl":`...)
+	b = appendString(b, "/location/by-name/"+urlQuote(title)+"/")
+	b = append(b, `,"count":`...)
+	b = strconv.AppendInt(b, int64(len(members)), 10)
+	b = append(b, `,"ids":[`...)
+	mw := 0.0
+	for i, m := range members {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, comps[m].ID, 10)
+		mw += derated(comps[m])
+	}
+	b = append(b, `],"mw":`...)
+	b = appendMW(b, mw)
+	return appendZooms(b, minZ, maxZ)
+}
+
+// pointTitle is what the app shows and links by: the location, or the component
+// id when the register gives no location (a grid reference can still place it).
+func pointTitle(c *record.Component) string {
+	if c.Location != "" {
+		return c.Location
+	}
+	return c.ComponentID
+}
+
+// located returns the components on the map in the documented input order:
+// ascending register row id (the Dataset's order, re-sorted to be sure).
+func located(ds *record.Dataset, known map[record.Category]int) ([]*record.Component, error) {
+	var out []*record.Component
+	for i := range ds.Components {
+		c := &ds.Components[i]
+		if !c.Geo.Located {
+			continue
+		}
+		if _, ok := known[c.Category]; !ok {
+			return nil, fmt.Errorf("%s record %d: field Category: %q is not one of record.Categories", c.SourceFile, c.SourceRow, c.Category)
+		}
+		if !validLngLat(c.Geo.Lng, c.Geo.Lat) {
+			return nil, fmt.Errorf("%s record %d: field Geo: located at lng %v, lat %v, which is not a position on Earth", c.SourceFile, c.SourceRow, c.Geo.Lng, c.Geo.Lat)
+		}
+		out = append(out, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func validLngLat(lng, lat float64) bool {
+	return lng >= -180 && lng <= 180 && lat >= -90 && lat <= 90 // false for NaN too
+}

@@ -1,0 +1,69 @@
+package maptiles_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/record"
+)
+
+// genPoints runs the shared synthetic point generator (city blobs over GB).
+func genPoints(t testing.TB, n int) []orb.Point {
+	t.Helper()
+	script := shareddata.Path(t, "peers/gen_points.mjs")
+	shareddata.Peers(t)
+	out := filepath.Join(t.TempDir(), "points.geojson")
+	cmd := exec.Command("node", script, strconv.Itoa(n), out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gen_points: %v\n%s", err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := make([]orb.Point, len(fc.Features))
+	for i, f := range fc.Features {
+		pts[i] = f.Geometry.(orb.Point)
+	}
+	return pts
+}
+
+// componentsAt makes one located component per point, cycling through cats, with
+// register-like text fields; every 50th shares the previous one's position.
+func componentsAt(points []orb.Point, cats []record.Category) []record.Component {
+	comps := make([]record.Component, len(points))
+	for i, p := range points {
+		if i%50 == 49 {
+			p = points[i-1]
+		}
+		mw := float64(i%23) * 0.25
+		comps[i] = record.Component{
+			ID:           int64(1000 + 3*i),
+			ComponentID:  fmt.Sprintf("COMP-%06d", i),
+			CMUID:        fmt.Sprintf("CMU%05d", i/4),
+			Company:      fmt.Sprintf("Company %d Ltd", i%311),
+			Category:     cats[i%len(cats)],
+			TechClass:    string(cats[i%len(cats)]) + " (raw class)",
+			DeliveryYear: 2020 + i%8,
+			AuctionName:  fmt.Sprintf("T-4 %d/%d", 2020+i%8, 21+i%8),
+			DeratedMW:    &mw,
+			Description:  fmt.Sprintf("Site %d: a fairly long description of the component that goes on past the hundred character limit of the map API", i),
+			Location:     fmt.Sprintf("Unit %d, Example Street, Town AB%d %dCD", i, i%99, i%9),
+			Geo:          record.Geocode{Lng: p[0], Lat: p[1], Located: true, Source: record.GeoPostcode},
+			SourceFile:   "synthetic.json",
+			SourceRow:    i + 1,
+		}
+	}
+	return comps
+}

@@ -1,0 +1,294 @@
+package maptiles
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/prebake/prebake/manifest"
+	"github.com/prebake/prebake/record"
+	"github.com/prebake/prebake/writer"
+)
+
+// Options configure the clustering (SuperCluster's options) and the files.
+// A zero Radius, Extent, MinPoints, MaxZoom or MaxFileBytes takes its default
+// (so the zero Options is DefaultOptions(); clustering zoom 0 alone is never
+// wanted, so MaxZoom 0 means 16).
+type Options struct {
+	Radius    float64 // cluster radius in pixels (60)
+	Extent    int     // tile extent the radius is relative to (512)
+	MinPoints int     // fewest points that form a cluster (2)
+	MinZoom   int     // lowest zoom clustered (0)
+	MaxZoom   int     // highest zoom clustered (16); raw points above it
+
+	// MaxFileBytes caps each GeoJSON file, uncompressed (64 KiB), so that every
+	// file is at most that size compressed too.
+	MaxFileBytes int
+}
+
+// DefaultOptions are the app map's settings.
+func DefaultOptions() Options {
+	return Options{Radius: 60, Extent: 512, MinPoints: 2, MinZoom: 0, MaxZoom: 16, MaxFileBytes: 64 << 10}
+}
+
+func (o Options) withDefaults() (Options, error) {
+	d := DefaultOptions()
+	if o.MaxZoom == 0 {
+		o.MaxZoom = d.MaxZoom
+	}
+	if o.Radius == 0 {
+		o.Radius = d.Radius
+	}
+	if o.Extent == 0 {
+		o.Extent = d.Extent
+	}
+	if o.MinPoints == 0 {
+		o.MinPoints = d.MinPoints
+	}
+	if o.MaxFileBytes == 0 {
+		o.MaxFileBytes = d.MaxFileBytes
+	}
+	switch {
+	case !(o.Radius > 0) || math.IsInf(o.Radius, 0):
+		return o, fmt.Errorf("radius %v: want a positive number of pixels", o.Radius)
+	case o.Extent < 0:
+		return o, fmt.Errorf("extent %d: want a positive number of pixels", o.Extent)
+	case o.MinPoints < 0:
+		return o, fmt.Errorf("min points %d: want 2 or more", o.MinPoints)
+	case o.MinZoom < 0 || o.MaxZoom > 24 || o.MinZoom > o.MaxZoom:
+		return o, fmt.Errorf("zooms %d..%d: want 0 <= min zoom <= max zoom <= 24", o.MinZoom, o.MaxZoom)
+	case o.MaxFileBytes < 1024:
+		return o, fmt.Errorf("max file bytes %d: want at least 1024", o.MaxFileBytes)
+	}
+	return o, nil
+}
+
+// AllLayer is the layer with every category.
+const AllLayer = "all"
+
+// Scheme names the file layout in each tile set's layout, for clients.
+const Scheme = "prebake-cluster-tree/1"
+
+// Summary is what Generate wrote.
+type Summary struct {
+	Layers []LayerSummary // in legend order, AllLayer last
+}
+
+// LayerSummary describes one layer's tile set.
+type LayerSummary struct {
+	Name       string // layer name, a safe path segment
+	TileSet    string // tile set name in the manifest: "maptiles/" + Name
+	Components int    // located components on the layer
+	Features   int    // distinct clusters and point features over every zoom
+	Files      int
+	Bytes      int64 // uncompressed
+	Largest    int   // bytes of the largest file
+	Nodes      int   // nodes in the layer's index
+}
+
+// Generate clusters the located components of each category, and of all of them,
+// and writes each layer as a tile set "maptiles/<layer>" of GeoJSON files laid
+// out as the package documentation describes. Layers without located components
+// are not written.
+func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return Summary{}, fmt.Errorf("maptiles: %w", err)
+	}
+	catIndex := make(map[record.Category]int, len(record.Categories))
+	for i, c := range record.Categories {
+		catIndex[c] = i
+	}
+	comps, err := located(ds, catIndex)
+	if err != nil {
+		return Summary{}, fmt.Errorf("maptiles: %w", err)
+	}
+
+	type job struct {
+		name     string
+		comps    []*record.Component
+		withCats bool
+	}
+	var jobs []job
+	byCat := make([][]*record.Component, len(record.Categories))
+	for _, c := range comps {
+		k := catIndex[c.Category]
+		byCat[k] = append(byCat[k], c)
+	}
+	for k, cat := range record.Categories {
+		if len(byCat[k]) > 0 {
+			jobs = append(jobs, job{name: LayerName(string(cat)), comps: byCat[k]})
+		}
+	}
+	if len(comps) > 0 {
+		jobs = append(jobs, job{name: AllLayer, comps: comps, withCats: true})
+	}
+
+	// Layers are independent: bake them in parallel, biggest first; the writer
+	// makes the result independent of the order they finish in.
+	sums := make([]LayerSummary, len(jobs))
+	errs := make([]error, len(jobs))
+	order := make(chan int, len(jobs))
+	for _, i := range bySizeDesc(len(jobs), func(i int) int { return len(jobs[i].comps) }) {
+		order <- i
+	}
+	close(order)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range order {
+				sums[i], errs[i] = writeLayer(w, jobs[i].name, jobs[i].comps, catIndex, jobs[i].withCats, o)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return Summary{}, fmt.Errorf("maptiles: layer %s: %w", jobs[i].name, err)
+		}
+	}
+	return Summary{Layers: sums}, nil
+}
+
+func bySizeDesc(n int, size func(int) int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	// insertion sort: a handful of layers
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && size(idx[j]) > size(idx[j-1]); j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+		}
+	}
+	return idx
+}
+
+// LayerName makes a category name safe as one path segment: letters, digits, "-"
+// and "_" stay, anything else becomes "_".
+func LayerName(category string) string {
+	b := []byte(category)
+	for i, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}
+
+// inlineIndexMax is the largest index (JSON bytes) kept in the manifest; bigger
+// ones become a content-hashed asset so the manifest stays small.
+const inlineIndexMax = 2048
+
+func writeLayer(w *writer.Writer, name string, comps []*record.Component, catIndex map[record.Category]int, withCats bool, o Options) (LayerSummary, error) {
+	feats, err := layerFeatures(comps, catIndex, withCats, o)
+	if err != nil {
+		return LayerSummary{}, err
+	}
+	t := &treeBuilder{feats: feats, top: o.MaxZoom + 1, maxBytes: o.MaxFileBytes}
+	ids := make([]int32, len(feats))
+	for i := range ids {
+		ids[i] = int32(i)
+	}
+	root := t.build(0, 0, 0, o.MinZoom, ids)
+
+	set := w.NewFileSet("maptiles/" + name)
+	if err := addFiles(root, set.Add); err != nil {
+		return LayerSummary{}, err
+	}
+	index := encodeIndex(root)
+	layout := map[string]any{
+		"scheme":      Scheme,
+		"min_zoom":    o.MinZoom,
+		"points_zoom": o.MaxZoom + 1,
+		"radius":      o.Radius,
+		"extent":      o.Extent,
+		"min_points":  o.MinPoints,
+		"index_nodes": len(index),
+	}
+	indexJSON, _ := json.Marshal(index)
+	if len(indexJSON) <= inlineIndexMax {
+		layout["index"] = index
+	} else {
+		a, err := w.WriteAsset("maptiles/"+name+".index.json", indexJSON, writer.Meta{ContentType: "application/json"})
+		if err != nil {
+			return LayerSummary{}, err
+		}
+		layout["index_url"] = a.URL
+		layout["index_path"] = a.Path
+		layout["index_integrity"] = a.Integrity
+	}
+
+	west, south, east, north := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, c := range comps {
+		west, east = math.Min(west, c.Geo.Lng), math.Max(east, c.Geo.Lng)
+		south, north = math.Min(south, c.Geo.Lat), math.Max(north, c.Geo.Lat)
+	}
+	tj := manifest.TileJSON{
+		TileJSON: "3.0.0",
+		Name:     name,
+		Description: "Capacity Market components clustered with SuperCluster's algorithm. {z} is a node level of the " +
+			"layout's index, not a display zoom: use the layout (scheme " + Scheme + ") to find the files for a viewport.",
+		Tiles:   []string{"{z}/{x}/{y}.geojson"},
+		MinZoom: o.MinZoom,
+		MaxZoom: o.MaxZoom + 1,
+		Bounds:  []float64{west, south, east, north},
+		Center:  []float64{(west + east) / 2, (south + north) / 2, float64(min(max(o.MinZoom, 5), o.MaxZoom))},
+		Fields:  fields(withCats),
+	}
+	if _, err := set.FinishTileSet("maptiles/"+name, tj, layout); err != nil {
+		return LayerSummary{}, err
+	}
+	var bytes int64
+	var countFiles func(n *node)
+	countFiles = func(n *node) {
+		if n == nil {
+			return
+		}
+		bytes += int64(len(n.file))
+		for _, c := range n.children {
+			countFiles(c)
+		}
+	}
+	countFiles(root)
+	return LayerSummary{Name: name, TileSet: "maptiles/" + name, Components: len(comps), Features: len(feats),
+		Files: t.files, Bytes: bytes, Largest: t.largest, Nodes: t.nodes}, nil
+}
+
+func fields(withCats bool) map[string]string {
+	f := map[string]string{
+		"cluster":                 "true on clusters",
+		"cluster_id":              "SuperCluster's cluster id",
+		"point_count":             "components in the cluster",
+		"point_count_abbreviated": "point_count as SuperCluster abbreviates it",
+		"expansion_zoom":          "zoom at which the cluster splits",
+		"mw":                      "summed de-rated capacity, MW",
+		"minzoom":                 "lowest zoom the feature is shown at",
+		"maxzoom":                 "highest zoom the feature is shown at (the raw-point zoom means every zoom above too)",
+		"id":                      "component register id (first of ids)",
+		"ids":                     "register ids of the components at this exact position",
+		"count":                   "components at this exact position",
+		"cmu_id":                  "CMU ID",
+		"title":                   "location",
+		"technology":              "category",
+		"display_technology":      "register technology class",
+		"company":                 "company name",
+		"description":             "component description, at most 100 characters",
+		"delivery_year":           "delivery year",
+		"auction_name":            "auction name",
+		"detailUrl":               "the app's location page",
+	}
+	if withCats {
+		for _, c := range record.Categories {
+			f[string(c)] = "components of this category in the cluster"
+		}
+	}
+	return f
+}
