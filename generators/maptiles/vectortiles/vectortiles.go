@@ -79,7 +79,8 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 	nz := opts.MaxZoom - opts.MinZoom + 1
 	results := make([]zoomResult, nz)
 	next := make(chan int, nz)
-	for z := opts.MinZoom; z <= opts.MaxZoom; z++ {
+	// Deep zooms first: they hold the most tiles, so the workers finish together.
+	for z := opts.MaxZoom; z >= opts.MinZoom; z-- {
 		next <- z
 	}
 	close(next)

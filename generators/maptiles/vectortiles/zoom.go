@@ -14,6 +14,9 @@ import (
 	"github.com/prebake/prebake/pmtiles"
 )
 
+// orbOnly makes every tile go through mvt.Marshal; tests set it to compare.
+var orbOnly bool
+
 // zoomResult is one zoom's encoded tiles and what was learnt on the way.
 type zoomResult struct {
 	tiles    []encodedTile // sorted by x, y
@@ -128,6 +131,7 @@ func buildZoom(layers []Layer, opts Options, z int) zoomResult {
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	r.tiles = make([]encodedTile, 0, len(keys))
+	enc := newPointEncoder()
 	for _, k := range keys {
 		b := buckets[k]
 		var ml mvt.Layers
@@ -141,10 +145,16 @@ func buildZoom(layers []Layer, opts Options, z int) zoomResult {
 		if n == 0 {
 			continue
 		}
-		data, err := mvt.Marshal(ml)
-		if err != nil {
-			r.err = fmt.Errorf("vectortiles: tile %d/%d/%d: %w", z, b.x, b.y, err)
-			return r
+		data, ok := []byte(nil), false
+		if !orbOnly {
+			data, ok = enc.encode(ml)
+		}
+		if !ok {
+			var err error
+			if data, err = mvt.Marshal(ml); err != nil {
+				r.err = fmt.Errorf("vectortiles: tile %d/%d/%d: %w", z, b.x, b.y, err)
+				return r
+			}
 		}
 		r.tiles = append(r.tiles, encodedTile{x: b.x, y: b.y, features: n, data: pmtiles.GzipBytes(data)})
 	}
