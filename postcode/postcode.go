@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// areas are the UK postcode areas: the 121 Great Britain areas of Code-Point Open
+// areas are the UK postcode areas: the 120 Great Britain areas of Code-Point Open
 // plus Northern Ireland (BT), the Channel Islands (GY, JE) and the Isle of Man
 // (IM), which are real postcodes even though they are outside Great Britain.
 // Requiring a real area keeps road numbers (A6, M1 3RD) and grid references out.
