@@ -1,6 +1,7 @@
 package boundaries
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/prebake/prebake/writer"
@@ -69,22 +70,43 @@ func Bake(path string, opts Options) ([]Level, error) {
 	return levels, nil
 }
 
+// IndexEntry is one band in the index asset.
+type IndexEntry struct {
+	MinZoom  int    `json:"minzoom"`
+	MaxZoom  int    `json:"maxzoom"` // the last band also serves every deeper zoom
+	Asset    string `json:"asset"`   // logical name, a key of the manifest's assets
+	URL      string `json:"url"`
+	Size     int64  `json:"size"`
+	Vertices int    `json:"vertices"`
+}
+
 // Generate bakes the file at path and writes one content-hashed GeoJSON asset
 // per band, named by Options.AssetName (by default
-// "maptiles/boundaries/dno-z0-5.geojson" and so on).
+// "maptiles/boundaries/dno-z0-5.geojson" and so on), then an index asset
+// Name + ".json" listing the bands with their URLs, so a client can pick the
+// file for its zoom from one small document.
 func Generate(path string, w *writer.Writer, opts Options) error {
 	levels, err := Bake(path, opts)
 	if err != nil {
 		return err
 	}
+	var index []IndexEntry
 	for _, lv := range levels {
 		data, err := lv.Collection.MarshalJSON()
 		if err != nil {
 			return fmt.Errorf("%s: band %d-%d: %w", path, lv.MinZoom, lv.MaxZoom, err)
 		}
-		if _, err := w.WriteAsset(opts.AssetName(lv.Band), data, writer.Meta{ContentType: ContentType}); err != nil {
+		name := opts.AssetName(lv.Band)
+		a, err := w.WriteAsset(name, data, writer.Meta{ContentType: ContentType})
+		if err != nil {
 			return err
 		}
+		index = append(index, IndexEntry{MinZoom: lv.MinZoom, MaxZoom: lv.MaxZoom, Asset: name, URL: a.URL, Size: a.Size, Vertices: lv.Vertices})
 	}
-	return nil
+	data, err := json.Marshal(map[string]any{"bands": index})
+	if err != nil {
+		return err
+	}
+	_, err = w.WriteAsset(opts.withDefaults().Name+".json", data, writer.Meta{ContentType: "application/json"})
+	return err
 }

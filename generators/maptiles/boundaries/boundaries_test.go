@@ -2,6 +2,7 @@ package boundaries
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -234,6 +235,20 @@ func TestGenerateIsDeterministic(t *testing.T) {
 			files[rel], _ = os.ReadFile(matches[0])
 			if _, err := geojson.UnmarshalFeatureCollection(files[rel]); err != nil {
 				t.Errorf("%s: %v", rel, err)
+			}
+		}
+		matches, _ := filepath.Glob(filepath.Join(dir, "maptiles", "boundaries", "dno.*.json"))
+		if len(matches) != 1 {
+			t.Fatalf("index files %v", matches)
+		}
+		var index struct{ Bands []IndexEntry }
+		raw, _ := os.ReadFile(matches[0])
+		if err := json.Unmarshal(raw, &index); err != nil || len(index.Bands) != len(DefaultBands) {
+			t.Fatalf("index %s: %v", raw, err)
+		}
+		for i, b := range index.Bands {
+			if b.MinZoom != DefaultBands[i].MinZoom || b.Asset != (Options{}).AssetName(DefaultBands[i]) || b.Size != int64(len(files[filepath.FromSlash(b.URL)])) {
+				t.Errorf("index band %d: %+v", i, b)
 			}
 		}
 		if first == nil {

@@ -2,9 +2,12 @@ package vectortiles
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/pmtiles"
+	"github.com/prebake/prebake/writer"
 )
 
 // gbPoints returns n deterministic points over Great Britain, half of them in
@@ -431,5 +435,53 @@ func TestBuildClipsPolygonsToTiles(t *testing.T) {
 		if perZoom[z] != want || st.Zooms[z-6].Tiles != want {
 			t.Errorf("zoom %d: %d tiles (stats %d), want %d", z, perZoom[z], st.Zooms[z-6].Tiles, want)
 		}
+	}
+}
+
+func TestArchiveThroughWriter(t *testing.T) {
+	// The flow the map generator follows: Build, WriteAsset, TileSetEntry, RegisterTileSet.
+	pts := gbPoints(300, 8)
+	opts := Options{MaxZoom: 10, Name: "prebake map"}
+	data, st, err := Build([]Layer{prefixLayer("all", pts, 10)}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	w, err := writer.New(writer.Options{OutDir: dir, BaseURL: "https://cdn.example/bake/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asset, err := w.WriteAsset(AssetName, data, writer.Meta{ContentType: ContentType})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := TileSetEntry(asset, st, opts)
+	if err := w.RegisterTileSet("vector", ts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(asset.Path, "maptiles/map.") || !strings.HasSuffix(asset.Path, ".pmtiles") {
+		t.Errorf("asset path %s", asset.Path)
+	}
+	if want := "pmtiles://https://cdn.example/bake/" + asset.Path; ts.TileJSON.Tiles[0] != want {
+		t.Errorf("tiles %v, want %s", ts.TileJSON.Tiles, want)
+	}
+	onDisk, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(asset.Path)))
+	if err != nil || !bytes.Equal(onDisk, data) {
+		t.Fatalf("archive on disk: %v", err)
+	}
+	r, err := pmtiles.NewReader(bytes.NewReader(onDisk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Name         string                 `json:"name"`
+		VectorLayers []manifest.VectorLayer `json:"vector_layers"`
+	}
+	raw, err := r.Metadata()
+	if err != nil || json.Unmarshal(raw, &meta) != nil {
+		t.Fatalf("metadata %s: %v", raw, err)
+	}
+	if meta.Name != "prebake map" || fmt.Sprint(meta.VectorLayers) != fmt.Sprint(ts.TileJSON.VectorLayers) {
+		t.Errorf("archive metadata %+v, tile set layers %+v", meta, ts.TileJSON.VectorLayers)
 	}
 }
