@@ -424,3 +424,29 @@ func BenchmarkGenerateReal(b *testing.B) {
 		bakeInto(b, b.TempDir(), ds, Options{})
 	}
 }
+
+// TestRealGeocodedColumns checks that the components table carries the
+// geocoding of the real register: most rows located, each located row with a
+// source, precision and coordinates in Great Britain, each other row with a
+// reason and no coordinates.
+func TestRealGeocodedColumns(t *testing.T) {
+	out, m := realBake(t)
+	var rows []map[string]any
+	readAsset(t, out, m, "cmu/components.json", &rows)
+	located := 0
+	for _, r := range rows {
+		if r["located"] == true {
+			located++
+			lat, _ := r["lat"].(float64)
+			lng, _ := r["lng"].(float64)
+			if r["geocode_source"] == nil || r["geocode_precision"] == nil || r["unlocated_reason"] != nil || lat < 49 || lat > 61 || lng < -9 || lng > 2 {
+				t.Errorf("located row %v", r["id"])
+			}
+		} else if r["lat"] != nil || r["lng"] != nil || r["geocode_source"] != nil || r["unlocated_reason"] == nil {
+			t.Errorf("unlocated row %v: lat %v source %v reason %v", r["id"], r["lat"], r["geocode_source"], r["unlocated_reason"])
+		}
+	}
+	if located < len(rows)*8/10 {
+		t.Errorf("%d of %d components located", located, len(rows))
+	}
+}

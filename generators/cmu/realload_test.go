@@ -3,17 +3,25 @@ package cmu
 import (
 	"path/filepath"
 
+	"github.com/prebake/prebake/geocode"
+	"github.com/prebake/prebake/postcode"
 	"github.com/prebake/prebake/record"
 	"github.com/prebake/prebake/source"
 )
 
-// loadReal reads the real component files and CMU register rows in dir the way
-// a bake does (source.Read, then JoinCMUs).
+// loadReal reads the real component files and CMU register rows in dir and
+// geocodes them with the postcode table, the way a bake does: source.Read,
+// JoinCMUs, postcode.Load, geocode.Apply.
 func loadReal(dir, postcodes string) (*record.Dataset, error) {
 	res, err := source.Read([]string{filepath.Join(dir, "components_*.json"), filepath.Join(dir, "cmu_register_rows.json")}, "")
 	if err != nil {
 		return nil, err
 	}
 	source.JoinCMUs(res.Components, res.CMUs)
-	return &record.Dataset{Components: res.Components, CMUs: res.CMUs}, nil
+	table, _, err := postcode.Load([]string{postcodes})
+	if err != nil {
+		return nil, err
+	}
+	geocode.Apply(res.Components, table)
+	return &record.Dataset{Components: res.Components, CMUs: res.CMUs, Postcodes: table.Points()}, nil
 }
