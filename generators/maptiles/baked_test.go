@@ -17,19 +17,19 @@ type bakedFeature struct {
 		Coordinates [2]float64 `json:"coordinates"`
 	} `json:"geometry"`
 	Properties struct {
-		Cluster        bool     `json:"cluster"`
-		ClusterID      int      `json:"cluster_id"`
-		PointCount     int      `json:"point_count"`
-		ExpansionZoom  int      `json:"expansion_zoom"`
-		MW             float64  `json:"mw"`
-		Count          int      `json:"count"`
-		IDs            []int64  `json:"ids"`
-		MinZoom        int      `json:"minzoom"`
-		MaxZoom        int      `json:"maxzoom"`
-		Technology     string   `json:"technology"`
-		Description    string   `json:"description"`
-		DetailURL      string   `json:"detailUrl"`
-		Title          string   `json:"title"`
+		Cluster       bool    `json:"cluster"`
+		ClusterID     int     `json:"cluster_id"`
+		PointCount    int     `json:"point_count"`
+		ExpansionZoom int     `json:"expansion_zoom"`
+		MW            float64 `json:"mw"`
+		Count         int     `json:"count"`
+		IDs           []int64 `json:"ids"`
+		MinZoom       int     `json:"minzoom"`
+		MaxZoom       int     `json:"maxzoom"`
+		Technology    string  `json:"technology"`
+		Description   string  `json:"description"`
+		DetailURL     string  `json:"detailUrl"`
+		Title         string  `json:"title"`
 	} `json:"properties"`
 	Raw map[string]any `json:"-"`
 }

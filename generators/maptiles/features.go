@@ -23,6 +23,11 @@ type feature struct {
 	x, y       int32 // SuperCluster's integer grid position (see cluster.Feature)
 	minZ, maxZ int
 	json       []byte // the whole GeoJSON Feature
+
+	// What the vector tiles are made from.
+	cluster   *cluster.Feature[totals] // nil for a point feature
+	expansion int                      // cluster expansion zoom
+	members   []int                    // a point feature's components (indexes into the layer's input)
 }
 
 // layerFeatures clusters comps (located, in input order) and returns every
@@ -81,13 +86,15 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 
 	out := make([]feature, 0, len(clusters)+len(comps))
 	var buf []byte
-	for _, s := range clusters {
+	for i := range clusters {
+		s := &clusters[i]
 		ez, err := ix.ExpansionZoom(s.f.ID)
 		if err != nil {
 			return nil, err
 		}
 		buf = appendCluster(buf[:0], s.f, ez, withCats, s.minZ, s.maxZ)
-		out = append(out, feature{x: s.f.X, y: s.f.Y, minZ: s.minZ, maxZ: s.maxZ, json: append([]byte(nil), buf...)})
+		out = append(out, feature{x: s.f.X, y: s.f.Y, minZ: s.minZ, maxZ: s.maxZ, json: append([]byte(nil), buf...),
+			cluster: &s.f, expansion: ez})
 	}
 
 	// Components at exactly the same position share one point feature (as the
@@ -111,7 +118,7 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 		buf = appendPoint(buf[:0], comps, members, k.minZ, top)
 		first := comps[members[0]]
 		out = append(out, feature{x: cluster.GridX(first.Geo.Lng), y: cluster.GridY(first.Geo.Lat),
-			minZ: k.minZ, maxZ: top, json: append([]byte(nil), buf...)})
+			minZ: k.minZ, maxZ: top, json: append([]byte(nil), buf...), members: members})
 	}
 	return out, nil
 }

@@ -74,7 +74,18 @@ func appendFloat(b []byte, v float64) []byte {
 // appendMW appends a capacity in MW rounded to the watt (1e-6 MW),
 // which hides float summation noise such as 12.300000000000001.
 func appendMW(b []byte, v float64) []byte {
-	return appendFloat(b, math.Round(v*1e6)/1e6)
+	return appendFloat(b, roundMW(v))
+}
+
+func roundMW(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+// abbreviated is point_count_abbreviated as a value: an int or a string.
+func abbreviated(count int) any {
+	if count < 1000 {
+		return count
+	}
+	b := appendAbbreviated(nil, count)
+	return string(b[1 : len(b)-1])
 }
 
 // appendAbbreviated appends SuperCluster's point_count_abbreviated: the count

@@ -26,6 +26,12 @@ type Options struct {
 	// MaxFileBytes caps each GeoJSON file, uncompressed (64 KiB), so that every
 	// file is at most that size compressed too.
 	MaxFileBytes int
+
+	// Layers, when not empty, restricts the bake to these layer names (e.g.
+	// "DSR", "all"); benchmarks use it to time one layer.
+	Layers []string
+	// SkipVectorTiles leaves out the PMTiles archive of the same layers.
+	SkipVectorTiles bool
 }
 
 // DefaultOptions are the app map's settings.
@@ -117,18 +123,30 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 		k := catIndex[c.Category]
 		byCat[k] = append(byCat[k], c)
 	}
+	wanted := func(name string) bool {
+		if len(o.Layers) == 0 {
+			return true
+		}
+		for _, l := range o.Layers {
+			if l == name {
+				return true
+			}
+		}
+		return false
+	}
 	for k, cat := range record.Categories {
-		if len(byCat[k]) > 0 {
-			jobs = append(jobs, job{name: LayerName(string(cat)), comps: byCat[k]})
+		if name := LayerName(string(cat)); len(byCat[k]) > 0 && wanted(name) {
+			jobs = append(jobs, job{name: name, comps: byCat[k]})
 		}
 	}
-	if len(comps) > 0 {
+	if len(comps) > 0 && wanted(AllLayer) {
 		jobs = append(jobs, job{name: AllLayer, comps: comps, withCats: true})
 	}
 
 	// Layers are independent: bake them in parallel, biggest first; the writer
 	// makes the result independent of the order they finish in.
 	sums := make([]LayerSummary, len(jobs))
+	vls := make([]*vectorLayer, len(jobs))
 	errs := make([]error, len(jobs))
 	order := make(chan int, len(jobs))
 	for _, i := range bySizeDesc(len(jobs), func(i int) int { return len(jobs[i].comps) }) {
@@ -141,7 +159,7 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 		go func() {
 			defer wg.Done()
 			for i := range order {
-				sums[i], errs[i] = writeLayer(w, jobs[i].name, jobs[i].comps, catIndex, jobs[i].withCats, o)
+				sums[i], vls[i], errs[i] = writeLayer(w, jobs[i].name, jobs[i].comps, catIndex, jobs[i].withCats, o)
 			}
 		}()
 	}
@@ -149,6 +167,11 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	for i, err := range errs {
 		if err != nil {
 			return Summary{}, fmt.Errorf("maptiles: layer %s: %w", jobs[i].name, err)
+		}
+	}
+	if !o.SkipVectorTiles && len(jobs) > 0 {
+		if err := writeVectorTiles(w, vls, o); err != nil {
+			return Summary{}, fmt.Errorf("maptiles: vector tiles: %w", err)
 		}
 	}
 	return Summary{Layers: sums}, nil
@@ -187,10 +210,10 @@ func LayerName(category string) string {
 // ones become a content-hashed asset so the manifest stays small.
 const inlineIndexMax = 2048
 
-func writeLayer(w *writer.Writer, name string, comps []*record.Component, catIndex map[record.Category]int, withCats bool, o Options) (LayerSummary, error) {
+func writeLayer(w *writer.Writer, name string, comps []*record.Component, catIndex map[record.Category]int, withCats bool, o Options) (LayerSummary, *vectorLayer, error) {
 	feats, err := layerFeatures(comps, catIndex, withCats, o)
 	if err != nil {
-		return LayerSummary{}, err
+		return LayerSummary{}, nil, err
 	}
 	t := &treeBuilder{feats: feats, top: o.MaxZoom + 1, maxBytes: o.MaxFileBytes}
 	ids := make([]int32, len(feats))
@@ -201,7 +224,7 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 
 	set := w.NewFileSet("maptiles/" + name)
 	if err := addFiles(root, set.Add); err != nil {
-		return LayerSummary{}, err
+		return LayerSummary{}, nil, err
 	}
 	index := encodeIndex(root)
 	layout := map[string]any{
@@ -219,7 +242,7 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 	} else {
 		a, err := w.WriteAsset("maptiles/"+name+".index.json", indexJSON, writer.Meta{ContentType: "application/json"})
 		if err != nil {
-			return LayerSummary{}, err
+			return LayerSummary{}, nil, err
 		}
 		layout["index_url"] = a.URL
 		layout["index_path"] = a.Path
@@ -244,7 +267,7 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 		Fields:  fields(withCats),
 	}
 	if _, err := set.FinishTileSet("maptiles/"+name, tj, layout); err != nil {
-		return LayerSummary{}, err
+		return LayerSummary{}, nil, err
 	}
 	var bytes int64
 	var countFiles func(n *node)
@@ -258,8 +281,12 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 		}
 	}
 	countFiles(root)
+	var vl *vectorLayer
+	if !o.SkipVectorTiles {
+		vl = newVectorLayer(name, feats, comps, withCats, o.MaxZoom+1)
+	}
 	return LayerSummary{Name: name, TileSet: "maptiles/" + name, Components: len(comps), Features: len(feats),
-		Files: t.files, Bytes: bytes, Largest: t.largest, Nodes: t.nodes}, nil
+		Files: t.files, Bytes: bytes, Largest: t.largest, Nodes: t.nodes}, vl, nil
 }
 
 func fields(withCats bool) map[string]string {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/generators/maptiles"
+	"github.com/prebake/prebake/generators/maptiles/vectortiles"
 	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/record"
@@ -177,6 +178,10 @@ func TestSyntheticLayers(t *testing.T) {
 		checkCounts(t, l, comps, 16)
 		checkFiles(t, out, ts, 64<<10)
 	}
+	vt, ok := m.TileSets[vectortiles.AssetName]
+	if !ok || vt.Format != "pmtiles" || len(vt.TileJSON.VectorLayers) != len(wantLayers) {
+		t.Errorf("vector tile set %s = %+v, want a pmtiles archive with layers %v", vectortiles.AssetName, vt, wantLayers)
+	}
 	checkClient(t, out, ds, "maptiles/DSR", record.DSR, 400)
 	checkClient(t, out, ds, "maptiles/all", "", 200)
 }
@@ -203,4 +208,3 @@ func checkFiles(t *testing.T, out string, ts manifest.TileSet, limit int64) {
 		t.Errorf("%s: %d files on disk, manifest says %d", ts.Path, n, ts.Files)
 	}
 }
-

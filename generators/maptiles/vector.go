@@ -1,0 +1,99 @@
+package maptiles
+
+import (
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/prebake/prebake/generators/maptiles/vectortiles"
+	"github.com/prebake/prebake/record"
+	"github.com/prebake/prebake/writer"
+)
+
+// vectorLayer is what a layer keeps for the vector tiles: the same features as
+// the GeoJSON files, with the same properties but minzoom/maxzoom (a vector tile
+// is already one zoom).
+type vectorLayer struct {
+	name  string
+	feats []feature
+	geo   []*geojson.Feature // parallel to feats
+	top   int
+}
+
+func newVectorLayer(name string, feats []feature, comps []*record.Component, withCats bool, top int) *vectorLayer {
+	l := &vectorLayer{name: name, feats: feats, geo: make([]*geojson.Feature, len(feats)), top: top}
+	for i := range feats {
+		f := &feats[i]
+		var g *geojson.Feature
+		if c := f.cluster; c != nil {
+			g = geojson.NewFeature(c.Point)
+			g.ID = c.ID
+			g.Properties = geojson.Properties{
+				"cluster": true, "cluster_id": c.ID, "point_count": c.Count,
+				"point_count_abbreviated": abbreviated(c.Count), "expansion_zoom": f.expansion, "mw": roundMW(c.Agg.mw),
+			}
+			if withCats {
+				for k, cat := range record.Categories {
+					if n := c.Agg.cats[k]; n > 0 {
+						g.Properties[string(cat)] = int(n)
+					}
+				}
+			}
+		} else {
+			c := comps[f.members[0]]
+			g = geojson.NewFeature(orb.Point{c.Geo.Lng, c.Geo.Lat})
+			g.ID = int(c.ID)
+			ids := make([]int, len(f.members))
+			mw := 0.0
+			for k, m := range f.members {
+				ids[k] = int(comps[m].ID)
+				mw += derated(comps[m])
+			}
+			title := pointTitle(c)
+			g.Properties = geojson.Properties{
+				"id": int(c.ID), "cmu_id": c.CMUID, "title": title, "technology": string(c.Category),
+				"display_technology": c.TechClass, "company": c.Company, "description": truncateRunes(c.Description, 100),
+				"auction_name": c.AuctionName, "detailUrl": "/location/by-name/" + urlQuote(title) + "/",
+				"count": len(f.members), "ids": ids, "mw": roundMW(mw),
+			}
+			if c.DeliveryYear != 0 {
+				g.Properties["delivery_year"] = c.DeliveryYear
+			}
+		}
+		l.geo[i] = g
+	}
+	return l
+}
+
+// at returns the features shown at zoom z (the raw-point zoom's above it).
+func (l *vectorLayer) at(z int) []*geojson.Feature {
+	z = min(z, l.top)
+	var out []*geojson.Feature
+	for i := range l.feats {
+		if l.feats[i].minZ <= z && z <= l.feats[i].maxZ {
+			out = append(out, l.geo[i])
+		}
+	}
+	return out
+}
+
+// writeVectorTiles bakes every layer into one PMTiles archive and registers it
+// as the tile set vectortiles.AssetName.
+func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, o Options) error {
+	vl := make([]vectortiles.Layer, len(layers))
+	for i, l := range layers {
+		vl[i] = vectortiles.Layer{Name: l.name, Features: l.at}
+	}
+	vo := vectortiles.Options{
+		MinZoom: o.MinZoom, MaxZoom: o.MaxZoom + 1,
+		Name:        "prebake map layers",
+		Description: "Capacity Market components clustered with SuperCluster's algorithm, one layer per technology category and all",
+	}
+	data, stats, err := vectortiles.Build(vl, vo)
+	if err != nil {
+		return err
+	}
+	asset, err := w.WriteAsset(vectortiles.AssetName, data, writer.Meta{ContentType: vectortiles.ContentType})
+	if err != nil {
+		return err
+	}
+	return w.RegisterTileSet(vectortiles.AssetName, vectortiles.TileSetEntry(asset, stats, vo))
+}
