@@ -189,11 +189,11 @@ func sectorNames(oc string, pts []record.PostcodePoint) []string {
 
 // postcodeRow is a row of postcodes.parquet.
 type postcodeRow struct {
-	Postcode string  `parquet:"postcode"`
+	Postcode string  `parquet:"postcode,delta"`
 	Outcode  string  `parquet:"outcode,dict"`
 	Sector   string  `parquet:"sector,dict"`
-	Lat      float64 `parquet:"lat"`
-	Lng      float64 `parquet:"lng"`
+	Lat      float64 `parquet:"lat,split"`
+	Lng      float64 `parquet:"lng,split"`
 }
 
 var postcodeColumns = []manifest.Column{

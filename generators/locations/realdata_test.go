@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 
+	"github.com/prebake/prebake/geocode"
 	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/osgb"
 	"github.com/prebake/prebake/postcode"
@@ -29,6 +30,7 @@ const postcodeTablePath = "data/postcodes/postcodes-en.csv.gz"
 
 var realPCs struct {
 	sync.Once
+	tab *postcode.Table
 	pts []record.PostcodePoint
 	err error
 }
@@ -43,7 +45,7 @@ func realPostcodes(t testing.TB) []record.PostcodePoint {
 			realPCs.err = err
 			return
 		}
-		realPCs.pts = tab.Points()
+		realPCs.tab, realPCs.pts = tab, tab.Points()
 	})
 	if realPCs.err != nil {
 		t.Fatal(realPCs.err)
@@ -316,11 +318,7 @@ func realDataset(t testing.TB, withPostcodes bool) *record.Dataset {
 			realComps.err = err
 			return
 		}
-		// TODO(geocode): geocode.Apply once it lands; until then postcode.Extract fills Outcode.
-		for i := range res.Components {
-			c := &res.Components[i]
-			c.Postcode, c.Outcode = postcode.Extract(c.Location)
-		}
+		geocode.Apply(res.Components, realPCs.tab)
 		realComps.comps = res.Components
 	})
 	if realComps.err != nil {

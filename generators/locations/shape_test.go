@@ -108,6 +108,16 @@ var invariants = []struct {
 	{"outward key appears in each of its locations (upper-cased, spaces dropped, 0 read as O)", func(a appSet) bool {
 		return allItems(a.outward, func(k, v string) bool { return strings.Contains(foldOutcode(v), foldOutcode(k)) })
 	}, false},
+	{"each location is under one outward key only", func(a appSet) bool {
+		seen := map[string]string{}
+		return allItems(a.outward, func(k, v string) bool {
+			if o, ok := seen[v]; ok && o != k {
+				return false
+			}
+			seen[v] = k
+			return true
+		})
+	}, false},
 	{"outward locations are keys of location_counts", func(a appSet) bool {
 		return allItems(a.outward, func(k, v string) bool { _, ok := a.counts[v]; return ok })
 	}, false},

@@ -1,0 +1,143 @@
+package locations
+
+import (
+	"io/fs"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/prebake/prebake/record"
+	"github.com/prebake/prebake/writer"
+)
+
+// shardStats are the sizes of one shard set on disk, raw and per encoding.
+type shardStats struct {
+	files          int
+	total, largest map[string]int64 // by encoding: "raw", "br", "gzip", "zstd"
+	largestName    map[string]string
+}
+
+func measureShards(tb testing.TB, dir string) shardStats {
+	tb.Helper()
+	st := shardStats{total: map[string]int64{}, largest: map[string]int64{}, largestName: map[string]string{}}
+	suffixes := map[string]string{".json": "raw", ".json.br": "br", ".json.gz": "gzip", ".json.zst": "zstd"}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		name := d.Name()
+		enc := suffixes[name[strings.Index(name, "."):]]
+		if enc == "" {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if enc == "raw" {
+			st.files++
+		}
+		st.total[enc] += info.Size()
+		if info.Size() > st.largest[enc] {
+			st.largest[enc], st.largestName[enc] = info.Size(), name
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
+// BenchmarkGenerateFullTable bakes the real register and the whole GB postcode
+// table (1.68 M postcodes, 2,880 shards) through the real writer, compression
+// variants included, and reports the shard sizes. scripts/bench-locations.sh
+// runs it once.
+func BenchmarkGenerateFullTable(b *testing.B) {
+	ds := realDataset(b, true)
+	var s Summary
+	var dir string
+	for b.Loop() {
+		dir = b.TempDir()
+		w, err := writer.New(writer.Options{OutDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s, err = Generate(ds, w, Options{}); err != nil {
+			b.Fatal(err)
+		}
+		w.Close()
+	}
+	st := measureShards(b, filepath.Join(dir, filepath.FromSlash(s.PostcodeShardsPath)))
+	b.ReportMetric(float64(st.total["raw"])/1e6, "shards-MB")
+	b.ReportMetric(float64(st.total["br"])/1e6, "shards-br-MB")
+	b.ReportMetric(float64(st.largest["raw"])/1e3, "largest-kB")
+	b.ReportMetric(float64(st.largest["br"])/1e3, "largest-br-kB")
+	b.Logf("GOMAXPROCS %d; %d components, %d postcodes -> %d shards, %d sectors, %d location groups, Parquet %.1f MB",
+		runtime.GOMAXPROCS(0), len(ds.Components), s.Postcodes, st.files, s.Sectors, s.Groups, float64(s.ParquetBytes)/1e6)
+	for _, enc := range []string{"raw", "br", "gzip", "zstd"} {
+		b.Logf("shards %-4s total %8.2f MB  largest %7.1f kB (%s)", enc, float64(st.total[enc])/1e6, float64(st.largest[enc])/1e3, st.largestName[enc])
+	}
+}
+
+// BenchmarkEncodeShards is the shard encoding alone, without the writer.
+func BenchmarkEncodeShards(b *testing.B) {
+	t, err := newPostcodeTable(realPostcodes(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 1<<20)
+	for b.Loop() {
+		var total int
+		for _, r := range t.outcodes {
+			buf, _, _ = encodeShard(buf[:0], r.outcode, t.points[r.start:r.end])
+			total += len(buf)
+		}
+		b.SetBytes(int64(total))
+	}
+}
+
+// TestGenerateRealDeterministic bakes the real register and postcode table
+// twice, with one worker at GOMAXPROCS 1 and with the default, and wants
+// byte-identical trees (compressed variants included); it also checks that
+// the location groups account for every located component and that every
+// component is filed under at most one outcode.
+func TestGenerateRealDeterministic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("bakes the full postcode table twice")
+	}
+	ds := realDataset(t, true)
+	prev := runtime.GOMAXPROCS(1)
+	dirA, _, sA := bake(t, ds, Options{Workers: 1})
+	runtime.GOMAXPROCS(prev)
+	dirB, _, sB := bake(t, ds, Options{})
+	a, b := tree(t, dirA), tree(t, dirB)
+	if len(a) != len(b) {
+		t.Errorf("%d files vs %d", len(a), len(b))
+	}
+	diff := 0
+	for p, h := range a {
+		if b[p] != h {
+			if diff++; diff <= 5 {
+				t.Errorf("%s differs between the two bakes", p)
+			}
+		}
+	}
+	t.Logf("%d files identical in both bakes", len(a)-diff)
+	if sA.LargestShard != sB.LargestShard || sA.ShardBytes != sB.ShardBytes {
+		t.Errorf("summaries differ: %+v vs %+v", sA, sB)
+	}
+
+	all := decode[featureCollection](t, "all", asset(t, dirB, GroupsDir+"/all.geojson"))
+	checkGroupCounts(t, ds.Components, all, "")
+	for _, cat := range record.Categories {
+		fc := decode[featureCollection](t, string(cat), asset(t, dirB, GroupsDir+"/"+string(cat)+".geojson"))
+		checkGroupCounts(t, ds.Components, fc, cat)
+	}
+	if sB.OutcodeComponents+sB.WithoutOutcode != len(ds.Components) {
+		t.Errorf("%d filed + %d without outcode != %d components", sB.OutcodeComponents, sB.WithoutOutcode, len(ds.Components))
+	}
+	t.Logf("%d location groups for %d located components; %d components filed under %d outcodes (%d by nearest postcode, %d by their text), %d without",
+		sB.Groups, sB.GroupComponents, sB.OutcodeComponents, sB.OutcodesWithComps, sB.ByNearestPostcode, sB.ByLocationOutcode, sB.WithoutOutcode)
+}
