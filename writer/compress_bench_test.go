@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/manifest"
 )
 
 // benchInputs are realistic outputs: the app's big JSON files and the DNO
@@ -94,4 +95,55 @@ func BenchmarkCompress(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkFileSet writes a tile set of real-register GeoJSON tiles end to end:
+// hashing, the three variants of every tile, staging and the rename. "rebuild"
+// finishes the same set again, which finds it in place and writes nothing.
+// Run: go test ./writer -run '^$' -bench FileSet -benchtime 3x
+func BenchmarkFileSet(b *testing.B) {
+	tiles := registerTiles(b)
+	var total int64
+	for _, t := range tiles {
+		total += int64(len(t))
+	}
+	b.Logf("%d tiles, %d bytes", len(tiles), total)
+	finish := func(b *testing.B, w *Writer) {
+		set := w.NewFileSet("maptiles/DSR")
+		for i, t := range tiles {
+			if err := set.Add(fmt.Sprintf("%d/%d/%d.geojson", i%17, i/17, i%5), t); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := set.FinishTileSet("DSR", manifestTileJSON(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("first", func(b *testing.B) {
+		b.SetBytes(total)
+		for b.Loop() {
+			w, err := New(Options{OutDir: b.TempDir()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			finish(b, w)
+		}
+	})
+	b.Run("rebuild", func(b *testing.B) {
+		out := b.TempDir()
+		w, _ := New(Options{OutDir: out})
+		finish(b, w)
+		b.SetBytes(total)
+		for b.Loop() {
+			w, err := New(Options{OutDir: out})
+			if err != nil {
+				b.Fatal(err)
+			}
+			finish(b, w)
+		}
+	})
+}
+
+func manifestTileJSON() manifest.TileJSON {
+	return manifest.TileJSON{Tiles: []string{"{z}/{x}/{y}.geojson"}}
 }
