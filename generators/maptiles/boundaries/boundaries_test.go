@@ -273,3 +273,65 @@ func TestGenerateIsDeterministic(t *testing.T) {
 		t.Errorf("asset files %v", names)
 	}
 }
+
+// crossings counts pairs of ring segments, over all areas of a band, that cross
+// each other at a point inside both (a sweep along x; independent of the
+// simplifier's own grid check).
+func crossings(fc *geojson.FeatureCollection) int {
+	type seg struct{ a, b orb.Point }
+	var segs []seg
+	for _, f := range fc.Features {
+		var mp orb.MultiPolygon
+		switch g := f.Geometry.(type) {
+		case orb.MultiPolygon:
+			mp = g
+		case orb.Polygon:
+			mp = orb.MultiPolygon{g}
+		}
+		for _, p := range mp {
+			for _, r := range p {
+				for i := 1; i < len(r); i++ {
+					a, b := r[i-1], r[i]
+					if b[0] < a[0] {
+						a, b = b, a
+					}
+					segs = append(segs, seg{a, b})
+				}
+			}
+		}
+	}
+	sort.Slice(segs, func(i, j int) bool { return segs[i].a[0] < segs[j].a[0] })
+	side := func(p, q, r orb.Point) float64 { return (q[0]-p[0])*(r[1]-p[1]) - (q[1]-p[1])*(r[0]-p[0]) }
+	n := 0
+	var active []seg
+	for _, s := range segs {
+		kept := active[:0]
+		for _, u := range active {
+			if u.b[0] >= s.a[0] {
+				kept = append(kept, u)
+			}
+		}
+		active = kept
+		for _, u := range active {
+			d1, d2 := side(u.a, u.b, s.a), side(u.a, u.b, s.b)
+			d3, d4 := side(s.a, s.b, u.a), side(s.a, s.b, u.b)
+			if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
+				n++
+			}
+		}
+		active = append(active, s)
+	}
+	return n
+}
+
+func TestSimplifiedRingsDoNotCross(t *testing.T) {
+	_, orig, levels := realDNO(t)
+	if n := crossings(orig); n != 0 {
+		t.Logf("the input itself has %d crossings", n)
+	}
+	for _, lv := range levels {
+		if n := crossings(lv.Collection); n != 0 {
+			t.Errorf("band %v: %d segment crossings between or within rings", lv.Band, n)
+		}
+	}
+}

@@ -75,6 +75,7 @@ func decimalsFor(z int) int {
 type topology struct {
 	wgs   []orb.Point // vertex id -> WGS84 position
 	merc  []orb.Point // vertex id -> Web Mercator metres
+	arcs  [][]int32   // every distinct arc once, in its canonical direction
 	feats []featureRings
 }
 
@@ -87,8 +88,14 @@ type featureRings struct {
 
 // ringArcs is a ring as arcs in order; each arc's last vertex is the next's first.
 type ringArcs struct {
-	arcs [][]int32
+	arcs []arcRef
 	orig []int32 // the whole ring, closing vertex excluded, for fallbacks
+}
+
+// arcRef is an arc of topology.arcs, walked backwards when rev is set.
+type arcRef struct {
+	idx int
+	rev bool
 }
 
 func newTopology(fc *geojson.FeatureCollection) (*topology, error) {
@@ -162,6 +169,24 @@ func newTopology(fc *geojson.FeatureCollection) (*topology, error) {
 		}
 	}
 
+	// Each arc is stored once in a canonical direction, so the two areas
+	// sharing a border get the very same simplified vertices.
+	arcIdx := map[string]int{}
+	ref := func(arc []int32) arcRef {
+		rev := arc[0] > arc[len(arc)-1] || (arc[0] == arc[len(arc)-1] && len(arc) > 2 && arc[1] > arc[len(arc)-2])
+		if rev {
+			arc = slices.Clone(arc)
+			slices.Reverse(arc)
+		}
+		k := arcKey(arc)
+		i, ok := arcIdx[k]
+		if !ok {
+			i = len(t.arcs)
+			arcIdx[k] = i
+			t.arcs = append(t.arcs, arc)
+		}
+		return arcRef{idx: i, rev: rev}
+	}
 	for fi, fr := range rings {
 		f := fc.Features[fi]
 		_, multi := f.Geometry.(orb.MultiPolygon)
@@ -169,7 +194,11 @@ func newTopology(fc *geojson.FeatureCollection) (*topology, error) {
 		for _, pr := range fr {
 			var pa []ringArcs
 			for _, ring := range pr {
-				pa = append(pa, ringArcs{arcs: cutArcs(ring, junction), orig: ring})
+				ra := ringArcs{orig: ring}
+				for _, arc := range cutArcs(ring, junction) {
+					ra.arcs = append(ra.arcs, ref(arc))
+				}
+				pa = append(pa, ra)
 			}
 			out.polys = append(out.polys, pa)
 			out.areas = append(out.areas, math.Abs(t.area(pr[0])))
@@ -233,28 +262,14 @@ func (t *topology) level(b Band, opts Options) Level {
 	mpp := metresPerPixel(b.MaxZoom)
 	lv := Level{Band: b, Tolerance: opts.TolerancePx * mpp, Decimals: decimalsFor(b.MaxZoom)}
 	minArea := opts.MinAreaPx * mpp * mpp
-	dp := simplify.DouglasPeucker(lv.Tolerance)
-	cache := map[string][]int32{}
-	simplifyArc := func(arc []int32) []int32 {
-		// Simplify each arc once, in a canonical direction, so the two areas
-		// sharing a border get the very same vertices.
-		rev := arc[0] > arc[len(arc)-1] || (arc[0] == arc[len(arc)-1] && len(arc) > 2 && arc[1] > arc[len(arc)-2])
-		canon := arc
-		if rev {
-			canon = slices.Clone(arc)
-			slices.Reverse(canon)
+	simplified := t.simplifyArcs(lv.Tolerance, lv.Decimals)
+	arcIDs := func(r arcRef) []int32 {
+		a := simplified[r.idx]
+		if r.rev {
+			a = slices.Clone(a)
+			slices.Reverse(a)
 		}
-		key := arcKey(canon)
-		out, ok := cache[key]
-		if !ok {
-			out = t.douglasPeucker(dp, canon)
-			cache[key] = out
-		}
-		if rev {
-			out = slices.Clone(out)
-			slices.Reverse(out)
-		}
-		return out
+		return a
 	}
 	toRingAt := func(ids []int32, decimals int) orb.Ring {
 		scale := math.Pow(10, float64(decimals))
@@ -291,7 +306,7 @@ func (t *topology) level(b Band, opts Options) Level {
 			for ri, ra := range pa {
 				var ids []int32
 				for _, arc := range ra.arcs {
-					s := simplifyArc(arc)
+					s := arcIDs(arc)
 					if len(ids) > 0 {
 						s = s[1:]
 					}
@@ -344,10 +359,125 @@ func (t *topology) level(b Band, opts Options) Level {
 	return lv
 }
 
+// maxRepairs bounds the rounds of re-simplifying arcs that cross others.
+const maxRepairs = 10
+
+// simplifyArcs simplifies every arc with Douglas-Peucker at tolerance (Mercator
+// metres). Simplifying arcs one by one can make an arc cut across a neighbour
+// (a bay's mouth closing over an islet); any arc that crosses another, once
+// rounded to decimals, is simplified again at half its tolerance, down to no
+// simplification at all.
+func (t *topology) simplifyArcs(tolerance float64, decimals int) [][]int32 {
+	tol := make([]float64, len(t.arcs))
+	out := make([][]int32, len(t.arcs))
+	todo := make([]bool, len(t.arcs))
+	for i := range t.arcs {
+		tol[i], todo[i] = tolerance, true
+	}
+	scale := math.Pow(10, float64(decimals))
+	for round := 0; ; round++ {
+		for i, arc := range t.arcs {
+			if todo[i] {
+				out[i] = t.douglasPeucker(simplify.DouglasPeucker(tol[i]), arc)
+			}
+		}
+		if round == maxRepairs {
+			return out
+		}
+		crossing := t.crossingArcs(out, scale)
+		if len(crossing) == 0 {
+			return out
+		}
+		clear(todo)
+		for _, i := range crossing {
+			if tol[i] > 0 {
+				todo[i] = true
+				// Below a tenth of the band's tolerance keep every vertex.
+				if tol[i] /= 2; tol[i] < tolerance/10 {
+					tol[i] = 0
+				}
+			}
+		}
+		if !slices.Contains(todo, true) {
+			return out // the crossings are in the input itself
+		}
+	}
+}
+
+// crossingArcs returns the arcs with a segment that properly crosses another
+// segment (touching at a vertex is fine), in coordinates rounded by scale.
+func (t *topology) crossingArcs(arcs [][]int32, scale float64) []int {
+	type seg struct {
+		arc  int
+		a, b orb.Point
+	}
+	var segs []seg
+	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	rnd := func(v int32) orb.Point {
+		p := t.wgs[v]
+		return orb.Point{math.Round(p[0]*scale) / scale, math.Round(p[1]*scale) / scale}
+	}
+	for i, arc := range arcs {
+		for j := 1; j < len(arc); j++ {
+			a, b := rnd(arc[j-1]), rnd(arc[j])
+			if a != b {
+				segs = append(segs, seg{i, a, b})
+				bound = bound.Extend(a).Extend(b)
+			}
+		}
+	}
+	if len(segs) < 2 {
+		return nil
+	}
+	// A uniform grid with about one segment per cell.
+	cell := math.Max(bound.Max[0]-bound.Min[0], bound.Max[1]-bound.Min[1]) / math.Sqrt(float64(len(segs)))
+	if cell <= 0 {
+		return nil
+	}
+	grid := map[[2]int][]int{}
+	cellOf := func(p orb.Point) (int, int) {
+		return int((p[0] - bound.Min[0]) / cell), int((p[1] - bound.Min[1]) / cell)
+	}
+	for i, s := range segs {
+		x0, y0 := cellOf(s.a)
+		x1, y1 := cellOf(s.b)
+		for x := min(x0, x1); x <= max(x0, x1); x++ {
+			for y := min(y0, y1); y <= max(y0, y1); y++ {
+				grid[[2]int{x, y}] = append(grid[[2]int{x, y}], i)
+			}
+		}
+	}
+	bad := map[int]bool{}
+	for _, ids := range grid {
+		for i := 0; i < len(ids); i++ {
+			for j := i + 1; j < len(ids); j++ {
+				s, u := segs[ids[i]], segs[ids[j]]
+				if properlyCross(s.a, s.b, u.a, u.b) {
+					bad[s.arc], bad[u.arc] = true, true
+				}
+			}
+		}
+	}
+	out := make([]int, 0, len(bad))
+	for i := range bad {
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// properlyCross reports whether segments ab and cd cross at a point inside both.
+func properlyCross(a, b, c, d orb.Point) bool {
+	side := func(p, q, r orb.Point) float64 { return (q[0]-p[0])*(r[1]-p[1]) - (q[1]-p[1])*(r[0]-p[0]) }
+	d1, d2 := side(c, d, a), side(c, d, b)
+	d3, d4 := side(a, b, c), side(a, b, d)
+	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
+}
+
 // douglasPeucker simplifies an arc of vertex ids with orb's simplifier in
 // Mercator metres; the ends are always kept.
 func (t *topology) douglasPeucker(dp *simplify.DouglasPeuckerSimplifier, arc []int32) []int32 {
-	if len(arc) <= 2 {
+	if len(arc) <= 2 || dp.Threshold == 0 {
 		return arc
 	}
 	ls := make(orb.LineString, len(arc))
