@@ -1,0 +1,172 @@
+package maptiles_test
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/prebake/prebake/generators/maptiles"
+	"github.com/prebake/prebake/record"
+	"github.com/prebake/prebake/writer"
+)
+
+func located(id int64, lng, lat, mw float64, cat record.Category, loc string) record.Component {
+	return record.Component{ID: id, ComponentID: "C" + itoa(int(id)), CMUID: "CMU" + itoa(int(id)), Category: cat,
+		TechClass: string(cat), Company: "Co " + itoa(int(id)), Location: loc, DeratedMW: &mw, DeliveryYear: 2025,
+		Geo: record.Geocode{Lng: lng, Lat: lat, Located: true}, SourceFile: "test.json", SourceRow: int(id)}
+}
+
+// TestMergeColocated: components at exactly one position are one point feature
+// (count, ids in input order, summed mw, the first component's details) above the
+// max zoom, and inside one cluster below it; a component a hair away stays apart.
+func TestMergeColocated(t *testing.T) {
+	const lng, lat = -1.5491, 53.8008
+	ds := &record.Dataset{Components: []record.Component{
+		located(30, lng, lat, 3, record.DSR, "Leeds C"),
+		located(10, lng, lat, 1, record.DSR, "Leeds A"),
+		located(20, lng, lat, 2, record.DSR, "Leeds B"),
+		located(40, lng+1e-9, lat, 4, record.DSR, "Leeds D"),
+		located(50, 151.2, -33.9, 5, record.DSR, "Sydney"), // never within the radius
+		{ID: 60, Category: record.DSR, Location: "nowhere", SourceFile: "test.json", SourceRow: 60}, // not located
+	}}
+	tests := []struct {
+		name      string
+		minPoints int
+		minZoom   int // the merged point's minzoom
+	}{
+		{"min points 2: merged point only above max zoom", 2, 17},
+		{"min points 5: merged point at every zoom", 5, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, m, _ := bake(t, ds, maptiles.Options{MinPoints: tt.minPoints, SkipVectorTiles: true})
+			l := readLayer(t, out, m.TileSets["maptiles/DSR"])
+			checkCounts(t, l, layerComponents(ds, record.DSR), 16)
+			var merged []bakedFeature
+			for _, f := range l.at(17) {
+				if f.Properties.Count > 1 {
+					merged = append(merged, f)
+				}
+			}
+			if len(merged) != 1 {
+				t.Fatalf("%d merged features above max zoom, want 1", len(merged))
+			}
+			f := merged[0]
+			p := f.Properties
+			if f.ID != 10 || p.Count != 3 || len(p.IDs) != 3 || p.IDs[0] != 10 || p.IDs[1] != 20 || p.IDs[2] != 30 {
+				t.Errorf("merged feature id %d count %d ids %v, want id 10, ids [10 20 30]", f.ID, p.Count, p.IDs)
+			}
+			if p.MW != 6 || p.Title != "Leeds A" || p.DetailURL != "/location/by-name/Leeds%20A/" || p.MinZoom != tt.minZoom || p.MaxZoom != 17 {
+				t.Errorf("merged feature mw %v title %q url %q zooms %d..%d", p.MW, p.Title, p.DetailURL, p.MinZoom, p.MaxZoom)
+			}
+			if f.Geometry.Coordinates != [2]float64{lng, lat} {
+				t.Errorf("merged feature at %v, want the components' own position", f.Geometry.Coordinates)
+			}
+			if got := len(l.at(17)); got != 3 {
+				t.Errorf("%d features above max zoom, want 3 (merged, the near one, Sydney)", got)
+			}
+		})
+	}
+}
+
+// TestNothingOutsideOutDir: no input value decides a path. Hostile text fields
+// stay in file contents; a category that is not one of record.Categories is an
+// error naming the record, and nothing is written for it.
+func TestNothingOutsideOutDir(t *testing.T) {
+	hostile := "../../../../etc/passwd\x00/\\..\\"
+	c := located(1, -2, 53, 1, record.Gas, hostile)
+	c.Company, c.CMUID, c.Description, c.TechClass, c.AuctionName = hostile, hostile, hostile, hostile, hostile
+	root := t.TempDir()
+	out := filepath.Join(root, "out")
+	w, err := writer.New(writer.Options{OutDir: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := maptiles.Generate(&record.Dataset{Components: []record.Component{c, located(2, -2.1, 53.1, 1, record.Gas, "x")}}, w, maptiles.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	bad := located(3, -2, 53, 1, record.Category("../../escape"), "x")
+	_, err = maptiles.Generate(&record.Dataset{Components: []record.Component{bad}}, w, maptiles.Options{})
+	if err == nil || !strings.Contains(err.Error(), "test.json record 3") || !strings.Contains(err.Error(), "Category") {
+		t.Errorf("unknown category: error %v, want one naming test.json record 3 and field Category", err)
+	}
+	entries, _ := os.ReadDir(root)
+	if len(entries) != 1 || entries[0].Name() != "out" {
+		t.Errorf("files outside the output directory: %v", entries)
+	}
+	filepath.Walk(out, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && strings.Contains(p, "escape") || strings.Contains(p, "passwd") {
+			t.Errorf("input text in a path: %s", p)
+		}
+		return nil
+	})
+}
+
+func TestBadInput(t *testing.T) {
+	nan := located(7, math.NaN(), 53, 1, record.DSR, "x")
+	far := located(8, 200, 53, 1, record.DSR, "x")
+	tests := []struct {
+		name string
+		ds   *record.Dataset
+		opts maptiles.Options
+		want string
+	}{
+		{"NaN longitude", &record.Dataset{Components: []record.Component{nan}}, maptiles.Options{}, "test.json record 7: field Geo"},
+		{"longitude 200", &record.Dataset{Components: []record.Component{far}}, maptiles.Options{}, "test.json record 8: field Geo"},
+		{"negative radius", &record.Dataset{}, maptiles.Options{Radius: -1}, "radius"},
+		{"min zoom above max zoom", &record.Dataset{}, maptiles.Options{MinZoom: 10, MaxZoom: 5}, "zooms"},
+		{"tiny files", &record.Dataset{}, maptiles.Options{MaxFileBytes: 100}, "max file bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := writer.New(writer.Options{OutDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = maptiles.Generate(tt.ds, w, tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDeterministic: the same input gives byte-identical tile sets and archive
+// with any GOMAXPROCS.
+func TestDeterministic(t *testing.T) {
+	pts := genPoints(t, 3000)
+	ds := &record.Dataset{Components: componentsAt(pts, []record.Category{record.DSR, record.Gas, record.Battery})}
+	var manifests [][]byte
+	for _, procs := range []int{1, 4} {
+		prev := runtime.GOMAXPROCS(procs)
+		out, m, _ := bake(t, ds, maptiles.Options{MaxFileBytes: 16 << 10})
+		runtime.GOMAXPROCS(prev)
+		if len(m.TileSets) != 5 {
+			t.Fatalf("%d tile sets, want 4 layers and the archive", len(m.TileSets))
+		}
+		var b bytes.Buffer
+		for _, name := range []string{"maptiles/DSR", "maptiles/Gas", "maptiles/Battery", "maptiles/all", "maptiles/map.pmtiles"} {
+			ts := m.TileSets[name]
+			b.WriteString(name + " " + ts.Path + " " + itoa(ts.Files) + " " + itoa(int(ts.Bytes)) + "\n")
+		}
+		manifests = append(manifests, b.Bytes())
+		_ = out
+	}
+	if !bytes.Equal(manifests[0], manifests[1]) {
+		t.Errorf("GOMAXPROCS 1 and 4 differ:\n%s\n%s", manifests[0], manifests[1])
+	}
+}
+
+// TestLayersOption bakes only the layers asked for.
+func TestLayersOption(t *testing.T) {
+	pts := genPoints(t, 500)
+	ds := &record.Dataset{Components: componentsAt(pts, []record.Category{record.DSR, record.Gas})}
+	_, m, sum := bake(t, ds, maptiles.Options{Layers: []string{"DSR"}, SkipVectorTiles: true})
+	if len(sum.Layers) != 1 || sum.Layers[0].Name != "DSR" || len(m.TileSets) != 1 {
+		t.Errorf("layers %+v, tile sets %d; want DSR alone", sum.Layers, len(m.TileSets))
+	}
+}
