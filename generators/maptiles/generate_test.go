@@ -30,7 +30,7 @@ func TestMergeColocated(t *testing.T) {
 		located(10, lng, lat, 1, record.DSR, "Leeds A"),
 		located(20, lng, lat, 2, record.DSR, "Leeds B"),
 		located(40, lng+1e-9, lat, 4, record.DSR, "Leeds D"),
-		located(50, 151.2, -33.9, 5, record.DSR, "Sydney"), // never within the radius
+		located(50, 151.2, -33.9, 5, record.DSR, "Sydney"),                                          // never within the radius
 		{ID: 60, Category: record.DSR, Location: "nowhere", SourceFile: "test.json", SourceRow: 60}, // not located
 	}}
 	tests := []struct {
