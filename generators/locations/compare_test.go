@@ -62,7 +62,8 @@ func TestCompareWithApp(t *testing.T) {
 	// location_counts.
 	common, equal, appMore, appLess := 0, 0, 0, 0
 	var appOnly, oursOnly tally
-	for loc, n := range app.counts {
+	for _, loc := range sortedKeys(app.counts) {
+		n := app.counts[loc]
 		m, ok := ours.counts[loc]
 		switch {
 		case ok:
@@ -87,7 +88,7 @@ func TestCompareWithApp(t *testing.T) {
 	for loc := range app.counts {
 		appTrimmed[strings.TrimSpace(loc)] = true
 	}
-	for loc := range ours.counts {
+	for _, loc := range sortedKeys(ours.counts) {
 		if _, ok := app.counts[loc]; ok {
 			continue
 		}
@@ -132,7 +133,8 @@ func TestCompareWithApp(t *testing.T) {
 		len(app.outward), len(ours.outward), keysBoth, same, oursSubset)
 	var appPairs, ourPairs tally
 	pairsBoth := 0
-	for k, v := range app.outward {
+	for _, k := range sortedKeys(app.outward) {
+		v := app.outward[k]
 		seen := map[string]bool{}
 		for _, l := range v {
 			if seen[l] {
@@ -166,8 +168,8 @@ func TestCompareWithApp(t *testing.T) {
 			}
 		}
 	}
-	for k, v := range ours.outward {
-		for _, l := range v {
+	for _, k := range sortedKeys(ours.outward) {
+		for _, l := range ours.outward[k] {
 			if contains(app.outward[k], l) {
 				continue
 			}
