@@ -132,6 +132,18 @@ func (r *rawRow) check() (field, reason, detail string) {
 			field, reason, detail = "", ReasonBadUTF8, "a column name is not valid UTF-8"
 		}
 	}()
+	// Fast path: most rows are fine, and only a bad one needs the sorted walk that
+	// makes "the first bad field" deterministic.
+	ok := true
+	for k, c := range r.fields {
+		if len(c.raw) > MaxFieldBytes || !utf8.ValidString(k) || !utf8.Valid(c.raw) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return "", "", ""
+	}
 	for _, k := range r.sortedKeys() {
 		if !utf8.ValidString(k) {
 			return strconv.QuoteToASCII(k), ReasonBadUTF8, "column name is not valid UTF-8"
@@ -206,6 +218,9 @@ func describe(raw []byte) string {
 	s := string(raw)
 	if len(s) > 40 {
 		s = s[:40] + "..."
+	}
+	if raw[0] == '"' {
+		return s // already quoted
 	}
 	return strconv.Quote(s)
 }
