@@ -170,7 +170,7 @@ func TestWriterRoundTrip(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			archive := writeArchive(t, tiles, opts, tc.maxRoot)
-			r, err := NewReader(bytes.NewReader(archive))
+			r, err := NewReader(bytes.NewReader(archive), int64(len(archive)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -293,7 +293,7 @@ func TestWriterLargeArchiveUsesLeaves(t *testing.T) {
 	if h.LeafDirectoryLength == 0 || h.RootOffset+h.RootLength > rootLimit {
 		t.Fatalf("root %d bytes, leaves %d bytes", h.RootLength, h.LeafDirectoryLength)
 	}
-	r, err := NewReader(bytes.NewReader(buf.Bytes()))
+	r, err := NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}

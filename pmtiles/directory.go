@@ -143,6 +143,8 @@ func compress(b []byte, c Compression) ([]byte, error) {
 	return nil, fmt.Errorf("pmtiles: compression %d is not supported for writing", c)
 }
 
+const maxInflated = 1 << 28
+
 func decompress(b []byte, c Compression) ([]byte, error) {
 	switch c {
 	case NoCompression:
@@ -152,9 +154,14 @@ func decompress(b []byte, c Compression) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pmtiles: gzip: %w", err)
 		}
-		out, err := io.ReadAll(r)
+		// Directories and metadata are small; a bound keeps a corrupt or
+		// hostile archive from inflating without end.
+		out, err := io.ReadAll(io.LimitReader(r, maxInflated+1))
 		if err != nil {
 			return nil, fmt.Errorf("pmtiles: gzip: %w", err)
+		}
+		if len(out) > maxInflated {
+			return nil, fmt.Errorf("pmtiles: gzip: inflates past %d bytes", maxInflated)
 		}
 		return out, nil
 	}

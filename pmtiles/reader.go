@@ -11,12 +11,13 @@ import (
 // It is minimal: enough to verify what the Writer wrote.
 type Reader struct {
 	r    io.ReaderAt
+	size int64
 	h    Header
 	root []Entry
 }
 
-// NewReader reads the header and root directory of the archive in r.
-func NewReader(r io.ReaderAt) (*Reader, error) {
+// NewReader reads the header and root directory of the archive of size bytes in r.
+func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 	hb := make([]byte, HeaderLen)
 	if _, err := r.ReadAt(hb, 0); err != nil {
 		return nil, fmt.Errorf("pmtiles: reading header: %w", err)
@@ -25,11 +26,13 @@ func NewReader(r io.ReaderAt) (*Reader, error) {
 	if err := h.UnmarshalBinary(hb); err != nil {
 		return nil, err
 	}
-	root, err := readDirectory(r, h, h.RootOffset, h.RootLength)
+	rd := &Reader{r: r, size: size, h: h}
+	root, err := rd.directory(h.RootOffset, h.RootLength)
 	if err != nil {
 		return nil, fmt.Errorf("pmtiles: root directory: %w", err)
 	}
-	return &Reader{r: r, h: h, root: root}, nil
+	rd.root = root
+	return rd, nil
 }
 
 // Header returns the archive's header.
@@ -68,7 +71,7 @@ func (r *Reader) Tile(z uint8, x, y uint32) (data []byte, ok bool, err error) {
 			b, err := r.section(r.h.TileDataOffset+e.Offset, uint64(e.Length))
 			return b, err == nil, err
 		}
-		if dir, err = readDirectory(r.r, r.h, r.h.LeafDirectoryOffset+e.Offset, uint64(e.Length)); err != nil {
+		if dir, err = r.directory(r.h.LeafDirectoryOffset+e.Offset, uint64(e.Length)); err != nil {
 			return nil, false, fmt.Errorf("pmtiles: leaf directory for tile %d/%d/%d: %w", z, x, y, err)
 		}
 	}
@@ -89,7 +92,7 @@ func (r *Reader) Entries() ([]Entry, error) {
 				out = append(out, e)
 				continue
 			}
-			leaf, err := readDirectory(r.r, r.h, r.h.LeafDirectoryOffset+e.Offset, uint64(e.Length))
+			leaf, err := r.directory(r.h.LeafDirectoryOffset+e.Offset, uint64(e.Length))
 			if err != nil {
 				return err
 			}
@@ -119,15 +122,20 @@ func findEntry(dir []Entry, id uint64) (Entry, bool) {
 	return Entry{}, false
 }
 
-func readDirectory(r io.ReaderAt, h Header, off, n uint64) ([]Entry, error) {
-	b := make([]byte, n)
-	if _, err := r.ReadAt(b, int64(off)); err != nil {
+func (r *Reader) directory(off, n uint64) ([]Entry, error) {
+	b, err := r.section(off, n)
+	if err != nil {
 		return nil, err
 	}
-	return DecodeDirectory(b, h.InternalCompression)
+	return DecodeDirectory(b, r.h.InternalCompression)
 }
 
+// section reads n bytes at off, refusing ranges past the end of the archive
+// (a corrupt header must not make the reader allocate without bound).
 func (r *Reader) section(off, n uint64) ([]byte, error) {
+	if off > uint64(r.size) || n > uint64(r.size)-off {
+		return nil, fmt.Errorf("pmtiles: %d bytes at offset %d run past the archive's %d bytes", n, off, r.size)
+	}
 	b := make([]byte, n)
 	_, err := r.r.ReadAt(b, int64(off))
 	return b, err

@@ -72,7 +72,7 @@ func TestNodeDecodesVectorTiles(t *testing.T) {
 	}
 
 	// Ask for every tile the archive holds and a few it must not hold.
-	r, err := pmtiles.NewReader(bytes.NewReader(archive))
+	r, err := pmtiles.NewReader(bytes.NewReader(archive), int64(len(archive)))
 	if err != nil {
 		t.Fatal(err)
 	}

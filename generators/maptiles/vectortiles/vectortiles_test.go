@@ -74,7 +74,7 @@ type decoded struct {
 // readAll decodes every tile of archive with the Go reader and orb's decoder.
 func readAll(t testing.TB, archive []byte) (pmtiles.Header, map[maptile.Tile][]decoded) {
 	t.Helper()
-	r, err := pmtiles.NewReader(bytes.NewReader(archive))
+	r, err := pmtiles.NewReader(bytes.NewReader(archive), int64(len(archive)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,7 +469,7 @@ func TestArchiveThroughWriter(t *testing.T) {
 	if err != nil || !bytes.Equal(onDisk, data) {
 		t.Fatalf("archive on disk: %v", err)
 	}
-	r, err := pmtiles.NewReader(bytes.NewReader(onDisk))
+	r, err := pmtiles.NewReader(bytes.NewReader(onDisk), int64(len(onDisk)))
 	if err != nil {
 		t.Fatal(err)
 	}
