@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# `make bench` part for generators/cmu: bakes the real register in ../shared,
+# then prints, for the cmu/cmus table (the app's cmu_dataframe_v1), the size of
+# its Parquet, Arrow and JSON files next to the size of the same rows as
+# base64(pickle(DataFrame)) (what the app keeps in Redis, computed by Debian's
+# python3-pandas), and for every CMU table the time DuckDB takes to load it.
+# Needs bin/prebake (make build), node with the peers (scripts/setup-peers.sh)
+# and /usr/bin/python3 with pandas.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+shared=${PREBAKE_SHARED:-$root/../shared}
+peers=${PREBAKE_PEERS:-$root/.cache/peers}
+bin=${PREBAKE_BIN:-$root/bin/prebake}
+[ -x "$bin" ] || go build -trimpath -o "$bin" ./cmd/prebake
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "baking the real register into $work (cmu tables and everything else)"
+start=$(date +%s.%N)
+"$bin" build --quiet \
+  --source "$shared/data/register/components_*.json" \
+  --source "$shared/data/register/cmu_register_rows.json" \
+  --postcodes "$shared/data/postcodes/postcodes-en.csv.gz" \
+  --out "$work/out" --manifest "$work/manifest.json" --report "$work/report.jsonl"
+end=$(date +%s.%N)
+awk -v s="$start" -v e="$end" 'BEGIN { printf "full bake: %.1f s\n", e - s }'
+
+# path NAME: the file of logical asset NAME.
+path() {
+  /usr/bin/python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(sys.argv[2] + "/" + m["assets"][sys.argv[3]]["path"])' \
+    "$work/manifest.json" "$work/out" "$1"
+}
+size() { stat -c %s "$1"; }
+
+cmus_json=$(path cmu/cmus.json)
+cmus_parquet=$(path cmu/cmus.parquet)
+read -r pickled rows < <(/usr/bin/python3 generators/cmu/testdata/pickle_size.py "$cmus_json")
+pq=$(size "$cmus_parquet")
+echo
+echo "cmu/cmus ($rows rows, the app's CMU dataframe):"
+printf '  %-28s %10d bytes\n' "pickle+base64 (Redis today)" "$pickled"
+printf '  %-28s %10d bytes  (%.1fx smaller)\n' "Parquet" "$pq" "$(awk -v a="$pickled" -v b="$pq" 'BEGIN { print a / b }')"
+printf '  %-28s %10d bytes\n' "Arrow IPC (Feather v2)" "$(size "$(path cmu/cmus.arrow)")"
+printf '  %-28s %10d bytes\n' "JSON records" "$(size "$cmus_json")"
+[ -f "$cmus_json.br" ] && printf '  %-28s %10d bytes\n' "JSON records, brotli" "$(size "$cmus_json.br")"
+if [ $((pq * 10)) -gt "$pickled" ]; then
+  echo "  FAIL: Parquet is more than a tenth of pickle+base64" >&2
+  exit 1
+fi
+
+# Load times: DuckDB reads each Parquet file and each JSON records file into a
+# table; DuckDB cannot read Arrow IPC without a downloaded extension, so the
+# Arrow file is timed with apache-arrow's reader. Best of 5 runs each.
+files=()
+for t in components cmus companies; do
+  files+=("$t" "$(path cmu/$t.parquet)" "$(path cmu/$t.arrow)" "$(path cmu/$t.json)")
+done
+cat >"$work/load.mjs" <<'EOF'
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+const require = createRequire(path.join(process.cwd(), 'noop.js'));
+const { DuckDBInstance } = require('@duckdb/node-api');
+const lit = (s) => "'" + s.replaceAll("'", "''") + "'";
+const con = await (await DuckDBInstance.create(':memory:')).connect();
+let arrow = null;
+try {
+  arrow = require('apache-arrow');
+  const fzstd = require('fzstd');
+  arrow.compressionRegistry.set(arrow.CompressionType.ZSTD, {
+    decode: (d) => { const o = fzstd.decompress(d); return o.byteOffset % 8 === 0 ? o : o.slice(); },
+  });
+} catch { arrow = null; }
+async function best(fn) {
+  let min = Infinity, n = 0;
+  for (let i = 0; i < 5; i++) {
+    const t = process.hrtime.bigint();
+    n = await fn();
+    min = Math.min(min, Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return [min, n];
+}
+const args = process.argv.slice(2);
+console.log('\nload times (best of 5):');
+for (let i = 0; i < args.length; i += 4) {
+  const [name, pq, ar, js] = args.slice(i, i + 4);
+  const duck = async (src) => {
+    await con.run('CREATE OR REPLACE TABLE t AS SELECT * FROM ' + src);
+    const r = await con.runAndReadAll('SELECT count(*)::INTEGER AS n FROM t');
+    return r.getRowObjects()[0].n;
+  };
+  const [tp, n] = await best(() => duck(`read_parquet(${lit(pq)})`));
+  const [tj] = await best(() => duck(`read_json(${lit(js)}, format = 'array')`));
+  let ta = NaN;
+  if (arrow) [ta] = await best(async () => arrow.tableFromIPC(readFileSync(ar)).numRows);
+  console.log(`  cmu/${name} (${n} rows): DuckDB Parquet ${tp.toFixed(1)} ms, DuckDB JSON records ${tj.toFixed(1)} ms, apache-arrow Arrow IPC ${ta.toFixed(1)} ms`);
+}
+EOF
+(cd "$peers" && node "$work/load.mjs" "${files[@]}")
