@@ -310,3 +310,22 @@ func TestGenerateErrors(t *testing.T) {
 		t.Errorf("nil dataset: no error")
 	}
 }
+
+// TestGenerateWithoutPostcodes bakes with no postcode table (no --postcodes):
+// an empty shard set and table, components filed by the outcode in their text.
+func TestGenerateWithoutPostcodes(t *testing.T) {
+	ds := smallDataset()
+	ds.Postcodes = nil
+	dir, _, s := bake(t, ds, Options{})
+	if s.PostcodeShards != 0 || s.Postcodes != 0 || s.ByNearestPostcode != 0 || s.ByLocationOutcode != 5 || s.WithoutOutcode != 2 {
+		t.Errorf("summary %+v", s)
+	}
+	ocs := decode[map[string][]int64](t, "outcode components", asset(t, dir, OutcodeComponentsName))
+	want := map[string][]int64{"WF10": {5, 6}, "WF11": {1, 2, 3}}
+	if !reflect.DeepEqual(ocs, want) {
+		t.Errorf("outcode components %v, want %v", ocs, want)
+	}
+	if c := decode[map[string]Centroid](t, "outcode centroids", asset(t, dir, OutcodeCentroidsName)); len(c) != 0 {
+		t.Errorf("outcode centroids %v, want none", c)
+	}
+}
