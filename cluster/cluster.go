@@ -368,16 +368,35 @@ func (ix *Index[A]) appendLeaves(result *[]Feature[A], clusterID, limit, offset,
 // clusterID splits into more than one child.
 func (ix *Index[A]) ExpansionZoom(clusterID int) (int, error) {
 	z := ix.originZoom(clusterID) - 1
+	var ids []uint32
 	for z <= ix.opts.MaxZoom {
-		children, err := ix.Children(clusterID)
-		if err != nil {
-			return 0, err
+		// getChildren without building features: count them, keep the first.
+		oz, oid := ix.originZoom(clusterID), ix.originID(clusterID)
+		if clusterID < len(ix.points) || oz < 0 || oz >= len(ix.levels) || ix.levels[oz] == nil ||
+			oid < 0 || oid >= len(ix.levels[oz].items) {
+			return 0, fmt.Errorf("%w: %d", ErrNoCluster, clusterID)
+		}
+		lv := ix.levels[oz]
+		r := ix.opts.Radius / (ix.opts.Extent * math.Pow(2, float64(oz-1)))
+		origin := lv.items[oid]
+		ids = lv.tree.within(float64(origin.x), float64(origin.y), r*scale, ids[:0])
+		n, first := 0, -1
+		for _, id := range ids {
+			if lv.items[id].parent == int32(clusterID) {
+				if n == 0 {
+					first = int(lv.items[id].id)
+				}
+				n++
+			}
+		}
+		if n == 0 {
+			return 0, fmt.Errorf("%w: %d", ErrNoCluster, clusterID)
 		}
 		z++
-		if len(children) != 1 {
+		if n != 1 {
 			break
 		}
-		clusterID = children[0].ID
+		clusterID = first
 	}
 	return z, nil
 }

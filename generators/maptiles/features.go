@@ -85,7 +85,15 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 	}
 
 	out := make([]feature, 0, len(clusters)+len(comps))
+	// Features are serialised into one growing arena: a slice taken before the
+	// arena moves keeps pointing at the old array, which stays valid.
+	arena := make([]byte, 0, 256*len(clusters)+600*len(comps))
 	var buf []byte
+	keep := func(b []byte) []byte {
+		start := len(arena)
+		arena = append(arena, b...)
+		return arena[start:len(arena):len(arena)]
+	}
 	for i := range clusters {
 		s := &clusters[i]
 		ez, err := ix.ExpansionZoom(s.f.ID)
@@ -93,7 +101,7 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 			return nil, err
 		}
 		buf = appendCluster(buf[:0], s.f, ez, withCats, s.minZ, s.maxZ)
-		out = append(out, feature{x: s.f.X, y: s.f.Y, minZ: s.minZ, maxZ: s.maxZ, json: append([]byte(nil), buf...),
+		out = append(out, feature{x: s.f.X, y: s.f.Y, minZ: s.minZ, maxZ: s.maxZ, json: keep(buf),
 			cluster: &s.f, expansion: ez})
 	}
 
@@ -118,7 +126,7 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 		buf = appendPoint(buf[:0], comps, members, k.minZ, top)
 		first := comps[members[0]]
 		out = append(out, feature{x: cluster.GridX(first.Geo.Lng), y: cluster.GridY(first.Geo.Lat),
-			minZ: k.minZ, maxZ: top, json: append([]byte(nil), buf...), members: members})
+			minZ: k.minZ, maxZ: top, json: keep(buf), members: members})
 	}
 	return out, nil
 }

@@ -66,7 +66,11 @@ func (t *treeBuilder) build(level, x, y, from int, ids []int32) *node {
 	var rest []int32
 	if end >= from {
 		n.band[1] = end
-		var b []byte
+		size := len(fileHead) + len(fileTail)
+		for z := n.band[0]; z <= end; z++ {
+			size += sizes[z-n.band[0]]
+		}
+		b := make([]byte, 0, size)
 		b = append(b, fileHead...)
 		first := true
 		for _, id := range ids {
