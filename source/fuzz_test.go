@@ -30,7 +30,7 @@ func FuzzRead(f *testing.F) {
 		f.Add([]byte(s), uint8(i))
 	}
 	formats := append([]string{""}, source.Formats...)
-	// One file rewritten per input: a t.TempDir per input stalls the fuzzing engine.
+	// One file, rewritten for each input, keeps an execution cheap.
 	p := filepath.Join(f.TempDir(), "in")
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
