@@ -311,3 +311,25 @@ func TestWriterLargeArchiveUsesLeaves(t *testing.T) {
 		t.Errorf("addressed %d tiles, added %d", h.AddressedTiles, len(want))
 	}
 }
+
+func BenchmarkWriter100kTiles(b *testing.B) {
+	data := make([][]byte, 100000)
+	for i := range data {
+		// A third of the tiles repeat an earlier blob, as empty sea tiles do.
+		data[i] = binary.AppendUvarint([]byte("tile"), uint64(i-i%3))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w := NewWriter(Options{TileType: MVT, TileCompression: Gzip})
+		for i, d := range data {
+			if err := w.Add(16, 32000+uint32(i%400), 20000+uint32(i/400), d); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		if _, err := w.Finish(&buf); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(buf.Len()), "bytes")
+	}
+}
