@@ -163,6 +163,7 @@ func TestReadRejectsRows(t *testing.T) {
 		{"bad utf-8 in csv", "a.csv", "_id,CMU ID,Company Name\n1,A,Ac\xffme\n", 0, 0, source.ReasonBadUTF8, "Company Name", 1},
 		{"1 MB field", "a.json", `[{"_id": 1, "CMU ID": "A", "Description of CMU Components": "` + big + `"}, ` + row2 + `]`, 1, 0, source.ReasonTooLong, "Description of CMU Components", 1},
 		{"1 MB field in ndjson", "a.ndjson", `{"_id": 1, "CMU ID": "A", "Description of CMU Components": "` + big + `"}` + "\n" + row2 + "\n", 1, 0, source.ReasonTooLong, "Description of CMU Components", 1},
+		{"snake_case row without component_id", "s.csv", "location,cmu_id,component_id,delivery_year\nYork,F1,19527,2022\nLeeds,F2,,2023\n,,,2024\n", 2, 0, source.ReasonMissingID, "", 3},
 		{"csv short row", "a.csv", "_id,CMU ID,Company Name\n1,A\n2,B,Acme\n", 1, 0, source.ReasonNotARow, "", 1},
 		{"duplicate _id", "a.json", `{"A": [` + row1 + `], "B": [` + row1 + `, ` + row2 + `]}`, 2, 1, "", "", 0},
 		{"duplicate by content when _id is absent, rank ignored", "a.json", `[{"CMU ID": "A", "Component ID": "X", "rank": 1}, {"Component ID": "X", "CMU ID": "A", "rank": 2}, {"CMU ID": "A", "Component ID": "Y"}]`, 2, 1, "", "", 0},

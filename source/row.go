@@ -386,7 +386,11 @@ func (r *rawRow) component() (c record.Component, space idSpace, synthetic bool,
 		if c.ComponentID == "" && c.CMUID == "" {
 			return record.Component{}, spaceNone, false, "", ReasonMissingID, "no _id, Component ID or CMU ID"
 		}
+		// Identified by content; it stays in its file's key space.
 		c.ID, space = r.contentID(), spaceRegister
+		if r.has(snakeComponentID) {
+			space = spaceAppDB
+		}
 	}
 	c.Category = record.Categorize(c.TechClass)
 	return c, space, synthetic, "", "", ""
