@@ -105,8 +105,24 @@ func TestRealTablesIndependentReader(t *testing.T) {
 			}
 			compareWithReader(t, tb, got[assetPath(t, out, m, name+ext)], name+ext)
 		}
-		if g := got[assetPath(t, out, m, name+".parquet")]; !reflect.DeepEqual(g.Compression, []string{"ZSTD"}) || len(g.RowGroups) != (tb.Rows()+table.RowGroupRows-1)/table.RowGroupRows {
+		g := got[assetPath(t, out, m, name+".parquet")]
+		if !reflect.DeepEqual(g.Compression, []string{"ZSTD"}) || len(g.RowGroups) != (tb.Rows()+table.RowGroupRows-1)/table.RowGroupRows {
 			t.Errorf("%s.parquet: compression %v, row groups %v", name, g.Compression, g.RowGroups)
+		}
+		strs := map[string]bool{}
+		for _, c := range tb.Columns {
+			strs[c.Name] = c.Type == table.String
+		}
+		for _, c := range g.ColumnChunks {
+			if !c.HasStats {
+				t.Errorf("%s.parquet: row group %d column %q has no statistics", name, c.RowGroup, c.Column)
+			}
+			if strs[c.Column] && !strings.Contains(c.Encodings, "RLE_DICTIONARY") {
+				t.Errorf("%s.parquet: row group %d column %q is not dictionary-encoded (%s)", name, c.RowGroup, c.Column, c.Encodings)
+			}
+		}
+		if g.KeyValue["prebake.sort_key"] != strings.Join(tb.SortKey, ",") {
+			t.Errorf("%s.parquet: sort key metadata %q", name, g.KeyValue["prebake.sort_key"])
 		}
 	}
 	// The JSON records carry the same rows.

@@ -78,9 +78,15 @@ async function checkParquet(file) {
   const [{ n }] = await rows(`SELECT count(*)::BIGINT AS n FROM read_parquet(${lit(file)})`);
   const meta = await rows(`SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(${lit(file)}) ORDER BY row_group_id`);
   const codecs = await rows(`SELECT DISTINCT compression FROM parquet_metadata(${lit(file)}) ORDER BY 1`);
+  const chunks = await rows(`SELECT row_group_id, path_in_schema, encodings, stats_null_count IS NOT NULL AS has_stats FROM parquet_metadata(${lit(file)}) ORDER BY row_group_id, column_id`);
+  const kv = await rows(`SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata(${lit(file)}) ORDER BY 1`);
+  const [fm] = await rows(`SELECT created_by FROM parquet_file_metadata(${lit(file)})`);
   const rel = `read_parquet(${lit(file)}, file_row_number = true)`;
   return {
     rows: Number(n),
+    column_chunks: chunks.map((c) => ({ row_group: Number(c.row_group_id), column: c.path_in_schema, encodings: c.encodings, has_stats: c.has_stats })),
+    key_value: Object.fromEntries(kv.map((r) => [r.key, r.value])),
+    created_by: fm.created_by,
     columns,
     row_groups: meta.map((m) => Number(m.row_group_num_rows)),
     compression: codecs.map((c) => c.compression),

@@ -26,6 +26,14 @@ type Column struct {
 	Nullable bool   `json:"nullable"`
 }
 
+// ColumnChunk is one column of one Parquet row group.
+type ColumnChunk struct {
+	RowGroup  int    `json:"row_group"`
+	Column    string `json:"column"`
+	Encodings string `json:"encodings"` // e.g. "PLAIN, RLE_DICTIONARY"
+	HasStats  bool   `json:"has_stats"`
+}
+
 // File is what the independent reader found in one file.
 type File struct {
 	Rows          int                       `json:"rows"`
@@ -33,6 +41,9 @@ type File struct {
 	RowGroups     []int                     `json:"row_groups"`     // Parquet only
 	Compression   []string                  `json:"compression"`    // Parquet only
 	RecordBatches []int                     `json:"record_batches"` // Arrow only
+	ColumnChunks  []ColumnChunk             `json:"column_chunks"`  // Parquet only
+	KeyValue      map[string]string         `json:"key_value"`      // Parquet only
+	CreatedBy     string                    `json:"created_by"`     // Parquet only
 	Checksums     map[string]table.Checksum `json:"checksums"`
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -79,7 +80,11 @@ func (t *Table) Parquet() ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	w := parquet.NewWriter(&buf, schema,
-		parquet.CreatedBy("prebake", "", ""),
+		// The library's default created_by carries a build hash that differs
+		// between binaries; this one depends on nothing. (The trailing space
+		// makes up for the library's format, "%s version %s(build %s)".)
+		parquet.CreatedBy("prebake", "1 ", "parquet-go"),
+		parquet.KeyValueMetadata("prebake.sort_key", strings.Join(t.SortKey, ",")),
 		parquet.MaxRowsPerRowGroup(RowGroupRows),
 		parquet.DataPageStatistics(true),
 		parquet.SortingWriterConfig(parquet.SortingColumns(sorting...)),

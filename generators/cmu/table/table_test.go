@@ -162,6 +162,7 @@ func TestIndependentReaders(t *testing.T) {
 			if n > 0 && !reflect.DeepEqual(got[pqPath].Compression, []string{"ZSTD"}) {
 				t.Errorf("parquet compression %v, want [ZSTD]", got[pqPath].Compression)
 			}
+			CheckParquetLayout(t, tb, got[pqPath])
 		})
 	}
 }
@@ -184,5 +185,33 @@ func CompareWithReader(t *testing.T, tb *table.Table, got duckcheck.File, format
 		if gc := got.Checksums[c.Name]; gc != want[c.Name] {
 			t.Errorf("%s %s: column %q checksum %+v, want %+v", format, tb.Name, c.Name, gc, want[c.Name])
 		}
+	}
+}
+
+// CheckParquetLayout checks what the table promises about its Parquet layout:
+// statistics on every column chunk, dictionary-encoded strings, the sort key in
+// the metadata and a created_by without a build-dependent hash.
+func CheckParquetLayout(t *testing.T, tb *table.Table, got duckcheck.File) {
+	t.Helper()
+	if want := (tb.Rows() + table.RowGroupRows - 1) / table.RowGroupRows; len(got.ColumnChunks) != want*len(tb.Columns) {
+		t.Errorf("%s: %d column chunks, want %d", tb.Name, len(got.ColumnChunks), want*len(tb.Columns))
+	}
+	types := map[string]table.Type{}
+	for _, c := range tb.Columns {
+		types[c.Name] = c.Type
+	}
+	for _, c := range got.ColumnChunks {
+		if !c.HasStats {
+			t.Errorf("%s: row group %d column %q has no statistics", tb.Name, c.RowGroup, c.Column)
+		}
+		if types[c.Column] == table.String && !strings.Contains(c.Encodings, "RLE_DICTIONARY") {
+			t.Errorf("%s: row group %d column %q encodings %q, want dictionary", tb.Name, c.RowGroup, c.Column, c.Encodings)
+		}
+	}
+	if got.KeyValue["prebake.sort_key"] != strings.Join(tb.SortKey, ",") {
+		t.Errorf("%s: sort key metadata %q, want %q", tb.Name, got.KeyValue["prebake.sort_key"], strings.Join(tb.SortKey, ","))
+	}
+	if got.CreatedBy != "prebake version 1 (build parquet-go)" {
+		t.Errorf("%s: created_by %q", tb.Name, got.CreatedBy)
 	}
 }
