@@ -74,7 +74,7 @@ func (r *reader) readCSV(fs *fileState, br *bufio.Reader) error {
 }
 
 func csvErr(fs *fileState, cr *csv.Reader, rec int, err error) error {
-	fe := &FileError{File: fs.path, Format: fs.format, Offset: cr.InputOffset(), Record: rec, Err: err}
+	fe := &FileError{File: fs.path, Format: fs.format, Offset: fs.base + cr.InputOffset(), Record: rec, Err: err}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		fe.Line = pe.Line

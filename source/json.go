@@ -22,7 +22,7 @@ func (r *reader) fileErr(fs *fileState, dec *json.Decoder, rec int, field string
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		err = errors.New("unexpected end of file: truncated JSON")
 	}
-	return &FileError{File: fs.path, Format: fs.format, Offset: off, Record: rec, Field: field, Err: err}
+	return &FileError{File: fs.path, Format: fs.format, Offset: fs.base + off, Record: rec, Field: field, Err: err}
 }
 
 // expectDelim reads one token and requires it to be d.
@@ -204,7 +204,7 @@ func (r *reader) readCKAN(fs *fileState, br *bufio.Reader) error {
 }
 
 func (r *reader) readNDJSON(fs *fileState, br *bufio.Reader) error {
-	var off int64
+	off := fs.base
 	line, rec := 0, 0
 	for {
 		b, err := br.ReadBytes('\n')

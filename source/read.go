@@ -222,9 +222,10 @@ type fileState struct {
 	forced bool   // kind forced by --format cmu
 	src    manifest.Source
 	space  idSpace
+	base   int64 // bytes skipped before the readers start (a byte-order mark)
 }
 
-// countingReader tracks bytes consumed from the file, for the SHA-256 and error offsets.
+// hashingReader hashes the file as it is read, so the SHA-256 costs no second pass.
 type hashingReader struct {
 	r io.Reader
 	h hash.Hash
@@ -247,9 +248,10 @@ func (r *reader) readFile(path, format string) error {
 	}
 	hr := &hashingReader{r: f, h: sha256.New()}
 	br := bufio.NewReaderSize(hr, 64<<10)
-	skipBOM(br)
-
 	fs := &fileState{path: path}
+	if skipBOM(br) {
+		fs.base = 3
+	}
 	container := format
 	if format == FormatCMU {
 		fs.kind, fs.forced = KindCMUs, true
@@ -300,10 +302,13 @@ func (r *reader) readFile(path, format string) error {
 	return nil
 }
 
-func skipBOM(br *bufio.Reader) {
+// skipBOM drops a UTF-8 byte-order mark, reporting whether there was one.
+func skipBOM(br *bufio.Reader) bool {
 	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
 		br.Discard(3)
+		return true
 	}
+	return false
 }
 
 // reject records a rejected row.
