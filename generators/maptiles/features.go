@@ -2,8 +2,10 @@ package maptiles
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/prebake/prebake/cluster"
@@ -84,27 +86,6 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 		}
 	}
 
-	out := make([]feature, 0, len(clusters)+len(comps))
-	// Features are serialised into one growing arena: a slice taken before the
-	// arena moves keeps pointing at the old array, which stays valid.
-	arena := make([]byte, 0, 256*len(clusters)+600*len(comps))
-	var buf []byte
-	keep := func(b []byte) []byte {
-		start := len(arena)
-		arena = append(arena, b...)
-		return arena[start:len(arena):len(arena)]
-	}
-	for i := range clusters {
-		s := &clusters[i]
-		ez, err := ix.ExpansionZoom(s.f.ID)
-		if err != nil {
-			return nil, err
-		}
-		buf = appendCluster(buf[:0], s.f, ez, withCats, s.minZ, s.maxZ)
-		out = append(out, feature{x: s.f.X, y: s.f.Y, minZ: s.minZ, maxZ: s.maxZ, json: keep(buf),
-			cluster: &s.f, expansion: ez})
-	}
-
 	// Components at exactly the same position share one point feature (as the
 	// app's /api/map-data/ collapses them). SuperCluster treats such points alike
 	// at every zoom, so they also share a zoom range; the key includes it anyway.
@@ -112,21 +93,66 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 		lng, lat float64
 		minZ     int
 	}
-	groups := map[posKey][]int{}
-	var order []posKey
+	groups := map[posKey]int{} // -> index in members
+	var members [][]int
+	var memberMin []int
 	for i, c := range comps {
 		k := posKey{c.Geo.Lng, c.Geo.Lat, pointMin[i]}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
+		g, ok := groups[k]
+		if !ok {
+			g = len(members)
+			groups[k] = g
+			members = append(members, nil)
+			memberMin = append(memberMin, pointMin[i])
 		}
-		groups[k] = append(groups[k], i)
+		members[g] = append(members[g], i)
 	}
-	for _, k := range order {
-		members := groups[k]
-		buf = appendPoint(buf[:0], comps, members, k.minZ, top)
-		first := comps[members[0]]
-		out = append(out, feature{x: cluster.GridX(first.Geo.Lng), y: cluster.GridY(first.Geo.Lat),
-			minZ: k.minZ, maxZ: top, json: keep(buf), members: members})
+
+	// Serialise every feature once, clusters first, in parallel chunks; each
+	// chunk writes into its own growing arena (a slice taken before an arena
+	// moves keeps pointing at the old array, which stays valid).
+	out := make([]feature, len(clusters)+len(members))
+	chunks := runtime.GOMAXPROCS(0)
+	errs := make([]error, chunks)
+	var wg sync.WaitGroup
+	for c := range chunks {
+		lo, hi := c*len(out)/chunks, (c+1)*len(out)/chunks
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			arena := make([]byte, 0, 300*(hi-lo))
+			var buf []byte
+			keep := func(b []byte) []byte {
+				start := len(arena)
+				arena = append(arena, b...)
+				return arena[start:len(arena):len(arena)]
+			}
+			for i := lo; i < hi; i++ {
+				if i < len(clusters) {
+					s := &clusters[i]
+					ez, err := ix.ExpansionZoom(s.f.ID)
+					if err != nil {
+						errs[c] = err
+						return
+					}
+					buf = appendCluster(buf[:0], s.f, ez, withCats, s.minZ, s.maxZ)
+					out[i] = feature{x: s.f.X, y: s.f.Y, minZ: s.minZ, maxZ: s.maxZ, json: keep(buf), cluster: &s.f, expansion: ez}
+					continue
+				}
+				m := members[i-len(clusters)]
+				minZ := memberMin[i-len(clusters)]
+				buf = appendPoint(buf[:0], comps, m, minZ, top)
+				first := comps[m[0]]
+				out[i] = feature{x: cluster.GridX(first.Geo.Lng), y: cluster.GridY(first.Geo.Lat),
+					minZ: minZ, maxZ: top, json: keep(buf), members: m}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
