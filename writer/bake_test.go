@@ -172,7 +172,8 @@ func bakePMTiles(w *writer.Writer, variant int) error {
 	if err != nil {
 		return err
 	}
-	return w.RegisterTileSet("all", manifest.TileSet{TileJSON: manifest.TileJSON{TileJSON: "3.0.0", Tiles: []string{a.URL}, MinZoom: 0, MaxZoom: 8},
+	return w.RegisterTileSet("all", manifest.TileSet{TileJSON: manifest.TileJSON{TileJSON: "3.0.0", Tiles: []string{a.URL}, MinZoom: 0, MaxZoom: 8,
+		VectorLayers: []manifest.VectorLayer{{ID: "points", MaxZoom: 8}}}, // nil fields: still an object in the manifest
 		Path: a.Path, Format: "pmtiles", Files: 1, Bytes: a.Size})
 }
 

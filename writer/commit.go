@@ -104,6 +104,16 @@ func (w *Writer) fill(m *manifest.Manifest) error {
 		if _, dup := m.TileSets[n]; dup {
 			return fmt.Errorf("tile set %q given twice", n)
 		}
+		// TileJSON wants "fields" to be an object, never null.
+		if len(t.TileJSON.VectorLayers) > 0 {
+			layers := append([]manifest.VectorLayer(nil), t.TileJSON.VectorLayers...)
+			for i := range layers {
+				if layers[i].Fields == nil {
+					layers[i].Fields = map[string]string{}
+				}
+			}
+			t.TileJSON.VectorLayers = layers
+		}
 		m.TileSets[n] = t
 	}
 	for n, s := range w.shardsets {

@@ -193,6 +193,10 @@ func (w *Writer) stageSet(final string, files []setFile) ([]string, error) {
 	// One pass writes each file and all its variants and drops the data; the
 	// rare encoding that does not pay for the set is removed afterwards.
 	sizes := make([][]int64, len(files)) // per file, per codec
+	var orig int64
+	for _, f := range files {
+		orig += int64(len(f.data))
+	}
 	err = w.parallel(len(files), func(i int) error {
 		p := filepath.Join(tmp, filepath.FromSlash(files[i].rel))
 		if err := os.WriteFile(p, files[i].data, 0o644); err != nil {
@@ -211,6 +215,7 @@ func (w *Writer) stageSet(final string, files []setFile) ([]string, error) {
 				sizes[i][c] = int64(len(z))
 			}
 		}
+		files[i].data = nil // written: let the collector have it
 		return nil
 	})
 	if err != nil {
@@ -219,10 +224,8 @@ func (w *Writer) stageSet(final string, files []setFile) ([]string, error) {
 	keep := make([]bool, len(Codecs))
 	var encs []string
 	if compress {
-		var orig int64
 		total := make([]int64, len(Codecs))
-		for i, f := range files {
-			orig += int64(len(f.data))
+		for i := range files {
 			for c := range Codecs {
 				total[c] += sizes[i][c]
 			}
