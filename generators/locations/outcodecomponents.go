@@ -3,6 +3,7 @@ package locations
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,19 +25,49 @@ func cellOf(lat, lng float64) cell {
 	return cell{int32(math.Floor(lat / cellDeg)), int32(math.Floor(lng / cellDeg))}
 }
 
-// postcodeIndex finds the nearest unit postcode to a position.
+// key packs a cell into 31 bits (latitude cells -9000..9000, longitude cells
+// -18000..18000), so that sorting (key << 32 | point index) groups the points
+// by cell in one integer sort.
+func (c cell) key() uint64 { return uint64(c.i+9000)<<16 | uint64(c.j+18000) }
+
+// postcodeIndex finds the nearest unit postcode to a position: the points
+// grouped by grid cell, cells sorted by key.
 type postcodeIndex struct {
 	t     *postcodeTable
-	cells map[cell][]int32
+	keys  []uint64 // distinct cell keys, ascending
+	start []int32  // points of keys[k] are idx[start[k]:start[k+1]]
+	idx   []int32
 }
 
 func newPostcodeIndex(t *postcodeTable) *postcodeIndex {
-	ix := &postcodeIndex{t: t, cells: make(map[cell][]int32, len(t.points)/4)}
+	packed := make([]uint64, len(t.points))
 	for i := range t.points {
-		c := cellOf(t.points[i].Lat, t.points[i].Lng)
-		ix.cells[c] = append(ix.cells[c], int32(i))
+		packed[i] = cellOf(t.points[i].Lat, t.points[i].Lng).key()<<32 | uint64(i)
 	}
+	slices.Sort(packed)
+	ix := &postcodeIndex{t: t, idx: make([]int32, len(packed))}
+	for n, p := range packed {
+		k := p >> 32
+		if len(ix.keys) == 0 || ix.keys[len(ix.keys)-1] != k {
+			ix.keys = append(ix.keys, k)
+			ix.start = append(ix.start, int32(n))
+		}
+		ix.idx[n] = int32(p & math.MaxUint32)
+	}
+	ix.start = append(ix.start, int32(len(packed)))
 	return ix
+}
+
+// cell returns the indices of the points in c.
+func (ix *postcodeIndex) cell(c cell) []int32 {
+	if c.i < -9000 || c.i > 9000 || c.j < -18000 || c.j > 18000 {
+		return nil
+	}
+	k, ok := slices.BinarySearch(ix.keys, c.key())
+	if !ok {
+		return nil
+	}
+	return ix.idx[ix.start[k]:ix.start[k+1]]
 }
 
 // nearest returns the index of the postcode nearest to (lat, lng) within
@@ -59,7 +90,7 @@ func (ix *postcodeIndex) nearest(lat, lng, maxMetres float64) (int, bool) {
 	c0 := cellOf(lat, lng)
 	best, bestD := -1, math.Inf(1)
 	visit := func(c cell) {
-		for _, i := range ix.cells[c] {
+		for _, i := range ix.cell(c) {
 			d := dist(&ix.t.points[i])
 			if d < bestD || d == bestD && int(i) < best {
 				best, bestD = int(i), d
