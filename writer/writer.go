@@ -109,11 +109,15 @@ func (w *Writer) countWritten(n int) {
 // staging is this build's private staging directory, made on first use.
 func (w *Writer) staging() (string, error) {
 	w.stageOnce.Do(func() { w.stage, w.stageErr = newStaging(w.opts.OutDir) })
+	if w.stage == "" && w.stageErr == nil {
+		return "", fmt.Errorf("writer for %s is closed (Commit closes it)", w.opts.OutDir)
+	}
 	return w.stage, w.stageErr
 }
 
-// Close removes the staging directory. Commit calls it; call it yourself when a
-// build is abandoned without a Commit.
+// Close removes the staging directory and ends the Writer: nothing more can be
+// written. Commit calls it; call it yourself (e.g. deferred) when a build is
+// abandoned without a Commit. Closing twice is harmless.
 func (w *Writer) Close() error {
 	w.stageOnce.Do(func() {}) // no staging from now on
 	if w.stage == "" {

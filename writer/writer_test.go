@@ -512,3 +512,24 @@ func TestCompressDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteAfterCommit(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", epoch)
+	dir := t.TempDir()
+	w, err := writer.New(writer.Options{OutDir: filepath.Join(dir, "output")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteAsset("a/b.json", []byte(`{"a":1}`), writer.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(filepath.Join(dir, "manifest.json"), manifest.Manifest{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteAsset("a/c.json", []byte(`{"c":1}`), writer.Meta{}); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("WriteAsset after Commit: %v, want an error saying the writer is closed", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
