@@ -9,8 +9,10 @@
 // JavaScript library (ZSTD buffers through fzstd) and appended into a DuckDB
 // table; the same SQL then computes the checksums for both formats.
 //
-// Usage: node check_tables.mjs FILE... (run with the peers' node_modules
-// resolvable: cwd or NODE_PATH). Files ending in .parquet are Parquet, .arrow Arrow.
+// Usage: node check_tables.mjs FILE... run in the peers directory (where
+// @duckdb/node-api is installed), with ARROW_READER_DIR naming the directory
+// whose node_modules holds apache-arrow and fzstd (default: the same). Files
+// ending in .parquet are Parquet, .arrow Arrow.
 // With --sql QUERY..., instead prints [rows of each QUERY] as JSON (for the
 // statistics and company-index checks).
 import { readFileSync } from 'node:fs';
@@ -18,6 +20,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const require = createRequire(path.join(process.cwd(), 'noop.js'));
+// apache-arrow and fzstd may live in their own directory (ARROW_READER_DIR).
+const requireArrow = createRequire(path.join(process.env.ARROW_READER_DIR || process.cwd(), 'noop.js'));
 const { DuckDBInstance } = require('@duckdb/node-api');
 
 const inst = await DuckDBInstance.create(':memory:');
@@ -99,8 +103,8 @@ const sqlType = { int64: 'BIGINT', float64: 'DOUBLE', bool: 'BOOLEAN', string: '
 
 let arrowSeq = 0;
 async function checkArrow(file) {
-  const arrow = require('apache-arrow');
-  const fzstd = require('fzstd');
+  const arrow = requireArrow('apache-arrow');
+  const fzstd = requireArrow('fzstd');
   // Decode only: the registry validates an encoder when one is given.
   // apache-arrow views the result as 64-bit arrays, so it must start 8-aligned.
   arrow.compressionRegistry.set(arrow.CompressionType.ZSTD, {

@@ -7,9 +7,11 @@ package duckcheck
 import (
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/prebake/prebake/generators/cmu/table"
@@ -47,20 +49,69 @@ type File struct {
 	Checksums     map[string]table.Checksum `json:"checksums"`
 }
 
-// Peers returns the peers directory, skipping (outside CI) or failing (in CI)
-// t when node, the peer packages or the Arrow reader packages are missing.
-func Peers(t testing.TB) string {
+// ArrowPackages are the npm packages that read Arrow IPC files: apache-arrow,
+// and fzstd to decompress its ZSTD buffers.
+var ArrowPackages = []string{"apache-arrow@21.2.0", "fzstd@0.1.1"}
+
+// Peers returns the peers directory (with @duckdb/node-api) and the directory
+// whose node_modules holds ArrowPackages, skipping (outside CI) or failing (in
+// CI) t when they are missing. The Arrow packages are taken from the peers
+// directory when scripts/setup-peers.sh installed them there, else from
+// .cache/arrow-reader, which is installed with npm on first use.
+func Peers(t testing.TB) (peers, arrowDir string) {
 	t.Helper()
-	peers := shareddata.Peers(t)
+	peers = shareddata.Peers(t)
 	if _, err := exec.LookPath("node"); err != nil {
 		missing(t, "node is not installed")
 	}
-	for _, p := range []string{"@duckdb/node-api", "apache-arrow", "fzstd"} {
-		if _, err := os.Stat(filepath.Join(peers, "node_modules", filepath.FromSlash(p))); err != nil {
-			missing(t, "npm package "+p+" is not installed in "+peers+" (scripts/setup-peers.sh installs it)")
-		}
+	if !has(peers, "@duckdb/node-api") {
+		missing(t, "npm package @duckdb/node-api is not installed in "+peers+" (scripts/setup-peers.sh installs it)")
 	}
-	return peers
+	if has(peers, "apache-arrow") && has(peers, "fzstd") {
+		return peers, peers
+	}
+	arrowDir = filepath.Join(shareddata.Root(), ".cache", "arrow-reader")
+	if has(arrowDir, "apache-arrow") && has(arrowDir, "fzstd") {
+		return peers, arrowDir
+	}
+	if err := installArrow(arrowDir); err != nil {
+		missing(t, "cannot install "+strings.Join(ArrowPackages, " ")+" into "+arrowDir+": "+err.Error())
+	}
+	return peers, arrowDir
+}
+
+func has(dir, pkg string) bool {
+	_, err := os.Stat(filepath.Join(dir, "node_modules", filepath.FromSlash(pkg), "package.json"))
+	return err == nil
+}
+
+// installArrow installs ArrowPackages into a private directory and renames it
+// into place, so that test binaries running at the same time never see a
+// half-installed dir.
+func installArrow(dir string) error {
+	if _, err := exec.LookPath("npm"); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "arrow-reader.tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.WriteFile(filepath.Join(tmp, "package.json"), []byte(`{"name":"prebake-arrow-reader","private":true}`+"\n"), 0o644); err != nil {
+		return err
+	}
+	cmd := exec.Command("npm", append([]string{"install", "--no-audit", "--no-fund", "--loglevel=error"}, ArrowPackages...)...)
+	cmd.Dir = tmp
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("npm install: %v: %s", err, out)
+	}
+	if err := os.Rename(tmp, dir); err != nil && !has(dir, "apache-arrow") {
+		return err
+	}
+	return nil
 }
 
 func missing(t testing.TB, msg string) {
@@ -73,14 +124,14 @@ func missing(t testing.TB, msg string) {
 
 func run(t testing.TB, args ...string) []byte {
 	t.Helper()
-	peers := Peers(t)
+	peers, arrowDir := Peers(t)
 	s := filepath.Join(t.TempDir(), "check_tables.mjs")
 	if err := os.WriteFile(s, script, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("node", append([]string{s}, args...)...)
 	cmd.Dir = peers
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(peers, "node_modules"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(peers, "node_modules"), "ARROW_READER_DIR="+arrowDir)
 	out, err := cmd.Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
