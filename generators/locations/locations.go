@@ -7,6 +7,7 @@ package locations
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 
 	"github.com/prebake/prebake/record"
@@ -99,6 +100,9 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	if ds == nil {
 		return s, fmt.Errorf("locations: no dataset")
 	}
+	if err := checkComponents(ds.Components); err != nil {
+		return s, err
+	}
 	if err := writeAppFiles(ds.Components, w, &s); err != nil {
 		return s, err
 	}
@@ -118,4 +122,17 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 		return s, err
 	}
 	return s, nil
+}
+
+// checkComponents refuses a located component whose position is not a WGS84
+// position (NaN would otherwise surface as an anonymous JSON encoding error).
+func checkComponents(comps []record.Component) error {
+	for i := range comps {
+		c := &comps[i]
+		g := c.Geo
+		if g.Located && (math.IsNaN(g.Lat) || math.IsNaN(g.Lng) || g.Lat < -90 || g.Lat > 90 || g.Lng < -180 || g.Lng > 180) {
+			return fmt.Errorf("locations: %s record %d (component id %d): field Geo: located at (%v, %v), not a WGS84 position", c.SourceFile, c.SourceRow, c.ID, g.Lat, g.Lng)
+		}
+	}
+	return nil
 }

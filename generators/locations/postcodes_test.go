@@ -222,10 +222,21 @@ func TestGenerateSmall(t *testing.T) {
 		t.Errorf("sector centroids %+v", sc)
 	}
 
-	// Parquet: every row, in postcode order.
-	rows, err := parquet.Read[postcodeRow](bytes.NewReader(asset(t, dir, PostcodesParquetName)), int64(len(asset(t, dir, PostcodesParquetName))))
+	// Parquet: every row, in postcode order, declared sorted by postcode.
+	pq := asset(t, dir, PostcodesParquetName)
+	rows, err := parquet.Read[postcodeRow](bytes.NewReader(pq), int64(len(pq)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(bytes.NewReader(pq), int64(len(pq)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rg := range pf.RowGroups() {
+		sc := rg.SortingColumns()
+		if len(sc) != 1 || strings.Join(sc[0].Path(), ".") != "postcode" || sc[0].Descending() {
+			t.Errorf("row group %d: sorting columns %v, want postcode ascending", i, sc)
+		}
 	}
 	if len(rows) != 5 || rows[0] != (postcodeRow{"WF10 1AA", "WF10", "WF10 1", 53.7250, -1.3550}) || rows[4].Postcode != "WF11 8SQ" {
 		t.Errorf("parquet rows %+v", rows)
@@ -305,6 +316,13 @@ func TestGenerateErrors(t *testing.T) {
 	_, err := Generate(ds, w, Options{})
 	if err == nil || !strings.Contains(err.Error(), `record 6: field Postcode "WF11 8S"`) {
 		t.Errorf("err = %v, want one naming record 6 and its postcode", err)
+	}
+	ds = smallDataset()
+	ds.Components[2].Geo.Lat = math.NaN()
+	ds.Components[2].SourceFile, ds.Components[2].SourceRow = "components_3.json", 17
+	_, err = Generate(ds, newTestWriter(t), Options{})
+	if err == nil || !strings.Contains(err.Error(), "components_3.json record 17 (component id 3): field Geo") {
+		t.Errorf("err = %v, want one naming the file, record and field", err)
 	}
 	if _, err := Generate(nil, w, Options{}); err == nil {
 		t.Errorf("nil dataset: no error")
