@@ -33,8 +33,11 @@
 // that tile shown at some zoom in the node's band of consecutive zooms. The root
 // (0/0/0) starts at MinZoom; each node takes the longest band whose file stays
 // within MaxFileBytes (64 KiB uncompressed, so also compressed), and its
-// children one level down take the zooms after it. A node whose first zoom alone
-// would not fit has no file and passes the same zoom on to its children. So a
+// children one level down take the zooms after it. A node has no file and passes
+// its first zoom on to its children when that zoom alone would not fit, or when
+// its band would stop short of the raw-point zoom while its tile is more than one
+// level coarser than that zoom's tiles (smaller tiles can take longer bands, so
+// points are written again less often, and a viewport still needs few files). So a
 // small layer is one file, low zooms share a few files, and dense areas split
 // into deeper tiles; the number of files follows the data, not zoom × area. A
 // feature is in exactly one file per zoom (markers are not clipped, so there are

