@@ -329,9 +329,9 @@ func manyComponents(n int) *record.Dataset {
 }
 
 func TestDetailShardsBounded(t *testing.T) {
-	for _, bound := range []int{8 << 10, 32 << 10, 64 << 10} {
+	for _, bound := range []int{16 << 10, 64 << 10} {
 		t.Run(fmt.Sprint(bound), func(t *testing.T) {
-			ds := manyComponents(3000)
+			ds := manyComponents(2000)
 			out, m := bake(t, ds, Options{DetailShardMaxBytes: bound})
 			ss := m.ShardSets["cmu/component_details"]
 			n := int(ss.Params["n"].(float64))
@@ -394,6 +394,21 @@ func sumInts(m map[int64]int) int {
 		s += v
 	}
 	return s
+}
+
+func TestDetailShard(t *testing.T) {
+	tests := []struct {
+		id   int64
+		n    int
+		want int
+	}{
+		{0, 7, 0}, {191482, 1, 0}, {191482, 698, 191482 % 698}, {-15, 7, 1}, {math.MaxInt64, 10, 7}, {math.MinInt64, 10, 8},
+	}
+	for _, tt := range tests {
+		if got := DetailShard(tt.id, tt.n); got != tt.want {
+			t.Errorf("DetailShard(%d, %d) = %d, want %d", tt.id, tt.n, got, tt.want)
+		}
+	}
 }
 
 func TestAtLocationCapped(t *testing.T) {

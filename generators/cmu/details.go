@@ -112,10 +112,11 @@ func details(comps []record.Component) map[int64]Detail {
 // `_id`; a negative id, which only id-less inputs produce, uses its absolute
 // value).
 func DetailShard(id int64, n int) int {
+	u := uint64(id)
 	if id < 0 {
-		id = -id
+		u = uint64(-(id + 1)) + 1 // |id|, without overflow at math.MinInt64
 	}
-	return int(id % int64(n))
+	return int(u % uint64(n))
 }
 
 // chooseShards picks the smallest n, starting from the total size over the

@@ -215,3 +215,21 @@ func CheckParquetLayout(t *testing.T, tb *table.Table, got duckcheck.File) {
 		t.Errorf("%s: created_by %q", tb.Name, got.CreatedBy)
 	}
 }
+
+func BenchmarkEncode(b *testing.B) {
+	tb := sample(b, 50000)
+	for _, enc := range []struct {
+		name string
+		f    func(*table.Table) ([]byte, error)
+	}{{"parquet", (*table.Table).Parquet}, {"arrow", (*table.Table).Arrow}, {"json", (*table.Table).JSON}} {
+		b.Run(enc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				data, err := enc.f(tb)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.SetBytes(int64(len(data)))
+			}
+		})
+	}
+}
