@@ -69,6 +69,10 @@ func TestMergeColocated(t *testing.T) {
 			if got := len(l.at(17)); got != 3 {
 				t.Errorf("%d features above max zoom, want 3 (merged, the near one, Sydney)", got)
 			}
+			if _, inline := m.TileSets["maptiles/DSR"].Layout["index"]; !inline {
+				t.Errorf("a five-component layer's index is not inline in the manifest")
+			}
+			checkClient(t, out, ds, "maptiles/DSR", record.DSR, 60) // inline index; supercluster with the layout's options
 		})
 	}
 }
