@@ -31,4 +31,5 @@ bench: build
 	bash scripts/bench.sh
 
 clean:
-	rm -rf bin .cache/sample output/*/ prebake-report.jsonl
+	find output -mindepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf bin .cache/sample prebake-report.jsonl

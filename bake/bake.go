@@ -103,6 +103,7 @@ func Run(cfg Config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer w.Close() // an abandoned bake removes its staging; after Commit it is a no-op
 	ds := &record.Dataset{Components: res.Components, CMUs: res.CMUs, Synthetic: res.Synthetic}
 	if table != nil {
 		ds.Postcodes = table.Points()
