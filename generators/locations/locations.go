@@ -85,12 +85,12 @@ type Summary struct {
 	Sectors            int
 	ParquetBytes       int64
 
-	OutcodeComponents  int // components filed under an outcode
-	ByNearestPostcode  int // ... by the nearest postcode to their position
-	ByLocationOutcode  int // ... by the outcode in their location text
-	WithoutOutcode     int // located or not, no outcode could be given
-	OutcodesWithComps  int // keys of outcode_components.json
-	PostcodeShardsPath string
+	OutcodeComponents  int    // components filed under an outcode
+	ByNearestPostcode  int    // ... by the nearest postcode to their position
+	ByLocationOutcode  int    // ... by the outcode in their location text
+	WithoutOutcode     int    // located or not, no outcode could be given
+	OutcodesWithComps  int    // keys of outcode_components.json
+	PostcodeShardsPath string // the shard set's directory, relative to the output directory
 }
 
 // Generate writes every location file for ds through w.

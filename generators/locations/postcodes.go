@@ -172,7 +172,8 @@ func encodeShard(b []byte, oc string, pts []record.PostcodePoint) ([]byte, Centr
 	return append(b, '}', '}'), c, secs
 }
 
-// sectorName gives the names of secs, the non-empty sectors of oc in digit order.
+// sectorNames names the non-empty sectors of oc in digit order, matching the
+// centroids encodeShard returns.
 func sectorNames(oc string, pts []record.PostcodePoint) []string {
 	var seen [10]bool
 	for i := range pts {
