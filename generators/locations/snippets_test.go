@@ -67,7 +67,8 @@ func bakeForSnippets(t *testing.T) (manifestPath, outDir string) {
 	return manifestPath, outDir
 }
 
-// normalizeAnswers keeps lat, lng and precision of each printed answer.
+// normalizeAnswers keeps lat, lng and precision of each printed answer, and
+// checks its postcode, outcode and sector agree.
 func normalizeAnswers(t *testing.T, out string) []string {
 	t.Helper()
 	var got []string
@@ -82,6 +83,12 @@ func normalizeAnswers(t *testing.T, out string) []string {
 		}
 		b, _ := json.Marshal(map[string]any{"lat": v["lat"], "lng": v["lng"], "precision": v["precision"]})
 		got = append(got, string(b))
+		// The postcode, outcode and sector are the input's, normalized.
+		pc, _ := v["postcode"].(string)
+		oc, _, err := splitPostcode(pc)
+		if err != nil || v["outcode"] != oc || v["sector"] != pc[:len(oc)+2] {
+			t.Errorf("answer %s: postcode, outcode and sector do not agree", line)
+		}
 	}
 	return got
 }
