@@ -314,7 +314,7 @@ func TestRealCompanyIndexMatchesDuckDB(t *testing.T) {
 	out, m := realBake(t)
 	comps := duckcheck.SQLString(assetPath(t, out, m, "cmu/components.parquet"))
 	cmus := duckcheck.SQLString(assetPath(t, out, m, "cmu/cmus.parquet"))
-	res := duckcheck.Query(t, `
+	both := duckcheck.Query(t, `
 WITH r AS (
   SELECT `+sqlNormalize(`"Full Name"`)+` AS n, "CMU ID" AS cmu, "Delivery Year" AS y, NULL::DOUBLE AS mw, 0 AS comp FROM read_parquet(`+cmus+`)
   UNION ALL
@@ -322,7 +322,26 @@ WITH r AS (
 )
 SELECT n, count(DISTINCT cmu) AS num_cmu_ids, sum(comp) AS num_components, round(coalesce(sum(mw), 0), 3) AS mw,
        list_sort(list_distinct(list(y)), 'DESC') AS years, list_sort(list_distinct(list(cmu))) AS cmu_ids
-FROM r WHERE n <> '' GROUP BY n ORDER BY n`)[0]
+FROM r WHERE n <> '' GROUP BY n ORDER BY n`,
+		`SELECT normalized_name AS n, num_cmu_ids, num_components, total_derated_capacity_mw AS mw, first_delivery_year AS first, last_delivery_year AS last, num_delivery_years AS ny
+FROM read_parquet(`+duckcheck.SQLString(assetPath(t, out, m, "cmu/companies.parquet"))+`) ORDER BY n`)
+	res, tableRows := both[0], both[1]
+	// The companies table holds the same numbers, row for row.
+	if len(tableRows) != len(res) {
+		t.Errorf("companies table has %d rows, DuckDB recomputes %d companies", len(tableRows), len(res))
+	}
+	for i := 0; i < len(res) && i < len(tableRows); i++ {
+		a, b := res[i], tableRows[i]
+		years := b["ny"]
+		first, last := any(nil), any(nil)
+		if ys := a["years"].([]any); len(ys) > 0 {
+			first, last = fmt.Sprint(ys[len(ys)-1]), fmt.Sprint(ys[0])
+		}
+		if a["n"] != b["n"] || fmt.Sprint(a["num_cmu_ids"]) != fmt.Sprint(b["num_cmu_ids"]) || fmt.Sprint(a["num_components"]) != fmt.Sprint(b["num_components"]) ||
+			fmt.Sprint(years) != fmt.Sprint(len(a["years"].([]any))) || fmt.Sprint(first) != fmt.Sprint(nilString(b["first"])) || fmt.Sprint(last) != fmt.Sprint(nilString(b["last"])) {
+			t.Errorf("companies table row %v, DuckDB recomputes %v", b, a)
+		}
+	}
 	var idx map[string]Company
 	readAsset(t, out, m, "cmu/company_index.json", &idx)
 	if len(idx) != len(res) || len(idx) < 500 {
@@ -395,6 +414,13 @@ FROM r WHERE n <> '' GROUP BY n ORDER BY n`)[0]
 			t.Errorf("prefix %q gives %v, want %v", q, got, want)
 		}
 	}
+}
+
+func nilString(v any) any {
+	if v == nil {
+		return nil
+	}
+	return fmt.Sprint(v)
 }
 
 // pathEscapeForTest escapes like url.PathEscape for the names that occur: the
