@@ -26,3 +26,8 @@ if [ -d "$shared/peers" ] && [ ! -d "$peers/node_modules" ]; then
   chmod -R u+w "$peers"
   (cd "$peers" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi
+# Arrow IPC reader for the independent table checks (DuckDB's core cannot read Arrow
+# IPC without downloading an extension).
+if [ -d "$peers/node_modules" ] && [ ! -d "$peers/node_modules/apache-arrow" ]; then
+  (cd "$peers" && npm install --no-save --no-audit --no-fund --loglevel=error apache-arrow@21.2.0 fzstd@0.1.1 >/dev/null)
+fi
