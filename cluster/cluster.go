@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -57,6 +58,9 @@ type Index[A any] struct {
 	coords []float64   // projected input, x0, y0, x1, y1, ...
 	levels []*level    // indexed by zoom; nil below MinZoom
 	aggs   []A         // cluster aggregates
+
+	childOnce sync.Once
+	children  map[int32]childInfo // cluster id -> its children, for ExpansionZoom
 }
 
 // Feature is one cluster or point as SuperCluster's getClusters returns it.
@@ -365,40 +369,76 @@ func (ix *Index[A]) appendLeaves(result *[]Feature[A], clusterID, limit, offset,
 }
 
 // ExpansionZoom is SuperCluster's getClusterExpansionZoom: the zoom at which
-// clusterID splits into more than one child.
+// clusterID splits into more than one child. It is safe for concurrent use.
 func (ix *Index[A]) ExpansionZoom(clusterID int) (int, error) {
+	ix.childOnce.Do(ix.countChildren)
 	z := ix.originZoom(clusterID) - 1
-	var ids []uint32
 	for z <= ix.opts.MaxZoom {
-		// getChildren without building features: count them, keep the first.
-		oz, oid := ix.originZoom(clusterID), ix.originID(clusterID)
-		if clusterID < len(ix.points) || oz < 0 || oz >= len(ix.levels) || ix.levels[oz] == nil ||
-			oid < 0 || oid >= len(ix.levels[oz].items) {
-			return 0, fmt.Errorf("%w: %d", ErrNoCluster, clusterID)
-		}
-		lv := ix.levels[oz]
-		r := ix.opts.Radius / (ix.opts.Extent * math.Pow(2, float64(oz-1)))
-		origin := lv.items[oid]
-		ids = lv.tree.within(float64(origin.x), float64(origin.y), r*scale, ids[:0])
-		n, first := 0, -1
-		for _, id := range ids {
-			if lv.items[id].parent == int32(clusterID) {
-				if n == 0 {
-					first = int(lv.items[id].id)
-				}
-				n++
-			}
-		}
-		if n == 0 {
+		c, ok := ix.children[int32(clusterID)]
+		if !ok {
 			return 0, fmt.Errorf("%w: %d", ErrNoCluster, clusterID)
 		}
 		z++
-		if n != 1 {
+		if c.n != 1 {
 			break
 		}
-		clusterID = first
+		clusterID = int(c.first)
 	}
 	return z, nil
+}
+
+// childInfo is what getChildren would find for a cluster: how many children, and
+// the id of the first in kdbush order.
+type childInfo struct{ n, first int32 }
+
+// countChildren finds every cluster's children in one pass per level instead of
+// a radius query per cluster. The two agree: a cluster's children are exactly
+// the items of its origin zoom's level whose parent it is (each was within the
+// radius of the origin when it merged), and a level's parents are final once the
+// zoom below it has been clustered. The first child is the one kdbush would
+// return first; Children gives the order, so it is only looked up when a
+// cluster has a single child.
+func (ix *Index[A]) countChildren() {
+	ix.children = map[int32]childInfo{}
+	var prev *level
+	for z := len(ix.levels) - 1; z >= 0; z-- {
+		lv := ix.levels[z]
+		if lv == nil || lv == prev {
+			continue
+		}
+		prev = lv
+		for i := range lv.items {
+			if p := lv.items[i].parent; p >= 0 {
+				c := ix.children[p]
+				c.n++
+				c.first = lv.items[i].id
+				ix.children[p] = c
+			}
+		}
+	}
+	for id, c := range ix.children {
+		if c.n == 1 { // kdbush order does not matter for one child, but keep it exact
+			if ch, err := ix.Children(int(id)); err == nil && len(ch) == 1 {
+				c.first = int32(ch[0].ID)
+				ix.children[id] = c
+			}
+		}
+	}
+}
+
+// Len is the number of clusters and points at zoom (clamped as Clusters does).
+func (ix *Index[A]) Len(zoom int) int { return len(ix.levels[ix.LimitZoom(zoom)].items) }
+
+// IDAt is the id of the i-th cluster or point at zoom, in storage order (as All),
+// and whether it is a cluster; it skips computing the position.
+func (ix *Index[A]) IDAt(zoom, i int) (id int, isCluster bool) {
+	it := &ix.levels[ix.LimitZoom(zoom)].items[i]
+	return int(it.id), it.num > 1
+}
+
+// At is the i-th cluster or point at zoom, in storage order (as All).
+func (ix *Index[A]) At(zoom, i int) Feature[A] {
+	return ix.feature(&ix.levels[ix.LimitZoom(zoom)].items[i])
 }
 
 // TileFeature is one feature of a tile as SuperCluster's getTile returns it.

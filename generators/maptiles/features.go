@@ -72,17 +72,18 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 	clusterAt := map[int]int{} // cluster id -> index in clusters
 	pointMin := make([]int, len(comps))
 	for z := top; z >= o.MinZoom; z-- {
-		for _, f := range ix.All(z) {
-			if !f.Cluster {
-				pointMin[f.ID] = z
+		for i, n := 0, ix.Len(z); i < n; i++ {
+			id, isCluster := ix.IDAt(z, i)
+			if !isCluster {
+				pointMin[id] = z
 				continue
 			}
-			if k, ok := clusterAt[f.ID]; ok {
+			if k, ok := clusterAt[id]; ok {
 				clusters[k].minZ = z
 				continue
 			}
-			clusterAt[f.ID] = len(clusters)
-			clusters = append(clusters, span{f: f, minZ: z, maxZ: z})
+			clusterAt[id] = len(clusters)
+			clusters = append(clusters, span{f: ix.At(z, i), minZ: z, maxZ: z})
 		}
 	}
 
