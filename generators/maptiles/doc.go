@@ -61,6 +61,9 @@
 // + a bit mask of the children present (bit 0: 2x,2y; 1: 2x+1,2y; 2: 2x,2y+1;
 // 3: 2x+1,2y+1). A small index is inline ("index"); a larger one is the asset
 // "maptiles/<layer>.index.json" ("index_url", "index_path", "index_integrity").
+// The tile set's per_zoom statistics count files by node level. The same layers
+// are also baked as Mapbox Vector Tiles into one PMTiles archive (package
+// vectortiles, tile set vectortiles.AssetName), unless Options.SkipVectorTiles.
 // Layer names are category names reduced to letters, digits, "-" and "_"
 // (LayerName); categories not in record.Categories are an input error.
 package maptiles
