@@ -174,3 +174,12 @@ func TestLayersOption(t *testing.T) {
 		t.Errorf("layers %+v, tile sets %d; want DSR alone", sum.Layers, len(m.TileSets))
 	}
 }
+
+// TestNothingLocated: a register without located components writes no layer.
+func TestNothingLocated(t *testing.T) {
+	ds := &record.Dataset{Components: []record.Component{{ID: 1, Category: record.DSR, SourceFile: "x.json", SourceRow: 1}}}
+	_, m, sum := bake(t, ds, maptiles.Options{})
+	if len(sum.Layers) != 0 || len(m.TileSets) != 0 {
+		t.Errorf("layers %+v, tile sets %v; want none", sum.Layers, m.TileSets)
+	}
+}
