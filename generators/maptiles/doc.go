@@ -64,6 +64,7 @@
 // The tile set's per_zoom statistics count files by node level. The same layers
 // are also baked as Mapbox Vector Tiles into one PMTiles archive (package
 // vectortiles, tile set vectortiles.AssetName), unless Options.SkipVectorTiles.
-// Layer names are category names reduced to letters, digits, "-" and "_"
-// (LayerName); categories not in record.Categories are an input error.
+// Layers without located components are not written. Layer names are category
+// names reduced to letters, digits, "-" and "_" (LayerName); categories not in
+// record.Categories are an input error.
 package maptiles
