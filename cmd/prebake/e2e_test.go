@@ -243,3 +243,78 @@ func TestBuildRealRegister(t *testing.T) {
 		t.Errorf("report: %v", err)
 	}
 }
+
+// TestBuildStrictAndReport bakes a small sample, which carries malformed rows on
+// purpose: the default build reports them (stdout summary, --json counts and the
+// JSON Lines report), and --strict refuses to publish.
+func TestBuildStrictAndReport(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	run(t, dir, nil, bin, "sample", "--out", "s", "--components", "2000")
+	args := []string{"build", "--source", "s/synthetic_*.json", "--postcodes", "s/synthetic_postcodes.csv", "--out", "out", "--manifest", "m.json"}
+
+	cmd := exec.Command(bin, append(args, "--strict")...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatal("--strict build of a source with malformed rows succeeded")
+	}
+	if !strings.Contains(stderr.String(), "--strict") || !strings.Contains(stderr.String(), "synthetic_components_") {
+		t.Errorf("--strict error does not name the flag and the file: %q", stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m.json")); err == nil {
+		t.Fatal("--strict build wrote a manifest")
+	}
+
+	out := run(t, dir, nil, bin, append(args, "--json")...)
+	var s struct {
+		Report  string `json:"report"`
+		Sources []struct {
+			Counts struct {
+				Read, Used, Duplicate, Rejected int
+				RejectedBy                      map[string]int `json:"rejected_by"`
+			} `json:"counts"`
+		} `json:"sources"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	rejected := 0
+	for _, src := range s.Sources {
+		rejected += src.Counts.Rejected
+		by := 0
+		for _, n := range src.Counts.RejectedBy {
+			by += n
+		}
+		if by != src.Counts.Rejected {
+			t.Errorf("rejected %d but rejected_by sums to %d", src.Counts.Rejected, by)
+		}
+	}
+	if rejected != 3 {
+		t.Errorf("rejected %d rows, want the sample's 3 deliberate ones", rejected)
+	}
+	report, err := os.ReadFile(filepath.Join(dir, s.Report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inReport int
+	for _, line := range strings.Split(strings.TrimSpace(string(report)), "\n") {
+		var l struct {
+			File, Status, Reason string
+			Row                  int
+		}
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("report line %q: %v", line, err)
+		}
+		if l.File == "" || l.Row == 0 || l.Reason == "" {
+			t.Errorf("report line lacks file, row or reason: %q", line)
+		}
+		if l.Status == "rejected" {
+			inReport++
+		}
+	}
+	if inReport != rejected {
+		t.Errorf("report lists %d rejected rows, counts say %d", inReport, rejected)
+	}
+}
