@@ -23,9 +23,10 @@ as content-hashed static files with a manifest.json:
   - location lookups, the company index and statistics.
 
 Start with:
-  prebake sample --out sample/            # write the synthetic sample register
-  prebake build --source 'sample/*.json' --postcodes sample/postcodes.csv
-  prebake verify                          # re-check every file the manifest names`,
+  prebake sample --out .cache/sample     # the synthetic sample register
+  prebake build --source '.cache/sample/synthetic_*.json' \
+    --postcodes .cache/sample/synthetic_postcodes.csv
+  prebake verify                         # re-check every file the manifest names`,
 	SilenceUsage:  true,
 	SilenceErrors: true,
 }
