@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/prebake/prebake/internal/shareddata"
 )
@@ -317,4 +319,45 @@ func TestBuildStrictAndReport(t *testing.T) {
 	if inReport != rejected {
 		t.Errorf("report lists %d rejected rows, counts say %d", inReport, rejected)
 	}
+}
+
+// TestBuildSurvivesSIGKILL kills real `prebake build` processes with SIGKILL at
+// spread-out moments, each time changing the input so that the killed build would
+// write new files, and requires that the manifest in place always verifies and
+// that the next build completes.
+func TestBuildSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs many builds")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	build := func(seed int) *exec.Cmd {
+		run(t, dir, nil, bin, "sample", "--out", "s", "--components", "3000", "--seed", fmt.Sprint(seed))
+		cmd := exec.Command(bin, "build", "--quiet", "--source", "s/synthetic_*.json", "--postcodes", "s/synthetic_postcodes.csv", "--out", "out", "--manifest", "manifest.json")
+		cmd.Dir = dir
+		return cmd
+	}
+	// A first complete build, timed, so kills can be spread across a build's life.
+	first := build(1)
+	started := time.Now()
+	if out, err := first.CombinedOutput(); err != nil {
+		t.Fatalf("first build: %v\n%s", err, out)
+	}
+	full := time.Since(started)
+	kills := 12
+	for i := 0; i < kills; i++ {
+		cmd := build(i + 2)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(full * time.Duration(i+1) / time.Duration(kills))
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		run(t, dir, nil, bin, "verify", "--manifest", "manifest.json", "--out", "out")
+	}
+	final := build(100)
+	if out, err := final.CombinedOutput(); err != nil {
+		t.Fatalf("build after the kills: %v\n%s", err, out)
+	}
+	run(t, dir, nil, bin, "verify", "--manifest", "manifest.json", "--out", "out")
 }
