@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/prebake/prebake/postcode"
 	"github.com/prebake/prebake/record"
 )
 
@@ -480,35 +481,12 @@ func isContactColumn(name string) bool {
 		strings.Contains(l, "telephone") || strings.Contains(l, "phone")
 }
 
-// noLocationExact and noLocationPrefix are the register's ways of saying "no
-// location" (measured on the real rows), compared lower-cased with whitespace
-// collapsed and trailing punctuation dropped.
-var noLocationExact = map[string]bool{
-	"n/a": true, "na": true, "null": true, "none": true, "-": true, "tbc": true, "tbd": true,
-	"tba": true, "to be confirmed": true, "to be determined": true, "not known": true,
-	"not yet known": true, "unknown": true, "not applicable": true,
-}
-
-var noLocationPrefix = []string{
-	"component has yet to be", "component yet to be", "asset is yet to be",
-	"to be confirmed once", "to be provided once", "provided after auction",
-}
-
-// cleanLocation trims a location (or grid reference) and maps no-location markers to "".
+// cleanLocation trims a location (or grid reference) and maps no-location markers
+// ("N/A", "TBC", "Component has yet to be procured", ...) to "": the postcode
+// package owns that list, so the reader and the geocoder agree on it.
 func cleanLocation(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	if postcode.IsNoLocation(s) {
 		return ""
 	}
-	norm := strings.ToLower(strings.Join(strings.Fields(strings.ReplaceAll(s, "\u00a0", " ")), " "))
-	norm = strings.TrimRight(norm, ".!,; ")
-	if noLocationExact[norm] {
-		return ""
-	}
-	for _, p := range noLocationPrefix {
-		if strings.HasPrefix(norm, p) {
-			return ""
-		}
-	}
-	return s
+	return strings.TrimSpace(s)
 }
