@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Go: Debian's proj-bin (cs2cs, for the OSGB
-# comparison) and python3-pandas (pickle sizes in `make bench`), and the peer tools'
+# comparison), python3-pandas (pickle sizes) and python3-django (the staticfiles.json
+# check), and the peer tools
 # npm packages (supercluster, pmtiles, @duckdb/node-api) into .cache/peers.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
@@ -10,6 +11,8 @@ shared=${PREBAKE_SHARED:-$root/../shared}
 need_apt=()
 command -v cs2cs >/dev/null 2>&1 || need_apt+=(proj-bin)
 /usr/bin/python3 -c "import pandas" >/dev/null 2>&1 || need_apt+=(python3-pandas)
+# Real Django checks the staticfiles.json hash (TestDjangoStaticfiles).
+/usr/bin/python3 -c "import django" >/dev/null 2>&1 || need_apt+=(python3-django)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
