@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Go: Debian's proj-bin (cs2cs, for the OSGB
 # comparison), python3-pandas (pickle sizes) and python3-django (the staticfiles.json
-# check), and the peer tools
-# npm packages (supercluster, pmtiles, @duckdb/node-api) into .cache/peers.
+# check), and the peer tools' npm packages (supercluster, pmtiles, @duckdb/node-api,
+# an Arrow IPC reader) into .cache/peers.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
