@@ -1,5 +1,10 @@
 package manifest
 
+import (
+	"maps"
+	"slices"
+)
+
 // Change is one asset, tile set or shard set that differs between two manifests.
 type Change struct {
 	Kind    string `json:"kind"`   // "asset", "tileset" or "shardset"
@@ -55,7 +60,7 @@ func Diff(old, new *Manifest) []Change {
 		for n := range b[kind] {
 			names[n] = true
 		}
-		for _, n := range sortedKeys(names) {
+		for _, n := range slices.Sorted(maps.Keys(names)) {
 			o, inOld := a[kind][n]
 			nw, inNew := b[kind][n]
 			c := Change{Kind: kind, Name: n, OldPath: o.path, NewPath: nw.path, OldSize: o.size, NewSize: nw.size,

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -60,7 +62,7 @@ func (m *Manifest) Validate() error {
 	if m.BuildID == "" {
 		return errors.New("build_id is empty")
 	}
-	for _, name := range sortedKeys(m.Assets) {
+	for _, name := range slices.Sorted(maps.Keys(m.Assets)) {
 		a := m.Assets[name]
 		if err := CheckPath(a.Path); err != nil {
 			return fmt.Errorf("asset %q: path: %w", name, err)
@@ -71,7 +73,7 @@ func (m *Manifest) Validate() error {
 		if a.Size < 0 {
 			return fmt.Errorf("asset %q: negative size %d", name, a.Size)
 		}
-		for _, enc := range sortedKeys(a.Encodings) {
+		for _, enc := range slices.Sorted(maps.Keys(a.Encodings)) {
 			suffix, ok := EncodingSuffixes[enc]
 			if !ok {
 				return fmt.Errorf("asset %q: unknown encoding %q (want br, gzip or zstd)", name, enc)
@@ -81,13 +83,13 @@ func (m *Manifest) Validate() error {
 			}
 		}
 	}
-	for _, name := range sortedKeys(m.TileSets) {
+	for _, name := range slices.Sorted(maps.Keys(m.TileSets)) {
 		ts := m.TileSets[name]
 		if err := checkSet(ts.Path, ts.SHA256, ts.Index, ts.Encodings); err != nil {
 			return fmt.Errorf("tile set %q: %w", name, err)
 		}
 	}
-	for _, name := range sortedKeys(m.ShardSets) {
+	for _, name := range slices.Sorted(maps.Keys(m.ShardSets)) {
 		ss := m.ShardSets[name]
 		if err := checkSet(ss.Path, ss.SHA256, ss.Index, ss.Encodings); err != nil {
 			return fmt.Errorf("shard set %q: %w", name, err)
@@ -174,7 +176,7 @@ func CheckPath(p string) error {
 func (m *Manifest) Asset(name string) (Asset, error) {
 	a, ok := m.Assets[name]
 	if !ok {
-		return Asset{}, m.notFound("asset", name, sortedKeys(m.Assets))
+		return Asset{}, m.notFound("asset", name, slices.Sorted(maps.Keys(m.Assets)))
 	}
 	return a, nil
 }
@@ -192,7 +194,7 @@ func (m *Manifest) URL(name string) (string, error) {
 func (m *Manifest) TileSet(name string) (TileSet, error) {
 	ts, ok := m.TileSets[name]
 	if !ok {
-		return TileSet{}, m.notFound("tile set", name, sortedKeys(m.TileSets))
+		return TileSet{}, m.notFound("tile set", name, slices.Sorted(maps.Keys(m.TileSets)))
 	}
 	return ts, nil
 }
@@ -201,7 +203,7 @@ func (m *Manifest) TileSet(name string) (TileSet, error) {
 func (m *Manifest) ShardSet(name string) (ShardSet, error) {
 	ss, ok := m.ShardSets[name]
 	if !ok {
-		return ShardSet{}, m.notFound("shard set", name, sortedKeys(m.ShardSets))
+		return ShardSet{}, m.notFound("shard set", name, slices.Sorted(maps.Keys(m.ShardSets)))
 	}
 	return ss, nil
 }
@@ -238,13 +240,4 @@ func commonPrefix(a, b string) int {
 		n++
 	}
 	return n
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -606,7 +606,7 @@ func (t *Table) Sectors() []string {
 	if t == nil {
 		return nil
 	}
-	return sortedKeys(t.sectors)
+	return slices.Sorted(maps.Keys(t.sectors))
 }
 
 // Outcodes returns the district codes in the table, sorted.
@@ -614,14 +614,5 @@ func (t *Table) Outcodes() []string {
 	if t == nil {
 		return nil
 	}
-	return sortedKeys(t.outcodes)
-}
-
-func sortedKeys(m map[string]centroid) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
+	return slices.Sorted(maps.Keys(t.outcodes))
 }

@@ -16,9 +16,11 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -110,11 +112,11 @@ func Check(m *manifest.Manifest, outDir string, opts Options) *Report {
 		return c.report(m)
 	}
 	var jobs []func()
-	for _, name := range sortedKeys(m.Assets) {
+	for _, name := range slices.Sorted(maps.Keys(m.Assets)) {
 		a := m.Assets[name]
 		jobs = append(jobs, func() { c.asset("asset "+name, a) })
 	}
-	for _, name := range sortedKeys(m.TileSets) {
+	for _, name := range slices.Sorted(maps.Keys(m.TileSets)) {
 		ts := m.TileSets[name]
 		owner := "tileset " + name
 		if ts.Index == "" {
@@ -124,7 +126,7 @@ func Check(m *manifest.Manifest, outDir string, opts Options) *Report {
 		}
 		jobs = append(jobs, c.set(owner, ts.Path, ts.Index, ts.SHA256, ts.Files, ts.Bytes, ts.Encodings, ts.PerZoom)...)
 	}
-	for _, name := range sortedKeys(m.ShardSets) {
+	for _, name := range slices.Sorted(maps.Keys(m.ShardSets)) {
 		ss := m.ShardSets[name]
 		owner := "shardset " + name
 		if ss.Index == "" {
@@ -226,7 +228,7 @@ func (c *checker) asset(owner string, a manifest.Asset) {
 			}
 		}
 	}
-	for _, enc := range sortedKeys(a.Encodings) {
+	for _, enc := range slices.Sorted(maps.Keys(a.Encodings)) {
 		e := a.Encodings[enc]
 		c.variant(owner, enc, e.Path, e.Size, a.SHA256, a.Size)
 	}
@@ -343,12 +345,12 @@ func (c *checker) set(owner, dir, index, sum string, files int, total int64, enc
 			c.problem(BadSet, dir, owner, "files total %d bytes, manifest says %d", bytes, total)
 		}
 		if perZoom != nil {
-			for _, z := range sortedKeys(zooms) {
+			for _, z := range slices.Sorted(maps.Keys(zooms)) {
 				if zooms[z] != perZoom[z] {
 					c.problem(BadSet, dir, owner, "zoom %s has %d files, %d bytes; manifest says %d, %d", z, zooms[z].Files, zooms[z].Bytes, perZoom[z].Files, perZoom[z].Bytes)
 				}
 			}
-			for _, z := range sortedKeys(perZoom) {
+			for _, z := range slices.Sorted(maps.Keys(perZoom)) {
 				if _, ok := zooms[z]; !ok {
 					c.problem(BadSet, dir, owner, "manifest counts zoom %s, the set has no files there", z)
 				}
@@ -419,13 +421,4 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,15 +153,15 @@ func Created() (string, error) {
 // base URL or sources' paths.
 func BuildID(m *manifest.Manifest) string {
 	h := sha256.New()
-	for _, n := range sortedKeys(m.Assets) {
+	for _, n := range slices.Sorted(maps.Keys(m.Assets)) {
 		a := m.Assets[n]
 		fmt.Fprintf(h, "asset\x00%s\x00%s\x00%s\n", n, a.Path, a.SHA256)
 	}
-	for _, n := range sortedKeys(m.TileSets) {
+	for _, n := range slices.Sorted(maps.Keys(m.TileSets)) {
 		t := m.TileSets[n]
 		fmt.Fprintf(h, "tileset\x00%s\x00%s\x00%s\n", n, t.Path, t.SHA256)
 	}
-	for _, n := range sortedKeys(m.ShardSets) {
+	for _, n := range slices.Sorted(maps.Keys(m.ShardSets)) {
 		s := m.ShardSets[n]
 		fmt.Fprintf(h, "shardset\x00%s\x00%s\x00%s\n", n, s.Path, s.SHA256)
 	}

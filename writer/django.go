@@ -4,6 +4,8 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf16"
 
@@ -28,7 +30,7 @@ func WriteDjangoStaticfiles(path string, m *manifest.Manifest) error {
 
 // DjangoStaticfiles returns the staticfiles.json bytes for m.
 func DjangoStaticfiles(m *manifest.Manifest) []byte {
-	names := sortedKeys(m.Assets)
+	names := slices.Sorted(maps.Keys(m.Assets))
 	// json.dumps(sorted(hashed_files.items())): a list of [name, hashed] pairs.
 	var pairs strings.Builder
 	pairs.WriteByte('[')

@@ -1,12 +1,13 @@
 package writer_test
 
 import (
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -34,7 +35,7 @@ func TestDocsPythonSnippet(t *testing.T) {
 	m := bake(t, dir, 3, 1)
 
 	var want, calls []string
-	for _, name := range sortedKeys(m.Assets) {
+	for _, name := range slices.Sorted(maps.Keys(m.Assets)) {
 		u, err := m.URL(name)
 		if err != nil {
 			t.Fatal(err)
@@ -74,12 +75,3 @@ except KeyError as e:
 }
 
 func pyQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

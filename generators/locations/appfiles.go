@@ -2,6 +2,8 @@ package locations
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -89,20 +91,11 @@ func writeAppFiles(comps []record.Component, w *writer.Writer, s *Summary) error
 	return nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // encodeStringLists writes {"key":["a","b"],...} with sorted keys, in the byte
 // style of the app's files (Python's json.dumps with separators=(',',':')).
 func encodeStringLists(m map[string][]string) []byte {
 	b := []byte{'{'}
-	for i, k := range sortedKeys(m) {
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -121,7 +114,7 @@ func encodeStringLists(m map[string][]string) []byte {
 
 func encodeCounts(m map[string]int) []byte {
 	b := []byte{'{'}
-	for i, k := range sortedKeys(m) {
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
 			b = append(b, ',')
 		}

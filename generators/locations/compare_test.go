@@ -1,6 +1,8 @@
 package locations
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,7 +64,7 @@ func TestCompareWithApp(t *testing.T) {
 	// location_counts.
 	common, equal, appMore, appLess := 0, 0, 0, 0
 	var appOnly, oursOnly tally
-	for _, loc := range sortedKeys(app.counts) {
+	for _, loc := range slices.Sorted(maps.Keys(app.counts)) {
 		n := app.counts[loc]
 		m, ok := ours.counts[loc]
 		switch {
@@ -88,7 +90,7 @@ func TestCompareWithApp(t *testing.T) {
 	for loc := range app.counts {
 		appTrimmed[strings.TrimSpace(loc)] = true
 	}
-	for _, loc := range sortedKeys(ours.counts) {
+	for _, loc := range slices.Sorted(maps.Keys(ours.counts)) {
 		if _, ok := app.counts[loc]; ok {
 			continue
 		}
@@ -133,7 +135,7 @@ func TestCompareWithApp(t *testing.T) {
 		len(app.outward), len(ours.outward), keysBoth, same, oursSubset)
 	var appPairs, ourPairs tally
 	pairsBoth := 0
-	for _, k := range sortedKeys(app.outward) {
+	for _, k := range slices.Sorted(maps.Keys(app.outward)) {
 		v := app.outward[k]
 		seen := map[string]bool{}
 		for _, l := range v {
@@ -161,14 +163,14 @@ func TestCompareWithApp(t *testing.T) {
 		}
 	}
 	appKeysOf := map[string][]string{}
-	for _, k := range sortedKeys(app.outward) {
+	for _, k := range slices.Sorted(maps.Keys(app.outward)) {
 		for _, l := range app.outward[k] {
 			if !contains(appKeysOf[l], k) {
 				appKeysOf[l] = append(appKeysOf[l], k)
 			}
 		}
 	}
-	for _, k := range sortedKeys(ours.outward) {
+	for _, k := range slices.Sorted(maps.Keys(ours.outward)) {
 		for _, l := range ours.outward[k] {
 			if contains(app.outward[k], l) {
 				continue

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,7 +103,7 @@ func buildGroups(comps []record.Component, splitMetres float64) []*group {
 	}
 	var groups []*group
 	ids := map[string]bool{}
-	for _, text := range sortedKeys(byText) {
+	for _, text := range slices.Sorted(maps.Keys(byText)) {
 		members := byText[text]
 		// Distinct positions, most common first, so a text's main site anchors it.
 		type posCount struct {

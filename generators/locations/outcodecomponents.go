@@ -2,6 +2,7 @@ package locations
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -167,7 +168,7 @@ func outcodeComponents(comps []record.Component, t *postcodeTable, opts Options,
 func writeOutcodeComponents(comps []record.Component, t *postcodeTable, w *writer.Writer, opts Options, s *Summary) error {
 	m := outcodeComponents(comps, t, opts, s)
 	b := []byte{'{'}
-	for i, k := range sortedKeys(m) {
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
 			b = append(b, ',')
 		}

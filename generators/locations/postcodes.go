@@ -3,7 +3,9 @@ package locations
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -335,7 +337,7 @@ func writePostcodes(t *postcodeTable, w *writer.Writer, opts Options, s *Summary
 // encodeCentroids writes {"WF11":{"lat":..,"lng":..,"postcodes":n},...}, keys sorted.
 func encodeCentroids(m map[string]Centroid) []byte {
 	b := []byte{'{'}
-	for i, k := range sortedKeys(m) {
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
 			b = append(b, ',')
 		}
