@@ -6,52 +6,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 	"github.com/prebake/prebake/cluster"
 	"github.com/prebake/prebake/cluster/clustertest"
 	"github.com/prebake/prebake/internal/shareddata"
 )
-
-func loadGeoJSON(t testing.TB, path string) []orb.Point {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc, err := geojson.UnmarshalFeatureCollection(data)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	pts := make([]orb.Point, 0, len(fc.Features))
-	for _, f := range fc.Features {
-		if f.Geometry == nil {
-			pts = append(pts, cluster.NoPoint) // SuperCluster keeps such a feature's index
-			continue
-		}
-		pts = append(pts, f.Geometry.(orb.Point))
-	}
-	return pts
-}
-
-// genPoints runs the shared synthetic point generator (city blobs over GB).
-func genPoints(t testing.TB, n int) []orb.Point {
-	t.Helper()
-	script := shareddata.Path(t, "peers/gen_points.mjs")
-	shareddata.Peers(t)
-	out := filepath.Join(t.TempDir(), "points.geojson")
-	cmd := exec.Command("node", script, itoa(n), out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("gen_points: %v\n%s", err, b)
-	}
-	return loadGeoJSON(t, out)
-}
-
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 // randomQueries are bboxes of many sizes, some across the antimeridian or wider
 // than the world, at every zoom.
@@ -91,8 +52,8 @@ func mwAggregate(mw []float64) *cluster.Aggregate[mwSum] {
 }
 
 func TestMatchesSupercluster(t *testing.T) {
-	places := loadGeoJSON(t, shareddata.Path(t, "peers/fixtures/places.json"))
-	synthetic := genPoints(t, 28000)
+	places := clustertest.LoadPoints(t, shareddata.Path(t, "peers/fixtures/places.json"))
+	synthetic := clustertest.GenPoints(t, 28000)
 	appOpts := cluster.DefaultOptions()
 	scDefaults := appOpts
 	scDefaults.Radius = 40 // supercluster's own default
@@ -140,7 +101,7 @@ func TestMatchesSupercluster(t *testing.T) {
 
 // TestTileMatchesFixture checks getTile against SuperCluster's own expected output.
 func TestTileMatchesFixture(t *testing.T) {
-	places := loadGeoJSON(t, shareddata.Path(t, "peers/fixtures/places.json"))
+	places := clustertest.LoadPoints(t, shareddata.Path(t, "peers/fixtures/places.json"))
 	tests := []struct {
 		fixture   string
 		minPoints int

@@ -1,12 +1,10 @@
 package pmtiles
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -54,17 +52,8 @@ func runNodeReader(t *testing.T, archive []byte, tiles, ids [][3]uint32) nodeRes
 		t.Fatal(err)
 	}
 	script, _ := filepath.Abs(filepath.Join("testdata", "read_archive.mjs"))
-	cmd := exec.Command("node", script, peers, path, reqPath)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
-	}
 	var res nodeResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("node output: %v\n%s", err, out)
-	}
+	shareddata.NodeJSON(t, &res, script, peers, path, reqPath)
 	return res
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 	"github.com/prebake/prebake/cluster"
 	"github.com/prebake/prebake/internal/shareddata"
 )
@@ -43,7 +44,7 @@ func Script() string {
 // It skips (or in CI fails) t when the peer tools are missing.
 func Run(t testing.TB, points []orb.Point, mw []float64, opts cluster.Options, queries []Query) Result {
 	t.Helper()
-	peers := shareddata.Peers(t)
+	shareddata.Peers(t) // skip before doing any work when the peer tools are missing
 	dir := t.TempDir()
 	in := filepath.Join(dir, "points.geojson")
 	buf := []byte(`{"type":"FeatureCollection","features":[`)
@@ -84,17 +85,8 @@ func Run(t testing.TB, points []orb.Point, mw []float64, opts cluster.Options, q
 	if err := os.WriteFile(optPath, o, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", Script(), in, optPath)
-	cmd.Env = append(os.Environ(), "PREBAKE_PEERS="+peers)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node %s: %v", Script(), err)
-	}
 	var r Result
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("supercluster output: %v", err)
-	}
+	shareddata.NodeJSON(t, &r, Script(), in, optPath)
 	return r
 }
 
@@ -205,4 +197,40 @@ func head(a []int) []int {
 		return a[:12]
 	}
 	return a
+}
+
+// GenPoints runs the shared synthetic point generator (city blobs over GB).
+func GenPoints(t testing.TB, n int) []orb.Point {
+	t.Helper()
+	script := shareddata.Path(t, "peers/gen_points.mjs")
+	shareddata.Peers(t)
+	out := filepath.Join(t.TempDir(), "points.geojson")
+	cmd := exec.Command("node", script, strconv.Itoa(n), out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gen_points: %v\n%s", err, b)
+	}
+	return LoadPoints(t, out)
+}
+
+// LoadPoints reads a GeoJSON FeatureCollection of points; a feature without
+// geometry becomes cluster.NoPoint, as SuperCluster keeps its index.
+func LoadPoints(t testing.TB, path string) []orb.Point {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(data)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	pts := make([]orb.Point, 0, len(fc.Features))
+	for _, f := range fc.Features {
+		if f.Geometry == nil {
+			pts = append(pts, cluster.NoPoint) // SuperCluster keeps such a feature's index
+			continue
+		}
+		pts = append(pts, f.Geometry.(orb.Point))
+	}
+	return pts
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prebake/prebake/cluster/clustertest"
 	"github.com/prebake/prebake/generators/maptiles"
 	"github.com/prebake/prebake/record"
 	"github.com/prebake/prebake/writer"
@@ -142,7 +143,7 @@ func TestBadInput(t *testing.T) {
 // TestDeterministic: the same input gives byte-identical tile sets and archive
 // with any GOMAXPROCS.
 func TestDeterministic(t *testing.T) {
-	pts := genPoints(t, 3000)
+	pts := clustertest.GenPoints(t, 3000)
 	ds := &record.Dataset{Components: componentsAt(pts, []record.Category{record.DSR, record.Gas, record.Battery})}
 	var manifests [][]byte
 	for _, procs := range []int{1, 4} {
@@ -167,7 +168,7 @@ func TestDeterministic(t *testing.T) {
 
 // TestLayersOption bakes only the layers asked for.
 func TestLayersOption(t *testing.T) {
-	pts := genPoints(t, 500)
+	pts := clustertest.GenPoints(t, 500)
 	ds := &record.Dataset{Components: componentsAt(pts, []record.Category{record.DSR, record.Gas})}
 	_, m, sum := bake(t, ds, maptiles.Options{Layers: []string{"DSR"}, SkipVectorTiles: true})
 	if len(sum.Layers) != 1 || sum.Layers[0].Name != "DSR" || len(m.TileSets) != 1 {

@@ -2,42 +2,10 @@ package maptiles_test
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"testing"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
-	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/record"
 )
-
-// genPoints runs the shared synthetic point generator (city blobs over GB).
-func genPoints(t testing.TB, n int) []orb.Point {
-	t.Helper()
-	script := shareddata.Path(t, "peers/gen_points.mjs")
-	shareddata.Peers(t)
-	out := filepath.Join(t.TempDir(), "points.geojson")
-	cmd := exec.Command("node", script, strconv.Itoa(n), out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("gen_points: %v\n%s", err, b)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc, err := geojson.UnmarshalFeatureCollection(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pts := make([]orb.Point, len(fc.Features))
-	for i, f := range fc.Features {
-		pts[i] = f.Geometry.(orb.Point)
-	}
-	return pts
-}
 
 // componentsAt makes one located component per point, cycling through cats, with
 // register-like text fields; every 50th shares the previous one's position.

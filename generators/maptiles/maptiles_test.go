@@ -3,13 +3,13 @@ package maptiles_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/prebake/prebake/cluster/clustertest"
 	"github.com/prebake/prebake/generators/maptiles"
 	"github.com/prebake/prebake/generators/maptiles/vectortiles"
 	"github.com/prebake/prebake/internal/shareddata"
@@ -73,16 +73,8 @@ func writePoints(t testing.TB, comps []*record.Component) string {
 // checkClient runs js/prebake-map.mjs against supercluster over n random viewports.
 func checkClient(t *testing.T, out string, ds *record.Dataset, tileset string, cat record.Category, n int) {
 	t.Helper()
-	peers := shareddata.Peers(t)
 	script := filepath.Join(shareddata.Root(), "js", "test", "prebake-map-check.mjs")
 	points := writePoints(t, layerComponents(ds, cat))
-	cmd := exec.Command("node", script, out, filepath.Join(out, "manifest.json"), tileset, points, strconv.Itoa(n), "7")
-	cmd.Env = append(os.Environ(), "PREBAKE_PEERS="+peers)
-	cmd.Stderr = os.Stderr
-	res, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node %s: %v", script, err)
-	}
 	var r struct {
 		Checks     int               `json:"checks"`
 		Features   int               `json:"features"`
@@ -92,9 +84,7 @@ func checkClient(t *testing.T, out string, ds *record.Dataset, tileset string, c
 		MeanFiles  float64           `json:"meanFiles"`
 		MaxBytes   int               `json:"maxBytes"`
 	}
-	if err := json.Unmarshal(res, &r); err != nil {
-		t.Fatalf("check output %q: %v", res, err)
-	}
+	shareddata.NodeJSON(t, &r, script, out, filepath.Join(out, "manifest.json"), tileset, points, strconv.Itoa(n), "7")
 	if r.Checks < n || r.Features == 0 {
 		t.Fatalf("only %d viewports with %d features checked", r.Checks, r.Features)
 	}
@@ -148,7 +138,7 @@ func checkCounts(t *testing.T, l *bakedLayer, comps []*record.Component, maxZoom
 }
 
 func TestSyntheticLayers(t *testing.T) {
-	pts := genPoints(t, 28000)
+	pts := clustertest.GenPoints(t, 28000)
 	cats := []record.Category{record.DSR, record.DSR, record.DSR, record.Battery, record.Gas, record.Solar, record.Wind}
 	ds := &record.Dataset{Components: componentsAt(pts, cats)}
 	out, m, sum := bake(t, ds, maptiles.Options{})

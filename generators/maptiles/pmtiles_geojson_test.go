@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/prebake/prebake/cluster/clustertest"
 	"github.com/prebake/prebake/generators/maptiles"
 	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/record"
@@ -108,7 +108,7 @@ func sampleTiles(comps []record.Component, minZ, maxZ, maxAll int) [][3]uint32 {
 // features getClusters returns for the tile, with the same properties.
 func TestVectorTilesMatchGeoJSON(t *testing.T) {
 	peers := shareddata.Peers(t)
-	pts := genPoints(t, 28000)
+	pts := clustertest.GenPoints(t, 28000)
 	cats := []record.Category{record.DSR, record.DSR, record.DSR, record.Battery, record.Gas, record.Solar, record.Wind}
 	ds := &record.Dataset{Components: componentsAt(pts, cats)}
 	out, _, sum := bake(t, ds, maptiles.Options{})
@@ -127,16 +127,8 @@ func TestVectorTilesMatchGeoJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", script, peers, out, reqPath)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node %s: %v", script, err)
-	}
 	var r pmtilesGeoJSONResult
-	if err := json.Unmarshal(stdout, &r); err != nil {
-		t.Fatalf("%s output %q: %v", script, stdout, err)
-	}
+	shareddata.NodeJSON(t, &r, script, peers, out, reqPath)
 
 	if r.Header.MinZoom != minZ || r.Header.MaxZoom != maxZ {
 		t.Errorf("archive zooms %d..%d, want %d..%d", r.Header.MinZoom, r.Header.MaxZoom, minZ, maxZ)

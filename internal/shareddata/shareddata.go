@@ -5,7 +5,9 @@
 package shareddata
 
 import (
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -56,4 +58,22 @@ func missing(t testing.TB, msg string) {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
+}
+
+// NodeJSON runs a Node script of the project's tests, with the peer tools'
+// directory in PREBAKE_PEERS, and decodes the JSON it prints into v. Node's stderr goes to the test's stderr, and a
+// failing script fails t.
+func NodeJSON(t testing.TB, v any, script string, args ...string) {
+	t.Helper()
+	peers := Peers(t)
+	cmd := exec.Command("node", append([]string{script}, args...)...)
+	cmd.Env = append(os.Environ(), "PREBAKE_PEERS="+peers)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node %s: %v", script, err)
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("node %s printed %.200q: %v", script, out, err)
+	}
 }

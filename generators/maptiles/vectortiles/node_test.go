@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -99,17 +98,8 @@ func TestNodeDecodesVectorTiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	script, _ := filepath.Abs(filepath.Join("testdata", "decode_tiles.mjs"))
-	cmd := exec.Command("node", script, peers, archivePath, tilesPath)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
-	}
 	var res nodeOutput
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("node output: %v", err)
-	}
+	shareddata.NodeJSON(t, &res, script, peers, archivePath, tilesPath)
 
 	h := res.Header
 	if h.TileType != int(pmtiles.MVT) || h.TileCompression != int(pmtiles.Gzip) || h.MinZoom != 0 || h.MaxZoom != maxZ || h.CenterZoom != int(st.Center[2]) {
