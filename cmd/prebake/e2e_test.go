@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // buildBinary compiles prebake once for the end-to-end tests.
@@ -111,6 +112,7 @@ func TestBakeReproducible(t *testing.T) {
 	if !bytes.Equal(ma, mb) {
 		t.Fatal("manifests differ between GOMAXPROCS=1 and =2")
 	}
+	validateManifest(t, filepath.Join(a, "manifest.json"))
 	if len(ma) > 200*1024 {
 		t.Errorf("manifest.json is %d bytes for the production-sized sample, want under 200 KB", len(ma))
 	}
@@ -238,6 +240,7 @@ func TestBuildRealRegister(t *testing.T) {
 	}
 	t.Logf("located %d of %d components (%d without a usable location)", s.Located, s.Components, noLocation)
 	run(t, dir, nil, bin, "verify", "--manifest", "manifest.json", "--out", "output")
+	validateManifest(t, filepath.Join(dir, "manifest.json"))
 	if _, err := os.Stat(filepath.Join(dir, "staticfiles.json")); err != nil {
 		t.Errorf("--django-staticfiles: %v", err)
 	}
@@ -360,4 +363,24 @@ func TestBuildSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("build after the kills: %v\n%s", err, out)
 	}
 	run(t, dir, nil, bin, "verify", "--manifest", "manifest.json", "--out", "out")
+}
+
+// validateManifest checks a bake's manifest against manifest.schema.json.
+func validateManifest(t *testing.T, path string) {
+	t.Helper()
+	schema, err := jsonschema.NewCompiler().Compile(filepath.Join(shareddata.Root(), "manifest.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if err := schema.Validate(doc); err != nil {
+		t.Errorf("%s does not match manifest.schema.json: %v", path, err)
+	}
 }
