@@ -11,7 +11,7 @@ import (
 
 func init() {
 	var opts writer.PruneOptions
-	var asJSON bool
+	var asJSON, verbose bool
 	cmd := &cobra.Command{
 		Use:   "prune --keep N [--out output] [--manifest manifest.json] [--dry-run]",
 		Short: "Remove files no longer named by the last N manifests",
@@ -36,8 +36,10 @@ deploys an app may still be serving.`,
 			if opts.DryRun {
 				verb = "would remove"
 			}
-			for _, p := range res.Removed {
-				fmt.Fprintln(out, verb, p)
+			if verbose || opts.DryRun {
+				for _, p := range res.Removed {
+					fmt.Fprintln(out, verb, p)
+				}
 			}
 			for _, p := range res.LeftAlone {
 				fmt.Fprintln(out, "left alone (not content-addressed):", p)
@@ -52,6 +54,7 @@ deploys an app may still be serving.`,
 	f.StringVarP(&opts.OutDir, "out", "o", "output", "the output directory")
 	f.StringVarP(&opts.ManifestPath, "manifest", "m", "manifest.json", "the live manifest, whose files are always kept")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "list what would be removed, remove nothing")
+	f.BoolVarP(&verbose, "verbose", "v", false, "list every file removed (--dry-run always lists)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	rootCmd.AddCommand(cmd)
 }
