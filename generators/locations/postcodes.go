@@ -244,7 +244,19 @@ func encodeParquet(t *postcodeTable) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func writePostcodes(t *postcodeTable, w *writer.Writer, opts Options, s *Summary) error {
+// Attribution for postcode tables from Code-Point Open or the ONS Postcode
+// Directory, which the OGL requires next to the data; a synthetic sample's
+// invented postcodes must not claim it.
+const (
+	postcodeAttribution  = "Contains OS data © Crown copyright and database right; Contains Royal Mail data © Royal Mail copyright and database right; Contains National Statistics data © Crown copyright and database right"
+	syntheticAttribution = "SYNTHETIC postcodes invented by prebake sample: not real data"
+)
+
+func writePostcodes(t *postcodeTable, w *writer.Writer, opts Options, synthetic bool, s *Summary) error {
+	attribution := postcodeAttribution
+	if synthetic {
+		attribution = syntheticAttribution
+	}
 	// The Parquet table is encoded alongside the shards.
 	var pq []byte
 	var pqErr error
@@ -304,7 +316,7 @@ func writePostcodes(t *postcodeTable, w *writer.Writer, opts Options, s *Summary
 		"crs":         "EPSG:4326",
 		"outcodes":    n,
 		"postcodes":   len(t.points),
-		"attribution": "Contains OS data © Crown copyright and database right; Contains Royal Mail data © Royal Mail copyright and database right",
+		"attribution": attribution,
 	})
 	if err != nil {
 		wg.Wait()

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 
+	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/record"
 )
 
@@ -345,5 +346,35 @@ func TestGenerateWithoutPostcodes(t *testing.T) {
 	}
 	if c := decode[map[string]Centroid](t, "outcode centroids", asset(t, dir, OutcodeCentroidsName)); len(c) != 0 {
 		t.Errorf("outcode centroids %v, want none", c)
+	}
+}
+
+// TestPostcodeAttribution: real postcode tables carry the OGL attribution in the
+// manifest; a synthetic sample's invented postcodes say they are synthetic instead.
+func TestPostcodeAttribution(t *testing.T) {
+	for _, synthetic := range []bool{false, true} {
+		ds := smallDataset()
+		ds.Synthetic = synthetic
+		dir, w, _ := bake(t, ds, Options{})
+		mp := filepath.Join(dir, "manifest.json")
+		if err := w.Commit(mp, manifest.Manifest{}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := manifest.Load(mp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ss, err := m.ShardSet(PostcodeShardSet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := ss.Params["attribution"].(string)
+		want := "Crown copyright"
+		if synthetic {
+			want = "SYNTHETIC"
+		}
+		if !strings.Contains(got, want) || (synthetic && strings.Contains(got, "Crown")) {
+			t.Errorf("synthetic=%v: attribution %q, want it to contain %q", synthetic, got, want)
+		}
 	}
 }
