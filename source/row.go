@@ -331,15 +331,8 @@ func (r *rawRow) component() (c record.Component, space idSpace, synthetic bool,
 	c.Location = cleanLocation(c.Location)
 	c.GridRef = cleanLocation(c.GridRef)
 
-	year, ok, err := r.integer(colDeliveryYear)
-	if err != nil {
+	if c.DeliveryYear, err = r.deliveryYear(); err != nil {
 		return bad(colDeliveryYear, err)
-	}
-	if ok {
-		if year < 1990 || year > 2100 {
-			return bad(colDeliveryYear, fmt.Errorf("delivery year %d is out of range", year))
-		}
-		c.DeliveryYear = int(year)
 	}
 	if c.DeratedMW, err = r.number(colDerated); err != nil {
 		return bad(colDerated, err)
@@ -417,15 +410,8 @@ func (r *rawRow) cmu() (c record.CMU, field, reason, detail string) {
 			return bad(s.col, err)
 		}
 	}
-	year, ok, err := r.integer(colDeliveryYear)
-	if err != nil {
+	if c.DeliveryYear, err = r.deliveryYear(); err != nil {
 		return bad(colDeliveryYear, err)
-	}
-	if ok {
-		if year < 1990 || year > 2100 {
-			return bad(colDeliveryYear, fmt.Errorf("delivery year %d is out of range", year))
-		}
-		c.DeliveryYear = int(year)
 	}
 	nums := []struct {
 		col string
@@ -489,4 +475,17 @@ func cleanLocation(s string) string {
 		return ""
 	}
 	return strings.TrimSpace(s)
+}
+
+// deliveryYear reads the "Delivery Year" column: 0 when null, an error when it is
+// not a whole number or not a plausible Capacity Market year.
+func (r *rawRow) deliveryYear() (int, error) {
+	year, ok, err := r.integer(colDeliveryYear)
+	if err != nil || !ok {
+		return 0, err
+	}
+	if year < 1990 || year > 2100 {
+		return 0, fmt.Errorf("delivery year %d is out of range", year)
+	}
+	return int(year), nil
 }
