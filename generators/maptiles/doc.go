@@ -63,7 +63,9 @@
 // "maptiles/<layer>.index.json" ("index_url", "index_path", "index_integrity").
 // The tile set's per_zoom statistics count files by node level. The same layers
 // are also baked as Mapbox Vector Tiles into one PMTiles archive (package
-// vectortiles, tile set vectortiles.AssetName), unless Options.SkipVectorTiles.
+// vectortiles, tile set vectortiles.AssetName), unless Options.SkipVectorTiles:
+// clusters with the same properties, points with only id, ids, count, technology
+// and mw (a popup fetches the rest from cmu/component_details by id).
 // Layers without located components are not written. Layer names are category
 // names reduced to letters, digits, "-" and "_" (LayerName); categories not in
 // record.Categories are an input error.

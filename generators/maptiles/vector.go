@@ -9,8 +9,8 @@ import (
 )
 
 // vectorLayer is what a layer keeps for the vector tiles: the same features as
-// the GeoJSON files, with the same properties but minzoom/maxzoom (a vector tile
-// is already one zoom).
+// the GeoJSON files; clusters with the same properties but minzoom/maxzoom (a
+// vector tile is already one zoom), points with a few properties (see below).
 type vectorLayer struct {
 	name  string
 	feats []feature
@@ -47,15 +47,11 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 				ids[k] = int(comps[m].ID)
 				mw += derated(comps[m])
 			}
-			title := pointTitle(c)
+			// Only what a map style needs: colour, label and the ids to fetch a popup
+			// (cmu/component_details). The text fields stay in the GeoJSON files;
+			// repeated in every vector tile at every zoom they tripled the archive.
 			g.Properties = geojson.Properties{
-				"id": int(c.ID), "cmu_id": c.CMUID, "title": title, "technology": string(c.Category),
-				"display_technology": c.TechClass, "company": c.Company, "description": truncateRunes(c.Description, 100),
-				"auction_name": c.AuctionName, "detailUrl": "/location/by-name/" + urlQuote(title) + "/",
-				"count": len(f.members), "ids": ids, "mw": roundMW(mw),
-			}
-			if c.DeliveryYear != 0 {
-				g.Properties["delivery_year"] = c.DeliveryYear
+				"id": int(c.ID), "technology": string(c.Category), "count": len(f.members), "ids": ids, "mw": roundMW(mw),
 			}
 		}
 		l.geo[i] = g

@@ -57,7 +57,11 @@ function mvtProps(p) {
   }
   return out;
 }
+// Point features carry only these in the vector tiles (the text fields stay in
+// the GeoJSON files); clusters carry every property.
+const POINT_KEYS = ["count", "id", "ids", "mw", "technology"];
 function sameProps(a, b) {
+  if (!a.cluster) a = Object.fromEntries(POINT_KEYS.filter((k) => k in a).map((k) => [k, a[k]]));
   const ka = Object.keys(a).sort(), kb = Object.keys(b).sort();
   if (ka.join() !== kb.join()) return `keys ${ka} vs ${kb}`;
   for (const k of ka) {
