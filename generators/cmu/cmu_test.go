@@ -62,20 +62,6 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
-func TestLocationURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"2 Bar Lane, York", "/location/by-name/2%20Bar%20Lane%2C%20York/"},
-		{"Unit 2/3\nSite", "/location/by-name/Unit%202%2F3%0ASite/"},
-		{"Café_~.-", "/location/by-name/Caf%C3%A9_~.-/"},
-	}
-	for _, tt := range tests {
-		if got := locationURL(tt.in); got != tt.want {
-			t.Errorf("locationURL(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestCMUsTable(t *testing.T) {
 	out, m := bake(t, smallDataset(), Options{})
 	var got []map[string]any

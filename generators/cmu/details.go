@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/record"
 	"github.com/prebake/prebake/writer"
 )
@@ -83,24 +84,17 @@ func details(comps []record.Component) map[int64]Detail {
 		}
 		at := make([]AtLocation, 0, min(len(g), MaxAtLocation))
 		for _, o := range g[:min(len(g), MaxAtLocation)] {
-			at = append(at, AtLocation{ID: o.ID, DeliveryYear: yearPtr(o.DeliveryYear), AuctionName: o.AuctionName, CMUID: o.CMUID, DeratedCapacityMW: o.DeratedMW, DetailURL: strPtr(locationURL(o.Location))})
+			at = append(at, AtLocation{ID: o.ID, DeliveryYear: yearPtr(o.DeliveryYear), AuctionName: o.AuctionName, CMUID: o.CMUID, DeratedCapacityMW: o.DeratedMW, DetailURL: detailURL(o)})
 		}
 		cat := string(categoryOf(c))
 		display := c.TechClass
 		if display == "" {
 			display = cat
 		}
-		title := c.Location
-		if title == "" {
-			title = c.Description
-		}
-		if title == "" {
-			title = c.ComponentID
-		}
 		out[c.ID] = Detail{Success: true, Data: DetailData{
-			ID: c.ID, Title: collapseSpace(title), Technology: cat, DisplayTechnology: display,
+			ID: c.ID, Title: appview.Title(c), Technology: cat, DisplayTechnology: display,
 			Company: c.Company, Description: c.Description, DeliveryYear: yearPtr(c.DeliveryYear),
-			AuctionName: c.AuctionName, CMUID: c.CMUID, DetailURL: strPtr(locationURL(c.Location)),
+			AuctionName: c.AuctionName, CMUID: c.CMUID, DetailURL: detailURL(c),
 			AtLocation: at, AtLocationTotal: len(g), HasMultipleYears: len(years) > 1,
 		}}
 	}
@@ -197,6 +191,14 @@ func writeDetails(w *writer.Writer, comps []record.Component, maxBytes int) erro
 		"id_field":  "id",
 	}); err != nil {
 		return fmt.Errorf("cmu: component details: %w", err)
+	}
+	return nil
+}
+
+// detailURL is the app's location page for c, null when c has no location text.
+func detailURL(c *record.Component) *string {
+	if u, ok := appview.DetailURL(c); ok {
+		return &u
 	}
 	return nil
 }

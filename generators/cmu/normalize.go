@@ -31,33 +31,6 @@ func companyURL(normalized string) string {
 	return "/company-list/" + url.PathEscape(normalized) + "/"
 }
 
-// locationURL is the app's page for a location text: /location/by-name/<quoted>/,
-// quoted like Python's urllib.parse.quote(s, safe="") so that a "/" inside the
-// text cannot split the path. "" when there is no location.
-func locationURL(location string) string {
-	if location == "" {
-		return ""
-	}
-	return "/location/by-name/" + pyQuote(location) + "/"
-}
-
-// pyQuote percent-encodes every byte of s except ASCII letters, digits and "_.-~".
-func pyQuote(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
-
 // round3 rounds a capacity in MW to three decimals (1 kW), the register's own
 // precision, so that sums do not show float noise.
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -16,12 +16,10 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 
+	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/record"
 	"github.com/prebake/prebake/writer"
 )
-
-// descMax is the app's limit on a location feature's description.
-const descMax = 100
 
 // group is one distinct location: located components sharing a normalized
 // location text whose positions lie within Options.SplitMetres of the text's
@@ -230,7 +228,7 @@ func (g *group) feature(members []*record.Component, activeFrom int) feature {
 			Title:   title,
 			Tech:    string(tech),
 			Company: rep.Company,
-			Desc:    truncate(collapseSpace(rep.Description), descMax),
+			Desc:    appview.Description(rep.Description),
 			CMU:     rep.CMUID,
 			URL:     "/location/" + g.id + "/",
 			Count:   len(members),
@@ -270,20 +268,6 @@ type properties struct {
 	Count   int     `json:"count"`
 	Active  bool    `json:"active"`
 	MW      float64 `json:"mw"`
-}
-
-func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// truncate cuts s to at most n characters (runes).
-func truncate(s string, n int) string {
-	i := 0
-	for j := range s {
-		if i == n {
-			return strings.TrimSpace(s[:j])
-		}
-		i++
-	}
-	return s
 }
 
 func writeGroups(comps []record.Component, w *writer.Writer, opts Options, s *Summary) error {

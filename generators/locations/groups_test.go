@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/record"
 )
 
@@ -23,24 +24,6 @@ func TestNormText(t *testing.T) {
 	for _, tt := range tests {
 		if got := normText(tt.in); got != tt.want {
 			t.Errorf("normText(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestTruncate(t *testing.T) {
-	tests := []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"short", 100, "short"},
-		{strings.Repeat("é", 150), 100, strings.Repeat("é", 100)},
-		{"abc def", 4, "abc"},
-		{"abcdef", 6, "abcdef"},
-	}
-	for _, tt := range tests {
-		if got := truncate(tt.in, tt.n); got != tt.want {
-			t.Errorf("truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
 	}
 }
@@ -205,8 +188,8 @@ func TestGroupFeature(t *testing.T) {
 			if p.ID != g.id || p.URL != "/location/"+g.id+"/" || p.Title != "Site A" {
 				t.Errorf("id %q url %q title %q", p.ID, p.URL, p.Title)
 			}
-			if n := utf8.RuneCountInString(p.Desc); n > descMax {
-				t.Errorf("desc has %d characters, want at most %d", n, descMax)
+			if n := utf8.RuneCountInString(p.Desc); n > appview.DescriptionMax {
+				t.Errorf("desc has %d characters, want at most %d", n, appview.DescriptionMax)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
+	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/cluster"
 	"github.com/prebake/prebake/record"
 )
@@ -218,9 +219,8 @@ func appendPoint(b []byte, comps []*record.Component, members []int, minZ, maxZ 
 	b = strconv.AppendInt(b, c.ID, 10)
 	b = append(b, `,"cmu_id":`...)
 	b = appendString(b, c.CMUID)
-	title := pointTitle(c)
 	b = append(b, `,"title":`...)
-	b = appendString(b, title)
+	b = appendString(b, appview.Title(c))
 	b = append(b, `,"technology":`...)
 	b = appendString(b, string(c.Category))
 	b = append(b, `,"display_technology":`...)
@@ -228,7 +228,7 @@ func appendPoint(b []byte, comps []*record.Component, members []int, minZ, maxZ 
 	b = append(b, `,"company":`...)
 	b = appendString(b, c.Company)
 	b = append(b, `,"description":`...)
-	b = appendString(b, truncateRunes(c.Description, 100))
+	b = appendString(b, appview.Description(c.Description))
 	b = append(b, `,"delivery_year":`...)
 	if c.DeliveryYear == 0 {
 		b = append(b, "null"...)
@@ -238,7 +238,11 @@ func appendPoint(b []byte, comps []*record.Component, members []int, minZ, maxZ 
 	b = append(b, `,"auction_name":`...)
 	b = appendString(b, c.AuctionName)
 	b = append(b, `,"detailUrl":`...)
-	b = appendString(b, "/location/by-name/"+urlQuote(title)+"/")
+	if url, ok := appview.DetailURL(c); ok {
+		b = appendString(b, url)
+	} else {
+		b = append(b, "null"...)
+	}
 	b = append(b, `,"count":`...)
 	b = strconv.AppendInt(b, int64(len(members)), 10)
 	b = append(b, `,"ids":[`...)
@@ -253,15 +257,6 @@ func appendPoint(b []byte, comps []*record.Component, members []int, minZ, maxZ 
 	b = append(b, `],"mw":`...)
 	b = appendMW(b, mw)
 	return appendZooms(b, minZ, maxZ)
-}
-
-// pointTitle is what the app shows and links by: the location, or the component
-// id when the register gives no location (a grid reference can still place it).
-func pointTitle(c *record.Component) string {
-	if c.Location != "" {
-		return c.Location
-	}
-	return c.ComponentID
 }
 
 // located returns the components on the map in the documented input order:

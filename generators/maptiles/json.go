@@ -112,32 +112,3 @@ func jsRound(v float64) float64 {
 	}
 	return r
 }
-
-// urlQuote is Python's urllib.parse.quote(s) (safe="/"), which the app uses to
-// build /location/by-name/<location>/ links: UTF-8 bytes other than letters,
-// digits, "_.-~" and "/" become %XX.
-func urlQuote(s string) string {
-	const hex = "0123456789ABCDEF"
-	b := make([]byte, 0, len(s)+8)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-' || c == '~' || c == '/' {
-			b = append(b, c)
-			continue
-		}
-		b = append(b, '%', hex[c>>4], hex[c&0xf])
-	}
-	return string(b)
-}
-
-// truncateRunes cuts s to at most n characters (code points), as Python's s[:n].
-func truncateRunes(s string, n int) string {
-	count := 0
-	for i := range s {
-		if count == n {
-			return s[:i]
-		}
-		count++
-	}
-	return s
-}

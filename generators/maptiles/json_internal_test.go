@@ -32,23 +32,6 @@ func TestAppendString(t *testing.T) {
 	}
 }
 
-// TestURLQuote compares with Python's urllib.parse.quote, which the app uses.
-func TestURLQuote(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Marshall Road, Plympton, Plymouth, PL7 4NW", "Marshall%20Road%2C%20Plympton%2C%20Plymouth%2C%20PL7%204NW"},
-		{"a/b?c=d&e", "a/b%3Fc%3Dd%26e"},
-		{"café #1", "caf%C3%A9%20%231"},
-		{"~_.-", "~_.-"},
-		{"100% (site)", "100%25%20%28site%29"},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := urlQuote(tt.in); got != tt.want {
-			t.Errorf("urlQuote(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 // TestAbbreviated follows SuperCluster's getClusterProperties.
 func TestAbbreviated(t *testing.T) {
 	tests := []struct {
@@ -61,24 +44,6 @@ func TestAbbreviated(t *testing.T) {
 	for _, tt := range tests {
 		if got := string(appendAbbreviated(nil, tt.count)); got != tt.want {
 			t.Errorf("appendAbbreviated(%d) = %s, want %s", tt.count, got, tt.want)
-		}
-	}
-}
-
-func TestTruncateRunes(t *testing.T) {
-	tests := []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"short", 100, "short"},
-		{strings.Repeat("é", 150), 100, strings.Repeat("é", 100)},
-		{strings.Repeat("a", 100), 100, strings.Repeat("a", 100)},
-		{"abc", 0, ""},
-	}
-	for _, tt := range tests {
-		if got := truncateRunes(tt.in, tt.n); got != tt.want {
-			t.Errorf("truncateRunes(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
 	}
 }
