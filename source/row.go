@@ -354,25 +354,19 @@ func (r *rawRow) component() (c record.Component, space idSpace, synthetic bool,
 
 	switch {
 	case r.has(colID) && r.fields[colID].kind != cellNull:
-		id, ok, err := r.integer(colID)
+		id, err := r.positiveID(colID)
 		if err != nil {
 			return bad(colID, err)
 		}
-		if ok {
-			if id <= 0 {
-				return bad(colID, fmt.Errorf("_id %d is not a positive integer", id))
-			}
+		if id != 0 {
 			c.ID, space = id, spaceRegister
 		}
 	case r.has(snakeComponentID):
-		id, ok, err := r.integer(snakeComponentID)
+		id, err := r.positiveID(snakeComponentID)
 		if err != nil {
 			return bad(snakeComponentID, err)
 		}
-		if ok {
-			if id <= 0 {
-				return bad(snakeComponentID, fmt.Errorf("component_id %d is not a positive integer", id))
-			}
+		if id != 0 {
 			c.ID, space = id, spaceAppDB
 		}
 	}
@@ -442,15 +436,9 @@ func (r *rawRow) cmu() (c record.CMU, field, reason, detail string) {
 		return record.CMU{}, colCMUID, ReasonMissingID, "a CMU row needs a CMU ID"
 	}
 	if r.has(colID) && r.fields[colID].kind != cellNull {
-		id, ok, err := r.integer(colID)
-		if err != nil {
+		var err error
+		if c.ID, err = r.positiveID(colID); err != nil {
 			return bad(colID, err)
-		}
-		if ok {
-			if id <= 0 {
-				return bad(colID, fmt.Errorf("_id %d is not a positive integer", id))
-			}
-			c.ID = id
 		}
 	}
 	if c.ID == 0 {
@@ -488,4 +476,17 @@ func (r *rawRow) deliveryYear() (int, error) {
 		return 0, fmt.Errorf("delivery year %d is out of range", year)
 	}
 	return int(year), nil
+}
+
+// positiveID reads a row-id column: 0 when null, an error when it is not a
+// positive whole number.
+func (r *rawRow) positiveID(col string) (int64, error) {
+	id, ok, err := r.integer(col)
+	if err != nil || !ok {
+		return 0, err
+	}
+	if id <= 0 {
+		return 0, fmt.Errorf("%s %d is not a positive integer", col, id)
+	}
+	return id, nil
 }
