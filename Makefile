@@ -25,6 +25,7 @@ test:
 	bash scripts/setup-peers.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 80m ./...
+	bash scripts/test-python.sh
 
 bench: build
 	bash scripts/setup-peers.sh
