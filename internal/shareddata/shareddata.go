@@ -77,3 +77,26 @@ func NodeJSON(t testing.TB, v any, script string, args ...string) {
 		t.Fatalf("node %s printed %.200q: %v", script, out, err)
 	}
 }
+
+// Tool returns the path of an installed program (scripts/setup-debian.sh
+// installs them), skipping (or in CI failing) t when it is not on PATH.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		missing(t, name+" is not installed (run scripts/setup-peers.sh)")
+	}
+	return p
+}
+
+// Python returns the interpreter of the pinned venv .cache/venv (built by
+// scripts/setup-python.sh at the app's versions), skipping (or in CI failing) t
+// when it is absent.
+func Python(t testing.TB) string {
+	t.Helper()
+	p := filepath.Join(Root(), ".cache", "venv", "bin", "python")
+	if _, err := os.Stat(p); err != nil {
+		missing(t, "the Python venv "+p+" is absent (run scripts/setup-python.sh)")
+	}
+	return p
+}

@@ -1,0 +1,262 @@
+package audit
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Family is one kind of entry in the app's Redis cache: how its key body (the
+// key without Django's "<KEY_PREFIX>:<version>:") is recognised, where the app
+// builds it, and which of prebake's outputs replace it.
+type Family struct {
+	// Name is the key as the app's docs write it, e.g. "map_data_<md5>".
+	Name string
+	// Exact, when set, is the whole key body. Otherwise Prefix starts the body
+	// and Rest, when set, must accept what follows it.
+	Exact  string
+	Prefix string
+	Rest   func(string) bool
+	// Source says where the app builds the key (file and function of the
+	// app's repository, or "Django" for the framework's own keys), and the TTL
+	// it sets.
+	Source string
+	// ReplacedBy lists outputs of a bake as "<section>:<logical name>", the
+	// section being a key of manifest.json ("assets", "tilesets",
+	// "shardsets"); a trailing "/*" matches every name under that prefix. Any
+	// one present in a manifest means the bake replaces the family. Empty: no
+	// output of prebake replaces it.
+	ReplacedBy []string
+	// Note qualifies the replacement, or says why there is none.
+	Note string
+}
+
+// Families is the app's cache, family by family, from its live code
+// (repository daveyboyc/cm-search; the table in ../shared/docs/app-integration.md).
+// Classify tries exact names first, then prefixes in this order, so a longer
+// prefix must come before a shorter one it starts with.
+var Families = []Family{
+	{Name: "cmu_dataframe_v1", Exact: "cmu_dataframe_v1",
+		Source:     "checker/services/data_access.py get_cmu_dataframe (base64 of a pickled DataFrame; 1 day)",
+		ReplacedBy: []string{"assets:cmu/cmus.parquet", "assets:cmu/cmus.arrow", "assets:cmu/cmus.json"}},
+	{Name: "cmu_to_company_mapping", Exact: "cmu_to_company_mapping",
+		Source:     "checker/services/data_access.py get_cmu_dataframe (dict; 1 day)",
+		ReplacedBy: []string{"assets:cmu/cmu_to_company.json"}},
+	{Name: "company_index_v1", Exact: "company_index_v1",
+		Source:     "build_company_index command, read by checker/services/company_index.py (base64 of a pickled dict)",
+		ReplacedBy: []string{"assets:cmu/company_index.json", "shardsets:cmu/company_index_shards"},
+		Note:       "no live reader"},
+	{Name: "company_index_last_updated", Exact: "company_index_last_updated",
+		Source:     "build_company_index command, beside company_index_v1",
+		ReplacedBy: []string{"assets:cmu/company_index.json", "shardsets:cmu/company_index_shards"},
+		Note:       "no live reader"},
+	{Name: "statistics_page_data", Exact: "statistics_page_data",
+		Source:     "build_statistics_cache command (JSON string; 6 h)",
+		ReplacedBy: []string{"assets:cmu/statistics.json"},
+		Note:       "no live reader"},
+	{Name: "location_to_postcodes_mapping", Exact: "location_to_postcodes_mapping",
+		Source:     "checker/services/postcode_helpers.py, build_location_mapping command (dict; no expiry)",
+		ReplacedBy: []string{"assets:locations/outward_locations.json"},
+		Note:       "the app already reads static files first; Redis is their fallback"},
+
+	{Name: "map_data_v2.1:<md5>", Prefix: "map_data_v2.1:", Rest: isMD5,
+		Source:     "checker/services/map_cache.py cache_map_data (JSON string; 1 day)",
+		ReplacedBy: []string{"tilesets:maptiles/*"},
+		Note:       "only a start-up probe reads it"},
+	{Name: "map_data_<md5>", Prefix: "map_data_", Rest: isMD5,
+		Source:     "checker/views.py map_data_api, /api/map-data/ (JSON string; 1 h)",
+		ReplacedBy: []string{"tilesets:maptiles/*"},
+		Note:       "the tile sets serve the technology and viewport views; requests filtered by company, year or text still reach the endpoint"},
+	{Name: "map_cluster:*", Prefix: "map_cluster:",
+		Source:     "checker/services/map_cache.py cache_clusters (list; 3 days)",
+		ReplacedBy: []string{"tilesets:maptiles/*"},
+		Note:       "no live reader"},
+	{Name: "map_detail:<id>", Prefix: "map_detail:", Rest: isDigits,
+		Source:     "checker/services/map_cache.py cache_component_detail (dict; 6 h)",
+		ReplacedBy: []string{"shardsets:cmu/component_details"},
+		Note:       "no live reader"},
+	{Name: "component_detail_<id>", Prefix: "component_detail_", Rest: isDigits,
+		Source:     "checker/views.py component_map_detail_api, /api/component-map-detail/<id>/ (dict; 30 min)",
+		ReplacedBy: []string{"shardsets:cmu/component_details"}},
+	{Name: "geojson_static:<params>", Prefix: "geojson_static:",
+		Source:     "checker/views_search_geojson.py search_results_geojson, /api/search-geojson/ without a viewport (dict; 5 min)",
+		ReplacedBy: []string{"assets:locations/groups/*"}},
+	{Name: "tech_map_<category>", Prefix: "tech_map_",
+		Source:     "checker/views.py map_data_api (list of raw technology classes; 1 h)",
+		ReplacedBy: []string{"tilesets:maptiles/*"},
+		Note:       "only /api/map-data/ builds and reads it, to expand a category; the tile sets are per category"},
+	{Name: "company_list_<sort>_<order>", Prefix: "company_list_",
+		Source: "checker/views_lists_optimized.py company_list_optimized, /companies/ (JSON string, top 500; 1 h)",
+		Note:   "no output of prebake replaces it yet"},
+	{Name: "technology_list_v3_<sort>_<order>", Prefix: "technology_list_v3_",
+		Source: "checker/views_lists_optimized.py technology_list_optimized, /technologies/ (JSON string; 1 h)",
+		Note:   "no output of prebake replaces it yet"},
+	{Name: "filter:*", Prefix: "filter:",
+		Source: "checker/services/filter_options.py (lists and a dict of filter options; 1 day)",
+		Note:   "no output of prebake replaces it yet"},
+
+	// Django's own entries: known, so that they are named, and never replaced.
+	{Name: "django cache_page", Prefix: "views.decorators.cache.cache_page.",
+		Source: "Django's cache middleware and @cache_page (pickled responses)"},
+	{Name: "django cache_header", Prefix: "views.decorators.cache.cache_header.",
+		Source: "Django's cache middleware and @cache_page (header lists)"},
+	{Name: "django sessions", Prefix: "django.contrib.sessions.cache",
+		Source: "Django's cache session backend"},
+}
+
+var exactFamilies = func() map[string]int {
+	m := map[string]int{}
+	for i, f := range Families {
+		if f.Exact != "" {
+			m[f.Exact] = i
+		}
+	}
+	return m
+}()
+
+// family returns the index in Families of the family of a key body, or -1.
+func family(body string) int {
+	if i, ok := exactFamilies[body]; ok {
+		return i
+	}
+	for i, f := range Families {
+		if f.Exact == "" && strings.HasPrefix(body, f.Prefix) && (f.Rest == nil || f.Rest(body[len(f.Prefix):])) {
+			return i
+		}
+	}
+	return -1
+}
+
+// DjangoKey splits a Redis key written by Django's cache API into its version
+// and body. Django's default KEY_FUNCTION (django.core.cache.backends.base.
+// default_key_func, used by django-redis and by Django's own RedisCache) makes
+// "<KEY_PREFIX>:<version>:<key>", so with the default empty KEY_PREFIX the
+// app's cmu_dataframe_v1 is ":1:cmu_dataframe_v1". ok is false for keys that
+// do not have this form (other programs' keys, another KEY_PREFIX).
+func DjangoKey(key, keyPrefix string) (version int, body string, ok bool) {
+	rest, found := strings.CutPrefix(key, keyPrefix+":")
+	if !found {
+		return 0, "", false
+	}
+	v, body, found := strings.Cut(rest, ":")
+	if !found || v == "" || len(v) > 9 || !isDigits(v) {
+		return 0, "", false
+	}
+	n, _ := strconv.Atoi(v)
+	return n, body, true
+}
+
+// Shape names the pattern of a key no family knows: runs of digits become
+// "<n>", UUIDs "<uuid>", and words of at least four hexadecimal digits holding
+// a digit (hashes, ids) "<hex>", so "celery-task-meta-<uuid>" or
+// "search_results_<n>" group keys that differ only in their ids. Words are
+// split at any character that is not a letter or digit.
+func Shape(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); {
+		if !isAlnum(key[i]) {
+			b.WriteByte(key[i])
+			i++
+			continue
+		}
+		if n := uuidAt(key[i:]); n > 0 {
+			b.WriteString("<uuid>")
+			i += n
+			continue
+		}
+		j := i
+		for j < len(key) && isAlnum(key[j]) {
+			j++
+		}
+		writeWordShape(&b, key[i:j])
+		i = j
+	}
+	return b.String()
+}
+
+func writeWordShape(b *strings.Builder, w string) {
+	switch {
+	case isDigits(w):
+		b.WriteString("<n>")
+	case len(w) >= 4 && isHex(w):
+		b.WriteString("<hex>")
+	default:
+		for i := 0; i < len(w); {
+			if w[i] >= '0' && w[i] <= '9' {
+				for i < len(w) && w[i] >= '0' && w[i] <= '9' {
+					i++
+				}
+				b.WriteString("<n>")
+				continue
+			}
+			b.WriteByte(w[i])
+			i++
+		}
+	}
+}
+
+// uuidAt returns 36 when s starts with a UUID (8-4-4-4-12 hex digits) that is
+// not followed by another letter or digit, else 0.
+func uuidAt(s string) int {
+	if len(s) < 36 || (len(s) > 36 && isAlnum(s[36])) {
+		return 0
+	}
+	for i := 0; i < 36; i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return 0
+			}
+		default:
+			if !isHexDigit(s[i]) {
+				return 0
+			}
+		}
+	}
+	return 36
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isHex is true for hexadecimal words holding at least one digit (so that
+// English words such as "face" or "dead" keep their letters).
+func isHex(s string) bool {
+	digit := false
+	for i := 0; i < len(s); i++ {
+		if !isHexDigit(s[i]) {
+			return false
+		}
+		digit = digit || s[i] <= '9'
+	}
+	return digit
+}
+
+// isMD5 accepts hashlib.md5(...).hexdigest(): 32 lower-case hex digits.
+func isMD5(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
