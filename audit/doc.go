@@ -2,7 +2,7 @@
 // replaces, for `prebake audit`.
 //
 // Run walks one database with SCAN (never KEYS) and reads every key's TYPE,
-// MEMORY USAGE and TTL, pipelined with the next SCAN, so a million keys cost a
+// MEMORY USAGE and TTL, pipelined with the next SCAN, so a million keys cost five
 // thousand round trips of O(1) commands and the server keeps serving other
 // clients between them. Keys are grouped into families:
 //

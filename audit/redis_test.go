@@ -3,11 +3,13 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -237,4 +239,41 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
+}
+
+// TestKeysVanishingMidAudit deletes every key while the audit runs: the keys
+// the pending SCAN already returned are counted as vanished, not as members
+// of a family, and the audit ends without error. It also reads a KEY_PREFIX.
+func TestKeysVanishingMidAudit(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	rdb, err := Connect(ctx, srv.URL(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	for i := range 200 {
+		rdb.Set(ctx, fmt.Sprintf("cmr:1:component_detail_%d", i), "{}", time.Hour)
+	}
+	flushed := false
+	r, err := Run(ctx, rdb, Options{KeyPrefix: "cmr", ScanCount: 20, Progress: func(read, total int64) {
+		if !flushed {
+			flushed = true
+			if err := rdb.FlushDB(ctx).Err(); err != nil {
+				t.Error(err)
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Keys == 0 || r.Vanished == 0 || r.Keys+r.Vanished > 200 || r.Server.DBSize != 200 {
+		t.Errorf("read %d keys, %d vanished of %d", r.Keys, r.Vanished, r.Server.DBSize)
+	}
+	if len(r.Families) != 1 || r.Families[0].Family != "component_detail_<id>" || r.Families[0].Keys != r.Keys {
+		t.Errorf("families %+v, want component_detail_<id> with %d keys", r.Families, r.Keys)
+	}
+	if _, err := DeleteReplaced(ctx, rdb, r, DeleteOptions{}); err == nil {
+		t.Error("DeleteReplaced without a manifest: want an error")
+	}
 }

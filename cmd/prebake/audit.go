@@ -107,7 +107,7 @@ nothing else, with UNLINK in batches. It is a dry run unless --yes is given.`,
 	f.StringVar(&url, "redis", os.Getenv("REDIS_URL"), "the app's cache: redis://[user:password@]host:port/db (default $REDIS_URL)")
 	f.StringVarP(&manifestPath, "manifest", "m", "", "a bake's manifest.json: say which families it replaces")
 	f.StringVar(&opts.KeyPrefix, "key-prefix", "", "Django's KEY_PREFIX of the app's cache")
-	f.Int64Var(&opts.ScanCount, "count", 1000, "SCAN COUNT: about the keys read per round trip")
+	f.Int64Var(&opts.ScanCount, "count", 200, "SCAN COUNT: about the keys read per round trip (larger: more latency for other clients)")
 	f.IntVar(&opts.Top, "top", 5, "largest keys listed per family")
 	f.IntVar(&shown, "families", 30, "families printed, largest first (the rest are summed; --json has all)")
 	f.BoolVar(&deleteReplaced, "delete-replaced", false, "remove the keys of the families the manifest replaces (a dry run without --yes)")
