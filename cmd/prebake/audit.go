@@ -139,7 +139,11 @@ func printAudit(w io.Writer, r *audit.Report, shown int) {
 	fmt.Fprintln(w)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "family\t    keys\t     bytes\t share\tTTL min / p50 / max\treplaced by")
+	last := "replaced by"
+	if r.Manifest == nil {
+		last = "a bake replaces it with"
+	}
+	fmt.Fprintf(tw, "family\t    keys\t     bytes\t share\tTTL min / p50 / max\t%s\n", last)
 	var restKeys, restBytes int64
 	for i, f := range r.Families {
 		if i >= shown {
@@ -198,20 +202,22 @@ func familyLabel(f audit.FamilyReport) string {
 	return f.Family
 }
 
+// replacedText fills the last column: with a manifest, the outputs of it that
+// replace the family; without, the outputs of a bake that would.
 func replacedText(f audit.FamilyReport, haveManifest bool) string {
 	switch {
-	case len(f.ReplacedBy) > 0:
-		return outputNames(f.ReplacedBy)
 	case f.Kind != audit.KindApp:
 		return ""
 	case len(f.ReplaceableBy) == 0 && f.Note != "":
 		return "- (" + f.Note + ")"
 	case len(f.ReplaceableBy) == 0:
 		return "-"
-	case haveManifest:
-		return "not in this manifest"
+	case !haveManifest:
+		return outputNames(f.ReplaceableBy)
+	case len(f.ReplacedBy) == 0:
+		return "not by this manifest (" + outputNames(f.ReplaceableBy) + ")"
 	}
-	return "(" + outputNames(f.ReplaceableBy) + ")"
+	return outputNames(f.ReplacedBy)
 }
 
 // outputNames drops the manifest sections of "<section>:<name>" entries.
