@@ -18,7 +18,9 @@ if [ -d "$shared/peers" ] && [ ! -d "$peers/node_modules" ]; then
   (cd "$peers" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 # Arrow IPC reader for the independent table checks (DuckDB's core cannot read Arrow
-# IPC without downloading an extension).
+# IPC without downloading an extension). --save-exact so that a later npm install
+# (scripts/setup-serve.sh) does not remove it as extraneous.
 if [ -d "$peers/node_modules" ] && [ ! -d "$peers/node_modules/apache-arrow" ]; then
-  (cd "$peers" && npm install --no-save --no-audit --no-fund --loglevel=error apache-arrow@21.2.0 fzstd@0.1.1 >/dev/null)
+  (cd "$peers" && npm install --save-exact --no-audit --no-fund --loglevel=error apache-arrow@21.2.0 fzstd@0.1.1 >/dev/null)
 fi
+bash "$root/scripts/setup-serve.sh"

@@ -34,6 +34,11 @@ type PruneResult struct {
 // "components.0123456789abcdef.parquet", "DSR.0123456789abcdef".
 var contentAddressed = regexp.MustCompile(`\.[0-9a-f]{16,64}(\.|/|$)`)
 
+// ContentAddressed reports whether a path (relative, forward slashes) names a
+// file prebake wrote under a content hash, so that its content never changes:
+// prune may remove it once unnamed, and a server may cache it forever.
+func ContentAddressed(rel string) bool { return contentAddressed.MatchString(rel) }
+
 // Prune removes the files under OutDir that none of the newest Keep manifests in
 // the history (nor the live manifest) name, and the older history entries.
 // Only content-addressed files are removed (a segment of their path carries a
@@ -131,7 +136,7 @@ func Prune(opts PruneOptions) (*PruneResult, error) {
 		if liveFiles[rel] {
 			return nil
 		}
-		if !contentAddressed.MatchString(rel) {
+		if !ContentAddressed(rel) {
 			res.LeftAlone = append(res.LeftAlone, rel)
 			return nil
 		}

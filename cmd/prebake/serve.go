@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/prebake/prebake/serve"
+)
+
+func init() {
+	var opts serve.Options
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "serve [--out output] [--manifest manifest.json] [--addr 127.0.0.1:8080]",
+		Short: "Serve a bake as the CDN will, with a preview map and a bake report",
+		Long: `serve serves the output directory over HTTP the way the CDN it is uploaded to
+will: the br, zstd or gzip variant the client accepts (from the variants the
+manifest lists), Vary: Accept-Encoding, ETags and 304s, byte ranges (the PMTiles
+archive), immutable caching for content-hashed names and a short one for
+manifest.json, CORS, HEAD; nothing outside the output directory. Point the app
+or js/prebake-map.mjs at it during development.
+
+  /                     a preview map: every tile set through js/prebake-map.mjs,
+                        popups from the component_details shards, the DNO areas,
+                        the PMTiles archive in MapLibre
+  /_prebake/report      the bake report: counts per category, year and source,
+                        geocoding, rejected rows, bytes per set and encoding,
+                        beside the previous bake's
+  /manifest.json        the live manifest (--manifest)
+  /<path>               the output directory's files
+
+It stops on Ctrl-C.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.ReportPath == "" {
+				opts.ReportPath = filepath.Join(filepath.Dir(filepath.Clean(opts.OutDir)), "prebake-report.jsonl")
+			}
+			srv, err := serve.New(opts)
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "serving %s at http://%s/ (report: http://%s/_prebake/report)\n", opts.OutDir, ln.Addr(), ln.Addr())
+			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			go func() {
+				<-ctx.Done()
+				shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				hs.Shutdown(shut)
+			}()
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("serve: %w", err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.OutDir, "out", "o", "output", "the output directory to serve")
+	f.StringVarP(&opts.ManifestPath, "manifest", "m", "manifest.json", "the bake's manifest, served at /manifest.json")
+	f.StringVar(&opts.ReportPath, "report", "", "the bake's rejected and unlocated rows (default: prebake-report.jsonl beside --out)")
+	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (port 0: any free port, printed)")
+	rootCmd.AddCommand(cmd)
+}

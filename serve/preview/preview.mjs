@@ -1,0 +1,207 @@
+// The preview page of `prebake serve`: every GeoJSON tile set of the bake through
+// js/prebake-map.mjs (the module the app's pages use), drawn as markers on a
+// MapLibre map whose base is the GB outline made of the bake's own DNO areas;
+// popups read the baked component_details shards; the PMTiles archive and the
+// DNO areas are overlays. No network beyond this server.
+//
+// window.preview exposes the state the browser test reads: the manifest, the
+// open layer, and the last view drawn ({seq, layer, bbox, zoom, features}).
+import {openLayer} from '/_prebake/prebake-map.mjs';
+
+const maplibregl = window.maplibregl;
+const $ = id => document.getElementById(id);
+const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c]);
+
+async function getJSON(url) {
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+    return r.json();
+}
+
+const manifest = await getJSON('/manifest.json');
+// The manifest's URLs carry the CDN's base_url; here the same paths are served from /.
+const base = manifest.base_url || '';
+const local = url => {
+    if (base && url.startsWith(base)) url = url.slice(base.length);
+    return /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : '/' + url.replace(/^\/+/, '');
+};
+const assetURL = name => manifest.assets[name] && local(manifest.assets[name].url || manifest.assets[name].path);
+
+$('build').innerHTML = `build <b>${esc(manifest.build_id)}</b>, ${esc(manifest.created)}` +
+    (manifest.synthetic ? ' <span class="warn">(SYNTHETIC sample data)</span>' : '');
+
+// Tile sets in GeoJSON: a localised copy of each entry for prebake-map.mjs.
+const layerNames = Object.keys(manifest.tilesets)
+    .filter(n => manifest.tilesets[n].format === 'geojson').sort((a, b) => a.endsWith('/all') ? -1 : b.endsWith('/all') ? 1 : a.localeCompare(b));
+function localEntry(name) {
+    const e = structuredClone(manifest.tilesets[name]);
+    e.tilejson.tiles = e.tilejson.tiles.map(local);
+    if (e.layout.index_url) e.layout.index_url = local(e.layout.index_url);
+    return e;
+}
+
+const map = new maplibregl.Map({
+    container: 'map',
+    style: {version: 8, sources: {}, layers: [{id: 'sea', type: 'background', paint: {'background-color': '#d6e6f2'}}]},
+    bounds: [[-8.2, 49.8], [1.9, 60.9]],
+    maxZoom: 18,
+    attributionControl: {compact: false, customAttribution: 'Capacity Market register (NESO); postcode positions: see manifest'},
+});
+map.addControl(new maplibregl.NavigationControl({showCompass: false}));
+await new Promise(resolve => map.on('load', resolve));
+
+const notes = [];
+const note = s => { notes.push(s); $('notes').innerHTML = notes.map(n => `<p>${n}</p>`).join(''); };
+
+// --- Base outline and DNO overlay: the bake's boundaries, per zoom band. ---
+let dnoBands = null;
+const dnoIndexURL = assetURL('maptiles/boundaries/dno.json');
+if (dnoIndexURL) {
+    dnoBands = (await getJSON(dnoIndexURL)).bands;
+    const coarsest = dnoBands.reduce((a, b) => a.minzoom <= b.minzoom ? a : b);
+    const outline = await getJSON(local(coarsest.url));
+    // Land is every DNO area filled in one colour with no edges: together they are GB.
+    map.addSource('gb', {type: 'geojson', data: outline});
+    map.addLayer({id: 'gb-land', type: 'fill', source: 'gb', paint: {'fill-color': '#f3efe6', 'fill-outline-color': '#f3efe6'}});
+    map.addSource('dno', {type: 'geojson', data: outline});
+    map.addLayer({id: 'dno-lines', type: 'line', source: 'dno', layout: {visibility: 'none'},
+        paint: {'line-color': '#b03a2e', 'line-width': 1.5}});
+} else {
+    $('dno').disabled = true;
+    note('<span class="warn">This bake has no DNO boundaries (build with --boundaries), so there is no GB outline and no DNO overlay.</span>');
+}
+let dnoBand = null;
+async function updateDNO() {
+    if (!dnoBands || !$('dno').checked) return;
+    const z = Math.floor(map.getZoom());
+    const band = dnoBands.find(b => b.minzoom <= z && z <= b.maxzoom) || dnoBands[dnoBands.length - 1];
+    if (band === dnoBand) return;
+    dnoBand = band;
+    map.getSource('dno').setData(await getJSON(local(band.url)));
+}
+$('dno').addEventListener('change', async () => {
+    map.setLayoutProperty('dno-lines', 'visibility', $('dno').checked ? 'visible' : 'none');
+    await updateDNO();
+});
+
+// --- The PMTiles archive in MapLibre. ---
+const pm = Object.entries(manifest.tilesets).find(([, t]) => t.format === 'pmtiles');
+const pmLayers = [];
+if (pm && window.pmtiles) {
+    const protocol = new window.pmtiles.Protocol();
+    maplibregl.addProtocol('pmtiles', protocol.tile);
+    const archive = new URL(local(pm[1].layout.url || pm[1].path), location.href).href;
+    map.addSource('pmtiles', {type: 'vector', url: 'pmtiles://' + archive});
+    for (const vl of pm[1].tilejson.vector_layers || []) {
+        const id = 'pm-' + vl.id;
+        pmLayers.push({id, name: vl.id});
+        map.addLayer({id, type: 'circle', source: 'pmtiles', 'source-layer': vl.id, layout: {visibility: 'none'},
+            paint: {
+                'circle-color': ['case', ['to-boolean', ['get', 'cluster']], '#8e44ad', '#16a085'],
+                'circle-radius': ['case', ['to-boolean', ['get', 'cluster']], ['min', 22, ['+', 6, ['sqrt', ['get', 'point_count']]]], 4],
+                'circle-opacity': 0.6, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1,
+            }});
+    }
+} else {
+    $('pmtiles').disabled = true;
+    note('This bake has no PMTiles archive.');
+}
+function updatePMTiles() {
+    for (const l of pmLayers) {
+        map.setLayoutProperty(l.id, 'visibility', $('pmtiles').checked && l.name === current.name.split('/').pop() ? 'visible' : 'none');
+    }
+    $('pmtiles-layers').textContent = $('pmtiles').checked ? `archive layer "${current.name.split('/').pop()}" drawn in purple/green` : '';
+}
+$('pmtiles').addEventListener('change', updatePMTiles);
+
+// --- Popups from the component_details shards. ---
+const details = manifest.shardsets['cmu/component_details'];
+const shardCache = new Map();
+function detailFor(id) {
+    if (!details) return Promise.resolve(null);
+    const shard = id % details.params.n;
+    const url = local(details.url.replace('{' + details.key + '}', shard));
+    if (!shardCache.has(url)) shardCache.set(url, getJSON(url));
+    return shardCache.get(url).then(s => s[String(id)] ? s[String(id)].data : null);
+}
+async function showPopup(f) {
+    const ids = f.properties.ids || [f.properties.id ?? f.id];
+    const d = await detailFor(ids[0]);
+    let html = '<div class="pb-popup">';
+    if (!d) {
+        html += `<h3>component ${esc(ids[0])}</h3><p class="warn">not in the component_details shards</p>`;
+    } else {
+        html += `<h3 class="pb-title">${esc(d.title)}</h3><table>` +
+            [['Company', d.company], ['Technology', d.display_technology || d.technology], ['Description', d.description],
+                ['CMU', d.cmu_id], ['Delivery year', d.delivery_year], ['Auction', d.auction_name], ['Component id', d.id]]
+                .map(([k, v]) => `<tr><td>${k}</td><td>${esc(v)}</td></tr>`).join('') + '</table>';
+        const at = d.components_at_location || [];
+        if (at.length > 1) {
+            html += `<ul>${at.map(c => `<li>${esc(c.id)}: ${esc(c.delivery_year)} ${esc(c.auction_name)}${c.derated_capacity_mw != null ? `, ${esc(c.derated_capacity_mw)} MW` : ''}</li>`).join('')}</ul>`;
+        }
+    }
+    if (ids.length > 1) html += `<p class="muted">${ids.length} components at this position</p>`;
+    html += '</div>';
+    const popup = new maplibregl.Popup({maxWidth: '340px'}).setLngLat(f.geometry.coordinates).setHTML(html).addTo(map);
+    preview.popup = {ids, detail: d, element: popup.getElement()};
+    preview.popupSeq++;
+}
+
+// --- The clustered layer: getClusters for the view, drawn as DOM markers. ---
+let current = null;
+let markers = [];
+let seq = 0;
+const preview = window.preview = {manifest, map, layerNames, state: null, popup: null, popupSeq: 0, openLayer, localEntry};
+
+function markerFor(f) {
+    const p = f.properties;
+    const el = document.createElement('div');
+    if (p.cluster) {
+        const size = Math.round(Math.min(56, 20 + 6 * Math.log2(p.point_count)));
+        el.className = 'pb-cluster';
+        el.style.width = el.style.height = size + 'px';
+        el.textContent = p.point_count_abbreviated;
+        el.addEventListener('click', e => {
+            e.stopPropagation();
+            map.easeTo({center: f.geometry.coordinates, zoom: Math.min(p.expansion_zoom, map.getMaxZoom()), duration: 300});
+        });
+    } else {
+        el.className = 'pb-point';
+        if ((p.count || 1) > 1) el.textContent = p.count;
+        el.addEventListener('click', e => { e.stopPropagation(); showPopup(f); });
+    }
+    el.dataset.id = f.id ?? p.id;
+    el.dataset.kind = p.cluster ? 'cluster' : 'point';
+    el.dataset.count = p.cluster ? p.point_count : (p.count || 1);
+    el.title = p.cluster ? `${p.point_count} components; click to zoom to ${p.expansion_zoom}` : (p.title || '');
+    return new maplibregl.Marker({element: el}).setLngLat(f.geometry.coordinates);
+}
+
+async function draw() {
+    const my = ++seq;
+    const b = map.getBounds();
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    const zoom = map.getZoom();
+    const features = await current.layer.getClusters(bbox, zoom);
+    if (my !== seq) return; // a newer view is being drawn
+    for (const m of markers) m.remove();
+    markers = features.map(markerFor);
+    for (const m of markers) m.addTo(map);
+    const points = features.reduce((n, f) => n + (f.properties.cluster ? f.properties.point_count : (f.properties.count || 1)), 0);
+    $('status').textContent = `zoom ${zoom.toFixed(2)} (clusters of zoom ${Math.floor(zoom)}): ${features.length} features, ${points} components in view`;
+    preview.state = {seq: my, layer: current.name, bbox, zoom, features};
+}
+
+function selectLayer(name) {
+    current = {name, layer: openLayer(localEntry(name))};
+    preview.layer = current.layer;
+    updatePMTiles();
+    return draw();
+}
+
+$('layers').innerHTML = layerNames.map(n => `<label><input type="radio" name="layer" value="${esc(n)}"${n === layerNames[0] ? ' checked' : ''}> ${esc(n.replace(/^maptiles\//, ''))} <span class="muted">(${manifest.tilesets[n].files} files)</span></label>`).join('');
+$('layers').addEventListener('change', e => selectLayer(e.target.value));
+map.on('moveend', () => { draw(); updateDNO(); });
+if (layerNames.length) await selectLayer(layerNames[0]);
+else note('<span class="warn">This bake has no GeoJSON tile sets.</span>');
+preview.ready = true;
