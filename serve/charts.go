@@ -23,13 +23,15 @@ func svgText(x, y float64, anchor, cls, s string) string {
 	return fmt.Sprintf(`<text x="%.1f" y="%.1f" text-anchor="%s" class="%s">%s</text>`, x, y, anchor, cls, html.EscapeString(s))
 }
 
-// hbarChart draws one horizontal bar per label, with the previous bake's value
-// as a thin grey bar beneath it when known.
-func hbarChart(title string, bars []Bar) template.HTML {
-	if len(bars) == 0 {
-		return template.HTML(`<p class="muted">` + html.EscapeString(title) + `: none</p>`)
-	}
-	const labelW, barW, valW, rowH = 210.0, 360.0, 110.0, 24.0
+// svgOpen starts a chart of w x h pixels.
+func svgOpen(sb *strings.Builder, title string, w, h float64) {
+	fmt.Fprintf(sb, `<svg class="chart" role="img" aria-label="%s" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f">`,
+		html.EscapeString(title), w, h, w, h)
+}
+
+// barsMax is the largest value or previous value of the bars (1 when all are 0),
+// the full length of a bar.
+func barsMax(bars []Bar) float64 {
 	maxV := 0.0
 	for _, b := range bars {
 		maxV = math.Max(maxV, b.Value)
@@ -38,12 +40,21 @@ func hbarChart(title string, bars []Bar) template.HTML {
 		}
 	}
 	if maxV == 0 {
-		maxV = 1
+		return 1
 	}
-	h := rowH*float64(len(bars)) + 8
+	return maxV
+}
+
+// hbarChart draws one horizontal bar per label, with the previous bake's value
+// as a thin grey bar beneath it when known.
+func hbarChart(title string, bars []Bar) template.HTML {
+	if len(bars) == 0 {
+		return template.HTML(`<p class="muted">` + html.EscapeString(title) + `: none</p>`)
+	}
+	const labelW, barW, valW, rowH = 210.0, 360.0, 110.0, 24.0
+	maxV := barsMax(bars)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="chart" role="img" aria-label="%s" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f">`,
-		html.EscapeString(title), labelW+barW+valW, h, labelW+barW+valW, h)
+	svgOpen(&sb, title, labelW+barW+valW, rowH*float64(len(bars))+8)
 	for i, b := range bars {
 		y := float64(i)*rowH + 4
 		sb.WriteString(svgText(labelW-6, y+13, "end", "label", b.Label))
@@ -68,20 +79,9 @@ func columnChart(title string, bars []Bar) template.HTML {
 		return template.HTML(`<p class="muted">` + html.EscapeString(title) + `: none</p>`)
 	}
 	const colW, plotH, top, bottom = 44.0, 180.0, 18.0, 22.0
-	maxV := 0.0
-	for _, b := range bars {
-		maxV = math.Max(maxV, b.Value)
-		if b.Prev != nil {
-			maxV = math.Max(maxV, *b.Prev)
-		}
-	}
-	if maxV == 0 {
-		maxV = 1
-	}
-	w, h := colW*float64(len(bars))+10, top+plotH+bottom
+	maxV := barsMax(bars)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="chart" role="img" aria-label="%s" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f">`,
-		html.EscapeString(title), w, h, w, h)
+	svgOpen(&sb, title, colW*float64(len(bars))+10, top+plotH+bottom)
 	for i, b := range bars {
 		x := float64(i)*colW + 5
 		if b.Prev != nil {
@@ -127,10 +127,8 @@ func stackChart(title string, series []string, rows []stackRow, grouped bool) te
 	if maxV == 0 {
 		maxV = 1
 	}
-	h := rowH*float64(len(rows)) + 26
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="chart" role="img" aria-label="%s" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f">`,
-		html.EscapeString(title), labelW+barW+valW, h, labelW+barW+valW, h)
+	svgOpen(&sb, title, labelW+barW+valW, rowH*float64(len(rows))+26)
 	for i, s := range series { // legend
 		x := labelW + float64(i)*90
 		fmt.Fprintf(&sb, `<rect x="%.1f" y="4" width="10" height="10" fill="%s"/>`, x, seriesColors[i%len(seriesColors)])
