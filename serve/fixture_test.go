@@ -110,7 +110,9 @@ func bakeFixture() error {
 }
 
 // newTestServer serves the fixture through httptest.
-func newTestServer(t testing.TB) (*Server, *httptest.Server) {
+func newTestServer(t testing.TB) (*Server, *httptest.Server) { return newTestServerB(t) }
+
+func newTestServerB(t testing.TB) (*Server, *httptest.Server) {
 	t.Helper()
 	fixture(t)
 	s, err := New(Options{OutDir: fx.out, ManifestPath: fx.manifest, ReportPath: fx.report})

@@ -17,7 +17,8 @@
 //
 // No path outside the output directory is reachable: requests with "..",
 // empty, hidden (".prebake") or backslash segments are refused, and files are
-// opened through os.Root, which does not follow symlinks out of the directory.
+// opened through os.Root (on Linux, openat2 with RESOLVE_BENEATH), which does
+// not follow symlinks out of the directory.
 package serve
 
 import (
@@ -55,8 +56,9 @@ const (
 
 // Server is an http.Handler serving one output directory.
 type Server struct {
-	opts Options
-	root *os.Root
+	opts    Options
+	root    *os.Root
+	beneath *beneath // Linux: the same guarantee in one system call
 
 	mu       sync.Mutex
 	man      *manifest.Manifest
@@ -90,7 +92,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	s := &Server{opts: opts, root: root, etags: map[etagKey]string{}}
+	s := &Server{opts: opts, root: root, beneath: openBeneath(opts.OutDir), etags: map[etagKey]string{}}
 	if _, err := s.manifest(); err != nil {
 		root.Close()
 		return nil, err
@@ -101,7 +103,18 @@ func New(opts Options) (*Server, error) {
 }
 
 // Close releases the output directory.
-func (s *Server) Close() error { return s.root.Close() }
+func (s *Server) Close() error {
+	s.beneath.close()
+	return s.root.Close()
+}
+
+// open opens a file below the output directory, never one outside it.
+func (s *Server) open(rel string) (*os.File, error) {
+	if f, err, ok := s.beneath.open(rel); ok {
+		return f, err
+	}
+	return s.root.Open(rel)
+}
 
 // manifest returns the current manifest, re-reading it when its file changed.
 func (s *Server) manifest() (*manifest.Manifest, error) {
@@ -261,7 +274,7 @@ func (s *Server) serveOutput(w http.ResponseWriter, r *http.Request) {
 	enc := negotiate(r.Header.Get("Accept-Encoding"), encs)
 	for enc != "" {
 		codec, _ := writer.CodecByName(enc)
-		f, err := s.root.Open(rel + codec.Suffix)
+		f, err := s.open(rel + codec.Suffix)
 		if err == nil {
 			defer f.Close()
 			s.serveFile(w, r, f, rel+codec.Suffix, rel, enc, writer.ContentAddressed(rel))
@@ -275,7 +288,7 @@ func (s *Server) serveOutput(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no acceptable encoding", http.StatusNotAcceptable)
 		return
 	}
-	f, err := s.root.Open(rel)
+	f, err := s.open(rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			http.NotFound(w, r)
@@ -358,6 +371,10 @@ func (lw *lengthWriter) WriteHeader(code int) {
 }
 
 func (lw *lengthWriter) Write(b []byte) (int, error) { return lw.ResponseWriter.Write(b) }
+
+// ReadFrom keeps the connection's sendfile path for the body (ServeContent
+// copies the file with io.CopyN, which uses the writer's ReadFrom).
+func (lw *lengthWriter) ReadFrom(r io.Reader) (int64, error) { return io.Copy(lw.ResponseWriter, r) }
 
 // etag returns the strong ETag of a file's bytes, hashing it once per size and
 // modification time.

@@ -53,7 +53,9 @@ func readOut(t *testing.T, rel string) []byte {
 }
 
 // A JSON asset with all three variants, a table without any, the archive.
-func fixtureFiles(t *testing.T) (jsonAsset, parquet, pmtiles, tile string) {
+func fixtureFiles(t *testing.T) (jsonAsset, parquet, pmtiles, tile string) { return fixtureFilesB(t) }
+
+func fixtureFilesB(t testing.TB) (jsonAsset, parquet, pmtiles, tile string) {
 	t.Helper()
 	a := fx.m.Assets["cmu/statistics.json"]
 	if len(a.Encodings) != 3 {
