@@ -16,7 +16,7 @@ import (
 // its own content decoding, ranges, HEAD, conditional requests, and a path
 // sent as written (--path-as-is).
 func TestCurl(t *testing.T) {
-	curl := shareddata.Tool(t, "curl", "Debian curl")
+	curl := shareddata.Tool(t, "curl")
 	_, ts := newTestServer(t)
 	jsonAsset, _, pmtiles, _ := fixtureFiles(t)
 	dir := t.TempDir()

@@ -52,18 +52,6 @@ func Peers(t testing.TB) string {
 	return d
 }
 
-// Tool returns the path of an installed program (a file path or a name looked up
-// in PATH), skipping (or in CI failing) t when it is absent; install says what
-// installs it.
-func Tool(t testing.TB, name, install string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		missing(t, name+" is not installed ("+install+")")
-	}
-	return p
-}
-
 func missing(t testing.TB, msg string) {
 	t.Helper()
 	if os.Getenv("CI") != "" {
