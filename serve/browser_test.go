@@ -73,7 +73,7 @@ func TestPreviewInChromium(t *testing.T) {
 		t.Skip("drives a browser")
 	}
 	shareddata.Path(t, "data/geo/gb_dno_boundaries.geojson") // the base outline and the DNO overlay
-	shareddata.Tool(t, "/usr/bin/chromium") // Debian chromium (scripts/setup-debian.sh)
+	shareddata.Tool(t, "/usr/bin/chromium")                  // Debian chromium (scripts/setup-debian.sh)
 	peers := shareddata.Peers(t)
 	if _, err := os.Stat(filepath.Join(peers, "node_modules", "playwright-core")); err != nil {
 		if os.Getenv("CI") != "" {
