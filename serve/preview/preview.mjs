@@ -45,7 +45,9 @@ const map = new maplibregl.Map({
     style: {version: 8, sources: {}, layers: [{id: 'sea', type: 'background', paint: {'background-color': '#d6e6f2'}}]},
     bounds: [[-8.2, 49.8], [1.9, 60.9]],
     maxZoom: 18,
-    attributionControl: {compact: false, customAttribution: 'Capacity Market register (NESO); postcode positions: see manifest'},
+    // The postcode table's licence (OGL) requires its attribution wherever positions derived from it show.
+    attributionControl: {compact: false, customAttribution: ['Capacity Market register (NESO)',
+        manifest.shardsets.postcodes && manifest.shardsets.postcodes.params && manifest.shardsets.postcodes.params.attribution].filter(Boolean).map(esc)},
 });
 map.addControl(new maplibregl.NavigationControl({showCompass: false}));
 await new Promise(resolve => map.on('load', resolve));
