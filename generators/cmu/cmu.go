@@ -56,18 +56,19 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) error {
 		return err
 	}
 
-	rows := cmuRows(ds)
-	cmus, err := cmusTable(rows)
+	frame := appFrame(ds.Components)
+	cmus, err := appFrameTable(frame)
 	if err != nil {
 		return err
 	}
 	if err := writeTable(w, "cmu/cmus", cmus); err != nil {
 		return err
 	}
-	if err := writeJSON(w, "cmu/cmu_to_company.json", cmuToCompany(rows)); err != nil {
+	if err := writeJSON(w, "cmu/cmu_to_company.json", appCMUToCompany(frame)); err != nil {
 		return err
 	}
 
+	rows := cmuRows(ds)
 	idx := buildCompanyIndex(ds.Components, rows)
 	companies, err := companiesTable(idx)
 	if err != nil {

@@ -62,30 +62,106 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// TestCMUsTable: the app's cmu_dataframe_v1 and cmu_to_company_mapping for the
+// small register, worked out by hand from the app's code (data_access.py).
 func TestCMUsTable(t *testing.T) {
 	out, m := bake(t, smallDataset(), Options{})
 	var got []map[string]any
 	readAsset(t, out, m, "cmu/cmus.json", &got)
-	row := func(id, name string, year float64, auction, norm, normID string) map[string]any {
+	row := func(id, name string, year any, auction, norm, normID string) map[string]any {
 		return map[string]any{"CMU ID": id, "Name of Applicant": name, "Full Name": name, "Delivery Year": year,
 			"Auction Name": auction, "Normalized Full Name": norm, "Normalized CMU ID": normID}
 	}
 	want := []map[string]any{
-		row("ABC1", "Flexitricity Limited", 2024, auctionA, "flexitricitylimited", "abc1"),
-		row("ABC1", "Flexitricity Ltd.", 2024, auctionA, "flexitricityltd", "abc1"),
-		row("ABC1", "FLEXITRICITY LTD", 2025, auctionB, "flexitricityltd", "abc1"),
-		row("XYZ-9", "Ørsted A/S", 2023, auctionC, "ørstedas", "xyz9"),
+		row("", "", nil, "", "", ""), // component 20: no CMU, company or year; NULL sorts first under DESC
+		row("ABC1", "FLEXITRICITY LTD", "2025", auctionB, "flexitricityltd", "abc1"),
+		row("ABC1", "Flexitricity Ltd.", "2024", auctionA, "flexitricityltd.", "abc1"),
+		row("XYZ-9", "Ørsted A/S", "2023", auctionC, "ørsteda/s", "xyz-9"),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cmus =\n%v\nwant\n%v", got, want)
 	}
-	if a := m.Assets["cmu/cmus.parquet"]; a.Rows == nil || *a.Rows != 4 || len(a.Columns) != 7 || a.Columns[3].Name != "Delivery Year" || a.Columns[3].Type != "int64" {
+	if a := m.Assets["cmu/cmus.parquet"]; a.Rows == nil || *a.Rows != 4 || len(a.Columns) != 7 || a.Columns[3].Name != "Delivery Year" || a.Columns[3].Type != "string" || !a.Columns[3].Nullable {
 		t.Errorf("manifest entry for cmu/cmus.parquet: rows %v columns %+v", a.Rows, a.Columns)
 	}
 	var mapping map[string]string
 	readAsset(t, out, m, "cmu/cmu_to_company.json", &mapping)
-	if want := map[string]string{"ABC1": "FLEXITRICITY LTD", "XYZ-9": "Ørsted A/S"}; !reflect.DeepEqual(mapping, want) {
+	// ABC1's oldest row (2024) names it.
+	if want := map[string]string{"ABC1": "Flexitricity Ltd.", "XYZ-9": "Ørsted A/S"}; !reflect.DeepEqual(mapping, want) {
 		t.Errorf("cmu_to_company = %v, want %v", mapping, want)
+	}
+}
+
+// TestAppFrameRules: distinct rows, order (year DESC with unknown first, then
+// CMU ID, company, auction), and the mapping's rules (oldest name wins, ids
+// empty or "N/A" after strip() skipped, empty names kept).
+func TestAppFrameRules(t *testing.T) {
+	comp := func(id, company string, year int, auction string) record.Component {
+		return record.Component{CMUID: id, Company: company, DeliveryYear: year, AuctionName: auction}
+	}
+	comps := []record.Component{
+		comp("KED221", "Keadby Generation Limited", 2019, "A"),
+		comp("KED221", "KEADBY GENERATION LIMITED", 2019, "A"),
+		comp("KED221", "KEADBY GENERATION LIMITED", 2024, "B"),
+		comp("KED221", "KEADBY GENERATION LIMITED", 2024, "B"), // a second component, same row
+		comp("N/A", "Nobody Ltd", 2020, "A"),
+		comp("AAA1", "", 2018, "A"),
+		comp("AAA1", "Zed  Power", 2024, "B"),
+		comp("BBB2", "Bee", 2024, "A"),
+		comp("BBB2", "Bee", 2024, "B"),
+		comp("CCC3", "Sea", 0, "A"),
+	}
+	want := []frameRow{
+		{"CCC3", "Sea", "", "A"},
+		{"AAA1", "Zed  Power", "2024", "B"},
+		{"BBB2", "Bee", "2024", "A"},
+		{"BBB2", "Bee", "2024", "B"},
+		{"KED221", "KEADBY GENERATION LIMITED", "2024", "B"},
+		{"N/A", "Nobody Ltd", "2020", "A"},
+		{"KED221", "KEADBY GENERATION LIMITED", "2019", "A"},
+		{"KED221", "Keadby Generation Limited", "2019", "A"},
+		{"AAA1", "", "2018", "A"},
+	}
+	rows := appFrame(comps)
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("appFrame =\n%v\nwant\n%v", rows, want)
+	}
+	wantMap := map[string]string{"CCC3": "Sea", "AAA1": "", "BBB2": "Bee", "KED221": "Keadby Generation Limited"}
+	if got := appCMUToCompany(rows); !reflect.DeepEqual(got, wantMap) {
+		t.Errorf("appCMUToCompany = %v, want %v", got, wantMap)
+	}
+	if got := appCMUToCompany([]frameRow{{" X1 ", "Ex", "2024", "A"}, {" N/A", "No", "2024", "A"}, {"\t", "Tab", "2024", "A"}}); !reflect.DeepEqual(got, map[string]string{"X1": "Ex"}) {
+		t.Errorf("ids are stripped before the N/A and empty checks: got %v", got)
+	}
+}
+
+// TestAppNormalize: the app's normalize(), "".join(text.lower().split()); every
+// want is CPython 3.11's output for the input.
+func TestAppNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Flexitricity Ltd.", "flexitricityltd."},
+		{"FLEXITRICITY  LTD", "flexitricityltd"},
+		{"  E.ON UK plc ", "e.onukplc"},
+		{"Ørsted A/S", "ørsteda/s"},
+		{"T_ABC-1", "t_abc-1"},
+		{"SSE (Generation) & Co.", "sse(generation)&co."},
+		{"A\tB\nC\u00a0D\u2003E\u3000F", "abcdef"},
+		{"x\x1cy\x1dz\x1e\x1fw", "xyzw"},
+		{"x\u200bY", "x\u200by"}, // zero-width space is not white space in Python
+		{"\u0085NEL", "nel"},
+		{"İSTANBUL ENERJİ", "i\u0307stanbulenerji\u0307"},
+		{"ΟΔΟΣ ΑΒ", "οδοςαβ"},
+		{"ΟΔΟΣ", "οδος"},
+		{"Σ", "σ"},
+		{"AΣ.", "aς."},
+		{"ΑΣ'Α", "ασ'α"},
+		{"N/A", "n/a"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := AppNormalize(tt.in); got != tt.want {
+			t.Errorf("AppNormalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 

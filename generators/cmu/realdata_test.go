@@ -75,16 +75,15 @@ func TestMain(m *testing.M) {
 func TestRealTablesIndependentReader(t *testing.T) {
 	ds := realDataset(t)
 	out, m := realBake(t)
-	rows := cmuRows(ds)
 	comps, err := componentsTable(ds.Components)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmus, err := cmusTable(rows)
+	cmus, err := appFrameTable(appFrame(ds.Components))
 	if err != nil {
 		t.Fatal(err)
 	}
-	companies, err := companiesTable(buildCompanyIndex(ds.Components, rows))
+	companies, err := companiesTable(buildCompanyIndex(ds.Components, cmuRows(ds)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,16 +306,17 @@ func TestRealStatisticsMatchDuckDB(t *testing.T) {
 }
 
 // TestRealCompanyIndexMatchesDuckDB recomputes every company's CMU ids, years,
-// component count and capacity with DuckDB SQL over the cmus and components
-// Parquet files, and checks the full index, the shards and the prefix index
-// against it.
+// component count and capacity with DuckDB SQL over the components Parquet file
+// and the CMU register's own rows, and checks the full index, the shards and the
+// prefix index against it.
 func TestRealCompanyIndexMatchesDuckDB(t *testing.T) {
 	out, m := realBake(t)
 	comps := duckcheck.SQLString(assetPath(t, out, m, "cmu/components.parquet"))
-	cmus := duckcheck.SQLString(assetPath(t, out, m, "cmu/cmus.parquet"))
+	register := duckcheck.SQLString(shareddata.Path(t, "data/register/cmu_register_rows.json"))
 	both := duckcheck.Query(t, `
 WITH r AS (
-  SELECT `+sqlNormalize(`"Full Name"`)+` AS n, "CMU ID" AS cmu, "Delivery Year" AS y, NULL::DOUBLE AS mw, 0 AS comp FROM read_parquet(`+cmus+`)
+  SELECT `+sqlNormalize(`"Name of Applicant"`)+` AS n, trim("CMU ID") AS cmu, "Delivery Year"::BIGINT AS y, NULL::DOUBLE AS mw, 0 AS comp
+  FROM read_json_auto(`+register+`) WHERE trim("CMU ID") <> ''
   UNION ALL
   SELECT `+sqlNormalize("company_name")+`, cmu_id, delivery_year, coalesce(derated_capacity_mw, 0), 1 FROM read_parquet(`+comps+`)
 )

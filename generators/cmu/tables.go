@@ -134,7 +134,9 @@ func unlocated(c *record.Component) string {
 	return c.Geo.Unlocated
 }
 
-// cmuRow is one row of the app's CMU dataframe.
+// cmuRow is one (CMU ID, company, delivery year, auction) of the component and
+// CMU registers, the rows the company index is grouped from. (The app's own
+// dataframe, cmu/cmus, is appFrame in appframe.go.)
 type cmuRow struct {
 	CMUID        string
 	Applicant    string // "Name of Applicant": the company as registered
@@ -143,7 +145,7 @@ type cmuRow struct {
 	AuctionName  string
 }
 
-// cmuRows is the app's dataframe: the distinct (CMU ID, company, delivery year,
+// cmuRows is the distinct (CMU ID, company, delivery year,
 // auction) of the component register (Company Name) and the CMU register (Name
 // of Applicant). Rows without a CMU ID are left out. Sorted by CMU ID, delivery
 // year (unknown last), auction name, applicant.
@@ -186,46 +188,6 @@ func cmuRowLess(a, b *cmuRow) bool {
 		return a.AuctionName < b.AuctionName
 	}
 	return a.Applicant < b.Applicant
-}
-
-var cmuColumns = []table.Column{
-	{Name: "CMU ID", Type: table.String},
-	{Name: "Name of Applicant", Type: table.String},
-	{Name: "Full Name", Type: table.String},
-	{Name: "Delivery Year", Type: table.Int64, Nullable: true},
-	{Name: "Auction Name", Type: table.String},
-	{Name: "Normalized Full Name", Type: table.String},
-	{Name: "Normalized CMU ID", Type: table.String},
-}
-
-// cmusTable is the app's dataframe with the app's column names. Strings are
-// never null here, as in the app's pandas frame ("" for a missing name).
-func cmusTable(rows []cmuRow) (*table.Table, error) {
-	b := table.NewBuilder("cmus", []string{"CMU ID", "Delivery Year", "Auction Name", "Name of Applicant"}, cmuColumns...)
-	for _, r := range rows {
-		b.Str(r.CMUID).
-			Str(r.Applicant).
-			Str(r.FullName).
-			IntOrNull(int64(r.DeliveryYear), r.DeliveryYear != 0).
-			Str(r.AuctionName).
-			Str(Normalize(r.FullName)).
-			Str(Normalize(r.CMUID)).
-			EndRow()
-	}
-	return b.Table()
-}
-
-// cmuToCompany maps each CMU ID to the Full Name of its most recent row (rows are
-// sorted with the latest delivery year last, so the last row of a CMU wins, as
-// in the app's dict(zip(...)) over its frame), skipping empty names.
-func cmuToCompany(rows []cmuRow) map[string]string {
-	m := map[string]string{}
-	for _, r := range rows {
-		if r.FullName != "" {
-			m[r.CMUID] = r.FullName
-		}
-	}
-	return m
 }
 
 // contactsTable is the CMU register's contact columns, written only with

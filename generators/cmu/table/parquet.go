@@ -76,7 +76,11 @@ func (t *Table) Parquet() ([]byte, error) {
 	schema := t.parquetSchema()
 	var sorting []parquet.SortingColumn
 	for _, k := range t.SortKey {
-		sorting = append(sorting, parquet.Ascending(k))
+		if name, desc := strings.CutPrefix(k, "-"); desc {
+			sorting = append(sorting, parquet.NullsFirst(parquet.Descending(name)))
+		} else {
+			sorting = append(sorting, parquet.Ascending(k))
+		}
 	}
 	var buf bytes.Buffer
 	w := parquet.NewWriter(&buf, schema,

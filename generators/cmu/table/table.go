@@ -7,6 +7,7 @@ package table
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/prebake/prebake/manifest"
 )
@@ -59,7 +60,9 @@ type Table struct {
 	Name    string // schema name, e.g. "components"
 	Columns []*Column
 	// SortKey names the columns the rows are sorted by, recorded in the Parquet
-	// metadata (sorting_columns) so that readers can rely on it.
+	// metadata (sorting_columns) so that readers can rely on it. A name with a
+	// leading "-" is sorted descending with nulls first (PostgreSQL's ORDER BY
+	// ... DESC); others ascending.
 	SortKey []string
 }
 
@@ -117,7 +120,7 @@ func (t *Table) Validate() error {
 		}
 	}
 	for _, k := range t.SortKey {
-		if !seen[k] {
+		if !seen[strings.TrimPrefix(k, "-")] {
 			return fmt.Errorf("table %s: sort key %q is not a column", t.Name, k)
 		}
 	}
