@@ -1,0 +1,419 @@
+"""Reading prebake's ``manifest.json``: names to URLs, paths and bytes.
+
+The manifest's fields are documented in the repository's ``docs/manifest.md``;
+``manifest.schema.json`` is its JSON Schema. A manifest is read once (from a
+path or an ``http(s)``/``file`` URL) and answers from memory; only
+:meth:`Manifest.read_bytes`, :meth:`Manifest.read_shard` and
+:meth:`Manifest.verify` touch files or the network.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gzip
+import hashlib
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+#: Manifest layouts this reader understands (the manifest's ``schema_version``).
+SCHEMA_VERSIONS = (1,)
+
+#: Seconds to wait for a remote manifest or file before giving up.
+FETCH_TIMEOUT = 30.0
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class ManifestError(Exception):
+    """The manifest cannot be read, is not a prebake manifest, or lacks a name."""
+
+
+class IntegrityError(ManifestError):
+    """A file's bytes do not match the size or SHA-256 the manifest records."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of :meth:`Manifest.verify`.
+
+    ``name`` is the logical name (asset, tile set or shard set), ``path`` the file
+    (relative to the output directory), ``reason`` one of ``missing``,
+    ``size``, ``sha256`` or ``index``, ``detail`` a sentence for a log.
+    """
+
+    name: str
+    path: str
+    reason: str
+    detail: str
+
+
+def is_url(source: PathLike) -> bool:
+    """True when ``source`` is an ``http``, ``https`` or ``file`` URL."""
+    return isinstance(source, str) and source.split(":", 1)[0].lower() in ("http", "https", "file")
+
+
+def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
+    """GET ``url`` (asking for gzip, which is decoded) and return the body.
+
+    Raises :class:`FileNotFoundError` on HTTP 404 and :class:`ManifestError`
+    on any other failure, naming the URL.
+    """
+    req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", "User-Agent": "prebake-python"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            body: bytes = resp.read()
+            if (resp.headers.get("Content-Encoding") or "").lower() == "gzip":
+                body = gzip.decompress(body)
+            return body
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            raise FileNotFoundError(f"{url}: HTTP 404") from None
+        raise ManifestError(f"{url}: HTTP {e.code} {e.reason}") from None
+    except urllib.error.URLError as e:
+        if isinstance(e.reason, FileNotFoundError):
+            raise FileNotFoundError(f"{url}: no such file") from None
+        raise ManifestError(f"{url}: {e.reason}") from None
+
+
+class Manifest:
+    """A loaded ``manifest.json``.
+
+    Build one with :meth:`load` (a path or URL) or :meth:`from_bytes`.
+
+    ``out_dir`` is the bake's output directory on this machine (where the hashed
+    files are); it enables :meth:`path` and local reads. ``base_url`` replaces
+    the manifest's own ``base_url`` in every URL this object returns (for
+    example ``"/static/prebake"`` when the files are served as static files, or
+    a CDN). Without either, URLs are the manifest's; relative ones are resolved
+    against the manifest's URL when it was loaded from one.
+    """
+
+    __slots__ = ("data", "source", "out_dir", "_base", "_manifest_base", "_shard_cache")
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        source: str = "<manifest>",
+        out_dir: PathLike | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        _check_shape(data, source)
+        self.data: Mapping[str, Any] = data
+        self.source = source
+        self.out_dir: Path | None = Path(out_dir) if out_dir is not None else None
+        self._manifest_base: str = str(data.get("base_url") or "").rstrip("/")
+        self._base: str | None = base_url.rstrip("/") if base_url is not None else None
+        self._shard_cache: dict[tuple[str, str], Any] = {}
+
+    # -- loading -----------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        source: PathLike,
+        *,
+        out_dir: PathLike | None = None,
+        base_url: str | None = None,
+    ) -> Manifest:
+        """Read a manifest from a file path or a URL.
+
+        Raises :class:`FileNotFoundError` when there is no file,
+        :class:`ManifestError` when it is not valid JSON, not a prebake manifest
+        or of a ``schema_version`` this reader does not know.
+        """
+        src = os.fspath(source)
+        if is_url(src):
+            raw = fetch(src)
+        else:
+            try:
+                raw = Path(src).read_bytes()
+            except FileNotFoundError:
+                raise FileNotFoundError(f"{src}: no manifest (is PREBAKE_MANIFEST right, and has `prebake build` run?)") from None
+        return cls.from_bytes(raw, source=src, out_dir=out_dir, base_url=base_url)
+
+    @classmethod
+    def from_bytes(
+        cls,
+        raw: bytes,
+        *,
+        source: str = "<bytes>",
+        out_dir: PathLike | None = None,
+        base_url: str | None = None,
+    ) -> Manifest:
+        """Parse manifest bytes; see :meth:`load` for the errors."""
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise ManifestError(f"{source}: not JSON: {e}") from None
+        return cls(data, source=source, out_dir=out_dir, base_url=base_url)
+
+    # -- fields ------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.data["schema_version"])
+
+    @property
+    def build_id(self) -> str:
+        """16 hex digits naming the bake's content (same content, same id)."""
+        return str(self.data.get("build_id", ""))
+
+    @property
+    def created(self) -> str:
+        """RFC 3339 UTC time of the build."""
+        return str(self.data.get("created", ""))
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the bake is of prebake's synthetic sample, not real data."""
+        return bool(self.data.get("synthetic", False))
+
+    @property
+    def assets(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.data.get("assets") or {}
+
+    @property
+    def tilesets(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.data.get("tilesets") or {}
+
+    @property
+    def shardsets(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.data.get("shardsets") or {}
+
+    def asset(self, name: str) -> Mapping[str, Any]:
+        """The manifest entry of asset ``name`` (``"cmu/cmus.parquet"``).
+
+        Raises :class:`KeyError` naming the build and the closest names.
+        """
+        return _lookup(self.assets, name, "asset", self)
+
+    def shardset(self, name: str) -> Mapping[str, Any]:
+        """The manifest entry of shard set ``name`` (``"postcodes"``)."""
+        return _lookup(self.shardsets, name, "shard set", self)
+
+    def tileset(self, name: str) -> Mapping[str, Any]:
+        """The manifest entry of tile set ``name`` (``"maptiles/DSR"``)."""
+        return _lookup(self.tilesets, name, "tile set", self)
+
+    # -- URLs and paths ----------------------------------------------------
+
+    def _url(self, manifest_url: str) -> str:
+        rel = manifest_url
+        if self._manifest_base and rel.startswith(self._manifest_base + "/"):
+            rel = rel[len(self._manifest_base) + 1 :]
+        elif self._manifest_base and self._base is None:
+            return manifest_url
+        if self._base is not None:
+            return f"{self._base}/{rel}" if self._base else rel
+        if self._manifest_base:
+            return f"{self._manifest_base}/{rel}"
+        if is_url(self.source):
+            return urllib.parse.urljoin(self.source, rel)
+        return rel
+
+    def url(self, name: str) -> str:
+        """URL of asset ``name``, e.g. ``url("cmu/cmus.parquet")``."""
+        return self._url(str(self.asset(name)["url"]))
+
+
+    def shard_url(self, shard_set: str, key: str) -> str:
+        """URL of one shard, e.g. ``shard_url("postcodes", "SW1A")``.
+
+        The key is percent-encoded (``safe=""``) into the set's URL template.
+        """
+        s = self.shardset(shard_set)
+        template = str(s["url"]).replace("{" + str(s["key"]) + "}", urllib.parse.quote(str(key), safe=""))
+        return self._url(template)
+
+    def tiles_url(self, layer: str) -> str:
+        """The ``{z}/{x}/{y}`` URL template of a GeoJSON tile set, or the PMTiles archive's URL."""
+        ts = self.tileset(layer)
+        return self._url(str(ts["tilejson"]["tiles"][0]))
+
+    def _require_out_dir(self) -> Path:
+        if self.out_dir is None:
+            raise ManifestError(f"{self.source}: no output directory given (out_dir / PREBAKE_OUT_DIR), so files have no local path")
+        return self.out_dir
+
+    def path(self, name: str) -> Path:
+        """Local path of asset ``name`` under ``out_dir`` (which must be set)."""
+        return self._require_out_dir() / str(self.asset(name)["path"])
+
+    def shard_path(self, shard_set: str, key: str) -> Path:
+        """Local path of one shard under ``out_dir``."""
+        s = self.shardset(shard_set)
+        return self._require_out_dir() / str(s["path"]) / _shard_file(s, key)
+
+    # -- reading -----------------------------------------------------------
+
+    def read_bytes(self, name: str, *, verify: bool = False) -> bytes:
+        """The bytes of asset ``name``: from ``out_dir`` when set, else its URL.
+
+        With ``verify=True`` the size and SHA-256 are checked against the
+        manifest (:class:`IntegrityError` on a mismatch).
+        """
+        a = self.asset(name)
+        if self.out_dir is not None:
+            data = (self.out_dir / str(a["path"])).read_bytes()
+        else:
+            url = self.url(name)
+            if not is_url(url):
+                raise ManifestError(f"{name}: URL {url!r} is relative and no out_dir was given")
+            data = fetch(url)
+        if verify:
+            _check_bytes(name, str(a["path"]), data, a)
+        return data
+
+    def read_shard(self, shard_set: str, key: str) -> Any | None:
+        """The parsed JSON of one shard, or ``None`` when the set has no such shard.
+
+        Fetches one file (from ``out_dir`` when set, else its URL) and keeps it
+        in memory for later calls with the same key.
+        """
+        ck = (shard_set, key)
+        if ck in self._shard_cache:
+            return self._shard_cache[ck]
+        s = self.shardset(shard_set)
+        keys = (s.get("params") or {}).get("keys")
+        if isinstance(keys, list) and key not in keys:
+            value = None
+        else:
+            try:
+                if self.out_dir is not None:
+                    raw = self.shard_path(shard_set, key).read_bytes()
+                else:
+                    url = self.shard_url(shard_set, key)
+                    if not is_url(url):
+                        raise ManifestError(f"{shard_set}: URL {url!r} is relative and no out_dir was given")
+                    raw = fetch(url)
+                value = json.loads(raw)
+            except FileNotFoundError:
+                value = None
+        if len(self._shard_cache) >= 256:
+            self._shard_cache.pop(next(iter(self._shard_cache)))
+        self._shard_cache[ck] = value
+        return value
+
+    # -- integrity ---------------------------------------------------------
+
+    def verify(self, names: Iterable[str] | None = None, *, files: bool = False) -> list[Problem]:
+        """Re-check files under ``out_dir`` against the manifest.
+
+        ``names``: logical names of assets, tile sets or shard sets (default:
+        all). Assets are re-hashed (size and SHA-256). A set's index file is
+        hashed against the set's ``sha256``; with ``files=True`` every file of
+        the set is also checked against its index. Returns the problems found
+        (empty: all good); never raises for a bad file.
+        """
+        out = self._require_out_dir()
+        problems: list[Problem] = []
+        wanted = list(names) if names is not None else [*self.assets, *self.tilesets, *self.shardsets]
+        for name in wanted:
+            if name in self.assets:
+                a = self.assets[name]
+                p = str(a["path"])
+                try:
+                    data = (out / p).read_bytes()
+                except FileNotFoundError:
+                    problems.append(Problem(name, p, "missing", f"{p}: file missing"))
+                    continue
+                try:
+                    _check_bytes(name, p, data, a)
+                except IntegrityError as e:
+                    problems.append(Problem(name, p, "size" if "bytes" in str(e) else "sha256", str(e)))
+                continue
+            s = self.tilesets.get(name) or self.shardsets.get(name)
+            if s is None:
+                problems.append(Problem(name, "", "missing", f"{name}: not in the manifest"))
+                continue
+            if s.get("format") == "pmtiles":
+                continue  # the archive is also an asset, checked as one
+            problems.extend(_verify_set(out, name, s, files))
+        return problems
+
+    def check(self, names: Iterable[str] | None = None, *, files: bool = False) -> None:
+        """Like :meth:`verify`, but raises :class:`IntegrityError` listing the problems."""
+        problems = self.verify(names, files=files)
+        if problems:
+            shown = "; ".join(p.detail for p in problems[:5])
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise IntegrityError(f"{self.source}: {len(problems)} problem(s): {shown}{more}")
+
+    def __repr__(self) -> str:
+        return f"<Manifest {self.source} build {self.build_id}: {len(self.assets)} assets, {len(self.tilesets)} tile sets, {len(self.shardsets)} shard sets>"
+
+
+def load(source: PathLike, *, out_dir: PathLike | None = None, base_url: str | None = None) -> Manifest:
+    """Shorthand for :meth:`Manifest.load`."""
+    return Manifest.load(source, out_dir=out_dir, base_url=base_url)
+
+
+def _check_shape(data: Any, source: str) -> None:
+    if not isinstance(data, Mapping):
+        raise ManifestError(f"{source}: not a prebake manifest (a JSON object is expected)")
+    v = data.get("schema_version")
+    if v is None:
+        raise ManifestError(f"{source}: not a prebake manifest (no schema_version)")
+    if not isinstance(v, int) or isinstance(v, bool) or v not in SCHEMA_VERSIONS:
+        known = ", ".join(str(x) for x in SCHEMA_VERSIONS)
+        raise ManifestError(f"{source}: schema_version {v!r}; this reader (prebake Python package) reads {known}: upgrade the package")
+    for key in ("assets", "tilesets", "shardsets"):
+        if key in data and not isinstance(data[key], Mapping):
+            raise ManifestError(f"{source}: field {key!r} is not an object")
+
+
+def _lookup(table: Mapping[str, Any], name: str, what: str, m: Manifest) -> Any:
+    try:
+        return table[name]
+    except KeyError:
+        near = difflib.get_close_matches(name, list(table), n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise KeyError(f"{what} {name!r} is not in {m.source} (build {m.build_id}){hint}") from None
+
+
+def _shard_file(s: Mapping[str, Any], key: str) -> str:
+    # The URL template's last segment names the file, e.g. "{outcode}.json".
+    last = str(s["url"]).rsplit("/", 1)[-1]
+    return last.replace("{" + str(s["key"]) + "}", str(key))
+
+
+def _check_bytes(name: str, path: str, data: bytes, entry: Mapping[str, Any]) -> None:
+    size = entry.get("size")
+    if size is not None and len(data) != int(size):
+        raise IntegrityError(f"{name} ({path}): {len(data)} bytes, the manifest says {size}")
+    want = entry.get("sha256")
+    if want is not None and hashlib.sha256(data).hexdigest() != want:
+        raise IntegrityError(f"{name} ({path}): SHA-256 differs from the manifest's {want}")
+
+
+def _verify_set(out: Path, name: str, s: Mapping[str, Any], files: bool) -> list[Problem]:
+    idx = str(s.get("index", ""))
+    try:
+        raw = (out / idx).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        return [Problem(name, idx, "missing", f"{idx}: index of set {name} missing")]
+    if hashlib.sha256(raw).hexdigest() != s.get("sha256"):
+        return [Problem(name, idx, "index", f"{idx}: SHA-256 differs from set {name}'s")]
+    if not files:
+        return []
+    problems = []
+    base = out / str(s["path"])
+    for line in raw.decode("utf-8").splitlines():
+        digest, _, rel = line.partition("  ")
+        p = f"{s['path']}/{rel}"
+        try:
+            data = (base / rel).read_bytes()
+        except FileNotFoundError:
+            problems.append(Problem(name, p, "missing", f"{p}: file missing"))
+            continue
+        if hashlib.sha256(data).hexdigest() != digest:
+            problems.append(Problem(name, p, "sha256", f"{p}: SHA-256 differs from the set's index"))
+    return problems

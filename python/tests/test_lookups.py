@@ -1,0 +1,87 @@
+"""One-shard lookups against the real bake, checked with values read another way."""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+import random
+
+import pytest
+
+import prebake
+from prebake.lookups import company_shard_key, detail_shard, split_postcode
+
+
+@pytest.fixture(scope="module")
+def manifest(real_bake) -> prebake.Manifest:
+    return prebake.load(real_bake.manifest, out_dir=real_bake.out)
+
+
+@pytest.fixture(scope="module")
+def components(real_bake) -> dict[int, dict]:
+    seen: dict[int, dict] = {}
+    for f in sorted(glob.glob(str(real_bake.register / "components_*.json"))):
+        with open(f, encoding="utf-8") as fh:
+            for rows in json.load(fh).values():
+                for r in rows:
+                    seen.setdefault(r["_id"], r)
+    return seen
+
+
+def test_component_detail(manifest, components) -> None:
+    rng = random.Random(11)
+    ids = rng.sample(sorted(components), 40)
+    n = manifest.shardset("cmu/component_details")["params"]["n"]
+    for cid in ids:
+        body = prebake.component_detail(cid, manifest)
+        r = components[cid]
+        assert body is not None, cid
+        d = body["data"]
+        assert body["success"] is True and d["id"] == cid
+        assert d["cmu_id"] == r["CMU ID"]
+        assert d["company"] == r["Company Name"]
+        assert str(d["delivery_year"]) == str(r["Delivery Year"])
+        # the entry sits in the shard the shard function names, nowhere else
+        assert str(cid) in json.loads(manifest.shard_path("cmu/component_details", str(detail_shard(cid, n))).read_bytes())
+    assert prebake.component_detail(-5, manifest) is None
+
+
+def test_postcode_location(manifest, real_bake) -> None:
+    with open(real_bake.postcodes, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if not r["doterm"] and r["lat"] and float(r["lat"]) < 90]
+    rng = random.Random(12)
+    checked = 0
+    for r in rng.sample(rows, 50):
+        loc = prebake.postcode_location(r["pcds"], manifest, exact=True)
+        assert loc is not None, r["pcds"]
+        assert loc.precision == "unit"
+        assert abs(loc.lat - float(r["lat"])) <= 1e-6 and abs(loc.lng - float(r["long"])) <= 1e-6, (r["pcds"], loc)
+        checked += 1
+    assert checked == 50
+    out, inward = split_postcode(rows[0]["pcds"])
+    # an unknown unit in a known outcode falls back to a centroid
+    loc = prebake.postcode_location(f"{out} 9ZZ", manifest)
+    assert loc is not None and loc.precision in ("sector", "outcode")
+    assert prebake.postcode_location(f"{out} 9ZZ", manifest, exact=True) is None
+    assert prebake.postcode_location("ZZ99 9ZZ", manifest) is None
+    with pytest.raises(ValueError, match="not a full postcode"):
+        split_postcode("SW1")
+
+
+def test_company(manifest, real_bake) -> None:
+    index = json.loads(manifest.read_bytes("cmu/company_index.json"))
+    rng = random.Random(13)
+    for cid in rng.sample(sorted(index), 30) + [min(index), max(index)]:
+        assert prebake.company(cid, manifest) == index[cid]
+    assert prebake.company("no-such-company-anywhere", manifest) is None
+    assert company_shard_key("ørsted") == "_" and company_shard_key("9x") == "9" and company_shard_key("") == "_"
+
+
+def test_location_groups(manifest) -> None:
+    all_groups = prebake.location_groups("all", manifest)
+    dsr = prebake.location_groups("DSR", manifest)
+    assert all_groups["type"] == dsr["type"] == "FeatureCollection"
+    assert 0 < len(dsr["features"]) < len(all_groups["features"])
+    with pytest.raises(KeyError, match="locations/groups/Steam.geojson"):
+        prebake.location_groups("Steam", manifest)

@@ -1,0 +1,185 @@
+"""The manifest reader: paths, URLs, schema check, lookups of names, integrity."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import prebake
+from prebake.manifest import IntegrityError, Manifest, ManifestError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sample() -> Manifest:
+    """The committed manifest of the bundled sample (no files needed)."""
+    return prebake.load(ROOT / "manifest.json")
+
+
+def test_committed_manifest_names(sample: Manifest) -> None:
+    raw = json.loads((ROOT / "manifest.json").read_text())
+    a = raw["assets"]["cmu/cmus.parquet"]
+    assert sample.schema_version == 1
+    assert sample.build_id == raw["build_id"]
+    assert sample.synthetic is True
+    assert sample.url("cmu/cmus.parquet") == a["url"] == a["path"]
+    s = raw["shardsets"]["postcodes"]
+    assert sample.shard_url("postcodes", "WF11") == s["url"].replace("{outcode}", "WF11")
+    # keys are percent-encoded, "/" included
+    assert sample.shard_url("postcodes", "A/B C").endswith("/A%2FB%20C.json")
+    assert sample.tiles_url("maptiles/DSR") == raw["tilesets"]["maptiles/DSR"]["tilejson"]["tiles"][0]
+
+
+@pytest.mark.parametrize(
+    "base, want",
+    [
+        ("https://cdn.example.org/prebake", "https://cdn.example.org/prebake/"),
+        ("https://cdn.example.org/prebake/", "https://cdn.example.org/prebake/"),
+        ("/static/prebake", "/static/prebake/"),
+        ("", ""),
+    ],
+)
+def test_base_url_override(sample: Manifest, base: str, want: str) -> None:
+    m = Manifest(sample.data, base_url=base)
+    path = sample.asset("cmu/cmus.parquet")["path"]
+    assert m.url("cmu/cmus.parquet") == want + path
+    ss = sample.shardset("cmu/component_details")
+    assert m.shard_url("cmu/component_details", "7") == want + ss["path"] + "/7.json"
+
+
+def test_manifest_base_url_is_replaced(sample: Manifest) -> None:
+    data = json.loads(json.dumps(sample.data))
+    data["base_url"] = "https://old.example.org/x"
+    for a in data["assets"].values():
+        a["url"] = "https://old.example.org/x/" + a["path"]
+    assert Manifest(data).url("cmu/cmus.json") == "https://old.example.org/x/" + data["assets"]["cmu/cmus.json"]["path"]
+    assert Manifest(data, base_url="https://new.example.org").url("cmu/cmus.json") == "https://new.example.org/" + data["assets"]["cmu/cmus.json"]["path"]
+
+
+def test_unknown_name_says_what_exists(sample: Manifest) -> None:
+    with pytest.raises(KeyError, match=r"cmu/cmus\.parque.*build .*did you mean cmu/cmus\.parquet"):
+        sample.url("cmu/cmus.parque")
+    with pytest.raises(KeyError, match="shard set 'postcode'"):
+        sample.shard_url("postcode", "WF11")
+
+
+def test_path_needs_out_dir(sample: Manifest, tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="no output directory"):
+        sample.path("cmu/cmus.parquet")
+    m = prebake.load(ROOT / "manifest.json", out_dir=tmp_path)
+    assert m.path("cmu/cmus.parquet") == tmp_path / m.asset("cmu/cmus.parquet")["path"]
+    ss = m.shardset("postcodes")
+    assert m.shard_path("postcodes", "WF11") == tmp_path / ss["path"] / "WF11.json"
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"{", "not JSON"),
+        (b"[]", "not a prebake manifest"),
+        (b'{"assets": {}}', "no schema_version"),
+        (b'{"schema_version": 2, "assets": {}}', "schema_version 2; this reader .* reads 1"),
+        (b'{"schema_version": "1"}', "schema_version '1'"),
+        (b'{"schema_version": 1, "assets": []}', "'assets' is not an object"),
+    ],
+)
+def test_bad_manifests(tmp_path: Path, content: bytes, match: str) -> None:
+    p = tmp_path / "manifest.json"
+    p.write_bytes(content)
+    with pytest.raises(ManifestError, match=match):
+        prebake.load(p)
+
+
+def test_missing_manifest(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no manifest"):
+        prebake.load(tmp_path / "manifest.json")
+
+
+@pytest.fixture
+def small_bake(tmp_path: Path) -> Manifest:
+    """A hand-made bake of two files, to damage."""
+    out = tmp_path / "out"
+    (out / "a").mkdir(parents=True)
+    files = {"a/one.json": b'{"x": 1}\n', "a/two.txt": b"two\n"}
+    assets = {}
+    for name, data in files.items():
+        h = hashlib.sha256(data).hexdigest()
+        stem, ext = name.rsplit(".", 1)
+        path = f"{stem}.{h[:16]}.{ext}"
+        (out / path).write_bytes(data)
+        assets[name] = {"path": path, "url": path, "sha256": h, "size": len(data)}
+    (out / "s.0123456789abcdef").mkdir()
+    shard = b'{"k": true}\n'
+    (out / "s.0123456789abcdef" / "k.json").write_bytes(shard)
+    index = (hashlib.sha256(shard).hexdigest() + "  k.json\n").encode()
+    (out / "s.0123456789abcdef.sha256").write_bytes(index)
+    shardsets = {"s": {"path": "s.0123456789abcdef", "url": "s.0123456789abcdef/{key}.json", "key": "key", "index": "s.0123456789abcdef.sha256", "sha256": hashlib.sha256(index).hexdigest()}}
+    m = {"schema_version": 1, "build_id": "00", "base_url": "", "assets": assets, "tilesets": {}, "shardsets": shardsets}
+    (tmp_path / "manifest.json").write_text(json.dumps(m))
+    return prebake.load(tmp_path / "manifest.json", out_dir=out)
+
+
+def test_verify(small_bake: Manifest) -> None:
+    m = small_bake
+    assert m.verify(files=True) == []
+    assert m.read_bytes("a/one.json", verify=True) == b'{"x": 1}\n'
+    assert m.read_shard("s", "k") == {"k": True}
+    assert m.read_shard("s", "nope") is None
+
+    m.path("a/one.json").write_bytes(b'{"x": 2}\n')  # same size, other bytes
+    m.path("a/two.txt").unlink()
+    (m.out_dir / "s.0123456789abcdef" / "k.json").write_bytes(b"{}\n")
+    got = {(p.name, p.reason) for p in m.verify(files=True)}
+    assert got == {("a/one.json", "sha256"), ("a/two.txt", "missing"), ("s", "sha256")}
+    assert {(p.name, p.reason) for p in m.verify()} == {("a/one.json", "sha256"), ("a/two.txt", "missing")}
+    with pytest.raises(IntegrityError, match="SHA-256 differs"):
+        m.read_bytes("a/one.json", verify=True)
+    with pytest.raises(IntegrityError, match="2 problem"):
+        m.check()
+    m.path("a/one.json").write_bytes(b"{}")
+    with pytest.raises(IntegrityError, match="2 bytes, the manifest says 9"):
+        m.read_bytes("a/one.json", verify=True)
+
+
+@pytest.fixture
+def http_root(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real HTTP server on a free localhost port, serving tmp_path."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a, **k: None  # type: ignore[method-assign]
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}", tmp_path
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_load_from_url(small_bake: Manifest, http_root: tuple[str, Path]) -> None:
+    url, root = http_root
+    shutil.copytree(small_bake.out_dir, root / "site")
+    shutil.copy(small_bake.source, root / "site" / "manifest.json")
+    m = prebake.load(f"{url}/site/manifest.json")
+    # the manifest's URLs are relative: they resolve against the manifest's URL
+    assert m.url("a/one.json") == f"{url}/site/" + m.asset("a/one.json")["path"]
+    assert m.read_bytes("a/one.json", verify=True) == b'{"x": 1}\n'
+    assert m.read_shard("s", "k") == {"k": True}
+    assert m.read_shard("s", "missing") is None  # HTTP 404
+    with pytest.raises(FileNotFoundError, match="404"):
+        prebake.load(f"{url}/nowhere/manifest.json")
+
+
+def test_load_real_manifest(real_bake) -> None:
+    m = prebake.load(real_bake.manifest, out_dir=real_bake.out)
+    assert not m.synthetic
+    assert m.verify() == []  # every asset re-hashed, every set's index checked
