@@ -370,7 +370,7 @@ def _check_shape(data: Any, source: str) -> None:
             raise ManifestError(f"{source}: field {key!r} is not an object")
 
 
-def _lookup(table: Mapping[str, Any], name: str, what: str, m: Manifest) -> Any:
+def _lookup(table: Mapping[str, Mapping[str, Any]], name: str, what: str, m: Manifest) -> Mapping[str, Any]:
     try:
         return table[name]
     except KeyError:

@@ -91,6 +91,7 @@ def frame_from_records(records: Sequence[Mapping[str, Any]], columns: Sequence[M
         col, typ = str(c["name"]), str(c["type"])
         values = [r.get(col) for r in records]
         has_null = any(v is None for v in values)
+        arr: Any
         if has_null and not c.get("nullable", False):
             i = next(i for i, v in enumerate(values) if v is None)
             raise ManifestError(f"{what}: record {i}: column {col!r} is null but not nullable")

@@ -35,7 +35,7 @@ from . import conf
 PREBAKE_HASH = re.compile(r"\.[0-9a-f]{16}(?:[./]|$)")
 
 
-class WhiteNoiseMiddleware(_WhiteNoiseMiddleware):
+class WhiteNoiseMiddleware(_WhiteNoiseMiddleware):  # type: ignore[misc]  # WhiteNoise ships no types
     """``whitenoise.middleware.WhiteNoiseMiddleware`` plus the bake (see the module docstring)."""
 
     prebake_prefix: str | None = None
