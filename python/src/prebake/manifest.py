@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import json
 import os
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -95,7 +96,7 @@ class Manifest:
     against the manifest's URL when it was loaded from one.
     """
 
-    __slots__ = ("data", "source", "out_dir", "_base", "_manifest_base", "_shard_cache")
+    __slots__ = ("data", "source", "out_dir", "_base", "_manifest_base", "_shard_cache", "_lock")
 
     def __init__(
         self,
@@ -112,6 +113,7 @@ class Manifest:
         self._manifest_base: str = str(data.get("base_url") or "").rstrip("/")
         self._base: str | None = base_url.rstrip("/") if base_url is not None else None
         self._shard_cache: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()  # the shard cache is shared by a web process's threads
 
     # -- loading -----------------------------------------------------------
 
@@ -279,8 +281,9 @@ class Manifest:
         in memory for later calls with the same key.
         """
         ck = (shard_set, key)
-        if ck in self._shard_cache:
-            return self._shard_cache[ck]
+        with self._lock:
+            if ck in self._shard_cache:
+                return self._shard_cache[ck]
         s = self.shardset(shard_set)
         keys = (s.get("params") or {}).get("keys")
         if isinstance(keys, list) and key not in keys:
@@ -297,9 +300,10 @@ class Manifest:
                 value = json.loads(raw)
             except FileNotFoundError:
                 value = None
-        if len(self._shard_cache) >= 256:
-            self._shard_cache.pop(next(iter(self._shard_cache)))
-        self._shard_cache[ck] = value
+        with self._lock:
+            if len(self._shard_cache) >= 256:  # bounded: drop the oldest
+                self._shard_cache.pop(next(iter(self._shard_cache)))
+            self._shard_cache[ck] = value
         return value
 
     # -- integrity ---------------------------------------------------------
