@@ -138,9 +138,17 @@ def test_check_max_age(project) -> None:
         assert check_ids() == []
 
 
-def test_template_renders_with_the_bake(project, manifest) -> None:
+def test_template_renders_with_the_bake(project, manifest, monkeypatch) -> None:
     from django.conf import settings
     from django.test import Client
+
+    import prebake.manifest
+
+    def no_reads(*args, **kwargs):
+        raise AssertionError("the manifest was read again after start-up")
+
+    monkeypatch.setattr(prebake.manifest.Manifest, "load", no_reads)
+    monkeypatch.setattr(prebake.manifest.Manifest, "from_bytes", no_reads)
 
     app_manifest = json.loads((Path(settings.STATIC_ROOT) / "staticfiles.json").read_text())
     resp = Client().get("/", {"outcode": "WF11"})
@@ -234,6 +242,28 @@ def test_serves_bake_test_client(project, manifest) -> None:
     hist = sorted((project.out / ".prebake" / "manifests").iterdir())[0].name
     assert c.get(f"/static/prebake/.prebake/manifests/{hist}").status_code == 404
     assert c.get("/static/prebake/" + manifest["assets"]["cmu/cmus.json"]["path"] + ".zst").status_code == 404
+
+
+def test_serves_bake_autorefresh(project, manifest) -> None:
+    """With DEBUG (WhiteNoise's autorefresh mode: files looked up per request)
+    the bake is served the same way, and .prebake/ and .zst stay hidden."""
+    from django.test import override_settings
+
+    from prebake.django.middleware import WhiteNoiseMiddleware
+
+    with override_settings(DEBUG=True):
+        mw = WhiteNoiseMiddleware(lambda request: None)
+    assert mw.autorefresh
+    url, raw, _ = served(project, manifest)[0]
+    f = mw.find_file(url)
+    assert f is not None
+    resp = f.get_response("GET", {"HTTP_ACCEPT_ENCODING": "br"})
+    resp.file.close()
+    headers = dict(resp.headers)
+    assert headers["Cache-Control"] == IMMUTABLE and headers["Content-Encoding"] == "br"
+    hist = sorted((project.out / ".prebake" / "manifests").iterdir())[0].name
+    assert mw.find_file(f"/static/prebake/.prebake/manifests/{hist}") is None
+    assert mw.find_file(url + ".zst") is None
 
 
 def free_port() -> int:

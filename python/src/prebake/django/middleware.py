@@ -27,6 +27,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from whitenoise.middleware import WhiteNoiseMiddleware as _WhiteNoiseMiddleware
+from whitenoise.responders import MissingFileError
 
 from . import conf
 
@@ -49,12 +50,22 @@ class WhiteNoiseMiddleware(_WhiteNoiseMiddleware):  # type: ignore[misc]  # Whit
             self.prebake_root = os.path.abspath(out).rstrip(os.sep) + os.sep
             self.add_files(str(out), prefix=self.prebake_prefix)
 
+    def _hidden(self, path: str) -> bool:
+        """prebake's state and .zst variants, which are never served."""
+        if not self.prebake_root or not path.startswith(self.prebake_root):
+            return False
+        rel = path[len(self.prebake_root) :]
+        return rel.startswith(".prebake" + os.sep) or rel.endswith(".zst")
+
     def add_file_to_dictionary(self, url: str, path: str, stat_cache: Any = None) -> None:
-        if self.prebake_root and path.startswith(self.prebake_root):
-            rel = path[len(self.prebake_root) :]
-            if rel.startswith(".prebake" + os.sep) or rel.endswith(".zst"):
-                return
-        super().add_file_to_dictionary(url, path, stat_cache=stat_cache)
+        if not self._hidden(path):
+            super().add_file_to_dictionary(url, path, stat_cache=stat_cache)
+
+    def find_file_at_path(self, path: str, url: str) -> Any:
+        # WhiteNoise's autorefresh mode (DEBUG) looks files up per request here.
+        if self._hidden(path):
+            raise MissingFileError(path)
+        return super().find_file_at_path(path, url)
 
     def immutable_file_test(self, path: str, url: str) -> bool:
         if self.prebake_prefix and url.startswith(self.prebake_prefix) and PREBAKE_HASH.search(url[len(self.prebake_prefix) :]):
