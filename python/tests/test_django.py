@@ -138,6 +138,22 @@ def test_check_max_age(project) -> None:
         assert check_ids() == []
 
 
+def test_verify_command(project, manifest, tmp_path, reload_after) -> None:
+    from django.core.management import CommandError, call_command
+    from django.test import override_settings
+
+    call_command("prebake_verify", "--files", "cmu/component_details", "postcodes", verbosity=0)
+    # a copy of the bake with one asset damaged
+    out = tmp_path / "out"
+    a = manifest["assets"]["cmu/cmu_to_company.json"]
+    out.joinpath(a["path"]).parent.mkdir(parents=True)
+    out.joinpath(a["path"]).write_bytes(b"{}\n")
+    with override_settings(PREBAKE_OUT_DIR=str(out)):
+        reload_after()
+        with pytest.raises(CommandError, match="2 problem"):
+            call_command("prebake_verify", "cmu/cmu_to_company.json", "cmu/cmus.json", verbosity=0)
+
+
 def test_template_renders_with_the_bake(project, manifest, monkeypatch) -> None:
     from django.conf import settings
     from django.test import Client
