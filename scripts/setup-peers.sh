@@ -24,3 +24,5 @@ if [ -d "$peers/node_modules" ] && [ ! -d "$peers/node_modules/apache-arrow" ]; 
   (cd "$peers" && npm install --save-exact --no-audit --no-fund --loglevel=error apache-arrow@21.2.0 fzstd@0.1.1 >/dev/null)
 fi
 bash "$root/scripts/setup-serve.sh"
+# SeaweedFS's weed, the S3 server the publish tests start (built once into .cache/tools).
+bash "$root/scripts/setup-seaweedfs.sh"

@@ -6,7 +6,6 @@ package verify
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -273,11 +272,6 @@ func (c *checker) variant(owner, enc, rel string, size int64, wantSum string, wa
 	}
 }
 
-type indexEntry struct {
-	sum string
-	rel string
-}
-
 // set checks a content-addressed set: its index against the manifest, then
 // returns jobs that check each file, and looks for files that are not in it.
 func (c *checker) set(owner, dir, index, sum string, files int, total int64, encs []string, perZoom map[string]manifest.ZoomStat) []func() {
@@ -291,7 +285,7 @@ func (c *checker) set(owner, dir, index, sum string, files int, total int64, enc
 		c.problem(BadSet, index, owner, "index sha256 %x, manifest says %s", got[:8], sum)
 		return nil
 	}
-	entries, err := parseIndex(data)
+	entries, err := manifest.ParseIndex(data)
 	if err != nil {
 		c.problem(BadSet, index, owner, "%v", err)
 		return nil
@@ -303,19 +297,19 @@ func (c *checker) set(owner, dir, index, sum string, files int, total int64, enc
 	jobs := []func(){}
 	for _, e := range entries {
 		jobs = append(jobs, func() {
-			rel := dir + "/" + e.rel
+			rel := dir + "/" + e.Path
 			h := sha256.New()
 			n, ok := c.hashFile(owner, rel, h)
 			if !ok {
 				return
 			}
-			sizes.Store(e.rel, n)
+			sizes.Store(e.Path, n)
 			got := hex.EncodeToString(h.Sum(nil))
-			if got != e.sum {
-				c.problem(Corrupt, rel, owner, "sha256 %s, index says %s", got, e.sum)
+			if got != e.SHA256 {
+				c.problem(Corrupt, rel, owner, "sha256 %s, index says %s", got, e.SHA256)
 			}
 			for _, enc := range encs {
-				c.variant(owner, enc, rel+manifest.EncodingSuffixes[enc], -1, e.sum, n)
+				c.variant(owner, enc, rel+manifest.EncodingSuffixes[enc], -1, e.SHA256, n)
 			}
 		})
 	}
@@ -360,35 +354,14 @@ func (c *checker) set(owner, dir, index, sum string, files int, total int64, enc
 	return jobs
 }
 
-func parseIndex(data []byte) ([]indexEntry, error) {
-	var entries []indexEntry
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		if len(line) == 0 && i == bytes.Count(data, []byte("\n")) {
-			break
-		}
-		sum, rel, ok := strings.Cut(string(line), "  ")
-		if !ok || len(sum) != 64 {
-			return nil, fmt.Errorf("index line %d is not \"<sha256>  <file>\": %q", i+1, line)
-		}
-		if err := manifest.CheckPath(rel); err != nil {
-			return nil, fmt.Errorf("index line %d: %v", i+1, err)
-		}
-		if i > 0 && rel <= entries[len(entries)-1].rel {
-			return nil, fmt.Errorf("index line %d: %q is out of order or repeated", i+1, rel)
-		}
-		entries = append(entries, indexEntry{sum, rel})
-	}
-	return entries, nil
-}
-
 // unexpected walks a set directory for files that are neither in the index nor
 // a listed variant of one.
-func (c *checker) unexpected(owner, dir string, entries []indexEntry, encs []string) {
+func (c *checker) unexpected(owner, dir string, entries []manifest.IndexEntry, encs []string) {
 	want := make(map[string]bool, len(entries)*(1+len(encs)))
 	for _, e := range entries {
-		want[e.rel] = true
+		want[e.Path] = true
 		for _, enc := range encs {
-			want[e.rel+manifest.EncodingSuffixes[enc]] = true
+			want[e.Path+manifest.EncodingSuffixes[enc]] = true
 		}
 	}
 	root := c.abs(dir)

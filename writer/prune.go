@@ -39,6 +39,37 @@ var contentAddressed = regexp.MustCompile(`\.[0-9a-f]{16,64}(\.|/|$)`)
 // prune may remove it once unnamed, and a server may cache it forever.
 func ContentAddressed(rel string) bool { return contentAddressed.MatchString(rel) }
 
+// Live is what the manifests ms name: files (assets, their variants, the index of
+// each set, a set written as one file) and dirs (the directory of each set with
+// an index: everything below it belongs to the set). Paths are relative to the
+// output directory, slash-separated.
+func Live(ms ...*manifest.Manifest) (files, dirs map[string]bool) {
+	files, dirs = map[string]bool{}, map[string]bool{}
+	for _, m := range ms {
+		for _, a := range m.Assets {
+			files[a.Path] = true
+			for _, e := range a.Encodings {
+				files[e.Path] = true
+			}
+		}
+		addSet := func(dir, index string) {
+			if index == "" {
+				files[dir] = true // a set written as one file
+				return
+			}
+			dirs[dir] = true
+			files[index] = true
+		}
+		for _, t := range m.TileSets {
+			addSet(t.Path, t.Index)
+		}
+		for _, s := range m.ShardSets {
+			addSet(s.Path, s.Index)
+		}
+	}
+	return files, dirs
+}
+
 // Prune removes the files under OutDir that none of the newest Keep manifests in
 // the history (nor the live manifest) name, and the older history entries.
 // Only content-addressed files are removed (a segment of their path carries a
@@ -91,29 +122,7 @@ func Prune(opts PruneOptions) (*PruneResult, error) {
 	if len(kept) == 0 {
 		return nil, fmt.Errorf("prune: no manifest in %s nor at %q: nothing says what to keep", hist, opts.ManifestPath)
 	}
-	liveFiles, liveDirs := map[string]bool{}, map[string]bool{}
-	for _, m := range kept {
-		for _, a := range m.Assets {
-			liveFiles[a.Path] = true
-			for _, e := range a.Encodings {
-				liveFiles[e.Path] = true
-			}
-		}
-		addSet := func(dir, index string) {
-			if index == "" {
-				liveFiles[dir] = true // a set written as one file
-				return
-			}
-			liveDirs[dir] = true
-			liveFiles[index] = true
-		}
-		for _, t := range m.TileSets {
-			addSet(t.Path, t.Index)
-		}
-		for _, s := range m.ShardSets {
-			addSet(s.Path, s.Index)
-		}
-	}
+	liveFiles, liveDirs := Live(kept...)
 
 	root := opts.OutDir
 	var dirs []string

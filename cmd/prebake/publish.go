@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/prebake/prebake/publish"
+)
+
+func init() {
+	var (
+		opts                   publish.Options
+		client                 publish.ClientOptions
+		to                     string
+		pathStyle              bool
+		asJSON, verbose, quiet bool
+	)
+	cmd := &cobra.Command{
+		Use:   "publish --to s3://bucket/prefix [--out output] [--manifest manifest.json]",
+		Short: "Upload a bake to an S3 bucket (the CDN's origin), manifest.json last",
+		Long: `publish uploads every file the manifest names (assets, pre-compressed variants,
+every file of every tile and shard set) that the bucket lacks, then, once every
+one of them is in the bucket, a copy of the manifest under .prebake/manifests/
+and manifest.json last. A run that fails or is killed leaves the old
+manifest.json in force; run it again to resume. A second run uploads nothing.
+
+Content-addressed files get "Cache-Control: public, max-age=31536000, immutable"
+and are never overwritten (one in the bucket with another size is an error);
+manifest.json gets a short max-age (--manifest-max-age). Variants are stored
+beside their original under their own keys (x.json.br with Content-Encoding: br
+and the original's Content-Type); the plain key always holds the original bytes,
+so a client that sends no Accept-Encoding gets what it can read.
+
+Credentials come from the AWS SDK's default chain, as for the aws CLI:
+AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE or
+--profile with ~/.aws, web identity (CI's OIDC), SSO, instance roles. Region:
+--region, AWS_REGION, AWS_DEFAULT_REGION. An S3-compatible origin (Cloudflare
+R2, MinIO, SeaweedFS, ...): --endpoint or AWS_ENDPOINT_URL_S3, path-style by
+default there.
+
+--prune --keep N then deletes every content-addressed object that neither this
+manifest nor the newest N manifests under .prebake/manifests/ name, and the
+older history entries; objects without a content hash are left alone, and so
+are unreferenced ones younger than --prune-min-age (a publish in progress).`,
+		Example: `  prebake publish --to s3://my-cdn-origin/prebake --dry-run
+  prebake publish --to s3://my-cdn-origin/prebake --json
+  AWS_ENDPOINT_URL_S3=https://<account>.r2.cloudflarestorage.com prebake publish --to s3://origin/prebake
+  prebake publish --to s3://my-cdn-origin/prebake --prune --keep 3`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if to == "" {
+				return fmt.Errorf("no --to given: name the bucket and prefix, e.g. --to s3://my-bucket/prebake")
+			}
+			target, err := publish.ParseTarget(to)
+			if err != nil {
+				return err
+			}
+			opts.To = target
+			if cmd.Flags().Changed("path-style") {
+				client.PathStyle = &pathStyle
+			}
+			opts.List = verbose || opts.DryRun
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			c, err := publish.NewClient(ctx, client)
+			if err != nil {
+				return err
+			}
+			var prog *progressLine
+			if !quiet && !asJSON && showProgress() {
+				prog = &progressLine{w: cmd.ErrOrStderr()}
+				opts.Progress = prog.update
+			}
+			res, err := publish.Publish(ctx, c, opts)
+			prog.done()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			if quiet {
+				return nil
+			}
+			verb, mverb := "uploaded", res.Manifest
+			if res.DryRun {
+				verb = "would upload"
+			}
+			for _, k := range res.UploadedKeys {
+				fmt.Fprintln(out, verb, k)
+			}
+			fmt.Fprintf(out, "%s: %s %d of %d objects (%s), %d already present; %s %s\n",
+				res.Target, verb, res.Uploaded, res.Objects, humanBytes(res.UploadedBytes), res.Present, res.ManifestKey, mverb)
+			if p := res.Prune; p != nil {
+				pverb := "deleted"
+				if res.DryRun {
+					pverb = "would delete"
+				}
+				for _, k := range p.RemovedKeys {
+					fmt.Fprintln(out, pverb, k)
+				}
+				for _, k := range p.LeftAlone {
+					fmt.Fprintln(out, "left alone (not content-addressed):", k)
+				}
+				fmt.Fprintf(out, "prune: kept %d manifests; %s %d objects (%s) and %d old manifests; %d unreferenced objects younger than %s kept\n",
+					len(p.KeptManifests), pverb, p.Removed, humanBytes(p.RemovedBytes), len(p.RemovedManifests), p.TooNew, opts.PruneMinAge)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&to, "to", "", "where to publish: s3://bucket or s3://bucket/prefix")
+	f.StringVarP(&opts.OutDir, "out", "o", "output", "the output directory of the bake")
+	f.StringVarP(&opts.ManifestPath, "manifest", "m", "manifest.json", "the bake's manifest")
+	f.StringVar(&client.Endpoint, "endpoint", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)")
+	f.StringVar(&client.Region, "region", "", "region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else us-east-1)")
+	f.StringVar(&client.Profile, "profile", "", "named profile of ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)")
+	f.BoolVar(&pathStyle, "path-style", false, "address the bucket in the path, not the host name (default: on with an endpoint)")
+	f.IntVar(&client.Retries, "retries", 5, "retries of a failed request, with exponential backoff")
+	f.DurationVar(&client.Timeout, "timeout", 2*time.Minute, "time limit of one attempt of one request")
+	f.IntVarP(&opts.Jobs, "jobs", "j", 16, "objects uploaded at once")
+	f.BoolVar(&opts.DryRun, "dry-run", false, "list what would be uploaded (and pruned); write and delete nothing")
+	f.BoolVar(&opts.Checksum, "checksum", false, "also compare present objects' ETags with the local files' MD5 (reads every file)")
+	f.IntVar(&opts.ManifestMaxAge, "manifest-max-age", publish.DefaultManifestMaxAge, "Cache-Control max-age of manifest.json, in seconds")
+	f.BoolVar(&opts.Prune, "prune", false, "then delete objects no manifest of the newest --keep references")
+	f.IntVar(&opts.Keep, "keep", 3, "with --prune: how many of the newest published manifests' objects to keep")
+	f.DurationVar(&opts.PruneMinAge, "prune-min-age", time.Hour, "with --prune: spare unreferenced objects younger than this")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	f.BoolVarP(&verbose, "verbose", "v", false, "list every object uploaded and deleted (--dry-run always lists)")
+	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	rootCmd.AddCommand(cmd)
+}
+
+// progressLine redraws one line on a terminal, at most five times a second.
+type progressLine struct {
+	w    io.Writer
+	mu   sync.Mutex
+	last time.Time
+	any  bool
+}
+
+func (p *progressLine) update(pr publish.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now := time.Now(); pr.Done == pr.Total || now.Sub(p.last) >= 200*time.Millisecond {
+		p.last = now
+		p.any = true
+		fmt.Fprintf(p.w, "\r  uploaded %d/%d objects, %s of %s ", pr.Done, pr.Total, humanBytes(pr.DoneBytes), humanBytes(pr.TotalBytes))
+	}
+}
+
+func (p *progressLine) done() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.any {
+		fmt.Fprintln(p.w)
+	}
+}
