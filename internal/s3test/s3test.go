@@ -165,9 +165,9 @@ func (s *Server) Restart(t testing.TB) {
 	s.start(t)
 }
 
-// Env is the environment a client needs to reach the server: credentials and
+// Env is the environment a client needs to reach a Server: credentials and
 // region as the usual AWS variables, and no shared config files.
-func (s *Server) Env() []string {
+func Env() []string {
 	return []string{"AWS_ACCESS_KEY_ID=" + AccessKey, "AWS_SECRET_ACCESS_KEY=" + SecretKey, "AWS_REGION=" + Region,
 		"AWS_DEFAULT_REGION=" + Region, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER="}
@@ -186,7 +186,7 @@ func AWSPath(t testing.TB) string {
 // AWSErr runs the aws CLI against the server and returns its standard output.
 func (s *Server) AWSErr(args ...string) ([]byte, error) {
 	cmd := exec.Command("aws", append([]string{"--endpoint-url", s.Endpoint, "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(), s.Env()...)
+	cmd.Env = append(os.Environ(), Env()...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
