@@ -55,6 +55,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared != nil {
 		shared.Kill()
+		if code != 0 {
+			fmt.Fprintf(os.Stderr, "shared weed server's log, its end:\n%s\n", shared.LogTail(4000))
+		}
 	}
 	os.RemoveAll(d)
 	os.Exit(code)
@@ -163,7 +166,7 @@ func client(t testing.TB, endpoint string, retries int) *s3.Client {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
-	c, err := publish.NewClient(context.Background(), publish.ClientOptions{Endpoint: endpoint, Retries: retries, MaxBackoff: 20 * time.Millisecond, Timeout: 20 * time.Second})
+	c, err := publish.NewClient(context.Background(), publish.ClientOptions{Endpoint: endpoint, Retries: retries, MaxBackoff: 100 * time.Millisecond, Timeout: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +230,7 @@ func TestPublish(t *testing.T) {
 	if ca.Encodings["br"].Path == "" || ca.Encodings["gzip"].Path == "" {
 		t.Fatalf("cmu/cmus.json has no br or gzip variant: %+v", ca.Encodings)
 	}
-	dsr := a.m.TileSets["DSR"]
+	dsr := a.m.TileSets["maptiles/DSR"]
 	if !slices.Contains(dsr.Encodings, "gzip") {
 		t.Fatalf("the DSR tile set has no gzip variants: %v", dsr.Encodings)
 	}
@@ -352,8 +355,8 @@ func TestPublish(t *testing.T) {
 		history         int
 	}{
 		{2, 0, 0, 0, 0},
-		{1, time.Hour, 0, aOnly, 1},
-		{1, 0, aOnly, 0, 1},
+		{1, time.Hour, 0, aOnly, 1}, // the old history entry goes, its objects wait
+		{1, 0, aOnly, 0, 0},
 	} {
 		o := opts(b, bucket, prefix)
 		o.Prune, o.Keep, o.PruneMinAge = true, tc.keep, tc.minAge
@@ -505,7 +508,7 @@ func TestPublishFlakyOrigin(t *testing.T) {
 
 	// One object that always fails: the run gives up after 1+3 attempts of it,
 	// and the bucket's manifest stays the first bake's.
-	doomed := "/" + bucket + "/" + prefix + b.m.TileSets["DSR"].Index
+	doomed := "/" + bucket + "/" + prefix + b.m.TileSets["maptiles/DSR"].Index
 	proxy2 := newFaultProxy(t, srv.Endpoint, func(method, key string, _ int) fault {
 		if method == http.MethodPut && key == doomed {
 			return refuse
@@ -514,7 +517,7 @@ func TestPublishFlakyOrigin(t *testing.T) {
 	})
 	c2 := client(t, proxy2.URL, 3)
 	_, err := publish.Publish(context.Background(), c2, opts(b, bucket, prefix))
-	if err == nil || !strings.Contains(err.Error(), b.m.TileSets["DSR"].Index) || !strings.Contains(err.Error(), "manifest.json is unchanged") {
+	if err == nil || !strings.Contains(err.Error(), b.m.TileSets["maptiles/DSR"].Index) || !strings.Contains(err.Error(), "manifest.json is unchanged") {
 		t.Fatalf("publish with an object that always fails: %v", err)
 	}
 	if n := proxy2.attemptsOf(http.MethodPut, doomed); n != 4 {
@@ -589,7 +592,7 @@ func TestCORSRules(t *testing.T) {
 	srv := sharedServer(t)
 	const bucket, key = "cors", "map.0123456789abcdef.pmtiles"
 	srv.CreateBucket(t, bucket)
-	srv.AWS(t, "s3", "cp", "--quiet", filepath.Join("..", "docs", "publish-cors.json"), "s3://"+bucket+"/"+key)
+	srv.AWS(t, "s3", "cp", filepath.Join("..", "docs", "publish-cors.json"), "s3://"+bucket+"/"+key)
 	preflight := map[string]string{"Origin": "https://app.example.org", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "range"}
 	srv.AWS(t, "s3api", "put-bucket-cors", "--bucket", bucket, "--cors-configuration", "file://"+filepath.Join("..", "docs", "publish-cors.json"))
 	resp, _ := srv.HTTP(t, http.MethodOptions, bucket, key, preflight)

@@ -95,13 +95,20 @@ func Start(t testing.TB) *Server {
 		s.Kill()
 		log.Close()
 		if t.Failed() {
-			if b, err := os.ReadFile(log.Name()); err == nil && len(b) > 0 {
-				t.Logf("weed log (last 3000 bytes):\n%s", b[max(0, len(b)-3000):])
-			}
+			t.Logf("weed log, its end:\n%s", s.LogTail(3000))
 		}
 	})
 	s.start(t)
 	return s
+}
+
+// LogTail is the last n bytes of the server's log.
+func (s *Server) LogTail(n int) string {
+	b, err := os.ReadFile(s.log.Name())
+	if err != nil {
+		return err.Error()
+	}
+	return string(b[max(0, len(b)-n):])
 }
 
 func (s *Server) start(t testing.TB) {
@@ -124,6 +131,10 @@ func (s *Server) start(t testing.TB) {
 // S3 gateway answers before the master has a volume server to write to.
 func (s *Server) waitReady(t testing.TB, exitc chan struct{}) {
 	t.Helper()
+	probe := filepath.Join(filepath.Dir(s.Dir), "probe")
+	if err := os.WriteFile(probe, []byte("ready\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		select {
@@ -132,7 +143,7 @@ func (s *Server) waitReady(t testing.TB, exitc chan struct{}) {
 		default:
 		}
 		if _, err := s.AWSErr("s3api", "create-bucket", "--bucket", "ready-probe"); err == nil || strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") || strings.Contains(err.Error(), "BucketAlreadyExists") {
-			if _, err := s.AWSErr("s3api", "put-object", "--bucket", "ready-probe", "--key", "probe", "--body", "/dev/null"); err == nil {
+			if _, err := s.AWSErr("s3api", "put-object", "--bucket", "ready-probe", "--key", "probe", "--body", probe); err == nil {
 				return
 			}
 		}
@@ -205,10 +216,25 @@ func (s *Server) AWS(t testing.TB, args ...string) []byte {
 	return out
 }
 
-// CreateBucket makes a bucket with the aws CLI.
+// CreateBucket makes a bucket with the aws CLI, and waits until it stores
+// objects: SeaweedFS grows a bucket's first volumes on its first writes, and
+// answers 500 to writes that race the growth. The probe object is deleted again.
 func (s *Server) CreateBucket(t testing.TB, bucket string) {
 	t.Helper()
 	s.AWS(t, "s3api", "create-bucket", "--bucket", bucket)
+	probe := filepath.Join(filepath.Dir(s.Dir), "probe")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, err := s.AWSErr("s3api", "put-object", "--bucket", bucket, "--key", "probe", "--body", probe)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bucket %s stores nothing after 60 s: %v", bucket, err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	s.AWS(t, "s3api", "delete-object", "--bucket", bucket, "--key", "probe")
 }
 
 // Head is what `aws s3api head-object` says about an object.
