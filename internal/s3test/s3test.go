@@ -85,7 +85,7 @@ func Start(t testing.TB) *Server {
 		"-filer.port=" + strconv.Itoa(ports[4]), "-filer.port.grpc=" + strconv.Itoa(ports[5]),
 		"-s3", "-s3.port=" + strconv.Itoa(ports[6]), "-s3.port.grpc=" + strconv.Itoa(ports[7]),
 		"-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.config=" + conf,
-		"-master.volumeSizeLimitMB=64", "-volume.max=16"}
+		"-master.volumeSizeLimitMB=64", "-volume.max=0"} // volumes as the disk allows: each bucket grows its own
 	log, err := os.Create(filepath.Join(dir, "weed.log"))
 	if err != nil {
 		t.Fatal(err)
