@@ -53,11 +53,11 @@ func TestMain(m *testing.M) {
 	}
 	fixturesDir = d
 	code := m.Run()
-	if shared != nil {
-		shared.Kill()
-		if code != 0 {
-			fmt.Fprintf(os.Stderr, "shared weed server's log, its end:\n%s\n", shared.LogTail(4000))
-		}
+	if shared != nil && code != 0 {
+		fmt.Fprintf(os.Stderr, "shared weed server's log, its end:\n%s\n", shared.LogTail(4000))
+	}
+	for i := len(sharedCleanups) - 1; i >= 0; i-- {
+		sharedCleanups[i]() // kills the shared server, also one that failed to start
 	}
 	os.RemoveAll(d)
 	os.Exit(code)
@@ -148,10 +148,12 @@ func sharedServer(t *testing.T) *s3test.Server {
 }
 
 // keepAlive lets the shared server outlive the test that started it: its
-// Cleanup runs when the test binary ends (the process is killed on exit).
+// cleanups run in TestMain, when every test is done.
 type keepAlive struct{ *testing.T }
 
-func (k *keepAlive) Cleanup(func()) {}
+var sharedCleanups []func()
+
+func (k *keepAlive) Cleanup(f func()) { sharedCleanups = append(sharedCleanups, f) }
 func (k *keepAlive) TempDir() string {
 	d, err := os.MkdirTemp(fixturesDir, "weed-")
 	if err != nil {
