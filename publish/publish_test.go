@@ -154,6 +154,10 @@ type keepAlive struct{ *testing.T }
 var sharedCleanups []func()
 
 func (k *keepAlive) Cleanup(f func()) { sharedCleanups = append(sharedCleanups, f) }
+
+// Failed is false: the test that started the server is over when its cleanups
+// run, and TestMain prints the server's log itself.
+func (k *keepAlive) Failed() bool { return false }
 func (k *keepAlive) TempDir() string {
 	d, err := os.MkdirTemp(fixturesDir, "weed-")
 	if err != nil {
