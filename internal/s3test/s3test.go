@@ -187,11 +187,7 @@ func Env() []string {
 // AWSPath is the aws CLI, skipping (in CI: failing) t when it is not installed.
 func AWSPath(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("aws")
-	if err != nil {
-		shareddata.Missing(t, "the aws CLI is not installed (Debian's awscli; scripts/setup-debian.sh installs it)")
-	}
-	return p
+	return shareddata.Tool(t, "aws")
 }
 
 // AWSErr runs the aws CLI against the server and returns its standard output.
