@@ -317,6 +317,9 @@ func TestApplyRealRegister(t *testing.T) {
 	counts := map[string]int{}
 	eligible, located := 0, 0
 	for _, c := range comps {
+		if c.Geo.GridRefIssue != "" {
+			counts["grid reference not used/"+c.Geo.GridRefIssue]++
+		}
 		if c.Geo.Located {
 			counts[c.Geo.Source+"/"+c.Geo.Precision]++
 			if !InGB(c.Geo.Lat, c.Geo.Lng) {
