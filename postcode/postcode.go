@@ -297,14 +297,14 @@ func full(out, in string) string {
 	return out + " " + in
 }
 
-// labelWords name a part of a site, and the code after them is a label, not a
-// postcode: "Unit B1", "Plot S2", "Bay E1".
+// labelWords name a part of a site, and a letter-and-digits code after them is
+// a label, not a postcode: "Unit B1", "Plot S2", "Suite E1". Words that also end
+// place names before a postcode (Bay, Hall, Gate, Dock, Building: "Colwyn Bay
+// LL29 8AA") are not in the list.
 var labelWords = map[string]bool{
 	"UNIT": true, "UNITS": true, "PLOT": true, "PLOTS": true, "FLAT": true, "SUITE": true,
-	"BLOCK": true, "BUILDING": true, "BLDG": true, "BAY": true, "ROOM": true, "APARTMENT": true,
-	"APT": true, "HANGAR": true, "SHED": true, "STAND": true, "LEVEL": true, "FLOOR": true,
-	"ZONE": true, "PHASE": true, "GATE": true, "DOCK": true, "BERTH": true, "WAREHOUSE": true,
-	"PLATFORM": true, "HALL": true, "WING": true, "NO": true, "NUMBER": true,
+	"BLOCK": true, "BLDG": true, "ROOM": true, "APARTMENT": true, "APT": true, "HANGAR": true,
+	"FLOOR": true, "ZONE": true,
 }
 
 // floorWords follow an ordinal ("2ND Floor"), which is then not an inward code.
@@ -323,9 +323,12 @@ func isOrdinal(s string) bool {
 	return false
 }
 
-// isLabel reports whether toks[i] follows a label word ("Unit B1").
+// isLabel reports whether toks[i] is a label after a label word ("Unit B1"):
+// labels are one letter and digits, so "Battery unit LS11 5DJ" keeps its
+// postcode.
 func isLabel(toks []token, i int) bool {
-	return i > 0 && toks[i-1].spaceAfter && labelWords[toks[i-1].s]
+	t := toks[i].s
+	return i > 0 && toks[i-1].spaceAfter && labelWords[toks[i-1].s] && len(t) >= 2 && isLetter(t[0]) && isDigit(t[1])
 }
 
 // isFloor reports whether toks[i] is an ordinal followed by a floor word.

@@ -177,6 +177,10 @@ func TestMentions(t *testing.T) {
 		{"Suite M1 1ST floor, 1 High St, Leeds LS11 5DJ", []Mention{u("LS11 5DJ")}},
 		{"Zone P, Asfordby Business Park, Melton Mowbray, LE14 3JL", []Mention{u("LE14 3JL")}},
 		{"Manchester M1 1AE", []Mention{u("M1 1AE")}}, // an inward code is not a floor without "floor"
+		{"Battery unit LS11 5DJ", []Mention{u("LS11 5DJ")}},
+		{"Colwyn Bay LL29 8AA", []Mention{u("LL29 8AA")}},
+		{"Cardiff Bay CF10 4PA", []Mention{u("CF10 4PA")}},
+		{"Leeds Town Hall LS1 1UR", []Mention{u("LS1 1UR")}},
 		// Road numbers.
 		{"Junction 28, M1", nil},
 		{"Land near J28 M1", nil},
