@@ -128,7 +128,9 @@ func resolve(m postcode.Mention, t *postcode.Table) (candidate, bool) {
 // gap is how far apart two candidates are, in metres, allowing for their
 // extent: a grid square's half-diagonal, and for a sector or district the
 // distance to its nearest unit postcode rather than to its centroid.
-func gap(a, b candidate, t *postcode.Table) float64 {
+// The scan over an area's units stops once the gap is at most enough (pass a
+// negative enough for the exact gap).
+func gap(a, b candidate, t *postcode.Table, enough float64) float64 {
 	if a.area != "" && (b.area == "" || len(a.area) < len(b.area)) {
 		a, b = b, a // a: the point, or the sector inside b's district
 	}
@@ -141,7 +143,9 @@ func gap(a, b candidate, t *postcode.Table) float64 {
 	lats, lngs := t.Units(b.area)
 	best := math.Inf(1)
 	for i := range lats {
-		best = min(best, metres(a.lat, a.lng, lats[i], lngs[i]))
+		if best = min(best, metres(a.lat, a.lng, lats[i], lngs[i])); best-a.slack <= enough {
+			break
+		}
 	}
 	return max(0, best-a.slack)
 }
@@ -173,7 +177,7 @@ func agree(a, b candidate, t *postcode.Table) bool {
 	if a.area != "" || b.area != "" {
 		limit = MaxAreaDisagreementKm * 1000
 	}
-	return gap(a, b, t) <= limit
+	return gap(a, b, t, limit) <= limit
 }
 
 // Locate geocodes one component in place (see Apply).
@@ -280,7 +284,7 @@ func Locate(c *record.Component, t *postcode.Table) {
 	case chosen != nil:
 		bestGap := math.Inf(1)
 		for _, p := range pcs {
-			if g := gap(*chosen, p, t); agree(*chosen, p, t) && g < bestGap {
+			if g := gap(*chosen, p, t, -1); agree(*chosen, p, t) && g < bestGap {
 				pick, bestGap = p.mention, g
 			}
 		}
@@ -336,7 +340,7 @@ func contradiction(grid candidate, pcs []candidate, chosen *candidate, t *postco
 		if p.area != "" {
 			limit, what = MaxAreaDisagreementKm, " (nearest unit)"
 		}
-		fmt.Fprintf(&b, " %s%s %.0f km (limit %d km)", p.label, what, gap(grid, p, t)/1000, limit)
+		fmt.Fprintf(&b, " %s%s %.0f km (limit %d km)", p.label, what, gap(grid, p, t, -1)/1000, limit)
 	}
 	fmt.Fprintf(&b, "; used %s", chosen.label)
 	return b.String()
