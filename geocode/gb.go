@@ -6,18 +6,21 @@ import "github.com/prebake/prebake/osgb"
 // land, plus those that hold UK offshore wind areas. A position is in Great
 // Britain when it falls in one of them and outside every notGB cut-out.
 //
-// Land: the 100 km squares in which the Ordnance Survey tiles its GB-wide open
-// products (OS Terrain 50, OS VectorMap District, OS Open Map - Local) less SC,
-// which holds the Isle of Man and no GB land. TestGBSquares checks every
-// listed square against Natural Earth's 10m United Kingdom outline (or, for HW
-// and HX, named islands it omits: North Rona, Sula Sgeir, Sule Skerry), every
-// square of that outline and every Code-Point Open postcode against the list.
+// Land: the 100 km squares that hold Great Britain's land, taken from two
+// documented open sources and checked against both by TestGBSquares: Natural
+// Earth's 10m United Kingdom outline (public domain; every GB vertex must fall
+// in a listed square) and Code-Point Open (OGL; every unit postcode must), and
+// every listed square must hold one of them, except HW and HX, whose islands
+// (North Rona, Sula Sgeir, Sule Skerry) Natural Earth omits and TestInGB names.
+// SC is left out: it holds the Isle of Man and no GB land.
 //
 // Offshore: the squares of The Crown Estate's offshore wind zones that lie
 // outside the land squares: OV and OW (Round 3 zone 3 Dogger Bank: Dogger Bank
 // A-D, Sofia; Round 4 Dogger Bank South) and TB (Round 3 zone 4 Hornsea:
-// Hornsea One to Four). The East Anglia zone and the Thames estuary farms east
-// of 1.8° E (Greater Gabbard, Galloper) lie in TM and TG, or east of the National
+// Hornsea One to Four), placed by the wind farms' published positions (rounded
+// to 0.01 degree in TestInGB), not by the zones' boundary files, which are not
+// available offline. The East Anglia zone and the Thames estuary farms east of
+// 1.8 E (Greater Gabbard, Galloper) lie in TM and TG, or east of the National
 // Grid's 700 km easting, where no grid reference can point.
 var gbSquares = func() map[string]bool {
 	m := map[string]bool{}
