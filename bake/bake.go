@@ -185,11 +185,13 @@ func countGeocodes(sources []manifest.Source, comps []record.Component) {
 	}
 }
 
-// reportLine is one row of the JSON Lines report: a rejected or an unlocated row.
+// reportLine is one row of the JSON Lines report: a rejected or an unlocated
+// row, or a row whose grid reference was not used (status "grid_ref", reason a
+// record.GridRef* constant, detail the parser's error or the distances).
 type reportLine struct {
 	File   string `json:"file"`
 	Row    int    `json:"row"`
-	Status string `json:"status"` // "rejected" or "unlocated"
+	Status string `json:"status"` // "rejected", "unlocated" or "grid_ref"
 	Field  string `json:"field,omitempty"`
 	Reason string `json:"reason"`
 	Detail string `json:"detail,omitempty"`
@@ -208,6 +210,11 @@ func writeReport(path string, res *source.Result) error {
 		c := &res.Components[i]
 		if !c.Geo.Located {
 			lines = append(lines, reportLine{File: c.SourceFile, Row: c.SourceRow, Status: "unlocated", Reason: c.Geo.Unlocated, ID: c.ID, Detail: locationDetail(c)})
+		}
+		// A grid reference the geocoder could not use, or had to repair, so the
+		// operator can correct the register (the row itself is counted above).
+		if c.Geo.GridRefIssue != "" {
+			lines = append(lines, reportLine{File: c.SourceFile, Row: c.SourceRow, Status: "grid_ref", Field: "OS Grid Reference", Reason: c.Geo.GridRefIssue, ID: c.ID, Detail: c.Geo.GridRefDetail})
 		}
 	}
 	sort.SliceStable(lines, func(i, j int) bool {

@@ -43,6 +43,24 @@ func TestInGB(t *testing.T) {
 		{"The Smalls", 51.72, -5.67, true},
 		{"Holyhead", 53.31, -4.63, true},
 		{"Leeds", 53.80, -1.55, true},
+		{"North Rona", 59.12, -5.82, true},
+		{"Sula Sgeir", 59.10, -6.16, true},
+		{"Sule Skerry", 59.08, -4.41, true},
+		{"Foula", 60.13, -2.07, true},
+		{"Fair Isle", 59.53, -1.63, true},
+		// UK offshore wind east of 1.8 E (published positions, rounded).
+		{"Hornsea One", 53.885, 1.791, true},
+		{"Hornsea Two", 53.94, 1.69, true},
+		{"Dogger Bank A", 54.78, 1.92, true},
+		{"Dogger Bank C", 55.0, 2.45, true},
+		{"Sofia", 54.97, 2.47, true},
+		{"Greater Gabbard", 51.88, 1.94, true},
+		{"Galloper", 51.91, 2.03, true},
+		// Open sea far from any UK land or offshore wind zone.
+		{"central North Sea, 250 km east of Aberdeen", 57.0, 1.7, false},
+		{"Atlantic, 250 km north-west of Lewis", 60.7, -8.5, false},
+		{"Norwegian sector", 59.0, 2.5, false},
+		{"Dutch sector", 53.5, 4.0, false},
 		{"Rathlin Island", 55.29, -6.20, false},
 		{"Belfast", 54.60, -5.93, false},
 		{"Larne", 54.85, -5.82, false},
@@ -111,6 +129,7 @@ func TestLocate(t *testing.T) {
 		noTable        bool
 		pc, oc, gr     string
 		want           record.Geocode
+		issue          string // Geo.GridRefIssue
 	}{
 		{name: "grid and matching postcode: grid wins",
 			location: "Marshall Road, Plympton, Plymouth, PL7 4NW", grid: "SX 522 565",
@@ -122,7 +141,8 @@ func TestLocate(t *testing.T) {
 		{name: "grid 300 km from the unit postcode: postcode wins",
 			location: "Grimsargh \nPreston\nLancashire\nPR2 5LE\n", grid: "SU 781 539",
 			pc: "PR2 5LE", oc: "PR2", gr: "SU 781 539",
-			want: record.Geocode{Lat: pr2Lat, Lng: pr2Lng, Located: true, Source: record.GeoPostcode, Precision: record.PrecisionUnit}},
+			want:  record.Geocode{Lat: pr2Lat, Lng: pr2Lng, Located: true, Source: record.GeoPostcode, Precision: record.PrecisionUnit},
+			issue: record.GridRefContradicted},
 		{name: "offshore: grid wins however far",
 			location: "Offshore wind farm; substation at Grimsargh, PR2 5LE", grid: "SU 781 539",
 			pc: "PR2 5LE", oc: "PR2", gr: "SU 781 539",
@@ -166,16 +186,26 @@ func TestLocate(t *testing.T) {
 			want: record.Geocode{Unlocated: record.UnlocatedNoPostcodeTable}},
 		{name: "bad grid, nothing else",
 			location: "N/A", grid: "SE 47a 250", gr: "SE 47a 250",
-			want: record.Geocode{Unlocated: record.UnlocatedBadGridRef}},
+			want: record.Geocode{Unlocated: record.UnlocatedBadGridRef}, issue: record.GridRefUnparseable},
 		{name: "placeholder grid is no grid",
 			location: "Component has yet to be procured/allocated", grid: "XX 111 111", gr: "XX 111 111",
 			want: record.Geocode{Unlocated: record.UnlocatedNoLocation}},
 		{name: "bad grid, good postcode",
 			location: "Plympton PL7 4NW", grid: "EN 321 691", pc: "PL7 4NW", oc: "PL7", gr: "EN 321 691",
-			want: record.Geocode{Lat: pl7Lat, Lng: pl7Lng, Located: true, Source: record.GeoPostcode, Precision: record.PrecisionUnit}},
+			want:  record.Geocode{Lat: pl7Lat, Lng: pl7Lng, Located: true, Source: record.GeoPostcode, Precision: record.PrecisionUnit},
+			issue: record.GridRefUnparseable},
 		{name: "bad grid, unknown postcode",
 			location: "WF11 8AB", grid: "SE 47 250", pc: "WF11 8AB", oc: "WF11", gr: "SE 47 250",
-			want: record.Geocode{Unlocated: record.UnlocatedUnknownPostcode}},
+			want: record.Geocode{Unlocated: record.UnlocatedUnknownPostcode}, issue: record.GridRefUnparseable},
+		{name: "grid with no-break spaces: read, and listed for correction",
+			location: "Marshall Road, Plympton, Plymouth, PL7 4NW", grid: "SX\u00a0522\u00a0565",
+			pc: "PL7 4NW", oc: "PL7", gr: "SX 522 565",
+			want:  record.Geocode{Lat: sx522565Lat, Lng: sx522565Lng, Located: true, Source: record.GeoGridRef, Precision: record.Precision100m},
+			issue: record.GridRefRepaired},
+		{name: "grid with a stray non-space character",
+			location: "Plympton PL7 4NW", grid: "SX 522\u00b7565", pc: "PL7 4NW", oc: "PL7", gr: "SX 522\u00b7565",
+			want:  record.Geocode{Lat: pl7Lat, Lng: pl7Lng, Located: true, Source: record.GeoPostcode, Precision: record.PrecisionUnit},
+			issue: record.GridRefUnparseable},
 		{name: "no location",
 			location: "To be Determined",
 			want:     record.Geocode{Unlocated: record.UnlocatedNoLocation}},
@@ -189,13 +219,14 @@ func TestLocate(t *testing.T) {
 			want: record.Geocode{Unlocated: record.UnlocatedOutsideGB}},
 		{name: "grid reference on the Isle of Man",
 			location: "Douglas", grid: "SC 38 76", gr: "SC 38 76",
-			want: record.Geocode{Unlocated: record.UnlocatedOutsideGB}},
+			want: record.Geocode{Unlocated: record.UnlocatedOutsideGB}, issue: record.GridRefOutsideGB},
 		{name: "grid reference in the Isle of Man, GB postcode",
 			location: "Plympton PL7 4NW", grid: "SC 38 76", pc: "PL7 4NW", oc: "PL7", gr: "SC 38 76",
-			want: record.Geocode{Lat: pl7Lat, Lng: pl7Lng, Located: true, Source: record.GeoPostcode, Precision: record.PrecisionUnit}},
+			want:  record.Geocode{Lat: pl7Lat, Lng: pl7Lng, Located: true, Source: record.GeoPostcode, Precision: record.PrecisionUnit},
+			issue: record.GridRefOutsideGB},
 		{name: "grid reference in France (Boulogne)",
 			grid: "TR 57 00", gr: "TR 57 00",
-			want: record.Geocode{Unlocated: record.UnlocatedOutsideGB}},
+			want: record.Geocode{Unlocated: record.UnlocatedOutsideGB}, issue: record.GridRefOutsideGB},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -208,8 +239,13 @@ func TestLocate(t *testing.T) {
 			if c.Postcode != tc.pc || c.Outcode != tc.oc || c.GridRef != tc.gr {
 				t.Errorf("postcode %q outcode %q grid %q; want %q %q %q", c.Postcode, c.Outcode, c.GridRef, tc.pc, tc.oc, tc.gr)
 			}
-			if c.Geo != tc.want {
-				t.Errorf("Geo = %+v\nwant %+v", c.Geo, tc.want)
+			if c.Geo.GridRefIssue != tc.issue || (tc.issue == "") != (c.Geo.GridRefDetail == "") {
+				t.Errorf("grid issue %q (%q), want %q", c.Geo.GridRefIssue, c.Geo.GridRefDetail, tc.issue)
+			}
+			got := c.Geo
+			got.GridRefIssue, got.GridRefDetail = "", ""
+			if got != tc.want {
+				t.Errorf("Geo = %+v\nwant %+v", got, tc.want)
 			}
 		})
 	}
@@ -281,6 +317,9 @@ func TestApplyRealRegister(t *testing.T) {
 	counts := map[string]int{}
 	eligible, located := 0, 0
 	for _, c := range comps {
+		if c.Geo.GridRefIssue != "" {
+			counts["grid reference not used/"+c.Geo.GridRefIssue]++
+		}
 		if c.Geo.Located {
 			counts[c.Geo.Source+"/"+c.Geo.Precision]++
 			if !InGB(c.Geo.Lat, c.Geo.Lng) {

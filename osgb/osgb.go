@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // GridRef is a parsed OS grid reference.
@@ -53,7 +55,8 @@ const gridLetters = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
 
 // ParseGridRef parses "SE 473 250", "TQ3003580512", "NY03", with or without spaces.
 //
-// Letters are case-insensitive; spaces and tabs anywhere are ignored, so
+// Letters are case-insensitive; spaces (ASCII or Unicode, such as a no-break
+// space) and tabs anywhere are ignored, so
 // "TQ 2988 18" reads as TQ 298 818. The digits must be an even count of 0-10,
 // split in half into easting and northing within the 100 km square. The result
 // is the centre of the referenced square and the square's side as Precision.
@@ -65,6 +68,13 @@ func ParseGridRef(s string) (GridRef, error) {
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			continue
+		case c >= utf8.RuneSelf:
+			// A Unicode space (U+00A0 no-break space, U+2009 thin space, ...)
+			// is a space too; anything else non-ASCII is an error below.
+			if r, size := utf8.DecodeRuneInString(s[i:]); unicode.Is(unicode.Zs, r) {
+				i += size - 1
+				continue
+			}
 		case c >= 'a' && c <= 'z':
 			c -= 'a' - 'A'
 		}

@@ -40,7 +40,10 @@ func TestParseGridRef(t *testing.T) {
 		{"TV 000 990", 500050, 99050, 6, 100, "TV 000 990"},    // Beachy Head area
 		{" TQ 2988 18 ", 529850, 181850, 6, 100, "TQ 298 818"}, // spaces ignored: digits split in half
 		{"sj\t277712", 327750, 371250, 6, 100, "SJ 277 712"},
-		{"JM 000 000", 600050, 1200050, 6, 100, "JM 000 000"}, // north-east corner square of the grid
+		{"SK\u00a0418\u00a0863", 441850, 386350, 6, 100, "SK 418 863"}, // no-break spaces (pasted from a web page)
+		{"SK 418\u2009863", 441850, 386350, 6, 100, "SK 418 863"},      // thin space
+		{"SK\u202f418863", 441850, 386350, 6, 100, "SK 418 863"},       // narrow no-break space
+		{"JM 000 000", 600050, 1200050, 6, 100, "JM 000 000"},          // north-east corner square of the grid
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {

@@ -5,6 +5,8 @@ package postcode
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // areas are the UK postcode areas: the 120 Great Britain areas of Code-Point Open
@@ -198,29 +200,66 @@ func IsNoLocation(text string) bool {
 
 // token is a maximal run of ASCII letters and digits in upper-cased text.
 type token struct {
-	s          string
-	spaceAfter bool // only whitespace separates it from the next token
+	s string
+	// spaceAfter: only spaces (ASCII or Unicode, such as a non-breaking space;
+	// not a comma or a new line) separate it from the next token.
+	spaceAfter bool
+	// joinAfter: spaceAfter, or one dash, full stop or underscore (with or
+	// without spaces) separates it from the next token: "LS11-5DJ", "LS11.5DJ".
+	joinAfter bool
+}
+
+// isGapSpace reports the spaces allowed inside a postcode: ASCII space and tab
+// and Unicode space separators (U+00A0 no-break space, U+2009 thin space, ...).
+func isGapSpace(r rune) bool {
+	return r == ' ' || r == '\t' || (r > utf8.RuneSelf && unicode.Is(unicode.Zs, r))
+}
+
+// isJoinMark reports the single marks people type between outward and inward
+// code instead of a space: hyphen-minus, Unicode hyphens and dashes, full stop,
+// underscore.
+func isJoinMark(r rune) bool {
+	switch r {
+	case '-', '.', '_', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212':
+		return true
+	}
+	return false
 }
 
 func tokenize(text string) []token {
 	var toks []token
-	start := -1
 	up := strings.ToUpper(text)
-	for i := 0; i <= len(up); i++ {
-		alnum := i < len(up) && (isDigit(up[i]) || isLetter(up[i]))
-		if alnum && start < 0 {
-			start = i
+	for i := 0; i < len(up); {
+		if !isDigit(up[i]) && !isLetter(up[i]) {
+			i++
+			continue
 		}
-		if !alnum && start >= 0 {
-			toks = append(toks, token{s: up[start:i]})
-			start = -1
-			// The join is allowed when only spaces (not commas or new lines) follow.
-			j := i
-			for j < len(up) && (up[j] == ' ' || up[j] == '\t' || up[j] == 0xc2 || up[j] == 0xa0) {
-				j++
+		j := i
+		for j < len(up) && (isDigit(up[j]) || isLetter(up[j])) {
+			j++
+		}
+		t := token{s: up[i:j]}
+		// Classify the gap up to the next letter or digit.
+		spaces, marks, other := 0, 0, false
+		k := j
+		for k < len(up) && !isDigit(up[k]) && !isLetter(up[k]) {
+			r, n := utf8.DecodeRuneInString(up[k:])
+			switch {
+			case isGapSpace(r):
+				spaces++
+			case isJoinMark(r):
+				marks++
+			default:
+				other = true
 			}
-			toks[len(toks)-1].spaceAfter = j > i && j < len(up) && (isDigit(up[j]) || isLetter(up[j]))
+			k += n
 		}
+		if k < len(up) && !other {
+			t.spaceAfter = spaces > 0 && marks == 0
+			t.joinAfter = t.spaceAfter || marks == 1
+		}
+		toks = append(toks, t)
+		i = j
 	}
 	return toks
 }
@@ -258,67 +297,237 @@ func full(out, in string) string {
 	return out + " " + in
 }
 
+// labelWords name a part of a site, and a letter-and-digits code after them is
+// a label, not a postcode: "Unit B1", "Plot S2", "Suite E1". Words that also end
+// place names before a postcode (Bay, Hall, Gate, Dock, Building: "Colwyn Bay
+// LL29 8AA") are not in the list.
+var labelWords = map[string]bool{
+	"UNIT": true, "UNITS": true, "PLOT": true, "PLOTS": true, "FLAT": true, "SUITE": true,
+	"BLOCK": true, "BLDG": true, "ROOM": true, "APARTMENT": true, "APT": true, "HANGAR": true,
+	"FLOOR": true, "ZONE": true,
+}
+
+// floorWords follow an ordinal ("2ND Floor"), which is then not an inward code.
+var floorWords = map[string]bool{"FLOOR": true, "FLOORS": true, "FLR": true, "FL": true, "STOREY": true, "LEVEL": true}
+
+// isOrdinal reports 1ST, 2ND, 3RD, 4TH ... 9TH: valid inward codes that are
+// more often a floor ("B1 2ND Floor").
+func isOrdinal(s string) bool {
+	if len(s) != 3 || !isDigit(s[0]) {
+		return false
+	}
+	switch s[1:] {
+	case "ST", "ND", "RD", "TH":
+		return true
+	}
+	return false
+}
+
+// isLabel reports whether toks[i] is a label after a label word ("Unit B1"):
+// labels are one letter and digits, so "Battery unit LS11 5DJ" keeps its
+// postcode.
+func isLabel(toks []token, i int) bool {
+	t := toks[i].s
+	return i > 0 && toks[i-1].spaceAfter && labelWords[toks[i-1].s] && len(t) >= 2 && isLetter(t[0]) && isDigit(t[1])
+}
+
+// isFloor reports whether toks[i] is an ordinal followed by a floor word.
+func isFloor(toks []token, i int) bool {
+	return isOrdinal(toks[i].s) && i+1 < len(toks) && floorWords[toks[i+1].s]
+}
+
 // roadWords precede a road number rather than a postcode district ("J28 of the M1").
-var roadWords = map[string]bool{"JUNCTION": true, "JCT": true, "OFF": true, "ON": true, "VIA": true, "THE": true, "NEAR": true, "NR": true, "OF": true}
+var roadWords = map[string]bool{
+	"JUNCTION": true, "JCT": true, "JN": true, "OFF": true, "ON": true, "VIA": true, "THE": true,
+	"NEAR": true, "NR": true, "OF": true, "ADJACENT": true, "ADJ": true, "ALONGSIDE": true,
+	"BESIDE": true, "FROM": true, "TO": true, "BY": true, "AT": true, "AND": true, "MOTORWAY": true,
+	"SERVICES": true, "ROUNDABOUT": true,
+}
+
+// junctionWords name a road junction, next to which a code is a road number.
+var junctionWords = map[string]bool{"JUNCTION": true, "JCT": true, "JN": true, "MOTORWAY": true, "SERVICES": true, "ROUNDABOUT": true, "INTERCHANGE": true}
+
+// isRoadNumber reports whether s has a road number's shape: motorways M1-M898
+// (also A1(M)), A roads, B roads (B + 3 or 4 digits; Birmingham districts have at
+// most 2). Only M clashes with a postcode area (Manchester).
+func isRoadNumber(s string) bool {
+	if len(s) < 2 || (s[0] != 'M' && s[0] != 'A' && s[0] != 'B') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s[0] != 'B' || len(s) >= 4
+}
+
+// isJunction reports "J28", "JUNCTION", "JCT", ... and the "(M)" of "A1(M)".
+func isJunction(s string) bool {
+	if junctionWords[s] || s == "M" {
+		return true
+	}
+	if len(s) >= 2 && s[0] == 'J' {
+		return !hasLetter(s[1:])
+	}
+	return false
+}
+
+// isRoad reports whether toks[i] is a road number in context: a road-number
+// shape next to a junction ("Junction 28, M1", "M1 J28", "A1(M)"), beside
+// another road number ("A1/M1") or, when afterWord, after a road word ("off the
+// M62", "near M1"). Full postcodes are checked without afterWord: "near M17 1AB"
+// is a postcode.
+func isRoad(toks []token, i int, afterWord bool) bool {
+	if !isRoadNumber(toks[i].s) {
+		return false
+	}
+	if toks[i].s[0] != 'M' {
+		return true // A and B roads never clash with a district
+	}
+	if afterWord && i > 0 && roadWords[toks[i-1].s] {
+		return true
+	}
+	for j := max(0, i-2); j <= min(len(toks)-1, i+2); j++ {
+		if j != i && (isJunction(toks[j].s) || (j == i-1 || j == i+1) && isRoadNumber(toks[j].s) && toks[j].s[0] != 'M') {
+			return true
+		}
+	}
+	return false
+}
 
 // trailingWords may follow a postcode at the end of a location.
 var trailingWords = map[string]bool{"UK": true, "GB": true, "UNITED": true, "KINGDOM": true, "ENGLAND": true, "SCOTLAND": true, "WALES": true, "GREAT": true, "BRITAIN": true}
 
-// Extract finds a full postcode in a free-text location such as "Land to the
-// south of Edinburgh Rd, Maryport, Cumbria, CA15 8ES." (also "CA158ES",
-// "OL 12 9DT", and the letter-O/zero slips "SO16 OYE", "S032 2PG"). It returns
-// the last full postcode found, normalized, with its outcode. Without a full
-// postcode it returns only an outcode standing as the last word of the text (or
-// before a trailing country name or sector digit: "..., Leeds LS10",
-// "Havant, P09 1"). No-location markers give nothing.
-func Extract(text string) (postcode, outcode string) {
+// Mention is one postcode found in a location text: a full unit postcode, a
+// sector ("Havant, P09 1") or a district ("..., Leeds LS11").
+type Mention struct {
+	Postcode string // full unit postcode, normalized "AA9A 9AA"; "" for a sector or district alone
+	Sector   string // "PO6 1": the sector of Postcode, or the sector given alone; "" for a district alone
+	Outcode  string // the district ("PO6"); always set
+}
+
+// Mentions finds every postcode in a free-text location, in text order and
+// without repeats. Full unit postcodes count anywhere in the text: "CA15 8ES",
+// "CA158ES", "OL 12 9DT", "LS11-5DJ", "LS11 5DJ" with a no-break space, and the
+// letter-O/zero slips "SO16 OYE", "S032 2PG". A district, with its sector digit
+// when given, counts only at the end of the text, before trailing country names
+// and road references: "..., Leeds LS10", "Havant, P09 1" (sector PO9 1),
+// "Blackburn, BB2 3D" (sector BB2 3), "Leeds LS11, near J28 M1". Kept out: unit,
+// plot and floor labels ("Unit B1 2ND Floor"), road numbers ("Junction 28, M1",
+// "off the M62"), grid references ("SE 473 250"). A candidate needs a real
+// postcode area and Royal Mail's letter rules. No-location markers give nothing.
+func Mentions(text string) []Mention {
 	if IsNoLocation(text) {
-		return "", ""
+		return nil
 	}
 	toks := tokenize(text)
-	for i := len(toks) - 1; i >= 0; i-- {
-		t := toks[i].s
-		if len(t) >= 5 && len(t) <= 7 {
-			if pc := full(t[:len(t)-3], t[len(t)-3:]); pc != "" {
-				return pc, pc[:len(pc)-4]
+	var out []Mention
+	add := func(m Mention) {
+		for _, o := range out {
+			if o == m {
+				return
 			}
 		}
-		if len(t) != 3 || i == 0 || !toks[i-1].spaceAfter {
+		out = append(out, m)
+	}
+	unit := func(pc string) Mention { return Mention{Postcode: pc, Sector: pc[:len(pc)-2], Outcode: pc[:len(pc)-4]} }
+	for i := 0; i < len(toks); i++ {
+		t := toks[i].s
+		if isLabel(toks, i) {
 			continue
 		}
-		if pc := full(toks[i-1].s, t); pc != "" {
-			return pc, pc[:len(pc)-4]
+		if len(t) >= 5 && len(t) <= 7 {
+			if pc := full(t[:len(t)-3], t[len(t)-3:]); pc != "" {
+				add(unit(pc))
+				continue
+			}
+		}
+		if i+1 < len(toks) && toks[i].joinAfter && len(toks[i+1].s) == 3 && !isFloor(toks, i+1) && !isRoad(toks, i, false) {
+			if pc := full(t, toks[i+1].s); pc != "" {
+				add(unit(pc))
+				i++
+				continue
+			}
 		}
 		// "OL 12 9DT": area and district written apart.
-		if i >= 2 && toks[i-2].spaceAfter && len(toks[i-2].s) <= 2 && len(toks[i-1].s) <= 2 {
-			if pc := full(toks[i-2].s+toks[i-1].s, t); pc != "" {
-				return pc, pc[:len(pc)-4]
+		if i+2 < len(toks) && toks[i].spaceAfter && toks[i+1].joinAfter && len(t) <= 2 && len(toks[i+1].s) <= 2 && len(toks[i+2].s) == 3 && !isFloor(toks, i+2) {
+			if pc := full(t+toks[i+1].s, toks[i+2].s); pc != "" {
+				add(unit(pc))
+				i += 2
 			}
 		}
 	}
-	// Outcode alone, at the end of the text (before a trailing country name):
-	// "..., Leeds LS10", or followed by a sector digit or a broken inward code
-	// ("Havant, P09 1", "Blackburn, BB2 3D", "IV3 6YM" with a letter no
-	// inward code uses).
+	if m, ok := trailingDistrict(toks); ok {
+		for _, o := range out {
+			if o.Outcode == m.Outcode && (m.Sector == "" || o.Sector == m.Sector) {
+				return out // the district of a full postcode already found
+			}
+		}
+		add(m)
+	}
+	return out
+}
+
+// trailingDistrict finds a district (and sector digit) ending the text.
+func trailingDistrict(toks []token) (Mention, bool) {
 	i := len(toks) - 1
+	// Trailing country names, then trailing road references ("near J28 M1").
 	for i >= 0 && trailingWords[toks[i].s] {
 		i--
 	}
-	if i < 0 {
-		return "", ""
+	for road := false; i >= 0; i-- {
+		t := toks[i].s
+		switch {
+		case isRoad(toks, i, true) || isJunction(t) && t != "M":
+			road = true
+			continue
+		case t == "M" && i > 0 && isRoadNumber(toks[i-1].s): // the "(M)" of "A1(M)"
+			continue
+		case road && (roadWords[t] || allDigits(t) && i > 0 && isJunction(toks[i-1].s)):
+			continue
+		}
+		break
 	}
+	if i < 0 {
+		return Mention{}, false
+	}
+	sector := -1
 	startsDigit := func(j int) bool { return len(toks[j].s) <= 3 && isDigit(toks[j].s[0]) }
 	switch {
 	case i >= 2 && len(toks[i].s) <= 2 && !hasDigit(toks[i].s) && startsDigit(i-1) && toks[i-2].spaceAfter && toks[i-1].spaceAfter:
 		i -= 2 // "P09 1 NR"
+		sector = i + 1
 	case i >= 1 && startsDigit(i) && toks[i-1].spaceAfter && !hasDigit(toks[i].s[1:]) || i >= 1 && len(toks[i].s) == 1 && isDigit(toks[i].s[0]) && toks[i-1].spaceAfter:
 		i-- // "BB2 3D", "IV3 6YM", "P09 1"
+		sector = i + 1
 	}
-	if i > 0 && roadWords[toks[i-1].s] {
-		return "", ""
+	if isRoad(toks, i, true) || isLabel(toks, i) {
+		return Mention{}, false
 	}
-	if oc := fixOutward(toks[i].s); oc != "" {
-		return "", oc
+	oc := fixOutward(toks[i].s)
+	if oc == "" {
+		return Mention{}, false
+	}
+	m := Mention{Outcode: oc}
+	if sector >= 0 {
+		m.Sector = oc + " " + toks[sector].s[:1]
+	}
+	return m, true
+}
+
+// Extract returns the last full postcode in a free-text location, normalized,
+// with its outcode; without one, the district ending the text (see Mentions).
+// Mentions gives every candidate, which the geocoder weighs against each other.
+func Extract(text string) (postcode, outcode string) {
+	ms := Mentions(text)
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].Postcode != "" {
+			return ms[i].Postcode, ms[i].Outcode
+		}
+	}
+	if len(ms) > 0 {
+		return "", ms[len(ms)-1].Outcode
 	}
 	return "", ""
 }
@@ -331,3 +540,14 @@ func hasDigit(s string) bool {
 	}
 	return false
 }
+
+func hasLetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isLetter(s[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+func allDigits(s string) bool { return s != "" && !hasLetter(s) }

@@ -1,6 +1,7 @@
 package postcode
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -145,6 +146,76 @@ func TestExtract(t *testing.T) {
 	}
 }
 
+// TestMentions: every postcode in a text is a candidate (issue #9), and the
+// kinds of text that only look like postcodes are not.
+func TestMentions(t *testing.T) {
+	u := func(pc string) Mention { return Mention{Postcode: pc, Sector: pc[:len(pc)-2], Outcode: pc[:len(pc)-4]} }
+	d := func(oc string) Mention { return Mention{Outcode: oc} }
+	sec := func(s string) Mention { return Mention{Sector: s, Outcode: s[:len(s)-2]} }
+	cases := []struct {
+		in   string
+		want []Mention
+	}{
+		// Several postcodes, in text order, without repeats.
+		{"Example Works\nSheffield\nS13 9LT\nBB10 2TN", []Mention{u("S13 9LT"), u("BB10 2TN")}},
+		{"TIR John North Road, St Thomas, Swansea, SA1 7BG / SA1 8NZ", []Mention{u("SA1 7BG"), u("SA1 8NZ")}},
+		{"Clayhill Farm, Westoning, MK54 5JD (near MK45 5AD)", []Mention{u("MK54 5JD"), u("MK45 5AD")}},
+		{"PL5 2EY ... postcode PL5 2EY and PL5 2TT", []Mention{u("PL5 2EY"), u("PL5 2TT")}},
+		{"Leeds LS10 1AB, depot LS10", []Mention{u("LS10 1AB")}}, // the trailing district is the unit's
+		{"Old site S13 9LT, now Leeds LS11", []Mention{u("S13 9LT"), d("LS11")}},
+		// Sector or district alone, at the end.
+		{"Water Treatment Works, Farlington, P06 1", []Mention{sec("PO6 1")}},
+		{"Audley Street, Blackburn, BB2 3D", []Mention{sec("BB2 3")}},
+		{"Bedhampton Pump Station, Havant, P09 1 NR", []Mention{sec("PO9 1")}},
+		{"Homewaters Avenue, Sunbury-on-Thames, Surrey, TW16", []Mention{d("TW16")}},
+		// Unit, plot and floor labels.
+		{"Unit B1 2ND Floor, Example House, Leeds LS11", []Mention{d("LS11")}},
+		{"B1 2ND Floor, Example House, Leeds LS11", []Mention{d("LS11")}},
+		{"Plot S2 4TH floor, Sheffield S9", []Mention{d("S9")}},
+		{"Bay E1 3RD Flr, London", nil},
+		{"Unit B1, Leeds LS11 5DJ", []Mention{u("LS11 5DJ")}},
+		{"Suite M1 1ST floor, 1 High St, Leeds LS11 5DJ", []Mention{u("LS11 5DJ")}},
+		{"Zone P, Asfordby Business Park, Melton Mowbray, LE14 3JL", []Mention{u("LE14 3JL")}},
+		{"Manchester M1 1AE", []Mention{u("M1 1AE")}}, // an inward code is not a floor without "floor"
+		{"Battery unit LS11 5DJ", []Mention{u("LS11 5DJ")}},
+		{"Colwyn Bay LL29 8AA", []Mention{u("LL29 8AA")}},
+		{"Cardiff Bay CF10 4PA", []Mention{u("CF10 4PA")}},
+		{"Leeds Town Hall LS1 1UR", []Mention{u("LS1 1UR")}},
+		// Road numbers.
+		{"Junction 28, M1", nil},
+		{"Land near J28 M1", nil},
+		{"Land near Junction 28 of the M1", nil},
+		{"M1 Junction 28", nil},
+		{"Depot off the M62", nil},
+		{"Services, M6", nil},
+		{"Adjacent to A1(M), Doncaster DN6", []Mention{d("DN6")}},
+		{"Leeds LS11, near J28 of the M1", []Mention{d("LS11")}},
+		{"Doncaster DN6 (A1(M) J38)", []Mention{d("DN6")}},
+		{"Piccadilly, Manchester M1", []Mention{d("M1")}},
+		{"Trafford Park, near M17 1AB", []Mention{u("M17 1AB")}},
+		// Other separators.
+		{"Leeds LS11-5DJ", []Mention{u("LS11 5DJ")}},
+		{"Leeds LS11 - 5DJ", []Mention{u("LS11 5DJ")}},
+		{"Leeds LS11\u20135DJ", []Mention{u("LS11 5DJ")}},
+		{"Leeds LS11.5DJ", []Mention{u("LS11 5DJ")}},
+		{"LS11_5DJ", []Mention{u("LS11 5DJ")}},
+		{"Leeds LS11\u00a05DJ", []Mention{u("LS11 5DJ")}},
+		{"Leeds LS11\u202f5DJ", []Mention{u("LS11 5DJ")}},
+		{"Leeds LS11--5DJ", nil}, // two marks: not a separator
+		{"Leeds LS11, 5DJ", nil}, // a comma separates parts of an address
+		{"Leeds LS11\n5DJ", nil}, // so does a new line
+		{"Stoke-on-Trent ST4 7QB", []Mention{u("ST4 7QB")}},
+		{"N/A", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := Mentions(tc.in); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Mentions(%q) = %+v\nwant %+v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
 func FuzzNormalize(f *testing.F) {
 	for _, s := range []string{"WF11 8AB", "wf118ab", "EC1A 1BB", "M1 1AE", "", "SO16 OYE", "\xff\xfe", "AB1  0AA"} {
 		f.Add(s)
@@ -175,6 +246,17 @@ func FuzzExtract(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		for _, m := range Mentions(s) {
+			if oc, ok := NormalizeOutcode(m.Outcode); !ok || oc != m.Outcode {
+				t.Fatalf("Mentions(%q): outcode %q is not valid", s, m.Outcode)
+			}
+			if m.Postcode != "" && (Outcode(m.Postcode) != m.Outcode || Sector(m.Postcode) != m.Sector) {
+				t.Fatalf("Mentions(%q): %+v inconsistent", s, m)
+			}
+			if sc, ok := NormalizeSector(m.Sector); m.Sector != "" && (!ok || sc != m.Sector || sc[:len(sc)-2] != m.Outcode) {
+				t.Fatalf("Mentions(%q): sector %q of %q invalid", s, m.Sector, m.Outcode)
+			}
+		}
 		pc, oc := Extract(s)
 		if pc != "" {
 			if n, ok := Normalize(pc); !ok || n != pc {

@@ -616,3 +616,28 @@ func (t *Table) Outcodes() []string {
 	}
 	return slices.Sorted(maps.Keys(t.outcodes))
 }
+
+// Units returns the positions of the unit postcodes of a sector ("PO6 1") or a
+// district ("PO6"), in postcode order, as views into the table (do not modify);
+// empty when the table has none. The geocoder measures a grid reference against
+// these to allow for the extent of the sector or district, not just its centroid.
+func (t *Table) Units(area string) (lat, lng []float64) {
+	if t == nil {
+		return nil, nil
+	}
+	prefix, ok := NormalizeSector(area)
+	if o, isOutcode := NormalizeOutcode(area); isOutcode && !(ok && strings.Contains(area, " ")) {
+		prefix, ok = o+" ", true // "PO6 " so that PO60 is not taken for PO6
+	}
+	if !ok {
+		return nil, nil
+	}
+	shift := uint(6 * (8 - len(prefix)))
+	want := encode(prefix) >> shift
+	lo, _ := slices.BinarySearch(t.keys, encode(prefix))
+	hi := lo
+	for hi < len(t.keys) && t.keys[hi]>>shift == want {
+		hi++
+	}
+	return t.lat[lo:hi], t.lng[lo:hi]
+}

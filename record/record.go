@@ -48,7 +48,24 @@ type Geocode struct {
 	Source    string // GeoGridRef or GeoPostcode when Located
 	Precision string // PrecisionGrid* or PrecisionUnit/Sector/District when Located
 	Unlocated string // reason when not Located: Unlocated* constants
+
+	// GridRefIssue says why the row's grid reference was not used, so the report
+	// can list it for the operator: GridRef* constants; "" when it was used or
+	// the row has none. GridRefDetail says it in words (the parser's error, or the
+	// distance to the postcodes that outvoted it).
+	GridRefIssue  string
+	GridRefDetail string
 }
+
+// Why a row's grid reference was not used (Geocode.GridRefIssue).
+const (
+	GridRefUnparseable  = "grid_ref_unparseable"  // not an OS grid reference (a stray character, odd digit count, unknown square)
+	GridRefOutsideGB    = "grid_ref_outside_gb"   // names a place outside Great Britain (geocode.InGB)
+	GridRefContradicted = "grid_ref_contradicted" // farther than the geocoder's thresholds from every postcode in the row
+	// GridRefRepaired: used, but read only after taking a Unicode space (a
+	// no-break space) for a space; listed so the register can be corrected.
+	GridRefRepaired = "grid_ref_repaired"
+)
 
 // Geocode sources.
 const (

@@ -244,9 +244,33 @@ func TestBuildRealRegister(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "staticfiles.json")); err != nil {
 		t.Errorf("--django-staticfiles: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "prebake-report.jsonl")); err != nil {
-		t.Errorf("report: %v", err)
+	report, err := os.ReadFile(filepath.Join(dir, "prebake-report.jsonl"))
+	if err != nil {
+		t.Fatalf("report: %v", err)
 	}
+	// Grid references the geocoder did not use are listed for the operator
+	// (issue #9): the real register has both kinds, e.g. "NJ 865 311" for the
+	// Farlington works, 728 km from its sector PO6 1, and "EN 321 691".
+	gridIssues := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(report)), "\n") {
+		var l struct{ Status, Field, Reason, Detail string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("report line %q: %v", line, err)
+		}
+		if l.Status == "grid_ref" {
+			gridIssues[l.Reason]++
+			if l.Field != "OS Grid Reference" || l.Detail == "" {
+				t.Errorf("grid_ref report line lacks field or detail: %q", line)
+			}
+			if strings.Contains(l.Detail, "NJ 865 311") && l.Reason != "grid_ref_contradicted" {
+				t.Errorf("NJ 865 311 reported as %s", l.Reason)
+			}
+		}
+	}
+	if gridIssues["grid_ref_contradicted"] == 0 || gridIssues["grid_ref_unparseable"] == 0 {
+		t.Errorf("report lists grid references %v; want contradicted and unparseable ones", gridIssues)
+	}
+	t.Logf("grid references listed in the report: %v", gridIssues)
 }
 
 // TestBuildStrictAndReport bakes a small sample, which carries malformed rows on
