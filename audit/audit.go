@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -146,7 +147,12 @@ type Key struct {
 func Connect(ctx context.Context, rawURL string) (*redis.Client, error) {
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("--redis %q: %w (want redis://host:port/db)", rawURL, err)
+		// url.Error repeats the whole URL, password included: keep its reason only
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("--redis %q: %w (want redis://host:port/db)", RedactURL(rawURL), err)
 	}
 	// A pipeline of a few thousand O(1) commands answers in milliseconds; the
 	// margin is for a busy server, not for blocking it.
@@ -157,6 +163,20 @@ func Connect(ctx context.Context, rawURL string) (*redis.Client, error) {
 		return nil, fmt.Errorf("redis %s db %d: %w", opt.Addr, opt.DB, err)
 	}
 	return rdb, nil
+}
+
+// RedactURL returns rawURL with its password replaced by "xxxxx", for
+// messages (a CI log must not show the cache's password); a URL that does not
+// parse keeps only its scheme and what follows the last "@".
+func RedactURL(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Redacted()
+	}
+	if at := strings.LastIndex(rawURL, "@"); at >= 0 {
+		scheme, _, _ := strings.Cut(rawURL, "://")
+		return scheme + "://xxxxx@" + rawURL[at+1:]
+	}
+	return rawURL
 }
 
 // Run walks the database rdb is connected to with SCAN (never KEYS), reads each

@@ -1,8 +1,10 @@
 package audit
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Family is one kind of entry in the app's Redis cache: how its key body (the
@@ -145,17 +147,31 @@ func DjangoKey(key, keyPrefix string) (version int, body string, ok bool) {
 	return n, body, true
 }
 
+// MaxShape is the most bytes of a shape kept: Redis keys may be up to 512 MB,
+// and a family name is a line of a report (longer shapes are cut here and end
+// in "…", so keys sharing their first MaxShape bytes of shape group together).
+const MaxShape = 100
+
 // Shape names the pattern of a key no family knows: runs of digits become
 // "<n>", UUIDs "<uuid>", and words of at least four hexadecimal digits holding
 // a digit (hashes, ids) "<hex>", so "celery-task-meta-<uuid>" or
 // "search_results_<n>" group keys that differ only in their ids. Words are
-// split at any character that is not a letter or digit.
+// split at any character that is not a letter or digit. Control bytes and
+// bytes that are not UTF-8 are written as \xNN (keys are binary-safe; a name
+// is printed and put in JSON), and the shape is cut at MaxShape bytes.
 func Shape(key string) string {
 	var b strings.Builder
-	for i := 0; i < len(key); {
+	i := 0
+	for i < len(key) && b.Len() <= MaxShape {
 		if !isAlnum(key[i]) {
-			b.WriteByte(key[i])
-			i++
+			r, n := utf8.DecodeRuneInString(key[i:])
+			if (r == utf8.RuneError && n <= 1) || r < 0x20 || r == 0x7f {
+				fmt.Fprintf(&b, `\x%02x`, key[i])
+				i++
+				continue
+			}
+			b.WriteString(key[i : i+n])
+			i += n
 			continue
 		}
 		if n := uuidAt(key[i:]); n > 0 {
@@ -170,7 +186,14 @@ func Shape(key string) string {
 		writeWordShape(&b, key[i:j])
 		i = j
 	}
-	return b.String()
+	if b.Len() <= MaxShape && i == len(key) {
+		return b.String()
+	}
+	s := b.String()[:MaxShape]
+	for !utf8.ValidString(s) { // the builder holds UTF-8: drop a rune cut in two
+		s = s[:len(s)-1]
+	}
+	return s + "…"
 }
 
 func writeWordShape(b *strings.Builder, w string) {

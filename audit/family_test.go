@@ -101,9 +101,17 @@ func TestShape(t *testing.T) {
 		{"", ""},
 		{"key with spaces 42", "key with spaces <n>"},
 		{"d5b0c6f2-1c5e-4f0a-9a51-2b1e2c3d4e5fx", "<hex>-<hex>-<hex>-<hex>-<n>b<n>e<n>c<n>d<n>e<n>fx"}, // not a UUID: a letter follows
+		// control bytes and invalid UTF-8 are escaped, so a family name is
+		// one printable line and survives JSON; valid UTF-8 stays as it is
+		{"tab\there\nnl\x00\x7f", `tab\x09here\x0anl\x00\x7f`},
+		{"bin\xff\xfekey", `bin\xff\xfekey`},
+		{"café_été", "café_été"},
+		// a huge key's shape is cut, so one key cannot make a 100 KB family name
+		{strings.Repeat("k", 100000), strings.Repeat("k", MaxShape) + "…"},
+		{strings.Repeat("ab:", 50) + "12", strings.Repeat("ab:", 50)[:MaxShape] + "…"},
 	} {
 		if got := Shape(c.key); got != c.want {
-			t.Errorf("Shape(%q) = %q, want %q", c.key, got, c.want)
+			t.Errorf("Shape(%.200q) = %.200q, want %.200q", c.key, got, c.want)
 		}
 	}
 }
@@ -201,5 +209,23 @@ func TestAddTop(t *testing.T) {
 	}
 	if want := []string{"e", "a", "a2", "b"}; !slices.Equal(got, want) {
 		t.Errorf("top = %v, want %v (largest first, ties by name)", got, want)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"redis://localhost:6379/0", "redis://localhost:6379/0"},
+		{"redis://:s3cret@cache:6379/1", "redis://:xxxxx@cache:6379/1"},
+		{"rediss://user:s3cret@cache:6380/0", "rediss://user:xxxxx@cache:6380/0"},
+		{"redis://:pa ss@[bad", "redis://xxxxx@[bad"}, // does not parse
+	} {
+		if got := RedactURL(c.in); got != c.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for _, u := range []string{"redis://:s3cret@[bad/0", "redis://:s3cret@host:6379/x", "http://:s3cret@host/0"} {
+		if _, err := Connect(t.Context(), u); err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Connect(%q): %v, want an error without the password", u, err)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/prebake/prebake/audit"
@@ -62,6 +63,9 @@ nothing else, with UNLINK in batches. It is a dry run unless --yes is given.`,
 			opts.KeepReplacedKeys = deleteReplaced
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
+			// go-redis logs every failed dial on its own; the error returned
+			// says it once, on one line
+			redis.SetLogger(quietLogger{})
 			rdb, err := audit.Connect(ctx, url)
 			if err != nil {
 				return err
@@ -167,7 +171,7 @@ func printAudit(w io.Writer, r *audit.Report, shown int) {
 		}
 		fmt.Fprintf(w, "  %s\n", familyLabel(f))
 		for _, k := range f.Largest {
-			fmt.Fprintf(w, "    %10s  %-6s %-6s %q\n", humanBytes(k.Bytes), ttlSeconds(k.TTL), k.Type, k.Key)
+			fmt.Fprintf(w, "    %10s  %-6s %-6s %s\n", humanBytes(k.Bytes), ttlSeconds(k.TTL), k.Type, keyText(k.Key))
 		}
 	}
 	fmt.Fprintln(w)
@@ -191,6 +195,20 @@ func printAudit(w io.Writer, r *audit.Report, shown int) {
 		}
 	}
 }
+
+// keyText quotes a key for the text report, cut after 120 bytes with its
+// length (a Redis key may be up to 512 MB; --json has it whole).
+func keyText(k string) string {
+	const most = 120
+	if len(k) <= most {
+		return strconv.Quote(k)
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(k[:most]), len(k))
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
 
 func familyLabel(f audit.FamilyReport) string {
 	switch f.Kind {

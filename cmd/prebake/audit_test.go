@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/prebake/prebake/audit"
 	"github.com/prebake/prebake/internal/redistest"
@@ -70,10 +71,60 @@ func TestAuditCommand(t *testing.T) {
 		}
 	}
 
+	auditHostile(t, srv, bin, dir)
+
 	run(t, dir, nil, bin, "audit", "--redis", url, "--manifest", mf, "--delete-replaced", "--yes", "--json")
 	after := srv.Keys(t, 0)
 	slices.Sort(after)
 	if want := []string{":1:company_list_capacity_desc", "celery-task-meta-00000000-0000-0000-0000-000000000001"}; !slices.Equal(after, want) {
 		t.Errorf("after --delete-replaced --yes: %v, want %v", after, want)
+	}
+}
+
+// auditHostile audits keys a newcomer's Redis may hold (a 100 KB key, control
+// bytes, bytes that are not UTF-8) in database 2, and URLs that cannot work:
+// every line of the text report stays short and printable, and a failure is
+// one line on stderr, a non-zero exit, and never the URL's password.
+func auditHostile(t *testing.T, srv *redistest.Server, bin, dir string) {
+	huge := strings.Repeat("k", 100000)
+	srv.CLI(t, 2, strings.Join([]string{
+		"SET :1:" + huge + " v",
+		`SET ":1:tab\there\nnl" v`,
+		`SET ":1:bin\xff\x00key" v`,
+		"",
+	}, "\n"))
+	text := run(t, dir, nil, bin, "audit", "--redis", srv.URL(2))
+	for _, line := range strings.Split(text, "\n") {
+		if len(line) > 400 || strings.ContainsAny(line, "\t\x00\r") || !utf8.ValidString(line) {
+			t.Errorf("text report line of %d bytes, not one short printable line: %.200q", len(line), line)
+		}
+	}
+	for _, want := range []string{`[django] tab\x09here\x0anl`, `[django] bin\xff\x00key`, "[django] kkkk", "(100003 bytes)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text report lacks %q", want)
+		}
+	}
+	var r audit.Report
+	if err := json.Unmarshal([]byte(run(t, dir, nil, bin, "audit", "--redis", srv.URL(2), "--json")), &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Families {
+		if len(f.Family) > audit.MaxShape+len("…") {
+			t.Errorf("family name of %d bytes: %.100q", len(f.Family), f.Family)
+		}
+	}
+
+	for _, u := range []string{
+		"redis://:topsecret@127.0.0.1:1/0",     // nothing listens
+		"redis://user:topsecret@127.0.0.1:1/x", // not a database number
+	} {
+		cmd := exec.Command(bin, "audit", "--redis", u)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		msg := strings.TrimSuffix(stderr.String(), "\n")
+		if err == nil || strings.Contains(msg, "topsecret") || strings.Count(msg, "\n") > 0 || !strings.HasPrefix(msg, "prebake: ") {
+			t.Errorf("prebake audit --redis %s: exit %v, want one line naming the problem without the password:\n%s", u, err, msg)
+		}
 	}
 }
