@@ -345,7 +345,41 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *os.File, k
 		// a CDN sends it for a stored variant, and clients show progress by it.
 		w = &lengthWriter{ResponseWriter: w, size: fi.Size()}
 	}
+	if rng := r.Header.Get("Range"); rng != "" {
+		if fixed, ok := withoutEmptySuffixes(rng, fi.Size()); ok {
+			r = r.Clone(r.Context())
+			r.Header.Set("Range", fixed)
+		}
+	}
 	http.ServeContent(w, r, "", time.Time{}, f)
+}
+
+// withoutEmptySuffixes drops the suffix ranges of zero bytes ("-0") from a
+// Range header: RFC 9110 §14.1.1 calls them unsatisfiable, but ServeContent
+// (Go 1.26) answers "bytes=-0" with a 206 whose Content-Range is "bytes
+// n-(n-1)/n". When nothing is left, the header becomes "bytes=<size>-", which
+// ServeContent answers with 416 and "bytes */<size>" (after If-Range, as for
+// any range). ok is false when the header has no such range.
+func withoutEmptySuffixes(rng string, size int64) (fixed string, ok bool) {
+	specs, found := strings.CutPrefix(rng, "bytes=")
+	if !found {
+		return "", false
+	}
+	var kept []string
+	for _, spec := range strings.Split(specs, ",") {
+		if t := strings.TrimSpace(spec); len(t) > 1 && t[0] == '-' && strings.Trim(t[1:], "0") == "" {
+			ok = true
+			continue
+		}
+		kept = append(kept, spec)
+	}
+	if !ok {
+		return "", false
+	}
+	if len(kept) == 0 {
+		return "bytes=" + strconv.FormatInt(size, 10) + "-", true
+	}
+	return "bytes=" + strings.Join(kept, ","), true
 }
 
 // lengthWriter adds Content-Length to a 200 or single-range 206 response.

@@ -191,6 +191,11 @@ func TestRanges(t *testing.T) {
 		{fmt.Sprintf("bytes=%d-", n-10), "", 206, n - 10, n},
 		{fmt.Sprintf("bytes=%d-%d", n-5, n+1000), "", 206, n - 5, n}, // clipped to the end
 		{fmt.Sprintf("bytes=%d-", n), "", 416, 0, 0},
+		// a suffix of zero bytes is unsatisfiable (RFC 9110 §14.1.1), not a
+		// 206 of "bytes n-(n-1)/n"; beside a satisfiable range it is dropped
+		{"bytes=-0", "", 416, 0, 0},
+		{"bytes=-0, 0-9", "", 206, 0, 10},
+		{"bytes=-0", `"stale"`, 200, 0, n}, // If-Range still decides first
 		{"bytes=0-9", etag, 206, 0, 10},
 		{"bytes=0-9", `"stale"`, 200, 0, n}, // If-Range mismatch: the whole file
 	}
