@@ -90,7 +90,7 @@ func New(opts Options) (*Server, error) {
 	}
 	root, err := os.OpenRoot(opts.OutDir)
 	if err != nil {
-		return nil, fmt.Errorf("serve: %w", err)
+		return nil, fmt.Errorf("serve: output directory %s: %w%s", opts.OutDir, pathReason(err), bakeHint(err))
 	}
 	s := &Server{opts: opts, root: root, beneath: openBeneath(opts.OutDir), etags: map[etagKey]string{}}
 	if _, err := s.manifest(); err != nil {
@@ -100,6 +100,24 @@ func New(opts Options) (*Server, error) {
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s, nil
+}
+
+// pathReason is the reason of a *fs.PathError without the operation and path
+// it repeats ("no such file or directory"), for messages that name the path.
+func pathReason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// bakeHint says how to make a bake when a file of one does not exist.
+func bakeHint(err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return " (bake first: `make run` for the sample, or `prebake build --out DIR --manifest FILE`)"
+	}
+	return ""
 }
 
 // Close releases the output directory.
@@ -120,7 +138,7 @@ func (s *Server) open(rel string) (*os.File, error) {
 func (s *Server) manifest() (*manifest.Manifest, error) {
 	fi, err := os.Stat(s.opts.ManifestPath)
 	if err != nil {
-		return nil, fmt.Errorf("serve: %w", err)
+		return nil, fmt.Errorf("serve: manifest %s: %w%s", s.opts.ManifestPath, pathReason(err), bakeHint(err))
 	}
 	st := fileStamp{fi.Size(), fi.ModTime()}
 	s.mu.Lock()

@@ -415,3 +415,36 @@ func TestManifestReloaded(t *testing.T) {
 		t.Fatalf("after the manifest changed: Content-Encoding %q, want none", got)
 	}
 }
+
+// TestMissingBake: serving before any bake names what is missing and how to
+// make it, not just "open output: no such file or directory".
+func TestMissingBake(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		opts Options
+		want []string
+	}{
+		{Options{OutDir: filepath.Join(dir, "output"), ManifestPath: filepath.Join(dir, "manifest.json")},
+			[]string{"output directory " + filepath.Join(dir, "output"), "no such file", "prebake build"}},
+		{Options{OutDir: file, ManifestPath: filepath.Join(dir, "manifest.json")},
+			[]string{"output directory " + file, "not a directory"}},
+		{Options{OutDir: dir, ManifestPath: filepath.Join(dir, "manifest.json")},
+			[]string{"manifest " + filepath.Join(dir, "manifest.json"), "no such file", "prebake build"}},
+	} {
+		s, err := New(c.opts)
+		if err == nil {
+			s.Close()
+			t.Errorf("New(%+v): no error", c.opts)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("New(%+v): %q lacks %q", c.opts, err, w)
+			}
+		}
+	}
+}
