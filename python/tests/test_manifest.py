@@ -88,8 +88,17 @@ def test_path_needs_out_dir(sample: Manifest, tmp_path: Path) -> None:
         (b"[]", "not a prebake manifest"),
         (b'{"assets": {}}', "no schema_version"),
         (b'{"schema_version": 2, "assets": {}}', "schema_version 2; this reader .* reads 1"),
-        (b'{"schema_version": "1"}', "schema_version '1'"),
+        (b'{"schema_version": "1"}', "schema_version '1' is not an integer"),
         (b'{"schema_version": 1, "assets": []}', "'assets' is not an object"),
+        # an entry without a field the reader uses fails at load, naming the
+        # entry and the field, not later as a bare KeyError or TypeError
+        (b'{"schema_version": 1, "assets": {"cmu/cmus.parquet": "x"}}', r"assets\['cmu/cmus.parquet'\]: not an object"),
+        (b'{"schema_version": 1, "assets": {"a.json": {"path": "a.1.json", "sha256": "00", "size": 1}}}', r"assets\['a.json'\]: field 'url' is missing"),
+        (b'{"schema_version": 1, "assets": {"a.json": {"path": 5, "url": "a", "sha256": "00", "size": 1}}}', r"assets\['a.json'\]: field 'path' is not a string"),
+        (b'{"schema_version": 1, "assets": {"a.json": {"path": "a", "url": "a", "sha256": "00", "size": "1"}}}', r"assets\['a.json'\]: field 'size' is not an integer"),
+        (b'{"schema_version": 1, "shardsets": {"postcodes": {"path": "p", "key": "outcode"}}}', r"shardsets\['postcodes'\]: field 'url' is missing"),
+        (b'{"schema_version": 1, "shardsets": {"p": {"path": "p", "url": "p/x.json", "key": "outcode"}}}', r"shardsets\['p'\]: field 'url' lacks \{outcode\}"),
+        (b'{"schema_version": 1, "tilesets": {"maptiles/DSR": {"format": "geojson"}}}', r"tilesets\['maptiles/DSR'\]: field 'path' is missing"),
     ],
 )
 def test_bad_manifests(tmp_path: Path, content: bytes, match: str) -> None:
