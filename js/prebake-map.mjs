@@ -47,7 +47,10 @@ export function openLayer(entry, options = {}) {
     function root() {
         if (!rootPromise) {
             const index = layout.index ? Promise.resolve(layout.index) : fetchJSON(resolve(layout.index_url));
-            rootPromise = index.then(decodeIndex);
+            const p = index.then(decodeIndex);
+            // A failed fetch is not kept: the next call fetches the index again.
+            p.catch(() => { if (rootPromise === p) rootPromise = null; });
+            rootPromise = p;
         }
         return rootPromise;
     }
@@ -151,5 +154,12 @@ export function openLayer(entry, options = {}) {
         return [...new Set(nodes.map(n => resolve(template.replace('{z}', n.level).replace('{x}', n.x).replace('{y}', n.y))))];
     }
 
-    return {getClusters, urlsFor, clearCache: () => files.clear()};
+    // clearCache(): forget every fetched file and the index, so the next call
+    // fetches them again.
+    function clearCache() {
+        files.clear();
+        rootPromise = null;
+    }
+
+    return {getClusters, urlsFor, clearCache};
 }
