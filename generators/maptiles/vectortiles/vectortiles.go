@@ -132,6 +132,7 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 		// No features at all: an empty archive over the world.
 		bound = orb.Bound{Min: orb.Point{-180, -85.0511287}, Max: orb.Point{180, 85.0511287}}
 	}
+	bound = widen(bound)
 	st.Bounds = [4]float64{bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1]}
 	st.Center = [3]float64{(bound.Min[0] + bound.Max[0]) / 2, (bound.Min[1] + bound.Max[1]) / 2, float64(centerZoom(bound, opts))}
 	for li, l := range layers {
@@ -182,6 +183,26 @@ func archiveOptions(opts Options, st Stats) pmtiles.Options {
 		Center:          st.Center,
 		Metadata:        meta,
 	}
+}
+
+// MinBoundsSpan is the least width and height of an archive's bounds, in
+// degrees (about 0.1 m). PMTiles stores bounds in 1e-7 degrees, and readers
+// reject bounds without area (go-pmtiles verify: "bounds has area <= 0"), which
+// one component, or components along one parallel or meridian, would give.
+const MinBoundsSpan = 1e-6
+
+// widen grows each side of b narrower than MinBoundsSpan to that span around its
+// middle, kept within the world.
+func widen(b orb.Bound) orb.Bound {
+	for axis, lim := range [2]float64{180, 90} {
+		if b.Max[axis]-b.Min[axis] >= MinBoundsSpan {
+			continue
+		}
+		mid := (b.Min[axis] + b.Max[axis]) / 2
+		lo := min(max(mid-MinBoundsSpan/2, -lim), lim-MinBoundsSpan)
+		b.Min[axis], b.Max[axis] = lo, lo+MinBoundsSpan
+	}
+	return b
 }
 
 func clampBounds(b [4]float64) [4]float64 {
