@@ -2,6 +2,12 @@
 // one PMTiles v3 archive, for MapLibre. Each zoom's features are binned into the
 // tiles they fall in (plus a buffer, so markers near a tile edge are drawn whole),
 // encoded with orb's MVT encoder, gzipped and written with package pmtiles.
+//
+// Feature ids must be unique within a layer of a tile (Build rejects a tile
+// where they are not); ClusterID and PointID give map layers such ids. The
+// archive's bounds are those of its features, widened to MinBoundsSpan where
+// they span no area, so that go-pmtiles verify and pmtiles.js accept an archive
+// of one point. TileSetEntry describes the archive for MapLibre.
 package vectortiles
 
 import (
@@ -64,7 +70,7 @@ type Stats struct {
 	Tiles        int                    // all tiles addressed
 	Contents     int                    // distinct tile blobs stored
 	Bytes        int64                  // archive size
-	Bounds       [4]float64             // west, south, east, north of all features
+	Bounds       [4]float64             // west, south, east, north of all features, at least MinBoundsSpan wide and high
 	Center       [3]float64             // lng, lat, zoom
 	VectorLayers []manifest.VectorLayer // one per layer, in layer order
 }
