@@ -44,7 +44,7 @@ func (t *kdTree) selectK(k, left, right, axis int) {
 			n := float64(right - left + 1)
 			m := float64(k - left + 1)
 			z := fdlibmLog(n)
-			s := 0.5 * math.Exp(float64(2*z)/3)
+			s := 0.5 * fdlibmExp(float64(2*z)/3)
 			sign := 1.0
 			if m-n/2 < 0 {
 				sign = -1

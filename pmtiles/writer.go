@@ -157,6 +157,10 @@ func (w *Writer) Finish(out io.Writer) (Header, error) {
 		return Header{}, fmt.Errorf("pmtiles: bounds %v are not west, south, east, north in degrees", b)
 	}
 	h.MinLonE7, h.MinLatE7, h.MaxLonE7, h.MaxLatE7 = e7(b[0]), e7(b[1]), e7(b[2]), e7(b[3])
+	if h.MinLonE7 >= h.MaxLonE7 || h.MinLatE7 >= h.MaxLatE7 {
+		// go-pmtiles verify rejects such an archive, and clients may not show it.
+		return Header{}, fmt.Errorf("pmtiles: bounds %v have no area at the header's 1e-7 degree resolution; widen them", b)
+	}
 	c := w.opts.Center
 	if c == [3]float64{} {
 		c = [3]float64{(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, float64(h.MinZoom)}

@@ -2,6 +2,8 @@
 # Installs what the tests need beyond Go: Debian packages (scripts/setup-debian.sh),
 # the pinned Python venv .cache/venv (scripts/setup-python.sh), and the peer tools' npm packages (supercluster, pmtiles, @duckdb/node-api,
 # an Arrow IPC reader) into .cache/peers.
+# playwright-core, maplibre-gl and pmtiles for the browser tests go into .cache/peers/browser
+# (scripts/setup-browser.sh).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,3 +28,4 @@ fi
 bash "$root/scripts/setup-serve.sh"
 # SeaweedFS's weed, the S3 server the publish tests start (built once into .cache/tools).
 bash "$root/scripts/setup-seaweedfs.sh"
+bash "$root/scripts/setup-browser.sh"

@@ -91,7 +91,7 @@ func Run(t testing.TB, points []orb.Point, mw []float64, opts cluster.Options, q
 }
 
 // Compare checks ix against r: at every zoom the same clusters and points in the
-// same order (ids, counts, positions within 1e-9 degrees, expansion zooms, mw
+// same order (ids, counts, positions bit for bit, expansion zooms, mw
 // sums within 1e-6 when mwOf is not nil), the same query results, children and
 // leaves. It reports at most a few differences per zoom.
 func Compare[A any](t testing.TB, ix *cluster.Index[A], r Result, queries []Query, mwOf func(A) float64) {
@@ -123,7 +123,7 @@ func Compare[A any](t testing.TB, ix *cluster.Index[A], r Result, queries []Quer
 				mw = mwOf(g.Agg)
 			}
 			if (w[0] == 1) != g.Cluster || int(w[1]) != g.ID || int(w[2]) != g.Count ||
-				math.Abs(w[3]-g.Point[0]) > 1e-9 || math.Abs(w[4]-g.Point[1]) > 1e-9 ||
+				w[3] != g.Point[0] || w[4] != g.Point[1] ||
 				int(w[5]) != ez || math.Abs(w[6]-mw) > 1e-6 {
 				if bad++; bad <= 5 {
 					t.Errorf("zoom %d feature %d: got cluster=%v id=%d count=%d at %v expansion=%d mw=%v; supercluster %v",

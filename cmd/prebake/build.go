@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prebake/prebake/bake"
+	"github.com/prebake/prebake/generators/maptiles"
 	"github.com/prebake/prebake/manifest"
 )
 
@@ -42,6 +43,11 @@ killed leaves the previous manifest and every file it names intact.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(cfg.Sources) == 0 {
 				return fmt.Errorf("no --source given: name at least one register file (globs allowed)")
+			}
+			// The map flags are taken as given: a value out of range is an error
+			// naming the flag, never replaced by a default.
+			if err := cfg.Maptiles.Check(); err != nil {
+				return fmt.Errorf("map options (--min-zoom, --max-zoom, --radius, --extent, --min-points): %w", err)
 			}
 			cfg.Generator = manifest.Generator{Name: "prebake", Version: version}
 			if cfg.ReportPath == "" {
@@ -80,11 +86,11 @@ killed leaves the previous manifest and every file it names intact.`,
 	f.StringVar(&cfg.DjangoStaticfiles, "django-staticfiles", "", "also write a Django ManifestStaticFilesStorage staticfiles.json here")
 	f.BoolVar(&cfg.Strict, "strict", false, "fail the build if any input row is rejected")
 	f.BoolVar(&cfg.IncludeContacts, "include-contacts", false, "publish the CMU register's contact names, e-mails and phone numbers (off: never published)")
-	f.IntVar(&cfg.Maptiles.MinZoom, "min-zoom", 0, "lowest zoom clustered")
-	f.IntVar(&cfg.Maptiles.MaxZoom, "max-zoom", 16, "highest zoom clustered; raw points above it")
+	f.IntVar(&cfg.Maptiles.MinZoom, "min-zoom", 0, "lowest zoom clustered; vector tiles below it show its clusters")
+	f.IntVar(&cfg.Maptiles.MaxZoom, "max-zoom", 16, fmt.Sprintf("highest zoom clustered, 0 to %d; raw points above it", maptiles.MaxMaxZoom))
 	f.Float64Var(&cfg.Maptiles.Radius, "radius", 60, "cluster radius in pixels (SuperCluster's radius)")
 	f.IntVar(&cfg.Maptiles.Extent, "extent", 512, "tile extent in pixels the radius is relative to (SuperCluster's extent)")
-	f.IntVar(&cfg.Maptiles.MinPoints, "min-points", 2, "minimum points to form a cluster")
+	f.IntVar(&cfg.Maptiles.MinPoints, "min-points", 2, "minimum points to form a cluster, 2 or more")
 	f.BoolVar(&asJSON, "json", false, "print a machine-readable summary on stdout")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	rootCmd.AddCommand(cmd)

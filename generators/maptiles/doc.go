@@ -46,7 +46,11 @@
 // Positions are SuperCluster's: clusters at their weighted centre, points at the
 // component's own lng/lat. A feature belongs to the tile holding its position on
 // SuperCluster's integer grid (x = trunc((lngX - 0.5) * 2^30), likewise y), which
-// is also the grid getClusters compares a viewport with, so a client reproduces
+// is also the grid getClusters compares a viewport with. The projection uses
+// V8's fdlibm sin and log (package cluster), and js/prebake-map.mjs carries the
+// same port, so Go, SuperCluster under Node and the client in any browser put a
+// point in the same cell bit for bit (browsers' own Math.sin differ in the last
+// bit: Chromium's is glibc's). So a client reproduces
 // getClusters(bbox, zoom) exactly: it takes the zoom SuperCluster would use
 // (clamped to MinZoom..MaxZoom+1), fetches the files of the nodes whose band
 // holds that zoom and whose tile meets the viewport, and keeps the features with
@@ -65,7 +69,14 @@
 // are also baked as Mapbox Vector Tiles into one PMTiles archive (package
 // vectortiles, tile set vectortiles.AssetName), unless Options.SkipVectorTiles:
 // clusters with the same properties, points with only id, ids, count, technology
-// and mw (a popup fetches the rest from cmu/component_details by id).
+// and mw (a popup fetches the rest from cmu/component_details by id). The
+// archive starts at zoom 0 whatever MinZoom: below MinZoom its tiles show
+// MinZoom's clusters, as getClusters does. MVT feature ids are unique within a
+// layer of a tile: 2*cluster_id+1 for a cluster, 2*component id for a point
+// (vectortiles.ClusterID, PointID); map code reads cluster_id and id from the
+// properties. The tile set's layout.source is a MapLibre source for the
+// pmtiles protocol, and its TileJSON tiles template is
+// "pmtiles://<archive URL>/{z}/{x}/{y}" (vectortiles.TileSetEntry).
 // Layers without located components are not written. Layer names are category
 // names reduced to letters, digits, "-" and "_" (LayerName); categories not in
 // record.Categories are an input error.

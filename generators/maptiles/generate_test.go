@@ -2,6 +2,7 @@ package maptiles_test
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -44,7 +45,7 @@ func TestMergeColocated(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, m, _ := bake(t, ds, maptiles.Options{MinPoints: tt.minPoints, SkipVectorTiles: true})
+			out, m, _ := bake(t, ds, withOpts(func(o *maptiles.Options) { o.MinPoints, o.SkipVectorTiles = tt.minPoints, true }))
 			l := readLayer(t, out, m.TileSets["maptiles/DSR"])
 			checkCounts(t, l, layerComponents(ds, record.DSR), 16)
 			var merged []bakedFeature
@@ -123,7 +124,14 @@ func TestBadInput(t *testing.T) {
 		{"NaN longitude", &record.Dataset{Components: []record.Component{nan}}, maptiles.Options{}, "test.json record 7: field Geo"},
 		{"longitude 200", &record.Dataset{Components: []record.Component{far}}, maptiles.Options{}, "test.json record 8: field Geo"},
 		{"negative radius", &record.Dataset{}, maptiles.Options{Radius: -1}, "radius"},
-		{"min zoom above max zoom", &record.Dataset{}, maptiles.Options{MinZoom: 10, MaxZoom: 5}, "zooms"},
+		// A clustering field set to zero while others are set is taken as given
+		// (issue 15): rejected here, never replaced by the default.
+		{"radius 0", &record.Dataset{}, withOpts(func(o *maptiles.Options) { o.Radius = 0 }), "radius 0: want a positive"},
+		{"min points 0", &record.Dataset{}, withOpts(func(o *maptiles.Options) { o.MinPoints = 0 }), "min points 0: want 2 or more"},
+		{"min points 1", &record.Dataset{}, withOpts(func(o *maptiles.Options) { o.MinPoints = 1 }), "min points 1"},
+		{"extent 0", &record.Dataset{}, withOpts(func(o *maptiles.Options) { o.Extent = 0 }), "extent 0"},
+		{"max zoom 24", &record.Dataset{}, withOpts(func(o *maptiles.Options) { o.MaxZoom = 24 }), "max zoom 24: want 0 to 23"},
+		{"min zoom above max zoom", &record.Dataset{}, withOpts(func(o *maptiles.Options) { o.MinZoom, o.MaxZoom = 10, 5 }), "zooms 10..5"},
 		{"tiny files", &record.Dataset{}, maptiles.Options{MaxFileBytes: 100}, "max file bytes"},
 	}
 	for _, tt := range tests {
@@ -182,5 +190,37 @@ func TestNothingLocated(t *testing.T) {
 	_, m, sum := bake(t, ds, maptiles.Options{})
 	if len(sum.Layers) != 0 || len(m.TileSets) != 0 {
 		t.Errorf("layers %+v, tile sets %v; want none", sum.Layers, m.TileSets)
+	}
+}
+
+// withOpts is DefaultOptions changed by set.
+func withOpts(set func(*maptiles.Options)) maptiles.Options {
+	o := maptiles.DefaultOptions()
+	set(&o)
+	return o
+}
+
+// TestMaxZoomLimits checks that the extreme max zooms are honoured, not replaced
+// (issue 15: 0 became 16, 24 passed validation and failed the vector tiles).
+func TestMaxZoomLimits(t *testing.T) {
+	ds := &record.Dataset{Components: []record.Component{
+		located(1, -1.5, 53.8, 1, record.DSR, "Leeds A"),
+		located(2, -1.5001, 53.8001, 1, record.DSR, "Leeds B"),
+		located(3, -0.1, 51.5, 1, record.DSR, "London"),
+	}}
+	for _, maxZoom := range []int{0, maptiles.MaxMaxZoom} {
+		t.Run(fmt.Sprint(maxZoom), func(t *testing.T) {
+			out, m, _ := bake(t, ds, withOpts(func(o *maptiles.Options) { o.MaxZoom = maxZoom }))
+			ts := m.TileSets["maptiles/DSR"]
+			if got := ts.Layout["points_zoom"]; got != float64(maxZoom+1) {
+				t.Errorf("points_zoom %v, want %d", got, maxZoom+1)
+			}
+			l := readLayer(t, out, ts)
+			checkCounts(t, l, layerComponents(ds, record.DSR), maxZoom)
+			vt := m.TileSets["maptiles/map.pmtiles"]
+			if vt.TileJSON.MaxZoom != maxZoom+1 {
+				t.Errorf("vector tiles max zoom %d, want %d", vt.TileJSON.MaxZoom, maxZoom+1)
+			}
+		})
 	}
 }

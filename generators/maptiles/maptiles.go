@@ -7,21 +7,24 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/prebake/prebake/generators/maptiles/vectortiles"
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/record"
 	"github.com/prebake/prebake/writer"
 )
 
 // Options configure the clustering (SuperCluster's options) and the files.
-// A zero Radius, Extent, MinPoints, MaxZoom or MaxFileBytes takes its default
-// (so the zero Options is DefaultOptions(); clustering zoom 0 alone is never
-// wanted, so MaxZoom 0 means 16).
+//
+// The clustering fields (Radius, Extent, MinPoints, MinZoom, MaxZoom) are taken
+// as given and checked by Check: a zero radius is an error, MaxZoom 0 clusters
+// zoom 0 alone. Only when all five are zero (an Options that sets none of them)
+// are they the app's settings of DefaultOptions. A zero MaxFileBytes is 64 KiB.
 type Options struct {
-	Radius    float64 // cluster radius in pixels (60)
-	Extent    int     // tile extent the radius is relative to (512)
-	MinPoints int     // fewest points that form a cluster (2)
-	MinZoom   int     // lowest zoom clustered (0)
-	MaxZoom   int     // highest zoom clustered (16); raw points above it
+	Radius    float64 // cluster radius in pixels (60); > 0
+	Extent    int     // tile extent the radius is relative to (512); > 0
+	MinPoints int     // fewest points that form a cluster (2); >= 2
+	MinZoom   int     // lowest zoom clustered (0); vector tiles below it show its clusters
+	MaxZoom   int     // highest zoom clustered (16), at most MaxMaxZoom; raw points above it
 
 	// MaxFileBytes caps each GeoJSON file, uncompressed (64 KiB), so that every
 	// file is at most that size compressed too.
@@ -34,41 +37,47 @@ type Options struct {
 	SkipVectorTiles bool
 }
 
+// MaxMaxZoom is the deepest MaxZoom: raw points are baked at MaxZoom+1, and the
+// vector tiles stop at vectortiles.MaxZoom.
+const MaxMaxZoom = vectortiles.MaxZoom - 1
+
 // DefaultOptions are the app map's settings.
 func DefaultOptions() Options {
 	return Options{Radius: 60, Extent: 512, MinPoints: 2, MinZoom: 0, MaxZoom: 16, MaxFileBytes: 64 << 10}
 }
 
+// Check returns an error naming the first option out of range, taking every
+// field as given (no defaults); MaxFileBytes 0 passes (it means 64 KiB).
+func (o Options) Check() error {
+	switch {
+	case !(o.Radius > 0) || math.IsInf(o.Radius, 0):
+		return fmt.Errorf("radius %v: want a positive number of pixels", o.Radius)
+	case o.Extent <= 0:
+		return fmt.Errorf("extent %d: want a positive number of pixels", o.Extent)
+	case o.MinPoints < 2:
+		// SuperCluster accepts 0 and 1 but treats them as 2 (a cluster merges a
+		// point with at least one neighbour); say so rather than bake a layout
+		// that claims another value.
+		return fmt.Errorf("min points %d: want 2 or more (a cluster holds at least 2 points)", o.MinPoints)
+	case o.MaxZoom < 0 || o.MaxZoom > MaxMaxZoom:
+		return fmt.Errorf("max zoom %d: want 0 to %d (raw points go one zoom deeper, and vector tiles stop at zoom %d)", o.MaxZoom, MaxMaxZoom, vectortiles.MaxZoom)
+	case o.MinZoom < 0 || o.MinZoom > o.MaxZoom:
+		return fmt.Errorf("zooms %d..%d: want 0 <= min zoom <= max zoom", o.MinZoom, o.MaxZoom)
+	case o.MaxFileBytes != 0 && o.MaxFileBytes < 1024:
+		return fmt.Errorf("max file bytes %d: want at least 1024", o.MaxFileBytes)
+	}
+	return nil
+}
+
 func (o Options) withDefaults() (Options, error) {
 	d := DefaultOptions()
-	if o.MaxZoom == 0 {
-		o.MaxZoom = d.MaxZoom
-	}
-	if o.Radius == 0 {
-		o.Radius = d.Radius
-	}
-	if o.Extent == 0 {
-		o.Extent = d.Extent
-	}
-	if o.MinPoints == 0 {
-		o.MinPoints = d.MinPoints
+	if o.Radius == 0 && o.Extent == 0 && o.MinPoints == 0 && o.MinZoom == 0 && o.MaxZoom == 0 {
+		o.Radius, o.Extent, o.MinPoints, o.MinZoom, o.MaxZoom = d.Radius, d.Extent, d.MinPoints, d.MinZoom, d.MaxZoom
 	}
 	if o.MaxFileBytes == 0 {
 		o.MaxFileBytes = d.MaxFileBytes
 	}
-	switch {
-	case !(o.Radius > 0) || math.IsInf(o.Radius, 0):
-		return o, fmt.Errorf("radius %v: want a positive number of pixels", o.Radius)
-	case o.Extent < 0:
-		return o, fmt.Errorf("extent %d: want a positive number of pixels", o.Extent)
-	case o.MinPoints < 0:
-		return o, fmt.Errorf("min points %d: want 2 or more", o.MinPoints)
-	case o.MinZoom < 0 || o.MaxZoom > 24 || o.MinZoom > o.MaxZoom:
-		return o, fmt.Errorf("zooms %d..%d: want 0 <= min zoom <= max zoom <= 24", o.MinZoom, o.MaxZoom)
-	case o.MaxFileBytes < 1024:
-		return o, fmt.Errorf("max file bytes %d: want at least 1024", o.MaxFileBytes)
-	}
-	return o, nil
+	return o, o.Check()
 }
 
 // AllLayer is the layer with every category.

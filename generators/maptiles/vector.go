@@ -16,6 +16,9 @@ type vectorLayer struct {
 	feats []feature
 	geo   []*geojson.Feature // parallel to feats
 	top   int
+	// bottom is the lowest clustered zoom: zooms below it show its features, as
+	// SuperCluster's getClusters does (it clamps the zoom to minZoom).
+	bottom int
 }
 
 func newVectorLayer(name string, feats []feature, comps []*record.Component, withCats bool, top int) *vectorLayer {
@@ -25,7 +28,7 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 		var g *geojson.Feature
 		if c := f.cluster; c != nil {
 			g = geojson.NewFeature(c.Point)
-			g.ID = c.ID
+			g.ID = vectortiles.ClusterID(c.ID)
 			g.Properties = geojson.Properties{
 				"cluster": true, "cluster_id": c.ID, "point_count": c.Count,
 				"point_count_abbreviated": abbreviated(c.Count), "expansion_zoom": f.expansion, "mw": roundMW(c.Agg.mw),
@@ -40,7 +43,7 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 		} else {
 			c := comps[f.members[0]]
 			g = geojson.NewFeature(orb.Point{c.Geo.Lng, c.Geo.Lat})
-			g.ID = int(c.ID)
+			g.ID = vectortiles.PointID(c.ID)
 			ids := make([]int, len(f.members))
 			mw := 0.0
 			for k, m := range f.members {
@@ -59,9 +62,10 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 	return l
 }
 
-// at returns the features shown at zoom z (the raw-point zoom's above it).
+// at returns the features shown at zoom z (the raw-point zoom's above it, the
+// lowest clustered zoom's below it).
 func (l *vectorLayer) at(z int) []*geojson.Feature {
-	z = min(z, l.top)
+	z = max(min(z, l.top), l.bottom)
 	var out []*geojson.Feature
 	for i := range l.feats {
 		if l.feats[i].minZ <= z && z <= l.feats[i].maxZ {
@@ -76,10 +80,13 @@ func (l *vectorLayer) at(z int) []*geojson.Feature {
 func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, o Options) error {
 	vl := make([]vectortiles.Layer, len(layers))
 	for i, l := range layers {
+		l.bottom = o.MinZoom
 		vl[i] = vectortiles.Layer{Name: l.name, Features: l.at}
 	}
+	// From zoom 0 whatever the min zoom: below it MapLibre shows the min zoom's
+	// clusters, as SuperCluster does, instead of nothing.
 	vo := vectortiles.Options{
-		MinZoom: o.MinZoom, MaxZoom: o.MaxZoom + 1,
+		MinZoom: 0, MaxZoom: o.MaxZoom + 1,
 		Name:        "prebake map layers",
 		Description: "Capacity Market components clustered with SuperCluster's algorithm, one layer per technology category and all",
 	}

@@ -2,6 +2,14 @@
 // it re-projects a GeoJSON file from British National Grid (EPSG:27700) to WGS84
 // with the geocoder's OSGB code and writes one simplified copy per zoom band, so
 // a browser downloads a few tens of KB at country scale instead of 3 MB.
+//
+// Every band is valid by the OGC simple features rules (what GEOS's IsValid
+// checks, and TestSimplifiedAreasAreValid checks with GDAL's ogrinfo): borders
+// two areas share are simplified once, so they stay identical; an arc that,
+// simplified and rounded, would cross or run along another, fold back into a
+// spike or touch a ring twice is simplified less, down to not at all; and when
+// rounding alone pinches a ring, the band keeps one more decimal place (on the
+// real DNO file z0-5 keeps 4 decimals instead of 2, z6-8 4 instead of 3).
 package boundaries
 
 import (

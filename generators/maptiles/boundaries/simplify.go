@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/big"
 	"slices"
 
 	"github.com/paulmach/orb"
@@ -262,7 +263,14 @@ func (t *topology) level(b Band, opts Options) Level {
 	mpp := metresPerPixel(b.MaxZoom)
 	lv := Level{Band: b, Tolerance: opts.TolerancePx * mpp, Decimals: decimalsFor(b.MaxZoom)}
 	minArea := opts.MinAreaPx * mpp * mpp
-	simplified := t.simplifyArcs(lv.Tolerance, lv.Decimals)
+	// Rounding to the band's decimals can pinch a ring even where no vertex
+	// was dropped (two vertices rounding to one point): then keep a decimal
+	// more, for the whole band so that shared borders stay identical.
+	simplified, clean := t.simplifyArcs(lv.Tolerance, lv.Decimals)
+	for !clean && lv.Decimals < maxDecimals {
+		lv.Decimals++
+		simplified, clean = t.simplifyArcs(lv.Tolerance, lv.Decimals)
+	}
 	arcIDs := func(r arcRef) []int32 {
 		a := simplified[r.idx]
 		if r.rev {
@@ -362,14 +370,20 @@ func (t *topology) level(b Band, opts Options) Level {
 // maxRepairs bounds the rounds of re-simplifying arcs that cross others.
 const maxRepairs = 10
 
+// maxDecimals is the most decimal places a band keeps (0.1 mm) when rounding
+// to fewer would make rings touch themselves or each other.
+const maxDecimals = 8
+
 // simplifyArcs simplifies every arc with Douglas-Peucker at tolerance (Mercator
-// metres). Simplifying arcs one by one can make an arc cut across a neighbour
-// (a bay's mouth closing over an islet); any arc that crosses another, once
-// rounded to decimals, is simplified again at half its tolerance, down to no
-// simplification at all.
-func (t *topology) simplifyArcs(tolerance float64, decimals int) [][]int32 {
+// metres). Simplifying arcs one by one, and rounding to decimals, can break the
+// polygons: an arc cuts across a neighbour (a bay's mouth closing over an
+// islet), folds back on itself (a spike), or passes twice through one point or
+// along another arc (a ring touching itself). Such arcs (badArcs) are
+// simplified again at half their tolerance, down to no simplification at all.
+// clean reports whether every arc came out right at these decimals.
+func (t *topology) simplifyArcs(tolerance float64, decimals int) (out [][]int32, clean bool) {
 	tol := make([]float64, len(t.arcs))
-	out := make([][]int32, len(t.arcs))
+	out = make([][]int32, len(t.arcs))
 	todo := make([]bool, len(t.arcs))
 	for i := range t.arcs {
 		tol[i], todo[i] = tolerance, true
@@ -381,15 +395,15 @@ func (t *topology) simplifyArcs(tolerance float64, decimals int) [][]int32 {
 				out[i] = t.douglasPeucker(simplify.DouglasPeucker(tol[i]), arc)
 			}
 		}
-		if round == maxRepairs {
-			return out
+		bad := t.badArcs(out, scale)
+		if len(bad) == 0 {
+			return out, true
 		}
-		crossing := t.crossingArcs(out, scale)
-		if len(crossing) == 0 {
-			return out
+		if round == maxRepairs {
+			return out, false
 		}
 		clear(todo)
-		for _, i := range crossing {
+		for _, i := range bad {
 			if tol[i] > 0 {
 				todo[i] = true
 				// Below a tenth of the band's tolerance keep every vertex.
@@ -399,61 +413,86 @@ func (t *topology) simplifyArcs(tolerance float64, decimals int) [][]int32 {
 			}
 		}
 		if !slices.Contains(todo, true) {
-			return out // the crossings are in the input itself
+			return out, false // unsimplified, and still bad: the rounding's fault
 		}
 	}
 }
 
-// crossingArcs returns the arcs with a segment that properly crosses another
-// segment (touching at a vertex is fine), in coordinates rounded by scale.
-func (t *topology) crossingArcs(arcs [][]int32, scale float64) []int {
+// badArcs returns the arcs that, in coordinates rounded by scale, would make a
+// ring invalid (OGC simple features: rings simple, touching others at points
+// only) or borders part: a segment that crosses another, runs along another or
+// has another's vertex inside it, and a point an arc reaches twice (a spike or
+// a loop) or that two arcs reach other than at a shared junction.
+func (t *topology) badArcs(arcs [][]int32, scale float64) []int {
 	type seg struct {
 		arc  int
-		a, b orb.Point
+		a, b ipt
 	}
 	var segs []seg
-	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
-	rnd := func(v int32) orb.Point {
-		p := t.wgs[v]
-		return orb.Point{math.Round(p[0]*scale) / scale, math.Round(p[1]*scale) / scale}
+	type visit struct {
+		arc    int
+		vertex int32
+		end    bool // the arc's first or last vertex: a junction
 	}
-	for i, arc := range arcs {
-		for j := 1; j < len(arc); j++ {
-			a, b := rnd(arc[j-1]), rnd(arc[j])
-			if a != b {
-				segs = append(segs, seg{i, a, b})
-				bound = bound.Extend(a).Extend(b)
-			}
-		}
-	}
-	if len(segs) < 2 {
-		return nil
-	}
-	// A uniform grid with about one segment per cell.
-	cell := math.Max(bound.Max[0]-bound.Min[0], bound.Max[1]-bound.Min[1]) / math.Sqrt(float64(len(segs)))
-	if cell <= 0 {
-		return nil
-	}
-	grid := map[[2]int][]int{}
-	cellOf := func(p orb.Point) (int, int) {
-		return int((p[0] - bound.Min[0]) / cell), int((p[1] - bound.Min[1]) / cell)
-	}
-	for i, s := range segs {
-		x0, y0 := cellOf(s.a)
-		x1, y1 := cellOf(s.b)
-		for x := min(x0, x1); x <= max(x0, x1); x++ {
-			for y := min(y0, y1); y <= max(y0, y1); y++ {
-				grid[[2]int{x, y}] = append(grid[[2]int{x, y}], i)
-			}
-		}
-	}
+	visits := map[ipt][]visit{}
 	bad := map[int]bool{}
-	for _, ids := range grid {
-		for i := 0; i < len(ids); i++ {
-			for j := i + 1; j < len(ids); j++ {
-				s, u := segs[ids[i]], segs[ids[j]]
-				if properlyCross(s.a, s.b, u.a, u.b) {
-					bad[s.arc], bad[u.arc] = true, true
+	var bound [4]int64 // min x, min y, max x, max y
+	first := true
+	for i, arc := range arcs {
+		closed := len(arc) > 1 && arc[0] == arc[len(arc)-1]
+		var prev ipt
+		for j, v := range arc {
+			p := roundPt(t.wgs[v], scale)
+			if j > 0 && p == prev {
+				continue // rounded onto the previous vertex: dropped from the ring
+			}
+			if first {
+				bound, first = [4]int64{p.x, p.y, p.x, p.y}, false
+			}
+			bound = [4]int64{min(bound[0], p.x), min(bound[1], p.y), max(bound[2], p.x), max(bound[3], p.y)}
+			if !(closed && j == len(arc)-1) {
+				visits[p] = append(visits[p], visit{i, v, j == 0 || j == len(arc)-1})
+			}
+			if j > 0 {
+				segs = append(segs, seg{i, prev, p})
+			}
+			prev = p
+		}
+	}
+	for _, vs := range visits {
+		if len(vs) < 2 {
+			continue
+		}
+		ok := true
+		for _, v := range vs {
+			ok = ok && v.end && v.vertex == vs[0].vertex
+		}
+		if !ok {
+			for _, v := range vs {
+				bad[v.arc] = true
+			}
+		}
+	}
+	if len(segs) >= 2 {
+		// A uniform grid with about one segment per cell.
+		cell := max(bound[2]-bound[0], bound[3]-bound[1])/int64(math.Sqrt(float64(len(segs)))) + 1
+		grid := map[[2]int64][]int{}
+		for i, s := range segs {
+			x0, x1 := (min(s.a.x, s.b.x)-bound[0])/cell, (max(s.a.x, s.b.x)-bound[0])/cell
+			y0, y1 := (min(s.a.y, s.b.y)-bound[1])/cell, (max(s.a.y, s.b.y)-bound[1])/cell
+			for x := x0; x <= x1; x++ {
+				for y := y0; y <= y1; y++ {
+					grid[[2]int64{x, y}] = append(grid[[2]int64{x, y}], i)
+				}
+			}
+		}
+		for _, ids := range grid {
+			for i := 0; i < len(ids); i++ {
+				for j := i + 1; j < len(ids); j++ {
+					s, u := segs[ids[i]], segs[ids[j]]
+					if segmentsClash(s.a, s.b, u.a, u.b) {
+						bad[s.arc], bad[u.arc] = true, true
+					}
 				}
 			}
 		}
@@ -466,12 +505,57 @@ func (t *topology) crossingArcs(arcs [][]int32, scale float64) []int {
 	return out
 }
 
-// properlyCross reports whether segments ab and cd cross at a point inside both.
-func properlyCross(a, b, c, d orb.Point) bool {
-	side := func(p, q, r orb.Point) float64 { return (q[0]-p[0])*(r[1]-p[1]) - (q[1]-p[1])*(r[0]-p[0]) }
-	d1, d2 := side(c, d, a), side(c, d, b)
-	d3, d4 := side(a, b, c), side(a, b, d)
-	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
+// ipt is a point rounded to the band's decimals, as integers (exact arithmetic).
+type ipt struct{ x, y int64 }
+
+func roundPt(p orb.Point, scale float64) ipt {
+	return ipt{int64(math.Round(p[0] * scale)), int64(math.Round(p[1] * scale))}
+}
+
+// orientation is the sign of the cross product (q-p) x (r-p), computed exactly.
+func orientation(p, q, r ipt) int {
+	dx1, dy1, dx2, dy2 := q.x-p.x, q.y-p.y, r.x-p.x, r.y-p.y
+	if small(dx1) && small(dy1) && small(dx2) && small(dy2) {
+		a, b := dx1*dy2, dy1*dx2 // |products| < 2^62: exact in int64
+		switch {
+		case a > b:
+			return 1
+		case a < b:
+			return -1
+		}
+		return 0
+	}
+	a := new(big.Int).Mul(big.NewInt(q.x-p.x), big.NewInt(r.y-p.y))
+	b := new(big.Int).Mul(big.NewInt(q.y-p.y), big.NewInt(r.x-p.x))
+	return a.Cmp(b)
+}
+
+func small(v int64) bool { return v > -1<<31 && v < 1<<31 }
+
+// onSegment reports whether r, collinear with pq, lies within the box of pq.
+func onSegment(p, q, r ipt) bool {
+	return min(p.x, q.x) <= r.x && r.x <= max(p.x, q.x) && min(p.y, q.y) <= r.y && r.y <= max(p.y, q.y)
+}
+
+// segmentsClash reports whether segments ab and cd meet anywhere but at an
+// endpoint both share: a proper crossing, a vertex of one inside the other, or
+// a collinear overlap. Segments sharing one endpoint and otherwise apart, and
+// identical segments (a border two rings share), do not clash.
+func segmentsClash(a, b, c, d ipt) bool {
+	if (a == c && b == d) || (a == d && b == c) {
+		return false
+	}
+	o1, o2 := orientation(a, b, c), orientation(a, b, d)
+	o3, o4 := orientation(c, d, a), orientation(c, d, b)
+	if o1*o2 < 0 && o3*o4 < 0 {
+		return true // proper crossing
+	}
+	// An endpoint of one on the other, other than a shared endpoint.
+	touch := func(p, q, r ipt, o int) bool { return o == 0 && r != p && r != q && onSegment(p, q, r) }
+	if touch(a, b, c, o1) || touch(a, b, d, o2) || touch(c, d, a, o3) || touch(c, d, b, o4) {
+		return true
+	}
+	return false
 }
 
 // douglasPeucker simplifies an arc of vertex ids with orb's simplifier in

@@ -113,8 +113,14 @@ for (const [z, x, y] of tiles) {
   for (const name of layerNames) {
     const where = `${z}/${x}/${y} ${name}`;
     const l = mvt.get(name);
-    const inner = new Map(), all = new Map();
+    const inner = new Map(), all = new Map(), ids = new Set();
     for (const f of l ? l.features : []) {
+      // MVT ids are unique within a layer of a tile: 2 * cluster_id + 1 for a
+      // cluster, 2 * component id for a point (vectortiles.ClusterID, PointID).
+      if (ids.has(f.id)) bad(`${where}: MVT id ${f.id} twice in the layer`);
+      ids.add(f.id);
+      const wantID = f.props.cluster ? 2 * f.props.cluster_id + 1 : 2 * f.props.id;
+      if (f.id !== wantID) bad(`${where}: ${key(f.props)} has MVT id ${f.id}, want ${wantID}`);
       if (f.type !== 1 || f.points.length !== 1) {
         bad(`${where}: MVT feature ${f.id} is not a single point`);
         continue;

@@ -18,12 +18,23 @@ const ContentType = "application/vnd.pmtiles"
 // TileSetEntry describes the archive written as asset for the manifest: format
 // "pmtiles", one file, and a TileJSON whose vector_layers are the archive's layers.
 //
-// The tiles URL is "pmtiles://" + asset.URL, the convention of the pmtiles
-// MapLibre protocol: after maplibregl.addProtocol("pmtiles", new
-// pmtiles.Protocol().tile), a source {type: "vector", url: "pmtiles://" + asset.URL}
-// reads the header and directories with range requests and fetches z/x/y from
-// inside the archive. Layout repeats the plain asset URL and its integrity for
-// clients that open the archive themselves.
+// The archive is described the way MapLibre GL JS and the pmtiles protocol
+// (npm pmtiles, registered with maplibregl.addProtocol("pmtiles", new
+// pmtiles.Protocol().tile)) consume it:
+//
+//   - layout.source is a ready MapLibre source, {type: "vector", url:
+//     "pmtiles://" + asset.URL}: map.addSource("prebake", layout.source). The
+//     protocol reads the archive's header with a range request and answers
+//     with a TileJSON of its own.
+//   - tilejson.tiles is ["pmtiles://" + asset.URL + "/{z}/{x}/{y}"], the tile
+//     URL template that TileJSON names (the one the protocol itself hands to
+//     MapLibre), so a source built from the TileJSON ({type: "vector", tiles,
+//     minzoom, maxzoom, bounds}) fetches the same tiles from the archive.
+//
+// Relative asset URLs (no --base-url) resolve against the page, like any fetch.
+// Layout also repeats the plain archive URL and its integrity for clients that
+// open the archive themselves. Tested in MapLibre in headless Chromium
+// (browser_test.go).
 func TileSetEntry(asset manifest.Asset, stats Stats, opts Options) manifest.TileSet {
 	url := "pmtiles://" + asset.URL
 	perZoom := make(map[string]manifest.ZoomStat, len(stats.Zooms))
@@ -39,7 +50,7 @@ func TileSetEntry(asset manifest.Asset, stats Stats, opts Options) manifest.Tile
 			Description:  opts.Description,
 			Attribution:  opts.Attribution,
 			Scheme:       "xyz",
-			Tiles:        []string{url},
+			Tiles:        []string{url + "/{z}/{x}/{y}"},
 			MinZoom:      opts.MinZoom,
 			MaxZoom:      opts.MaxZoom,
 			Bounds:       stats.Bounds[:],
@@ -53,6 +64,7 @@ func TileSetEntry(asset manifest.Asset, stats Stats, opts Options) manifest.Tile
 		PerZoom: perZoom,
 		Layout: map[string]any{
 			"kind":             "pmtiles",
+			"source":           map[string]any{"type": "vector", "url": url},
 			"url":              asset.URL,
 			"integrity":        asset.Integrity,
 			"tile_type":        "mvt",
@@ -61,3 +73,15 @@ func TileSetEntry(asset manifest.Asset, stats Stats, opts Options) manifest.Tile
 		},
 	}
 }
+
+// ClusterID and PointID are the MVT feature ids of a cluster and of a point
+// feature: MVT ids must be unique within a layer of a tile, and a cluster's id
+// (SuperCluster's cluster_id) can equal a component id. They take distinct
+// halves of the id space: 2*cluster_id+1 for a cluster, 2*component_id for a
+// point (id % 2 says which, id >> 1 gives the number back). Map code reads the
+// numbers themselves from the properties "cluster_id" and "id", and may pass the
+// feature id to MapLibre's setFeatureState.
+func ClusterID(clusterID int) uint64 { return uint64(clusterID)<<1 | 1 }
+
+// PointID is the MVT feature id of the point feature of component id (see ClusterID).
+func PointID(componentID int64) uint64 { return uint64(componentID) << 1 }

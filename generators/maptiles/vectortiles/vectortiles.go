@@ -2,6 +2,12 @@
 // one PMTiles v3 archive, for MapLibre. Each zoom's features are binned into the
 // tiles they fall in (plus a buffer, so markers near a tile edge are drawn whole),
 // encoded with orb's MVT encoder, gzipped and written with package pmtiles.
+//
+// Feature ids must be unique within a layer of a tile (Build rejects a tile
+// where they are not); ClusterID and PointID give map layers such ids. The
+// archive's bounds are those of its features, widened to MinBoundsSpan where
+// they span no area, so that go-pmtiles verify and pmtiles.js accept an archive
+// of one point. TileSetEntry describes the archive for MapLibre.
 package vectortiles
 
 import (
@@ -64,7 +70,7 @@ type Stats struct {
 	Tiles        int                    // all tiles addressed
 	Contents     int                    // distinct tile blobs stored
 	Bytes        int64                  // archive size
-	Bounds       [4]float64             // west, south, east, north of all features
+	Bounds       [4]float64             // west, south, east, north of all features, at least MinBoundsSpan wide and high
 	Center       [3]float64             // lng, lat, zoom
 	VectorLayers []manifest.VectorLayer // one per layer, in layer order
 }
@@ -132,6 +138,7 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 		// No features at all: an empty archive over the world.
 		bound = orb.Bound{Min: orb.Point{-180, -85.0511287}, Max: orb.Point{180, 85.0511287}}
 	}
+	bound = widen(bound)
 	st.Bounds = [4]float64{bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1]}
 	st.Center = [3]float64{(bound.Min[0] + bound.Max[0]) / 2, (bound.Min[1] + bound.Max[1]) / 2, float64(centerZoom(bound, opts))}
 	for li, l := range layers {
@@ -182,6 +189,26 @@ func archiveOptions(opts Options, st Stats) pmtiles.Options {
 		Center:          st.Center,
 		Metadata:        meta,
 	}
+}
+
+// MinBoundsSpan is the least width and height of an archive's bounds, in
+// degrees (about 0.1 m). PMTiles stores bounds in 1e-7 degrees, and readers
+// reject bounds without area (go-pmtiles verify: "bounds has area <= 0"), which
+// one component, or components along one parallel or meridian, would give.
+const MinBoundsSpan = 1e-6
+
+// widen grows each side of b narrower than MinBoundsSpan to that span around its
+// middle, kept within the world.
+func widen(b orb.Bound) orb.Bound {
+	for axis, lim := range [2]float64{180, 90} {
+		if b.Max[axis]-b.Min[axis] >= MinBoundsSpan {
+			continue
+		}
+		mid := (b.Min[axis] + b.Max[axis]) / 2
+		lo := min(max(mid-MinBoundsSpan/2, -lim), lim-MinBoundsSpan)
+		b.Min[axis], b.Max[axis] = lo, lo+MinBoundsSpan
+	}
+	return b
 }
 
 func clampBounds(b [4]float64) [4]float64 {

@@ -381,8 +381,11 @@ func TestTileSetEntry(t *testing.T) {
 	if ts.Format != "pmtiles" || ts.Files != 1 || ts.Bytes != int64(len(archive)) || ts.Path != asset.Path {
 		t.Errorf("tile set %+v", ts)
 	}
-	if len(tj.Tiles) != 1 || tj.Tiles[0] != "pmtiles://https://cdn.example/b/maptiles/map.0123456789abcdef.pmtiles" {
+	if len(tj.Tiles) != 1 || tj.Tiles[0] != "pmtiles://https://cdn.example/b/maptiles/map.0123456789abcdef.pmtiles/{z}/{x}/{y}" {
 		t.Errorf("tiles %v", tj.Tiles)
+	}
+	if src, _ := ts.Layout["source"].(map[string]any); src["type"] != "vector" || src["url"] != "pmtiles://https://cdn.example/b/maptiles/map.0123456789abcdef.pmtiles" {
+		t.Errorf("layout source %v", ts.Layout["source"])
 	}
 	if tj.TileJSON != "3.0.0" || tj.MinZoom != 3 || tj.MaxZoom != 9 || tj.Attribution != "NESO" || len(tj.Bounds) != 4 || len(tj.Center) != 3 {
 		t.Errorf("tilejson %+v", tj)
@@ -462,7 +465,7 @@ func TestArchiveThroughWriter(t *testing.T) {
 	if !strings.HasPrefix(asset.Path, "maptiles/map.") || !strings.HasSuffix(asset.Path, ".pmtiles") {
 		t.Errorf("asset path %s", asset.Path)
 	}
-	if want := "pmtiles://https://cdn.example/bake/" + asset.Path; ts.TileJSON.Tiles[0] != want {
+	if want := "pmtiles://https://cdn.example/bake/" + asset.Path + "/{z}/{x}/{y}"; ts.TileJSON.Tiles[0] != want {
 		t.Errorf("tiles %v, want %s", ts.TileJSON.Tiles, want)
 	}
 	onDisk, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(asset.Path)))

@@ -132,11 +132,16 @@ func buildZoom(layers []Layer, opts Options, z int) zoomResult {
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	r.tiles = make([]encodedTile, 0, len(keys))
 	enc := newPointEncoder()
+	seen := map[uint64]bool{}
 	for _, k := range keys {
 		b := buckets[k]
 		var ml mvt.Layers
 		n := 0
 		for li, fs := range b.layers {
+			if id, ok := duplicateID(fs, seen); ok {
+				r.err = fmt.Errorf("vectortiles: tile %d/%d/%d layer %q: two features with id %d (MVT ids must be unique within a layer)", z, b.x, b.y, layers[li].Name, id)
+				return r
+			}
 			if len(fs) > 0 {
 				ml = append(ml, &mvt.Layer{Name: layers[li].Name, Version: 2, Extent: opts.Extent, Features: fs})
 				n += len(fs)
@@ -176,6 +181,22 @@ func toPlanar(lng, lat float64, level uint32) (x, y float64) {
 		y = (0.5 + 0.5*math.Log((1.0+siny)/(1.0-siny))/(-2*math.Pi)) * maxtiles
 	}
 	return x, y
+}
+
+// duplicateID returns an id that two of fs carry (the MVT spec: a feature id
+// SHOULD be unique among the features of its layer, and MapLibre's feature
+// state relies on it). seen is scratch space.
+func duplicateID(fs []*geojson.Feature, seen map[uint64]bool) (uint64, bool) {
+	clear(seen)
+	for _, f := range fs {
+		if id, ok := featureID(f.ID); ok {
+			if seen[id] {
+				return id, true
+			}
+			seen[id] = true
+		}
+	}
+	return 0, false
 }
 
 func empty(g orb.Geometry) bool {

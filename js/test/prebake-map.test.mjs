@@ -1,0 +1,88 @@
+// node --test js/test/prebake-map.test.mjs (run by TestJSClient in generators/maptiles).
+// The client against a real HTTP server on localhost that fails on purpose.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import {openLayer} from '../prebake-map.mjs';
+
+// A one-node layer: the root tile holds zooms 0..1 (index code 16 * 2, no children).
+const point = (id, lng, lat) => ({type: 'Feature', id, geometry: {type: 'Point', coordinates: [lng, lat]},
+    properties: {id, count: 1, ids: [id], minzoom: 0, maxzoom: 1}});
+const entry = {
+    tilejson: {tiles: ['t/{z}/{x}/{y}.json']},
+    layout: {scheme: 'prebake-cluster-tree/1', min_zoom: 0, points_zoom: 1, index_url: 'index.json'},
+};
+
+// serve starts a server whose answers come from routes[path](hits) -> [status, body];
+// it returns the base URL, the hit counts and a close function.
+async function serve(routes) {
+    const hits = {};
+    const srv = http.createServer((req, res) => {
+        const path = req.url.slice(1);
+        hits[path] = (hits[path] || 0) + 1;
+        const route = routes[path];
+        const [status, body] = route ? route(hits[path]) : [404, {}];
+        res.writeHead(status, {'content-type': 'application/json'});
+        res.end(JSON.stringify(body));
+    });
+    await new Promise(r => srv.listen(0, '127.0.0.1', r));
+    return {base: `http://127.0.0.1:${srv.address().port}/`, hits, close: () => new Promise(r => srv.close(r))};
+}
+
+const world = [-180, -85, 180, 85];
+
+test('a failed index fetch is retried on the next call, not cached', async () => {
+    const s = await serve({
+        'index.json': n => n === 1 ? [503, {}] : [200, [32]],
+        't/0/0/0.json': () => [200, {type: 'FeatureCollection', features: [point(7, -1.5, 53.8)]}],
+    });
+    try {
+        const layer = openLayer(entry, {baseURL: s.base});
+        await assert.rejects(layer.getClusters(world, 0), /HTTP 503/);
+        const got = await layer.getClusters(world, 0);
+        assert.deepEqual(got.map(f => f.id), [7]);
+        assert.equal(s.hits['index.json'], 2);
+        // Once fetched, the index is kept.
+        await layer.getClusters(world, 1);
+        assert.equal(s.hits['index.json'], 2);
+    } finally {
+        await s.close();
+    }
+});
+
+test('a failed tile fetch is retried on the next call', async () => {
+    const s = await serve({
+        'index.json': () => [200, [32]],
+        't/0/0/0.json': n => n === 1 ? [500, {}] : [200, {type: 'FeatureCollection', features: [point(8, 0.5, 51)]}],
+    });
+    try {
+        const layer = openLayer(entry, {baseURL: s.base});
+        await assert.rejects(layer.getClusters(world, 0), /HTTP 500/);
+        assert.deepEqual((await layer.getClusters(world, 0)).map(f => f.id), [8]);
+    } finally {
+        await s.close();
+    }
+});
+
+test('clearCache forgets the index and the files', async () => {
+    let version = 1;
+    const s = await serve({
+        'index.json': () => version === 1 ? [200, []] : [200, [32]], // an empty layer, then one point
+        't/0/0/0.json': () => [200, {type: 'FeatureCollection', features: [point(9, 1, 52)]}],
+    });
+    try {
+        const layer = openLayer(entry, {baseURL: s.base});
+        assert.deepEqual(await layer.getClusters(world, 0), []);
+        version = 2;
+        assert.deepEqual(await layer.getClusters(world, 0), [], 'the index is cached until clearCache');
+        layer.clearCache();
+        assert.deepEqual((await layer.getClusters(world, 0)).map(f => f.id), [9]);
+        assert.equal(s.hits['index.json'], 2);
+        layer.clearCache();
+        await layer.getClusters(world, 0);
+        assert.equal(s.hits['index.json'], 3);
+        assert.equal(s.hits['t/0/0/0.json'], 2);
+    } finally {
+        await s.close();
+    }
+});
