@@ -327,45 +327,75 @@ func TestStatistics(t *testing.T) {
 	}
 }
 
+// TestComponentDetails: a popup in the app's shape (string years, raw class
+// and category, company_id, quoted location URL) and its components_at_location
+// list: every component within 0.0001 degrees in lat and lng, newest first,
+// stored once per position and rebuilt with ReconstructDetail.
 func TestComponentDetails(t *testing.T) {
-	out, m := bake(t, smallDataset(), Options{})
-	ss := m.ShardSets["cmu/component_details"]
-	n := int(ss.Params["n"].(float64))
-	if ss.Key != "shard" || ss.Params["function"] != "id mod n" || ss.Files != n {
-		t.Fatalf("shard set = %+v", ss)
+	at := func(id int64, year int, lat, lng float64, loc string, mw *float64) record.Component {
+		return record.Component{ID: id, CMUID: fmt.Sprint("CMU", id), Company: "Flexitricity  Ltd.", TechClass: "Storage (Duration 2h)",
+			Category: record.Battery, DeliveryYear: year, AuctionName: fmt.Sprint("A", year), DeratedMW: mw,
+			Location: loc, LocationText: loc, Geo: record.Geocode{Lat: lat, Lng: lng, Located: true}}
 	}
-	get := func(id int64) Detail {
+	ds := &record.Dataset{Components: []record.Component{
+		at(10, 2024, 54.1, -1.4, "Unit 2/3, York", f64(1.5)),
+		at(11, 2026, 54.1, -1.4, "Unit 2/3, York", nil),
+		at(12, 2025, 54.1+0.00005, -1.4-0.0001, "Elsewhere", f64(3)), // inside the box of 10 and 11
+		at(13, 2027, 54.1+0.0002, -1.4, "Far", nil),                  // outside it
+		{ID: 20, Category: record.Unknown, Geo: record.Geocode{Unlocated: record.UnlocatedNoLocation}},
+	}}
+	out, m := bake(t, ds, Options{})
+	get := func(id int64) map[string]any {
+		var d Detail
+		ss := m.ShardSets["cmu/component_details"]
 		var shard map[string]Detail
-		readShard(t, out, m, "cmu/component_details", fmt.Sprint(DetailShard(id, n)), &shard)
+		readShard(t, out, m, "cmu/component_details", fmt.Sprint(DetailShard(id, int(ss.Params["n"].(float64)))), &shard)
 		d, ok := shard[fmt.Sprint(id)]
 		if !ok {
 			t.Fatalf("component %d not in its shard", id)
 		}
-		return d
+		ls := m.ShardSets["cmu/components_at_location"]
+		var lists map[string][]AtLocation
+		readShard(t, out, m, "cmu/components_at_location", fmt.Sprint(DetailShard(d.Data.AtLocationRef, int(ls.Params["n"].(float64)))), &lists)
+		return ReconstructDetail(d, lists[fmt.Sprint(d.Data.AtLocationRef)])
 	}
-	url := "/location/by-name/2%20Bar%20Lane%2C%20York%2C%20YO51%209LS/"
-	url11 := "/location/by-name/2%20bar%20lane%2C%20%20York%2C%20YO51%209LS/"
-	y := func(v int) *int { return &v }
-	want10 := Detail{Success: true, Data: DetailData{
-		ID: 10, Title: "2 Bar Lane, York, YO51 9LS", Technology: "DSR", DisplayTechnology: "DSR", Company: "Flexitricity Ltd.",
-		Description: "Load", DeliveryYear: y(2024), AuctionName: auctionA, CMUID: "ABC1", DetailURL: &url,
-		AtLocation: []AtLocation{
-			{ID: 11, DeliveryYear: y(2025), AuctionName: auctionB, CMUID: "ABC1", DetailURL: &url11},
-			{ID: 10, DeliveryYear: y(2024), AuctionName: auctionA, CMUID: "ABC1", DeratedCapacityMW: f64(1.5), DetailURL: &url},
-		},
-		AtLocationTotal: 2, HasMultipleYears: true,
+	url := "/location/by-name/Unit%202%2F3%2C%20York/"
+	entry := func(id int64, year, cmu, mw string) map[string]any {
+		return map[string]any{"id": float64(id), "delivery_year": year, "auction_name": "A" + year, "cmu_id": cmu, "derated_capacity_mw": mw, "detailUrl": url}
+	}
+	want10 := map[string]any{"success": true, "data": map[string]any{
+		"id": float64(10), "title": "Unit 2/3, York", "technology": "Storage (Duration 2h)", "display_technology": "Battery",
+		"company": "Flexitricity  Ltd.", "company_id": "flexitricityltd.", "description": "", "delivery_year": "2024",
+		"auction_name": "A2024", "cmu_id": "CMU10", "detailUrl": url, "has_multiple_years": true,
+		"components_at_location": []any{entry(11, "2026", "CMU11", "N/A"), entry(12, "2025", "CMU12", "3.0"), entry(10, "2024", "CMU10", "1.5")},
 	}}
 	if got := get(10); !reflect.DeepEqual(got, want10) {
 		gj, _ := json.MarshalIndent(got, "", " ")
 		t.Errorf("detail 10 =\n%s", gj)
 	}
-	d5 := get(5)
-	if d5.Data.Title != "Hornsea" || d5.Data.DetailURL != nil || len(d5.Data.AtLocation) != 1 || d5.Data.AtLocation[0].ID != 5 || d5.Data.HasMultipleYears ||
-		d5.Data.Technology != "Wind" || d5.Data.DisplayTechnology != "Offshore Wind" {
-		t.Errorf("detail 5 = %+v", d5)
+	if got := get(13)["data"].(map[string]any); len(got["components_at_location"].([]any)) != 1 || got["has_multiple_years"] != false {
+		t.Errorf("detail 13 = %v, want itself alone", got)
 	}
-	if d20 := get(20); d20.Data.DisplayTechnology != "Unknown" || d20.Data.DeliveryYear != nil || d20.Data.Title != "" {
-		t.Errorf("detail 20 = %+v", d20)
+	d20 := get(20)["data"].(map[string]any)
+	list := d20["components_at_location"].([]any)
+	if d20["title"] != "Unknown Location" || d20["technology"] != "Unknown" || d20["display_technology"] != "Unknown" ||
+		d20["delivery_year"] != nil || d20["company_id"] != nil || d20["detailUrl"] != "/component/by-id/20/" ||
+		len(list) != 1 || list[0].(map[string]any)["delivery_year"] != "Unknown" || list[0].(map[string]any)["derated_capacity_mw"] != "N/A" {
+		t.Errorf("detail 20 = %v", d20)
+	}
+}
+
+func TestPyFloatStr(t *testing.T) {
+	// Right-hand sides printed by Python 3's str(float).
+	tests := []struct {
+		in   float64
+		want string
+	}{{1.5, "1.5"}, {3, "3.0"}, {0, "0.0"}, {0.30000000000000004, "0.30000000000000004"}, {1e-05, "1e-05"}, {0.0001, "0.0001"},
+		{1e16, "1e+16"}, {123456789012345.6, "123456789012345.6"}, {-2.25, "-2.25"}, {1.2345e-7, "1.2345e-07"}, {2.5e100, "2.5e+100"}}
+	for _, tt := range tests {
+		if got := PyFloatStr(tt.in); got != tt.want {
+			t.Errorf("PyFloatStr(%v) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 
@@ -429,7 +459,8 @@ func TestDetailShardsBounded(t *testing.T) {
 			if n > 1 {
 				sizes := map[int64]int{}
 				var ids []int64
-				for id, d := range details(ds.Components) {
+				dets, _ := details(ds.Components)
+				for id, d := range dets {
 					v, _ := json.Marshal(d)
 					sizes[id] = len(fmt.Sprintf("%q:", fmt.Sprint(id))) + len(v) + 1
 					ids = append(ids, id)
@@ -473,17 +504,21 @@ func TestDetailShard(t *testing.T) {
 	}
 }
 
-func TestAtLocationCapped(t *testing.T) {
+// TestAtLocationNoCap: the app lists every component at a position, however
+// many, and every popup there names the same stored list.
+func TestAtLocationNoCap(t *testing.T) {
 	ds := &record.Dataset{}
-	for i := 0; i < MaxAtLocation+30; i++ {
-		ds.Components = append(ds.Components, record.Component{ID: int64(i + 1), CMUID: "A", Company: "A", Location: "Same Place", DeliveryYear: 2020 + i%3, Category: record.DSR})
+	for i := 0; i < 250; i++ {
+		ds.Components = append(ds.Components, record.Component{ID: int64(i + 1), CMUID: "A", Company: "A", LocationText: "Same Place",
+			DeliveryYear: 2020 + i%3, Category: record.DSR, Geo: record.Geocode{Lat: 51, Lng: -1, Located: true}})
 	}
-	d := details(ds.Components)[1]
-	if len(d.Data.AtLocation) != MaxAtLocation || d.Data.AtLocationTotal != MaxAtLocation+30 || !d.Data.HasMultipleYears {
-		t.Errorf("at location: %d listed, total %d, multiple years %v", len(d.Data.AtLocation), d.Data.AtLocationTotal, d.Data.HasMultipleYears)
+	ds2, lists := details(ds.Components)
+	d := ds2[7]
+	if d.Data.AtLocationRef != 1 || d.Data.AtLocationCount != 250 || len(lists) != 1 || len(lists[1]) != 250 || !d.Data.HasMultipleYears {
+		t.Errorf("at location: ref %d count %d, %d lists", d.Data.AtLocationRef, d.Data.AtLocationCount, len(lists))
 	}
-	if d.Data.AtLocation[0].DeliveryYear == nil || *d.Data.AtLocation[0].DeliveryYear != 2022 {
-		t.Errorf("list does not start with the latest year: %+v", d.Data.AtLocation[0])
+	if l := lists[1]; l[0].DeliveryYear != "2022" || l[0].ID != 3 || l[249].DeliveryYear != "2020" {
+		t.Errorf("list is not delivery_year DESC, id ASC: first %+v last %+v", l[0], l[249])
 	}
 }
 
