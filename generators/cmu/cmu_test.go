@@ -31,7 +31,7 @@ func smallDataset() *record.Dataset {
 				DeliveryYear: 2023, AuctionName: auctionC, AuctionType: "T-4", DeratedMW: f64(100.25), Description: "Hornsea"},
 			{ID: 10, ComponentID: "C10", CMUID: "ABC1", Company: "Flexitricity Ltd.", TechClass: "DSR", Category: record.DSR,
 				DeliveryYear: 2024, AuctionName: auctionA, AuctionType: "T-4", DeratedMW: f64(1.5), ConnectionMW: f64(2),
-				Description: "Load", Location: "2 Bar Lane, York, YO51 9LS", Postcode: "YO51 9LS", Outcode: "YO51",
+				Description: "Load", Location: "2 Bar Lane, York, YO51 9LS", LocationText: "2 Bar Lane, York, YO51 9LS", Postcode: "YO51 9LS", Outcode: "YO51",
 				Geo: record.Geocode{Lat: 54.1, Lng: -1.4, Located: true, Source: record.GeoPostcode, Precision: record.PrecisionUnit}},
 			{ID: 11, ComponentID: "C11", CMUID: "ABC1", Company: "FLEXITRICITY LTD", TechClass: "DSR", Category: record.DSR,
 				DeliveryYear: 2025, AuctionName: auctionB, AuctionType: "T-4", Location: "2 bar lane,  York, YO51 9LS",
@@ -204,19 +204,22 @@ func TestCompanyIndex(t *testing.T) {
 	out, m := bake(t, smallDataset(), Options{})
 	var idx map[string]Company
 	readAsset(t, out, m, "cmu/company_index.json", &idx)
+	// company_id is the app's normalize(): "Flexitricity Ltd." and "FLEXITRICITY
+	// LTD" differ by the full stop, so they are two companies, as in the app.
 	want := map[string]Company{
 		"flexitricitylimited": {CompanyName: "Flexitricity Limited", NormalizedName: "flexitricitylimited", NumCMUIDs: 1, NumComponents: 0,
-			Years: []int{2024}, URL: "/company-list/flexitricitylimited/", CMUIDs: []string{"ABC1"}},
-		// Two spellings with two votes each: the alphabetically first wins.
-		"flexitricityltd": {CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", NumCMUIDs: 1, NumComponents: 2,
-			Years: []int{2025, 2024}, URL: "/company-list/flexitricityltd/", CMUIDs: []string{"ABC1"}, TotalDeratedMW: 1.5},
-		"ørstedas": {CompanyName: "Ørsted A/S", NormalizedName: "ørstedas", NumCMUIDs: 1, NumComponents: 1,
-			Years: []int{2023}, URL: "/company-list/%C3%B8rstedas/", CMUIDs: []string{"XYZ-9"}, TotalDeratedMW: 100.25},
+			YearStrings: []string{"2024"}, URL: "/company-list/flexitricitylimited/", CMUIDs: []string{"ABC1"}, CompanyNames: []string{"Flexitricity Limited"}},
+		"flexitricityltd.": {CompanyName: "Flexitricity Ltd.", NormalizedName: "flexitricityltd.", NumCMUIDs: 1, NumComponents: 1,
+			YearStrings: []string{"2024"}, URL: "/company-list/flexitricityltd./", CMUIDs: []string{"ABC1"}, TotalDeratedMW: 1.5, CompanyNames: []string{"Flexitricity Ltd."}},
+		"flexitricityltd": {CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", NumCMUIDs: 1, NumComponents: 1,
+			YearStrings: []string{"2025"}, URL: "/company-list/flexitricityltd/", CMUIDs: []string{"ABC1"}, CompanyNames: []string{"FLEXITRICITY LTD"}},
+		"ørsteda/s": {CompanyName: "Ørsted A/S", NormalizedName: "ørsteda/s", NumCMUIDs: 1, NumComponents: 1,
+			YearStrings: []string{"2023"}, URL: "/company-list/%C3%B8rsteda%2Fs/", CMUIDs: []string{"XYZ-9"}, TotalDeratedMW: 100.25, CompanyNames: []string{"Ørsted A/S"}},
 	}
 	if !reflect.DeepEqual(idx, want) {
 		t.Errorf("company index =\n%+v\nwant\n%+v", idx, want)
 	}
-	// Shards: "f" holds both Flexitricity entries, "_" the non-ASCII one.
+	// Shards: "f" holds the three Flexitricity entries, "_" the non-ASCII one.
 	ss := m.ShardSets["cmu/company_index_shards"]
 	if ss.Key != "first" || ss.Files != 2 || !reflect.DeepEqual(ss.Params["keys"], []any{"_", "f"}) {
 		t.Errorf("company index shard set = %+v", ss)
@@ -224,13 +227,13 @@ func TestCompanyIndex(t *testing.T) {
 	var f, u map[string]Company
 	readShard(t, out, m, "cmu/company_index_shards", "f", &f)
 	readShard(t, out, m, "cmu/company_index_shards", "_", &u)
-	if len(f) != 2 || !reflect.DeepEqual(f["flexitricityltd"], want["flexitricityltd"]) || len(u) != 1 || u["ørstedas"].NumComponents != 1 {
+	if len(f) != 3 || !reflect.DeepEqual(f["flexitricityltd"], want["flexitricityltd"]) || len(u) != 1 || u["ørsteda/s"].NumComponents != 1 {
 		t.Errorf("shards f=%v _=%v", f, u)
 	}
 	var companies []map[string]any
 	readAsset(t, out, m, "cmu/companies.json", &companies)
-	if len(companies) != 3 || companies[1]["normalized_name"] != "flexitricityltd" || companies[1]["first_delivery_year"] != 2024.0 ||
-		companies[1]["last_delivery_year"] != 2025.0 || companies[1]["num_located_components"] != 1.0 || companies[0]["total_derated_capacity_mw"] != 0.0 {
+	if len(companies) != 4 || companies[2]["normalized_name"] != "flexitricityltd." || companies[2]["first_delivery_year"] != 2024.0 ||
+		companies[2]["last_delivery_year"] != 2024.0 || companies[2]["num_located_components"] != 1.0 || companies[0]["total_derated_capacity_mw"] != 0.0 {
 		t.Errorf("companies table = %v", companies)
 	}
 }
@@ -277,33 +280,30 @@ func TestStatistics(t *testing.T) {
 	out, m := bake(t, smallDataset(), Options{})
 	var got Statistics
 	readAsset(t, out, m, "cmu/statistics.json", &got)
-	y := func(v int) *int { return &v }
 	s := func(v string) *string { return &v }
 	want := Statistics{
-		Summary: Summary{TotalComponents: 4, TotalCompanies: 2, TotalTechnologies: 2, TotalCapacity: 101.75},
+		Summary: Summary{TotalComponents: 4, TotalCompanies: 3, TotalTechnologies: 3, TotalCapacity: 101.75, TotalCompanyIDs: 3, TotalTechnologyClasses: 2},
 		TopCompaniesCount: []CompanyCount{
-			{CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", URL: "/company-list/flexitricityltd/", Count: 2},
-			{CompanyName: "Ørsted A/S", NormalizedName: "ørstedas", URL: "/company-list/%C3%B8rstedas/", Count: 1},
+			{CompanyName: "FLEXITRICITY LTD", Count: 1, CompanyID: "flexitricityltd", URL: "/company-list/flexitricityltd/"},
+			{CompanyName: "Flexitricity Ltd.", Count: 1, CompanyID: "flexitricityltd.", URL: "/company-list/flexitricityltd./"},
+			{CompanyName: "Ørsted A/S", Count: 1, CompanyID: "ørsteda/s", URL: "/company-list/%C3%B8rsteda%2Fs/"},
 		},
 		TopCompaniesCapacity: []CompanyCapacity{
-			{CompanyName: "Ørsted A/S", NormalizedName: "ørstedas", URL: "/company-list/%C3%B8rstedas/", TotalCapacity: 100.25},
-			{CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", URL: "/company-list/flexitricityltd/", TotalCapacity: 1.5},
+			{CompanyName: "Ørsted A/S", TotalCapacity: 100.25, CompanyID: "ørsteda/s", URL: "/company-list/%C3%B8rsteda%2Fs/"},
+			{CompanyName: "Flexitricity Ltd.", TotalCapacity: 1.5, CompanyID: "flexitricityltd.", URL: "/company-list/flexitricityltd./"},
 		},
 		TechByCount: []TechCount{
-			{Technology: s("DSR"), Category: "DSR", Count: 2},
-			{Technology: nil, Category: "Unknown", Count: 1},
-			{Technology: s("Offshore Wind"), Category: "Wind", Count: 1},
+			{Technology: "DSR", Category: "DSR", Count: 2},
+			{Technology: "Offshore Wind", Category: "Wind", Count: 1},
 		},
 		TechByCapacity: []TechCapacity{
-			{Technology: s("Offshore Wind"), Category: "Wind", TotalCapacity: 100.25},
-			{Technology: s("DSR"), Category: "DSR", TotalCapacity: 1.5},
+			{Technology: "Offshore Wind", Category: "Wind", TotalCapacity: 100.25},
+			{Technology: "DSR", Category: "DSR", TotalCapacity: 1.5},
 		},
-		ComponentsByYear: []YearCount{{y(2023), 1}, {y(2024), 1}, {y(2025), 1}, {nil, 1}},
+		ComponentsByYear: []YearCount{{"2023", 1}, {"2024", 1}, {"2025", 1}},
 		TopComponentsCapacity: []ComponentCapacity{
-			{ID: 5, ComponentID: "C5", CMUID: "XYZ-9", CompanyName: "Ørsted A/S", Technology: s("Offshore Wind"), Category: "Wind",
-				DeliveryYear: y(2023), AuctionName: auctionC, DeratedCapacityMW: 100.25},
-			{ID: 10, ComponentID: "C10", CMUID: "ABC1", CompanyName: "Flexitricity Ltd.", Technology: s("DSR"), Category: "DSR",
-				Location: "2 Bar Lane, York, YO51 9LS", DeliveryYear: y(2024), AuctionName: auctionA, DeratedCapacityMW: 1.5},
+			{ID: 5, CompanyName: s("Ørsted A/S"), Technology: s("Offshore Wind"), DeratedCapacityMW: 100.25, URL: "/component/by-id/5/"},
+			{ID: 10, CompanyName: s("Flexitricity Ltd."), Technology: s("DSR"), Location: s("2 Bar Lane, York, YO51 9LS"), DeratedCapacityMW: 1.5, URL: "/component/by-id/10/"},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {

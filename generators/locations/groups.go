@@ -372,6 +372,9 @@ func writeGroups(comps []record.Component, w *writer.Writer, s *Summary) error {
 	if err := write(GroupsDir+"/all.geojson", all); err != nil {
 		return err
 	}
+	if err := writeLists(groups, w); err != nil {
+		return err
+	}
 	// One file per category, every category even when empty, so the manifest
 	// always has the same names.
 	for _, cat := range record.Categories {

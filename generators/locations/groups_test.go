@@ -126,3 +126,39 @@ func TestEVCharging(t *testing.T) {
 		t.Errorf("tech %q technologies %s", p.Tech, techs)
 	}
 }
+
+// TestLists: the company and technology lists and filter options over groups,
+// the app's credited capacity next to each one's own.
+func TestLists(t *testing.T) {
+	mk := func(id int64, loc, tech, company, auction string, mwv float64) record.Component {
+		c := located(id, record.Categorize(tech), loc, "", 52, -1)
+		c.TechClass, c.Company, c.AuctionName, c.DeratedMW = tech, company, auction, mw(mwv)
+		return c
+	}
+	comps := []record.Component{
+		mk(1, "Site A", "DSR", "A Co", "2020-21 (T-4)", 1),
+		mk(2, "Site A", "Storage", "B Co", "2024-25 (T-1)", 2),
+		mk(3, "Site B", "DSR", "A Co", "2019-20 (T-4)", 4),
+		mk(4, "IFA", "IFA (France)", "NG", "2021-22 (T-4)", 1000),
+		mk(5, "Moyle", "Moyle (Northern Ireland)", "Mutual", "2021-22 (T-4)", 80),
+	}
+	companies, techs, opts := lists(buildGroups(comps))
+	got, _ := json.Marshal(companies)
+	want := `[{"company_name":"A Co","company_id":"aco","location_count":2,"component_count":2,"total_capacity":7,"own_capacity":5,"url":"/company-list/aco/"},` +
+		`{"company_name":"B Co","company_id":"bco","location_count":1,"component_count":1,"total_capacity":3,"own_capacity":2,"url":"/company-list/bco/"},` +
+		`{"company_name":"Mutual","company_id":"mutual","location_count":1,"component_count":1,"total_capacity":80,"own_capacity":80,"url":"/company-list/mutual/"},` +
+		`{"company_name":"NG","company_id":"ng","location_count":1,"component_count":1,"total_capacity":1000,"own_capacity":1000,"url":"/company-list/ng/"}]`
+	if string(got) != want {
+		t.Errorf("company list\n%s\nwant\n%s", got, want)
+	}
+	last := techs[len(techs)-1]
+	if techs[0].Technology != "DSR" || techs[0].LocationCount != 2 || techs[0].TotalCapacity != 7 || techs[0].OwnCapacity != 5 ||
+		!last.Grouped || last.Technology != "Interconnector" || last.LocationCount != 2 || last.ComponentCount != 2 || last.TotalCapacity != 1080 {
+		t.Errorf("technology list %+v", techs)
+	}
+	o, _ := json.Marshal(opts)
+	if string(o) != `{"technologies":["DSR","IFA (France)","Moyle (Northern Ireland)","Storage"],"companies":["A Co","B Co","Mutual","NG"],`+
+		`"auction_years":["2024-25 (T-1)","2021-22 (T-4)","2020-21 (T-4)","2019-20 (T-4)"],"auction_names_all":["2024-25 (T-1)","2021-22 (T-4)","2020-21 (T-4)","2019-20 (T-4)"]}` {
+		t.Errorf("filter options %s", o)
+	}
+}
