@@ -314,7 +314,7 @@ func TestStatistics(t *testing.T) {
 	var dsr, coal Statistics
 	readAsset(t, out, m, "cmu/statistics/DSR.json", &dsr)
 	readAsset(t, out, m, "cmu/statistics/Coal.json", &coal)
-	if dsr.Summary != (Summary{TotalComponents: 2, TotalCompanies: 1, TotalTechnologies: 1, TotalCapacity: 1.5}) {
+	if dsr.Summary != (Summary{TotalComponents: 2, TotalCompanies: 2, TotalTechnologies: 1, TotalCapacity: 1.5, TotalCompanyIDs: 2, TotalTechnologyClasses: 1}) {
 		t.Errorf("DSR summary = %+v", dsr.Summary)
 	}
 	if coal.Summary != (Summary{}) || coal.TopCompaniesCount == nil || len(coal.TopCompaniesCount) != 0 {
