@@ -1,9 +1,7 @@
 """Session fixtures of the app-contract suite: one real bake of ../shared per
-pytest session, the register rows as the app stores them, and readers of the
-baked files. Tests need ../shared and Go: outside CI they skip with a message,
-in CI (CI=true) they fail."""
+pytest session and the register rows as the app stores them. Tests need ../shared
+and Go: outside CI they skip with a message, in CI (CI=true) they fail."""
 
-import glob
 import json
 import os
 import shutil
@@ -12,19 +10,7 @@ import subprocess
 import pytest
 
 import appcontract as app
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
-REGISTER = os.path.join(SHARED, "data", "register")
-
-
-def need(ok, what):
-    """Skip (fail in CI) when a prerequisite is missing."""
-    if ok:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(what + " (required in CI)")
-    pytest.skip(what)
+from bakefiles import REGISTER, ROOT, SHARED, asset, need, register_rows
 
 
 @pytest.fixture(scope="session")
@@ -47,39 +33,6 @@ def bake(tmp_path_factory):
     with open(rep, encoding="utf-8") as f:
         report = [json.loads(line) for line in f]
     return {"dir": str(out), "manifest": manifest, "report": report, "summary": json.loads(p.stdout)}
-
-
-def asset(bake, name):
-    with open(os.path.join(bake["dir"], bake["manifest"]["assets"][name]["path"]), encoding="utf-8") as f:
-        return json.load(f)
-
-
-def shard_files(bake, name):
-    """Every file of a shard set, merged into one dict."""
-    s = bake["manifest"]["shardsets"][name]
-    merged = {}
-    for p in sorted(glob.glob(os.path.join(bake["dir"], s["path"], "*.json"))):
-        with open(p, encoding="utf-8") as f:
-            merged.update(json.load(f))
-    return merged
-
-
-def register_rows():
-    """The component rows in prebake's read order (files sorted, then in file
-    order), de-duplicated by _id (the first wins), and every repeat."""
-    first, repeats = {}, []
-    for path in sorted(glob.glob(os.path.join(REGISTER, "components_*.json"))):
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        n = 0
-        for rows in data.values():
-            for row in rows:
-                n += 1
-                if row["_id"] in first:
-                    repeats.append((path, n, row))
-                else:
-                    first[row["_id"]] = (path, n, row)
-    return first, repeats
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ the real register: the table must state each count as it is."""
 import os
 import re
 
-from conftest import ROOT, asset
+from bakefiles import ROOT, asset
 import appcontract as app
 
 
@@ -55,7 +55,7 @@ def test_difference_table_is_current(bake, register):
 
 def _untrimmed_descriptions():
     # Component.description is stripped as prebake's reader strips it; count the raw rows.
-    from conftest import register_rows
+    from bakefiles import register_rows
     first, _ = register_rows()
     return sum(1 for _, _, r in first.values()
                if isinstance(r.get("Description of CMU Components"), str)

@@ -1,7 +1,7 @@
 """Location groups (/api/search-geojson/): one per verbatim location text, the
 app's LocationGroup attributes and feature properties."""
 
-from conftest import asset
+from bakefiles import asset
 import appcontract as app
 
 KEYS = ["title", "tech", "company", "desc", "cmu", "url", "count", "active", "mw", "component_count",

@@ -1,24 +1,8 @@
 """Map points (/api/map-data/): one per exact position, newest representative,
 the app's field types, in every GeoJSON tile set."""
 
-import glob
-import json
-import os
-
 import appcontract as app
-
-
-def layer_points(bake, layer):
-    ts = bake["manifest"]["tilesets"]["maptiles/" + layer]
-    top = int(ts["layout"]["points_zoom"])
-    points = {}
-    for p in glob.glob(os.path.join(bake["dir"], ts["path"], "**", "*.geojson"), recursive=True):
-        with open(p, encoding="utf-8") as f:
-            for feat in json.load(f)["features"]:
-                props = feat["properties"]
-                if not props.get("cluster") and props["maxzoom"] == top:
-                    points[props["id"]] = feat
-    return points
+from bakefiles import layer_points
 
 
 def test_map_points_match_the_app(bake, register):

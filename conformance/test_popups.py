@@ -2,9 +2,8 @@
 equal to the app's body for every component; a map point's popup lists every
 one of the point's components."""
 
-from conftest import shard_files
 import appcontract as app
-from test_map_points import layer_points
+from bakefiles import layer_points, shard_files
 
 
 def rebuild(stored, lists):

@@ -3,7 +3,7 @@
 import json
 import os
 
-from conftest import REGISTER, asset, register_rows
+from bakefiles import REGISTER, asset, register_rows
 import appcontract as app
 
 

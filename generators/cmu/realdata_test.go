@@ -421,7 +421,6 @@ func nilString(v any) any {
 	return fmt.Sprint(v)
 }
 
-
 // TestRealDeterministic bakes the real data a second time and compares every file.
 func TestRealDeterministic(t *testing.T) {
 	out1, _ := realBake(t)

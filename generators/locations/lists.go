@@ -46,14 +46,25 @@ type FilterOptions struct {
 	AuctionNamesAll []string `json:"auction_names_all"`
 }
 
+// acc sums one list row over the location groups.
+type acc struct {
+	locations, components int
+	credited, own         float64
+}
+
+// add counts one location with n of the row's components, the location's whole
+// capacity and the row's own.
+func (x *acc) add(n int, credited, own float64) {
+	x.locations++
+	x.components += n
+	x.credited += credited
+	x.own += own
+}
+
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // lists builds the company list, the technology list and the filter options.
 func lists(groups []*group) (companies, techs []ListEntry, opts FilterOptions) {
-	type acc struct {
-		locations, components int
-		credited, own         float64
-	}
 	byCompany, byTech := map[string]*acc{}, map[string]*acc{}
 	inter := &acc{}
 	auctions, allAuctions := map[string]bool{}, map[string]bool{}
@@ -77,19 +88,11 @@ func lists(groups []*group) (companies, techs []ListEntry, opts FilterOptions) {
 			}
 		}
 		for _, e := range a.Companies {
-			x := get(byCompany, e.Name)
-			x.locations++
-			x.components += e.Count
-			x.credited += a.CapacityMW
-			x.own += own[e.Name]
+			get(byCompany, e.Name).add(e.Count, a.CapacityMW, own[e.Name])
 		}
 		interHere := false
 		for _, e := range a.Technologies {
-			x := get(byTech, e.Name)
-			x.locations++
-			x.components += e.Count
-			x.credited += a.CapacityMW
-			x.own += ownTech[e.Name]
+			get(byTech, e.Name).add(e.Count, a.CapacityMW, ownTech[e.Name])
 			if record.Categorize(e.Name) == record.Interconnector {
 				inter.components += e.Count
 				inter.own += ownTech[e.Name]

@@ -14,8 +14,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 
-	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/appview"
+	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/record"
 )
 
