@@ -265,28 +265,26 @@ def statistics(comps):
 
 # --- lists over location groups -------------------------------------------------
 
-def company_list(groups):
+def _list(groups, attr):
+    """{key: [locations, components, credited capacity]} over the groups' `attr`."""
     acc = {}
     for g in groups.values():
-        for name, n in g["companies"].items():
+        for name, n in g[attr].items():
             a = acc.setdefault(name, [0, 0, 0.0])
             a[0] += 1
             a[1] += n
             a[2] += g["mw"]
+    return acc
+
+
+def company_list(groups):
     return {k: {"company_name": k, "company_id": normalize(k), "location_count": a[0], "component_count": a[1],
-                "total_capacity": round(a[2], 3)} for k, a in acc.items()}
+                "total_capacity": round(a[2], 3)} for k, a in _list(groups, "companies").items()}
 
 
 def technology_list(groups):
-    acc = {}
-    for g in groups.values():
-        for name, n in g["technologies"].items():
-            a = acc.setdefault(name, [0, 0, 0.0])
-            a[0] += 1
-            a[1] += n
-            a[2] += g["mw"]
     return {k: {"technology": k, "location_count": a[0], "component_count": a[1], "total_capacity": round(a[2], 3)}
-            for k, a in acc.items()}
+            for k, a in _list(groups, "technologies").items()}
 
 
 def filter_options(groups):
