@@ -174,6 +174,28 @@ EV = ["ev charging", "electric vehicle", "domestic ev", "residential ev", "bus d
 ACTIVE = ["2024-25", "2025-26", "2026-27", "2027-28", "2028-29", "2029-30"]
 
 
+TECH_FILTERS = ["CHP", "DSR", "EV Charging", "Battery", "OCGT", "Wind", "Solar", "Nuclear", "Hydro", "Biomass",
+                "Interconnector", "Coal"]
+
+
+def tech_filters(techs):
+    """The search map's `tech` filter values a group matches: by category (Gas
+    named OCGT), Hydro also for pumped storage, EV Charging for the pseudo-tech."""
+    hit = set()
+    for t in techs:
+        if t == "EV Charging":
+            hit.add(t)
+            continue
+        if t == "Pumped Hydro" or "pumped" in t.lower():
+            hit.add("Hydro")
+            if t == "Pumped Hydro":
+                continue
+        cat = simplified(t)
+        if cat not in ("Other", "Unknown"):
+            hit.add("OCGT" if cat == "Gas" else cat)
+    return [f for f in TECH_FILTERS if f in hit]
+
+
 def is_group_text(t):
     return bool(t) and t not in ("None", "N/A", "NA") and "tbc" not in t.lower() and "to be confirmed" not in t.lower()
 
@@ -218,7 +240,7 @@ def location_groups(comps):
             "active": any(y in a for a in auctions for y in ACTIVE), "mw": mw,
             "component_count": len(ms), "technologies": dict(techs), "technologies_order": list(techs),
             "companies": dict(companies), "descriptions": descs[:3], "auction_years": auctions, "cmu_ids": cmu_ids,
-            "capacity_confidence": conf, "position": None if pos is None else [pos.lng, pos.lat],
+            "capacity_confidence": conf, "tech_filters": tech_filters(techs), "position": None if pos is None else [pos.lng, pos.lat],
             "members": ms,
         }
     return out

@@ -5,7 +5,7 @@ from bakefiles import asset
 import appcontract as app
 
 KEYS = ["title", "tech", "company", "desc", "cmu", "url", "count", "active", "mw", "component_count",
-        "technologies", "companies", "descriptions", "auction_years", "cmu_ids", "capacity_confidence"]
+        "technologies", "companies", "descriptions", "auction_years", "cmu_ids", "capacity_confidence", "tech_filters"]
 
 
 def test_groups_match_the_app(bake, register):

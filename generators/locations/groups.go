@@ -100,6 +100,35 @@ var TechPriority = map[string]int{
 	"Hydro": 8, "CHP": 9, "OCGT": 10, "Gas": 10, "Biomass": 11, "Coal": 12, "DSR": 13,
 }
 
+// TechFilters are the values of the search map's `tech` filter, in the app's
+// order; the front end names the Gas category OCGT.
+var TechFilters = []string{"CHP", "DSR", EVCharging, "Battery", "OCGT", "Wind", "Solar", "Nuclear", "Hydro", "Biomass", "Interconnector", "Coal"}
+
+// techFilter is the `tech` filter value a technologies key matches: a
+// pseudo-technology its own (Pumped Hydro is Hydro), a raw class its category
+// (Gas as OCGT; a pumped-storage class also Hydro, as the app's Hydro list
+// includes Pumped Storage Hydro), Other and Unknown none.
+func techFilter(key string) []string {
+	switch key {
+	case EVCharging:
+		return []string{EVCharging}
+	case PumpedHydro:
+		return []string{"Hydro"}
+	}
+	var out []string
+	switch c := record.Categorize(key); c {
+	case record.Other, record.Unknown:
+	case record.Gas:
+		out = append(out, "OCGT")
+	default:
+		out = append(out, string(c))
+	}
+	if strings.Contains(strings.ToLower(key), "pumped") {
+		out = append(out, "Hydro")
+	}
+	return out
+}
+
 // activeAuctions are the auction-name fragments that make a group active.
 var activeAuctions = []string{"2024-25", "2025-26", "2026-27", "2027-28", "2028-29", "2029-30"}
 
@@ -187,10 +216,12 @@ type attributes struct {
 	CapacityConfidence string   `json:"capacity_confidence"`
 	IsActive           bool     `json:"is_active"`
 
-	// Not in the app's LocationGroup: what its builder cuts off.
-	DescriptionsTotal int `json:"descriptions_total"`  // distinct non-empty descriptions
-	AuctionNamesTotal int `json:"auction_names_total"` // distinct auction names
-	LocatedCount      int `json:"located_count"`       // members with coordinates
+	// Not in the app's LocationGroup: what its builder cuts off, and the
+	// search map's tech filter values the group matches (TechFilters order).
+	TechFilters       []string `json:"tech_filters"`
+	DescriptionsTotal int      `json:"descriptions_total"`  // distinct non-empty descriptions
+	AuctionNamesTotal int      `json:"auction_names_total"` // distinct auction names
+	LocatedCount      int      `json:"located_count"`       // members with coordinates
 }
 
 func (g *group) attributes() attributes {
@@ -258,6 +289,18 @@ func (g *group) attributes() attributes {
 				}{p.tech, len(g.members)})
 				break
 			}
+		}
+	}
+	match := map[string]bool{}
+	for _, t := range a.Technologies {
+		for _, f := range techFilter(t.Name) {
+			match[f] = true
+		}
+	}
+	a.TechFilters = []string{}
+	for _, f := range TechFilters {
+		if match[f] {
+			a.TechFilters = append(a.TechFilters, f)
 		}
 	}
 	return a

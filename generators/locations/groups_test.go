@@ -84,6 +84,9 @@ func TestGroupFeature(t *testing.T) {
 		p.CapacityConfidence != "low" || p.Active || p.URL != "/location/by-name/Dinorwig%2C%20LL55%204UR/" || p.Title != "Dinorwig, LL55 4UR" {
 		t.Errorf("properties %+v", p)
 	}
+	if strings.Join(p.TechFilters, ",") != "DSR,Battery,Hydro" {
+		t.Errorf("tech filters %q, want DSR, Battery (Storage) and Hydro (Hydro, Pumped Hydro)", p.TechFilters)
+	}
 	if p.Desc != long[:100]+"..." || len(p.Descriptions) != 3 || p.Descriptions[1] != "b" || p.DescriptionsTotal != 4 {
 		t.Errorf("desc %q, descriptions %q (total %d)", p.Desc, p.Descriptions, p.DescriptionsTotal)
 	}
@@ -103,7 +106,7 @@ func TestGroupFeature(t *testing.T) {
 		conf    string
 	}{
 		{[]string{"DSR", "Storage (Duration 1h)"}, "2024-25 (T-1) One Year Ahead Capacity Auction", "DSR", true, "high"},
-		{[]string{"Storage (Duration 1h)", "Open Cycle Gas Turbine (OCGT)"}, "2016-17 (T-4)", "Open Cycle Gas Turbine (OCGT)", false, "high"},
+		{[]string{"Storage (Duration 1h)", "Open Cycle Gas Turbine (OCGT)"}, "2016-17 (T-4)", "Open Cycle Gas Turbine (OCGT)", false, "high"}, // tech_filters Battery, OCGT
 		{[]string{"Nuclear", "Battery"}, "2029-30 (T-4)", "Battery", true, "high"},
 	} {
 		var cs []record.Component
@@ -122,7 +125,7 @@ func TestEVCharging(t *testing.T) {
 	c.Description = "Domestic EV chargers at residential premises"
 	p := buildGroups([]record.Component{c})[0].feature().Properties
 	techs, _ := json.Marshal(p.Technologies)
-	if p.Tech != EVCharging || string(techs) != `{"DSR":1,"EV Charging":1}` {
+	if p.Tech != EVCharging || string(techs) != `{"DSR":1,"EV Charging":1}` || strings.Join(p.TechFilters, ",") != "DSR,EV Charging" {
 		t.Errorf("tech %q technologies %s", p.Tech, techs)
 	}
 }
