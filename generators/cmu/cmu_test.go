@@ -305,6 +305,9 @@ func TestStatistics(t *testing.T) {
 			{ID: 5, CompanyName: s("Ørsted A/S"), Technology: s("Offshore Wind"), DeratedCapacityMW: 100.25, URL: "/component/by-id/5/"},
 			{ID: 10, CompanyName: s("Flexitricity Ltd."), Technology: s("DSR"), Location: s("2 Bar Lane, York, YO51 9LS"), DeratedCapacityMW: 1.5, URL: "/component/by-id/10/"},
 		},
+		ComponentsByCategory: map[string]int{"DSR": 2, "Battery": 0, "Gas": 0, "CHP": 0, "Wind": 1, "Solar": 0, "Hydro": 0,
+			"Nuclear": 0, "Biomass": 0, "Coal": 0, "Interconnector": 0, "Other": 0, "Unknown": 1},
+		ComponentsWithoutYear: 1,
 	}
 	if !reflect.DeepEqual(got, want) {
 		gj, _ := json.MarshalIndent(got, "", " ")

@@ -26,6 +26,11 @@ type Statistics struct {
 	TechByCapacity        []TechCapacity      `json:"tech_by_capacity"`        // 25 at most, non-null classes with capacity > 0
 	ComponentsByYear      []YearCount         `json:"components_by_year"`      // known years, ascending
 	TopComponentsCapacity []ComponentCapacity `json:"top_components_capacity"` // 20 at most, capacity > 0
+
+	// Added: what the app's lists cut off. Components per category (every
+	// category of record.Categories, zeros included) and without a known year.
+	ComponentsByCategory  map[string]int `json:"components_by_category"`
+	ComponentsWithoutYear int            `json:"components_without_year"`
 }
 
 // Summary: total_companies counts distinct exact non-empty names and
@@ -115,6 +120,11 @@ func statistics(comps []*record.Component) Statistics {
 	techs := map[string]*agg{}
 	years := map[int]int{}
 	hasNullTech := false
+	noYear := 0
+	byCat := map[string]int{}
+	for _, cat := range record.Categories {
+		byCat[string(cat)] = 0
+	}
 	var total float64
 	for _, c := range comps {
 		mw := 0.0
@@ -141,7 +151,10 @@ func statistics(comps []*record.Component) Statistics {
 		}
 		if c.DeliveryYear != 0 {
 			years[c.DeliveryYear]++
+		} else {
+			noYear++
 		}
+		byCat[string(categoryOf(c))]++
 	}
 	s := Statistics{
 		Summary: Summary{TotalComponents: len(comps), TotalCompanies: len(companies), TotalTechnologies: len(techs),
@@ -152,6 +165,8 @@ func statistics(comps []*record.Component) Statistics {
 		TechByCapacity:        []TechCapacity{},
 		ComponentsByYear:      []YearCount{},
 		TopComponentsCapacity: []ComponentCapacity{},
+		ComponentsByCategory:  byCat,
+		ComponentsWithoutYear: noYear,
 	}
 	if hasNullTech {
 		s.Summary.TotalTechnologies++
