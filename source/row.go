@@ -336,6 +336,9 @@ func (r *rawRow) component() (c record.Component, space idSpace, synthetic bool,
 	} else {
 		c.LocationText = c.Location
 	}
+	if c.LocationText == c.Location {
+		c.LocationText = c.Location // one string, not two copies (most texts need no trimming)
+	}
 	c.Location = cleanLocation(c.Location)
 	c.GridRef = cleanLocation(c.GridRef)
 
