@@ -196,8 +196,7 @@ func deletePartial(t *testing.T, srv *redistest.Server, rdb *redis.Client, seed 
 	}
 
 	gone := map[string]bool{}
-	kept := []string{"map_data_<md5>", "map_data_v2.1:<md5>", "map_cluster:*", "tech_map_<category>", "statistics_page_data",
-		"company_list_<sort>_<order>", "technology_list_v3_<sort>_<order>", "filter:*"}
+	kept := []string{"map_data_<md5>", "map_data_v2.1:<md5>", "map_cluster:*", "tech_map_<category>", "statistics_page_data"}
 	for name, keys := range seed.Families {
 		if !slices.Contains(kept, name) {
 			for _, k := range keys {

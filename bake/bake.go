@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/prebake/prebake/generators/cmu"
@@ -33,7 +34,7 @@ type Config struct {
 
 	OutDir            string // where files go
 	ManifestPath      string // where manifest.json goes
-	ReportPath        string // JSON Lines report of rejected and unlocated rows
+	ReportPath        string // JSON Lines report of rejected, unlocated and differing duplicate rows
 	BaseURL           string // CDN prefix for every URL in the manifest
 	DjangoStaticfiles string // optional staticfiles.json for Django's ManifestStaticFilesStorage
 
@@ -47,20 +48,23 @@ type Config struct {
 
 // Summary is what a bake reports, printed or as --json.
 type Summary struct {
-	BuildID    string            `json:"build_id"`
-	Manifest   string            `json:"manifest"`
-	OutDir     string            `json:"out_dir"`
-	Report     string            `json:"report"`
-	Synthetic  bool              `json:"synthetic"`
-	Components int               `json:"components"`
-	Located    int               `json:"located"`
-	CMUs       int               `json:"cmus"`
-	Postcodes  int               `json:"postcodes"`
-	Sources    []manifest.Source `json:"sources"`
-	Assets     int               `json:"assets"`
-	TileSets   int               `json:"tilesets"`
-	ShardSets  int               `json:"shardsets"`
-	Seconds    float64           `json:"seconds"`
+	BuildID    string `json:"build_id"`
+	Manifest   string `json:"manifest"`
+	OutDir     string `json:"out_dir"`
+	Report     string `json:"report"`
+	Synthetic  bool   `json:"synthetic"`
+	Components int    `json:"components"`
+	Located    int    `json:"located"`
+	CMUs       int    `json:"cmus"`
+	Postcodes  int    `json:"postcodes"`
+	// DuplicatesDiffering counts duplicate component rows whose fields differ
+	// from the row kept (each listed in the report as duplicate_differs).
+	DuplicatesDiffering int               `json:"duplicates_differing"`
+	Sources             []manifest.Source `json:"sources"`
+	Assets              int               `json:"assets"`
+	TileSets            int               `json:"tilesets"`
+	ShardSets           int               `json:"shardsets"`
+	Seconds             float64           `json:"seconds"`
 }
 
 // Run bakes. On error nothing is committed: the previous manifest stays valid.
@@ -148,7 +152,7 @@ func Run(cfg Config) (*Summary, error) {
 		BuildID: written.BuildID, Manifest: cfg.ManifestPath, OutDir: cfg.OutDir, Report: cfg.ReportPath,
 		Synthetic: res.Synthetic, Components: len(res.Components), CMUs: len(res.CMUs),
 		Sources: written.Sources, Assets: len(written.Assets), TileSets: len(written.TileSets),
-		ShardSets: len(written.ShardSets), Postcodes: len(ds.Postcodes),
+		ShardSets: len(written.ShardSets), Postcodes: len(ds.Postcodes), DuplicatesDiffering: len(res.Conflicts),
 		Seconds: time.Since(start).Seconds(),
 	}
 	for i := range res.Components {
@@ -186,16 +190,25 @@ func countGeocodes(sources []manifest.Source, comps []record.Component) {
 }
 
 // reportLine is one row of the JSON Lines report: a rejected or an unlocated
-// row, or a row whose grid reference was not used (status "grid_ref", reason a
-// record.GridRef* constant, detail the parser's error or the distances).
+// row, a row whose grid reference was not used (status "grid_ref", reason a
+// record.GridRef* constant, detail the parser's error or the distances), or a
+// duplicate row whose fields differ from the row kept.
 type reportLine struct {
 	File   string `json:"file"`
 	Row    int    `json:"row"`
-	Status string `json:"status"` // "rejected", "unlocated" or "grid_ref"
+	Status string `json:"status"` // "rejected", "unlocated", "grid_ref" or "duplicate_differs"
 	Field  string `json:"field,omitempty"`
 	Reason string `json:"reason"`
 	Detail string `json:"detail,omitempty"`
 	ID     int64  `json:"id,omitempty"`
+
+	// duplicate_differs only: the row kept (reason "first_read_wins": the first
+	// row read with an _id is used, files in the order given, globs sorted),
+	// and each differing field's value in the kept and in this dropped row.
+	KeptFile string            `json:"kept_file,omitempty"`
+	KeptRow  int               `json:"kept_row,omitempty"`
+	Kept     map[string]string `json:"kept,omitempty"`
+	Dropped  map[string]string `json:"dropped,omitempty"`
 }
 
 func writeReport(path string, res *source.Result) error {
@@ -205,6 +218,14 @@ func writeReport(path string, res *source.Result) error {
 	var lines []reportLine
 	for _, p := range res.Problems {
 		lines = append(lines, reportLine{File: p.File, Row: p.Row, Status: "rejected", Field: p.Field, Reason: p.Reason, Detail: p.Detail})
+	}
+	for _, cf := range res.Conflicts {
+		l := reportLine{File: cf.File, Row: cf.Row, Status: "duplicate_differs", Reason: "first_read_wins", ID: cf.ID,
+			Field: strings.Join(cf.Fields, ", "), KeptFile: cf.KeptFile, KeptRow: cf.KeptRow, Kept: map[string]string{}, Dropped: map[string]string{}}
+		for i, f := range cf.Fields {
+			l.Kept[f], l.Dropped[f] = cf.KeptValues[i], cf.Values[i]
+		}
+		lines = append(lines, l)
 	}
 	for i := range res.Components {
 		c := &res.Components[i]

@@ -1,6 +1,10 @@
 package record
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Category is the simplified technology the map pages colour by.
 type Category string
@@ -25,78 +29,111 @@ const (
 // Categories lists every category in legend order.
 var Categories = []Category{DSR, Battery, Gas, CHP, Wind, Solar, Hydro, Nuclear, Biomass, Coal, Interconnector, Other, Unknown}
 
-// exactCategory maps the register's technology class names (lower-cased) to a category.
+// exactCategory is the app's TECHNOLOGY_MAPPING (checker/views.py,
+// get_simplified_technology): exact, case-sensitive class names, tried first.
 var exactCategory = map[string]Category{
-	"dsr":                               DSR,
-	"storage":                           Battery,
-	"onshore wind":                      Wind,
-	"offshore wind":                     Wind,
-	"solar photovoltaic":                Solar,
-	"hydro":                             Hydro,
-	"nuclear":                           Nuclear,
-	"open cycle gas turbine (ocgt)":     Gas,
-	"combined cycle gas turbine (ccgt)": Gas,
-	"reciprocating engines":             Gas,
-	"ocgt and reciprocating engines":    Gas,
-	"oil-fired steam generators":        Gas,
-	"combined heat and power (chp)":     CHP,
-	"chp and autogeneration":            CHP,
-	"energy from waste":                 Biomass,
-	"biomass":                           Biomass,
-	"coal/biomass":                      Biomass,
-	"coal":                              Coal,
+	"Combined Heat and Power (CHP)":     CHP,
+	"Solar Photovoltaic":                Solar,
+	"Onshore Wind":                      Wind,
+	"Offshore Wind":                     Wind,
+	"Open Cycle Gas Turbine (OCGT)":     Gas,
+	"Combined Cycle Gas Turbine (CCGT)": Gas,
+	"Reciprocating engines":             Gas,
+	"Energy from Waste":                 Biomass,
+	"Coal/biomass":                      Biomass,
+	"Storage":                           Battery,
+	"OCGT and Reciprocating Engines":    Gas,
+	"OCGT and Reciprocating Engines (Fuel Type - Diesel)": Gas,
+	"Oil-fired steam generators":                          Gas,
+	"Hydro":                                               Hydro,
+	"Nuclear":                                             Nuclear,
+	"Coal":                                                Coal,
+	"Biomass":                                             Biomass,
+	"Gas":                                                 Gas,
+	"DSR":                                                 DSR,
+	"Interconnector":                                      Interconnector,
+	"BritNED (Netherlands)":                               Interconnector,
+	"Eleclink (France)":                                   Interconnector,
+	"EWIC (Ireland)":                                      Interconnector,
+	"EWIC (Republic of Ireland)":                          Interconnector,
+	"Greenlink (Republic of Ireland)":                     Interconnector,
+	"IFA2 (France)":                                       Interconnector,
+	"IFA (France)":                                        Interconnector,
+	"Moyle (Northern Ireland)":                            Interconnector,
+	"NEMO (Belgium)":                                      Interconnector,
+	"NeuConnect (Germany)":                                Interconnector,
+	"NSL (Norway)":                                        Interconnector,
+	"VikingLink (Denmark)":                                Interconnector,
 }
 
-// keywordCategory is tried in order when no exact name matches.
+// keywordCategory is the app's KEYWORD_MAPPING, tried in this order on the
+// lower-cased class when no exact name matches. Unlike the app (a substring
+// test), a keyword must be a whole word (app-integration.md: "Unsleeved
+// generation" is not an interconnector, nor "Gaseous ..." gas).
 var keywordCategory = []struct {
 	keyword  string
 	category Category
 }{
-	{"dsr", DSR},
-	{"demand side", DSR},
-	{"battery", Battery},
 	{"storage", Battery},
-	{"ocgt and reciprocating engines", Gas},
+	{"battery", Battery},
 	{"wind", Wind},
 	{"solar", Solar},
 	{"hydro", Hydro},
 	{"nuclear", Nuclear},
-	{"ccgt", Gas},
-	{"ocgt", Gas},
+	{"interconnector", Interconnector},
 	{"gas", Gas},
-	{"reciprocating", Gas},
 	{"chp", CHP},
-	{"combined heat", CHP},
 	{"biomass", Biomass},
 	{"waste", Biomass},
 	{"coal", Coal},
-	{"britned", Interconnector},
-	{"ifa", Interconnector},
-	{"eleclink", Interconnector},
-	{"ewic", Interconnector},
-	{"greenlink", Interconnector},
-	{"moyle", Interconnector},
-	{"nemo", Interconnector},
-	{"neuconnect", Interconnector},
-	{"nsl", Interconnector},
-	{"viking", Interconnector},
-	{"interconnector", Interconnector},
+	{"dsr", DSR},
 }
 
-// Categorize simplifies a register technology class the way the app does: exact
-// names first, then keywords, else Other; an empty (null) class is Unknown.
+// Categorize is the app's get_simplified_technology with whole-word keywords:
+// the exact (case-sensitive) class names first, then the keywords in order,
+// else Other; an empty (null) or blank class is Unknown.
 func Categorize(techClass string) Category {
-	t := strings.ToLower(strings.TrimSpace(techClass))
-	if t == "" {
+	if strings.TrimSpace(techClass) == "" {
 		return Unknown
 	}
-	if c, ok := exactCategory[t]; ok {
+	if c, ok := exactCategory[techClass]; ok {
 		return c
 	}
+	t := strings.ToLower(techClass)
 	for _, k := range keywordCategory {
-		if strings.Contains(t, k.keyword) {
+		if containsWord(t, k.keyword) {
 			return k.category
 		}
 	}
 	return Other
+}
+
+// containsWord reports whether w occurs in s with no letter or digit directly
+// before or after it.
+func containsWord(s, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		if !wordRuneBefore(s, start) && !wordRuneAt(s, end) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
+
+func wordRuneBefore(s string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return i > 0 && isWordRune(r)
+}
+
+func wordRuneAt(s string, i int) bool {
+	for _, r := range s[i:] {
+		return isWordRune(r)
+	}
+	return false
 }

@@ -37,6 +37,20 @@ func TestCategorize(t *testing.T) {
 		{"NSL (Norway)", Interconnector},
 		{"VikingLink (Denmark)", Interconnector},
 		{"Tidal lagoon", Other},
+		// Whole words only (app-integration.md): the app's substring test would
+		// call these Interconnector, Gas, Wind and Coal.
+		{"Unsleeved generation", Other},
+		{"Unsleeved interconnector capacity", Interconnector},
+		{"Gaseous fuel", Other},
+		{"Windsor CHP", CHP},
+		{"Charcoal kiln", Other},
+		{"Pumped Storage Hydro", Battery}, // "storage" comes before "hydro" in the app's list
+		{"Lithium-ion battery", Battery},
+		{"Demand Side Response", Other}, // not in the app's table or keywords
+		{"dsr", DSR},                    // keyword, case-insensitive
+		{"STORAGE", Battery},
+		{"Interconnector (Norway)", Interconnector},
+		{"Hydro/Wind hybrid", Wind}, // wind is tried before hydro
 	}
 	for _, tt := range tests {
 		if got := Categorize(tt.in); got != tt.want {

@@ -23,6 +23,11 @@ type Component struct {
 
 	Description string // "Description of CMU Components"
 	Location    string // "Location and Post Code", trimmed; "" when a no-location marker
+	// LocationText is "Location and Post Code" verbatim (newlines, surrounding
+	// space and no-location markers such as "TBC" kept; "" when null): the app's
+	// location text, which its titles, location groups and /location/by-name/
+	// URLs use as they are.
+	LocationText string
 
 	Postcode string // full unit postcode found in Location, normalized "AA9A 9AA"; "" if none
 	Outcode  string // outward code of Postcode, or an outcode found alone in Location

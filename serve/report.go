@@ -290,28 +290,27 @@ func (s *Server) statistics(m *manifest.Manifest) (cats, years map[string]float6
 		return nil, nil, fmt.Errorf("bake %s: %w", m.BuildID, err)
 	}
 	var st struct {
-		TechByCount []struct {
-			Category string  `json:"category"`
-			Count    float64 `json:"count"`
-		} `json:"tech_by_count"`
-		ByYear []struct {
-			Year  *int    `json:"delivery_year"`
+		ByCategory map[string]float64 `json:"components_by_category"`
+		ByYear     []struct {
+			Year  string  `json:"delivery_year"`
 			Count float64 `json:"count"`
 		} `json:"components_by_year"`
+		WithoutYear float64 `json:"components_without_year"`
 	}
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", a.Path, err)
 	}
 	cats, years = map[string]float64{}, map[string]float64{}
-	for _, t := range st.TechByCount {
-		cats[t.Category] += t.Count
+	for c, n := range st.ByCategory {
+		if n > 0 {
+			cats[c] = n
+		}
 	}
 	for _, y := range st.ByYear {
-		label := "none"
-		if y.Year != nil {
-			label = fmt.Sprint(*y.Year)
-		}
-		years[label] += y.Count
+		years[y.Year] += y.Count
+	}
+	if st.WithoutYear > 0 {
+		years["none"] = st.WithoutYear
 	}
 	return cats, years, nil
 }

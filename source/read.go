@@ -64,6 +64,22 @@ type Result struct {
 	Sources    []manifest.Source  // one per input file, in input order; Geocoded/Unlocated are filled by the bake
 	Problems   []Problem          // every rejected row, in file/row order
 	Synthetic  bool               // every used component row came from prebake's synthetic sample
+	// Conflicts lists every duplicate component row (same ID as a row read
+	// before) whose fields differ from the row kept, in read order.
+	Conflicts []Conflict
+}
+
+// Conflict is a duplicate component row that disagrees with the row kept: the
+// first row read with an ID wins (files in the order given, globs sorted), so
+// the dropped row's differing fields are listed for the operator.
+type Conflict struct {
+	ID                 int64
+	KeptFile           string
+	KeptRow            int
+	File               string // the dropped duplicate
+	Row                int
+	Fields             []string // register column names that differ, in column order
+	KeptValues, Values []string // their values in the kept and the dropped row
 }
 
 // FileError is a file that cannot be read as a whole: it names the file and where
@@ -117,7 +133,7 @@ func Read(patterns []string, format string) (*Result, error) {
 		return nil, fmt.Errorf("no source files given")
 	}
 	r := &reader{
-		compSeen: map[int64]bool{},
+		compSeen: map[int64]int{},
 		cmuSeen:  map[int64]bool{},
 	}
 	for _, f := range files {
@@ -190,7 +206,7 @@ const (
 
 type reader struct {
 	res       Result
-	compSeen  map[int64]bool
+	compSeen  map[int64]int // ID -> index in res.Components
 	cmuSeen   map[int64]bool
 	synthetic int // used components flagged Synthetic
 
@@ -372,11 +388,15 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 	if err := r.checkSpace(fs, space, rec); err != nil {
 		return err
 	}
-	if r.compSeen[c.ID] {
+	if k, seen := r.compSeen[c.ID]; seen {
 		fs.src.Counts.Duplicate++
+		if cf := conflict(&r.res.Components[k], &c); cf != nil {
+			cf.File, cf.Row = fs.path, rec
+			r.res.Conflicts = append(r.res.Conflicts, *cf)
+		}
 		return nil
 	}
-	r.compSeen[c.ID] = true
+	r.compSeen[c.ID] = len(r.res.Components)
 	c.SourceFile, c.SourceRow = fs.path, rec
 	for _, p := range []*string{&c.CMUID, &c.Company, &c.TechClass, &c.AuctionName, &c.AuctionType, &c.Description} {
 		*p = r.intern(*p)

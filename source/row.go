@@ -328,6 +328,17 @@ func (r *rawRow) component() (c record.Component, space idSpace, synthetic bool,
 		// The export's component_id is the app's database key, not a Component ID.
 		c.ComponentID = ""
 	}
+	// The app shows, groups and links by the location text verbatim.
+	if lc, ok := r.get(colLocation); ok && lc.str {
+		c.LocationText = string(lc.raw)
+	} else if ok && lc.kind == cellString {
+		c.LocationText = jsonString(lc.raw)
+	} else {
+		c.LocationText = c.Location
+	}
+	if c.LocationText == c.Location {
+		c.LocationText = c.Location // one string, not two copies (most texts need no trimming)
+	}
 	c.Location = cleanLocation(c.Location)
 	c.GridRef = cleanLocation(c.GridRef)
 

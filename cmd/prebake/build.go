@@ -81,7 +81,7 @@ killed leaves the previous manifest and every file it names intact.`,
 	f.StringVar(&cfg.Boundaries, "boundaries", "", "polygon GeoJSON of DNO areas (EPSG:27700 or WGS84) to bake per zoom")
 	f.StringVarP(&cfg.OutDir, "out", "o", "output", "output directory (what CI uploads to the CDN)")
 	f.StringVarP(&cfg.ManifestPath, "manifest", "m", "manifest.json", "where to write the manifest")
-	f.StringVar(&cfg.ReportPath, "report", "", "JSON Lines report of rejected and unlocated rows (default: prebake-report.jsonl beside --out)")
+	f.StringVar(&cfg.ReportPath, "report", "", "JSON Lines report of rejected, unlocated and differing duplicate rows (default: prebake-report.jsonl beside --out)")
 	f.StringVar(&cfg.BaseURL, "base-url", "", "URL prefix for every file in the manifest, e.g. https://cdn.example.org/prebake")
 	f.StringVar(&cfg.DjangoStaticfiles, "django-staticfiles", "", "also write a Django ManifestStaticFilesStorage staticfiles.json here")
 	f.BoolVar(&cfg.Strict, "strict", false, "fail the build if any input row is rejected")
@@ -128,7 +128,10 @@ func printSummary(w io.Writer, s *bake.Summary) {
 			fmt.Fprintf(w, "    unlocated: %s\n", counts(c.Unlocated))
 		}
 	}
-	fmt.Fprintf(w, "rejected and unlocated rows: %s\n", s.Report)
+	if s.DuplicatesDiffering > 0 {
+		fmt.Fprintf(w, "%d duplicate rows differ from the row kept (the first read wins)\n", s.DuplicatesDiffering)
+	}
+	fmt.Fprintf(w, "rejected, unlocated and differing duplicate rows: %s\n", s.Report)
 }
 
 func counts(m map[string]int) string {

@@ -81,7 +81,7 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) error {
 		return err
 	}
 
-	if err := writeStatistics(w, ds.Components, idx); err != nil {
+	if err := writeStatistics(w, ds.Components); err != nil {
 		return err
 	}
 	if err := writeDetails(w, ds.Components, opts.DetailShardMaxBytes); err != nil {

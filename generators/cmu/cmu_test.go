@@ -31,7 +31,7 @@ func smallDataset() *record.Dataset {
 				DeliveryYear: 2023, AuctionName: auctionC, AuctionType: "T-4", DeratedMW: f64(100.25), Description: "Hornsea"},
 			{ID: 10, ComponentID: "C10", CMUID: "ABC1", Company: "Flexitricity Ltd.", TechClass: "DSR", Category: record.DSR,
 				DeliveryYear: 2024, AuctionName: auctionA, AuctionType: "T-4", DeratedMW: f64(1.5), ConnectionMW: f64(2),
-				Description: "Load", Location: "2 Bar Lane, York, YO51 9LS", Postcode: "YO51 9LS", Outcode: "YO51",
+				Description: "Load", Location: "2 Bar Lane, York, YO51 9LS", LocationText: "2 Bar Lane, York, YO51 9LS", Postcode: "YO51 9LS", Outcode: "YO51",
 				Geo: record.Geocode{Lat: 54.1, Lng: -1.4, Located: true, Source: record.GeoPostcode, Precision: record.PrecisionUnit}},
 			{ID: 11, ComponentID: "C11", CMUID: "ABC1", Company: "FLEXITRICITY LTD", TechClass: "DSR", Category: record.DSR,
 				DeliveryYear: 2025, AuctionName: auctionB, AuctionType: "T-4", Location: "2 bar lane,  York, YO51 9LS",
@@ -204,19 +204,22 @@ func TestCompanyIndex(t *testing.T) {
 	out, m := bake(t, smallDataset(), Options{})
 	var idx map[string]Company
 	readAsset(t, out, m, "cmu/company_index.json", &idx)
+	// company_id is the app's normalize(): "Flexitricity Ltd." and "FLEXITRICITY
+	// LTD" differ by the full stop, so they are two companies, as in the app.
 	want := map[string]Company{
 		"flexitricitylimited": {CompanyName: "Flexitricity Limited", NormalizedName: "flexitricitylimited", NumCMUIDs: 1, NumComponents: 0,
-			Years: []int{2024}, URL: "/company-list/flexitricitylimited/", CMUIDs: []string{"ABC1"}},
-		// Two spellings with two votes each: the alphabetically first wins.
-		"flexitricityltd": {CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", NumCMUIDs: 1, NumComponents: 2,
-			Years: []int{2025, 2024}, URL: "/company-list/flexitricityltd/", CMUIDs: []string{"ABC1"}, TotalDeratedMW: 1.5},
-		"ørstedas": {CompanyName: "Ørsted A/S", NormalizedName: "ørstedas", NumCMUIDs: 1, NumComponents: 1,
-			Years: []int{2023}, URL: "/company-list/%C3%B8rstedas/", CMUIDs: []string{"XYZ-9"}, TotalDeratedMW: 100.25},
+			YearStrings: []string{"2024"}, URL: "/company-list/flexitricitylimited/", CMUIDs: []string{"ABC1"}, CompanyNames: []string{"Flexitricity Limited"}},
+		"flexitricityltd.": {CompanyName: "Flexitricity Ltd.", NormalizedName: "flexitricityltd.", NumCMUIDs: 1, NumComponents: 1,
+			YearStrings: []string{"2024"}, URL: "/company-list/flexitricityltd./", CMUIDs: []string{"ABC1"}, TotalDeratedMW: 1.5, CompanyNames: []string{"Flexitricity Ltd."}},
+		"flexitricityltd": {CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", NumCMUIDs: 1, NumComponents: 1,
+			YearStrings: []string{"2025"}, URL: "/company-list/flexitricityltd/", CMUIDs: []string{"ABC1"}, CompanyNames: []string{"FLEXITRICITY LTD"}},
+		"ørsteda/s": {CompanyName: "Ørsted A/S", NormalizedName: "ørsteda/s", NumCMUIDs: 1, NumComponents: 1,
+			YearStrings: []string{"2023"}, URL: "/company-list/%C3%B8rsteda%2Fs/", CMUIDs: []string{"XYZ-9"}, TotalDeratedMW: 100.25, CompanyNames: []string{"Ørsted A/S"}},
 	}
 	if !reflect.DeepEqual(idx, want) {
 		t.Errorf("company index =\n%+v\nwant\n%+v", idx, want)
 	}
-	// Shards: "f" holds both Flexitricity entries, "_" the non-ASCII one.
+	// Shards: "f" holds the three Flexitricity entries, "_" the non-ASCII one.
 	ss := m.ShardSets["cmu/company_index_shards"]
 	if ss.Key != "first" || ss.Files != 2 || !reflect.DeepEqual(ss.Params["keys"], []any{"_", "f"}) {
 		t.Errorf("company index shard set = %+v", ss)
@@ -224,13 +227,13 @@ func TestCompanyIndex(t *testing.T) {
 	var f, u map[string]Company
 	readShard(t, out, m, "cmu/company_index_shards", "f", &f)
 	readShard(t, out, m, "cmu/company_index_shards", "_", &u)
-	if len(f) != 2 || !reflect.DeepEqual(f["flexitricityltd"], want["flexitricityltd"]) || len(u) != 1 || u["ørstedas"].NumComponents != 1 {
+	if len(f) != 3 || !reflect.DeepEqual(f["flexitricityltd"], want["flexitricityltd"]) || len(u) != 1 || u["ørsteda/s"].NumComponents != 1 {
 		t.Errorf("shards f=%v _=%v", f, u)
 	}
 	var companies []map[string]any
 	readAsset(t, out, m, "cmu/companies.json", &companies)
-	if len(companies) != 3 || companies[1]["normalized_name"] != "flexitricityltd" || companies[1]["first_delivery_year"] != 2024.0 ||
-		companies[1]["last_delivery_year"] != 2025.0 || companies[1]["num_located_components"] != 1.0 || companies[0]["total_derated_capacity_mw"] != 0.0 {
+	if len(companies) != 4 || companies[2]["normalized_name"] != "flexitricityltd." || companies[2]["first_delivery_year"] != 2024.0 ||
+		companies[2]["last_delivery_year"] != 2024.0 || companies[2]["num_located_components"] != 1.0 || companies[0]["total_derated_capacity_mw"] != 0.0 {
 		t.Errorf("companies table = %v", companies)
 	}
 }
@@ -277,34 +280,34 @@ func TestStatistics(t *testing.T) {
 	out, m := bake(t, smallDataset(), Options{})
 	var got Statistics
 	readAsset(t, out, m, "cmu/statistics.json", &got)
-	y := func(v int) *int { return &v }
 	s := func(v string) *string { return &v }
 	want := Statistics{
-		Summary: Summary{TotalComponents: 4, TotalCompanies: 2, TotalTechnologies: 2, TotalCapacity: 101.75},
+		Summary: Summary{TotalComponents: 4, TotalCompanies: 3, TotalTechnologies: 3, TotalCapacity: 101.75, TotalCompanyIDs: 3, TotalTechnologyClasses: 2},
 		TopCompaniesCount: []CompanyCount{
-			{CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", URL: "/company-list/flexitricityltd/", Count: 2},
-			{CompanyName: "Ørsted A/S", NormalizedName: "ørstedas", URL: "/company-list/%C3%B8rstedas/", Count: 1},
+			{CompanyName: "FLEXITRICITY LTD", Count: 1, CompanyID: "flexitricityltd", URL: "/company-list/flexitricityltd/"},
+			{CompanyName: "Flexitricity Ltd.", Count: 1, CompanyID: "flexitricityltd.", URL: "/company-list/flexitricityltd./"},
+			{CompanyName: "Ørsted A/S", Count: 1, CompanyID: "ørsteda/s", URL: "/company-list/%C3%B8rsteda%2Fs/"},
 		},
 		TopCompaniesCapacity: []CompanyCapacity{
-			{CompanyName: "Ørsted A/S", NormalizedName: "ørstedas", URL: "/company-list/%C3%B8rstedas/", TotalCapacity: 100.25},
-			{CompanyName: "FLEXITRICITY LTD", NormalizedName: "flexitricityltd", URL: "/company-list/flexitricityltd/", TotalCapacity: 1.5},
+			{CompanyName: "Ørsted A/S", TotalCapacity: 100.25, CompanyID: "ørsteda/s", URL: "/company-list/%C3%B8rsteda%2Fs/"},
+			{CompanyName: "Flexitricity Ltd.", TotalCapacity: 1.5, CompanyID: "flexitricityltd.", URL: "/company-list/flexitricityltd./"},
 		},
 		TechByCount: []TechCount{
-			{Technology: s("DSR"), Category: "DSR", Count: 2},
-			{Technology: nil, Category: "Unknown", Count: 1},
-			{Technology: s("Offshore Wind"), Category: "Wind", Count: 1},
+			{Technology: "DSR", Category: "DSR", Count: 2},
+			{Technology: "Offshore Wind", Category: "Wind", Count: 1},
 		},
 		TechByCapacity: []TechCapacity{
-			{Technology: s("Offshore Wind"), Category: "Wind", TotalCapacity: 100.25},
-			{Technology: s("DSR"), Category: "DSR", TotalCapacity: 1.5},
+			{Technology: "Offshore Wind", Category: "Wind", TotalCapacity: 100.25},
+			{Technology: "DSR", Category: "DSR", TotalCapacity: 1.5},
 		},
-		ComponentsByYear: []YearCount{{y(2023), 1}, {y(2024), 1}, {y(2025), 1}, {nil, 1}},
+		ComponentsByYear: []YearCount{{"2023", 1}, {"2024", 1}, {"2025", 1}},
 		TopComponentsCapacity: []ComponentCapacity{
-			{ID: 5, ComponentID: "C5", CMUID: "XYZ-9", CompanyName: "Ørsted A/S", Technology: s("Offshore Wind"), Category: "Wind",
-				DeliveryYear: y(2023), AuctionName: auctionC, DeratedCapacityMW: 100.25},
-			{ID: 10, ComponentID: "C10", CMUID: "ABC1", CompanyName: "Flexitricity Ltd.", Technology: s("DSR"), Category: "DSR",
-				Location: "2 Bar Lane, York, YO51 9LS", DeliveryYear: y(2024), AuctionName: auctionA, DeratedCapacityMW: 1.5},
+			{ID: 5, CompanyName: s("Ørsted A/S"), Technology: s("Offshore Wind"), DeratedCapacityMW: 100.25, URL: "/component/by-id/5/"},
+			{ID: 10, CompanyName: s("Flexitricity Ltd."), Technology: s("DSR"), Location: s("2 Bar Lane, York, YO51 9LS"), DeratedCapacityMW: 1.5, URL: "/component/by-id/10/"},
 		},
+		ComponentsByCategory: map[string]int{"DSR": 2, "Battery": 0, "Gas": 0, "CHP": 0, "Wind": 1, "Solar": 0, "Hydro": 0,
+			"Nuclear": 0, "Biomass": 0, "Coal": 0, "Interconnector": 0, "Other": 0, "Unknown": 1},
+		ComponentsWithoutYear: 1,
 	}
 	if !reflect.DeepEqual(got, want) {
 		gj, _ := json.MarshalIndent(got, "", " ")
@@ -314,7 +317,7 @@ func TestStatistics(t *testing.T) {
 	var dsr, coal Statistics
 	readAsset(t, out, m, "cmu/statistics/DSR.json", &dsr)
 	readAsset(t, out, m, "cmu/statistics/Coal.json", &coal)
-	if dsr.Summary != (Summary{TotalComponents: 2, TotalCompanies: 1, TotalTechnologies: 1, TotalCapacity: 1.5}) {
+	if dsr.Summary != (Summary{TotalComponents: 2, TotalCompanies: 2, TotalTechnologies: 1, TotalCapacity: 1.5, TotalCompanyIDs: 2, TotalTechnologyClasses: 1}) {
 		t.Errorf("DSR summary = %+v", dsr.Summary)
 	}
 	if coal.Summary != (Summary{}) || coal.TopCompaniesCount == nil || len(coal.TopCompaniesCount) != 0 {
@@ -327,45 +330,75 @@ func TestStatistics(t *testing.T) {
 	}
 }
 
+// TestComponentDetails: a popup in the app's shape (string years, raw class
+// and category, company_id, quoted location URL) and its components_at_location
+// list: every component within 0.0001 degrees in lat and lng, newest first,
+// stored once per position and rebuilt with ReconstructDetail.
 func TestComponentDetails(t *testing.T) {
-	out, m := bake(t, smallDataset(), Options{})
-	ss := m.ShardSets["cmu/component_details"]
-	n := int(ss.Params["n"].(float64))
-	if ss.Key != "shard" || ss.Params["function"] != "id mod n" || ss.Files != n {
-		t.Fatalf("shard set = %+v", ss)
+	at := func(id int64, year int, lat, lng float64, loc string, mw *float64) record.Component {
+		return record.Component{ID: id, CMUID: fmt.Sprint("CMU", id), Company: "Flexitricity  Ltd.", TechClass: "Storage (Duration 2h)",
+			Category: record.Battery, DeliveryYear: year, AuctionName: fmt.Sprint("A", year), DeratedMW: mw,
+			Location: loc, LocationText: loc, Geo: record.Geocode{Lat: lat, Lng: lng, Located: true}}
 	}
-	get := func(id int64) Detail {
+	ds := &record.Dataset{Components: []record.Component{
+		at(10, 2024, 54.1, -1.4, "Unit 2/3, York", f64(1.5)),
+		at(11, 2026, 54.1, -1.4, "Unit 2/3, York", nil),
+		at(12, 2025, 54.1+0.00005, -1.4-0.0001, "Elsewhere", f64(3)), // inside the box of 10 and 11
+		at(13, 2027, 54.1+0.0002, -1.4, "Far", nil),                  // outside it
+		{ID: 20, Category: record.Unknown, Geo: record.Geocode{Unlocated: record.UnlocatedNoLocation}},
+	}}
+	out, m := bake(t, ds, Options{})
+	get := func(id int64) map[string]any {
+		var d Detail
+		ss := m.ShardSets["cmu/component_details"]
 		var shard map[string]Detail
-		readShard(t, out, m, "cmu/component_details", fmt.Sprint(DetailShard(id, n)), &shard)
+		readShard(t, out, m, "cmu/component_details", fmt.Sprint(DetailShard(id, int(ss.Params["n"].(float64)))), &shard)
 		d, ok := shard[fmt.Sprint(id)]
 		if !ok {
 			t.Fatalf("component %d not in its shard", id)
 		}
-		return d
+		ls := m.ShardSets["cmu/components_at_location"]
+		var lists map[string][]AtLocation
+		readShard(t, out, m, "cmu/components_at_location", fmt.Sprint(DetailShard(d.Data.AtLocationRef, int(ls.Params["n"].(float64)))), &lists)
+		return ReconstructDetail(d, lists[fmt.Sprint(d.Data.AtLocationRef)])
 	}
-	url := "/location/by-name/2%20Bar%20Lane%2C%20York%2C%20YO51%209LS/"
-	url11 := "/location/by-name/2%20bar%20lane%2C%20%20York%2C%20YO51%209LS/"
-	y := func(v int) *int { return &v }
-	want10 := Detail{Success: true, Data: DetailData{
-		ID: 10, Title: "2 Bar Lane, York, YO51 9LS", Technology: "DSR", DisplayTechnology: "DSR", Company: "Flexitricity Ltd.",
-		Description: "Load", DeliveryYear: y(2024), AuctionName: auctionA, CMUID: "ABC1", DetailURL: &url,
-		AtLocation: []AtLocation{
-			{ID: 11, DeliveryYear: y(2025), AuctionName: auctionB, CMUID: "ABC1", DetailURL: &url11},
-			{ID: 10, DeliveryYear: y(2024), AuctionName: auctionA, CMUID: "ABC1", DeratedCapacityMW: f64(1.5), DetailURL: &url},
-		},
-		AtLocationTotal: 2, HasMultipleYears: true,
+	url := "/location/by-name/Unit%202%2F3%2C%20York/"
+	entry := func(id int64, year, cmu, mw string) map[string]any {
+		return map[string]any{"id": float64(id), "delivery_year": year, "auction_name": "A" + year, "cmu_id": cmu, "derated_capacity_mw": mw, "detailUrl": url}
+	}
+	want10 := map[string]any{"success": true, "data": map[string]any{
+		"id": float64(10), "title": "Unit 2/3, York", "technology": "Storage (Duration 2h)", "display_technology": "Battery",
+		"company": "Flexitricity  Ltd.", "company_id": "flexitricityltd.", "description": "", "delivery_year": "2024",
+		"auction_name": "A2024", "cmu_id": "CMU10", "detailUrl": url, "has_multiple_years": true,
+		"components_at_location": []any{entry(11, "2026", "CMU11", "N/A"), entry(12, "2025", "CMU12", "3.0"), entry(10, "2024", "CMU10", "1.5")},
 	}}
 	if got := get(10); !reflect.DeepEqual(got, want10) {
 		gj, _ := json.MarshalIndent(got, "", " ")
 		t.Errorf("detail 10 =\n%s", gj)
 	}
-	d5 := get(5)
-	if d5.Data.Title != "Hornsea" || d5.Data.DetailURL != nil || len(d5.Data.AtLocation) != 1 || d5.Data.AtLocation[0].ID != 5 || d5.Data.HasMultipleYears ||
-		d5.Data.Technology != "Wind" || d5.Data.DisplayTechnology != "Offshore Wind" {
-		t.Errorf("detail 5 = %+v", d5)
+	if got := get(13)["data"].(map[string]any); len(got["components_at_location"].([]any)) != 1 || got["has_multiple_years"] != false {
+		t.Errorf("detail 13 = %v, want itself alone", got)
 	}
-	if d20 := get(20); d20.Data.DisplayTechnology != "Unknown" || d20.Data.DeliveryYear != nil || d20.Data.Title != "" {
-		t.Errorf("detail 20 = %+v", d20)
+	d20 := get(20)["data"].(map[string]any)
+	list := d20["components_at_location"].([]any)
+	if d20["title"] != "Unknown Location" || d20["technology"] != "Unknown" || d20["display_technology"] != "Unknown" ||
+		d20["delivery_year"] != nil || d20["company_id"] != nil || d20["detailUrl"] != "/component/by-id/20/" ||
+		len(list) != 1 || list[0].(map[string]any)["delivery_year"] != "Unknown" || list[0].(map[string]any)["derated_capacity_mw"] != "N/A" {
+		t.Errorf("detail 20 = %v", d20)
+	}
+}
+
+func TestPyFloatStr(t *testing.T) {
+	// Right-hand sides printed by Python 3's str(float).
+	tests := []struct {
+		in   float64
+		want string
+	}{{1.5, "1.5"}, {3, "3.0"}, {0, "0.0"}, {0.30000000000000004, "0.30000000000000004"}, {1e-05, "1e-05"}, {0.0001, "0.0001"},
+		{1e16, "1e+16"}, {123456789012345.6, "123456789012345.6"}, {-2.25, "-2.25"}, {1.2345e-7, "1.2345e-07"}, {2.5e100, "2.5e+100"}}
+	for _, tt := range tests {
+		if got := PyFloatStr(tt.in); got != tt.want {
+			t.Errorf("PyFloatStr(%v) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 
@@ -429,7 +462,8 @@ func TestDetailShardsBounded(t *testing.T) {
 			if n > 1 {
 				sizes := map[int64]int{}
 				var ids []int64
-				for id, d := range details(ds.Components) {
+				dets, _ := details(ds.Components)
+				for id, d := range dets {
 					v, _ := json.Marshal(d)
 					sizes[id] = len(fmt.Sprintf("%q:", fmt.Sprint(id))) + len(v) + 1
 					ids = append(ids, id)
@@ -473,17 +507,21 @@ func TestDetailShard(t *testing.T) {
 	}
 }
 
-func TestAtLocationCapped(t *testing.T) {
+// TestAtLocationNoCap: the app lists every component at a position, however
+// many, and every popup there names the same stored list.
+func TestAtLocationNoCap(t *testing.T) {
 	ds := &record.Dataset{}
-	for i := 0; i < MaxAtLocation+30; i++ {
-		ds.Components = append(ds.Components, record.Component{ID: int64(i + 1), CMUID: "A", Company: "A", Location: "Same Place", DeliveryYear: 2020 + i%3, Category: record.DSR})
+	for i := 0; i < 250; i++ {
+		ds.Components = append(ds.Components, record.Component{ID: int64(i + 1), CMUID: "A", Company: "A", LocationText: "Same Place",
+			DeliveryYear: 2020 + i%3, Category: record.DSR, Geo: record.Geocode{Lat: 51, Lng: -1, Located: true}})
 	}
-	d := details(ds.Components)[1]
-	if len(d.Data.AtLocation) != MaxAtLocation || d.Data.AtLocationTotal != MaxAtLocation+30 || !d.Data.HasMultipleYears {
-		t.Errorf("at location: %d listed, total %d, multiple years %v", len(d.Data.AtLocation), d.Data.AtLocationTotal, d.Data.HasMultipleYears)
+	ds2, lists := details(ds.Components)
+	d := ds2[7]
+	if d.Data.AtLocationRef != 1 || d.Data.AtLocationCount != 250 || len(lists) != 1 || len(lists[1]) != 250 || !d.Data.HasMultipleYears {
+		t.Errorf("at location: ref %d count %d, %d lists", d.Data.AtLocationRef, d.Data.AtLocationCount, len(lists))
 	}
-	if d.Data.AtLocation[0].DeliveryYear == nil || *d.Data.AtLocation[0].DeliveryYear != 2022 {
-		t.Errorf("list does not start with the latest year: %+v", d.Data.AtLocation[0])
+	if l := lists[1]; l[0].DeliveryYear != "2022" || l[0].ID != 3 || l[249].DeliveryYear != "2020" {
+		t.Errorf("list is not delivery_year DESC, id ASC: first %+v last %+v", l[0], l[249])
 	}
 }
 

@@ -2,27 +2,38 @@ package cmu
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+
+	"github.com/prebake/prebake/appview"
 
 	"github.com/prebake/prebake/generators/cmu/table"
 	"github.com/prebake/prebake/record"
 	"github.com/prebake/prebake/writer"
 )
 
-// Company is one entry of the company index, keyed by its normalized name. The
-// JSON field names are the app's (company_index_v1), plus the company's total
-// de-rated capacity; the app's pre-rendered "html" is left to the app.
+// Company is one entry of the company index, keyed by the app's company_id
+// (appview.CompanyID: lower-cased, white space removed). The JSON field names
+// are the app's (company_index_v1), plus the company's total de-rated capacity
+// and every spelling of its name; the app's pre-rendered "html" is left to the
+// app.
 type Company struct {
-	CompanyName    string   `json:"company_name"`
-	NormalizedName string   `json:"normalized_name"`
+	CompanyName    string   `json:"company_name"`    // the spelling used most often (ties: the first in byte order)
+	NormalizedName string   `json:"normalized_name"` // = company_id
 	NumCMUIDs      int      `json:"num_cmu_ids"`
 	NumComponents  int      `json:"num_components"`
-	Years          []int    `json:"years"` // delivery years, most recent first
+	YearStrings    []string `json:"years"` // delivery years as the app's strings, newest first
 	URL            string   `json:"url"`
 	CMUIDs         []string `json:"cmu_ids"` // sorted
 	// TotalDeratedMW sums the components' De-Rated Capacity (null counts as 0),
 	// rounded to 1 kW.
 	TotalDeratedMW float64 `json:"total_derated_capacity_mw"`
+	// CompanyNames lists every exact spelling that has this company_id, sorted:
+	// the app's builder keeps one and loses the others.
+	CompanyNames []string `json:"company_names"`
+
+	Years []int `json:"-"` // delivery years, most recent first
 
 	numLocated int
 	nameVotes  map[string]int
@@ -37,20 +48,18 @@ func buildCompanyIndex(comps []record.Component, rows []cmuRow) []*Company {
 	cmuSets := map[string]map[string]bool{}
 	yearSets := map[string]map[int]bool{}
 	get := func(name string) *Company {
-		n := Normalize(name)
+		n := appview.CompanyID(name)
 		if n == "" {
 			return nil
 		}
 		c := by[n]
 		if c == nil {
-			c = &Company{NormalizedName: n, URL: companyURL(n), nameVotes: map[string]int{}}
+			c = &Company{NormalizedName: n, URL: appview.CompanyURL(n), nameVotes: map[string]int{}}
 			by[n] = c
 			cmuSets[n] = map[string]bool{}
 			yearSets[n] = map[int]bool{}
 		}
-		if full := collapseSpace(name); full != "" {
-			c.nameVotes[full]++
-		}
+		c.nameVotes[name]++
 		return c
 	}
 	for _, r := range rows {
@@ -99,6 +108,11 @@ func buildCompanyIndex(comps []record.Component, rows []cmuRow) []*Company {
 			c.Years = append(c.Years, y)
 		}
 		sort.Sort(sort.Reverse(sort.IntSlice(c.Years)))
+		c.YearStrings = make([]string, len(c.Years))
+		for i, y := range c.Years {
+			c.YearStrings[i], _ = appview.Year(y)
+		}
+		c.CompanyNames = slices.Sorted(maps.Keys(c.nameVotes))
 		c.TotalDeratedMW = round3(c.TotalDeratedMW)
 		best, votes := "", -1
 		for name, v := range c.nameVotes {

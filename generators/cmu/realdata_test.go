@@ -3,6 +3,7 @@ package cmu
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -193,9 +194,10 @@ func TestRealCMUsParquetVsPickle(t *testing.T) {
 	}
 }
 
-// sqlNormalize is Normalize in DuckDB SQL, written independently.
-func sqlNormalize(col string) string {
-	return `regexp_replace(lower(` + col + `), '[^\p{L}\p{N}]', '', 'g')`
+// sqlCompanyID is the app's normalize() (appview.CompanyID) in DuckDB SQL:
+// lower-cased, white space removed.
+func sqlCompanyID(col string) string {
+	return `regexp_replace(lower(` + col + `), '\s', '', 'g')`
 }
 
 // TestRealStatisticsMatchDuckDB recomputes the statistics of every component
@@ -206,15 +208,17 @@ func TestRealStatisticsMatchDuckDB(t *testing.T) {
 	check := func(t *testing.T, asset, where string) {
 		var st Statistics
 		readAsset(t, out, m, asset, &st)
-		src := `(SELECT *, ` + sqlNormalize("company_name") + ` AS norm, coalesce(derated_capacity_mw, 0) AS mw FROM read_parquet(` + pq + `) WHERE ` + where + `)`
+		// The app's build_statistics_cache queries, in DuckDB: companies are exact
+		// names, null classes and years are left out of the lists.
+		src := `(SELECT *, company_name AS norm, coalesce(derated_capacity_mw, 0) AS mw FROM read_parquet(` + pq + `) WHERE ` + where + `)`
 		res := duckcheck.Query(t,
-			`SELECT count(*) AS n, count(DISTINCT nullif(norm, '')) AS companies, count(DISTINCT technology) AS techs, round(sum(mw), 3) AS mw FROM `+src,
+			`SELECT count(*) AS n, count(DISTINCT nullif(norm, '')) AS companies, count(DISTINCT coalesce(technology, '\x00')) AS techs, round(sum(mw), 3) AS mw FROM `+src,
 			`SELECT norm, count(*) AS n FROM `+src+` WHERE norm <> '' GROUP BY norm ORDER BY n DESC, norm LIMIT 25`,
 			`SELECT norm, round(sum(mw), 3) AS mw FROM `+src+` WHERE norm <> '' GROUP BY norm HAVING round(sum(mw), 3) > 0 ORDER BY mw DESC, norm LIMIT 25`,
-			`SELECT technology, count(*) AS n FROM `+src+` GROUP BY technology ORDER BY n DESC, coalesce(technology, '')`,
-			`SELECT technology, round(sum(mw), 3) AS mw FROM `+src+` GROUP BY technology HAVING round(sum(mw), 3) > 0 ORDER BY mw DESC, coalesce(technology, '')`,
-			`SELECT delivery_year, count(*) AS n FROM `+src+` GROUP BY delivery_year ORDER BY delivery_year NULLS LAST`,
-			`SELECT id, derated_capacity_mw FROM `+src+` WHERE derated_capacity_mw IS NOT NULL ORDER BY derated_capacity_mw DESC, id LIMIT 20`,
+			`SELECT technology, count(*) AS n FROM `+src+` WHERE technology <> '' GROUP BY technology ORDER BY n DESC, technology LIMIT 25`,
+			`SELECT technology, round(sum(mw), 3) AS mw FROM `+src+` WHERE technology <> '' GROUP BY technology HAVING round(sum(mw), 3) > 0 ORDER BY mw DESC, technology LIMIT 25`,
+			`SELECT CAST(delivery_year AS VARCHAR) AS delivery_year, count(*) AS n FROM `+src+` WHERE delivery_year IS NOT NULL GROUP BY delivery_year ORDER BY delivery_year`,
+			`SELECT id, derated_capacity_mw FROM `+src+` WHERE derated_capacity_mw > 0 ORDER BY derated_capacity_mw DESC, id LIMIT 20`,
 		)
 		num := func(v any) float64 {
 			switch x := v.(type) {
@@ -239,7 +243,7 @@ func TestRealStatisticsMatchDuckDB(t *testing.T) {
 			t.Errorf("%s: %d top companies by count, DuckDB %d", asset, len(st.TopCompaniesCount), len(res[1]))
 		}
 		for i, r := range res[1] {
-			if i < len(st.TopCompaniesCount) && (st.TopCompaniesCount[i].NormalizedName != r["norm"] || st.TopCompaniesCount[i].Count != int(num(r["n"]))) {
+			if i < len(st.TopCompaniesCount) && (st.TopCompaniesCount[i].CompanyName != r["norm"] || st.TopCompaniesCount[i].Count != int(num(r["n"]))) {
 				t.Errorf("%s top_companies_count[%d] = %+v, DuckDB %v", asset, i, st.TopCompaniesCount[i], r)
 			}
 		}
@@ -247,16 +251,11 @@ func TestRealStatisticsMatchDuckDB(t *testing.T) {
 			t.Errorf("%s: %d top companies by capacity, DuckDB %d", asset, len(st.TopCompaniesCapacity), len(res[2]))
 		}
 		for i, r := range res[2] {
-			if i < len(st.TopCompaniesCapacity) && (st.TopCompaniesCapacity[i].NormalizedName != r["norm"] || !near(st.TopCompaniesCapacity[i].TotalCapacity, num(r["mw"]))) {
+			if i < len(st.TopCompaniesCapacity) && (st.TopCompaniesCapacity[i].CompanyName != r["norm"] || !near(st.TopCompaniesCapacity[i].TotalCapacity, num(r["mw"]))) {
 				t.Errorf("%s top_companies_capacity[%d] = %+v, DuckDB %v", asset, i, st.TopCompaniesCapacity[i], r)
 			}
 		}
-		tech := func(p *string) any {
-			if p == nil {
-				return nil
-			}
-			return *p
-		}
+		tech := func(p string) any { return p }
 		if len(res[3]) != len(st.TechByCount) {
 			t.Errorf("%s: %d technologies by count, DuckDB %d", asset, len(st.TechByCount), len(res[3]))
 		}
@@ -281,7 +280,7 @@ func TestRealStatisticsMatchDuckDB(t *testing.T) {
 				break
 			}
 			y := st.ComponentsByYear[i]
-			if (y.DeliveryYear == nil) != (r["delivery_year"] == nil) || y.DeliveryYear != nil && *y.DeliveryYear != int(num(r["delivery_year"])) || y.Count != int(num(r["n"])) {
+			if y.DeliveryYear != r["delivery_year"] || y.Count != int(num(r["n"])) {
 				t.Errorf("%s components_by_year[%d] = %v %d, DuckDB %v", asset, i, y.DeliveryYear, y.Count, r)
 			}
 		}
@@ -315,10 +314,10 @@ func TestRealCompanyIndexMatchesDuckDB(t *testing.T) {
 	register := duckcheck.SQLString(shareddata.Path(t, "data/register/cmu_register_rows.json"))
 	both := duckcheck.Query(t, `
 WITH r AS (
-  SELECT `+sqlNormalize(`"Name of Applicant"`)+` AS n, trim("CMU ID") AS cmu, "Delivery Year"::BIGINT AS y, NULL::DOUBLE AS mw, 0 AS comp
+  SELECT `+sqlCompanyID(`"Name of Applicant"`)+` AS n, trim("CMU ID") AS cmu, "Delivery Year"::BIGINT AS y, NULL::DOUBLE AS mw, 0 AS comp
   FROM read_json_auto(`+register+`) WHERE trim("CMU ID") <> ''
   UNION ALL
-  SELECT `+sqlNormalize("company_name")+`, cmu_id, delivery_year, coalesce(derated_capacity_mw, 0), 1 FROM read_parquet(`+comps+`)
+  SELECT `+sqlCompanyID("company_name")+`, cmu_id, delivery_year, coalesce(derated_capacity_mw, 0), 1 FROM read_parquet(`+comps+`)
 )
 SELECT n, count(DISTINCT cmu) AS num_cmu_ids, sum(comp) AS num_components, round(coalesce(sum(mw), 0), 3) AS mw,
        list_sort(list_distinct(list(y)), 'DESC') AS years, list_sort(list_distinct(list(cmu))) AS cmu_ids
@@ -354,10 +353,9 @@ FROM read_parquet(`+duckcheck.SQLString(assetPath(t, out, m, "cmu/companies.parq
 			t.Errorf("company %q missing from the index", n)
 			continue
 		}
-		var years []int
+		var years []string
 		for _, y := range r["years"].([]any) {
-			v, _ := strconv.Atoi(fmt.Sprint(y))
-			years = append(years, v)
+			years = append(years, fmt.Sprint(y))
 		}
 		var ids []string
 		for _, id := range r["cmu_ids"].([]any) {
@@ -366,8 +364,8 @@ FROM read_parquet(`+duckcheck.SQLString(assetPath(t, out, m, "cmu/companies.parq
 		nc, _ := strconv.Atoi(fmt.Sprint(r["num_components"]))
 		ncmu, _ := strconv.Atoi(fmt.Sprint(r["num_cmu_ids"]))
 		mw, _ := r["mw"].(float64)
-		if c.NormalizedName != n || c.NumCMUIDs != ncmu || c.NumComponents != nc || !reflect.DeepEqual(c.Years, years) ||
-			!reflect.DeepEqual(c.CMUIDs, ids) || math.Abs(c.TotalDeratedMW-mw) > 0.0015 || c.URL != "/company-list/"+strings.ReplaceAll(pathEscapeForTest(n), "%2F", "/")+"/" {
+		if c.NormalizedName != n || c.NumCMUIDs != ncmu || c.NumComponents != nc || !reflect.DeepEqual(c.YearStrings, years) ||
+			!reflect.DeepEqual(c.CMUIDs, ids) || math.Abs(c.TotalDeratedMW-mw) > 0.0015 || c.URL != "/company-list/"+strings.ReplaceAll(url.QueryEscape(n), "+", "%20")+"/" { // quote(n, safe="")
 			t.Errorf("company %q = %+v, DuckDB %v", n, c, r)
 		}
 	}
@@ -421,21 +419,6 @@ func nilString(v any) any {
 		return nil
 	}
 	return fmt.Sprint(v)
-}
-
-// pathEscapeForTest escapes like url.PathEscape for the names that occur: the
-// test spells it out rather than calling companyURL.
-func pathEscapeForTest(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
 }
 
 // TestRealDeterministic bakes the real data a second time and compares every file.

@@ -1,196 +1,167 @@
 package locations
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
-	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/record"
 )
 
-func TestNormText(t *testing.T) {
-	tests := []struct {
-		in, want string
-	}{
-		{"Kirkhaw Lane\nKnottingley\nWF11 8RD", "KIRKHAW LANE KNOTTINGLEY WF11 8RD"},
-		{"Kirkhaw Lane,  Knottingley , WF11 8RD.", "KIRKHAW LANE, KNOTTINGLEY, WF11 8RD"},
-		{"  a\u00a0b\t\tc  ", "A B C"},
-		{"Land,, near X,", "LAND, NEAR X"},
-		{"A , , B", "A, B"},
-		{"...", ""},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := normText(tt.in); got != tt.want {
-			t.Errorf("normText(%q) = %q, want %q", tt.in, got, tt.want)
+func TestIsGroupText(t *testing.T) {
+	for text, want := range map[string]bool{
+		"": false, "None": false, "N/A": false, "NA": false, "Site TBC": false, "tbc": false,
+		"Location To Be Confirmed": false, "n/a": true, "Knottingley WF11 8SQ": true, " NA ": true,
+	} {
+		if got := IsGroupText(text); got != want {
+			t.Errorf("IsGroupText(%q) = %v, want %v", text, got, want)
 		}
 	}
 }
 
+// TestBuildGroups: one group per verbatim text (no case or space folding), every
+// component counted, located or not, positioned at the first located one.
 func TestBuildGroups(t *testing.T) {
-	tests := []struct {
-		name   string
-		comps  []record.Component
-		groups [][]int64 // member ids of each group, in id order of the groups' ids
-	}{
-		{
-			name: "same text after normalisation and same place is one location",
-			comps: []record.Component{
-				located(1, record.Gas, "Kirkhaw Lane\nKnottingley\nWF11 8RD", "WF11", 53.70, -1.26),
-				located(2, record.Gas, "KIRKHAW LANE KNOTTINGLEY WF11 8RD.", "WF11", 53.70, -1.26),
-				located(3, record.Gas, "Kirkhaw Lane Knottingley WF11 8RD", "WF11", 53.701, -1.261), // 130 m away
-			},
-			groups: [][]int64{{1, 2, 3}},
-		},
-		{
-			name: "same text far apart is two locations",
-			comps: []record.Component{
-				located(1, record.DSR, "Various sites", "", 53.70, -1.26),
-				located(2, record.DSR, "Various sites", "", 51.50, -0.12),
-				located(3, record.DSR, "Various sites", "", 51.50, -0.12),
-			},
-			groups: nil, // checked below: two groups of 1 and 2
-		},
-		{
-			name: "different text at the same place are two locations",
-			comps: []record.Component{
-				located(1, record.Gas, "Site A", "", 53.70, -1.26),
-				located(2, record.Gas, "Site B", "", 53.70, -1.26),
-			},
-			groups: nil,
-		},
-		{
-			name: "unlocated components are in no group",
-			comps: []record.Component{
-				located(1, record.Gas, "Site A", "", 53.70, -1.26),
-				{ID: 2, Location: "Site A", Category: record.Gas},
-			},
-			groups: [][]int64{{1}},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			groups := buildGroups(tt.comps, 1000)
-			ids := map[string]bool{}
-			total := 0
-			for _, g := range groups {
-				if ids[g.id] {
-					t.Errorf("duplicate id %s", g.id)
-				}
-				ids[g.id] = true
-				total += len(g.members)
-			}
-			nLocated := 0
-			for _, c := range tt.comps {
-				if c.Geo.Located {
-					nLocated++
-				}
-			}
-			if total != nLocated {
-				t.Errorf("groups hold %d components, want the %d located", total, nLocated)
-			}
-			if tt.groups != nil {
-				if len(groups) != len(tt.groups) {
-					t.Fatalf("%d groups, want %d", len(groups), len(tt.groups))
-				}
-				for i, g := range groups {
-					var got []int64
-					for _, c := range g.members {
-						got = append(got, c.ID)
-					}
-					if !equalIDs(got, tt.groups[i]) {
-						t.Errorf("group %d members %v, want %v", i, got, tt.groups[i])
-					}
-				}
-			} else if len(groups) != 2 {
-				t.Errorf("%d groups, want 2", len(groups))
-			}
-		})
-	}
-}
-
-func equalIDs(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func TestLocationIDStable(t *testing.T) {
-	// The id depends on the text (and the position for a second site), not on
-	// the register's order or ids.
-	a := buildGroups([]record.Component{
-		located(1, record.Gas, "Site A", "", 53.70, -1.26),
-		located(2, record.Gas, "Site A", "", 51.5, -0.12),
-		located(9, record.Gas, "Site A", "", 51.5, -0.12),
-	}, 1000)
-	b := buildGroups([]record.Component{
-		located(7, record.Gas, "SITE A.", "", 51.5, -0.12),
-		located(8, record.Gas, "site a", "", 51.5, -0.12),
-		located(3, record.Wind, "Site  A", "", 53.70, -1.26),
-	}, 1000)
-	if len(a) != 2 || len(b) != 2 {
-		t.Fatalf("groups: %d and %d, want 2 and 2", len(a), len(b))
-	}
-	for i := range a {
-		if a[i].id != b[i].id || a[i].pos != b[i].pos {
-			t.Errorf("group %d: id %s at %v vs %s at %v", i, a[i].id, a[i].pos, b[i].id, b[i].pos)
-		}
-	}
-	if a[0].id != locationID("SITE A", a[0].pos, true) && a[1].id != locationID("SITE A", a[1].pos, true) {
-		t.Errorf("the main site (most components) should have the text-only id")
-	}
-}
-
-func TestGroupFeature(t *testing.T) {
-	long := strings.Repeat("Battery energy storage system ", 10)
 	comps := []record.Component{
-		located(1, record.Battery, "Site A", "", 53.70, -1.26),
-		located(2, record.Battery, "Site A", "", 53.70, -1.26),
 		located(3, record.Gas, "Site A", "", 53.70, -1.26),
+		located(1, record.Gas, "Site A", "", 51.5, -0.12),
+		located(2, record.Gas, "SITE A", "", 51.5, -0.12),
+		{ID: 0, LocationText: "Site A", Category: record.Gas},
+		{ID: 4, LocationText: "Site TBC", Category: record.Gas},
 	}
-	comps[0].DeliveryYear, comps[1].DeliveryYear, comps[2].DeliveryYear = 2019, 2023, 2027
-	comps[0].DeratedMW, comps[1].DeratedMW, comps[2].DeratedMW = mw(0.1), mw(0.2), nil
-	comps[1].Description = long
-	comps[1].Company, comps[1].CMUID = "Battery Co", "BAT1"
-	groups := buildGroups(comps, 1000)
-	if len(groups) != 1 {
-		t.Fatalf("%d groups, want 1", len(groups))
+	gs := buildGroups(comps)
+	if len(gs) != 2 {
+		t.Fatalf("%d groups, want 2", len(gs))
 	}
-	g := groups[0]
+	for _, g := range gs {
+		switch g.text {
+		case "Site A":
+			if len(g.members) != 3 || g.members[0].ID != 0 || g.pos.ID != 1 || g.id != locationID("Site A") {
+				t.Errorf("Site A: %d members, position of %d, id %s", len(g.members), g.pos.ID, g.id)
+			}
+		case "SITE A":
+			if len(g.members) != 1 {
+				t.Errorf("SITE A: %d members", len(g.members))
+			}
+		default:
+			t.Errorf("unexpected group %q", g.text)
+		}
+	}
+}
 
-	tests := []struct {
-		name    string
-		members []*record.Component
-		tech    string
-		count   int
-		active  bool
-		mw      float64
-		company string
-	}{
-		{"all", g.members, "Battery", 3, true, 0.3, "Battery Co"},
-		{"battery only", g.members[:2], "Battery", 2, false, 0.3, "Battery Co"},
-		{"gas only", g.members[2:], "Gas", 1, true, 0, comps[2].Company},
+// TestGroupFeature: the app's LocationGroup fields and /api/search-geojson/
+// properties, each rule exercised once.
+func TestGroupFeature(t *testing.T) {
+	long := strings.Repeat("Pumped storage hydro station ", 5)
+	mk := func(id int64, tech, company, auction, desc string, mwv *float64) record.Component {
+		c := located(id, record.Categorize(tech), "Dinorwig, LL55 4UR", "", 53.1, -4.1)
+		c.TechClass, c.Company, c.AuctionName, c.Description, c.DeratedMW = tech, company, auction, desc, mwv
+		return c
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := g.feature(tt.members, 2024).Properties
-			if p.Tech != tt.tech || p.Count != tt.count || p.Active != tt.active || p.MW != tt.mw || p.Company != tt.company {
-				t.Errorf("got tech %s count %d active %v mw %v company %q; want %s %d %v %v %q",
-					p.Tech, p.Count, p.Active, p.MW, p.Company, tt.tech, tt.count, tt.active, tt.mw, tt.company)
-			}
-			if p.ID != g.id || p.URL != "/location/"+g.id+"/" || p.Title != "Site A" {
-				t.Errorf("id %q url %q title %q", p.ID, p.URL, p.Title)
-			}
-			if n := utf8.RuneCountInString(p.Desc); n > appview.DescriptionMax {
-				t.Errorf("desc has %d characters, want at most %d", n, appview.DescriptionMax)
-			}
-		})
+	comps := []record.Component{
+		mk(1, "Hydro", "First Hydro", "2019-20 (T-4) Four Year Ahead Capacity Auction", long, mw(100)),
+		mk(2, "Hydro", "First Hydro", "2020-21 (T-4) Four Year Ahead Capacity Auction", long, mw(100.5)),
+		mk(3, "Storage (Duration 4h)", "Other Co", "2021-22 (T-4) Four Year Ahead Capacity Auction", "b", nil),
+		mk(4, "", "Other Co", "2022-23 (T-4) Four Year Ahead Capacity Auction", "c", nil),
+		mk(5, "DSR", "Z Co", "2023-24 (T-4) Four Year Ahead Capacity Auction", "d", nil),
+		mk(6, "DSR", "", "2017-18 (T-4) Four Year Ahead Capacity Auction", "", nil),
+	}
+	gs := buildGroups(comps)
+	if len(gs) != 1 {
+		t.Fatalf("%d groups", len(gs))
+	}
+	f := gs[0].feature()
+	p := f.Properties
+	techs, _ := json.Marshal(p.Technologies)
+	companies, _ := json.Marshal(p.Companies)
+	if string(techs) != `{"DSR":2,"Hydro":2,"Storage (Duration 4h)":1,"Pumped Hydro":6}` {
+		t.Errorf("technologies %s", techs)
+	}
+	if string(companies) != `{"First Hydro":2,"Other Co":2,"Z Co":1}` {
+		t.Errorf("companies %s", companies)
+	}
+	if p.Tech != "Pumped Hydro" || p.Company != "First Hydro" || p.CMU != "CMU1" || p.Count != 6 || p.MW != 200.5 ||
+		p.CapacityConfidence != "low" || p.Active || p.URL != "/location/by-name/Dinorwig%2C%20LL55%204UR/" || p.Title != "Dinorwig, LL55 4UR" {
+		t.Errorf("properties %+v", p)
+	}
+	if strings.Join(p.TechFilters, ",") != "DSR,Battery,Hydro" {
+		t.Errorf("tech filters %q, want DSR, Battery (Storage) and Hydro (Hydro, Pumped Hydro)", p.TechFilters)
+	}
+	if p.Desc != long[:100]+"..." || len(p.Descriptions) != 3 || p.Descriptions[1] != "b" || p.DescriptionsTotal != 4 {
+		t.Errorf("desc %q, descriptions %q (total %d)", p.Desc, p.Descriptions, p.DescriptionsTotal)
+	}
+	if len(p.AuctionYears) != 5 || p.AuctionYears[0] != "2023-24 (T-4) Four Year Ahead Capacity Auction" || p.AuctionNamesTotal != 6 {
+		t.Errorf("auction years %q (total %d)", p.AuctionYears, p.AuctionNamesTotal)
+	}
+	if f.Geometry.Coordinates != [2]float64{-4.1, 53.1} {
+		t.Errorf("position %v", f.Geometry.Coordinates)
+	}
+	// A 2024-25 auction makes it active; DSR alone makes DSR the tech; a raw
+	// class with no priority (999) is the tech only when nothing else is there.
+	for _, tt := range []struct {
+		techs   []string
+		auction string
+		tech    string
+		active  bool
+		conf    string
+	}{
+		{[]string{"DSR", "Storage (Duration 1h)"}, "2024-25 (T-1) One Year Ahead Capacity Auction", "DSR", true, "high"},
+		{[]string{"Storage (Duration 1h)", "Open Cycle Gas Turbine (OCGT)"}, "2016-17 (T-4)", "Open Cycle Gas Turbine (OCGT)", false, "high"}, // tech_filters Battery, OCGT
+		{[]string{"Nuclear", "Battery"}, "2029-30 (T-4)", "Battery", true, "high"},
+	} {
+		var cs []record.Component
+		for i, tc := range tt.techs {
+			cs = append(cs, mk(int64(10+i), tc, "A", tt.auction, "plain", mw(1)))
+		}
+		p := buildGroups(cs)[0].feature().Properties
+		if p.Tech != tt.tech || p.Active != tt.active || p.CapacityConfidence != tt.conf {
+			t.Errorf("%v: tech %q active %v confidence %s; want %q %v %s", tt.techs, p.Tech, p.Active, p.CapacityConfidence, tt.tech, tt.active, tt.conf)
+		}
+	}
+}
+
+func TestEVCharging(t *testing.T) {
+	c := located(1, record.DSR, "12 Any Street", "", 52, -1)
+	c.Description = "Domestic EV chargers at residential premises"
+	p := buildGroups([]record.Component{c})[0].feature().Properties
+	techs, _ := json.Marshal(p.Technologies)
+	if p.Tech != EVCharging || string(techs) != `{"DSR":1,"EV Charging":1}` || strings.Join(p.TechFilters, ",") != "DSR,EV Charging" {
+		t.Errorf("tech %q technologies %s", p.Tech, techs)
+	}
+}
+
+// TestLists: the company and technology lists and filter options over groups,
+// the app's credited capacity next to each one's own.
+func TestLists(t *testing.T) {
+	mk := func(id int64, loc, tech, company, auction string, mwv float64) record.Component {
+		c := located(id, record.Categorize(tech), loc, "", 52, -1)
+		c.TechClass, c.Company, c.AuctionName, c.DeratedMW = tech, company, auction, mw(mwv)
+		return c
+	}
+	comps := []record.Component{
+		mk(1, "Site A", "DSR", "A Co", "2020-21 (T-4)", 1),
+		mk(2, "Site A", "Storage", "B Co", "2024-25 (T-1)", 2),
+		mk(3, "Site B", "DSR", "A Co", "2019-20 (T-4)", 4),
+		mk(4, "IFA", "IFA (France)", "NG", "2021-22 (T-4)", 1000),
+		mk(5, "Moyle", "Moyle (Northern Ireland)", "Mutual", "2021-22 (T-4)", 80),
+	}
+	companies, techs, opts := lists(buildGroups(comps))
+	got, _ := json.Marshal(companies)
+	want := `[{"company_name":"A Co","company_id":"aco","location_count":2,"component_count":2,"total_capacity":7,"own_capacity":5,"url":"/company-list/aco/"},` +
+		`{"company_name":"B Co","company_id":"bco","location_count":1,"component_count":1,"total_capacity":3,"own_capacity":2,"url":"/company-list/bco/"},` +
+		`{"company_name":"Mutual","company_id":"mutual","location_count":1,"component_count":1,"total_capacity":80,"own_capacity":80,"url":"/company-list/mutual/"},` +
+		`{"company_name":"NG","company_id":"ng","location_count":1,"component_count":1,"total_capacity":1000,"own_capacity":1000,"url":"/company-list/ng/"}]`
+	if string(got) != want {
+		t.Errorf("company list\n%s\nwant\n%s", got, want)
+	}
+	last := techs[len(techs)-1]
+	if techs[0].Technology != "DSR" || techs[0].LocationCount != 2 || techs[0].TotalCapacity != 7 || techs[0].OwnCapacity != 5 ||
+		!last.Grouped || last.Technology != "Interconnector" || last.LocationCount != 2 || last.ComponentCount != 2 || last.TotalCapacity != 1080 {
+		t.Errorf("technology list %+v", techs)
+	}
+	o, _ := json.Marshal(opts)
+	if string(o) != `{"technologies":["DSR","IFA (France)","Moyle (Northern Ireland)","Storage"],"companies":["A Co","B Co","Mutual","NG"],`+
+		`"auction_years":["2024-25 (T-1)","2021-22 (T-4)","2020-21 (T-4)","2019-20 (T-4)"],"auction_names_all":["2024-25 (T-1)","2021-22 (T-4)","2020-21 (T-4)","2019-20 (T-4)"]}` {
+		t.Errorf("filter options %s", o)
 	}
 }

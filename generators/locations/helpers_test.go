@@ -19,7 +19,7 @@ func mw(v float64) *float64 { return &v }
 func located(id int64, cat record.Category, loc, outcode string, lat, lng float64) record.Component {
 	return record.Component{
 		ID: id, ComponentID: "C" + itoa(id), CMUID: "CMU" + itoa(id%7), Company: "Co " + itoa(id%3),
-		Category: cat, TechClass: string(cat), DeliveryYear: 2020 + int(id%8), Location: loc, Outcode: outcode,
+		Category: cat, TechClass: string(cat), DeliveryYear: 2020 + int(id%8), Location: loc, LocationText: loc, Outcode: outcode,
 		Description: "component " + itoa(id),
 		Geo:         record.Geocode{Lat: lat, Lng: lng, Located: true, Source: record.GeoGridRef, Precision: record.Precision100m},
 	}

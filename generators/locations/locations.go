@@ -38,12 +38,6 @@ type Options struct {
 	// Workers encode postcode shards in parallel (default GOMAXPROCS). The output
 	// does not depend on it.
 	Workers int
-	// ActiveFromYear: a location group is active when any of its components is
-	// for this delivery year or later (default 2024).
-	ActiveFromYear int
-	// SplitMetres: components with the same location text farther than this from
-	// the text's main position form a separate group (default 1000).
-	SplitMetres float64
 	// NearestPostcodeMetres: a located component is filed under the outcode of its
 	// nearest postcode when one lies within this distance (default 10000);
 	// otherwise under the outcode written in its location text.
@@ -53,12 +47,6 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
-	}
-	if o.ActiveFromYear == 0 {
-		o.ActiveFromYear = 2024
-	}
-	if o.SplitMetres <= 0 {
-		o.SplitMetres = 1000
 	}
 	if o.NearestPostcodeMetres <= 0 {
 		o.NearestPostcodeMetres = 10000
@@ -74,7 +62,8 @@ type Summary struct {
 
 	Groups          int            // features of all.geojson
 	GroupsByCat     map[string]int // features per category file
-	GroupComponents int            // sum of all.geojson counts = located components
+	GroupComponents int            // sum of all.geojson counts: components with a group text whose group has a position
+	GroupsUnlocated int            // groups (location texts) none of whose components is located: not in the GeoJSON
 
 	Postcodes          int    // distinct postcodes in the shards
 	DuplicatePostcodes int    // repeated postcodes dropped (the first one kept)
@@ -106,7 +95,7 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	if err := writeAppFiles(ds.Components, w, &s); err != nil {
 		return s, err
 	}
-	if err := writeGroups(ds.Components, w, opts, &s); err != nil {
+	if err := writeGroups(ds.Components, w, &s); err != nil {
 		return s, err
 	}
 	table, err := newPostcodeTable(ds.Postcodes)

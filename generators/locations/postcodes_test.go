@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 
+	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/record"
 )
@@ -182,8 +183,8 @@ func smallDataset() *record.Dataset {
 			located(3, record.Battery, "Kirkhaw Lane, Knottingley WF11 8RD", "WF11", 53.7100, -1.2600),
 			located(4, record.DSR, "Somewhere offshore", "", 54.5, 1.5),  // no postcode near, no outcode
 			located(5, record.Wind, "Offshore, WF10", "WF10", 54.6, 1.6), // no postcode near: its text's outcode
-			{ID: 6, Location: "Castleford WF10 1AA", Outcode: "WF10", Category: record.CHP},
-			{ID: 7, Location: "N/A"},
+			{ID: 6, Location: "Castleford WF10 1AA", LocationText: "Castleford WF10 1AA", Outcode: "WF10", Category: record.CHP},
+			{ID: 7, LocationText: "N/A"},
 		},
 		Postcodes: []record.PostcodePoint{
 			pp("WF10 1AA", 53.7250, -1.3550),
@@ -260,33 +261,42 @@ func TestGenerateSmall(t *testing.T) {
 		fc := decode[featureCollection](t, string(cat), asset(t, dir, GroupsDir+"/"+string(cat)+".geojson"))
 		checkGroupCounts(t, ds.Components, fc, cat)
 	}
-	if len(all.Features) != 4 {
-		t.Errorf("%d location groups, want 4", len(all.Features))
+	if len(all.Features) != 4 || s.GroupsUnlocated != 1 {
+		t.Errorf("%d location groups, %d without a position; want 4 and 1 (Castleford)", len(all.Features), s.GroupsUnlocated)
 	}
 }
 
-// checkGroupCounts checks that a group file's counts add up to the located
-// components (of cat, or all when cat is "").
+// checkGroupCounts checks a group file against the app's rule, restated: one
+// group per verbatim location text that IsGroupText accepts and that has a
+// located component; count = every component with that text; a category file
+// holds the groups with a component of that category (cat "" = all).
 func checkGroupCounts(t *testing.T, comps []record.Component, fc featureCollection, cat record.Category) {
 	t.Helper()
-	want := 0
+	count, hasCat, hasPos := map[string]int{}, map[string]bool{}, map[string]bool{}
 	for _, c := range comps {
-		if c.Geo.Located && (cat == "" || c.Category == cat) {
-			want++
+		if !IsGroupText(c.LocationText) {
+			continue
+		}
+		count[c.LocationText]++
+		hasCat[c.LocationText] = hasCat[c.LocationText] || cat == "" || c.Category == cat
+		hasPos[c.LocationText] = hasPos[c.LocationText] || c.Geo.Located
+	}
+	want := map[string]int{}
+	for text, n := range count {
+		if hasCat[text] && hasPos[text] {
+			want[text] = n
 		}
 	}
-	got := 0
+	got := map[string]int{}
 	for _, f := range fc.Features {
-		got += f.Properties.Count
-		if cat != "" && f.Properties.Tech != string(cat) {
-			t.Errorf("%s file: feature %s has tech %s", cat, f.ID, f.Properties.Tech)
-		}
-		if f.Properties.Count < 1 || f.Properties.URL != "/location/"+f.ID+"/" || f.Properties.ID != f.ID {
-			t.Errorf("%s file: feature %+v", cat, f)
+		p := f.Properties
+		got[p.Title] = p.Count
+		if p.URL != "/location/by-name/"+appview.Quote(p.Title)+"/" || p.ID != f.ID || p.ComponentCount != p.Count {
+			t.Errorf("%q file: feature %+v", cat, f)
 		}
 	}
-	if got != want {
-		t.Errorf("%q file: counts add up to %d, want %d located components", cat, got, want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%q file: %d groups, want %d (counts by title %v, want %v)", cat, len(got), len(want), got, want)
 	}
 }
 

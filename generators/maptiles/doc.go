@@ -18,9 +18,12 @@
 // Components are clustered one point each, so point_count counts components and
 // the point_counts of the features shown at a zoom add up to the layer's located
 // components. Components at exactly the same lng/lat are written as one point
-// feature (as the app's /api/map-data/ collapses them): the first component's
-// details, "count" and "ids" of all of them (in input order) and their summed
-// "mw". SuperCluster treats points at one position alike at every zoom, so they
+// feature (as the app's /api/map-data/ collapses them): the details of the first
+// of them in the app's `delivery_year DESC` order (ties: ascending register id),
+// in the app's shape (technology = raw class, display_technology = category,
+// delivery_year a string, the full description, detailUrl
+// /location/by-name/<quote(location, safe="")>/), "count" and "ids" of all of
+// them (in that order) and their summed "mw". SuperCluster treats points at one position alike at every zoom, so they
 // always share a zoom range; with min points 2 they only ever show as points at
 // the raw-point zoom.
 //

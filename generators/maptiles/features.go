@@ -110,6 +110,10 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 		members[g] = append(members[g], i)
 	}
 
+	for _, m := range members {
+		byNewest(comps, m)
+	}
+
 	// Serialise every feature once, clusters first, in parallel chunks; each
 	// chunk writes into its own growing arena (a slice taken before an arena
 	// moves keeps pointing at the old array, which stays valid).
@@ -205,8 +209,10 @@ func appendZooms(b []byte, minZ, maxZ int) []byte {
 }
 
 // appendPoint writes the point feature of the components comps[members] (one or
-// more at the same position): the first component's details, as /api/map-data/
-// returns them, plus count, ids and the summed mw of all of them.
+// more at exactly the same position, ordered by byNewest): the first one's
+// details as /api/map-data/ returns them (technology = raw class,
+// display_technology = category, delivery_year a string), plus count, ids (in
+// the same order) and the summed mw of all of them.
 func appendPoint(b []byte, comps []*record.Component, members []int, minZ, maxZ int) []byte {
 	c := comps[members[0]]
 	b = append(b, `{"type":"Feature","id":`...)
@@ -222,27 +228,23 @@ func appendPoint(b []byte, comps []*record.Component, members []int, minZ, maxZ 
 	b = append(b, `,"title":`...)
 	b = appendString(b, appview.Title(c))
 	b = append(b, `,"technology":`...)
-	b = appendString(b, string(c.Category))
+	b = appendString(b, rawTechnology(c))
 	b = append(b, `,"display_technology":`...)
-	b = appendString(b, c.TechClass)
+	b = appendString(b, string(c.Category))
 	b = append(b, `,"company":`...)
 	b = appendString(b, c.Company)
 	b = append(b, `,"description":`...)
-	b = appendString(b, appview.Description(c.Description))
+	b = appendString(b, c.Description)
 	b = append(b, `,"delivery_year":`...)
-	if c.DeliveryYear == 0 {
-		b = append(b, "null"...)
+	if y, ok := appview.Year(c.DeliveryYear); ok {
+		b = appendString(b, y)
 	} else {
-		b = strconv.AppendInt(b, int64(c.DeliveryYear), 10)
+		b = append(b, "null"...)
 	}
 	b = append(b, `,"auction_name":`...)
 	b = appendString(b, c.AuctionName)
 	b = append(b, `,"detailUrl":`...)
-	if url, ok := appview.DetailURL(c); ok {
-		b = appendString(b, url)
-	} else {
-		b = append(b, "null"...)
-	}
+	b = appendString(b, appview.DetailURL(c))
 	b = append(b, `,"count":`...)
 	b = strconv.AppendInt(b, int64(len(members)), 10)
 	b = append(b, `,"ids":[`...)
@@ -257,6 +259,29 @@ func appendPoint(b []byte, comps []*record.Component, members []int, minZ, maxZ 
 	b = append(b, `],"mw":`...)
 	b = appendMW(b, mw)
 	return appendZooms(b, minZ, maxZ)
+}
+
+// rawTechnology is a map point's technology: the register's raw class, or
+// "Unknown" when it is null (as the app's popup says).
+func rawTechnology(c *record.Component) string {
+	if c.TechClass == "" {
+		return string(record.Unknown)
+	}
+	return c.TechClass
+}
+
+// byNewest orders the components at one position as the app's
+// `ORDER BY delivery_year DESC` does (the year is a string there; an unknown
+// year, "", sorts last), ties by ascending register id: the first is the map
+// point's representative.
+func byNewest(comps []*record.Component, members []int) {
+	sort.SliceStable(members, func(i, j int) bool {
+		a, b := comps[members[i]], comps[members[j]]
+		if a.DeliveryYear != b.DeliveryYear {
+			return a.DeliveryYear > b.DeliveryYear
+		}
+		return a.ID < b.ID
+	})
 }
 
 // located returns the components on the map in the documented input order:

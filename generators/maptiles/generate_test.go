@@ -18,17 +18,22 @@ import (
 
 func located(id int64, lng, lat, mw float64, cat record.Category, loc string) record.Component {
 	return record.Component{ID: id, ComponentID: "C" + itoa(int(id)), CMUID: "CMU" + itoa(int(id)), Category: cat,
-		TechClass: string(cat), Company: "Co " + itoa(int(id)), Location: loc, DeratedMW: &mw, DeliveryYear: 2025,
+		TechClass: string(cat), Company: "Co " + itoa(int(id)), Location: loc, LocationText: loc, DeratedMW: &mw, DeliveryYear: 2025,
 		Geo: record.Geocode{Lng: lng, Lat: lat, Located: true}, SourceFile: "test.json", SourceRow: int(id)}
 }
 
 // TestMergeColocated: components at exactly one position are one point feature
-// (count, ids in input order, summed mw, the first component's details) above the
-// max zoom, and inside one cluster below it; a component a hair away stays apart.
+// (count, ids newest delivery year first then ascending id, summed mw, the
+// newest component's details, as the app's /api/map-data/) above the max zoom,
+// and inside one cluster below it; a component a hair away stays apart.
 func TestMergeColocated(t *testing.T) {
 	const lng, lat = -1.5491, 53.8008
+	newest := located(30, lng, lat, 3, record.DSR, "Leeds/C")
+	newest.DeliveryYear = 2026
+	newest.TechClass = "Storage (Duration 2h)"
+	newest.Category = record.DSR // layer membership only; the property says what the record says
 	ds := &record.Dataset{Components: []record.Component{
-		located(30, lng, lat, 3, record.DSR, "Leeds C"),
+		newest,
 		located(10, lng, lat, 1, record.DSR, "Leeds A"),
 		located(20, lng, lat, 2, record.DSR, "Leeds B"),
 		located(40, lng+1e-9, lat, 4, record.DSR, "Leeds D"),
@@ -59,11 +64,15 @@ func TestMergeColocated(t *testing.T) {
 			}
 			f := merged[0]
 			p := f.Properties
-			if f.ID != 10 || p.Count != 3 || len(p.IDs) != 3 || p.IDs[0] != 10 || p.IDs[1] != 20 || p.IDs[2] != 30 {
-				t.Errorf("merged feature id %d count %d ids %v, want id 10, ids [10 20 30]", f.ID, p.Count, p.IDs)
+			if f.ID != 30 || p.Count != 3 || len(p.IDs) != 3 || p.IDs[0] != 30 || p.IDs[1] != 10 || p.IDs[2] != 20 {
+				t.Errorf("merged feature id %d count %d ids %v, want id 30, ids [30 10 20]", f.ID, p.Count, p.IDs)
 			}
-			if p.MW != 6 || p.Title != "Leeds A" || p.DetailURL != "/location/by-name/Leeds%20A/" || p.MinZoom != tt.minZoom || p.MaxZoom != 17 {
+			if p.MW != 6 || p.Title != "Leeds/C" || p.DetailURL != "/location/by-name/Leeds%2FC/" || p.MinZoom != tt.minZoom || p.MaxZoom != 17 {
 				t.Errorf("merged feature mw %v title %q url %q zooms %d..%d", p.MW, p.Title, p.DetailURL, p.MinZoom, p.MaxZoom)
+			}
+			if p.Technology != "Storage (Duration 2h)" || f.Raw["display_technology"] != "DSR" || f.Raw["delivery_year"] != "2026" {
+				t.Errorf("merged feature technology %q display_technology %v delivery_year %#v, want the raw class, the category and the string \"2026\"",
+					p.Technology, f.Raw["display_technology"], f.Raw["delivery_year"])
 			}
 			if f.Geometry.Coordinates != [2]float64{lng, lat} {
 				t.Errorf("merged feature at %v, want the components' own position", f.Geometry.Coordinates)

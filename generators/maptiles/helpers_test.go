@@ -28,6 +28,7 @@ func componentsAt(points []orb.Point, cats []record.Category) []record.Component
 			DeratedMW:    &mw,
 			Description:  fmt.Sprintf("Site %d: a fairly long description of the component that goes on past the hundred character limit of the map API", i),
 			Location:     fmt.Sprintf("Unit %d, Example Street, Town AB%d %dCD", i, i%99, i%9),
+			LocationText: fmt.Sprintf("Unit %d, Example Street, Town AB%d %dCD", i, i%99, i%9),
 			Geo:          record.Geocode{Lng: p[0], Lat: p[1], Located: true, Source: record.GeoPostcode},
 			SourceFile:   "synthetic.json",
 			SourceRow:    i + 1,

@@ -50,11 +50,14 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 				ids[k] = int(comps[m].ID)
 				mw += derated(comps[m])
 			}
-			// Only what a map style needs: colour, label and the ids to fetch a popup
-			// (cmu/component_details). The text fields stay in the GeoJSON files;
-			// repeated in every vector tile at every zoom they tripled the archive.
+			// Only what a map style needs: colour (display_technology, the category the
+			// app colours by; technology, the raw class, as in /api/map-data/), label
+			// and the ids to fetch a popup (cmu/component_details). The other text
+			// fields stay in the GeoJSON files; repeated in every vector tile at every
+			// zoom they tripled the archive.
 			g.Properties = geojson.Properties{
-				"id": int(c.ID), "technology": string(c.Category), "count": len(f.members), "ids": ids, "mw": roundMW(mw),
+				"id": int(c.ID), "technology": rawTechnology(c), "display_technology": string(c.Category),
+				"count": len(f.members), "ids": ids, "mw": roundMW(mw),
 			}
 		}
 		l.geo[i] = g

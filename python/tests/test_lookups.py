@@ -42,6 +42,10 @@ def test_component_detail(manifest, components) -> None:
         assert d["cmu_id"] == r["CMU ID"]
         assert d["company"] == r["Company Name"]
         assert str(d["delivery_year"]) == str(r["Delivery Year"])
+        # the list shared by the position is put back, the component in it
+        assert cid in [e["id"] for e in d["components_at_location"]]
+        assert all(e["detailUrl"] == d["detailUrl"] for e in d["components_at_location"])
+        assert "components_at_location_ref" not in d
         # the entry sits in the shard the shard function names, nowhere else
         assert str(cid) in json.loads(manifest.shard_path("cmu/component_details", str(detail_shard(cid, n))).read_bytes())
     assert prebake.component_detail(-5, manifest) is None

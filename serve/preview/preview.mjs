@@ -117,14 +117,27 @@ function updatePMTiles() {
 $('pmtiles').addEventListener('change', updatePMTiles);
 
 // --- Popups from the component_details shards. ---
+// A popup's list of the components at its position is stored once per position
+// in cmu/components_at_location, named by components_at_location_ref
+// (generators/cmu/README.md); it is put back here as the app has it.
 const details = manifest.shardsets['cmu/component_details'];
+const atLocation = manifest.shardsets['cmu/components_at_location'];
 const shardCache = new Map();
-function detailFor(id) {
-    if (!details) return Promise.resolve(null);
-    const shard = id % details.params.n;
-    const url = local(details.url.replace('{' + details.key + '}', shard));
+function shardEntry(set, id) {
+    const url = local(set.url.replace('{' + set.key + '}', Math.abs(id) % set.params.n));
     if (!shardCache.has(url)) shardCache.set(url, getJSON(url));
-    return shardCache.get(url).then(s => s[String(id)] ? s[String(id)].data : null);
+    return shardCache.get(url).then(s => s[String(id)] ?? null);
+}
+async function detailFor(id) {
+    if (!details) return null;
+    const e = await shardEntry(details, id);
+    if (!e) return null;
+    const d = { ...e.data };
+    if (atLocation && d.components_at_location_ref != null) {
+        const list = (await shardEntry(atLocation, d.components_at_location_ref)) || [];
+        d.components_at_location = list.map(c => ({ ...c, detailUrl: d.detailUrl }));
+    }
+    return d;
 }
 async function showPopup(f) {
     const ids = f.properties.ids || [f.properties.id ?? f.id];
@@ -139,7 +152,7 @@ async function showPopup(f) {
                 .map(([k, v]) => `<tr><td>${k}</td><td>${esc(v)}</td></tr>`).join('') + '</table>';
         const at = d.components_at_location || [];
         if (at.length > 1) {
-            html += `<ul>${at.map(c => `<li>${esc(c.id)}: ${esc(c.delivery_year)} ${esc(c.auction_name)}${c.derated_capacity_mw != null ? `, ${esc(c.derated_capacity_mw)} MW` : ''}</li>`).join('')}</ul>`;
+            html += `<ul>${at.map(c => `<li>${esc(c.id)}: ${esc(c.delivery_year)} ${esc(c.auction_name)}${c.derated_capacity_mw != null && c.derated_capacity_mw !== 'N/A' ? `, ${esc(c.derated_capacity_mw)} MW` : ''}</li>`).join('')}</ul>`;
         }
     }
     if (ids.length > 1) html += `<p class="muted">${ids.length} components at this position</p>`;

@@ -59,7 +59,7 @@ function mvtProps(p) {
 }
 // Point features carry only these in the vector tiles (the text fields stay in
 // the GeoJSON files); clusters carry every property.
-const POINT_KEYS = ["count", "id", "ids", "mw", "technology"];
+const POINT_KEYS = ["count", "display_technology", "id", "ids", "mw", "technology"];
 function sameProps(a, b) {
   if (!a.cluster) a = Object.fromEntries(POINT_KEYS.filter((k) => k in a).map((k) => [k, a[k]]));
   const ka = Object.keys(a).sort(), kb = Object.keys(b).sort();

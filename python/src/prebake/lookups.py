@@ -5,7 +5,8 @@ These replace the app's per-request Redis entries and database queries:
 =========================  ========================================  ==========================
 function                   reads                                     replaces
 =========================  ========================================  ==========================
-:func:`component_detail`   one shard of ``cmu/component_details``    ``/api/component-map-detail/<id>/``
+:func:`component_detail`   a shard of ``cmu/component_details``      ``/api/component-map-detail/<id>/``
+                           and of ``cmu/components_at_location``
 :func:`location_groups`    ``locations/groups/<category>.geojson``   ``/api/search-geojson/``
 :func:`postcode_location`  one shard of ``postcodes`` (an outcode)   the paid geocoding API
 :func:`company`            one shard of ``cmu/company_index_shards`` ``company_index_v1``
@@ -35,17 +36,36 @@ def detail_shard(component_id: int, n: int) -> int:
 def component_detail(component_id: int, manifest: Manifest | None = None) -> dict[str, Any] | None:
     """The map popup of register id ``component_id``: the JSON body the app's
     ``/api/component-map-detail/<id>/`` returns (``{"success": true, "data":
-    {...}}``), or ``None`` when the bake has no such component. Reads one shard."""
+    {...}}``), or ``None`` when the bake has no such component. Reads one shard
+    of ``cmu/component_details`` and the shard of ``cmu/components_at_location``
+    holding the list the popup names (``components_at_location_ref``), and puts
+    the list back as the app has it: each entry with the popup's ``detailUrl``
+    (generators/cmu/README.md, "Component details")."""
     m = _manifest(manifest)
-    s = m.shardset("cmu/component_details")
+    value = _shard_entry(m, "cmu/component_details", int(component_id))
+    if not isinstance(value, dict):
+        return None
+    data = dict(value["data"])
+    if "components_at_location_ref" in data:
+        ref = int(data.pop("components_at_location_ref"))
+        data.pop("components_at_location_count", None)
+        items = _shard_entry(m, "cmu/components_at_location", ref)
+        if not isinstance(items, list):
+            raise ManifestError(f"cmu/components_at_location: no list {ref} for component {component_id}")
+        data["components_at_location"] = [dict(e, detailUrl=data["detailUrl"]) for e in items]
+    return {"success": value["success"], "data": data}
+
+
+def _shard_entry(m: Manifest, name: str, key: int) -> Any:
+    """The value under ``str(key)`` in shard ``|key| mod n`` of an id-sharded set."""
+    s = m.shardset(name)
     n = int((s.get("params") or {}).get("n", 0))
     if n <= 0:
-        raise ManifestError("shard set cmu/component_details: params.n is missing")
-    shard = m.read_shard("cmu/component_details", str(detail_shard(component_id, n)))
+        raise ManifestError(f"shard set {name}: params.n is missing")
+    shard = m.read_shard(name, str(detail_shard(key, n)))
     if shard is None:
         return None
-    value = shard.get(str(int(component_id)))
-    return value if isinstance(value, dict) else None
+    return shard.get(str(key))
 
 
 def location_groups(category: str = "all", manifest: Manifest | None = None) -> dict[str, Any]:
