@@ -23,12 +23,13 @@ type Options struct {
 	// default, as the app has it).
 	KeyPrefix string
 	// ScanCount is SCAN's COUNT hint, so about the keys read per round trip
-	// (default 200). Each key costs three O(1) commands (TYPE, MEMORY USAGE,
+	// (0: the default, 200; negative is an error). Each key costs three O(1) commands (TYPE, MEMORY USAGE,
 	// TTL), pipelined with the next SCAN. Larger batches do not make the audit
 	// faster but make other clients wait longer (scripts/bench-audit.sh: at
 	// 1000 the mean PING latency during the audit was 2.5 to 8 times that at 200).
 	ScanCount int64
-	// Top is how many of the largest keys each family lists (default 5).
+	// Top is how many of the largest keys each family lists (0: the default,
+	// 5; negative is an error).
 	Top int
 	// Manifest, when set, says which families the bake replaces;
 	// ManifestPath names it in the report.
@@ -184,10 +185,13 @@ func RedactURL(rawURL string) string {
 // into families. It only reads: every command is O(1) (MEMORY USAGE samples
 // aggregates), and each round trip lets the server serve other clients.
 func Run(ctx context.Context, rdb *redis.Client, o Options) (*Report, error) {
-	if o.ScanCount <= 0 {
+	if o.ScanCount < 0 || o.Top < 0 {
+		return nil, fmt.Errorf("audit: ScanCount %d and Top %d must not be negative (0: the default)", o.ScanCount, o.Top)
+	}
+	if o.ScanCount == 0 {
 		o.ScanCount = 200
 	}
-	if o.Top <= 0 {
+	if o.Top == 0 {
 		o.Top = 5
 	}
 	r := &Report{}

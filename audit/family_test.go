@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -227,5 +228,19 @@ func TestRedactURL(t *testing.T) {
 		if _, err := Connect(t.Context(), u); err == nil || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("Connect(%q): %v, want an error without the password", u, err)
 		}
+	}
+}
+
+// TestNegativeOptions: a negative count is refused, not replaced by the
+// default (0 is the default), before any command reaches the server.
+func TestNegativeOptions(t *testing.T) {
+	for _, o := range []Options{{ScanCount: -1}, {Top: -1}} {
+		if _, err := Run(context.Background(), nil, o); err == nil || !strings.Contains(err.Error(), "must not be negative") {
+			t.Errorf("Run(%+v): %v, want an error", o, err)
+		}
+	}
+	r := &Report{Manifest: &ManifestRef{}}
+	if _, err := DeleteReplaced(context.Background(), nil, r, DeleteOptions{Execute: true, Batch: -1}); err == nil || !strings.Contains(err.Error(), "Batch -1") {
+		t.Errorf("DeleteReplaced(Batch -1): %v, want an error", err)
 	}
 }
