@@ -2,6 +2,8 @@ package audit
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -11,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -136,11 +139,51 @@ type TTLSpread struct {
 }
 
 // Key is one key: its name, MEMORY USAGE, TTL (-1: none) and type.
+//
+// In JSON a key that is not valid UTF-8 (a Redis key is any bytes) also has
+// "key_base64", its exact bytes in standard base64 (RFC 4648 §4), since JSON
+// strings are Unicode and "key" then has U+FFFD in place of each bad byte;
+// a UTF-8 key has no "key_base64". Unmarshaling reads key_base64 back.
 type Key struct {
 	Key   string `json:"key"`
 	Bytes int64  `json:"bytes"`
 	TTL   int64  `json:"ttl"`
 	Type  string `json:"type"`
+}
+
+// keyJSON is Key as JSON has it.
+type keyJSON struct {
+	Key       string `json:"key"`
+	KeyBase64 string `json:"key_base64,omitempty"`
+	Bytes     int64  `json:"bytes"`
+	TTL       int64  `json:"ttl"`
+	Type      string `json:"type"`
+}
+
+// MarshalJSON adds key_base64 when the key is not valid UTF-8.
+func (k Key) MarshalJSON() ([]byte, error) {
+	j := keyJSON{Key: k.Key, Bytes: k.Bytes, TTL: k.TTL, Type: k.Type}
+	if !utf8.ValidString(k.Key) {
+		j.KeyBase64 = base64.StdEncoding.EncodeToString([]byte(k.Key))
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON takes the key's bytes from key_base64 when it is there.
+func (k *Key) UnmarshalJSON(b []byte) error {
+	var j keyJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*k = Key{Key: j.Key, Bytes: j.Bytes, TTL: j.TTL, Type: j.Type}
+	if j.KeyBase64 != "" {
+		raw, err := base64.StdEncoding.DecodeString(j.KeyBase64)
+		if err != nil {
+			return fmt.Errorf("key_base64 of %q: %w", j.Key, err)
+		}
+		k.Key = string(raw)
+	}
+	return nil
 }
 
 // Connect opens a client for a redis:// or rediss:// URL

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -242,5 +243,35 @@ func TestNegativeOptions(t *testing.T) {
 	r := &Report{Manifest: &ManifestRef{}}
 	if _, err := DeleteReplaced(context.Background(), nil, r, DeleteOptions{Execute: true, Batch: -1}); err == nil || !strings.Contains(err.Error(), "Batch -1") {
 		t.Errorf("DeleteReplaced(Batch -1): %v, want an error", err)
+	}
+}
+
+// TestKeyJSON: a key that is not UTF-8 round-trips through JSON by its
+// key_base64; a UTF-8 key (control bytes included) has none.
+func TestKeyJSON(t *testing.T) {
+	for _, c := range []struct {
+		key, b64 string
+	}{
+		{":1:map_data_0cc1", ""},
+		{":1:tab\there\nnl\x00", ""},
+		{":1:caf\u00e9", ""},
+		{":1:bin\xff\x00key", "OjE6Ymlu/wBrZXk="}, // base64 -w0 of the bytes
+		{"\xc3", "ww=="},                          // a cut UTF-8 sequence
+	} {
+		b, err := json.Marshal(Key{Key: c.key, Bytes: 9, TTL: -1, Type: "string"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var j map[string]any
+		if err := json.Unmarshal(b, &j); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := j["key_base64"].(string); got != c.b64 {
+			t.Errorf("%q: key_base64 %q, want %q (%s)", c.key, got, c.b64, b)
+		}
+		var back Key
+		if err := json.Unmarshal(b, &back); err != nil || back != (Key{Key: c.key, Bytes: 9, TTL: -1, Type: "string"}) {
+			t.Errorf("%q: read back %+v, %v", c.key, back, err)
+		}
 	}
 }

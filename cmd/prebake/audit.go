@@ -37,7 +37,12 @@ output of the bake replaces it and the memory deleting it would free, beside
 the server's INFO memory figures.
 
 --delete-replaced removes the keys of the families the manifest replaces, and
-nothing else, with UNLINK in batches. It is a dry run unless --yes is given.`,
+nothing else, with UNLINK in batches. It is a dry run unless --yes is given.
+
+--json is lossless: a Redis key is any bytes, and a key in "largest" that is
+not valid UTF-8 has, beside "key" (where each bad byte is U+FFFD), a
+"key_base64" with its exact bytes in standard base64. The text report writes
+such bytes as \xNN.`,
 		Example: `  prebake audit --redis redis://localhost:6379/0 --manifest manifest.json
   prebake audit --redis "$REDIS_URL" --json > redis-audit.json
   prebake audit --redis redis://localhost:6379/0 --manifest manifest.json --delete-replaced        # dry run

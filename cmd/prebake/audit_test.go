@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
@@ -128,9 +129,40 @@ func auditHostile(t *testing.T, srv *redistest.Server, bin, dir string) {
 			t.Errorf("text report lacks %q", want)
 		}
 	}
+	js := run(t, dir, nil, bin, "audit", "--redis", srv.URL(2), "--json")
 	var r audit.Report
-	if err := json.Unmarshal([]byte(run(t, dir, nil, bin, "audit", "--redis", srv.URL(2), "--json")), &r); err != nil {
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
 		t.Fatal(err)
+	}
+	// --json is lossless: a key that is not UTF-8 also comes as key_base64
+	// (its "key" has U+FFFD for the bad bytes); a UTF-8 key has no key_base64
+	var raw struct {
+		Families []struct {
+			Largest []map[string]any `json:"largest"`
+		} `json:"families"`
+	}
+	if err := json.Unmarshal([]byte(js), &raw); err != nil {
+		t.Fatal(err)
+	}
+	var b64 []any
+	var keys []string
+	for _, f := range raw.Families {
+		for _, k := range f.Largest {
+			if v, ok := k["key_base64"]; ok {
+				b64 = append(b64, v)
+			}
+		}
+	}
+	for _, f := range r.Families {
+		for _, k := range f.Largest {
+			keys = append(keys, k.Key)
+		}
+	}
+	if want := []any{base64.StdEncoding.EncodeToString([]byte(":1:bin\xff\x00key"))}; !slices.Equal(b64, want) {
+		t.Errorf("key_base64 fields %v, want %v (only the key that is not UTF-8)", b64, want)
+	}
+	if !slices.Contains(keys, ":1:bin\xff\x00key") || !slices.Contains(keys, ":1:tab\there\nnl") {
+		t.Errorf("the report read back lacks the exact keys: %.300q", keys)
 	}
 	for _, f := range r.Families {
 		if len(f.Family) > audit.MaxShape+len("…") {
