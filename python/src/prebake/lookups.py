@@ -26,16 +26,43 @@ from .manifest import Manifest, ManifestError
 from .tables import _manifest, read_json
 
 
-def detail_shard(component_id: int, n: int) -> int:
+_DIGITS = re.compile(r"-?[0-9]+")
+
+
+def _component_id(component_id: int | str) -> int:
+    """``component_id`` as an int: an int, or a string of ASCII digits with an
+    optional ``-`` (what a URL path segment gives). Anything else is refused,
+    never rounded or trimmed: ``TypeError`` for other types (bool and float
+    included), ``ValueError`` for other strings."""
+    if isinstance(component_id, int) and not isinstance(component_id, bool):
+        return component_id
+    if isinstance(component_id, str):
+        if _DIGITS.fullmatch(component_id):
+            return int(component_id)
+        raise ValueError(f"component_id {component_id!r} is not a whole number (a register id such as 191482)")
+    raise TypeError(f"component_id must be an int or a string of digits, not {type(component_id).__name__}")
+
+
+def _need_str(value: object, name: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+
+
+def detail_shard(component_id: int | str, n: int) -> int:
     """The shard holding component ``component_id`` among ``n``: ``|id| mod n``
-    (``cmu.DetailShard`` in Go)."""
-    return abs(int(component_id)) % n
+    (``cmu.DetailShard`` in Go). ``component_id`` as for :func:`component_detail`."""
+    return abs(_component_id(component_id)) % n
 
 
-def component_detail(component_id: int, manifest: Manifest | None = None) -> dict[str, Any] | None:
+def component_detail(component_id: int | str, manifest: Manifest | None = None) -> dict[str, Any] | None:
     """The map popup of register id ``component_id``: the JSON body the app's
     ``/api/component-map-detail/<id>/`` returns (``{"success": true, "data":
-    {...}}``), or ``None`` when the bake has no such component. Reads one shard."""
+    {...}}``), or ``None`` when the bake has no such component. Reads one shard.
+
+    ``component_id`` is an int or a string of ASCII digits (``"191482"``,
+    optionally ``-``); any other string raises ``ValueError``, any other type
+    (``float`` and ``bool`` included: never rounded) ``TypeError``."""
+    component_id = _component_id(component_id)
     m = _manifest(manifest)
     s = m.shardset("cmu/component_details")
     n = int((s.get("params") or {}).get("n", 0))
@@ -44,14 +71,15 @@ def component_detail(component_id: int, manifest: Manifest | None = None) -> dic
     shard = m.read_shard("cmu/component_details", str(detail_shard(component_id, n)))
     if shard is None:
         return None
-    value = shard.get(str(int(component_id)))
+    value = shard.get(str(component_id))
     return value if isinstance(value, dict) else None
 
 
 def location_groups(category: str = "all", manifest: Manifest | None = None) -> dict[str, Any]:
     """The location groups of one technology category (``"DSR"``, ``"Battery"``,
     …, or ``"all"``) as a GeoJSON FeatureCollection, the features of the app's
-    ``/api/search-geojson/``. Reads one file."""
+    ``/api/search-geojson/``. Reads one file. ``TypeError`` unless a str."""
+    _need_str(category, "category")
     return dict(read_json(f"locations/groups/{category}.geojson", manifest))
 
 
@@ -82,7 +110,9 @@ def split_postcode(postcode: str) -> tuple[str, str]:
 def postcode_location(postcode: str, manifest: Manifest | None = None, *, exact: bool = False) -> PostcodeLocation | None:
     """Where ``postcode`` is, from the ``postcodes`` shard set (one file per
     outcode). Falls back to the sector, then the outcode centroid, unless
-    ``exact``. ``None`` when the outcode is unknown."""
+    ``exact``. ``None`` when the outcode is unknown. ``TypeError`` unless a
+    str, ``ValueError`` when too short to be a full postcode."""
+    _need_str(postcode, "postcode")
     out, inward = split_postcode(postcode)
     shard = _manifest(manifest).read_shard("postcodes", out)
     if shard is None:
@@ -108,7 +138,8 @@ def company_shard_key(company_id: str) -> str:
 
 def company(company_id: str, manifest: Manifest | None = None) -> dict[str, Any] | None:
     """The company index entry of ``company_id`` (the index's
-    ``normalized_name``), or ``None``. Reads one shard."""
+    ``normalized_name``), or ``None``. Reads one shard. ``TypeError`` unless a str."""
+    _need_str(company_id, "company_id")
     shard = _manifest(manifest).read_shard("cmu/company_index_shards", company_shard_key(company_id))
     if shard is None:
         return None
