@@ -2,6 +2,8 @@ package audit
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -11,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -23,12 +26,13 @@ type Options struct {
 	// default, as the app has it).
 	KeyPrefix string
 	// ScanCount is SCAN's COUNT hint, so about the keys read per round trip
-	// (default 200). Each key costs three O(1) commands (TYPE, MEMORY USAGE,
+	// (0: the default, 200; negative is an error). Each key costs three O(1) commands (TYPE, MEMORY USAGE,
 	// TTL), pipelined with the next SCAN. Larger batches do not make the audit
 	// faster but make other clients wait longer (scripts/bench-audit.sh: at
 	// 1000 the mean PING latency during the audit was 2.5 to 8 times that at 200).
 	ScanCount int64
-	// Top is how many of the largest keys each family lists (default 5).
+	// Top is how many of the largest keys each family lists (0: the default,
+	// 5; negative is an error).
 	Top int
 	// Manifest, when set, says which families the bake replaces;
 	// ManifestPath names it in the report.
@@ -135,11 +139,51 @@ type TTLSpread struct {
 }
 
 // Key is one key: its name, MEMORY USAGE, TTL (-1: none) and type.
+//
+// In JSON a key that is not valid UTF-8 (a Redis key is any bytes) also has
+// "key_base64", its exact bytes in standard base64 (RFC 4648 §4), since JSON
+// strings are Unicode and "key" then has U+FFFD in place of each bad byte;
+// a UTF-8 key has no "key_base64". Unmarshaling reads key_base64 back.
 type Key struct {
 	Key   string `json:"key"`
 	Bytes int64  `json:"bytes"`
 	TTL   int64  `json:"ttl"`
 	Type  string `json:"type"`
+}
+
+// keyJSON is Key as JSON has it.
+type keyJSON struct {
+	Key       string `json:"key"`
+	KeyBase64 string `json:"key_base64,omitempty"`
+	Bytes     int64  `json:"bytes"`
+	TTL       int64  `json:"ttl"`
+	Type      string `json:"type"`
+}
+
+// MarshalJSON adds key_base64 when the key is not valid UTF-8.
+func (k Key) MarshalJSON() ([]byte, error) {
+	j := keyJSON{Key: k.Key, Bytes: k.Bytes, TTL: k.TTL, Type: k.Type}
+	if !utf8.ValidString(k.Key) {
+		j.KeyBase64 = base64.StdEncoding.EncodeToString([]byte(k.Key))
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON takes the key's bytes from key_base64 when it is there.
+func (k *Key) UnmarshalJSON(b []byte) error {
+	var j keyJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*k = Key{Key: j.Key, Bytes: j.Bytes, TTL: j.TTL, Type: j.Type}
+	if j.KeyBase64 != "" {
+		raw, err := base64.StdEncoding.DecodeString(j.KeyBase64)
+		if err != nil {
+			return fmt.Errorf("key_base64 of %q: %w", j.Key, err)
+		}
+		k.Key = string(raw)
+	}
+	return nil
 }
 
 // Connect opens a client for a redis:// or rediss:// URL
@@ -184,10 +228,13 @@ func RedactURL(rawURL string) string {
 // into families. It only reads: every command is O(1) (MEMORY USAGE samples
 // aggregates), and each round trip lets the server serve other clients.
 func Run(ctx context.Context, rdb *redis.Client, o Options) (*Report, error) {
-	if o.ScanCount <= 0 {
+	if o.ScanCount < 0 || o.Top < 0 {
+		return nil, fmt.Errorf("audit: ScanCount %d and Top %d must not be negative (0: the default)", o.ScanCount, o.Top)
+	}
+	if o.ScanCount == 0 {
 		o.ScanCount = 200
 	}
-	if o.Top <= 0 {
+	if o.Top == 0 {
 		o.Top = 5
 	}
 	r := &Report{}

@@ -14,7 +14,7 @@ type DeleteOptions struct {
 	// Execute unlinks the keys; without it nothing is removed (a dry run that
 	// reports what would be).
 	Execute bool
-	// Batch is the keys per UNLINK (default 500).
+	// Batch is the keys per UNLINK (0: the default, 500; negative is an error).
 	Batch int
 	// Progress, when set, is called after every UNLINK with the keys done and
 	// the keys to do.
@@ -52,7 +52,10 @@ func DeleteReplaced(ctx context.Context, rdb *redis.Client, r *Report, o DeleteO
 	if r.Replaced.Families > 0 && r.replacedKeys == nil {
 		return nil, errors.New("audit: the report was made without KeepReplacedKeys")
 	}
-	if o.Batch <= 0 {
+	if o.Batch < 0 {
+		return nil, fmt.Errorf("audit: Batch %d must not be negative (0: the default)", o.Batch)
+	}
+	if o.Batch == 0 {
 		o.Batch = 500
 	}
 	d := &DeletionReport{DryRun: !o.Execute}

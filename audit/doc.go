@@ -20,7 +20,8 @@
 // allocation overhead; Redis samples 5 nested values of an aggregate), types,
 // the TTL spread, the largest keys, and, given a manifest, which of the bake's
 // outputs replace it (Family.ReplacedBy) and the memory deleting it frees;
-// beside them the server's INFO memory figures.
+// beside them the server's INFO memory figures. The Report's JSON is lossless:
+// a key that is not valid UTF-8 also carries its bytes as "key_base64" (Key).
 //
 // DeleteReplaced removes the keys of the replaced families, and nothing else,
 // with UNLINK in batches; it is a dry run unless told to execute.

@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"context"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -226,6 +228,50 @@ func TestRedactURL(t *testing.T) {
 	for _, u := range []string{"redis://:s3cret@[bad/0", "redis://:s3cret@host:6379/x", "http://:s3cret@host/0"} {
 		if _, err := Connect(t.Context(), u); err == nil || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("Connect(%q): %v, want an error without the password", u, err)
+		}
+	}
+}
+
+// TestNegativeOptions: a negative count is refused, not replaced by the
+// default (0 is the default), before any command reaches the server.
+func TestNegativeOptions(t *testing.T) {
+	for _, o := range []Options{{ScanCount: -1}, {Top: -1}} {
+		if _, err := Run(context.Background(), nil, o); err == nil || !strings.Contains(err.Error(), "must not be negative") {
+			t.Errorf("Run(%+v): %v, want an error", o, err)
+		}
+	}
+	r := &Report{Manifest: &ManifestRef{}}
+	if _, err := DeleteReplaced(context.Background(), nil, r, DeleteOptions{Execute: true, Batch: -1}); err == nil || !strings.Contains(err.Error(), "Batch -1") {
+		t.Errorf("DeleteReplaced(Batch -1): %v, want an error", err)
+	}
+}
+
+// TestKeyJSON: a key that is not UTF-8 round-trips through JSON by its
+// key_base64; a UTF-8 key (control bytes included) has none.
+func TestKeyJSON(t *testing.T) {
+	for _, c := range []struct {
+		key, b64 string
+	}{
+		{":1:map_data_0cc1", ""},
+		{":1:tab\there\nnl\x00", ""},
+		{":1:caf\u00e9", ""},
+		{":1:bin\xff\x00key", "OjE6Ymlu/wBrZXk="}, // base64 -w0 of the bytes
+		{"\xc3", "ww=="},                          // a cut UTF-8 sequence
+	} {
+		b, err := json.Marshal(Key{Key: c.key, Bytes: 9, TTL: -1, Type: "string"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var j map[string]any
+		if err := json.Unmarshal(b, &j); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := j["key_base64"].(string); got != c.b64 {
+			t.Errorf("%q: key_base64 %q, want %q (%s)", c.key, got, c.b64, b)
+		}
+		var back Key
+		if err := json.Unmarshal(b, &back); err != nil || back != (Key{Key: c.key, Bytes: 9, TTL: -1, Type: "string"}) {
+			t.Errorf("%q: read back %+v, %v", c.key, back, err)
 		}
 	}
 }

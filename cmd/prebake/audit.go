@@ -37,13 +37,33 @@ output of the bake replaces it and the memory deleting it would free, beside
 the server's INFO memory figures.
 
 --delete-replaced removes the keys of the families the manifest replaces, and
-nothing else, with UNLINK in batches. It is a dry run unless --yes is given.`,
+nothing else, with UNLINK in batches. It is a dry run unless --yes is given.
+
+--json is lossless: a Redis key is any bytes, and a key in "largest" that is
+not valid UTF-8 has, beside "key" (where each bad byte is U+FFFD), a
+"key_base64" with its exact bytes in standard base64. The text report writes
+such bytes as \xNN.`,
 		Example: `  prebake audit --redis redis://localhost:6379/0 --manifest manifest.json
   prebake audit --redis "$REDIS_URL" --json > redis-audit.json
   prebake audit --redis redis://localhost:6379/0 --manifest manifest.json --delete-replaced        # dry run
   prebake audit --redis redis://localhost:6379/0 --manifest manifest.json --delete-replaced --yes  # unlink`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// reject, never substitute: the library's defaults are for its
+			// zero Options, not for a number the user typed
+			for _, c := range []struct {
+				flag     string
+				got, min int64
+			}{
+				{"--count", opts.ScanCount, 1},
+				{"--top", int64(opts.Top), 1},
+				{"--families", int64(shown), 0},
+				{"--batch", int64(del.Batch), 1},
+			} {
+				if c.got < c.min {
+					return fmt.Errorf("%s %d: must be at least %d", c.flag, c.got, c.min)
+				}
+			}
 			if url == "" {
 				return fmt.Errorf("no --redis given (and REDIS_URL is not set): name the app's cache, e.g. redis://localhost:6379/0")
 			}
@@ -111,13 +131,13 @@ nothing else, with UNLINK in batches. It is a dry run unless --yes is given.`,
 	f.StringVar(&url, "redis", os.Getenv("REDIS_URL"), "the app's cache: redis://[user:password@]host:port/db (default $REDIS_URL)")
 	f.StringVarP(&manifestPath, "manifest", "m", "", "a bake's manifest.json: say which families it replaces")
 	f.StringVar(&opts.KeyPrefix, "key-prefix", "", "Django's KEY_PREFIX of the app's cache")
-	f.Int64Var(&opts.ScanCount, "count", 200, "SCAN COUNT: about the keys read per round trip (larger: more latency for other clients)")
-	f.IntVar(&opts.Top, "top", 5, "largest keys listed per family")
-	f.IntVar(&shown, "families", 30, "families printed, largest first (the rest are summed; --json has all)")
+	f.Int64Var(&opts.ScanCount, "count", 200, "SCAN COUNT, at least 1: about the keys read per round trip (larger: more latency for other clients)")
+	f.IntVar(&opts.Top, "top", 5, "largest keys listed per family, at least 1")
+	f.IntVar(&shown, "families", 30, "families printed, largest first, at least 0 (the rest are summed; --json has all)")
 	f.BoolVar(&deleteReplaced, "delete-replaced", false, "remove the keys of the families the manifest replaces (a dry run without --yes)")
 	f.BoolVar(&del.Execute, "yes", false, "with --delete-replaced: really UNLINK the keys")
 	f.BoolVar(&del.Execute, "execute", false, "the same as --yes")
-	f.IntVar(&del.Batch, "batch", 500, "keys per UNLINK")
+	f.IntVar(&del.Batch, "batch", 500, "keys per UNLINK, at least 1")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	rootCmd.AddCommand(cmd)
 }

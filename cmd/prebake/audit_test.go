@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
@@ -71,6 +72,30 @@ func TestAuditCommand(t *testing.T) {
 		}
 	}
 
+	// an out-of-range number is refused, naming the flag and its range, before
+	// anything is read or unlinked (never quietly replaced by the default)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--count", "0"}, "--count 0: must be at least 1"},
+		{[]string{"--count", "-5"}, "--count -5: must be at least 1"},
+		{[]string{"--top", "0"}, "--top 0: must be at least 1"},
+		{[]string{"--top", "-1"}, "--top -1: must be at least 1"},
+		{[]string{"--families", "-1"}, "--families -1: must be at least 0"},
+		{[]string{"--manifest", mf, "--delete-replaced", "--yes", "--batch", "-1"}, "--batch -1: must be at least 1"},
+		{[]string{"--manifest", mf, "--delete-replaced", "--yes", "--batch", "0"}, "--batch 0: must be at least 1"},
+	} {
+		cmd := exec.Command(bin, append([]string{"audit", "--redis", url}, c.args...)...)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.HasPrefix(string(out), "prebake: ") || !strings.Contains(string(out), c.want) {
+			t.Errorf("prebake audit %s: exit %v, want an error saying %q:\n%s", strings.Join(c.args, " "), err, c.want, out)
+		}
+	}
+	if after := srv.Keys(t, 0); len(after) != len(before) {
+		t.Errorf("a refused --batch removed keys: %d -> %d", len(before), len(after))
+	}
+
 	auditHostile(t, srv, bin, dir)
 
 	run(t, dir, nil, bin, "audit", "--redis", url, "--manifest", mf, "--delete-replaced", "--yes", "--json")
@@ -106,9 +131,40 @@ func auditHostile(t *testing.T, srv *redistest.Server, bin, dir string) {
 			t.Errorf("text report lacks %q", want)
 		}
 	}
+	js := run(t, dir, nil, bin, "audit", "--redis", srv.URL(2), "--json")
 	var r audit.Report
-	if err := json.Unmarshal([]byte(run(t, dir, nil, bin, "audit", "--redis", srv.URL(2), "--json")), &r); err != nil {
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
 		t.Fatal(err)
+	}
+	// --json is lossless: a key that is not UTF-8 also comes as key_base64
+	// (its "key" has U+FFFD for the bad bytes); a UTF-8 key has no key_base64
+	var raw struct {
+		Families []struct {
+			Largest []map[string]any `json:"largest"`
+		} `json:"families"`
+	}
+	if err := json.Unmarshal([]byte(js), &raw); err != nil {
+		t.Fatal(err)
+	}
+	var b64 []any
+	var keys []string
+	for _, f := range raw.Families {
+		for _, k := range f.Largest {
+			if v, ok := k["key_base64"]; ok {
+				b64 = append(b64, v)
+			}
+		}
+	}
+	for _, f := range r.Families {
+		for _, k := range f.Largest {
+			keys = append(keys, k.Key)
+		}
+	}
+	if want := []any{base64.StdEncoding.EncodeToString([]byte(":1:bin\xff\x00key"))}; !slices.Equal(b64, want) {
+		t.Errorf("key_base64 fields %v, want %v (only the key that is not UTF-8)", b64, want)
+	}
+	if !slices.Contains(keys, ":1:bin\xff\x00key") || !slices.Contains(keys, ":1:tab\there\nnl") {
+		t.Errorf("the report read back lacks the exact keys: %.300q", keys)
 	}
 	for _, f := range r.Families {
 		if len(f.Family) > audit.MaxShape+len("…") {

@@ -49,6 +49,8 @@ def test_component_detail(manifest, components) -> None:
         # the entry sits in the shard the shard function names, nowhere else
         assert str(cid) in json.loads(manifest.shard_path("cmu/component_details", str(detail_shard(cid, n))).read_bytes())
     assert prebake.component_detail(-5, manifest) is None
+    # a string of digits (a URL path segment) is the same id
+    assert prebake.component_detail(str(ids[0]), manifest) == prebake.component_detail(ids[0], manifest)
 
 
 def test_postcode_location(manifest, real_bake) -> None:
@@ -89,3 +91,26 @@ def test_location_groups(manifest) -> None:
     assert 0 < len(dsr["features"]) < len(all_groups["features"])
     with pytest.raises(KeyError, match="locations/groups/Steam.geojson"):
         prebake.location_groups("Steam", manifest)
+
+
+@pytest.mark.parametrize(
+    "call, err, match",
+    [
+        (lambda: prebake.component_detail("abc"), ValueError, r"component_id 'abc' is not a whole number"),
+        (lambda: prebake.component_detail("12.5"), ValueError, r"component_id '12.5' is not a whole number"),
+        (lambda: prebake.component_detail("1_000"), ValueError, r"component_id '1_000'"),
+        (lambda: prebake.component_detail(" 12"), ValueError, r"component_id ' 12'"),
+        (lambda: prebake.component_detail(12.0), TypeError, r"component_id must be an int .*not float"),
+        (lambda: prebake.component_detail(True), TypeError, r"component_id must be an int .*not bool"),
+        (lambda: prebake.component_detail(None), TypeError, r"component_id must be an int .*not NoneType"),
+        (lambda: detail_shard("x", 4), ValueError, r"component_id 'x'"),
+        (lambda: prebake.company(123), TypeError, r"company_id must be a str, not int"),
+        (lambda: prebake.postcode_location(123), TypeError, r"postcode must be a str, not int"),
+        (lambda: prebake.location_groups(None), TypeError, r"category must be a str, not NoneType"),
+    ],
+)
+def test_lookup_arguments(call, err, match) -> None:
+    """A wrong argument is refused naming it and what is expected, before any
+    manifest is needed (never a bare int() or slicing error, never rounded)."""
+    with pytest.raises(err, match=match):
+        call()

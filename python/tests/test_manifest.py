@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import http.server
@@ -192,3 +193,61 @@ def test_load_real_manifest(real_bake) -> None:
     m = prebake.load(real_bake.manifest, out_dir=real_bake.out)
     assert not m.synthetic
     assert m.verify() == []  # every asset re-hashed, every set's index checked
+
+
+class _BasicAuthHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files only to user "me" with password "top:secret/ö" (HTTP Basic)."""
+
+    def do_GET(self) -> None:
+        want = "Basic " + base64.b64encode("me:top:secret/ö".encode()).decode()
+        if self.headers.get("Authorization") != want:
+            self.send_error(401)
+            return
+        super().do_GET()
+
+    def log_message(self, *a: object) -> None:
+        pass
+
+
+def test_url_credentials_used_and_never_shown(small_bake: Manifest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A URL's user:password is sent as HTTP Basic auth (urllib alone takes it
+    for part of the host) and never appears in an error or repr: it is shown
+    as user:xxxxx."""
+    root = tmp_path_factory.mktemp("auth")
+    shutil.copytree(small_bake.out_dir, root / "site")
+    shutil.copy(small_bake.source, root / "site" / "manifest.json")
+    (root / "site" / "notjson.json").write_text("nope")
+    (root / "site" / "array.json").write_text("[]")
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_BasicAuthHandler, directory=str(root)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        host = f"127.0.0.1:{srv.server_address[1]}"
+        good = f"http://me:top%3Asecret%2F%C3%B6@{host}/site"
+        m = prebake.load(f"{good}/manifest.json")
+        assert m.read_bytes("a/one.json", verify=True) == b'{"x": 1}\n'
+        assert m.read_shard("s", "k") == {"k": True}
+        shown = [repr(m), str(m)]
+        with pytest.raises(KeyError) as e:
+            m.asset("nope")
+        shown.append(str(e.value))
+        (root / "site" / m.asset("a/two.txt")["path"]).unlink()
+        with pytest.raises(FileNotFoundError) as e:
+            m.read_bytes("a/two.txt")
+        shown.append(str(e.value))
+        for url, err, match in [
+            (f"{good}/nowhere.json", FileNotFoundError, "HTTP 404"),
+            (f"{good}/notjson.json", ManifestError, "not JSON"),
+            (f"{good}/array.json", ManifestError, "not a prebake manifest"),
+            (f"http://me:wrongsecret@{host}/site/manifest.json", ManifestError, "HTTP 401"),
+            ("http://me:topsecret@127.0.0.1:1/manifest.json", ManifestError, "127.0.0.1:1"),
+            ("https://me:topsecret@host:notaport/manifest.json", ManifestError, "host:notaport"),
+        ]:
+            with pytest.raises(err, match=match) as e:
+                prebake.load(url)
+            shown.append(str(e.value))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    for s in shown:
+        assert "secret" not in s and "%3A" not in s, s
+        assert "me:xxxxx@" in s or "a/two.txt" in s, s

@@ -124,20 +124,31 @@ with open({str(out)!r}, "wb") as f:
     assert mapping == app_mapping(expected)
 
 
-def test_pyarrow_engine_without_pyarrow_is_an_import_error(real_bake, tmp_path: Path) -> None:
+def test_pyarrow_engine_without_pyarrow_is_an_import_error(tmp_path: Path) -> None:
+    """engine="pyarrow" in a process where pyarrow cannot be imported is an
+    ImportError saying what to install (and the JSON engine), chained to the
+    import's own error; no file is read first (the committed manifest, no out_dir)."""
+    manifest = Path(SRC).parents[1] / "manifest.json"
     code = f"""
 import sys
-sys.modules["pyarrow"] = None
+sys.modules["pyarrow"] = None  # any import of pyarrow now raises ImportError
 sys.path.insert(0, {str(SRC)!r})
 import prebake
-m = prebake.load({str(real_bake.manifest)!r}, out_dir={str(real_bake.out)!r})
+m = prebake.load({str(manifest)!r})
 try:
     prebake.read_table("cmu/cmus", m, engine="pyarrow")
-except ImportError:
+except ImportError as e:
+    assert type(e) is ImportError, type(e)
+    assert isinstance(e.__cause__, ImportError), e.__cause__
+    print(e)
     sys.exit(0)
 sys.exit(3)
 """
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert p.returncode == 0, p.stderr
+    msg = p.stdout.strip()
+    for want in ["read_table('cmu/cmus', engine='pyarrow')", "pip install 'prebake[parquet]'", "pyarrow", "engine='json'"]:
+        assert want in msg, msg
 
 
 def test_frame_from_records_types() -> None:

@@ -27,20 +27,47 @@ from .manifest import Manifest, ManifestError
 from .tables import _manifest, read_json
 
 
-def detail_shard(component_id: int, n: int) -> int:
+_DIGITS = re.compile(r"-?[0-9]+")
+
+
+def _component_id(component_id: int | str) -> int:
+    """``component_id`` as an int: an int, or a string of ASCII digits with an
+    optional ``-`` (what a URL path segment gives). Anything else is refused,
+    never rounded or trimmed: ``TypeError`` for other types (bool and float
+    included), ``ValueError`` for other strings."""
+    if isinstance(component_id, int) and not isinstance(component_id, bool):
+        return component_id
+    if isinstance(component_id, str):
+        if _DIGITS.fullmatch(component_id):
+            return int(component_id)
+        raise ValueError(f"component_id {component_id!r} is not a whole number (a register id such as 191482)")
+    raise TypeError(f"component_id must be an int or a string of digits, not {type(component_id).__name__}")
+
+
+def _need_str(value: object, name: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+
+
+def detail_shard(component_id: int | str, n: int) -> int:
     """The shard holding component ``component_id`` among ``n``: ``|id| mod n``
-    (``cmu.DetailShard`` in Go)."""
-    return abs(int(component_id)) % n
+    (``cmu.DetailShard`` in Go). ``component_id`` as for :func:`component_detail`."""
+    return abs(_component_id(component_id)) % n
 
 
-def component_detail(component_id: int, manifest: Manifest | None = None) -> dict[str, Any] | None:
+def component_detail(component_id: int | str, manifest: Manifest | None = None) -> dict[str, Any] | None:
     """The map popup of register id ``component_id``: the JSON body the app's
     ``/api/component-map-detail/<id>/`` returns (``{"success": true, "data":
     {...}}``), or ``None`` when the bake has no such component. Reads one shard
     of ``cmu/component_details`` and the shard of ``cmu/components_at_location``
     holding the list the popup names (``components_at_location_ref``), and puts
     the list back as the app has it: each entry with the popup's ``detailUrl``
-    (generators/cmu/README.md, "Component details")."""
+    (generators/cmu/README.md, "Component details").
+
+    ``component_id`` is an int or a string of ASCII digits (``"191482"``,
+    optionally ``-``); any other string raises ``ValueError``, any other type
+    (``float`` and ``bool`` included: never rounded) ``TypeError``."""
+    component_id = _component_id(component_id)
     m = _manifest(manifest)
     value = _shard_entry(m, "cmu/component_details", int(component_id))
     if not isinstance(value, dict):
@@ -71,7 +98,8 @@ def _shard_entry(m: Manifest, name: str, key: int) -> Any:
 def location_groups(category: str = "all", manifest: Manifest | None = None) -> dict[str, Any]:
     """The location groups of one technology category (``"DSR"``, ``"Battery"``,
     …, or ``"all"``) as a GeoJSON FeatureCollection, the features of the app's
-    ``/api/search-geojson/``. Reads one file."""
+    ``/api/search-geojson/``. Reads one file. ``TypeError`` unless a str."""
+    _need_str(category, "category")
     return dict(read_json(f"locations/groups/{category}.geojson", manifest))
 
 
@@ -102,7 +130,9 @@ def split_postcode(postcode: str) -> tuple[str, str]:
 def postcode_location(postcode: str, manifest: Manifest | None = None, *, exact: bool = False) -> PostcodeLocation | None:
     """Where ``postcode`` is, from the ``postcodes`` shard set (one file per
     outcode). Falls back to the sector, then the outcode centroid, unless
-    ``exact``. ``None`` when the outcode is unknown."""
+    ``exact``. ``None`` when the outcode is unknown. ``TypeError`` unless a
+    str, ``ValueError`` when too short to be a full postcode."""
+    _need_str(postcode, "postcode")
     out, inward = split_postcode(postcode)
     shard = _manifest(manifest).read_shard("postcodes", out)
     if shard is None:
@@ -128,7 +158,8 @@ def company_shard_key(company_id: str) -> str:
 
 def company(company_id: str, manifest: Manifest | None = None) -> dict[str, Any] | None:
     """The company index entry of ``company_id`` (the index's
-    ``normalized_name``), or ``None``. Reads one shard."""
+    ``normalized_name``), or ``None``. Reads one shard. ``TypeError`` unless a str."""
+    _need_str(company_id, "company_id")
     shard = _manifest(manifest).read_shard("cmu/company_index_shards", company_shard_key(company_id))
     if shard is None:
         return None

@@ -9,9 +9,11 @@ path or an ``http(s)``/``file`` URL) and answers from memory; only
 
 from __future__ import annotations
 
+import base64
 import difflib
 import gzip
 import hashlib
+import http.client
 import json
 import os
 import threading
@@ -60,13 +62,40 @@ def is_url(source: PathLike) -> bool:
     return isinstance(source, str) and source.split(":", 1)[0].lower() in ("http", "https", "file")
 
 
+def redact_url(source: str) -> str:
+    """``source`` with the password of a URL's ``user:password@`` shown as
+    ``xxxxx`` (a user alone, which may be a token, is ``xxxxx`` too), for
+    messages and logs; anything else is returned as it is."""
+    if not is_url(source):
+        return source
+    parts = urllib.parse.urlsplit(source)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at:
+        return source
+    user, colon, _ = userinfo.partition(":")
+    shown = f"{user}:xxxxx" if colon else "xxxxx"
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{shown}@{hostport}"))
+
+
 def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
     """GET ``url`` (asking for gzip, which is decoded) and return the body.
 
+    A ``user:password@`` in the URL (percent-encoded, RFC 3986 §3.2.1) is sent
+    as HTTP Basic authentication (RFC 7617) to that host only, not to a host
+    it redirects to; urllib alone would take it for part of the host name.
+
     Raises :class:`FileNotFoundError` on HTTP 404 and :class:`ManifestError`
-    on any other failure, naming the URL.
+    on any other failure, naming the URL without its password.
     """
-    req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", "User-Agent": "prebake-python"})
+    shown = redact_url(url)
+    parts = urllib.parse.urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    plain = urllib.parse.urlunsplit(parts._replace(netloc=hostport)) if at else url
+    req = urllib.request.Request(plain, headers={"Accept-Encoding": "gzip", "User-Agent": "prebake-python"})
+    if at:
+        user, _, password = userinfo.partition(":")
+        token = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}".encode()
+        req.add_unredirected_header("Authorization", "Basic " + base64.b64encode(token).decode("ascii"))
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             body: bytes = resp.read()
@@ -75,12 +104,16 @@ def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
             return body
     except urllib.error.HTTPError as e:
         if e.code == 404:
-            raise FileNotFoundError(f"{url}: HTTP 404") from None
-        raise ManifestError(f"{url}: HTTP {e.code} {e.reason}") from None
+            raise FileNotFoundError(f"{shown}: HTTP 404") from None
+        raise ManifestError(f"{shown}: HTTP {e.code} {e.reason}") from None
     except urllib.error.URLError as e:
         if isinstance(e.reason, FileNotFoundError):
-            raise FileNotFoundError(f"{url}: no such file") from None
-        raise ManifestError(f"{url}: {e.reason}") from None
+            raise FileNotFoundError(f"{shown}: no such file") from None
+        raise ManifestError(f"{shown}: {e.reason}") from None
+    except (ValueError, OSError, http.client.HTTPException) as e:
+        # a bad port (http.client.InvalidURL), a timeout while reading, a
+        # dropped connection, a body that is not gzip: named, not raw
+        raise ManifestError(f"{shown}: {e}") from None
 
 
 class Manifest:
@@ -106,7 +139,7 @@ class Manifest:
         out_dir: PathLike | None = None,
         base_url: str | None = None,
     ) -> None:
-        _check_shape(data, source)
+        _check_shape(data, redact_url(source))
         self.data: Mapping[str, Any] = data
         self.source = source
         self.out_dir: Path | None = Path(out_dir) if out_dir is not None else None
@@ -154,7 +187,7 @@ class Manifest:
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as e:
-            raise ManifestError(f"{source}: not JSON: {e}") from None
+            raise ManifestError(f"{redact_url(source)}: not JSON: {e}") from None
         return cls(data, source=source, out_dir=out_dir, base_url=base_url)
 
     # -- fields ------------------------------------------------------------
@@ -242,7 +275,7 @@ class Manifest:
 
     def _require_out_dir(self) -> Path:
         if self.out_dir is None:
-            raise ManifestError(f"{self.source}: no output directory given (out_dir / PREBAKE_OUT_DIR), so files have no local path")
+            raise ManifestError(f"{redact_url(self.source)}: no output directory given (out_dir / PREBAKE_OUT_DIR), so files have no local path")
         return self.out_dir
 
     def path(self, name: str) -> Path:
@@ -349,10 +382,10 @@ class Manifest:
         if problems:
             shown = "; ".join(p.detail for p in problems[:5])
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-            raise IntegrityError(f"{self.source}: {len(problems)} problem(s): {shown}{more}")
+            raise IntegrityError(f"{redact_url(self.source)}: {len(problems)} problem(s): {shown}{more}")
 
     def __repr__(self) -> str:
-        return f"<Manifest {self.source} build {self.build_id}: {len(self.assets)} assets, {len(self.tilesets)} tile sets, {len(self.shardsets)} shard sets>"
+        return f"<Manifest {redact_url(self.source)} build {self.build_id}: {len(self.assets)} assets, {len(self.tilesets)} tile sets, {len(self.shardsets)} shard sets>"
 
 
 def load(source: PathLike, *, out_dir: PathLike | None = None, base_url: str | None = None) -> Manifest:
@@ -408,7 +441,7 @@ def _lookup(table: Mapping[str, Mapping[str, Any]], name: str, what: str, m: Man
     except KeyError:
         near = difflib.get_close_matches(name, list(table), n=3)
         hint = f"; did you mean {', '.join(near)}?" if near else ""
-        raise KeyError(f"{what} {name!r} is not in {m.source} (build {m.build_id}){hint}") from None
+        raise KeyError(f"{what} {name!r} is not in {redact_url(m.source)} (build {m.build_id}){hint}") from None
 
 
 def _shard_file(s: Mapping[str, Any], key: str) -> str:

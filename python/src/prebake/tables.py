@@ -54,15 +54,21 @@ def read_table(name: str, manifest: Manifest | None = None, *, engine: Engine | 
     ``manifest``: default :func:`prebake.get_default` (the one the Django app
     loaded at start-up). ``verify=True`` checks the file's SHA-256 first.
 
-    Raises :class:`KeyError` when the bake has no such table, ImportError when
-    ``engine="pyarrow"`` and pyarrow is missing.
+    Raises :class:`KeyError` when the bake has no such table, ImportError
+    (saying to install ``prebake[parquet]``) when ``engine="pyarrow"`` and
+    pyarrow cannot be imported.
     """
     m = _manifest(manifest)
     if engine is None:
         engine = "pyarrow" if have_pyarrow() else "json"
     if engine == "pyarrow":
-        import pyarrow.parquet as pq
-
+        try:
+            import pyarrow.parquet as pq
+        except ImportError as e:
+            raise ImportError(
+                f"read_table({name!r}, engine='pyarrow') needs pyarrow, which cannot be imported ({e}): "
+                "pip install 'prebake[parquet]' (or pyarrow), or use engine='json' or engine=None"
+            ) from e
         data = m.read_bytes(name + ".parquet", verify=verify)
         return pq.read_table(io.BytesIO(data)).to_pandas()
     if engine == "json":

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import get_manifest
+from ....manifest import redact_url
 
 
 class Command(BaseCommand):
@@ -25,5 +26,5 @@ class Command(BaseCommand):
         for p in problems:
             self.stderr.write(f"{p.reason}: {p.detail}")
         if problems:
-            raise CommandError(f"{len(problems)} problem(s) in {m.out_dir} against {m.source} (build {m.build_id})")
-        self.stdout.write(f"ok: build {m.build_id}, every file checked matches {m.source}")
+            raise CommandError(f"{len(problems)} problem(s) in {m.out_dir} against {redact_url(m.source)} (build {m.build_id})")
+        self.stdout.write(f"ok: build {m.build_id}, every file checked matches {redact_url(m.source)}")
