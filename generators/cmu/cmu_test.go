@@ -546,3 +546,33 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyAuctionNameNullEverywhere: a component and a CMU row without an
+// auction name give null in every table that has the column (components,
+// cmus, contacts), never "" in one and null in another.
+func TestEmptyAuctionNameNullEverywhere(t *testing.T) {
+	ds := smallDataset()
+	for i := range ds.Components {
+		ds.Components[i].AuctionName = ""
+	}
+	for i := range ds.CMUs {
+		ds.CMUs[i].AuctionName = ""
+	}
+	out, m := bake(t, ds, Options{IncludeContacts: true})
+	for asset, col := range map[string]string{"cmu/components.json": "auction_name", "cmu/cmus.json": "Auction Name", "cmu/contacts.json": "Auction Name"} {
+		if _, ok := m.Assets[asset]; !ok {
+			t.Errorf("no %s written", asset)
+			continue
+		}
+		var rows []map[string]any
+		readAsset(t, out, m, asset, &rows)
+		if len(rows) == 0 {
+			t.Errorf("%s: no rows", asset)
+		}
+		for i, r := range rows {
+			if v, ok := r[col]; !ok || v != nil {
+				t.Errorf("%s row %d %s = %#v (present %v), want null", asset, i, col, v, ok)
+			}
+		}
+	}
+}
