@@ -249,3 +249,40 @@ func TestAttributionPerInput(t *testing.T) {
 		})
 	}
 }
+
+// TestHugeCapacityNamesInputRow: capacities that would overflow a total
+// (1e308 twice) are rejected on their input rows, named by file, row and field,
+// and the bake of the other rows goes on (with --strict it fails naming the
+// first of them).
+func TestHugeCapacityNamesInputRow(t *testing.T) {
+	dir, in := t.TempDir(), t.TempDir()
+	good := components(t, in, "good.json", 1, 5, false)
+	huge := filepath.Join(in, "huge.json")
+	os.WriteFile(huge, []byte(`[{"_id": 100, "CMU ID": "H", "De-Rated Capacity": 1e308}, {"_id": 101, "CMU ID": "H", "De-Rated Capacity": "1e308"}, {"_id": 102, "CMU ID": "H", "De-Rated Capacity": 3}]`), 0o644)
+	cfg := config(dir, good, huge)
+	s, err := bake.Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Components != 6 {
+		t.Errorf("%d components, want 6 (5 good, 1 of 3 in huge.json)", s.Components)
+	}
+	var rejected []string
+	for _, line := range bytes.Split(bytes.TrimSpace(read(t, cfg.ReportPath)), []byte("\n")) {
+		var l struct {
+			File, Status, Field, Reason string
+			Row                         int
+		}
+		json.Unmarshal(line, &l)
+		if l.Status == "rejected" {
+			rejected = append(rejected, fmt.Sprintf("%s:%d:%s:%s", filepath.Base(l.File), l.Row, l.Field, l.Reason))
+		}
+	}
+	if want := "huge.json:1:De-Rated Capacity:bad_value huge.json:2:De-Rated Capacity:bad_value"; strings.Join(rejected, " ") != want {
+		t.Errorf("rejected %v, want %s", rejected, want)
+	}
+	cfg.Strict = true
+	if _, err := bake.Run(cfg); err == nil || !strings.Contains(err.Error(), "huge.json record 1 field \"De-Rated Capacity\"") {
+		t.Errorf("--strict: %v", err)
+	}
+}

@@ -157,6 +157,9 @@ func TestBuildErrors(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "truncated.json"), []byte(`{"A1": [{"_id": 1, "CMU ID": "A1"`), 0o644)
+	os.WriteFile(filepath.Join(dir, "empty.json"), []byte(`{}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "rejected.json"), []byte(`[{"_id": "1,000", "CMU ID": "A1"}]`), 0o644)
+	os.WriteFile(filepath.Join(dir, "page.json"), []byte(`{"success": true, "result": {"records": [{"_id": 1, "CMU ID": "A1"}], "limit": 1, "total": 27078, "_links": {"next": "/api/3/action/datastore_search?offset=1"}}}`), 0o644)
 	tests := []struct {
 		name string
 		args []string
@@ -165,6 +168,10 @@ func TestBuildErrors(t *testing.T) {
 		{"no source", []string{"build"}, "no --source"},
 		{"missing file", []string{"build", "--source", "nope.json"}, "nope.json"},
 		{"truncated json", []string{"build", "--source", "truncated.json"}, "truncated.json"},
+		{"an empty object", []string{"build", "--source", "empty.json"}, "no rows"},
+		{"every row rejected", []string{"build", "--source", "rejected.json"}, "--allow-shrink"},
+		{"a first CKAN page", []string{"build", "--source", "page.json", "--allow-shrink"}, "total 27078"},
+		{"a share out of range", []string{"build", "--source", "page.json", "--max-shrink", "2"}, "--max-shrink"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
