@@ -75,7 +75,8 @@
 //     CMU ID; for a CMU row, no CMU ID).
 //   - bad_value: a field has the wrong type or an unparseable value (Delivery Year
 //     "abc", an object where text belongs, a capacity that is not a number or a
-//     no-value marker, a non-positive `_id`).
+//     no-value marker, a non-positive `_id`, a field named twice in one row
+//     object, whose value a reader would pick one way or the other).
 //   - bad_utf8: a field (or key) is not valid UTF-8.
 //   - too_long: a field is longer than MaxFieldBytes.
 //   - not_a_row: a JSON array element that is not an object, or a CSV line whose

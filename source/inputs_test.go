@@ -350,3 +350,30 @@ func TestReadSyntheticPerSource(t *testing.T) {
 		t.Errorf("synthetic flags: sources %v %v, result %v; want true false false", res.Sources[0].Synthetic, res.Sources[1].Synthetic, res.Synthetic)
 	}
 }
+
+// TestReadRepeatedKey: a row naming a field twice is rejected on that field,
+// not read with whichever value a map keeps.
+func TestReadRepeatedKey(t *testing.T) {
+	cases := []struct {
+		row, field string
+	}{
+		{`{"_id": 1, "CMU ID": "A", "_id": 2}`, "_id"},
+		{`{"_id": 1, "De-Rated Capacity": 5, "CMU ID": "A", "De-Rated Capacity" : 7}`, "De-Rated Capacity"},
+		{`{"_id": 1, "CMU ID": "A", "x": {"k": 1, "k": 2}}`, ""}, // nested: not a column, read as it is
+		{`{"_id": 1, "CMU ID": "A:\"B\\\"", "Company Name": "x\":"}`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.row, func(t *testing.T) {
+			res := readOne(t, "r.json", "["+tc.row+"]")
+			if tc.field == "" {
+				if len(res.Problems) != 0 || len(res.Components) != 1 {
+					t.Errorf("problems %+v", res.Problems)
+				}
+				return
+			}
+			if len(res.Problems) != 1 || res.Problems[0].Field != tc.field || res.Problems[0].Reason != source.ReasonBadValue {
+				t.Errorf("problems %+v, want bad_value on %q", res.Problems, tc.field)
+			}
+		})
+	}
+}

@@ -126,7 +126,73 @@ func (r *reader) addJSONRow(fs *fileState, rec int, raw []byte) error {
 		r.reject(fs, rec, "", ReasonNotARow, "row does not parse: "+err.Error())
 		return nil
 	}
+	if topLevelKeys(raw) != len(obj) {
+		// A map keeps one value of a repeated key; which one a reader keeps
+		// varies, so the row is rejected rather than read one way.
+		fs.src.Counts.Read++
+		name := repeatedKey(raw)
+		r.reject(fs, rec, name, ReasonBadValue, fmt.Sprintf("the row names %q more than once", name))
+		return nil
+	}
 	return r.addObjectRow(fs, rec, raw, obj)
+}
+
+// topLevelKeys counts the member names of a JSON object (valid JSON, as
+// json.Unmarshal accepted it): strings at depth 1 followed by a colon.
+func topLevelKeys(raw []byte) int {
+	depth, n := 0, 0
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '"':
+			j := i + 1
+			for j < len(raw) && raw[j] != '"' {
+				if raw[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if depth == 1 {
+				k := j + 1
+				for k < len(raw) && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\n' || raw[k] == '\r') {
+					k++
+				}
+				if k < len(raw) && raw[k] == ':' {
+					n++
+				}
+			}
+			i = j
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		}
+	}
+	return n
+}
+
+// repeatedKey names the first member name a JSON object repeats.
+func repeatedKey(raw []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		k, _ := tok.(string)
+		if seen[k] {
+			return k
+		}
+		seen[k] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // addObjectRow accounts for a row decoded from raw into its members.
