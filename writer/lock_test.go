@@ -1,6 +1,7 @@
 package writer_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,7 +71,7 @@ func TestLockExcludes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := writer.Lock(out, "prune"); err == nil || !strings.Contains(err.Error(), "prebake build (pid") {
+	if _, err := writer.Lock(out, "prune"); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("in use by pid %d", os.Getpid())) {
 		t.Errorf("second lock: %v", err)
 	}
 	// A dry run changes nothing, so it does not need the lock.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/writer"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -190,6 +191,19 @@ func TestBuildErrors(t *testing.T) {
 				t.Error("a failed build wrote manifest.json")
 			}
 		})
+	}
+	// While a build holds the output directory, prune (another process) fails
+	// naming it, and removes nothing.
+	release, err := writer.Lock(filepath.Join(dir, "out"), "build")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	cmd := exec.Command(bin, "prune", "--out", "out", "--keep", "1")
+	cmd.Dir = dir
+	msg, err := cmd.CombinedOutput()
+	if want := fmt.Sprintf("in use by pid %d", os.Getpid()); err == nil || !strings.Contains(string(msg), want) {
+		t.Errorf("prune during a build: %v %s, want an error saying %q", err, msg, want)
 	}
 }
 
