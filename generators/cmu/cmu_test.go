@@ -68,12 +68,12 @@ func TestCMUsTable(t *testing.T) {
 	out, m := bake(t, smallDataset(), Options{})
 	var got []map[string]any
 	readAsset(t, out, m, "cmu/cmus.json", &got)
-	row := func(id, name string, year any, auction, norm, normID string) map[string]any {
+	row := func(id, name string, year, auction any, norm, normID string) map[string]any {
 		return map[string]any{"CMU ID": id, "Name of Applicant": name, "Full Name": name, "Delivery Year": year,
 			"Auction Name": auction, "Normalized Full Name": norm, "Normalized CMU ID": normID}
 	}
 	want := []map[string]any{
-		row("", "", nil, "", "", ""), // component 20: no CMU, company or year; NULL sorts first under DESC
+		row("", "", nil, nil, "", ""), // component 20: no CMU, company, year or auction (null, as in every table); NULL sorts first under DESC
 		row("ABC1", "FLEXITRICITY LTD", "2025", auctionB, "flexitricityltd", "abc1"),
 		row("ABC1", "Flexitricity Ltd.", "2024", auctionA, "flexitricityltd.", "abc1"),
 		row("XYZ-9", "Ørsted A/S", "2023", auctionC, "ørsteda/s", "xyz-9"),
