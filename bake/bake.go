@@ -38,8 +38,13 @@ type Config struct {
 	BaseURL           string // CDN prefix for every URL in the manifest
 	DjangoStaticfiles string // optional staticfiles.json for Django's ManifestStaticFilesStorage
 
-	Strict          bool // any rejected row fails the build
-	IncludeContacts bool // publish the CMU register's contact columns
+	Strict bool // any rejected row fails the build
+	// AllowShrink lets a bake publish fewer rows than the manifest in force by
+	// more than MaxShrink, no components at all, or a source that yields no row
+	// (see checkShrink). Off, such a bake fails and the live one stays.
+	AllowShrink     bool
+	MaxShrink       float64 // fraction of the previous count a kind may lose; 0 means DefaultMaxShrink
+	IncludeContacts bool    // publish the CMU register's contact columns
 	Maptiles        maptiles.Options
 
 	Generator manifest.Generator
@@ -67,16 +72,36 @@ type Summary struct {
 	Seconds             float64           `json:"seconds"`
 }
 
-// Run bakes. On error nothing is committed: the previous manifest stays valid.
-func Run(cfg Config) (*Summary, error) {
+// Run bakes. On error nothing is committed: the previous manifest and its
+// report stay valid. The output directory is locked for the whole bake (see
+// writer.Lock), so a prune cannot remove files the bake has placed.
+func Run(cfg Config) (_ *Summary, err error) {
 	start := time.Now()
 	stage := stageTimer(cfg.Progress)
+	if cfg.OutDir == "" {
+		cfg.OutDir = "output"
+	}
+	release, err := writer.Lock(cfg.OutDir, "build")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 
 	// 1. Read every register row; each ends used, duplicate or rejected.
 	res, err := source.Read(cfg.Sources, cfg.Format)
 	if err != nil {
 		return nil, err
 	}
+	// A failed bake's rows go to a report of its own: the one beside the
+	// manifest describes the bake in force and is left alone.
+	defer func() {
+		if err != nil && cfg.ReportPath != "" {
+			failed := FailedReportPath(cfg.ReportPath)
+			if werr := writeReport(failed, res, ""); werr == nil {
+				err = fmt.Errorf("%w\n(rejected and unlocated rows of this failed build: %s; %s still describes the bake in force)", err, failed, cfg.ReportPath)
+			}
+		}
+	}()
 	source.JoinCMUs(res.Components, res.CMUs)
 	stage("read sources")
 	if cfg.Strict && len(res.Problems) > 0 {
@@ -94,13 +119,19 @@ func Run(cfg Config) (*Summary, error) {
 		}
 		stage("load postcodes")
 	}
+	pcAttribution, pcSynthetic, err := postcodeProvenance(pcSources)
+	if err != nil {
+		return nil, err
+	}
+	sources := append(append([]manifest.Source{}, res.Sources...), pcSources...)
+	if !cfg.AllowShrink {
+		if err := checkShrink(cfg, sources, len(res.Components)); err != nil {
+			return nil, err
+		}
+	}
 	geocode.Apply(res.Components, table)
 	countGeocodes(res.Sources, res.Components)
 	stage("geocode")
-
-	if err := writeReport(cfg.ReportPath, res); err != nil {
-		return nil, err
-	}
 
 	// 3. Generators, all through one writer.
 	w, err := writer.New(writer.Options{OutDir: cfg.OutDir, BaseURL: cfg.BaseURL})
@@ -108,7 +139,12 @@ func Run(cfg Config) (*Summary, error) {
 		return nil, err
 	}
 	defer w.Close() // an abandoned bake removes its staging; after Commit it is a no-op
-	ds := &record.Dataset{Components: res.Components, CMUs: res.CMUs, Synthetic: res.Synthetic}
+	synthetic := false
+	for _, src := range sources {
+		synthetic = synthetic || src.Synthetic
+	}
+	ds := &record.Dataset{Components: res.Components, CMUs: res.CMUs, Synthetic: res.Synthetic,
+		PostcodesSynthetic: pcSynthetic, PostcodeAttribution: pcAttribution}
 	if table != nil {
 		ds.Postcodes = table.Points()
 	}
@@ -131,9 +167,9 @@ func Run(cfg Config) (*Summary, error) {
 	}
 	stage("locations")
 
-	// 4. The manifest, last.
-	sources := append(append([]manifest.Source{}, res.Sources...), pcSources...)
-	m := manifest.Manifest{Generator: cfg.Generator, Sources: sources, Synthetic: res.Synthetic}
+	// 4. The manifest, last; then the report beside it, naming its build.
+	sources = append(append([]manifest.Source{}, res.Sources...), pcSources...)
+	m := manifest.Manifest{Generator: cfg.Generator, Sources: sources, Synthetic: synthetic}
 	if err := w.Commit(cfg.ManifestPath, m); err != nil {
 		return nil, err
 	}
@@ -141,6 +177,12 @@ func Run(cfg Config) (*Summary, error) {
 	written, err := manifest.Load(cfg.ManifestPath)
 	if err != nil {
 		return nil, err
+	}
+	if err := writeReport(cfg.ReportPath, res, written.BuildID); err != nil {
+		return nil, err
+	}
+	if cfg.ReportPath != "" {
+		os.Remove(FailedReportPath(cfg.ReportPath)) // an earlier failure's report is stale now
 	}
 	if cfg.DjangoStaticfiles != "" {
 		if err := writer.WriteDjangoStaticfiles(cfg.DjangoStaticfiles, written); err != nil {
@@ -150,7 +192,7 @@ func Run(cfg Config) (*Summary, error) {
 
 	s := &Summary{
 		BuildID: written.BuildID, Manifest: cfg.ManifestPath, OutDir: cfg.OutDir, Report: cfg.ReportPath,
-		Synthetic: res.Synthetic, Components: len(res.Components), CMUs: len(res.CMUs),
+		Synthetic: synthetic, Components: len(res.Components), CMUs: len(res.CMUs),
 		Sources: written.Sources, Assets: len(written.Assets), TileSets: len(written.TileSets),
 		ShardSets: len(written.ShardSets), Postcodes: len(ds.Postcodes), DuplicatesDiffering: len(res.Conflicts),
 		Seconds: time.Since(start).Seconds(),
@@ -209,9 +251,19 @@ type reportLine struct {
 	KeptRow  int               `json:"kept_row,omitempty"`
 	Kept     map[string]string `json:"kept,omitempty"`
 	Dropped  map[string]string `json:"dropped,omitempty"`
+	// BuildID is the build_id of the manifest this report describes ("" in the
+	// report of a failed build), so a report can be matched to its manifest.
+	BuildID string `json:"build_id,omitempty"`
 }
 
-func writeReport(path string, res *source.Result) error {
+// FailedReportPath is where a failed build writes its report: beside the
+// report of the bake in force, which it must not replace.
+func FailedReportPath(report string) string {
+	ext := filepath.Ext(report)
+	return strings.TrimSuffix(report, ext) + ".failed" + ext
+}
+
+func writeReport(path string, res *source.Result, buildID string) error {
 	if path == "" {
 		return nil
 	}
@@ -237,6 +289,9 @@ func writeReport(path string, res *source.Result) error {
 		if c.Geo.GridRefIssue != "" {
 			lines = append(lines, reportLine{File: c.SourceFile, Row: c.SourceRow, Status: "grid_ref", Field: "OS Grid Reference", Reason: c.Geo.GridRefIssue, ID: c.ID, Detail: c.Geo.GridRefDetail})
 		}
+	}
+	for i := range lines {
+		lines[i].BuildID = buildID
 	}
 	sort.SliceStable(lines, func(i, j int) bool {
 		if lines[i].File != lines[j].File {

@@ -14,7 +14,7 @@ type Manifest struct {
 	BuildID       string    `json:"build_id"` // hash over every asset, tile set and shard set
 	Created       string    `json:"created"`  // RFC 3339; from SOURCE_DATE_EPOCH when set
 	BaseURL       string    `json:"base_url"`
-	Synthetic     bool      `json:"synthetic,omitempty"` // the bake's input is prebake's synthetic sample
+	Synthetic     bool      `json:"synthetic,omitempty"` // some input is prebake's synthetic sample (each source says which)
 
 	Sources   []Source            `json:"sources"`
 	Assets    map[string]Asset    `json:"assets"`
@@ -30,11 +30,18 @@ type Generator struct {
 
 // Source is one input file and what became of its rows.
 type Source struct {
-	Path   string       `json:"path"`
-	SHA256 string       `json:"sha256"`
-	Format string       `json:"format"` // detected or forced input format
-	Kind   string       `json:"kind"`   // "components", "cmus" or "postcodes"
-	Counts SourceCounts `json:"counts"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Format string `json:"format"` // detected or forced input format
+	Kind   string `json:"kind"`   // "components", "cmus" or "postcodes"
+	// Synthetic: every row used from this input is prebake's synthetic sample.
+	// Attribution: what this input's licence requires beside data derived from it
+	// (the OGL statement of Code-Point Open or the ONS Postcode Directory). Both
+	// belong to the input: a bake mixing synthetic components with real postcodes
+	// labels only the former synthetic.
+	Synthetic   bool         `json:"synthetic,omitempty"`
+	Attribution string       `json:"attribution,omitempty"`
+	Counts      SourceCounts `json:"counts"`
 }
 
 // SourceCounts accounts for every row of a source: Read = Used + Duplicate + Rejected.

@@ -136,5 +136,12 @@ type Dataset struct {
 	Components []Component // sorted by ID
 	CMUs       []CMU       // sorted by (CMUID, DeliveryYear, ID)
 	Postcodes  []PostcodePoint
-	Synthetic  bool // true when the input is prebake's synthetic sample
+	Synthetic  bool // true when the component rows are prebake's synthetic sample
+
+	// What the postcode inputs require: their attribution statements and
+	// whether every one of them is synthetic. They follow the postcode inputs,
+	// not the component rows (a bake of synthetic components over real
+	// Code-Point data still owes the OGL attribution).
+	PostcodeAttribution string
+	PostcodesSynthetic  bool
 }

@@ -196,7 +196,9 @@ func (g *generator) renderPostcodes() []byte {
 	}
 	sort.Strings(pcs)
 	var b bytes.Buffer
-	b.WriteString("postcode,lat,lng\n")
+	// The synthetic column marks the table itself as invented, so that the
+	// bake labels these postcodes synthetic whatever the component rows say.
+	b.WriteString("postcode,lat,lng,synthetic\n")
 	for _, pc := range pcs {
 		en := g.postcodes[pc]
 		lat, lng := osgb.ToWGS84(float64(en[0]), float64(en[1]))
@@ -205,7 +207,7 @@ func (g *generator) renderPostcodes() []byte {
 		b.WriteString(strconv.FormatFloat(lat, 'f', 6, 64))
 		b.WriteByte(',')
 		b.WriteString(strconv.FormatFloat(lng, 'f', 6, 64))
-		b.WriteByte('\n')
+		b.WriteString(",true\n")
 	}
 	return b.Bytes()
 }
@@ -257,7 +259,7 @@ Files:
                                     rejection
   synthetic_cmu_register_rows.json  CMU-level register rows for some CMUs, with
                                     invented contacts (example.invalid, 020 7946 0xxx)
-  synthetic_postcodes.csv           postcode,lat,lng for every postcode used
+  synthetic_postcodes.csv           postcode,lat,lng,synthetic for every postcode used
 
 Regenerate with: prebake sample --out DIR [--seed N] [--components N]
 `

@@ -287,7 +287,7 @@ func TestSamplePostcodesAndGridRefsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != "postcode,lat,lng" {
+	if strings.Join(rows[0], ",") != "postcode,lat,lng,synthetic" {
 		t.Fatalf("header %v", rows[0])
 	}
 	table := map[string][2]float64{}

@@ -57,7 +57,10 @@ func detectObject(b []byte) (string, error) {
 		return "", fmt.Errorf("not a recognised format: the leading JSON object does not parse: %v", err)
 	}
 	key, ok := tok.(string)
-	if !ok { // "{}"
+	if !ok { // "{}": nothing, unless more rows follow (NDJSON whose first row is empty)
+		if _, err := dec.Token(); err == io.EOF {
+			return "", errors.New("an empty JSON object {}: no rows (neither an app-cache object, a CKAN response nor an NDJSON row)")
+		}
 		return FormatNDJSON, nil
 	}
 	switch key {
@@ -70,6 +73,10 @@ func detectObject(b []byte) (string, error) {
 		return FormatNDJSON, nil
 	}
 	if d, ok := tok.(json.Delim); ok && d == '[' {
+		if key == "fields" || key == "records" {
+			// CKAN's datastore/dump?format=json: {"fields": [...], "records": [[...], ...]}
+			return FormatCKAN, nil
+		}
 		return FormatAppCache, nil
 	}
 	return FormatNDJSON, nil

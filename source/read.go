@@ -2,6 +2,7 @@ package source
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -89,6 +90,7 @@ type FileError struct {
 	Format string // the format it was read as, if known
 	Offset int64  // byte offset, -1 when unknown
 	Line   int    // 1-based line, 0 when unknown
+	Column int    // 1-based byte column within Line, 0 when unknown
 	Record int    // 1-based record number being read (0: before the first)
 	Field  string // the field or key involved, if any
 	Err    error
@@ -102,6 +104,9 @@ func (e *FileError) Error() string {
 	}
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ": line %d", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, " column %d", e.Column)
+		}
 	}
 	if e.Offset >= 0 {
 		fmt.Fprintf(&b, ": byte %d", e.Offset)
@@ -117,6 +122,38 @@ func (e *FileError) Error() string {
 }
 
 func (e *FileError) Unwrap() error { return e.Err }
+
+// locate fills Line and Column from Offset by reading the file again up to it:
+// only on the error path, so reading stays one pass. A line ends at "\n",
+// "\r\n" or a lone "\r"; the column counts bytes from 1.
+func (e *FileError) locate() {
+	if e.Offset < 0 {
+		return
+	}
+	f, err := os.Open(e.File)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	br := bufio.NewReader(io.LimitReader(f, e.Offset))
+	line, col := 1, 1
+	prevCR := false
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			break
+		}
+		switch {
+		case c == '\n' && prevCR: // the second byte of "\r\n"
+		case c == '\n' || c == '\r':
+			line, col = line+1, 1
+		default:
+			col++
+		}
+		prevCR = c == '\r'
+	}
+	e.Line, e.Column = line, col
+}
 
 // Read reads every file matched by patterns (plain paths or globs; each must match
 // at least one file; matches are taken in sorted order, a file named twice is read
@@ -135,11 +172,16 @@ func Read(patterns []string, format string) (*Result, error) {
 	r := &reader{
 		compSeen: map[int64]int{},
 		cmuSeen:  map[int64]bool{},
+		compSums: map[int64][32]byte{},
+		cmuSums:  map[int64][32]byte{},
 	}
 	for _, f := range files {
 		if err := r.readFile(f, format); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkCKANPages(r.ckanFiles); err != nil {
+		return nil, err
 	}
 	sort.Slice(r.res.Components, func(i, j int) bool { return r.res.Components[i].ID < r.res.Components[j].ID })
 	sort.Slice(r.res.CMUs, func(i, j int) bool {
@@ -170,7 +212,11 @@ func expand(patterns []string) ([]string, error) {
 	seen := map[string]bool{}
 	for _, p := range patterns {
 		var matches []string
-		if strings.ContainsAny(p, "*?[") {
+		// An existing file is that file, even when its name has glob characters
+		// ("register [2024].json" would otherwise be a character class).
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			matches = []string{p}
+		} else if strings.ContainsAny(p, "*?[") {
 			m, err := filepath.Glob(p)
 			if err != nil {
 				return nil, fmt.Errorf("source pattern %q: %w", p, err)
@@ -210,7 +256,13 @@ type reader struct {
 	cmuSeen   map[int64]bool
 	synthetic int // used components flagged Synthetic
 
+	// Digests behind content IDs, so that two different rows whose content IDs
+	// share 52 bits are told apart instead of merged as duplicates.
+	compSums, cmuSums map[int64][32]byte
+
 	registerFile, appDBFile string // first file of each ID space, to name both in a mix error
+
+	ckanFiles []*fileState // CKAN responses, checked for missing pages once all are read
 
 	strs map[string]string // interned text: companies, auctions and classes repeat thousands of times
 }
@@ -239,6 +291,9 @@ type fileState struct {
 	src    manifest.Source
 	space  idSpace
 	base   int64 // bytes skipped before the readers start (a byte-order mark)
+
+	synthetic int // used rows flagged Synthetic
+	ckan      *ckanPage
 }
 
 // hashingReader hashes the file as it is read, so the SHA-256 costs no second pass.
@@ -267,6 +322,11 @@ func (r *reader) readFile(path, format string) error {
 	fs := &fileState{path: path}
 	if skipBOM(br) {
 		fs.base = 3
+	}
+	if crOnly(br) {
+		// Classic Mac line endings: read each lone CR as a newline, byte for
+		// byte, so that offsets stay those of the file.
+		br = bufio.NewReaderSize(crAsLF{br}, 64<<10)
 	}
 	container := format
 	if format == FormatCMU {
@@ -314,8 +374,35 @@ func (r *reader) readFile(path, format string) error {
 		fs.kind = KindComponents
 	}
 	fs.src.Kind = fs.kind
+	fs.src.Synthetic = fs.src.Counts.Used > 0 && fs.synthetic == fs.src.Counts.Used
+	if fs.ckan != nil {
+		r.ckanFiles = append(r.ckanFiles, fs)
+	}
 	r.res.Sources = append(r.res.Sources, fs.src)
 	return nil
+}
+
+// crOnly reports whether the file's lines end in a lone CR: its first line break
+// (within the detection window) is "\r" not followed by "\n". CSV and NDJSON
+// readers only know "\n" and "\r\n"; without this a CR-only CSV is one long
+// header line (whose repeated column names gave a misleading error).
+func crOnly(br *bufio.Reader) bool {
+	head, _ := br.Peek(detectWindow)
+	i := bytes.IndexAny(head, "\r\n")
+	return i >= 0 && head[i] == '\r' && (i+1 >= len(head) || head[i+1] != '\n')
+}
+
+// crAsLF reads CR bytes as LF.
+type crAsLF struct{ r io.Reader }
+
+func (c crAsLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }
 
 // skipBOM drops a UTF-8 byte-order mark, reporting whether there was one.
@@ -367,6 +454,9 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 			r.reject(fs, rec, fld, reason, detail)
 			return nil
 		}
+		if row.byContent {
+			c.ID = contentSlot(r.cmuSums, c.ID, row.sum)
+		}
 		if r.cmuSeen[c.ID] {
 			fs.src.Counts.Duplicate++
 			return nil
@@ -388,6 +478,9 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 	if err := r.checkSpace(fs, space, rec); err != nil {
 		return err
 	}
+	if row.byContent {
+		c.ID = contentSlot(r.compSums, c.ID, row.sum)
+	}
 	if k, seen := r.compSeen[c.ID]; seen {
 		fs.src.Counts.Duplicate++
 		if cf := conflict(&r.res.Components[k], &c); cf != nil {
@@ -405,8 +498,29 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 	fs.src.Counts.Used++
 	if synthetic {
 		r.synthetic++
+		fs.synthetic++
 	}
 	return nil
+}
+
+// contentSlot returns the content ID for a row whose digest is sum: id itself
+// unless a different content already holds it, then the next free id below
+// (wrapping within -2^52..-1). Files are read in order, so the probe is
+// deterministic; with 52 bits a clash is about one in 10^7 bakes of the register.
+func contentSlot(sums map[int64][32]byte, id int64, sum [32]byte) int64 {
+	for {
+		got, taken := sums[id]
+		if !taken {
+			sums[id] = sum
+			return id
+		}
+		if got == sum {
+			return id
+		}
+		if id--; id < -(1 << 52) {
+			id = -1
+		}
+	}
 }
 
 func (r *reader) checkSpace(fs *fileState, space idSpace, rec int) error {

@@ -7,10 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/prebake/prebake/postcode"
 	"github.com/prebake/prebake/record"
@@ -84,6 +87,16 @@ type cell struct {
 type rawRow struct {
 	fields map[string]cell
 	badKey bool // a column name was not valid UTF-8 (JSON decoding replaced it)
+
+	byContent bool              // the ID was made from the content (no `_id`)
+	sum       [sha256.Size]byte // the content's digest when byContent
+}
+
+// identifyByContent gives the row its content ID and remembers the digest.
+func (r *rawRow) identifyByContent() int64 {
+	id, sum := r.contentID()
+	r.byContent, r.sum = true, sum
+	return id
 }
 
 func (r *rawRow) has(name string) bool { _, ok := r.fields[name]; return ok }
@@ -137,7 +150,8 @@ func (r *rawRow) check() (field, reason, detail string) {
 	// makes "the first bad field" deterministic.
 	ok := true
 	for k, c := range r.fields {
-		if len(c.raw) > MaxFieldBytes || !utf8.ValidString(k) || !utf8.Valid(c.raw) {
+		if len(c.raw) > MaxFieldBytes || !utf8.ValidString(k) || !utf8.Valid(c.raw) ||
+			(c.kind == cellString && !c.str && bytes.Contains(c.raw, []byte(`\u`))) {
 			ok = false
 			break
 		}
@@ -153,11 +167,63 @@ func (r *rawRow) check() (field, reason, detail string) {
 		if !utf8.Valid(c.raw) {
 			return k, ReasonBadUTF8, "value is not valid UTF-8"
 		}
-		if len(c.raw) > MaxFieldBytes {
-			return k, ReasonTooLong, fmt.Sprintf("value is %d bytes, more than %d", len(c.raw), MaxFieldBytes)
+		if c.kind == cellString && !c.str && loneSurrogate(c.raw) {
+			return k, ReasonBadUTF8, "value has a \\u escape of a lone UTF-16 surrogate, which is no character (decoding would replace it with U+FFFD)"
+		}
+		if n := c.decodedLen(); n > MaxFieldBytes {
+			return k, ReasonTooLong, fmt.Sprintf("value is %d bytes, more than %d", n, MaxFieldBytes)
 		}
 	}
 	return "", "", ""
+}
+
+// decodedLen is the length of the value as read: a JSON string's decoded bytes
+// (escapes count as the character they stand for, not the six bytes of
+// "\u00e9"), any other value's bytes.
+func (c cell) decodedLen() int {
+	if c.kind == cellString && !c.str {
+		return len(jsonString(c.raw))
+	}
+	return len(c.raw)
+}
+
+// loneSurrogate reports whether a JSON string literal escapes half of a UTF-16
+// surrogate pair without the other half ("\ud800" alone), which encoding/json
+// would silently turn into U+FFFD.
+func loneSurrogate(raw []byte) bool {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+		return rune(v), err == nil
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if i+1 < len(raw) && raw[i+1] != 'u' {
+			i++ // another escape: skip its letter (so "\\u" is not read as \u)
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r < 0xDC00:
+			lo, ok := hex4(i + 6)
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return true
+			}
+			i += 11
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
 }
 
 func (r *rawRow) sortedKeys() []string {
@@ -179,15 +245,19 @@ func (r *rawRow) text(name string) (string, error) {
 	return c.text()
 }
 
+// Text is also put in Unicode Normalization Form C (canonical composition,
+// golang.org/x/text/unicode/norm): "Société" typed with a combining accent
+// (NFD) and with a precomposed é (NFC) are canonically the same text, and
+// without this one company would become two.
 func (c cell) text() (string, error) {
 	if c.str {
-		return strings.TrimSpace(string(c.raw)), nil
+		return norm.NFC.String(strings.TrimSpace(string(c.raw))), nil
 	}
 	switch c.kind {
 	case cellNull:
 		return "", nil
 	case cellString:
-		return strings.TrimSpace(jsonString(c.raw)), nil
+		return norm.NFC.String(strings.TrimSpace(jsonString(c.raw))), nil
 	case cellNumber, cellBool:
 		return string(c.raw), nil
 	}
@@ -235,6 +305,35 @@ func noValue(s string) bool {
 	return false
 }
 
+// Decimal grammar of a numeric text field. A comma is accepted only as a
+// thousands separator between groups of exactly three digits ("1,234.5",
+// "12,345,678"); "0,5", "1.234,5", "1,23" and "12,34,567" are bad_value rather
+// than guessed, because the register is written with a decimal point and a
+// comma elsewhere means the value was exported in another convention. Hex
+// floats, "Inf", underscores and other forms strconv.ParseFloat also accepts are
+// refused the same way.
+var (
+	plainDecimal     = regexp.MustCompile(`^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$`)
+	thousandsDecimal = regexp.MustCompile(`^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$`)
+)
+
+// parseDecimal parses a register number: plain decimal, or with thousands
+// separators in the right places only.
+func parseDecimal(s string) (float64, bool) {
+	switch {
+	case plainDecimal.MatchString(s):
+	case thousandsDecimal.MatchString(s):
+		s = strings.ReplaceAll(s, ",", "")
+	default:
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
 // number returns a numeric field; nil for null, empty and no-value markers.
 func (r *rawRow) number(name string) (*float64, error) {
 	c, ok := r.get(name)
@@ -248,7 +347,7 @@ func (r *rawRow) number(name string) (*float64, error) {
 		if noValue(t) {
 			return nil, nil
 		}
-		s = strings.ReplaceAll(t, ",", "")
+		s = t
 	case c.kind == cellNull:
 		return nil, nil
 	case c.kind == cellNumber:
@@ -256,11 +355,32 @@ func (r *rawRow) number(name string) (*float64, error) {
 	default:
 		return nil, fmt.Errorf("want a number, got %s", describe(c.raw))
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	f, ok := parseDecimal(s)
+	if !ok {
+		if strings.Contains(s, ",") {
+			return nil, fmt.Errorf("want a number, got %s (a comma is accepted only as a thousands separator, as in 1,234.5)", describe(c.raw))
+		}
 		return nil, fmt.Errorf("want a number, got %s", describe(c.raw))
 	}
 	return &f, nil
+}
+
+// MaxCapacityMW bounds a capacity field: 100 GW, more than Great Britain's whole
+// peak demand (about 60 GW) and fifty times the largest unit in the register.
+// A larger value is a broken export (1e308 would overflow every total it is
+// added to), rejected as bad_value on the row that carries it.
+const MaxCapacityMW = 100_000
+
+// capacity reads a capacity column in MW, bounded by ±MaxCapacityMW.
+func (r *rawRow) capacity(name string) (*float64, error) {
+	f, err := r.number(name)
+	if err != nil || f == nil {
+		return f, err
+	}
+	if math.Abs(*f) > MaxCapacityMW {
+		return nil, fmt.Errorf("capacity %g MW is beyond ±%d MW, more than the whole GB system", *f, MaxCapacityMW)
+	}
+	return f, nil
 }
 
 // integer returns an integral field; ok=false when null, empty or absent.
@@ -269,16 +389,61 @@ func (r *rawRow) integer(name string) (v int64, ok bool, err error) {
 	if err != nil || f == nil {
 		return 0, false, err
 	}
-	if *f != math.Trunc(*f) || math.Abs(*f) > 1<<53 {
+	if *f != math.Trunc(*f) || math.Abs(*f) > MaxSafeID {
 		c, _ := r.get(name)
 		return 0, false, fmt.Errorf("want an integer, got %s", describe(c.raw))
 	}
 	return int64(*f), true, nil
 }
 
-// contentID identifies a row without `_id` by its content: a negative number from
-// the SHA-256 of its sorted fields, so it never collides with a register id.
-func (r *rawRow) contentID() int64 {
+// MaxSafeID is the largest id prebake publishes: 2^53-1, JavaScript's
+// Number.MAX_SAFE_INTEGER, the largest integer every JSON reader (a browser
+// above all) reads exactly. Register ids above it are rejected, never rounded,
+// and ids made up for rows without one stay within -2^52..-1.
+const MaxSafeID = 1<<53 - 1
+
+// exactID reads a row-id column exactly: its text must be decimal digits (a JSON
+// number or a string holding one), with no sign, fraction, exponent or
+// separator, no larger than MaxSafeID. "1e3", "1,000", "1000.0" and
+// 9007199254740993 are bad_value: parsing them as floats would round or merge
+// distinct ids. ok=false when null, empty or absent.
+func (r *rawRow) exactID(col string) (int64, bool, error) {
+	c, present := r.get(col)
+	if !present || c.kind == cellNull {
+		return 0, false, nil
+	}
+	var s string
+	switch {
+	case c.str || c.kind == cellString:
+		s, _ = c.text()
+		if s == "" {
+			return 0, false, nil
+		}
+	case c.kind == cellNumber:
+		s = string(c.raw)
+	default:
+		return 0, false, fmt.Errorf("want a whole number, got %s", describe(c.raw))
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false, fmt.Errorf("%s %s is not a positive whole number written in digits", col, describe(c.raw))
+		}
+	}
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || id > MaxSafeID {
+		return 0, false, fmt.Errorf("%s %s is above 2^53-1, the largest id a browser reads exactly", col, describe(c.raw))
+	}
+	if id == 0 {
+		return 0, false, fmt.Errorf("%s 0 is not a positive integer", col)
+	}
+	return int64(id), true, nil
+}
+
+// contentID identifies a row without `_id` by its content: a negative number in
+// -2^52..-1 from the SHA-256 of its sorted fields, so it never collides with a
+// register id and a browser reads it exactly (see MaxSafeID). It also returns
+// the whole digest: the reader tells two contents that share 52 bits apart by it.
+func (r *rawRow) contentID() (int64, [sha256.Size]byte) {
 	h := sha256.New()
 	for _, k := range r.sortedKeys() {
 		if k == colRank {
@@ -287,8 +452,10 @@ func (r *rawRow) contentID() int64 {
 		c := r.fields[k]
 		h.Write([]byte(k))
 		h.Write([]byte{0})
-		if c.str {
-			h.Write([]byte(strings.TrimSpace(string(c.raw))))
+		if c.str || c.kind == cellString {
+			t, _ := c.text() // trimmed, NFC: spellings that are one text hash alike
+			h.Write([]byte{'"'})
+			h.Write([]byte(t))
 		} else if c.kind == cellNull {
 			h.Write([]byte("null"))
 		} else {
@@ -301,8 +468,9 @@ func (r *rawRow) contentID() int64 {
 		}
 		h.Write([]byte{0})
 	}
-	sum := h.Sum(nil)
-	return -int64(binary.BigEndian.Uint64(sum[:8])>>1) - 1
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return -int64(binary.BigEndian.Uint64(sum[:8])&(1<<52-1)) - 1, sum
 }
 
 // component converts a row into a component. space is where its ID came from.
@@ -345,10 +513,10 @@ func (r *rawRow) component() (c record.Component, space idSpace, synthetic bool,
 	if c.DeliveryYear, err = r.deliveryYear(); err != nil {
 		return bad(colDeliveryYear, err)
 	}
-	if c.DeratedMW, err = r.number(colDerated); err != nil {
+	if c.DeratedMW, err = r.capacity(colDerated); err != nil {
 		return bad(colDerated, err)
 	}
-	if c.ConnectionMW, err = r.number(colConnection); err != nil {
+	if c.ConnectionMW, err = r.capacity(colConnection); err != nil {
 		return bad(colConnection, err)
 	}
 	if sc, ok := r.get(colSynthetic); ok {
@@ -386,7 +554,7 @@ func (r *rawRow) component() (c record.Component, space idSpace, synthetic bool,
 			return record.Component{}, spaceNone, false, "", ReasonMissingID, "no _id, Component ID or CMU ID"
 		}
 		// Identified by content; it stays in its file's key space.
-		c.ID, space = r.contentID(), spaceRegister
+		c.ID, space = r.identifyByContent(), spaceRegister
 		if r.has(snakeComponentID) {
 			space = spaceAppDB
 		}
@@ -423,7 +591,7 @@ func (r *rawRow) cmu() (c record.CMU, field, reason, detail string) {
 		dst **float64
 	}{{colConnection, &c.ConnectionMW}, {colDerated, &c.DeratedMW}, {colAnticipated, &c.AnticipatedDeratedMW}}
 	for _, n := range nums {
-		if *n.dst, err = r.number(n.col); err != nil {
+		if *n.dst, err = r.capacity(n.col); err != nil {
 			return bad(n.col, err)
 		}
 	}
@@ -453,7 +621,7 @@ func (r *rawRow) cmu() (c record.CMU, field, reason, detail string) {
 		}
 	}
 	if c.ID == 0 {
-		c.ID = r.contentID()
+		c.ID = r.identifyByContent()
 	}
 	return c, "", "", ""
 }
@@ -489,15 +657,8 @@ func (r *rawRow) deliveryYear() (int, error) {
 	return int(year), nil
 }
 
-// positiveID reads a row-id column: 0 when null, an error when it is not a
-// positive whole number.
+// positiveID reads a row-id column exactly (see exactID): 0 when null.
 func (r *rawRow) positiveID(col string) (int64, error) {
-	id, ok, err := r.integer(col)
-	if err != nil || !ok {
-		return 0, err
-	}
-	if id <= 0 {
-		return 0, fmt.Errorf("%s %d is not a positive integer", col, id)
-	}
-	return id, nil
+	id, _, err := r.exactID(col)
+	return id, err
 }

@@ -37,6 +37,12 @@ func (w *Writer) Commit(manifestPath string, m manifest.Manifest) error {
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	// Re-check before the manifest names them: a file removed since it was
+	// placed (a prune or a hand that ignored the lock) must fail the build, not
+	// publish a manifest naming a missing file.
+	if err := CheckPresent(&m, w.opts.OutDir); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
 	if err := syncFS(w.opts.OutDir); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -52,6 +58,68 @@ func (w *Writer) Commit(manifestPath string, m manifest.Manifest) error {
 		}
 	}
 	return w.Close()
+}
+
+// CheckPresent checks that every file m names is in outDir: each asset (with
+// its size) and pre-compressed variant, each set's index, and every file the
+// index lists with the set's variants. It reads no content (verify does), so it
+// costs a stat per file. The error names the first file missing and how many are.
+func CheckPresent(m *manifest.Manifest, outDir string) error {
+	var missing []string
+	check := func(rel string, size int64) {
+		fi, err := os.Stat(filepath.Join(outDir, filepath.FromSlash(rel)))
+		if err != nil || fi.IsDir() || (size >= 0 && fi.Size() != size) {
+			missing = append(missing, rel)
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(m.Assets)) {
+		a := m.Assets[n]
+		check(a.Path, a.Size)
+		for _, c := range slices.Sorted(maps.Keys(a.Encodings)) {
+			check(a.Encodings[c].Path, a.Encodings[c].Size)
+		}
+	}
+	set := func(dir, index string, encodings []string) {
+		if index == "" {
+			check(dir, -1) // a set written as one file (PMTiles)
+			return
+		}
+		check(index, -1)
+		data, err := os.ReadFile(filepath.Join(outDir, filepath.FromSlash(index)))
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if line == "" {
+				continue // the end, or an empty set
+			}
+			_, name, ok := strings.Cut(line, "  ")
+			if !ok {
+				missing = append(missing, index+" (malformed)")
+				return
+			}
+			rel := dir + "/" + name
+			check(rel, -1)
+			// A set's encodings sit beside every one of its files.
+			for _, c := range Codecs {
+				if slices.Contains(encodings, c.Name) {
+					check(rel+c.Suffix, -1)
+				}
+			}
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(m.TileSets)) {
+		t := m.TileSets[n]
+		set(t.Path, t.Index, t.Encodings)
+	}
+	for _, n := range slices.Sorted(maps.Keys(m.ShardSets)) {
+		s := m.ShardSets[n]
+		set(s.Path, s.Index, s.Encodings)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%d file(s) the manifest would name are missing from %s (removed during the build?), first %s", len(missing), outDir, missing[0])
+	}
+	return nil
 }
 
 // HistoryName is the file name of m's copy in the history directory: sortable

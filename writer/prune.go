@@ -83,6 +83,16 @@ func Prune(opts PruneOptions) (*PruneResult, error) {
 	if opts.OutDir == "" {
 		opts.OutDir = "output"
 	}
+	if _, err := os.Stat(opts.OutDir); err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	if !opts.DryRun {
+		release, err := Lock(opts.OutDir, "prune")
+		if err != nil {
+			return nil, fmt.Errorf("prune: %w", err)
+		}
+		defer release()
+	}
 	hist := HistoryDir(opts.OutDir)
 	entries, err := os.ReadDir(hist)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

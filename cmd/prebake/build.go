@@ -4,10 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,7 +28,10 @@ the company index and statistics into --out, then manifest.json last.
 
 Every input row is accounted for: used, duplicate or rejected (with its reason).
 Rejected and unlocated rows are listed in --report. A build that fails or is
-killed leaves the previous manifest and every file it names intact.`,
+killed leaves the previous manifest, its report and every file it names intact.
+A bake that would publish fewer rows than the manifest in force (more than
+--max-shrink), no components, or a source that yields no row fails unless
+--allow-shrink. Build and prune lock the output directory against each other.`,
 		Example: `  # the bundled synthetic sample (what 'make run' does)
   prebake sample --out .cache/sample
   prebake build --source '.cache/sample/synthetic_*.json' --postcodes .cache/sample/synthetic_postcodes.csv
@@ -49,9 +51,15 @@ killed leaves the previous manifest and every file it names intact.`,
 			if err := cfg.Maptiles.Check(); err != nil {
 				return fmt.Errorf("map options (--min-zoom, --max-zoom, --radius, --extent, --min-points): %w", err)
 			}
+			if cfg.MaxShrink < 0 || cfg.MaxShrink > 1 {
+				return fmt.Errorf("--max-shrink %g: want a share between 0 and 1", cfg.MaxShrink)
+			}
+			if cfg.MaxShrink == 0 {
+				cfg.MaxShrink = math.SmallestNonzeroFloat64 // 0 means no loss at all, not the default
+			}
 			cfg.Generator = manifest.Generator{Name: "prebake", Version: version}
 			if cfg.ReportPath == "" {
-				cfg.ReportPath = filepath.Join(filepath.Dir(filepath.Clean(cfg.OutDir)), "prebake-report.jsonl")
+				cfg.ReportPath = filepath.Join(filepath.Dir(filepath.Clean(cfg.ManifestPath)), "prebake-report.jsonl")
 			}
 			if !quiet && !asJSON && showProgress() {
 				errw := cmd.ErrOrStderr()
@@ -81,10 +89,12 @@ killed leaves the previous manifest and every file it names intact.`,
 	f.StringVar(&cfg.Boundaries, "boundaries", "", "polygon GeoJSON of DNO areas (EPSG:27700 or WGS84) to bake per zoom")
 	f.StringVarP(&cfg.OutDir, "out", "o", "output", "output directory (what CI uploads to the CDN)")
 	f.StringVarP(&cfg.ManifestPath, "manifest", "m", "manifest.json", "where to write the manifest")
-	f.StringVar(&cfg.ReportPath, "report", "", "JSON Lines report of rejected, unlocated and differing duplicate rows (default: prebake-report.jsonl beside --out)")
+	f.StringVar(&cfg.ReportPath, "report", "", "JSON Lines report of rejected and unlocated rows, unused grid references and differing duplicates, replaced only when the manifest is (default: prebake-report.jsonl beside --manifest; a failed build writes prebake-report.failed.jsonl)")
 	f.StringVar(&cfg.BaseURL, "base-url", "", "URL prefix for every file in the manifest, e.g. https://cdn.example.org/prebake")
 	f.StringVar(&cfg.DjangoStaticfiles, "django-staticfiles", "", "also write a Django ManifestStaticFilesStorage staticfiles.json here")
 	f.BoolVar(&cfg.Strict, "strict", false, "fail the build if any input row is rejected")
+	f.BoolVar(&cfg.AllowShrink, "allow-shrink", false, "publish even if the bake has no components, a source yields no row, or a kind of row drops by more than --max-shrink against the manifest in force")
+	f.Float64Var(&cfg.MaxShrink, "max-shrink", bake.DefaultMaxShrink, "largest share of components, CMU rows or postcodes a bake may lose against the manifest in force without --allow-shrink")
 	f.BoolVar(&cfg.IncludeContacts, "include-contacts", false, "publish the CMU register's contact names, e-mails and phone numbers (off: never published)")
 	f.IntVar(&cfg.Maptiles.MinZoom, "min-zoom", 0, "lowest zoom clustered; vector tiles below it show its clusters")
 	f.IntVar(&cfg.Maptiles.MaxZoom, "max-zoom", 16, fmt.Sprintf("highest zoom clustered, 0 to %d; raw points above it", maptiles.MaxMaxZoom))
@@ -118,31 +128,18 @@ func printSummary(w io.Writer, s *bake.Summary) {
 		c := src.Counts
 		fmt.Fprintf(w, "  %s [%s %s]: read %d = used %d + duplicate %d + rejected %d", src.Path, src.Kind, src.Format, c.Read, c.Used, c.Duplicate, c.Rejected)
 		if len(c.RejectedBy) > 0 {
-			fmt.Fprintf(w, " (%s)", counts(c.RejectedBy))
+			fmt.Fprintf(w, " (%s)", bake.FormatCounts(c.RejectedBy))
 		}
 		fmt.Fprintln(w)
 		if len(c.Geocoded) > 0 {
-			fmt.Fprintf(w, "    geocoded: %s\n", counts(c.Geocoded))
+			fmt.Fprintf(w, "    geocoded: %s\n", bake.FormatCounts(c.Geocoded))
 		}
 		if len(c.Unlocated) > 0 {
-			fmt.Fprintf(w, "    unlocated: %s\n", counts(c.Unlocated))
+			fmt.Fprintf(w, "    unlocated: %s\n", bake.FormatCounts(c.Unlocated))
 		}
 	}
 	if s.DuplicatesDiffering > 0 {
 		fmt.Fprintf(w, "%d duplicate rows differ from the row kept (the first read wins)\n", s.DuplicatesDiffering)
 	}
 	fmt.Fprintf(w, "rejected, unlocated and differing duplicate rows: %s\n", s.Report)
-}
-
-func counts(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
 }

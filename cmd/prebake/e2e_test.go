@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/writer"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -157,6 +158,9 @@ func TestBuildErrors(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "truncated.json"), []byte(`{"A1": [{"_id": 1, "CMU ID": "A1"`), 0o644)
+	os.WriteFile(filepath.Join(dir, "empty.json"), []byte(`{}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "rejected.json"), []byte(`[{"_id": "1,000", "CMU ID": "A1"}]`), 0o644)
+	os.WriteFile(filepath.Join(dir, "page.json"), []byte(`{"success": true, "result": {"records": [{"_id": 1, "CMU ID": "A1"}], "limit": 1, "total": 27078, "_links": {"next": "/api/3/action/datastore_search?offset=1"}}}`), 0o644)
 	tests := []struct {
 		name string
 		args []string
@@ -174,6 +178,10 @@ func TestBuildErrors(t *testing.T) {
 		{"min points 0", []string{"build", "--source", "truncated.json", "--min-points", "0"}, "min points 0: want 2 or more"},
 		{"extent 0", []string{"build", "--source", "truncated.json", "--extent", "0"}, "extent 0"},
 		{"min zoom above max zoom", []string{"build", "--source", "truncated.json", "--min-zoom", "9", "--max-zoom", "8"}, "zooms 9..8"},
+		{"an empty object", []string{"build", "--source", "empty.json"}, "no rows"},
+		{"every row rejected", []string{"build", "--source", "rejected.json"}, "--allow-shrink"},
+		{"a first CKAN page", []string{"build", "--source", "page.json", "--allow-shrink"}, "total 27078"},
+		{"a share out of range", []string{"build", "--source", "page.json", "--max-shrink", "2"}, "--max-shrink"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,6 +200,19 @@ func TestBuildErrors(t *testing.T) {
 				t.Error("a failed build wrote manifest.json")
 			}
 		})
+	}
+	// While a build holds the output directory, prune (another process) fails
+	// naming it, and removes nothing.
+	release, err := writer.Lock(filepath.Join(dir, "out"), "build")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	cmd := exec.Command(bin, "prune", "--out", "out", "--keep", "1")
+	cmd.Dir = dir
+	msg, err := cmd.CombinedOutput()
+	if want := fmt.Sprintf("in use by pid %d", os.Getpid()); err == nil || !strings.Contains(string(msg), want) {
+		t.Errorf("prune during a build: %v %s, want an error saying %q", err, msg, want)
 	}
 }
 

@@ -25,7 +25,7 @@ a fresh clone can bake a production-sized register without the real data:
                                     the real cache; some rows repeat under a second
                                     key and ` + fmt.Sprint(sample.DeliberateRejects) + ` are malformed on purpose
   synthetic_cmu_register_rows.json  CMU-level rows for some CMUs (fake contacts)
-  synthetic_postcodes.csv           postcode,lat,lng for every postcode used
+  synthetic_postcodes.csv           postcode,lat,lng,synthetic for every postcode used
   README.txt                        says all of the above is synthetic
 
 By default it writes 64,000 distinct components, 28,270 of them DSR (the

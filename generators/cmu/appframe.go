@@ -88,7 +88,7 @@ var frameColumns = []table.Column{
 	{Name: "Name of Applicant", Type: table.String},
 	{Name: "Full Name", Type: table.String},
 	{Name: "Delivery Year", Type: table.String, Nullable: true},
-	{Name: "Auction Name", Type: table.String},
+	{Name: "Auction Name", Type: table.String, Nullable: true}, // null when missing, as in every table (the app's auction_name is null=True)
 	{Name: "Normalized Full Name", Type: table.String},
 	{Name: "Normalized CMU ID", Type: table.String},
 }
@@ -104,7 +104,7 @@ func appFrameTable(rows []frameRow) (*table.Table, error) {
 			Str(r.Company).
 			Str(r.Company).
 			StrOrNull(r.Year).
-			Str(r.Auction).
+			StrOrNull(r.Auction).
 			Str(AppNormalize(r.Company)).
 			Str(AppNormalize(r.CMUID)).
 			EndRow()

@@ -68,12 +68,12 @@ func TestCMUsTable(t *testing.T) {
 	out, m := bake(t, smallDataset(), Options{})
 	var got []map[string]any
 	readAsset(t, out, m, "cmu/cmus.json", &got)
-	row := func(id, name string, year any, auction, norm, normID string) map[string]any {
+	row := func(id, name string, year, auction any, norm, normID string) map[string]any {
 		return map[string]any{"CMU ID": id, "Name of Applicant": name, "Full Name": name, "Delivery Year": year,
 			"Auction Name": auction, "Normalized Full Name": norm, "Normalized CMU ID": normID}
 	}
 	want := []map[string]any{
-		row("", "", nil, "", "", ""), // component 20: no CMU, company or year; NULL sorts first under DESC
+		row("", "", nil, nil, "", ""), // component 20: no CMU, company, year or auction (null, as in every table); NULL sorts first under DESC
 		row("ABC1", "FLEXITRICITY LTD", "2025", auctionB, "flexitricityltd", "abc1"),
 		row("ABC1", "Flexitricity Ltd.", "2024", auctionA, "flexitricityltd.", "abc1"),
 		row("XYZ-9", "Ørsted A/S", "2023", auctionC, "ørsteda/s", "xyz-9"),
@@ -581,6 +581,36 @@ func TestDeterministic(t *testing.T) {
 	for p, d := range r1 {
 		if !bytes.Equal(d, r2[p]) {
 			t.Errorf("%s differs between the two bakes", p)
+		}
+	}
+}
+
+// TestEmptyAuctionNameNullEverywhere: a component and a CMU row without an
+// auction name give null in every table that has the column (components,
+// cmus, contacts), never "" in one and null in another.
+func TestEmptyAuctionNameNullEverywhere(t *testing.T) {
+	ds := smallDataset()
+	for i := range ds.Components {
+		ds.Components[i].AuctionName = ""
+	}
+	for i := range ds.CMUs {
+		ds.CMUs[i].AuctionName = ""
+	}
+	out, m := bake(t, ds, Options{IncludeContacts: true})
+	for asset, col := range map[string]string{"cmu/components.json": "auction_name", "cmu/cmus.json": "Auction Name", "cmu/contacts.json": "Auction Name"} {
+		if _, ok := m.Assets[asset]; !ok {
+			t.Errorf("no %s written", asset)
+			continue
+		}
+		var rows []map[string]any
+		readAsset(t, out, m, asset, &rows)
+		if len(rows) == 0 {
+			t.Errorf("%s: no rows", asset)
+		}
+		for i, r := range rows {
+			if v, ok := r[col]; !ok || v != nil {
+				t.Errorf("%s row %d %s = %#v (present %v), want null", asset, i, col, v, ok)
+			}
 		}
 	}
 }

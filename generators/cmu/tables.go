@@ -208,7 +208,7 @@ func contactsTable(cmus []record.CMU) (*table.Table, error) {
 	cols := []table.Column{
 		{Name: "CMU ID", Type: table.String},
 		{Name: "Delivery Year", Type: table.Int64, Nullable: true},
-		{Name: "Auction Name", Type: table.String},
+		{Name: "Auction Name", Type: table.String, Nullable: true},
 	}
 	for _, n := range names {
 		cols = append(cols, table.Column{Name: n, Type: table.String, Nullable: true})
@@ -229,7 +229,7 @@ func contactsTable(cmus []record.CMU) (*table.Table, error) {
 	})
 	b := table.NewBuilder("contacts", nil, cols...)
 	for _, c := range sorted {
-		b.Str(c.CMUID).IntOrNull(int64(c.DeliveryYear), c.DeliveryYear != 0).Str(c.AuctionName)
+		b.Str(c.CMUID).IntOrNull(int64(c.DeliveryYear), c.DeliveryYear != 0).StrOrNull(c.AuctionName)
 		for _, n := range names {
 			b.StrOrNull(c.Contacts[n])
 		}

@@ -104,7 +104,7 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	}
 	s.Postcodes = len(table.points)
 	s.DuplicatePostcodes = table.duplicates
-	if err := writePostcodes(table, w, opts, ds.Synthetic, &s); err != nil {
+	if err := writePostcodes(table, w, opts, ds.PostcodesSynthetic, ds.PostcodeAttribution, &s); err != nil {
 		return s, err
 	}
 	if err := writeOutcodeComponents(ds.Components, table, w, opts, &s); err != nil {

@@ -252,10 +252,15 @@ const (
 	syntheticAttribution = "SYNTHETIC postcodes invented by prebake sample: not real data"
 )
 
-func writePostcodes(t *postcodeTable, w *writer.Writer, opts Options, synthetic bool, s *Summary) error {
-	attribution := postcodeAttribution
-	if synthetic {
-		attribution = syntheticAttribution
+// attribution is what the postcode inputs require (record.Dataset's
+// PostcodeAttribution); "" falls back on the flag: the OGL statement, or the
+// synthetic note when every postcode input is synthetic.
+func writePostcodes(t *postcodeTable, w *writer.Writer, opts Options, synthetic bool, attribution string, s *Summary) error {
+	if attribution == "" {
+		attribution = postcodeAttribution
+		if synthetic {
+			attribution = syntheticAttribution
+		}
 	}
 	// The Parquet table is encoded alongside the shards.
 	var pq []byte

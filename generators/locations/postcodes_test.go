@@ -361,10 +361,13 @@ func TestGenerateWithoutPostcodes(t *testing.T) {
 
 // TestPostcodeAttribution: real postcode tables carry the OGL attribution in the
 // manifest; a synthetic sample's invented postcodes say they are synthetic instead.
+// The flag is the postcode inputs' own: synthetic component rows (ds.Synthetic)
+// leave real postcodes their attribution.
 func TestPostcodeAttribution(t *testing.T) {
 	for _, synthetic := range []bool{false, true} {
 		ds := smallDataset()
-		ds.Synthetic = synthetic
+		ds.Synthetic = !synthetic
+		ds.PostcodesSynthetic = synthetic
 		dir, w, _ := bake(t, ds, Options{})
 		mp := filepath.Join(dir, "manifest.json")
 		if err := w.Commit(mp, manifest.Manifest{}); err != nil {

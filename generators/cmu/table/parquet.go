@@ -3,6 +3,7 @@ package table
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -67,8 +68,10 @@ func (t *Table) parquetSchema() *parquet.Schema {
 }
 
 // Parquet encodes the table as a Parquet file: zstd, dictionary-encoded strings,
-// column chunk and page statistics with a page index, RowGroupRows rows per row
-// group, and the sort key recorded as the row groups' sorting columns.
+// column chunk statistics and a page index (per-page bounds: strings cut to
+// PageIndexTruncate bytes on a UTF-8 boundary, zeros signed as the format
+// requires; see fixStatistics), RowGroupRows rows per row group, and the sort
+// key recorded as the row groups' sorting columns.
 func (t *Table) Parquet() ([]byte, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -90,7 +93,10 @@ func (t *Table) Parquet() ([]byte, error) {
 		parquet.CreatedBy("prebake", "1 ", "parquet-go"),
 		parquet.KeyValueMetadata("prebake.sort_key", strings.Join(t.SortKey, ",")),
 		parquet.MaxRowsPerRowGroup(RowGroupRows),
-		parquet.DataPageStatistics(true),
+		// Page bounds go to the page index only, untruncated here: fixStatistics
+		// truncates them on UTF-8 boundaries and fixes signed zeros.
+		parquet.DataPageStatistics(false),
+		parquet.ColumnIndexSizeLimit(func([]string) int { return math.MaxInt32 }),
 		parquet.SortingWriterConfig(parquet.SortingColumns(sorting...)),
 	)
 	n := t.Rows()
@@ -111,7 +117,11 @@ func (t *Table) Parquet() ([]byte, error) {
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("table %s: parquet: %w", t.Name, err)
 	}
-	return buf.Bytes(), nil
+	out, err := fixStatistics(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	return out, nil
 }
 
 func parquetValue(c *Column, i, ci int) parquet.Value {
