@@ -65,12 +65,27 @@ type Summary struct {
 	TileSets            int               `json:"tilesets"`
 	ShardSets           int               `json:"shardsets"`
 	Seconds             float64           `json:"seconds"`
+	// Stages is each pipeline stage's wall time in order (read sources, load
+	// postcodes, geocode, map tiles, boundaries, cmu tables, locations, manifest).
+	Stages []Stage `json:"stages"`
+}
+
+// Stage is one pipeline stage's wall time in seconds.
+type Stage struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
 }
 
 // Run bakes. On error nothing is committed: the previous manifest stays valid.
 func Run(cfg Config) (*Summary, error) {
 	start := time.Now()
-	stage := stageTimer(cfg.Progress)
+	var stages []Stage
+	stage := stageTimer(func(name string, d time.Duration) {
+		stages = append(stages, Stage{Name: name, Seconds: d.Seconds()})
+		if cfg.Progress != nil {
+			cfg.Progress(name, d)
+		}
+	})
 
 	// 1. Read every register row; each ends used, duplicate or rejected.
 	res, err := source.Read(cfg.Sources, cfg.Format)
@@ -153,7 +168,7 @@ func Run(cfg Config) (*Summary, error) {
 		Synthetic: res.Synthetic, Components: len(res.Components), CMUs: len(res.CMUs),
 		Sources: written.Sources, Assets: len(written.Assets), TileSets: len(written.TileSets),
 		ShardSets: len(written.ShardSets), Postcodes: len(ds.Postcodes), DuplicatesDiffering: len(res.Conflicts),
-		Seconds: time.Since(start).Seconds(),
+		Seconds: time.Since(start).Seconds(), Stages: stages,
 	}
 	for i := range res.Components {
 		if res.Components[i].Geo.Located {

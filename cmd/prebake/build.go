@@ -20,6 +20,7 @@ import (
 func init() {
 	var cfg bake.Config
 	var asJSON, quiet bool
+	var cpuProfile, memProfile string
 	cmd := &cobra.Command{
 		Use:   "build --source FILE... [--postcodes FILE...]",
 		Short: "Bake the register into content-hashed files and manifest.json",
@@ -59,7 +60,14 @@ killed leaves the previous manifest and every file it names intact.`,
 					fmt.Fprintf(errw, "  %-16s %6.2fs\n", stage, d.Seconds())
 				}
 			}
+			stop, err := startProfiles(cpuProfile, memProfile)
+			if err != nil {
+				return err
+			}
 			s, err := bake.Run(cfg)
+			if perr := stop(); err == nil {
+				err = perr
+			}
 			if err != nil {
 				return err
 			}
@@ -93,6 +101,10 @@ killed leaves the previous manifest and every file it names intact.`,
 	f.IntVar(&cfg.Maptiles.MinPoints, "min-points", 2, "minimum points to form a cluster, 2 or more")
 	f.BoolVar(&asJSON, "json", false, "print a machine-readable summary on stdout")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the bake here (for go tool pprof)")
+	f.StringVar(&memProfile, "memprofile", "", "write a Go heap (allocation) profile at the end of the bake here")
+	_ = f.MarkHidden("cpuprofile")
+	_ = f.MarkHidden("memprofile")
 	rootCmd.AddCommand(cmd)
 }
 
