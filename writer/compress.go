@@ -34,12 +34,23 @@ type Codec struct {
 	Suffix string // appended to the original file name: ".br", ".gz", ".zst"
 }
 
-// Codecs lists the variants prebake writes, in manifest order.
-var Codecs = []Codec{{"br", ".br"}, {"gzip", ".gz"}, {"zstd", ".zst"}}
+// Codecs lists the variants prebake writes, in manifest order: brotli and gzip
+// only. Every browser that offers zstd (Chrome 123+, Edge, Firefox 126+) also
+// offers br, and prebake's brotli is smaller than zstd at any level we can
+// afford, so a server picking the smallest variant never sends zstd; WhiteNoise
+// (the app's static server) serves only .br and .gz; gzip is what every other
+// client (curl --compressed, python-requests without brotli, old proxies)
+// accepts. Writing .zst cost a third of the variant files and about 3 s of CPU
+// on the 64k sample for bytes no client would receive (docs/manifest.md).
+var Codecs = []Codec{{"br", ".br"}, {"gzip", ".gz"}}
 
-// CodecByName returns the codec for a Content-Encoding token.
+// KnownCodecs are the encodings a manifest may name: what prebake writes now,
+// and zstd, which earlier bakes wrote and verify and serve still read.
+var KnownCodecs = append(append([]Codec{}, Codecs...), Codec{"zstd", ".zst"})
+
+// CodecByName returns the codec for a Content-Encoding token a manifest may name.
 func CodecByName(name string) (Codec, bool) {
-	for _, c := range Codecs {
+	for _, c := range KnownCodecs {
 		if c.Name == name {
 			return c, true
 		}
@@ -97,7 +108,7 @@ func Compressible(name string) bool {
 // isVariantName reports whether name ends in a variant suffix; such names are
 // refused as inputs so that an original never collides with another's variant.
 func isVariantName(name string) bool {
-	for _, c := range Codecs {
+	for _, c := range KnownCodecs {
 		if strings.HasSuffix(name, c.Suffix) {
 			return true
 		}
