@@ -39,6 +39,7 @@ type Config struct {
 	DjangoStaticfiles string // optional staticfiles.json for Django's ManifestStaticFilesStorage
 
 	Strict          bool // any rejected row fails the build
+	Force           bool // bake even when the inputs are those of the last bake (see unchanged.go)
 	IncludeContacts bool // publish the CMU register's contact columns
 	Maptiles        maptiles.Options
 
@@ -68,6 +69,9 @@ type Summary struct {
 	// Stages is each pipeline stage's wall time in order (read sources, load
 	// postcodes, geocode, map tiles, boundaries, cmu tables, locations, manifest).
 	Stages []Stage `json:"stages"`
+	// Unchanged is true when the inputs were those of the last bake into this
+	// output directory and it was skipped: nothing was written.
+	Unchanged bool `json:"unchanged"`
 }
 
 // Stage is one pipeline stage's wall time in seconds.
@@ -79,6 +83,10 @@ type Stage struct {
 // Run bakes. On error nothing is committed: the previous manifest stays valid.
 func Run(cfg Config) (*Summary, error) {
 	start := time.Now()
+	skipped, key := skipUnchanged(cfg, start)
+	if skipped != nil {
+		return skipped, nil
+	}
 	var stages []Stage
 	stage := stageTimer(func(name string, d time.Duration) {
 		stages = append(stages, Stage{Name: name, Seconds: d.Seconds()})
@@ -173,6 +181,11 @@ func Run(cfg Config) (*Summary, error) {
 	for i := range res.Components {
 		if res.Components[i].Geo.Located {
 			s.Located++
+		}
+	}
+	if key != "" {
+		if err := rememberBuild(cfg, key, s); err != nil {
+			return nil, err
 		}
 	}
 	return s, nil
@@ -303,4 +316,26 @@ func stageTimer(progress func(string, time.Duration)) func(string) {
 		}
 		last = time.Now()
 	}
+}
+
+// skipUnchanged returns the last bake's summary when this bake's inputs are its
+// inputs (see unchanged.go), and the input key to remember after a full bake.
+func skipUnchanged(cfg Config, start time.Time) (*Summary, string) {
+	key, err := inputKey(cfg)
+	if err != nil {
+		return nil, "" // an unreadable input: the bake says which
+	}
+	if cfg.Force {
+		return nil, key
+	}
+	s := unchanged(cfg, key)
+	if s == nil {
+		return nil, key
+	}
+	d := time.Since(start)
+	if cfg.Progress != nil {
+		cfg.Progress("inputs unchanged", d)
+	}
+	s.Unchanged, s.Seconds, s.Stages = true, d.Seconds(), []Stage{{Name: "inputs unchanged", Seconds: d.Seconds()}}
+	return s, key
 }

@@ -93,6 +93,7 @@ killed leaves the previous manifest and every file it names intact.`,
 	f.StringVar(&cfg.BaseURL, "base-url", "", "URL prefix for every file in the manifest, e.g. https://cdn.example.org/prebake")
 	f.StringVar(&cfg.DjangoStaticfiles, "django-staticfiles", "", "also write a Django ManifestStaticFilesStorage staticfiles.json here")
 	f.BoolVar(&cfg.Strict, "strict", false, "fail the build if any input row is rejected")
+	f.BoolVar(&cfg.Force, "force", false, "bake even when every input is that of the last bake into --out (otherwise skipped, writing nothing)")
 	f.BoolVar(&cfg.IncludeContacts, "include-contacts", false, "publish the CMU register's contact names, e-mails and phone numbers (off: never published)")
 	f.IntVar(&cfg.Maptiles.MinZoom, "min-zoom", 0, "lowest zoom clustered; vector tiles below it show its clusters")
 	f.IntVar(&cfg.Maptiles.MaxZoom, "max-zoom", 16, fmt.Sprintf("highest zoom clustered, 0 to %d; raw points above it", maptiles.MaxMaxZoom))
@@ -125,6 +126,9 @@ func printSummary(w io.Writer, s *bake.Summary) {
 	}
 	fmt.Fprintf(w, "baked %s%s in %.1fs: %d components (%d on the map), %d CMU rows, %d postcodes\n",
 		s.BuildID[:min(16, len(s.BuildID))], label, s.Seconds, s.Components, s.Located, s.CMUs, s.Postcodes)
+	if s.Unchanged {
+		fmt.Fprintf(w, "inputs unchanged since the last bake into %s: nothing written (--force bakes anyway)\n", s.OutDir)
+	}
 	fmt.Fprintf(w, "wrote %d assets, %d tile sets, %d shard sets into %s; manifest %s\n", s.Assets, s.TileSets, s.ShardSets, s.OutDir, s.Manifest)
 	for _, src := range s.Sources {
 		c := src.Counts
