@@ -29,6 +29,10 @@ func init() {
 the company index and statistics into --out, then manifest.json last.
 
 Every input row is accounted for: used, duplicate or rejected (with its reason).
+A build whose inputs (this executable, every input file's bytes, the options and
+SOURCE_DATE_EPOCH) are those of the last build into --out, with its manifest and
+files still in place, is skipped and writes nothing; --force bakes anyway.
+
 Rejected and unlocated rows are listed in --report. A build that fails or is
 killed leaves the previous manifest and every file it names intact.`,
 		Example: `  # the bundled synthetic sample (what 'make run' does)
