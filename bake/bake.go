@@ -39,6 +39,7 @@ type Config struct {
 	DjangoStaticfiles string // optional staticfiles.json for Django's ManifestStaticFilesStorage
 
 	Strict bool // any rejected row fails the build
+	Force  bool // bake even when the inputs are those of the last bake (see unchanged.go)
 	// AllowShrink lets a bake publish fewer rows than the manifest in force by
 	// more than MaxShrink, no components at all, or a source that yields no row
 	// (see checkShrink). Off, such a bake fails and the live one stays.
@@ -70,6 +71,18 @@ type Summary struct {
 	TileSets            int               `json:"tilesets"`
 	ShardSets           int               `json:"shardsets"`
 	Seconds             float64           `json:"seconds"`
+	// Stages is each pipeline stage's wall time in order (read sources, load
+	// postcodes, geocode, map tiles, boundaries, cmu tables, locations, manifest).
+	Stages []Stage `json:"stages"`
+	// Unchanged is true when the inputs were those of the last bake into this
+	// output directory and it was skipped: nothing was written.
+	Unchanged bool `json:"unchanged"`
+}
+
+// Stage is one pipeline stage's wall time in seconds.
+type Stage struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
 }
 
 // Run bakes. On error nothing is committed: the previous manifest and its
@@ -77,7 +90,6 @@ type Summary struct {
 // writer.Lock), so a prune cannot remove files the bake has placed.
 func Run(cfg Config) (_ *Summary, err error) {
 	start := time.Now()
-	stage := stageTimer(cfg.Progress)
 	if cfg.OutDir == "" {
 		cfg.OutDir = "output"
 	}
@@ -86,6 +98,17 @@ func Run(cfg Config) (_ *Summary, err error) {
 		return nil, err
 	}
 	defer release()
+	skipped, key := skipUnchanged(cfg, start)
+	if skipped != nil {
+		return skipped, nil
+	}
+	var stages []Stage
+	stage := stageTimer(func(name string, d time.Duration) {
+		stages = append(stages, Stage{Name: name, Seconds: d.Seconds()})
+		if cfg.Progress != nil {
+			cfg.Progress(name, d)
+		}
+	})
 
 	// 1. Read every register row; each ends used, duplicate or rejected.
 	res, err := source.Read(cfg.Sources, cfg.Format)
@@ -195,11 +218,16 @@ func Run(cfg Config) (_ *Summary, err error) {
 		Synthetic: synthetic, Components: len(res.Components), CMUs: len(res.CMUs),
 		Sources: written.Sources, Assets: len(written.Assets), TileSets: len(written.TileSets),
 		ShardSets: len(written.ShardSets), Postcodes: len(ds.Postcodes), DuplicatesDiffering: len(res.Conflicts),
-		Seconds: time.Since(start).Seconds(),
+		Seconds: time.Since(start).Seconds(), Stages: stages,
 	}
 	for i := range res.Components {
 		if res.Components[i].Geo.Located {
 			s.Located++
+		}
+	}
+	if key != "" {
+		if err := rememberBuild(cfg, key, s); err != nil {
+			return nil, err
 		}
 	}
 	return s, nil
@@ -343,4 +371,26 @@ func stageTimer(progress func(string, time.Duration)) func(string) {
 		}
 		last = time.Now()
 	}
+}
+
+// skipUnchanged returns the last bake's summary when this bake's inputs are its
+// inputs (see unchanged.go), and the input key to remember after a full bake.
+func skipUnchanged(cfg Config, start time.Time) (*Summary, string) {
+	key, err := inputKey(cfg)
+	if err != nil {
+		return nil, "" // an unreadable input: the bake says which
+	}
+	if cfg.Force {
+		return nil, key
+	}
+	s := unchanged(cfg, key)
+	if s == nil {
+		return nil, key
+	}
+	d := time.Since(start)
+	if cfg.Progress != nil {
+		cfg.Progress("inputs unchanged", d)
+	}
+	s.Unchanged, s.Seconds, s.Stages = true, d.Seconds(), []Stage{{Name: "inputs unchanged", Seconds: d.Seconds()}}
+	return s, key
 }

@@ -21,8 +21,8 @@
 // S3 serves one object per key and negotiates nothing, so the plain key always
 // holds the original bytes with no Content-Encoding: a client that sends no
 // Accept-Encoding (curl, pandas, a Python urllib) gets what it can read. Each
-// pre-compressed variant is its own object beside it (x.json.br, .gz, .zst, as in
-// the output directory) stored with "Content-Encoding: br" (gzip, zstd) and the
+// pre-compressed variant is its own object beside it (x.json.br, .gz, as in
+// the output directory) stored with "Content-Encoding: br" (gzip; zstd for older bakes) and the
 // original's Content-Type, so:
 //
 //   - a browser fetching x.json gets the original, which the CDN may compress on

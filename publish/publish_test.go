@@ -259,7 +259,6 @@ func TestPublish(t *testing.T) {
 		{a.m.Assets["maptiles/map.pmtiles"].Path, "application/vnd.pmtiles", "", immutable, false},
 		{tile, "application/geo+json", "", immutable, false},
 		{tile + ".gz", "application/geo+json", "gzip", immutable, true},
-		{tile + ".zst", "application/geo+json", "zstd", immutable, false},
 		{dsr.Index, "text/plain; charset=utf-8", "", immutable, false},
 		{"manifest.json", "application/json", "", "public, max-age=60", true},
 	} {

@@ -394,7 +394,7 @@ func (s *Server) setRow(name, kind, dir string, files int, bytes int64) OutputRo
 		if err != nil || d.IsDir() {
 			return nil // a missing set shows its variants as 0
 		}
-		for _, c := range writer.Codecs {
+		for _, c := range writer.KnownCodecs {
 			if strings.HasSuffix(p, c.Suffix) {
 				if fi, err := d.Info(); err == nil {
 					row.Bytes[c.Name] += fi.Size()

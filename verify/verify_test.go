@@ -64,9 +64,9 @@ func TestVerifyPassesOnAFreshBake(t *testing.T) {
 	if !r.OK() {
 		t.Fatalf("problems on a fresh bake: %v", r.Problems)
 	}
-	// 2 assets, 3 variants of the JSON one, the index, 4 tiles with 3 variants each.
-	if r.Files != 2+3+1+4*4 {
-		t.Errorf("checked %d files, want %d", r.Files, 2+3+1+16)
+	// 2 assets, 2 variants of the JSON one, the index, 4 tiles with 2 variants each.
+	if r.Files != 2+2+1+4*3 {
+		t.Errorf("checked %d files, want %d", r.Files, 2+2+1+12)
 	}
 }
 
@@ -109,7 +109,7 @@ func TestVerifyCatches(t *testing.T) {
 			return a.Encodings["gzip"].Path
 		}, verify.BadVariant},
 		{"variant that does not decode", func(t *testing.T, m *manifest.Manifest, out string) string {
-			return flipByte(t, out, m.Assets["cmu/companies.json"].Encodings["zstd"].Path)
+			return flipByte(t, out, m.Assets["cmu/companies.json"].Encodings["br"].Path)
 		}, verify.BadVariant},
 		{"flipped byte in a tile", func(t *testing.T, m *manifest.Manifest, out string) string {
 			return flipByte(t, out, m.TileSets["DSR"].Path+"/1/1/0.geojson")

@@ -34,12 +34,23 @@ type Codec struct {
 	Suffix string // appended to the original file name: ".br", ".gz", ".zst"
 }
 
-// Codecs lists the variants prebake writes, in manifest order.
-var Codecs = []Codec{{"br", ".br"}, {"gzip", ".gz"}, {"zstd", ".zst"}}
+// Codecs lists the variants prebake writes, in manifest order: brotli and gzip
+// only. Every browser that offers zstd (Chrome 123+, Edge, Firefox 126+) also
+// offers br, and prebake's brotli is smaller than zstd at any level we can
+// afford, so a server picking the smallest variant never sends zstd; WhiteNoise
+// (the app's static server) serves only .br and .gz; gzip is what every other
+// client (curl --compressed, python-requests without brotli, old proxies)
+// accepts. Writing .zst cost a third of the variant files and about 3 s of CPU
+// on the 64k sample for bytes no client would receive (docs/manifest.md).
+var Codecs = []Codec{{"br", ".br"}, {"gzip", ".gz"}}
 
-// CodecByName returns the codec for a Content-Encoding token.
+// KnownCodecs are the encodings a manifest may name: what prebake writes now,
+// and zstd, which earlier bakes wrote and verify and serve still read.
+var KnownCodecs = append(append([]Codec{}, Codecs...), Codec{"zstd", ".zst"})
+
+// CodecByName returns the codec for a Content-Encoding token a manifest may name.
 func CodecByName(name string) (Codec, bool) {
-	for _, c := range Codecs {
+	for _, c := range KnownCodecs {
 		if c.Name == name {
 			return c, true
 		}
@@ -97,7 +108,7 @@ func Compressible(name string) bool {
 // isVariantName reports whether name ends in a variant suffix; such names are
 // refused as inputs so that an original never collides with another's variant.
 func isVariantName(name string) bool {
-	for _, c := range Codecs {
+	for _, c := range KnownCodecs {
 		if strings.HasSuffix(name, c.Suffix) {
 			return true
 		}
@@ -108,8 +119,7 @@ func isVariantName(name string) bool {
 var (
 	// Encoders are costly to set up (large tables at high levels), so each
 	// (codec, level) keeps a pool of them; Reset makes them reusable.
-	// gzip only: a reused brotli Writer's output depends on what it compressed
-	// before (andybalholm/brotli v1.3.0), so brotli gets a fresh one per file.
+	// brotli Writers are pooled separately, per hasher choice (brotliKey).
 	encPools sync.Map // codecLevel -> *sync.Pool
 	zstdEncs sync.Map // level -> *zstd.Encoder
 	zstdDec  = sync.OnceValue(func() *zstd.Decoder {
@@ -185,13 +195,17 @@ func compressLevel(name string, data []byte, level int) ([]byte, error) {
 	if name == "br" {
 		// A window no larger than the input keeps small tiles cheap to set up;
 		// it depends only on the input, so output stays deterministic.
-		bw := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: level, LGWin: brotliWindow(len(data))})
+		key := brotliKey{level, brotliWindow(len(data)), len(data) >= 1<<20}
+		pool := brotliPool(key)
+		bw := pool.Get().(*brotli.Writer)
+		bw.Reset(&buf)
 		if _, err := bw.Write(data); err != nil {
 			return nil, err
 		}
 		if err := bw.Close(); err != nil {
 			return nil, err
 		}
+		pool.Put(bw)
 		return buf.Bytes(), nil
 	}
 	if name != "gzip" {
@@ -216,6 +230,30 @@ func compressLevel(name string, data []byte, level int) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// brotliKey is what decides the hasher a brotli Writer picks on its first input
+// (andybalholm/brotli chooseHasher: quality, window and whether the size hint
+// reaches 1 MiB) and then keeps across Reset. Writers are pooled per key, so a
+// reused Writer always has the hasher a fresh one would pick, and Reset's
+// Prepare clears the hash state; TestBrotliPoolMatchesFresh checks the bytes
+// equal a fresh Writer's. Before pooling, allocating and zeroing a fresh hasher
+// per file was 5.3 GB of the 64k sample bake's 11.9 GB of allocation.
+type brotliKey struct {
+	quality, lgwin int
+	big            bool
+}
+
+var brotliPools sync.Map // brotliKey -> *sync.Pool
+
+func brotliPool(k brotliKey) *sync.Pool {
+	if p, ok := brotliPools.Load(k); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := brotliPools.LoadOrStore(k, &sync.Pool{New: func() any {
+		return brotli.NewWriterOptions(io.Discard, brotli.WriterOptions{Quality: k.quality, LGWin: k.lgwin})
+	}})
+	return p.(*sync.Pool)
 }
 
 // brotliWindow is the smallest brotli window (log2, 10..24) that holds n bytes.

@@ -19,6 +19,7 @@ import (
 func init() {
 	var cfg bake.Config
 	var asJSON, quiet bool
+	var cpuProfile, memProfile string
 	cmd := &cobra.Command{
 		Use:   "build --source FILE... [--postcodes FILE...]",
 		Short: "Bake the register into content-hashed files and manifest.json",
@@ -27,6 +28,10 @@ func init() {
 the company index and statistics into --out, then manifest.json last.
 
 Every input row is accounted for: used, duplicate or rejected (with its reason).
+A build whose inputs (this executable, every input file's bytes, the options and
+SOURCE_DATE_EPOCH) are those of the last build into --out, with its manifest and
+files still in place, is skipped and writes nothing; --force bakes anyway.
+
 Rejected and unlocated rows are listed in --report. A build that fails or is
 killed leaves the previous manifest, its report and every file it names intact.
 A bake that would publish fewer rows than the manifest in force (more than
@@ -67,7 +72,14 @@ A bake that would publish fewer rows than the manifest in force (more than
 					fmt.Fprintf(errw, "  %-16s %6.2fs\n", stage, d.Seconds())
 				}
 			}
+			stop, err := startProfiles(cpuProfile, memProfile)
+			if err != nil {
+				return err
+			}
 			s, err := bake.Run(cfg)
+			if perr := stop(); err == nil {
+				err = perr
+			}
 			if err != nil {
 				return err
 			}
@@ -95,6 +107,7 @@ A bake that would publish fewer rows than the manifest in force (more than
 	f.BoolVar(&cfg.Strict, "strict", false, "fail the build if any input row is rejected")
 	f.BoolVar(&cfg.AllowShrink, "allow-shrink", false, "publish even if the bake has no components, a source yields no row, or a kind of row drops by more than --max-shrink against the manifest in force")
 	f.Float64Var(&cfg.MaxShrink, "max-shrink", bake.DefaultMaxShrink, "largest share of components, CMU rows or postcodes a bake may lose against the manifest in force without --allow-shrink")
+	f.BoolVar(&cfg.Force, "force", false, "bake even when every input is that of the last bake into --out (otherwise skipped, writing nothing)")
 	f.BoolVar(&cfg.IncludeContacts, "include-contacts", false, "publish the CMU register's contact names, e-mails and phone numbers (off: never published)")
 	f.IntVar(&cfg.Maptiles.MinZoom, "min-zoom", 0, "lowest zoom clustered; vector tiles below it show its clusters")
 	f.IntVar(&cfg.Maptiles.MaxZoom, "max-zoom", 16, fmt.Sprintf("highest zoom clustered, 0 to %d; raw points above it", maptiles.MaxMaxZoom))
@@ -103,6 +116,10 @@ A bake that would publish fewer rows than the manifest in force (more than
 	f.IntVar(&cfg.Maptiles.MinPoints, "min-points", 2, "minimum points to form a cluster, 2 or more")
 	f.BoolVar(&asJSON, "json", false, "print a machine-readable summary on stdout")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the bake here (for go tool pprof)")
+	f.StringVar(&memProfile, "memprofile", "", "write a Go heap (allocation) profile at the end of the bake here")
+	_ = f.MarkHidden("cpuprofile")
+	_ = f.MarkHidden("memprofile")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -123,6 +140,9 @@ func printSummary(w io.Writer, s *bake.Summary) {
 	}
 	fmt.Fprintf(w, "baked %s%s in %.1fs: %d components (%d on the map), %d CMU rows, %d postcodes\n",
 		s.BuildID[:min(16, len(s.BuildID))], label, s.Seconds, s.Components, s.Located, s.CMUs, s.Postcodes)
+	if s.Unchanged {
+		fmt.Fprintf(w, "inputs unchanged since the last bake into %s: nothing written (--force bakes anyway)\n", s.OutDir)
+	}
 	fmt.Fprintf(w, "wrote %d assets, %d tile sets, %d shard sets into %s; manifest %s\n", s.Assets, s.TileSets, s.ShardSets, s.OutDir, s.Manifest)
 	for _, src := range s.Sources {
 		c := src.Counts

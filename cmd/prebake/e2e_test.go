@@ -125,15 +125,36 @@ func TestBakeReproducible(t *testing.T) {
 		t.Fatal("rebuilding the bundled sample does not reproduce the committed manifest.json: run `make run` and commit it, or find the nondeterminism")
 	}
 
-	// verify passes on the fresh bake, and a rebuild rewrites nothing.
+	// verify passes on the fresh bake; a rebuild with unchanged inputs is skipped
+	// and writes nothing at all; a forced one bakes but rewrites no output file.
 	run(t, a, env, bin, "verify", "--manifest", "manifest.json", "--out", "output")
-	before := modTimes(t, filepath.Join(a, "output"))
-	run(t, a, env, bin, "build", "--quiet", "--source", ".cache/sample/synthetic_*.json",
-		"--postcodes", ".cache/sample/synthetic_postcodes.csv", "--out", "output", "--manifest", "manifest.json")
+	before := modTimes(t, a)
+	args := []string{"build", "--json", "--source", ".cache/sample/synthetic_*.json",
+		"--postcodes", ".cache/sample/synthetic_postcodes.csv", "--out", "output", "--manifest", "manifest.json"}
+	var s struct {
+		Unchanged bool   `json:"unchanged"`
+		BuildID   string `json:"build_id"`
+	}
+	if err := json.Unmarshal([]byte(run(t, a, env, bin, args...)), &s); err != nil || !s.Unchanged {
+		t.Errorf("rebuild with unchanged inputs: unchanged=%v (%v), want a skipped bake", s.Unchanged, err)
+	}
+	afterSkip := modTimes(t, a)
+	for p, mt := range before {
+		if afterSkip[p] != mt {
+			t.Errorf("skipped rebuild with unchanged inputs wrote %s", p)
+		}
+	}
+	if len(afterSkip) != len(before) {
+		t.Errorf("skipped rebuild: %d files before, %d after", len(before), len(afterSkip))
+	}
+	before = modTimes(t, filepath.Join(a, "output"))
+	if err := json.Unmarshal([]byte(run(t, a, env, bin, append(args, "--force")...)), &s); err != nil || s.Unchanged {
+		t.Errorf("--force rebuild: unchanged=%v (%v), want a full bake", s.Unchanged, err)
+	}
 	after := modTimes(t, filepath.Join(a, "output"))
 	for p, mt := range before {
-		if after[p] != mt {
-			t.Errorf("rebuild with unchanged inputs rewrote %s", p)
+		if after[p] != mt && !strings.Contains(filepath.ToSlash(p), "/.prebake/") {
+			t.Errorf("forced rebuild with unchanged inputs rewrote %s", p)
 		}
 	}
 }
