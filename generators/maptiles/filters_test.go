@@ -269,3 +269,36 @@ func syntheticFilterComponents(t *testing.T, n int) []record.Component {
 	}
 	return comps
 }
+
+// TestRealFilteredViews bakes the real register's DSR and all layers: their
+// attribute files match the components (the all layer's within 400 KB brotli),
+// the default views equal supercluster over the default-filtered components, and
+// random filter sets x viewports x zooms clustered in the client equal
+// supercluster over the filtered components.
+func TestRealFilteredViews(t *testing.T) {
+	ds := realDataset(t)
+	active := activeTexts(ds.Components)
+	out, m, _ := bake(t, ds, maptiles.Options{Layers: []string{"DSR", maptiles.AllLayer}, SkipVectorTiles: true})
+	for _, cat := range []record.Category{record.DSR, ""} {
+		name := string(cat)
+		if cat == "" {
+			name = maptiles.AllLayer
+		}
+		comps := layerComponents(ds, cat)
+		checkAttrs(t, out, m.TileSets["maptiles/"+name], comps, active)
+		a := m.Assets["maptiles/"+name+".attrs.json"]
+		t.Logf("%s: attribute file %d bytes, brotli %d, gzip %d", name, a.Size, a.Encodings["br"].Size, a.Encodings["gzip"].Size)
+		if br := a.Encodings["br"].Size; name == maptiles.AllLayer && (br == 0 || br > 400<<10) {
+			t.Errorf("all layer's attribute file is %d bytes brotli; the budget is 400 KB", br)
+		}
+		var view []*record.Component
+		for _, c := range comps {
+			if !residential(c) && active[c.LocationText] {
+				view = append(view, c)
+			}
+		}
+		t.Logf("%s: default view keeps %d of %d located components", name, len(view), len(comps))
+		checkClientComps(t, out, "maptiles/default/"+name, view, 100)
+		checkFiltered(t, out, "maptiles/"+name, comps, active, 40)
+	}
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Filtered-view benchmark for scripts/bench-filters.sh: on a bake's all layer,
+// times js/prebake-map.mjs the way a /map/ page uses it, counting the bytes it
+// fetches (files read from OUT_DIR, uncompressed; brotli sizes from the manifest).
+// usage: node bench-filters.mjs OUT_DIR MANIFEST.json [RUNS]
+// Prints one JSON object.
+import fs from 'node:fs';
+import path from 'node:path';
+import {openLayer} from '../prebake-map.mjs';
+
+const [outDir, manifestPath, runsArg] = process.argv.slice(2);
+const runs = +(runsArg || 5);
+const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+const entry = manifest.tilesets['maptiles/all'];
+const brotli = {}; // url -> brotli bytes, where the manifest names a variant
+for (const a of Object.values(manifest.assets)) if (a.encodings && a.encodings.br) brotli[a.url] = a.encodings.br.size;
+
+function open(e, opts = {}) {
+    const log = [];
+    const layer = openLayer(e, {...opts, fetchJSON: async url => {
+        const data = fs.readFileSync(path.join(outDir, url));
+        log.push({url, bytes: data.length, br: brotli[url] || null});
+        return JSON.parse(data);
+    }});
+    return {layer, log};
+}
+
+// A session: the GB view at zoom 6, then zooming in on Birmingham one level at a time.
+const centre = [-1.89, 52.48];
+const views = [[[-8.2, 50, 1.8, 58.7], 6]];
+for (let z = 7; z <= 14; z++) {
+    const w = 1280 / (512 * 2 ** z) * 360, h = w * 800 / 1280 * 0.6;
+    views.push([[centre[0] - w / 2, centre[1] - h / 2, centre[0] + w / 2, centre[1] + h / 2], z]);
+}
+
+async function session(filters, opts) {
+    const {layer, log} = open(entry, opts);
+    const steps = [];
+    for (const [bbox, z] of views) {
+        const before = log.length;
+        const t0 = performance.now();
+        const fs_ = await layer.getClusters(bbox, z, filters);
+        const ms = performance.now() - t0;
+        const got = log.slice(before);
+        steps.push({zoom: z, ms: +ms.toFixed(2), features: fs_.length, files: got.length,
+            bytes: got.reduce((a, f) => a + f.bytes, 0), br: got.reduce((a, f) => a + (f.br || 0), 0)});
+    }
+    return steps;
+}
+
+const median = xs => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+const out = {layer: 'all', runs};
+// 1. a filtered view (Battery, historical): attribute file, then clustering in the client.
+out.filtered = await session({technology: 'Battery', cm_period: 'historical'});
+// 2. the default view from its baked tile set (maptiles/default/all).
+out.defaultView = await session({}, {defaultView: manifest.tilesets['maptiles/default/all']});
+// 3. re-cluster time of the all layer on a filter change (attribute file already
+//    loaded): select + cluster down to zoom 6 + query, median of runs per filter set.
+const {layer} = open(entry);
+await layer.getClusters([-8.2, 50, 1.8, 58.7], 6, {company: 'no such company'}); // fetch + parse the attribute file once
+const filterSets = [{}, {cm_period: 'historical'}, {technology: 'DSR'}, {company: 'OCTOPUS ENERGY LIMITED'}, {year: '2024'}];
+out.recluster = [];
+for (const f of filterSets) {
+    const ms = [];
+    let n = 0;
+    for (let r = 0; r < runs; r++) {
+        layer.clearCache();
+        await layer.getClusters([-8.2, 50, 1.8, 58.7], 6, {company: 'no such company'});
+        const t0 = performance.now();
+        n = (await layer.getClusters([-8.2, 50, 1.8, 58.7], 6, f)).length;
+        ms.push(performance.now() - t0);
+    }
+    const ix = await layer.filteredIndex(f);
+    out.recluster.push({filters: f, points: ix.numPoints, features: n, median_ms: +median(ms).toFixed(1)});
+}
+process.stdout.write(JSON.stringify(out) + '\n');
