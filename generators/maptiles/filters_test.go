@@ -225,25 +225,7 @@ func TestSyntheticFilteredViews(t *testing.T) {
 	if len(sum.DefaultLayers) != len(sum.Layers) {
 		t.Fatalf("%d default-view layers for %d layers", len(sum.DefaultLayers), len(sum.Layers))
 	}
-	for _, cat := range []record.Category{record.DSR, ""} {
-		name := string(cat)
-		if cat == "" {
-			name = maptiles.AllLayer
-		}
-		comps := layerComponents(ds, cat)
-		checkAttrs(t, out, m.TileSets["maptiles/"+name], comps, active)
-		var view []*record.Component
-		for _, c := range comps {
-			if !residential(c) && active[c.LocationText] {
-				view = append(view, c)
-			}
-		}
-		if len(view) == 0 || len(view) == len(comps) {
-			t.Fatalf("%s: default view keeps %d of %d components; the sample should exercise the filter", name, len(view), len(comps))
-		}
-		checkClientComps(t, out, "maptiles/default/"+name, view, 40)
-		checkFiltered(t, out, "maptiles/"+name, comps, active, 12)
-	}
+	checkViews(t, out, m, ds, active, 40, 12)
 }
 
 // syntheticFilterComponents: n components over GB, with residential DSR, several
@@ -279,6 +261,15 @@ func TestRealFilteredViews(t *testing.T) {
 	ds := realDataset(t)
 	active := activeTexts(ds.Components)
 	out, m, _ := bake(t, ds, maptiles.Options{Layers: []string{"DSR", maptiles.AllLayer}, SkipVectorTiles: true})
+	checkViews(t, out, m, ds, active, 100, 40)
+}
+
+// checkViews checks the DSR and all layers of a bake: attribute files (the all
+// layer's within 400 KB brotli), default views against supercluster over the
+// default-filtered components (nView viewports), and nFilters random filter sets
+// clustered in the client against supercluster.
+func checkViews(t *testing.T, out string, m *manifest.Manifest, ds *record.Dataset, active map[string]bool, nView, nFilters int) {
+	t.Helper()
 	for _, cat := range []record.Category{record.DSR, ""} {
 		name := string(cat)
 		if cat == "" {
@@ -297,8 +288,11 @@ func TestRealFilteredViews(t *testing.T) {
 				view = append(view, c)
 			}
 		}
+		if len(view) == 0 || len(view) == len(comps) {
+			t.Fatalf("%s: default view keeps %d of %d components; the data should exercise the filter", name, len(view), len(comps))
+		}
 		t.Logf("%s: default view keeps %d of %d located components", name, len(view), len(comps))
-		checkClientComps(t, out, "maptiles/default/"+name, view, 100)
-		checkFiltered(t, out, "maptiles/"+name, comps, active, 40)
+		checkClientComps(t, out, "maptiles/default/"+name, view, nView)
+		checkFiltered(t, out, "maptiles/"+name, comps, active, nFilters)
 	}
 }
