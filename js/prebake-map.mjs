@@ -449,10 +449,90 @@ const OFFSET_ZOOM = 2, OFFSET_ID = 3, OFFSET_PARENT = 4, OFFSET_NUM = 5, OFFSET_
 const INV_SCALE = 1 / SCALE;
 const decodeGrid = v => v * INV_SCALE + 0.5;
 const xLng = x => (x - 0.5) * 360;
+// SuperCluster's inverse projection with V8's atan and exp (below), so the
+// coordinates of clusters and points are Node's to the last bit in any engine
+// (Chromium's own Math.atan/exp differ).
 const yLat = y => {
     const y2 = (180 - y * 360) * Math.PI / 180;
-    return 360 * Math.atan(Math.exp(y2)) / Math.PI - 90;
+    return 360 * v8Atan(v8Exp(y2)) / Math.PI - 90;
 };
+
+// V8's Math.atan and Math.exp: fdlibm 5.3 s_atan.c and e_exp.c as V8 carries
+// them (src/base/ieee754.cc, with V8's exact e for exp(1)), in plain IEEE
+// arithmetic, ported from prebake's Go port (cluster/fdlibm.go), beside sin and
+// log above (the same Sun Microsystems notice applies).
+const ATAN_HI = [4.63647609000806093515e-01, 7.85398163397448278999e-01, 9.82793723247329054082e-01, 1.57079632679489655800e+00];
+const ATAN_LO = [2.26987774529616870924e-17, 3.06161699786838301793e-17, 1.39033110312309984516e-17, 6.12323399573676603587e-17];
+const AT = [3.33333333333329318027e-01, -1.99999999998764832476e-01, 1.42857142725034663711e-01,
+    -1.11111104054623557880e-01, 9.09088713343650656196e-02, -7.69187620504482999495e-02, 6.66107313738753120669e-02,
+    -5.83357013379057348645e-02, 4.97687799461593236017e-02, -3.65315727442169155270e-02, 1.62858201153657823623e-02];
+
+export function v8Atan(x) {
+    const hx = hiWord(x), ix = hx & 0x7fffffff;
+    if (ix >= 0x44100000) { // |x| >= 2^66
+        if (ix > 0x7ff00000 || (ix === 0x7ff00000 && loWord(x) !== 0)) return x + x; // NaN
+        return hx > 0 ? ATAN_HI[3] + ATAN_LO[3] : -ATAN_HI[3] - ATAN_LO[3];
+    }
+    let id = -1;
+    if (ix < 0x3fdc0000) { // |x| < 0.4375
+        if (ix < 0x3e400000) return x; // |x| < 2^-27
+    } else {
+        x = Math.abs(x);
+        if (ix < 0x3fe60000) { id = 0; x = (2.0 * x - 1) / (2.0 + x); } // 7/16 <= |x| < 11/16
+        else if (ix < 0x3ff30000) { id = 1; x = (x - 1) / (x + 1); } // 11/16 <= |x| < 19/16
+        else if (ix < 0x40038000) { id = 2; x = (x - 1.5) / (1 + 1.5 * x); } // |x| < 2.4375
+        else { id = 3; x = -1.0 / x; }
+    }
+    const z = x * x, w = z * z;
+    const s1 = z * (AT[0] + w * (AT[2] + w * (AT[4] + w * (AT[6] + w * (AT[8] + w * AT[10])))));
+    const s2 = w * (AT[1] + w * (AT[3] + w * (AT[5] + w * (AT[7] + w * AT[9]))));
+    if (id < 0) return x - x * (s1 + s2);
+    const r = ATAN_HI[id] - ((x * (s1 + s2) - ATAN_LO[id]) - x);
+    return hx < 0 ? -r : r;
+}
+
+export function v8Exp(x) {
+    const oThreshold = 7.09782712893383973096e+02, uThreshold = -7.45133219101941108420e+02,
+        invln2 = 1.44269504088896338700e+00, P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
+        P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08,
+        E = 2.718281828459045, twom1000 = 9.33263618503218878990e-302, two1023 = 8.988465674311579539e307,
+        ln2HI = 6.93147180369123816490e-01, ln2LO = 1.90821492927058770002e-10;
+    let hx = hiWord(x) >>> 0;
+    const xsb = hx >>> 31;
+    hx &= 0x7fffffff;
+    if (hx >= 0x40862e42) { // |x| >= 709.78...
+        if (hx >= 0x7ff00000) {
+            if (((hx & 0xfffff) | loWord(x)) !== 0) return x + x; // NaN
+            return xsb === 0 ? x : 0;
+        }
+        if (x > oThreshold) return Infinity;
+        if (x < uThreshold) return 0;
+    }
+    let hi = 0, lo = 0, k = 0;
+    if (hx > 0x3fd62e42) { // |x| > 0.5 ln2
+        if (hx < 0x3ff0a2b2) { // and |x| < 1.5 ln2
+            if (x === 1.0) return E;
+            hi = x - (xsb ? -ln2HI : ln2HI);
+            lo = xsb ? -ln2LO : ln2LO;
+            k = 1 - xsb - xsb;
+        } else {
+            k = (invln2 * x + (xsb ? -0.5 : 0.5)) | 0;
+            const t = k;
+            hi = x - t * ln2HI; // exact
+            lo = t * ln2LO;
+        }
+        x = hi - lo;
+    } else if (hx < 0x3e300000) { // |x| < 2^-28
+        return 1 + x;
+    }
+    const t = x * x;
+    const twopk = k >= -1021 ? fromWords(0x3ff00000 + (k << 20), 0) : fromWords(0x3ff00000 + ((k + 1000) << 20), 0);
+    const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+    if (k === 0) return 1 - ((x * c) / (c - 2.0) - x);
+    const y = 1 - ((lo - (x * c) / (2.0 - c)) - hi);
+    if (k >= -1021) return k === 1024 ? y * 2.0 * two1023 : y * twopk;
+    return y * twopk * twom1000;
+}
 
 export class Supercluster {
     constructor(options) {

@@ -31,9 +31,9 @@ const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 console.log(`filtered views benchmark: real register, all layer, Node ${process.version}, median of ${r.runs} runs`);
 for (const [name, steps] of [["filtered view {technology: Battery, cm_period: historical}", r.filtered], ["default view (baked maptiles/default/all)", r.defaultView]]) {
   console.log("  " + name + ":");
-  for (const s of steps) console.log(`    zoom ${String(s.zoom).padStart(2)}: ${s.ms.toFixed(1).padStart(7)} ms, ${String(s.features).padStart(4)} features, ${s.files} files fetched, ${s.bytes} bytes (br ${s.br})`);
+  for (const s of steps) console.log(`    zoom ${String(s.zoom).padStart(2)}: ${s.ms.toFixed(1).padStart(7)} ms, ${String(s.features).padStart(4)} features, ${s.files} files fetched, ${s.bytes} bytes (${s.br} as brotli)`);
   const t = steps.reduce((a, s) => a + s.bytes, 0), b = steps.reduce((a, s) => a + s.br, 0);
-  console.log(`    whole session: ${t} bytes fetched (br ${b})`);
+  console.log(`    whole session: ${t} bytes fetched (${b} as brotli)`);
 }
 console.log("  re-cluster of the all layer after a filter change (budget 150 ms):");
 for (const c of r.recluster) console.log(`    ${JSON.stringify(c.filters).padEnd(40)} ${String(c.points).padStart(6)} points: ${c.median_ms.toFixed(1).padStart(7)} ms${c.median_ms > 150 ? "  ** OVER BUDGET **" : ""}`);
