@@ -11,7 +11,7 @@ import random
 import shutil
 import subprocess
 
-from conftest import ROOT, asset, need
+from bakefiles import ROOT, need
 import appcontract as app
 
 OCTOPUS, AXLE = "OCTOPUS ENERGY LIMITED", "AXLE ENERGY LIMITED"
