@@ -312,7 +312,8 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 		layout["attributes_path"] = a.Path
 		layout["attributes_integrity"] = a.Integrity
 	}
-	if strings.HasPrefix(name, DefaultViewPrefix) {
+	view := strings.HasPrefix(name, DefaultViewPrefix)
+	if view {
 		layout["view"] = map[string]any{"residential": false, "cm_period": "future"}
 	}
 
@@ -332,6 +333,12 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 		Bounds:  []float64{west, south, east, north},
 		Center:  []float64{(west + east) / 2, (south + north) / 2, float64(min(max(o.MinZoom, 5), o.MaxZoom))},
 		Fields:  fields(withCats),
+	}
+	if view {
+		// The fields are the base layer's; leaving them out keeps the manifest small.
+		tj.Description = "The /map/ page's opening view of maptiles/" + strings.TrimPrefix(name, DefaultViewPrefix) +
+			" (residential DSR excluded, period future): the same layout, fields and clustering."
+		tj.Fields = nil
 	}
 	if _, err := set.FinishTileSet("maptiles/"+name, tj, layout); err != nil {
 		return LayerSummary{}, nil, err
