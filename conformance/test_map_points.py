@@ -45,3 +45,19 @@ def register_by_id(register):
     if not _by_id:
         _by_id.update({c.id: c for c in register})
     return _by_id
+
+
+def test_default_view_layers_hold_the_default_filter(bake, register):
+    """maptiles/default/<layer>: the /map/ page's opening view, residential DSR
+    excluded and period future (the component's location group is active)."""
+    groups = app.location_groups(register)
+    shown = {c.id for c in register if c.lat is not None
+             and c.company not in ("AXLE ENERGY LIMITED", "OCTOPUS ENERGY LIMITED")
+             and c.location in groups and groups[c.location]["active"]}
+    for layer in ["all", "DSR", "Battery"]:
+        want = shown if layer == "all" else {i for i in shown if app.simplified(register_by_id(register)[i].technology) == layer}
+        got = set()
+        for f in layer_points(bake, "default/" + layer).values():
+            got.update(f["properties"]["ids"])
+        assert got == want, "%s: %d ids only baked, %d only in the app's view" % (layer, len(got - want), len(want - got))
+        assert want, layer

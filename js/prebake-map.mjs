@@ -12,7 +12,20 @@
 //   const features = await layer.getClusters([west, south, east, north], map.getZoom());
 //
 // Options: fetchJSON(url) -> Promise<object> (default: fetch + .json()),
-// baseURL prefixed to relative URLs in the manifest (default '').
+// baseURL prefixed to relative URLs in the manifest (default ''),
+// defaultView: the tile set entry of the layer's default view
+// (manifest.tilesets['maptiles/default/DSR']), used when the filters are the
+// /map/ page's defaults.
+//
+// Filtered views: layer.getClusters(bbox, zoom, filters) with a filters object
+// (the /api/map-data/ parameters: company, year, cm_period, technology,
+// exact_technology; see mapFilter) fetches the layer's attribute file once,
+// selects the components the filters keep and clusters them in the browser with
+// SuperCluster's algorithm and the tile set's options (Supercluster below, a port
+// of supercluster 9.1.0), returning exactly what supercluster returns for the
+// same points in the layer's input order (ascending register id). Without a
+// filters argument it returns the baked, unfiltered clusters as before; with the
+// default filters and a defaultView it returns that view's baked clusters.
 
 const SCHEME = 'prebake-cluster-tree/1';
 const SCALE = 0x40000000; // 2^30: SuperCluster's integer grid
@@ -298,12 +311,634 @@ export function openLayer(entry, options = {}) {
         return [...new Set(nodes.map(n => resolve(template.replace('{z}', n.level).replace('{x}', n.x).replace('{y}', n.y))))];
     }
 
-    // clearCache(): forget every fetched file and the index, so the next call
-    // fetches them again.
+    // ---- filtered views, clustered in the browser ----
+    const attrsURL = layout.attributes_url;
+    const withCats = entry.tilejson && entry.tilejson.name === 'all';
+    const view = options.defaultView ? openLayer(options.defaultView, {...options, defaultView: null}) : null;
+    let attrsPromise = null;
+    const indexes = new Map(); // filter key -> Supercluster, most recent last (a few kept)
+
+    function attributes() {
+        if (!attrsURL) return Promise.reject(new Error(`prebake-map: tile set ${entry.tilejson && entry.tilejson.name} has no attribute file`));
+        if (!attrsPromise) {
+            attrsPromise = fetchJSON(resolve(attrsURL)).then(decodeAttributes);
+            attrsPromise.catch(() => { attrsPromise = null; });
+        }
+        return attrsPromise;
+    }
+
+    // filteredIndex(filters): the Supercluster of the components the filters keep.
+    async function filteredIndex(filters) {
+        const f = mapFilter(filters);
+        let ix = indexes.get(f.key);
+        if (ix) {
+            indexes.delete(f.key);
+            indexes.set(f.key, ix);
+            return ix;
+        }
+        const a = await attributes();
+        const keep = [];
+        for (let i = 0; i < a.count; i++) if (f.test(a, i)) keep.push(i);
+        ix = new Supercluster({radius: layout.radius, extent: layout.extent, minZoom: minZoom,
+            maxZoom: pointsZoom - 1, minPoints: layout.min_points, nodeSize: 64,
+            map: withCats ? p => ({mw: p.mw, [p.display_technology]: 1}) : p => ({mw: p.mw}),
+            reduce: (acc, p) => {
+                for (const k in p) acc[k] = (acc[k] || 0) + p[k];
+            }});
+        ix.loadColumns(keep.length, i => a.lng[keep[i]], i => a.lat[keep[i]], i => a.id[keep[i]], i => a.properties(keep[i]));
+        indexes.set(f.key, ix);
+        if (indexes.size > 4) indexes.delete(indexes.keys().next().value);
+        return ix;
+    }
+
+    // getClusters(bbox, zoom[, filters]).
+    async function getFiltered(bbox, zoom, filters) {
+        if (filters == null) return getClusters(bbox, zoom);
+        if (view && mapFilter(filters).isDefault) return view.getClusters(bbox, zoom);
+        return (await filteredIndex(filters)).getClusters(bbox, zoom);
+    }
+
+    // clearCache(): forget every fetched file, the index, the attribute file and
+    // the filtered clusterings, so the next call fetches them again.
     function clearCache() {
         files.clear();
         rootPromise = null;
+        attrsPromise = null;
+        indexes.clear();
+        if (view) view.clearCache();
     }
 
-    return {getClusters, urlsFor, clearCache};
+    return {getClusters: getFiltered, urlsFor, attributes, filteredIndex, clearCache};
+}
+
+// ResidentialCompanies: the companies /map/ hides unless a company is chosen.
+export const RESIDENTIAL_COMPANIES = ['AXLE ENERGY LIMITED', 'OCTOPUS ENERGY LIMITED'];
+
+// decodeAttributes turns an attribute file (scheme prebake-attrs/1, written by
+// generators/maptiles) into columns: lng, lat (Float64Array), id (register ids),
+// and per-row codes, with properties(i) giving a point's GeoJSON properties.
+export function decodeAttributes(file) {
+    if (!file || file.scheme !== 'prebake-attrs/1') throw new Error(`prebake-map: unsupported attribute file ${file && file.scheme}`);
+    const n = file.count;
+    const lng = new Float64Array(n), lat = new Float64Array(n), id = new Array(n);
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+        const p = file.position[i];
+        lng[i] = file.positions[2 * p];
+        lat[i] = file.positions[2 * p + 1];
+        prev += file.id[i];
+        id[i] = prev;
+    }
+    const d = file.dicts;
+    const a = {
+        count: n, lng, lat, id, dicts: d,
+        category: file.category, technology: file.technology, company: file.company,
+        delivery_year: file.delivery_year, mw: file.mw, active: file.active, residential: file.residential,
+        properties: i => {
+            const y = file.delivery_year[i];
+            return {id: id[i], technology: d.technology[file.technology[i]] || 'Unknown',
+                display_technology: d.category[file.category[i]], company: d.company[file.company[i]],
+                delivery_year: y < 0 ? null : d.delivery_year[y], mw: file.mw[i]};
+        },
+    };
+    return a;
+}
+
+// mapFilter(filters) states the /map/ page's filters (app-integration.md, Map
+// points; the app's /api/map-data/), all applied together:
+//   company: exact company name; when absent, RESIDENTIAL_COMPANIES are excluded;
+//   year: exact delivery year ("2024"); when absent, cm_period: 'future' (the
+//     default: the component's location group is active) or 'historical' (not);
+//   technology: a category ('OCGT' names 'Gas', as the front end does; 'All' or
+//     absent = every category); exact_technology: one raw class.
+// Empty strings count as absent. Returns {key, isDefault, test(attrs, i)}.
+export function mapFilter(filters) {
+    const v = k => (filters && filters[k] != null && filters[k] !== '' ? String(filters[k]) : null);
+    const company = v('company'), year = v('year'), exact = v('exact_technology');
+    let tech = v('technology');
+    if (tech === 'All') tech = null;
+    if (tech === 'OCGT') tech = 'Gas';
+    const period = v('cm_period') === 'historical' ? 'historical' : 'future';
+    const key = JSON.stringify([company, year, year ? null : period, tech, exact]);
+    const isDefault = !company && !year && period === 'future' && !tech && !exact;
+    const test = (a, i) => {
+        const d = a.dicts;
+        if (company !== null ? d.company[a.company[i]] !== company : a.residential[i] === 1) return false;
+        if (year !== null) {
+            if (a.delivery_year[i] < 0 || d.delivery_year[a.delivery_year[i]] !== year) return false;
+        } else if ((a.active[i] === 1) !== (period === 'future')) return false;
+        if (tech !== null && d.category[a.category[i]] !== tech) return false;
+        if (exact !== null && d.technology[a.technology[i]] !== exact) return false;
+        return true;
+    };
+    return {key, isDefault, test};
+}
+
+// ---- SuperCluster 9.1.0 and KDBush 4.1.0, ported --------------------------
+// A port of the supercluster npm package 9.1.0 (with its Int32 grid) and the
+// kdbush 4.1.0 it uses, both ISC licence, Copyright (c) Mapbox / Volodymyr
+// Agafonkin: written here so the module stays dependency-free, statement for
+// statement the same arithmetic and order (so the same clusters, ids and
+// output order), with two changes that do not alter results: points come as
+// columns (loadColumns) and zooms are clustered lazily, from the top down to the
+// lowest zoom asked for (a zoom's clusters depend only on the zooms above it).
+// The projection is this module's lngX/latY. Tested against supercluster in
+// js/test (prebake-filters-check.mjs).
+
+const OFFSET_ZOOM = 2, OFFSET_ID = 3, OFFSET_PARENT = 4, OFFSET_NUM = 5, OFFSET_PROP = 6;
+const INV_SCALE = 1 / SCALE;
+const decodeGrid = v => v * INV_SCALE + 0.5;
+const xLng = x => (x - 0.5) * 360;
+// SuperCluster's inverse projection with V8's atan and exp (below), so the
+// coordinates of clusters and points are Node's to the last bit in any engine
+// (Chromium's own Math.atan/exp differ).
+const yLat = y => {
+    const y2 = (180 - y * 360) * Math.PI / 180;
+    return 360 * v8Atan(v8Exp(y2)) / Math.PI - 90;
+};
+
+// V8's Math.atan and Math.exp: fdlibm 5.3 s_atan.c and e_exp.c as V8 carries
+// them (src/base/ieee754.cc, with V8's exact e for exp(1)), in plain IEEE
+// arithmetic, ported from prebake's Go port (cluster/fdlibm.go), beside sin and
+// log above (the same Sun Microsystems notice applies).
+const ATAN_HI = [4.63647609000806093515e-01, 7.85398163397448278999e-01, 9.82793723247329054082e-01, 1.57079632679489655800e+00];
+const ATAN_LO = [2.26987774529616870924e-17, 3.06161699786838301793e-17, 1.39033110312309984516e-17, 6.12323399573676603587e-17];
+const AT = [3.33333333333329318027e-01, -1.99999999998764832476e-01, 1.42857142725034663711e-01,
+    -1.11111104054623557880e-01, 9.09088713343650656196e-02, -7.69187620504482999495e-02, 6.66107313738753120669e-02,
+    -5.83357013379057348645e-02, 4.97687799461593236017e-02, -3.65315727442169155270e-02, 1.62858201153657823623e-02];
+
+export function v8Atan(x) {
+    const hx = hiWord(x), ix = hx & 0x7fffffff;
+    if (ix >= 0x44100000) { // |x| >= 2^66
+        if (ix > 0x7ff00000 || (ix === 0x7ff00000 && loWord(x) !== 0)) return x + x; // NaN
+        return hx > 0 ? ATAN_HI[3] + ATAN_LO[3] : -ATAN_HI[3] - ATAN_LO[3];
+    }
+    let id = -1;
+    if (ix < 0x3fdc0000) { // |x| < 0.4375
+        if (ix < 0x3e400000) return x; // |x| < 2^-27
+    } else {
+        x = Math.abs(x);
+        if (ix < 0x3fe60000) { id = 0; x = (2.0 * x - 1) / (2.0 + x); } // 7/16 <= |x| < 11/16
+        else if (ix < 0x3ff30000) { id = 1; x = (x - 1) / (x + 1); } // 11/16 <= |x| < 19/16
+        else if (ix < 0x40038000) { id = 2; x = (x - 1.5) / (1 + 1.5 * x); } // |x| < 2.4375
+        else { id = 3; x = -1.0 / x; }
+    }
+    const z = x * x, w = z * z;
+    const s1 = z * (AT[0] + w * (AT[2] + w * (AT[4] + w * (AT[6] + w * (AT[8] + w * AT[10])))));
+    const s2 = w * (AT[1] + w * (AT[3] + w * (AT[5] + w * (AT[7] + w * AT[9]))));
+    if (id < 0) return x - x * (s1 + s2);
+    const r = ATAN_HI[id] - ((x * (s1 + s2) - ATAN_LO[id]) - x);
+    return hx < 0 ? -r : r;
+}
+
+export function v8Exp(x) {
+    const oThreshold = 7.09782712893383973096e+02, uThreshold = -7.45133219101941108420e+02,
+        invln2 = 1.44269504088896338700e+00, P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
+        P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08,
+        E = 2.718281828459045, twom1000 = 9.33263618503218878990e-302, two1023 = 8.988465674311579539e307,
+        ln2HI = 6.93147180369123816490e-01, ln2LO = 1.90821492927058770002e-10;
+    let hx = hiWord(x) >>> 0;
+    const xsb = hx >>> 31;
+    hx &= 0x7fffffff;
+    if (hx >= 0x40862e42) { // |x| >= 709.78...
+        if (hx >= 0x7ff00000) {
+            if (((hx & 0xfffff) | loWord(x)) !== 0) return x + x; // NaN
+            return xsb === 0 ? x : 0;
+        }
+        if (x > oThreshold) return Infinity;
+        if (x < uThreshold) return 0;
+    }
+    let hi = 0, lo = 0, k = 0;
+    if (hx > 0x3fd62e42) { // |x| > 0.5 ln2
+        if (hx < 0x3ff0a2b2) { // and |x| < 1.5 ln2
+            if (x === 1.0) return E;
+            hi = x - (xsb ? -ln2HI : ln2HI);
+            lo = xsb ? -ln2LO : ln2LO;
+            k = 1 - xsb - xsb;
+        } else {
+            k = (invln2 * x + (xsb ? -0.5 : 0.5)) | 0;
+            const t = k;
+            hi = x - t * ln2HI; // exact
+            lo = t * ln2LO;
+        }
+        x = hi - lo;
+    } else if (hx < 0x3e300000) { // |x| < 2^-28
+        return 1 + x;
+    }
+    const t = x * x;
+    const twopk = k >= -1021 ? fromWords(0x3ff00000 + (k << 20), 0) : fromWords(0x3ff00000 + ((k + 1000) << 20), 0);
+    const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+    if (k === 0) return 1 - ((x * c) / (c - 2.0) - x);
+    const y = 1 - ((lo - (x * c) / (2.0 - c)) - hi);
+    if (k >= -1021) return k === 1024 ? y * 2.0 * two1023 : y * twopk;
+    return y * twopk * twom1000;
+}
+
+export class Supercluster {
+    constructor(options) {
+        const opts = this.options = Object.assign({minZoom: 0, maxZoom: 16, minPoints: 2, radius: 40, extent: 512,
+            nodeSize: 64, reduce: null, map: p => p}, options);
+        opts.maxZoom = Math.min(opts.maxZoom, 30);
+        opts.minZoom = Math.min(opts.minZoom, opts.maxZoom);
+        this.trees = new Array(opts.maxZoom + 2);
+        this.stride = opts.reduce ? 7 : 6;
+        this.clusterProps = [];
+    }
+
+    // loadColumns(n, lng(i), lat(i), id(i), properties(i)): n points in input order.
+    loadColumns(n, lngOf, latOf, idOf, propsOf) {
+        const {maxZoom} = this.options;
+        const stride = this.stride;
+        this.numPoints = n;
+        const props = this.props = new Array(n);
+        const coords = this.coords = new Float64Array(n * 2);
+        const ids = this.ids = new Array(n);
+        const data = new Int32Array(n * stride);
+        for (let i = 0, w = 0; i < n; i++, w += stride) {
+            const px = lngX(lngOf(i)), py = latY(latOf(i));
+            coords[2 * i] = px;
+            coords[2 * i + 1] = py;
+            data[w] = encode(px);
+            data[w + 1] = encode(py);
+            data[w + OFFSET_ZOOM] = maxZoom + 1;
+            data[w + OFFSET_ID] = i;
+            data[w + OFFSET_PARENT] = -1;
+            data[w + OFFSET_NUM] = 1;
+            props[i] = propsOf(i);
+            ids[i] = idOf(i);
+        }
+        this.trees[maxZoom + 1] = this._createTree(data, n);
+        this._prev = data;
+        this._prevNum = n;
+        this._built = maxZoom + 1; // lowest zoom clustered so far
+        return this;
+    }
+
+    // _tree(z) clusters down to zoom z (as load does, zoom by zoom) and returns its tree.
+    _tree(z) {
+        while (this._built > z) {
+            const zoom = this._built - 1;
+            const out = this._recycled || new Int32Array(this._prevNum * this.stride);
+            this._recycled = null;
+            const written = this._cluster(this._prev, this._prevNum, zoom, out);
+            if (written === this._prevNum) {
+                this.trees[zoom] = this.trees[zoom + 1];
+                this._recycled = out;
+            } else {
+                this.trees[zoom] = this._createTree(out, written);
+                this._prev = out;
+                this._prevNum = written;
+            }
+            this._built = zoom;
+        }
+        return this.trees[z];
+    }
+
+    getClusters(bbox, zoom) {
+        let minLng = ((bbox[0] + 180) % 360 + 360) % 360 - 180;
+        const minLat = Math.max(-90, Math.min(90, bbox[1]));
+        let maxLng = bbox[2] === 180 ? 180 : ((bbox[2] + 180) % 360 + 360) % 360 - 180;
+        const maxLat = Math.max(-90, Math.min(90, bbox[3]));
+        if (bbox[2] - bbox[0] >= 360) {
+            minLng = -180;
+            maxLng = 180;
+        } else if (minLng > maxLng) {
+            const easternHem = this.getClusters([minLng, minLat, 180, maxLat], zoom);
+            const westernHem = this.getClusters([-180, minLat, maxLng, maxLat], zoom);
+            return easternHem.concat(westernHem);
+        }
+        const tree = this._tree(this._limitZoom(zoom));
+        const ids = tree.range(encode(lngX(minLng)), encode(latY(maxLat)), encode(lngX(maxLng)), encode(latY(minLat)));
+        const data = tree.data;
+        const clusters = [];
+        for (const id of ids) clusters.push(this._featureJSON(data, this.stride * id));
+        return clusters;
+    }
+
+    getChildren(clusterId) {
+        const originId = this._getOriginId(clusterId);
+        const originZoom = this._getOriginZoom(clusterId);
+        const errorMsg = 'No cluster with the specified id.';
+        const tree = originZoom >= this._built ? this.trees[originZoom] : undefined;
+        if (!tree) throw new Error(errorMsg);
+        const data = tree.data;
+        if (originId >= tree.numItems) throw new Error(errorMsg);
+        const r = this.options.radius / (this.options.extent * Math.pow(2, originZoom - 1));
+        const x = data[originId * this.stride];
+        const y = data[originId * this.stride + 1];
+        const ids = tree.within(x, y, r * SCALE);
+        const children = [];
+        for (const id of ids) {
+            const k = id * this.stride;
+            if (data[k + OFFSET_PARENT] === clusterId) children.push(this._featureJSON(data, k));
+        }
+        if (children.length === 0) throw new Error(errorMsg);
+        return children;
+    }
+
+    getClusterExpansionZoom(clusterId) {
+        let expansionZoom = this._getOriginZoom(clusterId) - 1;
+        while (expansionZoom <= this.options.maxZoom) {
+            const children = this.getChildren(clusterId);
+            expansionZoom++;
+            if (children.length !== 1) break;
+            clusterId = children[0].properties.cluster_id;
+        }
+        return expansionZoom;
+    }
+
+    _createTree(data, numItems) {
+        const tree = new KDBush(numItems, this.options.nodeSize);
+        const stride = this.stride;
+        for (let i = 0; i < numItems; i++) tree.add(data[i * stride], data[i * stride + 1]);
+        tree.finish();
+        tree.data = data;
+        return tree;
+    }
+
+    _limitZoom(z) {
+        return Math.max(this.options.minZoom, Math.min(Math.floor(+z), this.options.maxZoom + 1));
+    }
+
+    _cluster(data, numItems, zoom, out) {
+        const {radius, extent, reduce, minPoints, maxZoom} = this.options;
+        const r = radius / (extent * (1 << zoom)) * SCALE;
+        const notProcessed = maxZoom + 1;
+        const tree = this.trees[zoom + 1];
+        const stride = this.stride;
+        const limit = numItems * stride;
+        const neighborIds = new Uint32Array(numItems);
+        let cursor = 0;
+        for (let i = 0; i < limit; i += stride) {
+            if (data[i + OFFSET_ZOOM] <= zoom) continue;
+            data[i + OFFSET_ZOOM] = zoom;
+            const x = data[i];
+            const y = data[i + 1];
+            const neighborCount = tree.withinInto(x, y, r, neighborIds);
+            const numPointsOrigin = data[i + OFFSET_NUM];
+            let numPoints = numPointsOrigin;
+            for (let n = 0; n < neighborCount; n++) {
+                const k = neighborIds[n] * stride;
+                if (data[k + OFFSET_ZOOM] > zoom) numPoints += data[k + OFFSET_NUM];
+            }
+            if (numPoints > numPointsOrigin && numPoints >= minPoints) {
+                let wx = x * numPointsOrigin;
+                let wy = y * numPointsOrigin;
+                let clusterProperties;
+                let clusterPropIndex = -1;
+                const id = ((i / stride | 0) << 5) + (zoom + 1) + this.numPoints;
+                for (let n = 0; n < neighborCount; n++) {
+                    const k = neighborIds[n] * stride;
+                    if (data[k + OFFSET_ZOOM] <= zoom) continue;
+                    data[k + OFFSET_ZOOM] = zoom;
+                    const numPoints2 = data[k + OFFSET_NUM];
+                    wx += data[k] * numPoints2;
+                    wy += data[k + 1] * numPoints2;
+                    data[k + OFFSET_PARENT] = id;
+                    if (reduce) {
+                        if (!clusterProperties) {
+                            clusterProperties = this._map(data, i, true);
+                            clusterPropIndex = this.clusterProps.length;
+                            this.clusterProps.push(clusterProperties);
+                        }
+                        reduce(clusterProperties, this._map(data, k));
+                    }
+                }
+                data[i + OFFSET_PARENT] = id;
+                out[cursor] = wx / numPoints;
+                out[cursor + 1] = wy / numPoints;
+                out[cursor + OFFSET_ZOOM] = notProcessed;
+                out[cursor + OFFSET_ID] = id;
+                out[cursor + OFFSET_PARENT] = -1;
+                out[cursor + OFFSET_NUM] = numPoints;
+                if (reduce) out[cursor + OFFSET_PROP] = clusterPropIndex;
+                cursor += stride;
+            } else {
+                for (let j = 0; j < stride; j++) out[cursor + j] = data[i + j];
+                cursor += stride;
+                if (numPoints > 1) {
+                    for (let n = 0; n < neighborCount; n++) {
+                        const k = neighborIds[n] * stride;
+                        if (data[k + OFFSET_ZOOM] <= zoom) continue;
+                        data[k + OFFSET_ZOOM] = zoom;
+                        for (let j = 0; j < stride; j++) out[cursor + j] = data[k + j];
+                        cursor += stride;
+                    }
+                }
+            }
+        }
+        return cursor / stride;
+    }
+
+    _getOriginId(clusterId) {
+        return (clusterId - this.numPoints) >> 5;
+    }
+
+    _getOriginZoom(clusterId) {
+        return (clusterId - this.numPoints) % 32;
+    }
+
+    _featureJSON(data, k) {
+        const i = data[k + OFFSET_ID];
+        const isCluster = data[k + OFFSET_NUM] > 1;
+        const id = isCluster ? i : this.ids ? this.ids[i] : undefined;
+        const properties = isCluster ? getClusterProperties(data, k, this.clusterProps) : this.props[i];
+        const coordinates = isCluster ?
+            [xLng(decodeGrid(data[k])), yLat(decodeGrid(data[k + 1]))] :
+            [xLng(this.coords[2 * i]), yLat(this.coords[2 * i + 1])];
+        const f = {type: 'Feature', properties, geometry: {type: 'Point', coordinates}};
+        if (id !== undefined) f.id = id;
+        return f;
+    }
+
+    _map(data, i, clone) {
+        if (data[i + OFFSET_NUM] > 1) {
+            const props = this.clusterProps[data[i + OFFSET_PROP]];
+            return clone ? Object.assign({}, props) : props;
+        }
+        const original = this.props[data[i + OFFSET_ID]];
+        const result = this.options.map(original);
+        return clone && result === original ? Object.assign({}, result) : result;
+    }
+}
+
+function getClusterProperties(data, i, clusterProps) {
+    const count = data[i + OFFSET_NUM];
+    const abbrev =
+        count >= 10000 ? `${Math.round(count / 1000)}k` :
+        count >= 1000 ? `${Math.round(count / 100) / 10}k` : count;
+    const propIndex = data[i + OFFSET_PROP];
+    const properties = propIndex === -1 ? {} : Object.assign({}, clusterProps[propIndex]);
+    return Object.assign(properties, {
+        cluster: true,
+        'cluster_id': data[i + OFFSET_ID],
+        'point_count': count,
+        'point_count_abbreviated': abbrev,
+    });
+}
+
+// KDBush 4.1.0 with Int32 coordinates, as supercluster builds it.
+const KD_STACK = new Uint32Array(96);
+
+class KDBush {
+    constructor(numItems, nodeSize = 64) {
+        this.numItems = numItems;
+        this.nodeSize = Math.min(Math.max(+nodeSize, 2), 65535);
+        this.ids = numItems < 65536 ? new Uint16Array(numItems) : new Uint32Array(numItems);
+        this.coords = new Int32Array(numItems * 2);
+        this._pos = 0;
+    }
+
+    add(x, y) {
+        const index = this._pos >> 1;
+        this.ids[index] = index;
+        this.coords[this._pos++] = x;
+        this.coords[this._pos++] = y;
+        return index;
+    }
+
+    finish() {
+        kdSort(this.ids, this.coords, this.nodeSize, 0, this.numItems - 1, 0);
+        return this;
+    }
+
+    range(minX, minY, maxX, maxY) {
+        const {ids, coords, nodeSize} = this;
+        const stack = KD_STACK;
+        stack[0] = 0;
+        stack[1] = ids.length - 1;
+        stack[2] = 0;
+        let sp = 3;
+        const result = [];
+        while (sp > 0) {
+            const axis = stack[--sp];
+            const right = stack[--sp];
+            const left = stack[--sp];
+            if (right - left <= nodeSize) {
+                for (let i = left; i <= right; i++) {
+                    const x = coords[2 * i];
+                    const y = coords[2 * i + 1];
+                    if (x >= minX && x <= maxX && y >= minY && y <= maxY) result.push(ids[i]);
+                }
+                continue;
+            }
+            const m = (left + right) >> 1;
+            const x = coords[2 * m];
+            const y = coords[2 * m + 1];
+            if (x >= minX && x <= maxX && y >= minY && y <= maxY) result.push(ids[m]);
+            if (axis === 0 ? minX <= x : minY <= y) {
+                stack[sp++] = left;
+                stack[sp++] = m - 1;
+                stack[sp++] = 1 - axis;
+            }
+            if (axis === 0 ? maxX >= x : maxY >= y) {
+                stack[sp++] = m + 1;
+                stack[sp++] = right;
+                stack[sp++] = 1 - axis;
+            }
+        }
+        return result;
+    }
+
+    within(qx, qy, r) {
+        const result = [];
+        this.withinInto(qx, qy, r, result);
+        return result;
+    }
+
+    withinInto(qx, qy, r, out) {
+        const {ids, coords, nodeSize} = this;
+        const stack = KD_STACK;
+        stack[0] = 0;
+        stack[1] = ids.length - 1;
+        stack[2] = 0;
+        let sp = 3;
+        let count = 0;
+        const r2 = r * r;
+        while (sp > 0) {
+            const axis = stack[--sp];
+            const right = stack[--sp];
+            const left = stack[--sp];
+            if (right - left <= nodeSize) {
+                for (let i = left; i <= right; i++) {
+                    if (sqDist(coords[2 * i], coords[2 * i + 1], qx, qy) <= r2) out[count++] = ids[i];
+                }
+                continue;
+            }
+            const m = (left + right) >> 1;
+            const x = coords[2 * m];
+            const y = coords[2 * m + 1];
+            if (sqDist(x, y, qx, qy) <= r2) out[count++] = ids[m];
+            if (axis === 0 ? qx - r <= x : qy - r <= y) {
+                stack[sp++] = left;
+                stack[sp++] = m - 1;
+                stack[sp++] = 1 - axis;
+            }
+            if (axis === 0 ? qx + r >= x : qy + r >= y) {
+                stack[sp++] = m + 1;
+                stack[sp++] = right;
+                stack[sp++] = 1 - axis;
+            }
+        }
+        return count;
+    }
+}
+
+function kdSort(ids, coords, nodeSize, left, right, axis) {
+    if (right - left <= nodeSize) return;
+    const m = (left + right) >> 1;
+    kdSelect(ids, coords, m, left, right, axis);
+    kdSort(ids, coords, nodeSize, left, m - 1, 1 - axis);
+    kdSort(ids, coords, nodeSize, m + 1, right, 1 - axis);
+}
+
+// Floyd-Rivest selection. Its sampling bounds use Math.log and Math.exp (Node's
+// V8: fdlibm); an engine whose last bit differs changes a bound
+// only when it floors across an integer, which would reorder ids inside a tree
+// node: the clusters stay the same; the order of getClusters' output and the
+// last bits of the mw sums could then differ.
+function kdSelect(ids, coords, k, left, right, axis) {
+    while (right > left) {
+        if (right - left > 600) {
+            const n = right - left + 1;
+            const m = k - left + 1;
+            const z = Math.log(n);
+            const s = 0.5 * Math.exp(2 * z / 3);
+            const sd = 0.5 * Math.sqrt(z * s * (n - s) / n) * (m - n / 2 < 0 ? -1 : 1);
+            const newLeft = Math.max(left, Math.floor(k - m * s / n + sd));
+            const newRight = Math.min(right, Math.floor(k + (n - m) * s / n + sd));
+            kdSelect(ids, coords, k, newLeft, newRight, axis);
+        }
+        const t = coords[2 * k + axis];
+        let i = left;
+        let j = right;
+        kdSwap(ids, coords, left, k);
+        if (coords[2 * right + axis] > t) kdSwap(ids, coords, left, right);
+        while (i < j) {
+            kdSwap(ids, coords, i, j);
+            i++;
+            j--;
+            while (coords[2 * i + axis] < t) i++;
+            while (coords[2 * j + axis] > t) j--;
+        }
+        if (coords[2 * left + axis] === t) kdSwap(ids, coords, left, j);
+        else {
+            j++;
+            kdSwap(ids, coords, j, right);
+        }
+        if (j <= k) left = j + 1;
+        if (k <= j) right = j - 1;
+    }
+}
+
+function kdSwap(ids, coords, i, j) {
+    let tmp = ids[i]; ids[i] = ids[j]; ids[j] = tmp;
+    tmp = coords[2 * i]; coords[2 * i] = coords[2 * j]; coords[2 * j] = tmp;
+    tmp = coords[2 * i + 1]; coords[2 * i + 1] = coords[2 * j + 1]; coords[2 * j + 1] = tmp;
+}
+
+function sqDist(ax, ay, bx, by) {
+    const dx = ax - bx;
+    const dy = ay - by;
+    return dx * dx + dy * dy;
 }

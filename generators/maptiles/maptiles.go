@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 
+	"github.com/prebake/prebake/generators/locations"
 	"github.com/prebake/prebake/generators/maptiles/vectortiles"
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/record"
@@ -89,6 +91,9 @@ const Scheme = "prebake-cluster-tree/1"
 // Summary is what Generate wrote.
 type Summary struct {
 	Layers []LayerSummary // in legend order, AllLayer last
+	// DefaultLayers are the same layers for the /map/ page's default view
+	// (DefaultView), named "default/<layer>", in the same order.
+	DefaultLayers []LayerSummary
 }
 
 // LayerSummary describes one layer's tile set.
@@ -101,6 +106,19 @@ type LayerSummary struct {
 	Bytes      int64 // uncompressed
 	Largest    int   // bytes of the largest file
 	Nodes      int   // nodes in the layer's index
+	AttrsBytes int   // bytes of the layer's attribute file (0 for default-view layers, which have none)
+}
+
+// DefaultViewPrefix starts the names of the default-view layers: tile set
+// "maptiles/default/<layer>".
+const DefaultViewPrefix = "default/"
+
+// DefaultView reports whether a component is shown by the /map/ page's
+// default filters (app-integration.md, Map points): no company chosen, so
+// residential DSR (ResidentialCompanies) is excluded, and period "future", so
+// only components whose location group is active.
+func DefaultView(c *record.Component, active map[string]bool) bool {
+	return !isResidential(c.Company) && active[c.LocationText]
 }
 
 // Generate clusters the located components of each category, and of all of them,
@@ -120,11 +138,13 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	if err != nil {
 		return Summary{}, fmt.Errorf("maptiles: %w", err)
 	}
+	active := locations.ActiveTexts(ds.Components)
 
 	type job struct {
 		name     string
 		comps    []*record.Component
 		withCats bool
+		view     bool // a default-view layer: no attribute file, no vector tiles
 	}
 	var jobs []job
 	byCat := make([][]*record.Component, len(record.Categories))
@@ -151,6 +171,18 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	if len(comps) > 0 && wanted(AllLayer) {
 		jobs = append(jobs, job{name: AllLayer, comps: comps, withCats: true})
 	}
+	base := len(jobs)
+	for _, j := range jobs[:base] {
+		var v []*record.Component
+		for _, c := range j.comps {
+			if DefaultView(c, active) {
+				v = append(v, c)
+			}
+		}
+		if len(v) > 0 {
+			jobs = append(jobs, job{name: DefaultViewPrefix + j.name, comps: v, withCats: j.withCats, view: true})
+		}
+	}
 
 	// Layers are independent: bake them in parallel, biggest first; the writer
 	// makes the result independent of the order they finish in.
@@ -168,7 +200,14 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 		go func() {
 			defer wg.Done()
 			for i := range order {
-				sums[i], vls[i], errs[i] = writeLayer(w, jobs[i].name, jobs[i].comps, catIndex, jobs[i].withCats, o)
+				lo := o
+				var act map[string]bool
+				if jobs[i].view {
+					lo.SkipVectorTiles = true
+				} else {
+					act = active
+				}
+				sums[i], vls[i], errs[i] = writeLayer(w, jobs[i].name, jobs[i].comps, catIndex, jobs[i].withCats, act, lo)
 			}
 		}()
 	}
@@ -178,12 +217,12 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 			return Summary{}, fmt.Errorf("maptiles: layer %s: %w", jobs[i].name, err)
 		}
 	}
-	if !o.SkipVectorTiles && len(jobs) > 0 {
-		if err := writeVectorTiles(w, vls, o); err != nil {
+	if !o.SkipVectorTiles && base > 0 {
+		if err := writeVectorTiles(w, vls[:base], o); err != nil {
 			return Summary{}, fmt.Errorf("maptiles: vector tiles: %w", err)
 		}
 	}
-	return Summary{Layers: sums}, nil
+	return Summary{Layers: sums[:base], DefaultLayers: sums[base:]}, nil
 }
 
 func bySizeDesc(n int, size func(int) int) []int {
@@ -219,7 +258,9 @@ func LayerName(category string) string {
 // ones become a content-hashed asset so the manifest stays small.
 const inlineIndexMax = 2048
 
-func writeLayer(w *writer.Writer, name string, comps []*record.Component, catIndex map[record.Category]int, withCats bool, o Options) (LayerSummary, *vectorLayer, error) {
+// writeLayer bakes one layer; with active (the base layers) it also writes the
+// layer's attribute file for client-side filters.
+func writeLayer(w *writer.Writer, name string, comps []*record.Component, catIndex map[record.Category]int, withCats bool, active map[string]bool, o Options) (LayerSummary, *vectorLayer, error) {
 	feats, err := layerFeatures(comps, catIndex, withCats, o)
 	if err != nil {
 		return LayerSummary{}, nil, err
@@ -258,6 +299,24 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 		layout["index_integrity"] = a.Integrity
 	}
 
+	attrsBytes := 0
+	if active != nil {
+		data := encodeAttrs(comps, active)
+		a, err := w.WriteAsset("maptiles/"+name+".attrs.json", data, writer.Meta{ContentType: "application/json"})
+		if err != nil {
+			return LayerSummary{}, nil, err
+		}
+		attrsBytes = len(data)
+		layout["attributes_scheme"] = AttrsScheme
+		layout["attributes_url"] = a.URL
+		layout["attributes_path"] = a.Path
+		layout["attributes_integrity"] = a.Integrity
+	}
+	view := strings.HasPrefix(name, DefaultViewPrefix)
+	if view {
+		layout["view"] = map[string]any{"residential": false, "cm_period": "future"}
+	}
+
 	west, south, east, north := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, c := range comps {
 		west, east = math.Min(west, c.Geo.Lng), math.Max(east, c.Geo.Lng)
@@ -274,6 +333,12 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 		Bounds:  []float64{west, south, east, north},
 		Center:  []float64{(west + east) / 2, (south + north) / 2, float64(min(max(o.MinZoom, 5), o.MaxZoom))},
 		Fields:  fields(withCats),
+	}
+	if view {
+		// The fields are the base layer's; leaving them out keeps the manifest small.
+		tj.Description = "The /map/ page's opening view of maptiles/" + strings.TrimPrefix(name, DefaultViewPrefix) +
+			" (residential DSR excluded, period future): the same layout, fields and clustering."
+		tj.Fields = nil
 	}
 	if _, err := set.FinishTileSet("maptiles/"+name, tj, layout); err != nil {
 		return LayerSummary{}, nil, err
@@ -295,7 +360,7 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 		vl = newVectorLayer(name, feats, comps, withCats, o.MaxZoom+1)
 	}
 	return LayerSummary{Name: name, TileSet: "maptiles/" + name, Components: len(comps), Features: len(feats),
-		Files: t.files, Bytes: bytes, Largest: t.largest, Nodes: t.nodes}, vl, nil
+		Files: t.files, Bytes: bytes, Largest: t.largest, Nodes: t.nodes, AttrsBytes: attrsBytes}, vl, nil
 }
 
 func fields(withCats bool) map[string]string {

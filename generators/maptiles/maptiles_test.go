@@ -73,8 +73,15 @@ func writePoints(t testing.TB, comps []*record.Component) string {
 // checkClient runs js/prebake-map.mjs against supercluster over n random viewports.
 func checkClient(t *testing.T, out string, ds *record.Dataset, tileset string, cat record.Category, n int) {
 	t.Helper()
+	checkClientComps(t, out, tileset, layerComponents(ds, cat), n)
+}
+
+// checkClientComps runs js/prebake-map.mjs on tileset against supercluster over
+// comps (the tile set's input, in order) in n random viewports.
+func checkClientComps(t *testing.T, out, tileset string, comps []*record.Component, n int) {
+	t.Helper()
 	script := filepath.Join(shareddata.Root(), "js", "test", "prebake-map-check.mjs")
-	points := writePoints(t, layerComponents(ds, cat))
+	points := writePoints(t, comps)
 	var r struct {
 		Checks     int               `json:"checks"`
 		Features   int               `json:"features"`

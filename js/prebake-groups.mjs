@@ -1,0 +1,198 @@
+// prebake-groups.mjs — the search map's location-group filters, in the browser.
+//
+// Dependency-free ES module. The app's /api/search-geojson/ (search map, map
+// explorer) filters its LocationGroups on the server; prebake bakes every
+// located group with its full attributes as locations/groups/all.geojson, and
+// searchGroups runs the endpoint's rules on those features:
+//
+//   import {searchGroups} from './prebake-groups.mjs';
+//   const groups = await (await fetch(manifest.assets['locations/groups/all.geojson'].url)).json();
+//   const companies = await (await fetch(manifest.assets['locations/company_list.json'].url)).json();
+//   const {features, total} = searchGroups(groups.features, {q: 'battery', zoom: 8}, {companyList: companies});
+//
+// params are the endpoint's query parameters (strings or numbers): q, tech,
+// subtype, company, residential, show_active, north/south/east/west, zoom,
+// limit. A parameter that is undefined or null is absent; other values count as
+// given, as in request.GET. The rules (app-integration.md, Location groups; the
+// app's checker/search_geojson view settles the details):
+//   viewport   applied when north, south, east and west are all non-empty and
+//              numbers: south <= lat <= north and west <= lng <= east;
+//   show_active absent: every group; "true" (any case): active groups; any other
+//              value: inactive groups;
+//   q          starting with CMU/BMU/DSR (any case): groups whose cmu_ids hold the
+//              upper-cased q exactly; else every whitespace-separated term must
+//              occur, ignoring case, in the location text or in the descriptions
+//              as PostgreSQL prints the JSON list (icontains on a JSONField);
+//   tech       (not "All"): groups with one of the tech value's raw classes (TECH_VARIATIONS;
+//              an unknown value is itself the key), incl. "Pumped Hydro" and "EV Charging";
+//   subtype    with tech=DSR: Octopus / Axle (the group has that company) or
+//              "Everything else" (neither);
+//   residential a company name: groups with it; when absent, and no company is
+//              chosen and no DSR subtype, groups with AXLE ENERGY LIMITED or
+//              OCTOPUS ENERGY LIMITED are left out;
+//   company    "Everything else": groups with none of the companies present at
+//              more than 7 locations (options.companyList: company_list.json's
+//              location_count); else groups with the name as given, upper-,
+//              lower- or Python-title-cased;
+//   order      zoom > 10: capacity descending, then location text; else by id;
+//   limit      default 200; an Octopus/Axle query is capped at 100 without a
+//              viewport, 200 with one.
+// Returns {features, total}: the features (copies, with `tech` and `company`
+// as the endpoint shows them under a tech or company filter) and the endpoint's
+// metadata.total: the groups that matched before the limit (for an Octopus/Axle
+// query, whose count the app skips, the features shown). A limit or zoom that is
+// not an integer, or a negative limit, throws (the app answers 500).
+
+export const TECH_VARIATIONS = {
+    'CHP': ['CHP', 'Combined Heat and Power (CHP)', 'CHP and autogeneration'],
+    'DSR': ['DSR', 'Demand Side Response'],
+    'EV Charging': ['EV Charging'],
+    'Battery': ['Battery', 'Battery Storage', 'Battery storage', 'Storage', 'Storage (Duration 0.5h)', 'Storage (Duration 1h)',
+        'Storage (Duration 1.5h)', 'Storage (Duration 2h)', 'Storage (Duration 2.5h)', 'Storage (Duration 3h)',
+        'Storage (Duration 3.5h)', 'Storage (Duration 4h)', 'Storage (Duration 4.5h)', 'Storage (Duration 5h)',
+        'Storage (Duration 5.5h)', 'Storage (Duration 6h)', 'Storage (Duration 7h)', 'Storage (Duration 8h)',
+        'Storage (Duration 8.5h)', 'Storage (Duration 9h)', 'Storage (Duration 9.5h)', 'Storage (Duration 12h)'],
+    'OCGT': ['Gas', 'Gas - OCGTs and reciprocating engines', 'Gas reciprocating engines', 'OCGT',
+        'Combined Cycle Gas Turbine (CCGT)', 'Open Cycle Gas Turbine (OCGT)', 'OCGT and Reciprocating Engines',
+        'OCGT and Reciprocating Engines (Fuel Type - Diesel)', 'OCGT and Reciprocating Engines (Fuel Type - Gas)',
+        'Reciprocating engines'],
+    'Wind': ['Wind', 'Onshore Wind', 'Offshore Wind'],
+    'Solar': ['Solar', 'Solar Photovoltaic'],
+    'Nuclear': ['Nuclear'],
+    'Hydro': ['Hydro', 'Hydro Power', 'Pumped Storage Hydro'],
+    'Biomass': ['Biomass', 'Energy from Waste', 'Coal/biomass'],
+    'Interconnector': ['Interconnector', 'Interconnection', 'BritNED (Netherlands)', 'Eleclink (France)', 'EWIC (Ireland)',
+        'EWIC (Republic of Ireland)', 'Greenlink (Republic of Ireland)', 'IFA2 (France)', 'IFA (France)',
+        'Moyle (Northern Ireland)', 'NEMO (Belgium)', 'NeuConnect (Germany)', 'NSL (Norway)', 'VikingLink (Denmark)'],
+    'Coal': ['Coal'],
+};
+
+const OCTOPUS = 'OCTOPUS ENERGY LIMITED';
+const AXLE = 'AXLE ENERGY LIMITED';
+
+// pyTitle is Python's str.title(): a cased character after an uncased one is
+// upper-cased (title case), any other cased character lower-cased.
+export function pyTitle(s) {
+    let out = '', prevCased = false;
+    for (const ch of s) {
+        const lo = ch.toLowerCase(), up = ch.toUpperCase();
+        const cased = lo !== up || ch !== lo;
+        out += cased ? (prevCased ? lo : up) : ch;
+        prevCased = cased;
+    }
+    return out;
+}
+
+// pgJSONText is how PostgreSQL prints a jsonb array of strings (what
+// icontains on a JSONField compares with): ["a", "b"], JSON escapes for " \ and
+// control characters, other characters as they are.
+export function pgJSONText(list) {
+    const esc = s => '"' + s.replace(/[\u0000-\u001f"\\]/g, c => ({'"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f',
+        '\n': '\\n', '\r': '\\r', '\t': '\\t'})[c] || '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + '"';
+    return '[' + list.map(esc).join(', ') + ']';
+}
+
+const given = v => v !== undefined && v !== null;
+const str = v => (given(v) ? String(v) : '');
+// Python's float() of a query parameter: surrounding white space allowed, else a number or an error.
+const pyFloat = v => {
+    const s = String(v).trim();
+    if (!/^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|inf(inity)?|nan)$/i.test(s)) return null;
+    return /inf/i.test(s) ? (s[0] === '-' ? -Infinity : Infinity) : /nan/i.test(s) ? NaN : Number(s);
+};
+const pyInt = (v, name) => {
+    const s = String(v).trim();
+    if (!/^[+-]?\d+$/.test(s)) throw new Error(`prebake-groups: ${name}=${v}: not an integer (the app answers 500)`);
+    return Number(s);
+};
+
+// bigCompanies: the names present at more than 7 locations (company "Everything else").
+function bigCompanies(companyList) {
+    if (!companyList) throw new Error('prebake-groups: company "Everything else" needs options.companyList (locations/company_list.json)');
+    return new Set(companyList.filter(c => c.company_name && c.location_count > 7).map(c => c.company_name));
+}
+
+export function searchGroups(features, params = {}, options = {}) {
+    const q = str(params.q), tech = str(params.tech), subtype = str(params.subtype), company = str(params.company);
+    const residential = str(params.residential);
+    const showActive = given(params.show_active) ? str(params.show_active).toLowerCase() === 'true' : null;
+    let limit = given(params.limit) ? pyInt(params.limit, 'limit') : 200;
+    const zoom = given(params.zoom) ? pyInt(params.zoom, 'zoom') : 0;
+    const has = (obj, k) => obj != null && Object.prototype.hasOwnProperty.call(obj, k);
+
+    let box = null;
+    if (['north', 'south', 'east', 'west'].every(k => str(params[k]) !== '')) {
+        const [n, s, e, w] = ['north', 'south', 'east', 'west'].map(k => pyFloat(params[k]));
+        if (![n, s, e, w].includes(null)) box = {n, s, e, w};
+    }
+    let qTest = null;
+    if (q) {
+        const up = q.toUpperCase();
+        if (up.startsWith('CMU') || up.startsWith('BMU') || up.startsWith('DSR')) {
+            qTest = p => (p.cmu_ids || []).includes(up);
+        } else {
+            const terms = q.split(/[\s\u001c-\u001f\u0085]+/u).filter(Boolean).map(t => t.toUpperCase());
+            qTest = p => {
+                const loc = p.title.toUpperCase(), desc = pgJSONText(p.descriptions || []).toUpperCase();
+                return terms.every(t => loc.includes(t) || desc.includes(t));
+            };
+        }
+    }
+    const techKeys = tech && tech !== 'All' ? (TECH_VARIATIONS[tech] || [tech]) : null;
+    const dsrSubtype = tech === 'DSR' && subtype !== '';
+    let companyTest = null;
+    if (company === 'Everything else') {
+        const big = bigCompanies(options.companyList);
+        companyTest = p => !Object.keys(p.companies || {}).some(c => big.has(c));
+    } else if (company) {
+        const names = [company, company.toUpperCase(), company.toLowerCase(), pyTitle(company)];
+        companyTest = p => names.some(c => has(p.companies, c));
+    }
+
+    const kept = [];
+    for (const f of features) {
+        const p = f.properties;
+        const [lng, lat] = f.geometry.coordinates;
+        if (box && !(lat >= box.s && lat <= box.n && lng >= box.w && lng <= box.e)) continue;
+        if (showActive !== null && p.active !== showActive) continue;
+        if (qTest && !qTest(p)) continue;
+        if (techKeys && !techKeys.some(k => has(p.technologies, k))) continue;
+        if (dsrSubtype) {
+            if (subtype === 'Octopus' && !has(p.companies, OCTOPUS)) continue;
+            if (subtype === 'Axle' && !has(p.companies, AXLE)) continue;
+            if (subtype === 'Everything else' && (has(p.companies, OCTOPUS) || has(p.companies, AXLE))) continue;
+        }
+        if (residential) {
+            if (!has(p.companies, residential)) continue;
+        } else if (!company && !dsrSubtype && (has(p.companies, OCTOPUS) || has(p.companies, AXLE))) continue;
+        if (companyTest && !companyTest(p)) continue;
+        kept.push(f);
+    }
+
+    const octopusAxle = company === OCTOPUS || company === AXLE ||
+        ((tech === 'DSR' || tech === 'EV Charging') && (subtype === 'Octopus' || subtype === 'Axle'));
+    if (octopusAxle) limit = Math.min(limit, box ? 200 : 100);
+    if (limit < 0) throw new Error(`prebake-groups: limit=${limit}: negative (the app answers 500)`);
+    if (zoom > 10) {
+        kept.sort((a, b) => b.properties.mw - a.properties.mw ||
+            (a.properties.title < b.properties.title ? -1 : a.properties.title > b.properties.title ? 1 : 0));
+    } else {
+        kept.sort((a, b) => (a.properties.id < b.properties.id ? -1 : a.properties.id > b.properties.id ? 1 : 0));
+    }
+    const out = kept.slice(0, limit).map(f => {
+        const p = {...f.properties};
+        if (tech && tech !== 'All') {
+            let dominant = tech;
+            for (const name of Object.keys(f.properties.technologies || {})) {
+                if (name === tech) { dominant = name; break; }
+                if (tech === 'OCGT' && name.includes('Open Cycle Gas Turbine (OCGT)')) { dominant = name; break; }
+                if (tech === 'Battery' && name.includes('Storage (Duration')) { dominant = name; break; }
+            }
+            p.tech = dominant;
+        }
+        if (company && company !== 'Everything else') p.company = company;
+        return {...f, properties: p};
+    });
+    // The app skips counting an Octopus/Axle query and reports the features shown.
+    return {features: out, total: octopusAxle ? out.length : kept.length};
+}

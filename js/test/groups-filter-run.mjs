@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Runs js/prebake-groups.mjs searchGroups over a bake's location groups for a
+// list of parameter sets, for the Python conformance test that restates the
+// endpoint's rules (conformance/test_group_filters.py).
+// usage: node groups-filter-run.mjs GROUPS.geojson COMPANY_LIST.json PARAMS.json
+// PARAMS: [{q, tech, ...}, ...]. Prints JSON: [{ids, tech, company, total} | {error}] per set.
+import fs from 'node:fs';
+import {searchGroups} from '../prebake-groups.mjs';
+
+const [groupsPath, companiesPath, paramsPath] = process.argv.slice(2);
+const features = JSON.parse(fs.readFileSync(groupsPath, 'utf8')).features;
+const companyList = JSON.parse(fs.readFileSync(companiesPath, 'utf8'));
+const out = JSON.parse(fs.readFileSync(paramsPath, 'utf8')).map(params => {
+    try {
+        const r = searchGroups(features, params, {companyList});
+        return {ids: r.features.map(f => f.properties.id), tech: r.features.map(f => f.properties.tech),
+            company: r.features.map(f => f.properties.company), total: r.total};
+    } catch (e) {
+        return {error: String(e.message)};
+    }
+});
+process.stdout.write(JSON.stringify(out));
