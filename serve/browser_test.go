@@ -17,10 +17,11 @@ import (
 // browserRun is what serve/testdata/preview-browser.mjs prints.
 type browserRun struct {
 	Views []struct {
-		Label   string    `json:"label"`
-		Layer   string    `json:"layer"`
-		Zoom    float64   `json:"zoom"`
-		BBox    []float64 `json:"bbox"`
+		Label   string            `json:"label"`
+		Layer   string            `json:"layer"`
+		Zoom    float64           `json:"zoom"`
+		BBox    []float64         `json:"bbox"`
+		Filters map[string]string `json:"filters"`
 		Markers []struct {
 			ID     int64  `json:"id"`
 			Kind   string `json:"kind"`
@@ -64,7 +65,8 @@ type browserRun struct {
 // TestPreviewInChromium loads the preview in headless Chromium, clicks clusters
 // down to a point and the point, and checks that the markers on screen are
 // exactly getClusters for each view, that clicking a cluster zooms to its
-// expansion zoom, that the popup shows the baked component_details entry, that
+// expansion zoom, that a view filtered to one company in the filter panel is
+// exactly getClusters(bbox, zoom, filters) and keeps fewer components, that the popup shows the baked component_details entry, that
 // the DNO overlay, the GB outline and the PMTiles archive draw, that nothing is
 // fetched from another origin, and that the report page has its charts.
 // Screenshots go to test-output/serve/.
@@ -125,6 +127,20 @@ func TestPreviewInChromium(t *testing.T) {
 			}
 		}
 	}
+	// The filtered view: the last, at the same bbox and zoom as the unfiltered overlays view.
+	total := func(i int) (n int) {
+		for _, e := range run.Views[i].Expected {
+			n += e.Count
+		}
+		return n
+	}
+	if last := len(run.Views) - 1; run.Views[last].Filters["company"] == "" {
+		t.Errorf("the last view %q has filters %v, want a company", run.Views[last].Label, run.Views[last].Filters)
+	} else if run.Views[last-1].Filters != nil {
+		t.Errorf("view %q is filtered (%v) before any filter was set", run.Views[last-1].Label, run.Views[last-1].Filters)
+	} else if f, all := total(last), total(last-1); f == 0 || f >= all {
+		t.Errorf("filtered to %q: %d components in view, unfiltered %d; want fewer, not none", run.Views[last].Filters["company"], f, all)
+	}
 	if run.Views[1].Clicked == nil {
 		t.Error("no cluster was clicked")
 	}
@@ -168,8 +184,8 @@ func TestPreviewInChromium(t *testing.T) {
 	if r := run.Report; r.Charts < 7 || r.Bars == 0 || r.RejectedRows != 3 || r.BuildID != fx.m.BuildID || !strings.Contains(r.Previous, fx.prevID) {
 		t.Errorf("report page: %+v", r)
 	}
-	if len(run.Screenshots) != 5 {
-		t.Errorf("%d screenshots, want 5", len(run.Screenshots))
+	if len(run.Screenshots) != 6 {
+		t.Errorf("%d screenshots, want 6", len(run.Screenshots))
 	}
 	for _, p := range run.Screenshots {
 		b, err := os.ReadFile(p)

@@ -4,8 +4,13 @@
 // popups read the baked component_details shards; the PMTiles archive and the
 // DNO areas are overlays. No network beyond this server.
 //
+// A filter panel applies the /map/ page's filters (mapFilter in prebake-map.mjs:
+// company, delivery year, period, category, raw class) through
+// getClusters(bbox, zoom, filters) over the layer's attribute file; with no
+// filter set the layer's baked, unfiltered clusters show.
+//
 // window.preview exposes the state the browser test reads: the manifest, the
-// open layer, and the last view drawn ({seq, layer, bbox, zoom, features}).
+// open layer, and the last view drawn ({seq, layer, bbox, zoom, filters, features}).
 import {openLayer} from '/_prebake/prebake-map.mjs';
 
 const maplibregl = window.maplibregl;
@@ -30,14 +35,27 @@ const assetURL = name => manifest.assets[name] && local(manifest.assets[name].ur
 $('build').innerHTML = `build <b>${esc(manifest.build_id)}</b>, ${esc(manifest.created)}` +
     (manifest.synthetic ? ' <span class="warn">(SYNTHETIC sample data)</span>' : '');
 
-// Tile sets in GeoJSON: a localised copy of each entry for prebake-map.mjs.
+// Tile sets in GeoJSON: a localised copy of each entry for prebake-map.mjs;
+// maptiles/all first, the default views (maptiles/default/*) last.
+const layerRank = n => [n === 'maptiles/all' ? 0 : n.startsWith('maptiles/default/') ? 2 : 1, n];
 const layerNames = Object.keys(manifest.tilesets)
-    .filter(n => manifest.tilesets[n].format === 'geojson').sort((a, b) => a.endsWith('/all') ? -1 : b.endsWith('/all') ? 1 : a.localeCompare(b));
+    .filter(n => manifest.tilesets[n].format === 'geojson').sort((a, b) => {
+        const [ra, na] = layerRank(a), [rb, nb] = layerRank(b);
+        return ra - rb || na.localeCompare(nb);
+    });
 function localEntry(name) {
     const e = structuredClone(manifest.tilesets[name]);
     e.tilejson.tiles = e.tilejson.tiles.map(local);
     if (e.layout.index_url) e.layout.index_url = local(e.layout.index_url);
+    if (e.layout.attributes_url) e.layout.attributes_url = local(e.layout.attributes_url);
     return e;
+}
+// openPreviewLayer(name): the layer as the app opens it, with its default view
+// (maptiles/default/<layer>) when the bake has one.
+function openPreviewLayer(name) {
+    const def = name.replace(/^maptiles\//, 'maptiles/default/');
+    const hasDefault = def !== name && manifest.tilesets[def] && manifest.tilesets[def].format === 'geojson';
+    return openLayer(localEntry(name), hasDefault ? {defaultView: localEntry(def)} : {});
 }
 
 const map = new maplibregl.Map({
@@ -166,7 +184,44 @@ async function showPopup(f) {
 let current = null;
 let markers = [];
 let seq = 0;
-const preview = window.preview = {manifest, map, layerNames, state: null, popup: null, popupSeq: 0, openLayer, localEntry};
+const preview = window.preview = {manifest, map, layerNames, state: null, popup: null, popupSeq: 0, openLayer, localEntry, openPreviewLayer, filters};
+
+// --- The filter panel: the /api/map-data/ parameters mapFilter takes. ---
+const filterInputs = {company: 'f-company', year: 'f-year', cm_period: 'f-period', technology: 'f-category', exact_technology: 'f-class'};
+// filters(): the panel's filters, or null when none is set (the baked clusters).
+function filters() {
+    const f = {};
+    for (const [k, id] of Object.entries(filterInputs)) if ($(id).value.trim()) f[k] = $(id).value.trim();
+    return Object.keys(f).length ? f : null;
+}
+function describeFilters(f) {
+    if (!f) return 'No filter: every component, as baked.';
+    return 'Filtered as /map/ does: ' + [
+        f.company ? 'company ' + esc(f.company) : 'residential DSR companies left out (choose a company to see them)',
+        f.year ? 'delivery year ' + esc(f.year) : `period ${f.cm_period === 'historical' ? 'historical' : 'future'}`,
+        f.technology && 'category ' + esc(f.technology), f.exact_technology && 'raw class ' + esc(f.exact_technology),
+    ].filter(Boolean).join('; ') + '.';
+}
+const fillSelect = (id, values) => {
+    $(id).innerHTML = '<option value="">any</option>' + values.map(v => `<option>${esc(v)}</option>`).join('');
+};
+// The panel's choices are the layer's own dictionaries (its attribute file).
+async function fillFilters(layer, name) {
+    const hasAttrs = !!manifest.tilesets[name].layout.attributes_url;
+    for (const id of Object.values(filterInputs)) $(id).disabled = !hasAttrs;
+    if (!hasAttrs) {
+        $('f-note').textContent = 'This tile set has no attribute file, so it cannot be filtered.';
+        return;
+    }
+    const d = (await layer.attributes()).dicts;
+    if (current.layer !== layer) return;
+    const sorted = xs => [...new Set(xs.filter(x => x != null && x !== ''))].sort();
+    $('f-companies').innerHTML = sorted(d.company).map(c => `<option value="${esc(c)}">`).join('');
+    fillSelect('f-year', sorted(d.delivery_year));
+    fillSelect('f-category', sorted(d.category));
+    fillSelect('f-class', sorted(d.technology));
+    $('f-note').innerHTML = describeFilters(filters());
+}
 
 function markerFor(f) {
     const p = f.properties;
@@ -197,25 +252,37 @@ async function draw() {
     const b = map.getBounds();
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
     const zoom = map.getZoom();
-    const features = await current.layer.getClusters(bbox, zoom);
+    const f = filters();
+    $('f-note').innerHTML = describeFilters(f);
+    let features;
+    try {
+        features = await current.layer.getClusters(bbox, zoom, f ?? undefined);
+    } catch (err) {
+        if (my === seq) $('status').innerHTML = `<span class="warn">${esc(err.message)}</span>`;
+        return;
+    }
     if (my !== seq) return; // a newer view is being drawn
     for (const m of markers) m.remove();
     markers = features.map(markerFor);
     for (const m of markers) m.addTo(map);
     const points = features.reduce((n, f) => n + (f.properties.cluster ? f.properties.point_count : (f.properties.count || 1)), 0);
     $('status').textContent = `zoom ${zoom.toFixed(2)} (clusters of zoom ${Math.floor(zoom)}): ${features.length} features, ${points} components in view`;
-    preview.state = {seq: my, layer: current.name, bbox, zoom, features};
+    preview.state = {seq: my, layer: current.name, bbox, zoom, filters: f, features};
 }
 
 function selectLayer(name) {
-    current = {name, layer: openLayer(localEntry(name))};
+    current = {name, layer: openPreviewLayer(name)};
     preview.layer = current.layer;
+    // A company or class of another layer may not exist here: start unfiltered.
+    for (const id of Object.values(filterInputs)) $(id).value = '';
+    fillFilters(current.layer, name).catch(err => { $('f-note').innerHTML = `<span class="warn">${esc(err.message)}</span>`; });
     updatePMTiles();
     return draw();
 }
 
 $('layers').innerHTML = layerNames.map(n => `<label><input type="radio" name="layer" value="${esc(n)}"${n === layerNames[0] ? ' checked' : ''}> ${esc(n.replace(/^maptiles\//, ''))} <span class="muted">(${manifest.tilesets[n].files} files)</span></label>`).join('');
 $('layers').addEventListener('change', e => selectLayer(e.target.value));
+$('filters').addEventListener('change', () => draw());
 map.on('moveend', () => { draw(); updateDNO(); });
 if (layerNames.length) await selectLayer(layerNames[0]);
 else note('<span class="warn">This bake has no GeoJSON tile sets.</span>');

@@ -8,7 +8,9 @@
 // down to a point: the markers on screen (id, kind, count, inside the map) and
 // what a fresh prebake-map.mjs layer's getClusters returns for the same bbox and
 // zoom; the popup of a point; whether the DNO overlay and the PMTiles archive
-// drew; the report page's charts; every request that left the server's origin.
+// drew; a view filtered through the panel (the company with the most components
+// in the layer) against getClusters(bbox, zoom, filters) of a fresh layer; the
+// report page's charts; every request that left the server's origin.
 import path from 'node:path';
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
@@ -72,12 +74,12 @@ try {
             const b = map.getBounds();
             const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
             // A fresh layer: nothing shared with the one the page drew from.
-            const fresh = window.preview.openLayer(window.preview.localEntry(state.layer));
-            const expected = (await fresh.getClusters(bbox, map.getZoom())).map(f => ({
+            const fresh = window.preview.openPreviewLayer(state.layer);
+            const expected = (await fresh.getClusters(bbox, map.getZoom(), state.filters ?? undefined)).map(f => ({
                 id: f.id ?? f.properties.id, kind: f.properties.cluster ? 'cluster' : 'point',
                 count: f.properties.cluster ? f.properties.point_count : (f.properties.count || 1),
                 expansion_zoom: f.properties.expansion_zoom ?? null}));
-            return {layer: state.layer, zoom: map.getZoom(), bbox, markers, expected};
+            return {layer: state.layer, zoom: map.getZoom(), bbox, filters: state.filters, markers, expected};
         });
         v.label = label;
         out.views.push(v);
@@ -134,6 +136,22 @@ try {
     await observe('with overlays');
     await shot('04-overlays.png');
 
+    // A filtered view: the company with the most components in the layer, set in the panel.
+    await page.uncheck('#pmtiles');
+    const company = await page.evaluate(async () => {
+        const a = await window.preview.layer.attributes();
+        const n = new Map();
+        for (let i = 0; i < a.count; i++) n.set(a.company[i], (n.get(a.company[i]) || 0) + 1);
+        return a.dicts.company[[...n].sort((x, y) => y[1] - x[1])[0][0]];
+    });
+    await page.waitForFunction(c => [...document.querySelectorAll('#f-companies option')].some(o => o.value === c), company, {timeout: 30000});
+    seq = await page.evaluate(() => window.preview.state.seq);
+    await page.fill('#f-company', company);
+    await page.dispatchEvent('#f-company', 'change');
+    await settle(seq);
+    await observe(`filtered to company ${company}`);
+    await shot('05-filtered.png');
+
     await page.goto(base + '/_prebake/report', {waitUntil: 'load'});
     out.report = await page.evaluate(() => ({
         charts: document.querySelectorAll('svg.chart').length,
@@ -142,7 +160,7 @@ try {
         buildID: document.getElementById('build-id').textContent,
         previous: document.getElementById('previous').textContent.trim(),
     }));
-    await shot('05-report.png', {fullPage: true});
+    await shot('06-report.png', {fullPage: true});
 } finally {
     await browser.close();
 }
