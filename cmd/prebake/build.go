@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -84,9 +83,7 @@ A bake that would publish fewer rows than the manifest in force (more than
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(s)
+				return writeJSON(cmd.OutOrStdout(), s)
 			}
 			if !quiet {
 				printSummary(cmd.OutOrStdout(), s)

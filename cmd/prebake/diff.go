@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -33,9 +32,7 @@ sizes and the size delta. It exits zero whether or not anything changed.`,
 				if changes == nil {
 					changes = []manifest.Change{}
 				}
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+				return writeJSON(cmd.OutOrStdout(), struct {
 					Old     string            `json:"old_build_id"`
 					New     string            `json:"new_build_id"`
 					Changes []manifest.Change `json:"changes"`

@@ -4,7 +4,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -36,4 +38,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "prebake:", err)
 		os.Exit(1)
 	}
+}
+
+// writeJSON prints v as the indented JSON summary every command's --json gives.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
