@@ -2,7 +2,9 @@
 browser by js/prebake-groups.mjs over the baked groups, compared with the
 endpoint's rules restated here over the groups built from the register rows
 (appcontract.location_groups): q, tech (incl. OCGT, Pumped Hydro, EV Charging),
-DSR subtype, company, residential, show_active, viewport, sort and limit."""
+DSR subtype, company, residential, show_active, viewport, sort and limit; and
+the ten properties of each feature shown, which the client rebuilds from what
+the file writes once."""
 
 import hashlib
 import json
@@ -104,7 +106,7 @@ def search(groups, big, params):
     else:
         gs.sort(key=lambda g: group_id(g["title"]))
     gs = gs[:limit]
-    out = {"ids": [], "tech": [], "company": []}
+    out = {"props": []}
     for g in gs:
         shown = g["tech"]
         if tech and tech != "All":
@@ -119,9 +121,10 @@ def search(groups, big, params):
                 if tech == "Battery" and "Storage (Duration" in name:
                     shown = name
                     break
-        out["ids"].append(group_id(g["title"]))
-        out["tech"].append(shown)
-        out["company"].append(company if company and company != "Everything else" else g["company"])
+        out["props"].append({
+            "id": group_id(g["title"]), "title": g["title"], "tech": shown,
+            "company": company if company and company != "Everything else" else g["company"],
+            "desc": g["desc"], "cmu": g["cmu"], "url": g["url"], "count": g["count"], "active": g["active"], "mw": g["mw"]})
     out["total"] = len(gs) if total == -1 else total
     return out
 
@@ -197,7 +200,7 @@ def test_group_filters_match_the_endpoint(bake, register, tmp_path):
     bad, shown = [], 0
     for params_, g in zip(sets, got):
         want = search(groups, big, params_)
-        shown += len(want["ids"])
+        shown += len(want["props"])
         if g != want:
             bad.append((params_, {k: (g.get(k), want[k]) for k in want if g.get(k) != want[k]}))
     assert not bad, "%d of %d parameter sets differ; first: %r" % (len(bad), len(sets), str(bad[0])[:3000])

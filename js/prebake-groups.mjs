@@ -2,13 +2,24 @@
 //
 // Dependency-free ES module. The app's /api/search-geojson/ (search map, map
 // explorer) filters its LocationGroups on the server; prebake bakes every
-// located group with its full attributes as locations/groups/all.geojson, and
-// searchGroups runs the endpoint's rules on those features:
+// located group, each value written once, as locations/groups/all.geojson, and
+// searchGroups runs the endpoint's rules on those features and returns them in
+// the endpoint's shape:
 //
-//   import {searchGroups} from './prebake-groups.mjs';
+//   import {searchGroups, groupProperties} from './prebake-groups.mjs';
 //   const groups = await (await fetch(manifest.assets['locations/groups/all.geojson'].url)).json();
 //   const companies = await (await fetch(manifest.assets['locations/company_list.json'].url)).json();
 //   const {features, total} = searchGroups(groups.features, {q: 'battery', zoom: 8}, {companyList: companies});
+//   const group = groupProperties(groups.features[0], groups.auction_names); // every LocationGroup attribute
+//
+// The file holds, per feature, id, title, count, active, mw, technologies,
+// companies, descriptions, cmu_ids, auctions (indices into the collection's
+// auction_names), capacity_confidence, and descriptions_total,
+// auction_names_total, located_count only where they differ from
+// len(descriptions), len(auctions) and count. endpointProperties rebuilds the
+// rest of what the endpoint shows (tech, company, desc, cmu, url);
+// groupProperties adds the LocationGroup attributes that repeat them
+// (component_count, is_active, capacity_mw, auction_years).
 //
 // params are the endpoint's query parameters (strings or numbers): q, tech,
 // subtype, company, residential, show_active, north/south/east/west, zoom,
@@ -37,8 +48,10 @@
 //   order      zoom > 10: capacity descending, then location text; else by id;
 //   limit      default 200; an Octopus/Axle query is capped at 100 without a
 //              viewport, 200 with one.
-// Returns {features, total}: the features (copies, with `tech` and `company`
-// as the endpoint shows them under a tech or company filter) and the endpoint's
+// Returns {features, total}: the features in the endpoint's shape ({type,
+// geometry, properties: {id, title, tech, company, desc, cmu, url, count,
+// active, mw}}, `tech` and `company` as the endpoint shows them under a tech
+// or company filter) and the endpoint's
 // metadata.total: the groups that matched before the limit (for an Octopus/Axle
 // query, whose count the app skips, the features shown). A limit or zoom that is
 // not an integer, or a negative limit, throws (the app answers 500).
@@ -67,6 +80,14 @@ export const TECH_VARIATIONS = {
     'Coal': ['Coal'],
 };
 
+// TECH_PRIORITY is LocationGroup._TECH_PRIORITIES: a group's `tech` is its
+// technologies key with the lowest number (any other key 999; the first in key
+// order among equals), "Unknown" when it has none.
+export const TECH_PRIORITY = {
+    'EV Charging': 1, 'Pumped Hydro': 2, 'Battery': 3, 'Nuclear': 4, 'Interconnector': 5, 'Solar': 6, 'Wind': 7,
+    'Hydro': 8, 'CHP': 9, 'OCGT': 10, 'Gas': 10, 'Biomass': 11, 'Coal': 12, 'DSR': 13,
+};
+
 const OCTOPUS = 'OCTOPUS ENERGY LIMITED';
 const AXLE = 'AXLE ENERGY LIMITED';
 
@@ -90,6 +111,55 @@ export function pgJSONText(list) {
     const esc = s => '"' + s.replace(/[\u0000-\u001f"\\]/g, c => ({'"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f',
         '\n': '\\n', '\r': '\\r', '\t': '\\t'})[c] || '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + '"';
     return '[' + list.map(esc).join(', ') + ']';
+}
+
+// pyQuote is Python's urllib.parse.quote(s, safe=""): every UTF-8 byte but
+// ASCII letters, digits and "_.-~" as %XX. encodeURIComponent also leaves
+// "!'()*" alone, so those are escaped here.
+export function pyQuote(s) {
+    return encodeURIComponent(s).replace(/[!'()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+// primaryTech is LocationGroup.get_primary_technology over technologies keys.
+export function primaryTech(technologies) {
+    let best = 'Unknown', bestP = 0, first = true;
+    for (const k of Object.keys(technologies || {})) {
+        const p = TECH_PRIORITY[k] ?? 999;
+        if (first || p < bestP) { best = k; bestP = p; }
+        first = false;
+    }
+    return best;
+}
+
+// endpointProperties are a baked group's properties as /api/search-geojson/
+// shows them with no tech or company filter: tech (primaryTech), company (the
+// first companies key: most components, ties by name; "Unknown" when none),
+// desc (the first description, cut at 100 characters with "..." appended),
+// cmu (the first cmu_ids), url (/location/by-name/<quote(title, safe="")>/).
+export function endpointProperties(p) {
+    const d = [...((p.descriptions || [])[0] || '')];
+    return {
+        id: p.id, title: p.title, tech: primaryTech(p.technologies), company: Object.keys(p.companies || {})[0] ?? 'Unknown',
+        desc: d.length > 100 ? d.slice(0, 100).join('') + '...' : d.join(''), cmu: (p.cmu_ids || [])[0] ?? '',
+        url: '/location/by-name/' + pyQuote(p.title) + '/', count: p.count, active: p.active, mw: p.mw,
+    };
+}
+
+// groupProperties are every name of a baked group: the endpoint's properties,
+// the LocationGroup attributes (component_count, technologies, companies,
+// descriptions, auction_years, cmu_ids, capacity_mw, capacity_confidence,
+// is_active) and the added descriptions_total, auction_names_total,
+// located_count. auctionNames is the collection's auction_names.
+export function groupProperties(feature, auctionNames) {
+    const p = feature.properties;
+    const auctions = p.auctions || [];
+    return {
+        ...endpointProperties(p), component_count: p.count, technologies: p.technologies, companies: p.companies,
+        descriptions: p.descriptions, auction_years: auctions.map(i => auctionNames[i]), cmu_ids: p.cmu_ids,
+        capacity_mw: p.mw, capacity_confidence: p.capacity_confidence, is_active: p.active,
+        descriptions_total: p.descriptions_total ?? (p.descriptions || []).length,
+        auction_names_total: p.auction_names_total ?? auctions.length, located_count: p.located_count ?? p.count,
+    };
 }
 
 const given = v => v !== undefined && v !== null;
@@ -180,7 +250,7 @@ export function searchGroups(features, params = {}, options = {}) {
         kept.sort((a, b) => (a.properties.id < b.properties.id ? -1 : a.properties.id > b.properties.id ? 1 : 0));
     }
     const out = kept.slice(0, limit).map(f => {
-        const p = {...f.properties};
+        const p = endpointProperties(f.properties);
         if (tech && tech !== 'All') {
             let dominant = tech;
             for (const name of Object.keys(f.properties.technologies || {})) {
@@ -191,7 +261,7 @@ export function searchGroups(features, params = {}, options = {}) {
             p.tech = dominant;
         }
         if (company && company !== 'Everything else') p.company = company;
-        return {...f, properties: p};
+        return {type: 'Feature', geometry: f.geometry, properties: p};
     });
     // The app skips counting an Octopus/Axle query and reports the features shown.
     return {features: out, total: octopusAxle ? out.length : kept.length};

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/record"
 	"github.com/prebake/prebake/writer"
 )
@@ -100,35 +99,6 @@ var TechPriority = map[string]int{
 	"Hydro": 8, "CHP": 9, "OCGT": 10, "Gas": 10, "Biomass": 11, "Coal": 12, "DSR": 13,
 }
 
-// TechFilters are the values of the search map's `tech` filter, in the app's
-// order; the front end names the Gas category OCGT.
-var TechFilters = []string{"CHP", "DSR", EVCharging, "Battery", "OCGT", "Wind", "Solar", "Nuclear", "Hydro", "Biomass", "Interconnector", "Coal"}
-
-// techFilter is the `tech` filter value a technologies key matches: a
-// pseudo-technology its own (Pumped Hydro is Hydro), a raw class its category
-// (Gas as OCGT; a pumped-storage class also Hydro, as the app's Hydro list
-// includes Pumped Storage Hydro), Other and Unknown none.
-func techFilter(key string) []string {
-	switch key {
-	case EVCharging:
-		return []string{EVCharging}
-	case PumpedHydro:
-		return []string{"Hydro"}
-	}
-	var out []string
-	switch c := record.Categorize(key); c {
-	case record.Other, record.Unknown:
-	case record.Gas:
-		out = append(out, "OCGT")
-	default:
-		out = append(out, string(c))
-	}
-	if strings.Contains(strings.ToLower(key), "pumped") {
-		out = append(out, "Hydro")
-	}
-	return out
-}
-
 // activeAuctions are the auction-name fragments that make a group active.
 var activeAuctions = []string{"2024-25", "2025-26", "2026-27", "2027-28", "2028-29", "2029-30"}
 
@@ -216,12 +186,10 @@ type attributes struct {
 	CapacityConfidence string   `json:"capacity_confidence"`
 	IsActive           bool     `json:"is_active"`
 
-	// Not in the app's LocationGroup: what its builder cuts off, and the
-	// search map's tech filter values the group matches (TechFilters order).
-	TechFilters       []string `json:"tech_filters"`
-	DescriptionsTotal int      `json:"descriptions_total"`  // distinct non-empty descriptions
-	AuctionNamesTotal int      `json:"auction_names_total"` // distinct auction names
-	LocatedCount      int      `json:"located_count"`       // members with coordinates
+	// Not in the app's LocationGroup: what its builder cuts off.
+	DescriptionsTotal int `json:"descriptions_total"`  // distinct non-empty descriptions
+	AuctionNamesTotal int `json:"auction_names_total"` // distinct auction names
+	LocatedCount      int `json:"located_count"`       // members with coordinates
 }
 
 func (g *group) attributes() attributes {
@@ -291,24 +259,13 @@ func (g *group) attributes() attributes {
 			}
 		}
 	}
-	match := map[string]bool{}
-	for _, t := range a.Technologies {
-		for _, f := range techFilter(t.Name) {
-			match[f] = true
-		}
-	}
-	a.TechFilters = []string{}
-	for _, f := range TechFilters {
-		if match[f] {
-			a.TechFilters = append(a.TechFilters, f)
-		}
-	}
 	return a
 }
 
 // primaryTech is LocationGroup.get_primary_technology: the technologies key
 // with the lowest TechPriority (first in key order among equals), "Unknown"
-// when there is none.
+// when there is none. Not written: the client rebuilds `tech` from
+// `technologies` (js/prebake-groups.mjs, python prebake.location_groups).
 func (a *attributes) primaryTech() string {
 	best, bestP := "Unknown", 0
 	for i, t := range a.Technologies {
@@ -323,119 +280,126 @@ func (a *attributes) primaryTech() string {
 	return best
 }
 
-// feature is a group as the app's /api/search-geojson/ returns it, plus the
-// group's full attributes (so the app's filters can run on the file).
-func (g *group) feature() feature {
-	a := g.attributes()
-	company := "Unknown"
-	if len(a.Companies) > 0 {
-		company = a.Companies[0].Name
-	}
-	desc, cmu := "", ""
-	if len(a.Descriptions) > 0 {
-		desc = appview.ShortDescription(a.Descriptions[0])
-	}
-	if len(a.CMUIDs) > 0 {
-		cmu = a.CMUIDs[0]
-	}
-	return feature{
-		Type:     "Feature",
-		ID:       g.id,
-		Geometry: point{Type: "Point", Coordinates: [2]float64{g.pos.Geo.Lng, g.pos.Geo.Lat}},
-		Properties: properties{
-			ID: g.id, Title: g.text, Tech: a.primaryTech(), Company: company, Desc: desc, CMU: cmu,
-			URL: appview.LocationURL(g.text), Count: a.ComponentCount, Active: a.IsActive, MW: a.CapacityMW,
-			attributes: a,
-		},
-	}
-}
-
-// GeoJSON of the location groups, in the app's property order. (Written with
-// our own types: orb/geojson would pull a BSON dependency into the module.)
+// The location groups file (GroupsDir/all.geojson): a GeoJSON
+// FeatureCollection with one Point per located group. Every value is written
+// once: the properties the app's /api/search-geojson/ derives from others
+// (tech, company, desc, cmu, url) and the LocationGroup attributes that repeat
+// a property (component_count = count, is_active = active, capacity_mw = mw)
+// are rebuilt by the client; auction names are written once, in the
+// collection's foreign member auction_names (RFC 7946 section 6.1), and a
+// group's auction_years are indices into it. The rebuild is specified in
+// generators/locations/README.md and docs/app-contract.md. (Written with our
+// own types: orb/geojson would pull a BSON dependency into the module.)
 type featureCollection struct {
-	Type     string    `json:"type"`
-	Features []feature `json:"features"`
+	Type         string    `json:"type"`
+	AuctionNames []string  `json:"auction_names"` // every group's auction names, distinct, descending
+	Features     []feature `json:"features"`
 }
 
 type feature struct {
 	Type       string     `json:"type"`
-	ID         string     `json:"id"`
 	Geometry   point      `json:"geometry"`
 	Properties properties `json:"properties"`
 }
 
 type point struct {
 	Type        string     `json:"type"`
-	Coordinates [2]float64 `json:"coordinates"` // lng, lat
+	Coordinates [2]float64 `json:"coordinates"` // lng, lat, rounded to 6 decimals (<= 0.11 m)
 }
 
+// properties are a group's values as written: the app's names where it has
+// them, each value once.
 type properties struct {
-	ID      string  `json:"id"`
-	Title   string  `json:"title"`
-	Tech    string  `json:"tech"`
-	Company string  `json:"company"`
-	Desc    string  `json:"desc"`
-	CMU     string  `json:"cmu"`
-	URL     string  `json:"url"`
-	Count   int     `json:"count"`
-	Active  bool    `json:"active"`
-	MW      float64 `json:"mw"`
-	attributes
+	ID                 string   `json:"id"`
+	Title              string   `json:"title"`
+	Count              int      `json:"count"`  // component_count
+	Active             bool     `json:"active"` // is_active
+	MW                 float64  `json:"mw"`     // capacity_mw
+	Technologies       counted  `json:"technologies"`
+	Companies          counted  `json:"companies"`
+	Descriptions       []string `json:"descriptions"`
+	CMUIDs             []string `json:"cmu_ids"`
+	Auctions           []int    `json:"auctions"` // auction_years as indices into auction_names, ascending
+	CapacityConfidence string   `json:"capacity_confidence"`
+	// Added (not in the app), each left out when it equals what it would
+	// repeat: descriptions_total when len(descriptions), auction_names_total
+	// when len(auctions), located_count when count.
+	DescriptionsTotal int `json:"descriptions_total,omitempty"`
+	AuctionNamesTotal int `json:"auction_names_total,omitempty"`
+	LocatedCount      int `json:"located_count,omitempty"`
+}
+
+// feature is the group as written, its auction names numbered by index.
+func (g *group) feature(a *attributes, index map[string]int) feature {
+	p := properties{
+		ID: g.id, Title: g.text, Count: a.ComponentCount, Active: a.IsActive, MW: a.CapacityMW,
+		Technologies: a.Technologies, Companies: a.Companies, Descriptions: a.Descriptions, CMUIDs: a.CMUIDs,
+		Auctions: make([]int, len(a.AuctionYears)), CapacityConfidence: a.CapacityConfidence,
+	}
+	for i, n := range a.AuctionYears {
+		p.Auctions[i] = index[n]
+	}
+	if a.DescriptionsTotal != len(a.Descriptions) {
+		p.DescriptionsTotal = a.DescriptionsTotal
+	}
+	if a.AuctionNamesTotal != len(a.AuctionYears) {
+		p.AuctionNamesTotal = a.AuctionNamesTotal
+	}
+	if a.LocatedCount != a.ComponentCount {
+		p.LocatedCount = a.LocatedCount
+	}
+	return feature{
+		Type:       "Feature",
+		Geometry:   point{Type: "Point", Coordinates: [2]float64{round6(g.pos.Geo.Lng), round6(g.pos.Geo.Lat)}},
+		Properties: p,
+	}
 }
 
 // writeGroups writes GroupsDir/all.geojson (every group with a located
-// component, at its first located component) and GroupsDir/<category>.geojson
-// (the groups with at least one component of that category; the properties
-// stay the whole group's, as the app's filters select locations, not components).
+// component, at its first located component, in id order) and the lists over
+// every group. There is no file per category: the client filters this one
+// with the endpoint's rules (js/prebake-groups.mjs).
 func writeGroups(comps []record.Component, w *writer.Writer, s *Summary) error {
 	groups := buildGroups(comps)
-	s.GroupsByCat = map[string]int{}
-	write := func(name string, fc featureCollection) error {
-		data, err := json.Marshal(fc)
-		if err != nil {
-			return fmt.Errorf("locations: encoding %s: %w", name, err)
-		}
-		if _, err := w.WriteAsset(name, data, writer.Meta{ContentType: "application/geo+json"}); err != nil {
-			return fmt.Errorf("locations: writing %s: %w", name, err)
-		}
-		return nil
+	attrs := make([]attributes, len(groups))
+	for i, g := range groups {
+		attrs[i] = g.attributes()
 	}
-	all := featureCollection{Type: "FeatureCollection", Features: []feature{}}
-	var mapped []*group
-	for _, g := range groups {
+	index := map[string]int{}
+	all := featureCollection{Type: "FeatureCollection", AuctionNames: []string{}, Features: []feature{}}
+	for i, g := range groups {
+		if g.pos == nil {
+			continue
+		}
+		for _, n := range attrs[i].AuctionYears {
+			index[n] = 0
+		}
+	}
+	for n := range index {
+		all.AuctionNames = append(all.AuctionNames, n)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(all.AuctionNames)))
+	for i, n := range all.AuctionNames {
+		index[n] = i
+	}
+	for i, g := range groups {
 		if g.pos == nil {
 			s.GroupsUnlocated++
 			continue
 		}
-		mapped = append(mapped, g)
-		all.Features = append(all.Features, g.feature())
+		all.Features = append(all.Features, g.feature(&attrs[i], index))
 		s.GroupComponents += len(g.members)
 	}
 	s.Groups = len(all.Features)
-	if err := write(GroupsDir+"/all.geojson", all); err != nil {
-		return err
+	name := GroupsDir + "/all.geojson"
+	data, err := json.Marshal(all)
+	if err != nil {
+		return fmt.Errorf("locations: encoding %s: %w", name, err)
 	}
-	if err := writeLists(groups, w); err != nil {
-		return err
+	if _, err := w.WriteAsset(name, data, writer.Meta{ContentType: "application/geo+json"}); err != nil {
+		return fmt.Errorf("locations: writing %s: %w", name, err)
 	}
-	// One file per category, every category even when empty, so the manifest
-	// always has the same names.
-	for _, cat := range record.Categories {
-		fc := featureCollection{Type: "FeatureCollection", Features: []feature{}}
-		for i, g := range mapped {
-			for _, c := range g.members {
-				if c.Category == cat {
-					fc.Features = append(fc.Features, all.Features[i])
-					break
-				}
-			}
-		}
-		s.GroupsByCat[string(cat)] = len(fc.Features)
-		if err := write(GroupsDir+"/"+string(cat)+".geojson", fc); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeLists(groups, attrs, w)
 }
 
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }

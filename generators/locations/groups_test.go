@@ -70,31 +70,38 @@ func TestGroupFeature(t *testing.T) {
 	if len(gs) != 1 {
 		t.Fatalf("%d groups", len(gs))
 	}
-	f := gs[0].feature()
-	p := f.Properties
-	techs, _ := json.Marshal(p.Technologies)
-	companies, _ := json.Marshal(p.Companies)
+	a := gs[0].attributes()
+	techs, _ := json.Marshal(a.Technologies)
+	companies, _ := json.Marshal(a.Companies)
 	if string(techs) != `{"DSR":2,"Hydro":2,"Storage (Duration 4h)":1,"Pumped Hydro":6}` {
 		t.Errorf("technologies %s", techs)
 	}
 	if string(companies) != `{"First Hydro":2,"Other Co":2,"Z Co":1}` {
 		t.Errorf("companies %s", companies)
 	}
-	if p.Tech != "Pumped Hydro" || p.Company != "First Hydro" || p.CMU != "CMU1" || p.Count != 6 || p.MW != 200.5 ||
-		p.CapacityConfidence != "low" || p.Active || p.URL != "/location/by-name/Dinorwig%2C%20LL55%204UR/" || p.Title != "Dinorwig, LL55 4UR" {
-		t.Errorf("properties %+v", p)
+	if a.primaryTech() != "Pumped Hydro" || a.ComponentCount != 6 || a.CapacityMW != 200.5 || a.CapacityConfidence != "low" || a.IsActive {
+		t.Errorf("attributes %+v, tech %q", a, a.primaryTech())
 	}
-	if strings.Join(p.TechFilters, ",") != "DSR,Battery,Hydro" {
-		t.Errorf("tech filters %q, want DSR, Battery (Storage) and Hydro (Hydro, Pumped Hydro)", p.TechFilters)
+	if len(a.Descriptions) != 3 || a.Descriptions[0] != long || a.Descriptions[1] != "b" || a.DescriptionsTotal != 4 {
+		t.Errorf("descriptions %q (total %d)", a.Descriptions, a.DescriptionsTotal)
 	}
-	if p.Desc != long[:100]+"..." || len(p.Descriptions) != 3 || p.Descriptions[1] != "b" || p.DescriptionsTotal != 4 {
-		t.Errorf("desc %q, descriptions %q (total %d)", p.Desc, p.Descriptions, p.DescriptionsTotal)
+	if len(a.AuctionYears) != 5 || a.AuctionYears[0] != "2023-24 (T-4) Four Year Ahead Capacity Auction" || a.AuctionNamesTotal != 6 {
+		t.Errorf("auction years %q (total %d)", a.AuctionYears, a.AuctionNamesTotal)
 	}
-	if len(p.AuctionYears) != 5 || p.AuctionYears[0] != "2023-24 (T-4) Four Year Ahead Capacity Auction" || p.AuctionNamesTotal != 6 {
-		t.Errorf("auction years %q (total %d)", p.AuctionYears, p.AuctionNamesTotal)
+	// As written: each value once, auction names by index, the totals only
+	// where they add something, the position rounded to 6 decimals.
+	index := map[string]int{}
+	for i, n := range a.AuctionYears {
+		index[n] = 2 * i
 	}
-	if f.Geometry.Coordinates != [2]float64{-4.1, 53.1} {
-		t.Errorf("position %v", f.Geometry.Coordinates)
+	gs[0].pos.Geo.Lat, gs[0].pos.Geo.Lng = 53.12345649, -4.1000004
+	f, _ := json.Marshal(gs[0].feature(&a, index))
+	want := `{"type":"Feature","geometry":{"type":"Point","coordinates":[-4.1,53.123456]},"properties":{"id":"` + locationID("Dinorwig, LL55 4UR") +
+		`","title":"Dinorwig, LL55 4UR","count":6,"active":false,"mw":200.5,"technologies":` + string(techs) + `,"companies":` + string(companies) +
+		`,"descriptions":["` + long + `","b","c"],"cmu_ids":["CMU1","CMU2","CMU3","CMU4","CMU5","CMU6"],"auctions":[0,2,4,6,8],"capacity_confidence":"low",` +
+		`"descriptions_total":4,"auction_names_total":6}}`
+	if string(f) != want {
+		t.Errorf("feature\n%s\nwant\n%s", f, want)
 	}
 	// A 2024-25 auction makes it active; DSR alone makes DSR the tech; a raw
 	// class with no priority (999) is the tech only when nothing else is there.
@@ -106,16 +113,16 @@ func TestGroupFeature(t *testing.T) {
 		conf    string
 	}{
 		{[]string{"DSR", "Storage (Duration 1h)"}, "2024-25 (T-1) One Year Ahead Capacity Auction", "DSR", true, "high"},
-		{[]string{"Storage (Duration 1h)", "Open Cycle Gas Turbine (OCGT)"}, "2016-17 (T-4)", "Open Cycle Gas Turbine (OCGT)", false, "high"}, // tech_filters Battery, OCGT
+		{[]string{"Storage (Duration 1h)", "Open Cycle Gas Turbine (OCGT)"}, "2016-17 (T-4)", "Open Cycle Gas Turbine (OCGT)", false, "high"},
 		{[]string{"Nuclear", "Battery"}, "2029-30 (T-4)", "Battery", true, "high"},
 	} {
 		var cs []record.Component
 		for i, tc := range tt.techs {
 			cs = append(cs, mk(int64(10+i), tc, "A", tt.auction, "plain", mw(1)))
 		}
-		p := buildGroups(cs)[0].feature().Properties
-		if p.Tech != tt.tech || p.Active != tt.active || p.CapacityConfidence != tt.conf {
-			t.Errorf("%v: tech %q active %v confidence %s; want %q %v %s", tt.techs, p.Tech, p.Active, p.CapacityConfidence, tt.tech, tt.active, tt.conf)
+		a := buildGroups(cs)[0].attributes()
+		if a.primaryTech() != tt.tech || a.IsActive != tt.active || a.CapacityConfidence != tt.conf {
+			t.Errorf("%v: tech %q active %v confidence %s; want %q %v %s", tt.techs, a.primaryTech(), a.IsActive, a.CapacityConfidence, tt.tech, tt.active, tt.conf)
 		}
 	}
 }
@@ -123,10 +130,10 @@ func TestGroupFeature(t *testing.T) {
 func TestEVCharging(t *testing.T) {
 	c := located(1, record.DSR, "12 Any Street", "", 52, -1)
 	c.Description = "Domestic EV chargers at residential premises"
-	p := buildGroups([]record.Component{c})[0].feature().Properties
-	techs, _ := json.Marshal(p.Technologies)
-	if p.Tech != EVCharging || string(techs) != `{"DSR":1,"EV Charging":1}` || strings.Join(p.TechFilters, ",") != "DSR,EV Charging" {
-		t.Errorf("tech %q technologies %s", p.Tech, techs)
+	a := buildGroups([]record.Component{c})[0].attributes()
+	techs, _ := json.Marshal(a.Technologies)
+	if a.primaryTech() != EVCharging || string(techs) != `{"DSR":1,"EV Charging":1}` {
+		t.Errorf("tech %q technologies %s", a.primaryTech(), techs)
 	}
 }
 
@@ -145,7 +152,12 @@ func TestLists(t *testing.T) {
 		mk(4, "IFA", "IFA (France)", "NG", "2021-22 (T-4)", 1000),
 		mk(5, "Moyle", "Moyle (Northern Ireland)", "Mutual", "2021-22 (T-4)", 80),
 	}
-	companies, techs, opts := lists(buildGroups(comps))
+	gs := buildGroups(comps)
+	attrs := make([]attributes, len(gs))
+	for i, g := range gs {
+		attrs[i] = g.attributes()
+	}
+	companies, techs, opts := lists(gs, attrs)
 	got, _ := json.Marshal(companies)
 	want := `[{"company_name":"A Co","company_id":"aco","location_count":2,"component_count":2,"total_capacity":7,"own_capacity":5,"url":"/company-list/aco/"},` +
 		`{"company_name":"B Co","company_id":"bco","location_count":1,"component_count":1,"total_capacity":3,"own_capacity":2,"url":"/company-list/bco/"},` +

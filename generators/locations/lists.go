@@ -64,7 +64,7 @@ func (x *acc) add(n int, credited, own float64) {
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // lists builds the company list, the technology list and the filter options.
-func lists(groups []*group) (companies, techs []ListEntry, opts FilterOptions) {
+func lists(groups []*group, attrs []attributes) (companies, techs []ListEntry, opts FilterOptions) {
 	byCompany, byTech := map[string]*acc{}, map[string]*acc{}
 	inter := &acc{}
 	auctions, allAuctions := map[string]bool{}, map[string]bool{}
@@ -74,8 +74,8 @@ func lists(groups []*group) (companies, techs []ListEntry, opts FilterOptions) {
 		}
 		return m[k]
 	}
-	for _, g := range groups {
-		a := g.attributes()
+	for i, g := range groups {
+		a := &attrs[i]
 		own := map[string]float64{}
 		ownTech := map[string]float64{}
 		for _, c := range g.members {
@@ -151,8 +151,8 @@ func lists(groups []*group) (companies, techs []ListEntry, opts FilterOptions) {
 	return companies, techs, opts
 }
 
-func writeLists(groups []*group, w *writer.Writer) error {
-	companies, techs, opts := lists(groups)
+func writeLists(groups []*group, attrs []attributes, w *writer.Writer) error {
+	companies, techs, opts := lists(groups, attrs)
 	for _, f := range []struct {
 		name string
 		v    any

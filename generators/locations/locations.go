@@ -19,7 +19,7 @@ const (
 	OutwardLocationsName  = "locations/outward_locations.json"
 	LocationCountsName    = "locations/location_counts.json"
 	SearchIndexName       = "locations/search_index.json"
-	GroupsDir             = "locations/groups" // <category>.geojson and all.geojson
+	GroupsDir             = "locations/groups" // all.geojson
 	OutcodeCentroidsName  = "locations/outcode_centroids.json"
 	SectorCentroidsName   = "locations/sector_centroids.json"
 	PostcodesParquetName  = "locations/postcodes.parquet"
@@ -60,10 +60,9 @@ type Summary struct {
 	Locations int // keys of location_counts.json
 	Prefixes  int // keys of search_index.json
 
-	Groups          int            // features of all.geojson
-	GroupsByCat     map[string]int // features per category file
-	GroupComponents int            // sum of all.geojson counts: components with a group text whose group has a position
-	GroupsUnlocated int            // groups (location texts) none of whose components is located: not in the GeoJSON
+	Groups          int // features of all.geojson
+	GroupComponents int // sum of all.geojson counts: components with a group text whose group has a position
+	GroupsUnlocated int // groups (location texts) none of whose components is located: not in the GeoJSON
 
 	Postcodes          int    // distinct postcodes in the shards
 	DuplicatePostcodes int    // repeated postcodes dropped (the first one kept)

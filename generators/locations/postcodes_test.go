@@ -14,7 +14,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 
-	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/record"
 )
@@ -254,36 +253,34 @@ func TestGenerateSmall(t *testing.T) {
 		t.Errorf("filed by nearest %d, by text %d, without %d; want 3, 2, 2", s.ByNearestPostcode, s.ByLocationOutcode, s.WithoutOutcode)
 	}
 
-	// Groups: counts add up to the located components, in all and per category.
+	// Groups: counts add up to the located components.
 	all := decode[featureCollection](t, "all", asset(t, dir, GroupsDir+"/all.geojson"))
-	checkGroupCounts(t, ds.Components, all, "")
-	for _, cat := range record.Categories {
-		fc := decode[featureCollection](t, string(cat), asset(t, dir, GroupsDir+"/"+string(cat)+".geojson"))
-		checkGroupCounts(t, ds.Components, fc, cat)
-	}
+	checkGroupCounts(t, ds.Components, all)
 	if len(all.Features) != 4 || s.GroupsUnlocated != 1 {
 		t.Errorf("%d location groups, %d without a position; want 4 and 1 (Castleford)", len(all.Features), s.GroupsUnlocated)
 	}
 }
 
-// checkGroupCounts checks a group file against the app's rule, restated: one
-// group per verbatim location text that IsGroupText accepts and that has a
-// located component; count = every component with that text; a category file
-// holds the groups with a component of that category (cat "" = all).
-func checkGroupCounts(t *testing.T, comps []record.Component, fc featureCollection, cat record.Category) {
+// checkGroupCounts checks the groups file against the app's rule, restated:
+// one group per verbatim location text that IsGroupText accepts and that has a
+// located component; count = every component with that text; located_count
+// (left out when it equals count) the located ones; ids the hash of the text;
+// auction indices name auction_names.
+func checkGroupCounts(t *testing.T, comps []record.Component, fc featureCollection) {
 	t.Helper()
-	count, hasCat, hasPos := map[string]int{}, map[string]bool{}, map[string]bool{}
+	count, located := map[string]int{}, map[string]int{}
 	for _, c := range comps {
 		if !IsGroupText(c.LocationText) {
 			continue
 		}
 		count[c.LocationText]++
-		hasCat[c.LocationText] = hasCat[c.LocationText] || cat == "" || c.Category == cat
-		hasPos[c.LocationText] = hasPos[c.LocationText] || c.Geo.Located
+		if c.Geo.Located {
+			located[c.LocationText]++
+		}
 	}
 	want := map[string]int{}
 	for text, n := range count {
-		if hasCat[text] && hasPos[text] {
+		if located[text] > 0 {
 			want[text] = n
 		}
 	}
@@ -291,12 +288,21 @@ func checkGroupCounts(t *testing.T, comps []record.Component, fc featureCollecti
 	for _, f := range fc.Features {
 		p := f.Properties
 		got[p.Title] = p.Count
-		if p.URL != "/location/by-name/"+appview.Quote(p.Title)+"/" || p.ID != f.ID || p.ComponentCount != p.Count {
-			t.Errorf("%q file: feature %+v", cat, f)
+		loc := p.LocatedCount
+		if loc == 0 {
+			loc = p.Count
+		}
+		if p.ID != locationID(p.Title) || loc != located[p.Title] {
+			t.Errorf("feature %+v: located %d, want %d", f, loc, located[p.Title])
+		}
+		for _, i := range p.Auctions {
+			if i < 0 || i >= len(fc.AuctionNames) {
+				t.Errorf("feature %q: auction index %d of %d names", p.Title, i, len(fc.AuctionNames))
+			}
 		}
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%q file: %d groups, want %d (counts by title %v, want %v)", cat, len(got), len(want), got, want)
+		t.Errorf("%d groups, want %d (counts by title %v, want %v)", len(got), len(want), got, want)
 	}
 }
 

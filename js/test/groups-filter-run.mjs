@@ -3,7 +3,8 @@
 // list of parameter sets, for the Python conformance test that restates the
 // endpoint's rules (conformance/test_group_filters.py).
 // usage: node groups-filter-run.mjs GROUPS.geojson COMPANY_LIST.json PARAMS.json
-// PARAMS: [{q, tech, ...}, ...]. Prints JSON: [{ids, tech, company, total} | {error}] per set.
+// PARAMS: [{q, tech, ...}, ...]. Prints JSON: [{props, total} | {error}] per set,
+// props the properties of each feature shown.
 import fs from 'node:fs';
 import {searchGroups} from '../prebake-groups.mjs';
 
@@ -13,8 +14,7 @@ const companyList = JSON.parse(fs.readFileSync(companiesPath, 'utf8'));
 const out = JSON.parse(fs.readFileSync(paramsPath, 'utf8')).map(params => {
     try {
         const r = searchGroups(features, params, {companyList});
-        return {ids: r.features.map(f => f.properties.id), tech: r.features.map(f => f.properties.tech),
-            company: r.features.map(f => f.properties.company), total: r.total};
+        return {props: r.features.map(f => f.properties), total: r.total};
     } catch (e) {
         return {error: String(e.message)};
     }

@@ -85,12 +85,37 @@ def test_company(manifest, real_bake) -> None:
 
 
 def test_location_groups(manifest) -> None:
-    all_groups = prebake.location_groups("all", manifest)
+    all_groups = prebake.location_groups("All", manifest)
     dsr = prebake.location_groups("DSR", manifest)
     assert all_groups["type"] == dsr["type"] == "FeatureCollection"
     assert 0 < len(dsr["features"]) < len(all_groups["features"])
-    with pytest.raises(KeyError, match="locations/groups/Steam.geojson"):
-        prebake.location_groups("Steam", manifest)
+    assert all(set(f["properties"]["technologies"]) & {"DSR", "Demand Side Response"} for f in dsr["features"])
+    assert prebake.location_groups("Steam", manifest)["features"] == []
+    p = all_groups["features"][0]["properties"]
+    assert list(p)[:10] == ["id", "title", "tech", "company", "desc", "cmu", "url", "count", "active", "mw"]
+    assert p["component_count"] == p["count"] and p["is_active"] == p["active"] and p["capacity_mw"] == p["mw"]
+
+
+def test_group_properties() -> None:
+    """The rebuild of what the file writes once; reference values from the
+    app's rules (app-integration.md, Location groups) and urllib's quote."""
+    f = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-4.1, 53.1]}, "properties": {
+        "id": "0123456789ab", "title": "Dinorwig/Llanberis, LL55 4UR", "count": 6, "active": False, "mw": 200.5,
+        "technologies": {"DSR": 2, "Hydro": 2, "Pumped Hydro": 6}, "companies": {"First Hydro": 2, "Other Co": 2},
+        "descriptions": ["\u00e9" * 99 + "\U0001F600x", "b"], "cmu_ids": ["CMU1", "CMU2"], "auctions": [0, 2],
+        "capacity_confidence": "low", "descriptions_total": 4, "located_count": 5}}
+    names = ["2023-24 (T-4)", "2021-22 (T-1)", "2019-20 (T-4)"]
+    p = prebake.group_properties(f, names)
+    assert p["tech"] == "Pumped Hydro" and p["company"] == "First Hydro" and p["cmu"] == "CMU1"
+    assert p["desc"] == "\u00e9" * 99 + "\U0001F600..."
+    assert p["url"] == "/location/by-name/Dinorwig%2FLlanberis%2C%20LL55%204UR/"
+    assert p["auction_years"] == ["2023-24 (T-4)", "2019-20 (T-4)"]
+    assert (p["descriptions_total"], p["auction_names_total"], p["located_count"]) == (4, 2, 5)
+    f["properties"].update(technologies={}, companies={}, descriptions=[], cmu_ids=[], auctions=[])
+    del f["properties"]["descriptions_total"], f["properties"]["located_count"]
+    p = prebake.group_properties(f, names)
+    assert (p["tech"], p["company"], p["desc"], p["cmu"]) == ("Unknown", "Unknown", "", "")
+    assert (p["descriptions_total"], p["auction_names_total"], p["located_count"]) == (0, 0, 6)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +131,7 @@ def test_location_groups(manifest) -> None:
         (lambda: detail_shard("x", 4), ValueError, r"component_id 'x'"),
         (lambda: prebake.company(123), TypeError, r"company_id must be a str, not int"),
         (lambda: prebake.postcode_location(123), TypeError, r"postcode must be a str, not int"),
-        (lambda: prebake.location_groups(None), TypeError, r"category must be a str, not NoneType"),
+        (lambda: prebake.location_groups(None), TypeError, r"tech must be a str, not NoneType"),
     ],
 )
 def test_lookup_arguments(call, err, match) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import threading
 
-from .lookups import PostcodeLocation, company, component_detail, location_groups, postcode_location
+from .lookups import PostcodeLocation, company, component_detail, group_properties, location_groups, postcode_location
 from .manifest import SCHEMA_VERSIONS, IntegrityError, Manifest, ManifestError, Problem, load
 from .tables import cmu_to_company_mapping, frame_from_records, have_pyarrow, read_json, read_table
 
@@ -38,6 +38,7 @@ __all__ = [
     "get_default",
     "have_pyarrow",
     "load",
+    "group_properties",
     "location_groups",
     "postcode_location",
     "read_json",
