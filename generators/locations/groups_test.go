@@ -2,6 +2,8 @@ package locations
 
 import (
 	"encoding/json"
+	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -175,5 +177,51 @@ func TestLists(t *testing.T) {
 	if string(o) != `{"technologies":["DSR","IFA (France)","Moyle (Northern Ireland)","Storage"],"companies":["A Co","B Co","Mutual","NG"],`+
 		`"auction_years":["2024-25 (T-1)","2021-22 (T-4)","2020-21 (T-4)","2019-20 (T-4)"],"auction_names_all":["2024-25 (T-1)","2021-22 (T-4)","2020-21 (T-4)","2019-20 (T-4)"]}` {
 		t.Errorf("filter options %s", o)
+	}
+}
+
+// TestGroupsJSON: the hand-written encoder of the groups file gives the bytes
+// encoding/json gives for plain ASCII, and the same values (decoded) for
+// texts that need escapes; a mw that is not a number is an error.
+func TestGroupsJSON(t *testing.T) {
+	mk := func(id int64, loc, desc string, mwv float64) record.Component {
+		c := located(id, record.DSR, loc, "", 51.5+float64(id)/1e7, -0.1234567)
+		c.Description, c.DeratedMW, c.AuctionName = desc, mw(mwv), "2024-25 (T-1) One Year Ahead Capacity Auction"
+		return c
+	}
+	encode := func(comps []record.Component) (featureCollection, []byte, error) {
+		gs := buildGroups(comps)
+		fc := featureCollection{Type: "FeatureCollection", AuctionNames: []string{"2024-25 (T-1) One Year Ahead Capacity Auction"}, Features: []feature{}}
+		for _, g := range gs {
+			a := g.attributes()
+			fc.Features = append(fc.Features, g.feature(&a, map[string]int{"2024-25 (T-1) One Year Ahead Capacity Auction": 0}))
+		}
+		b, err := fc.appendJSON(nil)
+		return fc, b, err
+	}
+	plain := []record.Component{mk(1, "Site A, WF11 8SQ", "Battery", 1.5), mk(2, "Site A, WF11 8SQ", "Other", 0.25), mk(3, "Site B", "", 1e-7),
+		{ID: 4, LocationText: "Site B", Company: "Z"}}
+	fc, got, err := encode(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(fc)
+	if string(got) != string(want) {
+		t.Errorf("hand-written\n%s\nencoding/json\n%s", got, want)
+	}
+	escaped := []record.Component{mk(1, "Caf\u00e9 \"Q\" <A&B>\n\t\\ \u0001 \U0001F600", "d\u00e9sc \u2028", 2)}
+	fc, got, err = encode(escaped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back featureCollection
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatalf("%v in %s", err, got)
+	}
+	if !reflect.DeepEqual(back, fc) {
+		t.Errorf("decoded %+v, want %+v", back, fc)
+	}
+	if _, _, err := encode([]record.Component{mk(1, "Site NaN", "", math.NaN())}); err == nil || !strings.Contains(err.Error(), `"Site NaN": field mw`) {
+		t.Errorf("NaN mw: error %v", err)
 	}
 }
