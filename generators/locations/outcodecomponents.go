@@ -82,19 +82,21 @@ func (ix *postcodeIndex) nearest(lat, lng, maxMetres float64) (int, bool) {
 	minCell := cellDeg * 110000 * math.Cos((math.Abs(lat)+1)*math.Pi/180)
 	// Equirectangular distance on the sphere with the pair's mean latitude:
 	// within centimetres of the haversine distance at these ranges, and cheap.
+	// Compared squared and in degrees (the same order as metres; no square
+	// root per candidate).
 	const mPerDeg = 6371008.8 * math.Pi / 180
-	dist := func(p *record.PostcodePoint) float64 {
+	dist2 := func(p *record.PostcodePoint) float64 {
 		dy := p.Lat - lat
 		dx := (p.Lng - lng) * math.Cos((p.Lat+lat)*math.Pi/360)
-		return math.Hypot(dx, dy) * mPerDeg
+		return dx*dx + dy*dy
 	}
 	c0 := cellOf(lat, lng)
-	best, bestD := -1, math.Inf(1)
+	best, bestD2 := -1, math.Inf(1)
 	visit := func(c cell) {
 		for _, i := range ix.cell(c) {
-			d := dist(&ix.t.points[i])
-			if d < bestD || d == bestD && int(i) < best {
-				best, bestD = int(i), d
+			d := dist2(&ix.t.points[i])
+			if d < bestD2 || d == bestD2 && int(i) < best {
+				best, bestD2 = int(i), d
 			}
 		}
 	}
@@ -113,7 +115,7 @@ func (ix *postcodeIndex) nearest(lat, lng, maxMetres float64) (int, bool) {
 		}
 		// Every unsearched point lies at least r cells away.
 		reach := float64(r) * minCell
-		if best >= 0 && bestD <= reach || reach > maxMetres {
+		if best >= 0 && math.Sqrt(bestD2)*mPerDeg <= reach || reach > maxMetres {
 			break
 		}
 	}
