@@ -135,33 +135,49 @@ func appendPyString(b []byte, s string) []byte {
 		return append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
 	}
 	b = append(b, '"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b = append(b, '\\', '"')
-		case r == '\\':
-			b = append(b, '\\', '\\')
-		case r == '\n':
-			b = append(b, '\\', 'n')
-		case r == '\r':
-			b = append(b, '\\', 'r')
-		case r == '\t':
-			b = append(b, '\\', 't')
-		case r == '\b':
-			b = append(b, '\\', 'b')
-		case r == '\f':
-			b = append(b, '\\', 'f')
-		case r < 0x20:
-			b = u4(b, r)
-		case r < 0x7f:
-			b = append(b, byte(r))
-		case r < 0x10000:
-			b = u4(b, r)
-		default:
-			r -= 0x10000
-			b = u4(b, 0xd800+(r>>10))
-			b = u4(b, 0xdc00+(r&0x3ff))
+	// Runs of printable ASCII other than " and \ are copied whole (most
+	// location texts are nothing else); every other character is escaped.
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			i++
+			continue
 		}
+		b = append(b, s[start:i]...)
+		if c < utf8.RuneSelf {
+			switch c {
+			case '"':
+				b = append(b, '\\', '"')
+			case '\\':
+				b = append(b, '\\', '\\')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default: // other controls and DEL
+				b = u4(b, rune(c))
+			}
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:]) // invalid UTF-8: U+FFFD, one byte
+			if r < 0x10000 {
+				b = u4(b, r)
+			} else {
+				r -= 0x10000
+				b = u4(b, 0xd800+(r>>10))
+				b = u4(b, 0xdc00+(r&0x3ff))
+			}
+			i += size
+		}
+		start = i
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }

@@ -25,6 +25,9 @@ func TestAppendPyString(t *testing.T) {
 		{"\u2028", `"\u2028"`},
 		{"😀", `"\ud83d\ude00"`},
 		{"bad\xffutf8", `"bad\ufffdutf8"`},
+		{"\xe2\x82", `"\ufffd\ufffd"`},
+		{"\"edge\\", `"\"edge\\"`},
+		{"Unit 1\n\u00a0Luton Road, LU1 1AA\u00e9", `"Unit 1\n\u00a0Luton Road, LU1 1AA\u00e9"`},
 	}
 	for _, tt := range tests {
 		got := string(appendPyString(nil, tt.in))
