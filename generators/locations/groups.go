@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,11 +51,11 @@ func buildGroups(comps []record.Component) []*group {
 	byText := map[string]*group{}
 	for i := range comps {
 		c := &comps[i]
-		if !IsGroupText(c.LocationText) {
-			continue
-		}
 		g := byText[c.LocationText]
 		if g == nil {
+			if !IsGroupText(c.LocationText) { // once per text that makes a group
+				continue
+			}
 			g = &group{text: c.LocationText, id: locationID(c.LocationText)}
 			byText[c.LocationText] = g
 		}
@@ -152,27 +153,45 @@ func (c *counted) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// countBy counts the members' non-empty keys, by count descending, ties by
+// key. (Sorted slices rather than a map: most groups have a handful of
+// members, where allocating a map per group cost more than the counting.)
 func countBy(members []*record.Component, key func(*record.Component) string) counted {
-	n := map[string]int{}
+	keys := make([]string, 0, len(members))
 	for _, c := range members {
 		if k := key(c); k != "" {
-			n[k]++
+			keys = append(keys, k)
 		}
 	}
-	out := make(counted, 0, len(n))
-	for k, v := range n {
+	slices.Sort(keys)
+	var out counted
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j] == keys[i] {
+			j++
+		}
 		out = append(out, struct {
 			Name  string
 			Count int
-		}{k, v})
+		}{keys[i], j - i})
+		i = j
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		return out[i].Name < out[j].Name
+	if out == nil {
+		out = counted{}
+	}
+	slices.SortStableFunc(out, func(x, y struct {
+		Name  string
+		Count int
+	}) int {
+		return y.Count - x.Count // stable: equal counts keep the keys' ascending order
 	})
 	return out
+}
+
+// distinct sorts ss and drops repeats, in place.
+func distinct(ss []string) []string {
+	slices.Sort(ss)
+	return slices.Compact(ss)
 }
 
 // attributes are a location group's stored fields, the app's LocationGroup.
@@ -197,20 +216,22 @@ func (g *group) attributes() attributes {
 	a := attributes{ComponentCount: len(g.members), Descriptions: []string{}, AuctionYears: []string{}, CMUIDs: []string{}}
 	a.Technologies = countBy(g.members, func(c *record.Component) string { return c.TechClass })
 	a.Companies = countBy(g.members, func(c *record.Component) string { return c.Company })
-	seenD, auctions, cmus := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	descs := make([]string, 0, len(g.members))
+	auctions := make([]string, 0, len(g.members))
+	cmus := make([]string, 0, len(g.members))
 	withMW := 0
 	for _, c := range g.members {
-		if c.Description != "" && !seenD[c.Description] {
-			seenD[c.Description] = true
-			if len(a.Descriptions) < 3 {
+		if c.Description != "" {
+			descs = append(descs, c.Description)
+			if len(a.Descriptions) < 3 && !slices.Contains(a.Descriptions, c.Description) {
 				a.Descriptions = append(a.Descriptions, c.Description)
 			}
 		}
 		if c.AuctionName != "" {
-			auctions[c.AuctionName] = true
+			auctions = append(auctions, c.AuctionName)
 		}
 		if c.CMUID != "" {
-			cmus[c.CMUID] = true
+			cmus = append(cmus, c.CMUID)
 		}
 		if c.DeratedMW != nil {
 			withMW++
@@ -220,16 +241,11 @@ func (g *group) attributes() attributes {
 			a.LocatedCount++
 		}
 	}
-	a.DescriptionsTotal, a.AuctionNamesTotal = len(seenD), len(auctions)
-	for n := range auctions {
-		a.AuctionYears = append(a.AuctionYears, n)
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(a.AuctionYears)))
-	a.AuctionYears = a.AuctionYears[:min(5, len(a.AuctionYears))]
-	for id := range cmus {
-		a.CMUIDs = append(a.CMUIDs, id)
-	}
-	sort.Strings(a.CMUIDs)
+	auctions = distinct(auctions)
+	a.DescriptionsTotal, a.AuctionNamesTotal = len(distinct(descs)), len(auctions)
+	slices.Reverse(auctions)
+	a.AuctionYears = append(a.AuctionYears, auctions[:min(5, len(auctions))]...)
+	a.CMUIDs = append(a.CMUIDs, distinct(cmus)...)
 	a.CapacityMW = math.Round(a.CapacityMW*1000) / 1000
 	switch {
 	case withMW == 0:
