@@ -194,7 +194,9 @@ func distinct(ss []string) []string {
 	return slices.Compact(ss)
 }
 
-// attributes are a location group's stored fields, the app's LocationGroup.
+// attributes are a location group's stored fields, the app's LocationGroup
+// (the tags name its fields; the groups file writes them through properties,
+// each value once).
 type attributes struct {
 	ComponentCount     int      `json:"component_count"`
 	Technologies       counted  `json:"technologies"` // {raw class: n}, then the pseudo-technologies
