@@ -24,8 +24,12 @@ run: sample
 test:
 	bash scripts/setup-peers.sh
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 80m ./...
-	bash scripts/test-python.sh
+	@# One bake of the real data in ../shared for the whole run (internal/realbake),
+	@# read by every Go package and pytest that needs it; empty without ../shared
+	@# outside CI (those tests then skip).
+	PREBAKE_REALBAKE="$$($(GO) run ./internal/realbake/cmd/realbake)" && export PREBAKE_REALBAKE && \
+		$(GO) test -count=1 -timeout 80m $(GOTESTFLAGS) ./... && \
+		bash scripts/test-python.sh $(PYTESTFLAGS)
 
 bench: build
 	bash scripts/setup-peers.sh

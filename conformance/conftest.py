@@ -1,7 +1,8 @@
-"""Session fixtures of the app-contract suite: one real bake of ../shared per
-pytest session and the register rows as the app stores them. Tests need ../shared
+"""Session fixtures of the app-contract suite: the test run's one shared bake of
+../shared (internal/realbake) and the register rows as the app stores them. Tests need ../shared
 and Go: outside CI they skip with a message, in CI (CI=true) they fail."""
 
+import fcntl
 import json
 import os
 import shutil
@@ -14,25 +15,37 @@ from bakefiles import REGISTER, ROOT, SHARED, asset, need, register_rows
 
 
 @pytest.fixture(scope="session")
-def bake(tmp_path_factory):
-    """Bake the real register once: {"dir": output dir, "manifest": dict, "report": [lines]}."""
+def bake():
+    """The test run's shared real bake (internal/realbake: register, Code-Point
+    postcode table and DNO boundaries baked once by `prebake build` for every Go
+    package and pytest): {"dir": output dir, "manifest": dict, "report": [lines],
+    "summary": the build's --json summary}. `make test` passes its directory in
+    $PREBAKE_REALBAKE; otherwise `go run ./internal/realbake/cmd/realbake` finds
+    or makes it (in .cache/realbake, keyed by the code and the inputs)."""
     need(os.path.isdir(REGISTER), "needs the real register in ../shared/data/register")
-    go = shutil.which("go")
-    need(go is not None, "needs Go to bake")
-    tmp = tmp_path_factory.mktemp("bake")
-    out, man, rep = tmp / "out", tmp / "manifest.json", tmp / "report.jsonl"
-    cmd = [go, "run", "./cmd/prebake", "build", "--json",
-           "--source", os.path.join(REGISTER, "components_*.json"),
-           "--source", os.path.join(REGISTER, "cmu_register_rows.json"),
-           "--postcodes", os.path.join(SHARED, "data", "postcodes", "postcodes-en.csv.gz"),
-           "--out", str(out), "--manifest", str(man), "--report", str(rep)]
-    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    assert p.returncode == 0, "prebake build failed:\n" + p.stderr[-4000:]
-    with open(man, encoding="utf-8") as f:
+    d = os.environ.get("PREBAKE_REALBAKE")
+    if not d:
+        go = shutil.which("go")
+        need(go is not None, "needs Go to bake")
+        p = subprocess.run([go, "run", "./internal/realbake/cmd/realbake"], cwd=ROOT, capture_output=True, text=True)
+        assert p.returncode == 0, "the shared real bake failed:\n" + p.stderr[-4000:]
+        d = p.stdout.strip()
+        need(d != "", "no shared real bake: " + p.stderr.strip())
+    if os.path.exists(d + ".lock"):
+        # Held until pytest exits, so that no other run removes the bake (see internal/realbake).
+        lock = open(d + ".lock", "rb")
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        _held.append(lock)
+    with open(os.path.join(d, "manifest.json"), encoding="utf-8") as f:
         manifest = json.load(f)
-    with open(rep, encoding="utf-8") as f:
+    with open(os.path.join(d, "report.jsonl"), encoding="utf-8") as f:
         report = [json.loads(line) for line in f]
-    return {"dir": str(out), "manifest": manifest, "report": report, "summary": json.loads(p.stdout)}
+    with open(os.path.join(d, "summary.json"), encoding="utf-8") as f:
+        summary = json.load(f)
+    return {"dir": os.path.join(d, "out"), "manifest": manifest, "report": report, "summary": summary}
+
+
+_held = []
 
 
 @pytest.fixture(scope="session")

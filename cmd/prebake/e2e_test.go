@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prebake/prebake/internal/realbake"
 	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/writer"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -245,16 +246,13 @@ func TestBuildRealRegister(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bakes the real register")
 	}
-	reg := shareddata.Path(t, "data/register")
-	pcs := shareddata.Path(t, "data/postcodes/postcodes-en.csv.gz")
-	dno := shareddata.Path(t, "data/geo/gb_dno_boundaries.geojson")
+	// The run's shared real bake (internal/realbake): this very build command
+	// (register, postcode table, boundaries, --django-staticfiles, --json), run
+	// once for every package and pytest; its --json summary is rb.Summary.
+	rb := realbake.Get(t)
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	out := run(t, dir, nil, bin, "build", "--json",
-		"--source", filepath.Join(reg, "components_*.json"),
-		"--source", filepath.Join(reg, "cmu_register_rows.json"),
-		"--postcodes", pcs, "--boundaries", dno,
-		"--django-staticfiles", "staticfiles.json")
+	dir := rb.Dir
+	out := string(rb.Summary)
 	var s struct {
 		Components int `json:"components"`
 		Located    int `json:"located"`
@@ -290,12 +288,12 @@ func TestBuildRealRegister(t *testing.T) {
 		t.Errorf("located %d of %d components with a grid reference or postcode (%.2f%%), want >= 99%%", s.Located, locatable, 100*float64(s.Located)/float64(locatable))
 	}
 	t.Logf("located %d of %d components (%d without a usable location)", s.Located, s.Components, noLocation)
-	run(t, dir, nil, bin, "verify", "--manifest", "manifest.json", "--out", "output")
-	validateManifest(t, filepath.Join(dir, "manifest.json"))
-	if _, err := os.Stat(filepath.Join(dir, "staticfiles.json")); err != nil {
+	run(t, dir, nil, bin, "verify", "--manifest", rb.ManifestPath, "--out", rb.Out)
+	validateManifest(t, rb.ManifestPath)
+	if _, err := os.Stat(rb.Staticfiles); err != nil {
 		t.Errorf("--django-staticfiles: %v", err)
 	}
-	report, err := os.ReadFile(filepath.Join(dir, "prebake-report.jsonl"))
+	report, err := os.ReadFile(rb.Report)
 	if err != nil {
 		t.Fatalf("report: %v", err)
 	}

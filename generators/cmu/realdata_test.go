@@ -16,6 +16,7 @@ import (
 
 	"github.com/prebake/prebake/generators/cmu/duckcheck"
 	"github.com/prebake/prebake/generators/cmu/table"
+	"github.com/prebake/prebake/internal/realbake"
 	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/record"
@@ -44,19 +45,26 @@ func realDataset(t testing.TB) *record.Dataset {
 	return real.ds
 }
 
-// realBake bakes the real dataset once for all the tests that only read it.
+// realBake returns the CMU outputs of the test run's shared real-data bake
+// (internal/realbake: register, postcode table and boundaries baked once by
+// `prebake build` for every package and pytest), linked into a directory of
+// their own so that the tests that walk the output see only this generator's
+// files. The bake runs cmu.Generate with Options{} as these tests did.
 func realBake(t *testing.T) (string, *manifest.Manifest) {
 	t.Helper()
-	ds := realDataset(t)
+	b := realbake.Get(t)
 	real.bakeOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "prebake-cmu-real-")
 		if err != nil {
 			t.Fatal(err)
 		}
-		real.out, real.m = bakeInto(t, dir, ds, Options{})
+		if real.out, err = b.Link(filepath.Join(dir, "output"), "cmu"); err != nil {
+			t.Fatal(err)
+		}
+		real.m = b.Manifest
 	})
 	if real.m == nil {
-		t.Fatal("the real bake failed in an earlier test")
+		t.Fatal("linking the shared real bake failed in an earlier test")
 	}
 	return real.out, real.m
 }
