@@ -3,6 +3,7 @@ package locations
 import (
 	"bufio"
 	"compress/gzip"
+	"encoding/json"
 	"encoding/csv"
 	"io"
 	"math"
@@ -19,6 +20,7 @@ import (
 	"github.com/paulmach/orb/geo"
 
 	"github.com/prebake/prebake/geocode"
+	"github.com/prebake/prebake/internal/realbake"
 	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/osgb"
 	"github.com/prebake/prebake/postcode"
@@ -119,10 +121,9 @@ func TestPostcodeShardsRandomSample(t *testing.T) {
 		t.Skip("bakes the full postcode table")
 	}
 	rows := readSourceTable(t)
-	pts := realPostcodes(t)
-	dir, _, s := bake(t, &record.Dataset{Postcodes: pts}, Options{})
-	t.Logf("%d source rows, %d postcodes in %d shards (%d sectors), %.1f MB, largest %s %.1f KB",
-		len(rows), s.Postcodes, s.PostcodeShards, s.Sectors, float64(s.ShardBytes)/1e6, s.LargestShard, float64(s.LargestShardBytes)/1e3)
+	dir, s := realBake(t)
+	t.Logf("%d source rows, %d postcodes in %d shards, %.1f MB",
+		len(rows), s.Postcodes, s.PostcodeShards, float64(s.ShardBytes)/1e6)
 
 	seed := sampleSeed(t)
 	t.Logf("sample seed %d (set LOCATIONS_SEED=%d to repeat this sample)", seed, seed)
@@ -197,8 +198,7 @@ func TestCentroidsAgainstShared(t *testing.T) {
 		t.Skip("bakes the full postcode table")
 	}
 	rows := readSourceTable(t)
-	pts := realPostcodes(t)
-	dir, _, _ := bake(t, &record.Dataset{Postcodes: pts}, Options{})
+	dir, _ := realBake(t)
 
 	type acc struct {
 		lat, lng float64
@@ -297,6 +297,26 @@ func TestCentroidsAgainstShared(t *testing.T) {
 			t.Errorf("%s: %s is %.2f m from the shared centroid", tt.asset, worstCode, worst)
 		}
 	}
+}
+
+// realBake returns the location files of the test run's shared real-data bake
+// (internal/realbake: the register, this postcode table and the boundaries baked
+// once by `prebake build` for every package and pytest), linked into a directory
+// of their own, and the part of the Summary the manifest records. The bake runs
+// Generate with Options{} over the full postcode table, as these tests did.
+func realBake(t *testing.T) (string, Summary) {
+	t.Helper()
+	b := realbake.Get(t)
+	dir, err := b.Link(t.TempDir(), "locations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := b.Manifest.ShardSets["postcodes"]
+	var sum struct{ Postcodes int }
+	if err := json.Unmarshal(b.Summary, &sum); err != nil {
+		t.Fatal(err)
+	}
+	return dir, Summary{Postcodes: sum.Postcodes, PostcodeShards: ps.Files, ShardBytes: ps.Bytes, PostcodeShardsPath: ps.Path}
 }
 
 var realComps struct {

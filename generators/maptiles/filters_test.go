@@ -260,7 +260,7 @@ func syntheticFilterComponents(t *testing.T, n int) []record.Component {
 func TestRealFilteredViews(t *testing.T) {
 	ds := realDataset(t)
 	active := activeTexts(ds.Components)
-	out, m, _ := bake(t, ds, maptiles.Options{Layers: []string{"DSR", maptiles.AllLayer}, SkipVectorTiles: true})
+	out, m := realBake(t)
 	checkViews(t, out, m, ds, active, 100, 40)
 }
 

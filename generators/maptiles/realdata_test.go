@@ -2,6 +2,7 @@ package maptiles_test
 
 import (
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -11,7 +12,9 @@ import (
 	"github.com/prebake/prebake/cluster/clustertest"
 	"github.com/prebake/prebake/generators/maptiles"
 	"github.com/prebake/prebake/geocode"
+	"github.com/prebake/prebake/internal/realbake"
 	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/postcode"
 	"github.com/prebake/prebake/record"
 	"github.com/prebake/prebake/source"
@@ -48,6 +51,24 @@ func realDataset(t *testing.T) *record.Dataset {
 		t.Fatal(real.err)
 	}
 	return real.ds
+}
+
+// realBake returns the map tile files of the test run's shared real-data bake
+// (internal/realbake: the register, postcode table and boundaries baked once by
+// `prebake build` for every package and pytest, maptiles.Generate with the
+// default options), linked into a directory of their own, and its manifest.
+func realBake(t *testing.T) (string, *manifest.Manifest) {
+	t.Helper()
+	b := realbake.Get(t)
+	out, err := b.Link(t.TempDir(), "maptiles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The JS checks read out/manifest.json, where bake puts it.
+	if err := os.Symlink(b.ManifestPath, filepath.Join(out, "manifest.json")); err != nil {
+		t.Fatal(err)
+	}
+	return out, b.Manifest
 }
 
 // TestRealLayers bakes the real register and checks every layer as a client
