@@ -3,8 +3,8 @@ package locations
 import (
 	"bufio"
 	"compress/gzip"
-	"encoding/json"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"math"
 	"math/rand/v2"
