@@ -49,7 +49,7 @@ func TestCompareWithApp(t *testing.T) {
 	ao, ac, as := appFileBytes(t)
 	app := decodeAppSet(t, ao, ac, as)
 	ds := realDataset(t, false)
-	dir, _, _ := bake(t, ds, Options{})
+	dir, _ := realBake(t)
 	ours := decodeAppSet(t, asset(t, dir, OutwardLocationsName), asset(t, dir, LocationCountsName), asset(t, dir, SearchIndexName))
 
 	// Where each location text sits in our register.

@@ -241,8 +241,7 @@ func appFileBytes(t *testing.T) (outward, counts, search []byte) {
 // every rule the app's files obey.
 func TestAppFileShapes(t *testing.T) {
 	ao, ac, as := appFileBytes(t)
-	ds := realDataset(t, false)
-	dir, _, _ := bake(t, ds, Options{})
+	dir, _ := realBake(t)
 	oo, oc, osr := asset(t, dir, OutwardLocationsName), asset(t, dir, LocationCountsName), asset(t, dir, SearchIndexName)
 
 	for _, f := range []struct {
