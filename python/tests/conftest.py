@@ -61,9 +61,10 @@ def prebake_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_bake(prebake_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Bake:
     """The real register (components and CMU rows) baked once for the session,
-    with the ONS Postcode Directory sample as postcode table (the full
-    Code-Point Open table would triple the bake's time and the tests need no
-    more than one shard of it)."""
+    with the ONS Postcode Directory sample as postcode table. It cannot be the
+    test run's shared real bake (internal/realbake, Code-Point Open): these
+    tests check the ONSPD input path, e.g. test_postcode_location compares the
+    baked positions with the ONSPD rows' own lat/long to 1e-6 degrees."""
     register = shared_path("data/register")
     postcodes = shared_path("data/postcodes/onspd-sample.csv")
     d = tmp_path_factory.mktemp("bake")
