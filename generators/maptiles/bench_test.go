@@ -118,11 +118,11 @@ func BenchmarkDSRClusterAndSerialize(b *testing.B) {
 	o, _ := DefaultOptions().withDefaults()
 	var files, bytes int
 	for b.Loop() {
-		feats, err := layerFeatures(comps, catIndex, false, o)
+		feats, strs, err := layerFeatures(comps, catIndex, false, o)
 		if err != nil {
 			b.Fatal(err)
 		}
-		t := &treeBuilder{feats: feats, top: o.MaxZoom + 1, maxBytes: o.MaxFileBytes}
+		t := newTreeBuilder(feats, strs, false, o)
 		ids := make([]int32, len(feats))
 		for i := range ids {
 			ids[i] = int32(i)
