@@ -20,7 +20,7 @@ func located(id int64, lng, lat, mw float64, cat record.Category, loc string) re
 	return record.Component{ID: id, ComponentID: "C" + itoa(int(id)), CMUID: "CMU" + itoa(int(id)), Category: cat,
 		TechClass: string(cat), Company: "Co " + itoa(int(id)), Location: loc, LocationText: loc, DeratedMW: &mw, DeliveryYear: 2025,
 		AuctionName: "2025-26 (T-4) Four Year Ahead Capacity Auction", // an active location: in the default view
-		Geo: record.Geocode{Lng: lng, Lat: lat, Located: true}, SourceFile: "test.json", SourceRow: int(id)}
+		Geo:         record.Geocode{Lng: lng, Lat: lat, Located: true}, SourceFile: "test.json", SourceRow: int(id)}
 }
 
 // TestMergeColocated: components at exactly one position are one point feature

@@ -27,7 +27,7 @@ type Options struct {
 	MinZoom   int     // lowest zoom clustered (0); vector tiles below it show its clusters
 	MaxZoom   int     // highest zoom clustered (16), at most MaxMaxZoom; raw points above it
 
-	// MaxFileBytes caps each GeoJSON file, uncompressed (64 KiB), so that every
+	// MaxFileBytes caps each tile set file, uncompressed (64 KiB), so that every
 	// file is at most that size compressed too.
 	MaxFileBytes int
 
