@@ -399,13 +399,15 @@ export function decodeFile(file, layout) {
     if (p) {
         const top = layout.points_zoom;
         const str = (col, i) => { const v = p[col][i]; return v < 0 ? null : strs[v]; };
+        // -2 in detailUrl: the app's location page of the title.
+        const url = (i, title) => p.detailUrl[i] === -2 ? '/location/by-name/' + pyQuote(title) + '/' : str('detailUrl', i);
         for (let i = 0; i < p.ids.length; i++) {
-            const ids = p.ids[i], lng = p.lng[i], lat = p.lat[i];
-            const properties = {id: ids[0], cmu_id: str('cmu_id', i), title: str('title', i),
+            const ids = p.ids[i], lng = p.lng[i], lat = p.lat[i], title = str('title', i);
+            const properties = {id: ids[0], cmu_id: str('cmu_id', i), title,
                 technology: str('technology', i), display_technology: str('display_technology', i),
                 company: str('company', i), description: str('description', i),
                 delivery_year: str('delivery_year', i), auction_name: str('auction_name', i),
-                detailUrl: str('detailUrl', i), count: ids.length, ids, mw: p.mw[i], minzoom: p.minzoom[i], maxzoom: top};
+                detailUrl: url(i, title), count: ids.length, ids, mw: p.mw[i], minzoom: p.minzoom[i], maxzoom: top};
             out.push({f: {type: 'Feature', id: ids[0], geometry: {type: 'Point', coordinates: [lng, lat]}, properties},
                 minzoom: properties.minzoom, maxzoom: top,
                 x: Math.trunc(encode(lngX(lng))), y: Math.trunc(encode(latY(lat)))});
@@ -806,6 +808,11 @@ export class Supercluster {
         return clone && result === original ? Object.assign({}, result) : result;
     }
 }
+
+// pyQuote(s) is Python's urllib.parse.quote(s, safe=""), which the app's
+// detailUrl uses: every UTF-8 byte but ASCII letters, digits and "_.-~" as %XX.
+// encodeURIComponent also keeps !'()*.
+export const pyQuote = s => encodeURIComponent(s).replace(/[!'()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 
 // abbreviate(count) is SuperCluster's point_count_abbreviated.
 const abbreviate = count =>

@@ -2,6 +2,7 @@ package maptiles_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -199,8 +200,11 @@ func decodeFile(data []byte, layout map[string]any) ([]bakedFeature, error) {
 		b.Raw = map[string]any{"id": float64(b.ID), "count": float64(p.Count), "mw": p.MW, "minzoom": float64(p.MinZoom), "maxzoom": float64(top)}
 		for _, k := range []string{"cmu_id", "title", "technology", "display_technology", "company", "description", "delivery_year", "auction_name", "detailUrl"} {
 			var v any
-			if s := int(num(f.Points[k][i])); s >= 0 {
+			switch s := int(num(f.Points[k][i])); {
+			case s >= 0:
 				v = f.Strings[s]
+			case s == -2 && k == "detailUrl": // the location page of the title
+				v = "/location/by-name/" + pyQuote(b.Raw["title"].(string)) + "/"
 			}
 			b.Raw[k] = v
 		}
@@ -211,4 +215,18 @@ func decodeFile(data []byte, layout map[string]any) ([]bakedFeature, error) {
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// pyQuote is Python's urllib.parse.quote(s, safe=""), stated again: every UTF-8
+// byte other than an ASCII letter, digit or "_.-~" as %XX.
+func pyQuote(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_.-~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

@@ -3,6 +3,7 @@ package maptiles
 import (
 	"bytes"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/record"
@@ -19,7 +20,8 @@ var (
 	catColumn    = "categories"
 	pointColumns = []string{"ids", "lng", "lat", "minzoom", "mw"}
 	// pointStrings are the point columns that hold indexes into the file's
-	// "strings" (-1 for null), in the order of the /api/map-data/ properties.
+	// "strings" (nullString for null, and locationURL in detailUrl), in the order
+	// of the /api/map-data/ properties.
 	pointStrings = []string{"cmu_id", "title", "technology", "display_technology", "company", "description",
 		"delivery_year", "auction_name", "detailUrl"}
 )
@@ -31,7 +33,14 @@ type stringTable struct {
 	quoted [][]byte // JSON text of each string
 }
 
-const nullString = -1
+const (
+	nullString = -1
+	// locationURL in the detailUrl column stands for the app's location page of
+	// the point's title, "/location/by-name/" + quote(title, safe="") + "/"
+	// (appview.LocationURL): a third of a file's bytes were these URLs, whose
+	// percent-encoding makes them longer than the title they repeat.
+	locationURL = -2
+)
 
 func (t *stringTable) id(s string) int32 {
 	if t.ids == nil {
@@ -55,8 +64,14 @@ func (t *stringTable) pointStrings(c *record.Component) []int32 {
 	if y, ok := appview.Year(c.DeliveryYear); ok {
 		year = t.id(y)
 	}
+	url := int32(locationURL)
+	if c.LocationText == "" || !utf8.ValidString(c.LocationText) {
+		// The component page, or a location text the file's JSON cannot carry
+		// byte for byte (invalid UTF-8 becomes U+FFFD): the URL itself.
+		url = t.id(appview.DetailURL(c))
+	}
 	return []int32{t.id(c.CMUID), t.id(appview.Title(c)), t.id(rawTechnology(c)), t.id(string(c.Category)),
-		t.id(c.Company), t.id(c.Description), year, t.id(c.AuctionName), t.id(appview.DetailURL(c))}
+		t.id(c.Company), t.id(c.Description), year, t.id(c.AuctionName), url}
 }
 
 // fileSkeleton is the size of a file with every section and column and no
@@ -164,7 +179,7 @@ func (e *fileEncoder) section(b []byte, name string, ids []int32, cols, strCols 
 			}
 			s := e.feats[id].strs[k]
 			if s < 0 {
-				b = strconv.AppendInt(b, nullString, 10)
+				b = strconv.AppendInt(b, int64(s), 10)
 			} else {
 				b = strconv.AppendInt(b, int64(e.local[s]), 10)
 			}

@@ -89,8 +89,11 @@
 // "categories" (all layer only) pairs an index into the layout's "categories"
 // with that category's components. A point is the Feature with id ids[0] at
 // [lng, lat] and the properties id (ids[0]), the nine text fields (indexes into
-// "strings", -1 for null: delivery_year of a component without one), count (the
-// length of ids), ids, mw, minzoom and maxzoom (always the raw-point zoom).
+// "strings", -1 for null: delivery_year of a component without one; -2 in
+// detailUrl for the app's location page of the title,
+// "/location/by-name/" + quote(title, safe="") + "/" with Python's quote),
+// count (the length of ids), ids, mw, minzoom and maxzoom (always the raw-point
+// zoom).
 // js/prebake-map.mjs decodeFile does this.
 //
 // # Manifest

@@ -3,7 +3,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import {openLayer} from '../prebake-map.mjs';
+import {openLayer, pyQuote} from '../prebake-map.mjs';
 
 // A one-node layer: the root tile holds zooms 0..1 (index code 16 * 2, no
 // children); a file of one point (scheme prebake-cluster-tree/2: columns).
@@ -109,4 +109,28 @@ test('no filter, or filters other than the default, need the attribute file', as
     const layer = openLayer(entry, {fetchJSON: () => Promise.reject(new Error('no fetch expected'))});
     await assert.rejects(layer.getClusters(world, 0), /has no attribute file/);
     await assert.rejects(layer.getClusters(world, 0, {cm_period: 'historical'}), /has no attribute file/);
+});
+
+test('pyQuote is Python\'s quote(s, safe="") (values from CPython 3)', () => {
+    for (const [s, want] of [
+        ["Unit 5, St. John's (Rd) *North*/\u00dc ~x!", 'Unit%205%2C%20St.%20John%27s%20%28Rd%29%20%2ANorth%2A%2F%C3%9C%20~x%21'],
+        ['Leeds/C', 'Leeds%2FC'],
+        ['\u00d8rsted \u2013 Walney 1 & 2 @ 100% \u2028 \u{1F600}', '%C3%98rsted%20%E2%80%93%20Walney%201%20%26%202%20%40%20100%25%20%E2%80%A8%20%F0%9F%98%80'],
+        ['a_b.c-d~e', 'a_b.c-d~e'],
+    ]) assert.equal(pyQuote(s), want, s);
+});
+
+test('detailUrl -2 is the location page of the title', async () => {
+    const file = point(12, 0, 51);
+    file.strings.push('Unit 5, St. John\'s (Rd)');
+    file.points.title = [1];
+    file.points.detailUrl = [-2];
+    const s = await serve({'index.json': () => [200, [32]], 't/0/0/0.json': () => [200, file]});
+    try {
+        const [f] = await openLayer(entry, {baseURL: s.base}).getClusters(world, 1, {});
+        assert.equal(f.properties.title, "Unit 5, St. John's (Rd)");
+        assert.equal(f.properties.detailUrl, '/location/by-name/Unit%205%2C%20St.%20John%27s%20%28Rd%29/');
+    } finally {
+        await s.close();
+    }
 });
