@@ -169,7 +169,7 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 	}
 	// Intern the points' strings in feature order (deterministic ids), then size
 	// every feature.
-	st := &stringTable{}
+	st := &stringTable{ids: make(map[string]int32, 4*len(members))}
 	idxLen := 0
 	for i := len(clusters); i < len(out); i++ {
 		f := &out[i]
