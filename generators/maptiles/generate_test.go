@@ -234,3 +234,27 @@ func TestMaxZoomLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestEmptyDefaultView: a layer whose components the default view hides (here
+// historical locations) still has its attribute file, named by a tile set
+// without files; with no component shown anywhere no archive is written (an
+// archive without tiles is not valid PMTiles).
+func TestEmptyDefaultView(t *testing.T) {
+	c := located(1, -1.5, 53.8, 1, record.DSR, "Leeds")
+	c.AuctionName = "2019-20 (T-4) Four Year Ahead Capacity Auction"
+	out, m, sum := bake(t, &record.Dataset{Components: []record.Component{c}}, maptiles.Options{})
+	if len(sum.Layers) != 2 || sum.Layers[0].Components != 1 || sum.Layers[0].Shown != 0 {
+		t.Fatalf("layers %+v, want DSR and all with 1 component, none shown", sum.Layers)
+	}
+	ts, ok := m.TileSets["maptiles/default/DSR"]
+	if !ok || ts.Files != 0 {
+		t.Fatalf("tile set maptiles/default/DSR: %v, %d files; want one without files", ok, ts.Files)
+	}
+	if _, ok := m.TileSets["maptiles/map.pmtiles"]; ok {
+		t.Error("an archive was written with no component shown")
+	}
+	f, _ := readAttrs(t, out, ts)
+	if f.Count != 1 {
+		t.Errorf("attribute file has %d rows, want 1", f.Count)
+	}
+}

@@ -206,7 +206,13 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 			return Summary{}, fmt.Errorf("maptiles: layer %s: %w", jobs[i].name, err)
 		}
 	}
-	if !o.SkipVectorTiles && len(jobs) > 0 {
+	shown := 0
+	for _, s := range sums {
+		shown += s.Shown
+	}
+	// An archive without tiles is not a valid PMTiles archive (go-pmtiles
+	// verify): none is written when no default view shows a component.
+	if !o.SkipVectorTiles && shown > 0 {
 		if err := writeVectorTiles(w, vls, o); err != nil {
 			return Summary{}, fmt.Errorf("maptiles: vector tiles: %w", err)
 		}
