@@ -121,8 +121,8 @@
 // pmtiles protocol, and its TileJSON tiles template is
 // "pmtiles://<archive URL>/{z}/{x}/{y}" (vectortiles.TileSetEntry).
 // Layers without located components are not written; a layer whose default
-// view shows none of them has a tile set without files (an empty index) that
-// still names its attribute file, and no archive is written when no layer's
+// view shows none of them has a tile set of one file without features (the root
+// node over every zoom) that names its attribute file, and no archive is written when no layer's
 // default view shows a component. Layer names are category
 // names reduced to letters, digits, "-" and "_" (LayerName); categories not in
 // record.Categories are an input error.

@@ -236,9 +236,9 @@ func TestMaxZoomLimits(t *testing.T) {
 }
 
 // TestEmptyDefaultView: a layer whose components the default view hides (here
-// historical locations) still has its attribute file, named by a tile set
-// without files; with no component shown anywhere no archive is written (an
-// archive without tiles is not valid PMTiles).
+// historical locations) still has its attribute file, named by a tile set of
+// one file without features; with no component shown anywhere no archive is
+// written (an archive without tiles is not valid PMTiles).
 func TestEmptyDefaultView(t *testing.T) {
 	c := located(1, -1.5, 53.8, 1, record.DSR, "Leeds")
 	c.AuctionName = "2019-20 (T-4) Four Year Ahead Capacity Auction"
@@ -247,8 +247,14 @@ func TestEmptyDefaultView(t *testing.T) {
 		t.Fatalf("layers %+v, want DSR and all with 1 component, none shown", sum.Layers)
 	}
 	ts, ok := m.TileSets["maptiles/default/DSR"]
-	if !ok || ts.Files != 0 {
-		t.Fatalf("tile set maptiles/default/DSR: %v, %d files; want one without files", ok, ts.Files)
+	if !ok || ts.Files != 1 {
+		t.Fatalf("tile set maptiles/default/DSR: %v, %d files; want one", ok, ts.Files)
+	}
+	l := readLayer(t, out, ts)
+	for z := 0; z <= 17; z++ {
+		if fs := l.at(z); len(fs) != 0 {
+			t.Errorf("zoom %d: %d features, want none", z, len(fs))
+		}
 	}
 	if _, ok := m.TileSets["maptiles/map.pmtiles"]; ok {
 		t.Error("an archive was written with no component shown")

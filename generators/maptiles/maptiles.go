@@ -266,6 +266,13 @@ func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, 
 		ids[i] = int32(i)
 	}
 	root := t.build(0, 0, 0, o.MinZoom, ids)
+	if root == nil {
+		// The default view shows none of the layer's components: one empty file
+		// for every zoom, so that the tile set (which names the attribute file)
+		// is an ordinary one.
+		root = &node{band: [2]int{o.MinZoom, o.MaxZoom + 1}, file: t.enc.encode(nil, 0)}
+		t.nodes, t.files, t.largest = 1, 1, len(root.file)
+	}
 
 	tileSet := DefaultViewPrefix + name
 	set := w.NewFileSet(tileSet)

@@ -228,9 +228,12 @@ function markerFor(f) {
         el.className = 'pb-cluster';
         el.style.width = el.style.height = size + 'px';
         el.textContent = p.point_count_abbreviated;
-        el.addEventListener('click', e => {
+        el.addEventListener('click', async e => {
             e.stopPropagation();
-            map.easeTo({center: f.geometry.coordinates, zoom: Math.min(p.expansion_zoom, map.getMaxZoom()), duration: 300});
+            // Baked clusters carry expansion_zoom; clustered in the browser, as
+            // supercluster's getClusters returns them, they do not: ask the index.
+            const z = p.expansion_zoom ?? (await current.layer.filteredIndex(filters() ?? undefined)).getClusterExpansionZoom(p.cluster_id);
+            map.easeTo({center: f.geometry.coordinates, zoom: Math.min(z, map.getMaxZoom()), duration: 300});
         });
     } else {
         el.className = 'pb-point';
