@@ -6,6 +6,7 @@ directory uses.)"""
 import glob
 import json
 import os
+from urllib.parse import quote
 
 import pytest
 
@@ -25,16 +26,31 @@ def need(ok, what):
 
 def layer_points(bake, layer):
     """The point features (not clusters) of a map tile set at the raw-point zoom,
-    by id."""
+    by id, as GeoJSON: its files (scheme prebake-cluster-tree/2, columns with the
+    text fields as indexes into the file's strings, -2 in detailUrl for the
+    location page of the title) decoded here independently of js/prebake-map.mjs."""
     ts = bake["manifest"]["tilesets"]["maptiles/" + layer]
+    assert ts["layout"]["scheme"] == "prebake-cluster-tree/2", ts["layout"]["scheme"]
     top = int(ts["layout"]["points_zoom"])
+    texts = ["cmu_id", "title", "technology", "display_technology", "company", "description",
+             "delivery_year", "auction_name", "detailUrl"]
     points = {}
-    for p in glob.glob(os.path.join(bake["dir"], ts["path"], "**", "*.geojson"), recursive=True):
+    for p in glob.glob(os.path.join(bake["dir"], ts["path"], "**", "*.json"), recursive=True):
         with open(p, encoding="utf-8") as f:
-            for feat in json.load(f)["features"]:
-                props = feat["properties"]
-                if not props.get("cluster") and props["maxzoom"] == top:
-                    points[props["id"]] = feat
+            data = json.load(f)
+        cols, strings = data.get("points"), data["strings"]
+        if not cols:
+            continue
+        for i, ids in enumerate(cols["ids"]):
+            props = {"id": ids[0]}
+            for k in texts:
+                v = cols[k][i]
+                props[k] = None if v < 0 else strings[v]
+            if cols["detailUrl"][i] == -2:  # the app's location page of the title
+                props["detailUrl"] = "/location/by-name/" + quote(props["title"], safe="") + "/"
+            props.update(count=len(ids), ids=ids, mw=cols["mw"][i], minzoom=cols["minzoom"][i], maxzoom=top)
+            points[ids[0]] = {"type": "Feature", "id": ids[0], "properties": props,
+                              "geometry": {"type": "Point", "coordinates": [cols["lng"][i], cols["lat"][i]]}}
     return points
 
 

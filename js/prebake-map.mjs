@@ -1,33 +1,35 @@
 // prebake-map.mjs — find and filter the map features prebake baked for a viewport.
 //
 // Dependency-free ES module. Given a layer's tile set entry from prebake's
-// manifest.json (manifest.tilesets["maptiles/DSR"]) it returns, for a viewport
-// and a zoom, exactly the clusters and points SuperCluster's
-// getClusters(bbox, zoom) returns for the same components (the layout is
-// described in generators/maptiles/doc.go, scheme "prebake-cluster-tree/1").
-// Components at the same position come as one point feature with `count` and `ids`.
+// manifest.json (manifest.tilesets["maptiles/default/DSR"]: the /map/ page's
+// opening view of the DSR layer) it returns, for a viewport, a zoom and the
+// /map/ page's filters, exactly the clusters and points SuperCluster's
+// getClusters(bbox, zoom) returns for the components those filters keep (the
+// layout is described in generators/maptiles/doc.go, scheme
+// "prebake-cluster-tree/2").
 //
 //   import {openLayer} from './prebake-map.mjs';
-//   const layer = openLayer(manifest.tilesets['maptiles/DSR'], {baseURL: '/static/prebake/'});
-//   const features = await layer.getClusters([west, south, east, north], map.getZoom());
+//   const layer = openLayer(manifest.tilesets['maptiles/default/DSR'], {baseURL: '/static/prebake/'});
+//   const features = await layer.getClusters([west, south, east, north], map.getZoom(), {});
 //
 // Options: fetchJSON(url) -> Promise<object> (default: fetch + .json()),
-// baseURL prefixed to relative URLs in the manifest (default ''),
-// defaultView: the tile set entry of the layer's default view
-// (manifest.tilesets['maptiles/default/DSR']), used when the filters are the
-// /map/ page's defaults.
+// baseURL prefixed to relative URLs in the manifest (default '').
 //
-// Filtered views: layer.getClusters(bbox, zoom, filters) with a filters object
-// (the /api/map-data/ parameters: company, year, cm_period, technology,
-// exact_technology; see mapFilter) fetches the layer's attribute file once,
-// selects the components the filters keep and clusters them in the browser with
-// SuperCluster's algorithm and the tile set's options (Supercluster below, a port
-// of supercluster 9.1.0), returning exactly what supercluster returns for the
-// same points in the layer's input order (ascending register id). Without a
-// filters argument it returns the baked, unfiltered clusters as before; with the
-// default filters and a defaultView it returns that view's baked clusters.
+// layer.getClusters(bbox, zoom, filters), filters an object of the
+// /api/map-data/ parameters (company, year, cm_period, technology,
+// exact_technology; see mapFilter):
+// - the page's default filters ({}: residential DSR excluded, period future)
+//   are the baked tile set: the files of the viewport are fetched and decoded to
+//   the GeoJSON features /api/map-data/ gives, components at one position as
+//   one point feature with `count` and `ids`, clustered as SuperCluster does;
+// - any other filters, and no filters at all (filters null or absent: every
+//   component of the layer), fetch the layer's attribute file once, select the
+//   components the filters keep and cluster them in the browser with
+//   SuperCluster's algorithm and the tile set's options (Supercluster below, a
+//   port of supercluster 9.1.0), returning exactly what supercluster returns for
+//   the same points in the layer's input order (ascending register id).
 
-const SCHEME = 'prebake-cluster-tree/1';
+const SCHEME = 'prebake-cluster-tree/2';
 const SCALE = 0x40000000; // 2^30: SuperCluster's integer grid
 const HALF = 0x20000000; // 2^29
 
@@ -232,15 +234,7 @@ export function openLayer(entry, options = {}) {
         const url = resolve(template.replace('{z}', n.level).replace('{x}', n.x).replace('{y}', n.y));
         let p = files.get(url);
         if (!p) {
-            p = fetchJSON(url).then(fc => fc.features.map(f => {
-                const [lng, lat] = f.geometry.coordinates;
-                const p = f.properties;
-                // Clusters sit on the grid (their coordinates are a grid point projected
-                // back); points are where SuperCluster truncated them onto it.
-                const gx = encode(lngX(lng)), gy = encode(latY(lat));
-                return {f, minzoom: p.minzoom, maxzoom: p.maxzoom,
-                    x: p.cluster ? Math.round(gx) : Math.trunc(gx), y: p.cluster ? Math.round(gy) : Math.trunc(gy)};
-            }));
+            p = fetchJSON(url).then(file => decodeFile(file, layout));
             p.catch(() => files.delete(url)); // let a failed fetch be retried
             files.set(url, p);
         }
@@ -311,10 +305,10 @@ export function openLayer(entry, options = {}) {
         return [...new Set(nodes.map(n => resolve(template.replace('{z}', n.level).replace('{x}', n.x).replace('{y}', n.y))))];
     }
 
-    // ---- filtered views, clustered in the browser ----
+    // ---- other filters, clustered in the browser ----
     const attrsURL = layout.attributes_url;
-    const withCats = entry.tilejson && entry.tilejson.name === 'all';
-    const view = options.defaultView ? openLayer(options.defaultView, {...options, defaultView: null}) : null;
+    const withCats = Array.isArray(layout.categories);
+    const baked = layout.view != null; // the tile set is the default view
     let attrsPromise = null;
     const indexes = new Map(); // filter key -> Supercluster, most recent last (a few kept)
 
@@ -327,7 +321,8 @@ export function openLayer(entry, options = {}) {
         return attrsPromise;
     }
 
-    // filteredIndex(filters): the Supercluster of the components the filters keep.
+    // filteredIndex(filters): the Supercluster of the components the filters
+    // keep (every component when filters is null).
     async function filteredIndex(filters) {
         const f = mapFilter(filters);
         let ix = indexes.get(f.key);
@@ -353,8 +348,7 @@ export function openLayer(entry, options = {}) {
 
     // getClusters(bbox, zoom[, filters]).
     async function getFiltered(bbox, zoom, filters) {
-        if (filters == null) return getClusters(bbox, zoom);
-        if (view && mapFilter(filters).isDefault) return view.getClusters(bbox, zoom);
+        if (baked && mapFilter(filters).isDefault) return getClusters(bbox, zoom);
         return (await filteredIndex(filters)).getClusters(bbox, zoom);
     }
 
@@ -365,10 +359,61 @@ export function openLayer(entry, options = {}) {
         rootPromise = null;
         attrsPromise = null;
         indexes.clear();
-        if (view) view.clearCache();
     }
 
     return {getClusters: getFiltered, urlsFor, attributes, filteredIndex, clearCache};
+}
+
+// decodeFile(file, layout) turns a file of a tile set (scheme
+// prebake-cluster-tree/2: columns, strings indexed) into its GeoJSON features,
+// each as {f, minzoom, maxzoom, x, y} with x, y its cell on SuperCluster's
+// integer grid: clusters with the properties SuperCluster gives them (cluster,
+// cluster_id, point_count, point_count_abbreviated), expansion_zoom, mw, a
+// count per category on the all layer, minzoom and maxzoom, at SuperCluster's
+// position for their grid cell; points with the /api/map-data/ properties of
+// their representative, count, ids, mw, minzoom and maxzoom, at their own
+// position.
+export function decodeFile(file, layout) {
+    const out = [];
+    const strs = file.strings || [];
+    const c = file.clusters;
+    if (c) {
+        const cats = layout.categories;
+        for (let i = 0; i < c.id.length; i++) {
+            const count = c.count[i];
+            const properties = {cluster: true, cluster_id: c.id[i], point_count: count,
+                point_count_abbreviated: abbreviate(count), expansion_zoom: c.expansion_zoom[i], mw: c.mw[i]};
+            if (c.categories) {
+                const pairs = c.categories[i];
+                for (let k = 0; k < pairs.length; k += 2) properties[cats[pairs[k]]] = pairs[k + 1];
+            }
+            properties.minzoom = c.minzoom[i];
+            properties.maxzoom = c.maxzoom[i];
+            const x = c.x[i], y = c.y[i];
+            out.push({f: {type: 'Feature', id: c.id[i], geometry: {type: 'Point',
+                coordinates: [xLng(decodeGrid(x)), yLat(decodeGrid(y))]}, properties},
+                minzoom: properties.minzoom, maxzoom: properties.maxzoom, x, y});
+        }
+    }
+    const p = file.points;
+    if (p) {
+        const top = layout.points_zoom;
+        const str = (col, i) => { const v = p[col][i]; return v < 0 ? null : strs[v]; };
+        // -2 in detailUrl: the app's location page of the title.
+        const url = (i, title) => p.detailUrl[i] === -2 ? '/location/by-name/' + pyQuote(title) + '/' : str('detailUrl', i);
+        for (let i = 0; i < p.ids.length; i++) {
+            const ids = p.ids[i], lng = p.lng[i], lat = p.lat[i], title = str('title', i);
+            const properties = {id: ids[0], cmu_id: str('cmu_id', i), title,
+                technology: str('technology', i), display_technology: str('display_technology', i),
+                company: str('company', i), description: str('description', i),
+                delivery_year: str('delivery_year', i), auction_name: str('auction_name', i),
+                detailUrl: url(i, title), count: ids.length, ids, mw: p.mw[i], minzoom: p.minzoom[i], maxzoom: top};
+            out.push({f: {type: 'Feature', id: ids[0], geometry: {type: 'Point', coordinates: [lng, lat]}, properties},
+                minzoom: properties.minzoom, maxzoom: top,
+                x: Math.trunc(encode(lngX(lng))), y: Math.trunc(encode(latY(lat)))});
+        }
+    }
+    return out;
 }
 
 // ResidentialCompanies: the companies /map/ hides unless a company is chosen.
@@ -411,8 +456,10 @@ export function decodeAttributes(file) {
 //     default: the component's location group is active) or 'historical' (not);
 //   technology: a category ('OCGT' names 'Gas', as the front end does; 'All' or
 //     absent = every category); exact_technology: one raw class.
-// Empty strings count as absent. Returns {key, isDefault, test(attrs, i)}.
+// Empty strings count as absent. filters null or undefined is no filter at all
+// (every component). Returns {key, isDefault, test(attrs, i)}.
 export function mapFilter(filters) {
+    if (filters == null) return {key: 'none', isDefault: false, test: () => true};
     const v = k => (filters && filters[k] != null && filters[k] !== '' ? String(filters[k]) : null);
     const company = v('company'), year = v('year'), exact = v('exact_technology');
     let tech = v('technology');
@@ -762,11 +809,19 @@ export class Supercluster {
     }
 }
 
+// pyQuote(s) is Python's urllib.parse.quote(s, safe=""), which the app's
+// detailUrl uses: every UTF-8 byte but ASCII letters, digits and "_.-~" as %XX.
+// encodeURIComponent also keeps !'()*.
+export const pyQuote = s => encodeURIComponent(s).replace(/[!'()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+
+// abbreviate(count) is SuperCluster's point_count_abbreviated.
+const abbreviate = count =>
+    count >= 10000 ? `${Math.round(count / 1000)}k` :
+    count >= 1000 ? `${Math.round(count / 100) / 10}k` : count;
+
 function getClusterProperties(data, i, clusterProps) {
     const count = data[i + OFFSET_NUM];
-    const abbrev =
-        count >= 10000 ? `${Math.round(count / 1000)}k` :
-        count >= 1000 ? `${Math.round(count / 100) / 10}k` : count;
+    const abbrev = abbreviate(count);
     const propIndex = data[i + OFFSET_PROP];
     const properties = propIndex === -1 ? {} : Object.assign({}, clusterProps[propIndex]);
     return Object.assign(properties, {

@@ -114,22 +114,32 @@ func DecodeDirectory(data []byte, c Compression) ([]Entry, error) {
 	return entries, nil
 }
 
-var gzipWriters = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
-	return w
-}}
+// gzipPools holds a pool of writers per gzip level.
+var gzipPools sync.Map // level -> *sync.Pool
 
 // GzipBytes compresses b with a fixed header (no name, no time) so the same
 // input always gives the same bytes.
-func GzipBytes(b []byte) []byte {
+func GzipBytes(b []byte) []byte { return GzipBytesLevel(b, gzip.DefaultCompression) }
+
+// GzipBytesLevel is GzipBytes at a gzip level (gzip.BestSpeed .. gzip.BestCompression,
+// or gzip.DefaultCompression).
+func GzipBytesLevel(b []byte, level int) []byte {
+	p, ok := gzipPools.Load(level)
+	if !ok {
+		p, _ = gzipPools.LoadOrStore(level, &sync.Pool{New: func() any {
+			w, _ := gzip.NewWriterLevel(nil, level)
+			return w
+		}})
+	}
+	pool := p.(*sync.Pool)
 	var buf bytes.Buffer
 	buf.Grow(len(b)/2 + 64)
-	w := gzipWriters.Get().(*gzip.Writer)
+	w := pool.Get().(*gzip.Writer)
 	w.Reset(&buf)
 	// Writes to a bytes.Buffer cannot fail.
 	_, _ = w.Write(b)
 	_ = w.Close()
-	gzipWriters.Put(w)
+	pool.Put(w)
 	return buf.Bytes()
 }
 

@@ -236,11 +236,11 @@ func TestPublish(t *testing.T) {
 	if ca.Encodings["br"].Path == "" || ca.Encodings["gzip"].Path == "" {
 		t.Fatalf("cmu/cmus.json has no br or gzip variant: %+v", ca.Encodings)
 	}
-	dsr := a.m.TileSets["maptiles/DSR"]
+	dsr := a.m.TileSets["maptiles/default/DSR"]
 	if !slices.Contains(dsr.Encodings, "gzip") {
 		t.Fatalf("the DSR tile set has no gzip variants: %v", dsr.Encodings)
 	}
-	tile := dsr.Path + "/0/0/0.geojson"
+	tile := dsr.Path + "/0/0/0.json"
 	if _, ok := a.files[tile]; !ok {
 		t.Fatalf("no tile %s in the bake", tile)
 	}
@@ -257,8 +257,8 @@ func TestPublish(t *testing.T) {
 		{ca.Encodings["gzip"].Path, "application/json", "gzip", immutable, false},
 		{a.m.Assets["cmu/cmus.parquet"].Path, "application/vnd.apache.parquet", "", immutable, false},
 		{a.m.Assets["maptiles/map.pmtiles"].Path, "application/vnd.pmtiles", "", immutable, false},
-		{tile, "application/geo+json", "", immutable, false},
-		{tile + ".gz", "application/geo+json", "gzip", immutable, true},
+		{tile, "application/json", "", immutable, false},
+		{tile + ".gz", "application/json", "gzip", immutable, true},
 		{dsr.Index, "text/plain; charset=utf-8", "", immutable, false},
 		{"manifest.json", "application/json", "", "public, max-age=60", true},
 	} {
@@ -522,7 +522,7 @@ func TestPublishFlakyOrigin(t *testing.T) {
 
 	// One object that always fails: the run gives up after 1+3 attempts of it,
 	// and the bucket's manifest stays the first bake's.
-	doomed := "/" + bucket + "/" + prefix + b.m.TileSets["maptiles/DSR"].Index
+	doomed := "/" + bucket + "/" + prefix + b.m.TileSets["maptiles/default/DSR"].Index
 	proxy2 := newFaultProxy(t, srv.Endpoint, func(method, key string, _ int) fault {
 		if method == http.MethodPut && key == doomed {
 			return refuse
@@ -531,7 +531,7 @@ func TestPublishFlakyOrigin(t *testing.T) {
 	})
 	c2 := client(t, proxy2.URL, 3)
 	_, err := publish.Publish(context.Background(), c2, opts(b, bucket, prefix))
-	if err == nil || !strings.Contains(err.Error(), b.m.TileSets["maptiles/DSR"].Index) || !strings.Contains(err.Error(), "manifest.json is unchanged") {
+	if err == nil || !strings.Contains(err.Error(), b.m.TileSets["maptiles/default/DSR"].Index) || !strings.Contains(err.Error(), "manifest.json is unchanged") {
 		t.Fatalf("publish with an object that always fails: %v", err)
 	}
 	if n := proxy2.attemptsOf(http.MethodPut, doomed); n != 4 {

@@ -77,7 +77,7 @@ wait_http "http://127.0.0.1:$nport/"
 read -r stats tile pmtiles < <(python3 - "$tmp/manifest.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
-tile = m["tilesets"]["maptiles/all"]["tilejson"]["tiles"][0].replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
+tile = m["tilesets"]["maptiles/default/all"]["tilejson"]["tiles"][0].replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
 print(m["assets"]["cmu/statistics.json"]["path"], tile, m["assets"]["maptiles/map.pmtiles"]["path"])
 PY
 )

@@ -61,7 +61,7 @@ func fixtureFilesB(t testing.TB) (jsonAsset, parquet, pmtiles, tile string) {
 	if len(a.Encodings) != 2 {
 		t.Fatalf("fixture: cmu/statistics.json has encodings %v, want br and gzip", a.Encodings)
 	}
-	ts := fx.m.TileSets["maptiles/all"]
+	ts := fx.m.TileSets["maptiles/default/all"]
 	tile = strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0").Replace(ts.TileJSON.Tiles[0])
 	return a.Path, fx.m.Assets["cmu/cmus.parquet"].Path, fx.m.Assets["maptiles/map.pmtiles"].Path, tile
 }

@@ -2,11 +2,13 @@ package maptiles_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/prebake/prebake/cluster"
 	"github.com/prebake/prebake/manifest"
 )
 
@@ -92,7 +94,7 @@ func readLayer(t testing.TB, outDir string, ts manifest.TileSet) *bakedLayer {
 		next := from
 		if code>>4 > 0 {
 			next = n.to + 1
-			n.file = ts.Path + "/" + strings.NewReplacer("{z}", itoa(level), "{x}", itoa(x), "{y}", itoa(y)).Replace("{z}/{x}/{y}.geojson")
+			n.file = ts.Path + "/" + strings.NewReplacer("{z}", itoa(level), "{x}", itoa(x), "{y}", itoa(y)).Replace("{z}/{x}/{y}.json")
 		}
 		l.nodes = append(l.nodes, n)
 		for q := range 4 {
@@ -115,23 +117,9 @@ func readLayer(t testing.TB, outDir string, ts manifest.TileSet) *bakedLayer {
 		if err != nil {
 			t.Fatalf("node %d/%d/%d: %v", n.level, n.x, n.y, err)
 		}
-		var fc struct {
-			Type     string            `json:"type"`
-			Features []json.RawMessage `json:"features"`
-		}
-		if err := json.Unmarshal(data, &fc); err != nil || fc.Type != "FeatureCollection" {
-			t.Fatalf("%s: not a FeatureCollection: %v", n.file, err)
-		}
-		fs := make([]bakedFeature, len(fc.Features))
-		for k, raw := range fc.Features {
-			if err := json.Unmarshal(raw, &fs[k]); err != nil {
-				t.Fatalf("%s: %v", n.file, err)
-			}
-			var all struct {
-				Properties map[string]any `json:"properties"`
-			}
-			json.Unmarshal(raw, &all)
-			fs[k].Raw = all.Properties
+		fs, err := decodeFile(data, ts.Layout)
+		if err != nil {
+			t.Fatalf("%s: %v", n.file, err)
 		}
 		l.files[n.file] = fs
 	}
@@ -156,3 +144,89 @@ func (l *bakedLayer) at(z int) []bakedFeature {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// decodeFile reads a file of scheme prebake-cluster-tree/2 into the GeoJSON
+// features it stands for (stated again here from the package documentation,
+// File format, independently of the generator's code).
+func decodeFile(data []byte, layout map[string]any) ([]bakedFeature, error) {
+	var f struct {
+		Strings  []string
+		Clusters map[string][]json.RawMessage
+		Points   map[string][]json.RawMessage
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, err
+	}
+	num := func(r json.RawMessage) float64 {
+		var v float64
+		json.Unmarshal(r, &v)
+		return v
+	}
+	var cats []string
+	if c, ok := layout["categories"].([]any); ok {
+		for _, x := range c {
+			cats = append(cats, x.(string))
+		}
+	}
+	var out []bakedFeature
+	for i := range f.Clusters["id"] {
+		c := func(k string) float64 { return num(f.Clusters[k][i]) }
+		var b bakedFeature
+		b.ID = int64(c("id"))
+		x, y := int32(c("x")), int32(c("y"))
+		b.Geometry.Coordinates = [2]float64{cluster.XLng(float64(x)/(1<<30) + 0.5), cluster.YLat(float64(y)/(1<<30) + 0.5)}
+		p := &b.Properties
+		p.Cluster, p.ClusterID, p.PointCount, p.ExpansionZoom, p.MW = true, int(b.ID), int(c("count")), int(c("expansion_zoom")), c("mw")
+		p.MinZoom, p.MaxZoom = int(c("minzoom")), int(c("maxzoom"))
+		b.Raw = map[string]any{"cluster": true, "cluster_id": float64(p.ClusterID), "point_count": float64(p.PointCount),
+			"expansion_zoom": float64(p.ExpansionZoom), "mw": p.MW, "minzoom": float64(p.MinZoom), "maxzoom": float64(p.MaxZoom)}
+		if col, ok := f.Clusters["categories"]; ok {
+			var pairs []int
+			json.Unmarshal(col[i], &pairs)
+			for k := 0; k+1 < len(pairs); k += 2 {
+				b.Raw[cats[pairs[k]]] = float64(pairs[k+1])
+			}
+		}
+		out = append(out, b)
+	}
+	top := int(layout["points_zoom"].(float64))
+	for i := range f.Points["ids"] {
+		var b bakedFeature
+		p := &b.Properties
+		json.Unmarshal(f.Points["ids"][i], &p.IDs)
+		b.ID = p.IDs[0]
+		b.Geometry.Coordinates = [2]float64{num(f.Points["lng"][i]), num(f.Points["lat"][i])}
+		p.Count, p.MW, p.MinZoom, p.MaxZoom = len(p.IDs), num(f.Points["mw"][i]), int(num(f.Points["minzoom"][i])), top
+		b.Raw = map[string]any{"id": float64(b.ID), "count": float64(p.Count), "mw": p.MW, "minzoom": float64(p.MinZoom), "maxzoom": float64(top)}
+		for _, k := range []string{"cmu_id", "title", "technology", "display_technology", "company", "description", "delivery_year", "auction_name", "detailUrl"} {
+			var v any
+			switch s := int(num(f.Points[k][i])); {
+			case s >= 0:
+				v = f.Strings[s]
+			case s == -2 && k == "detailUrl": // the location page of the title
+				v = "/location/by-name/" + pyQuote(b.Raw["title"].(string)) + "/"
+			}
+			b.Raw[k] = v
+		}
+		p.Technology, _ = b.Raw["technology"].(string)
+		p.Description, _ = b.Raw["description"].(string)
+		p.DetailURL, _ = b.Raw["detailUrl"].(string)
+		p.Title, _ = b.Raw["title"].(string)
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// pyQuote is Python's urllib.parse.quote(s, safe=""), stated again: every UTF-8
+// byte other than an ASCII letter, digit or "_.-~" as %XX.
+func pyQuote(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_.-~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}

@@ -1,11 +1,15 @@
 // Package maptiles bakes the map pages' points: for every technology category and
-// for all of them together (layer "all"), the clusters and points SuperCluster
-// shows at every zoom, as small GeoJSON files a browser fetches per viewport.
+// for all of them together (layer "all"), an attribute file of the layer's
+// components (any /map/ filter is clustered from it in the browser) and the
+// clusters and points SuperCluster shows at every zoom for the /map/ page's
+// opening view (its default filters), as small JSON files a browser fetches per
+// viewport and decodes to GeoJSON features.
 //
 // # Input order and clustering
 //
 // A layer's input is its located components (Geo.Located), one SuperCluster
-// point per component, in ascending register row id (record.Component.ID).
+// point per component, in ascending register row id (record.Component.ID); a
+// tile set's input is those of them the default view shows (DefaultView).
 // SuperCluster's result depends on input order, so this order is part of the
 // output's definition. Clustering is package cluster, an exact port of the
 // supercluster npm package 9.1.0 with the app's options (radius 60, extent 512,
@@ -27,15 +31,16 @@
 // always share a zoom range; with min points 2 they only ever show as points at
 // the raw-point zoom.
 //
-// # File layout (scheme "prebake-cluster-tree/1")
+// # File layout (scheme "prebake-cluster-tree/2")
 //
 // Every distinct cluster or point is one feature with the zooms it is shown at
 // in its properties: "minzoom" and "maxzoom" (maxzoom = MaxZoom+1 means every
 // zoom from there up). Files are the nodes of a quadtree over Web Mercator: the
-// node for tile level/x/y holds, in "level/x/y.geojson", every feature inside
+// node for tile level/x/y holds, in "level/x/y.json", every feature inside
 // that tile shown at some zoom in the node's band of consecutive zooms. The root
 // (0/0/0) starts at MinZoom; each node takes the longest band whose file stays
-// within MaxFileBytes (64 KiB uncompressed, so also compressed), and its
+// within MaxFileBytes (64 KiB uncompressed, so also compressed; sized from an
+// upper bound of each feature's bytes and each string's first use), and its
 // children one level down take the zooms after it. A node has no file and passes
 // its first zoom on to its children when that zoom alone would not fit, or when
 // its band would stop short of the raw-point zoom while its tile is more than one
@@ -59,17 +64,52 @@
 // holds that zoom and whose tile meets the viewport, and keeps the features with
 // minzoom <= zoom <= maxzoom inside the viewport. js/prebake-map.mjs does this.
 //
+// # File format
+//
+// A file ("level/x/y.json") is one JSON object of columns rather than a GeoJSON
+// FeatureCollection: GeoJSON repeated every key, the geometry's boilerplate and
+// values a client derives in every feature, which made the files three times
+// larger. Each column holds one value per feature of its section, in file order:
+//
+//	{"strings":["DSR","2025",...],
+//	 "clusters":{"id":[...],"x":[...],"y":[...],"count":[...],"expansion_zoom":[...],
+//	             "mw":[...],"minzoom":[...],"maxzoom":[...],"categories":[[k,n,...],...]},
+//	 "points":{"ids":[[...],...],"lng":[...],"lat":[...],"minzoom":[...],"mw":[...],
+//	           "cmu_id":[...],"title":[...],"technology":[...],"display_technology":[...],
+//	           "company":[...],"description":[...],"delivery_year":[...],
+//	           "auction_name":[...],"detailUrl":[...]}}
+//
+// A section without features is left out. A cluster is the GeoJSON Feature
+// {"type":"Feature","id":id,"geometry":{"type":"Point","coordinates":[lng,lat]},
+// "properties":{"cluster":true,"cluster_id":id,"point_count":count,
+// "point_count_abbreviated":SuperCluster's abbreviation of count,
+// "expansion_zoom","mw",(all layer) a count per category,"minzoom","maxzoom"}}
+// where x, y is its cell on SuperCluster's integer grid and lng, lat the
+// position SuperCluster reports for that cell (cluster.XLng, cluster.YLat);
+// "categories" (all layer only) pairs an index into the layout's "categories"
+// with that category's components. A point is the Feature with id ids[0] at
+// [lng, lat] and the properties id (ids[0]), the nine text fields (indexes into
+// "strings", -1 for null: delivery_year of a component without one; -2 in
+// detailUrl for the app's location page of the title,
+// "/location/by-name/" + quote(title, safe="") + "/" with Python's quote),
+// count (the length of ids), ids, mw, minzoom and maxzoom (always the raw-point
+// zoom).
+// js/prebake-map.mjs decodeFile does this.
+//
 // # Manifest
 //
-// Each layer is the tile set "maptiles/<layer>". Its TileJSON's tiles template is
-// "{z}/{x}/{y}.geojson" with {z} the node level. Its layout holds the scheme,
+// Each layer's default view is the tile set "maptiles/default/<layer>". Its
+// TileJSON's tiles template is "{z}/{x}/{y}.json" with {z} the node level. Its layout holds the scheme,
 // min_zoom, points_zoom (MaxZoom+1), the clustering options and the index: the
 // nodes in preorder from 0/0/0, one integer each, 16 × (zooms in the node's band)
 // + a bit mask of the children present (bit 0: 2x,2y; 1: 2x+1,2y; 2: 2x,2y+1;
 // 3: 2x+1,2y+1). A small index is inline ("index"); a larger one is the asset
 // "maptiles/<layer>.index.json" ("index_url", "index_path", "index_integrity").
-// The tile set's per_zoom statistics count files by node level. The same layers
-// are also baked as Mapbox Vector Tiles into one PMTiles archive (package
+// The layout's "view" ({"residential": false, "cm_period": "future"}) says which
+// filters the tile set holds, and on the all layer "categories" lists
+// record.Categories. The tile set's per_zoom statistics count files by node
+// level. The same default views are also baked as Mapbox Vector Tiles into one
+// PMTiles archive, one MVT layer per layer named by the layer (package
 // vectortiles, tile set vectortiles.AssetName), unless Options.SkipVectorTiles:
 // clusters with the same properties, points with only id, ids, count, technology
 // and mw (a popup fetches the rest from cmu/component_details by id). The
@@ -80,7 +120,10 @@
 // properties. The tile set's layout.source is a MapLibre source for the
 // pmtiles protocol, and its TileJSON tiles template is
 // "pmtiles://<archive URL>/{z}/{x}/{y}" (vectortiles.TileSetEntry).
-// Layers without located components are not written. Layer names are category
+// Layers without located components are not written; a layer whose default
+// view shows none of them has a tile set of one file without features (the root
+// node over every zoom) that names its attribute file, and no archive is written when no layer's
+// default view shows a component. Layer names are category
 // names reduced to letters, digits, "-" and "_" (LayerName); categories not in
 // record.Categories are an input error.
 //
@@ -93,19 +136,19 @@
 // delivery year; a category or one raw class; one company. Two things serve
 // these views from static files:
 //
-//   - default-view tile sets "maptiles/default/<layer>" (for every layer, same
-//     layout, options and limits, no vector tiles): the layer's components that
-//     DefaultView keeps, clustered exactly as above. A page opens on these. Their
-//     layout carries "view": {"residential": false, "cm_period": "future"}.
+//   - the tile sets "maptiles/default/<layer>" above: the default filters,
+//     baked. A page opens on these. (The unfiltered tile sets "maptiles/<layer>"
+//     are no longer baked: no app view shows every component unfiltered.)
 //   - an attribute file per layer, the asset "maptiles/<layer>.attrs.json", named
-//     by the layer's layout ("attributes_scheme" AttrsScheme, "attributes_url",
-//     "attributes_path", "attributes_integrity"): one row per component in the
-//     layer's input order, as dictionary-coded columns (see encodeAttrs). On
+//     by the tile set's layout ("attributes_scheme" AttrsScheme, "attributes_url",
+//     "attributes_path", "attributes_integrity"): one row per component of the
+//     layer in its input order, as dictionary-coded columns (see encodeAttrs). On
 //     the real register the all layer's file is 594 KB, 164 KB brotli.
-//     js/prebake-map.mjs getClusters(bbox, zoom, filters) selects the rows the
-//     filters keep and clusters them in the browser with a port of supercluster
-//     9.1.0 and the layout's options, returning exactly what supercluster
-//     returns for those components in that order (points: properties id,
-//     technology, display_technology, company, delivery_year, mw; clusters: mw
-//     and, on the all layer, a count per category).
+//     js/prebake-map.mjs getClusters(bbox, zoom, filters) with any other filters,
+//     or with none (every component), selects the rows the filters keep and
+//     clusters them in the browser with a port of supercluster 9.1.0 and the
+//     layout's options, returning exactly what supercluster returns for those
+//     components in that order (points: properties id, technology,
+//     display_technology, company, delivery_year, mw; clusters: mw and, on the
+//     all layer, a count per category).
 package maptiles

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
-	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/cluster"
 	"github.com/prebake/prebake/record"
 )
@@ -25,7 +24,15 @@ type totals struct {
 type feature struct {
 	x, y       int32 // SuperCluster's integer grid position (see cluster.Feature)
 	minZ, maxZ int
-	json       []byte // the whole GeoJSON Feature
+	// vals holds the feature's column values (clusterColumns or pointColumns),
+	// as JSON, each followed by a 0 byte.
+	vals []byte
+	// strs are a point's string columns (pointStrings) as ids into the layer's
+	// string table; nil for a cluster.
+	strs []int32
+	// size bounds the bytes the feature adds to a file besides its strings:
+	// its values, their commas and its string indexes.
+	size int
 
 	// What the vector tiles are made from.
 	cluster   *cluster.Feature[totals] // nil for a point feature
@@ -35,7 +42,7 @@ type feature struct {
 
 // layerFeatures clusters comps (located, in input order) and returns every
 // distinct feature of every zoom, each serialised once.
-func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, withCats bool, o Options) ([]feature, error) {
+func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, withCats bool, o Options) ([]feature, *stringTable, error) {
 	points := make([]orb.Point, len(comps))
 	for i, c := range comps {
 		points[i] = orb.Point{c.Geo.Lng, c.Geo.Lat}
@@ -58,7 +65,7 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 		Radius: o.Radius, Extent: float64(o.Extent), NodeSize: 64}
 	ix, err := cluster.Load(points, copts, agg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	top := o.MaxZoom + 1
 
@@ -114,9 +121,9 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 		byNewest(comps, m)
 	}
 
-	// Serialise every feature once, clusters first, in parallel chunks; each
-	// chunk writes into its own growing arena (a slice taken before an arena
-	// moves keeps pointing at the old array, which stays valid).
+	// Render every feature's column values once, clusters first, in parallel
+	// chunks; each chunk writes into its own growing arena (a slice taken before
+	// an arena moves keeps pointing at the old array, which stays valid).
 	out := make([]feature, len(clusters)+len(members))
 	chunks := runtime.GOMAXPROCS(0)
 	errs := make([]error, chunks)
@@ -126,7 +133,7 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			arena := make([]byte, 0, 300*(hi-lo))
+			arena := make([]byte, 0, 64*(hi-lo))
 			var buf []byte
 			keep := func(b []byte) []byte {
 				start := len(arena)
@@ -141,26 +148,42 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 						errs[c] = err
 						return
 					}
-					buf = appendCluster(buf[:0], s.f, ez, withCats, s.minZ, s.maxZ)
-					out[i] = feature{x: s.f.X, y: s.f.Y, minZ: s.minZ, maxZ: s.maxZ, json: keep(buf), cluster: &s.f, expansion: ez}
+					buf = appendClusterValues(buf[:0], s.f, ez, withCats, s.minZ, s.maxZ)
+					out[i] = feature{x: s.f.X, y: s.f.Y, minZ: s.minZ, maxZ: s.maxZ, vals: keep(buf), cluster: &s.f, expansion: ez}
 					continue
 				}
 				m := members[i-len(clusters)]
 				minZ := memberMin[i-len(clusters)]
-				buf = appendPoint(buf[:0], comps, m, minZ, top)
+				buf = appendPointValues(buf[:0], comps, m, minZ)
 				first := comps[m[0]]
 				out[i] = feature{x: cluster.GridX(first.Geo.Lng), y: cluster.GridY(first.Geo.Lat),
-					minZ: minZ, maxZ: top, json: keep(buf), members: m}
+					minZ: minZ, maxZ: top, vals: keep(buf), members: m}
 			}
 		}()
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	// Intern the points' strings in feature order (deterministic ids), then size
+	// every feature.
+	st := &stringTable{ids: make(map[string]int32, 4*len(members))}
+	idxLen := 0
+	for i := len(clusters); i < len(out); i++ {
+		f := &out[i]
+		f.strs = st.pointStrings(comps[f.members[0]])
+	}
+	idxLen = max(len(strconv.Itoa(len(st.quoted)-1)), len(strconv.Itoa(nullString)))
+	for i := range out {
+		f := &out[i]
+		f.size = len(f.vals) // each value's 0 byte stands for its comma
+		if f.strs != nil {
+			f.size += len(f.strs) * (idxLen + 1)
+		}
+	}
+	return out, st, nil
 }
 
 func derated(c *record.Component) float64 {
@@ -170,84 +193,44 @@ func derated(c *record.Component) float64 {
 	return *c.DeratedMW
 }
 
-func appendCluster(b []byte, f cluster.Feature[totals], expansion int, withCats bool, minZ, maxZ int) []byte {
-	b = append(b, `{"type":"Feature","id":`...)
-	b = strconv.AppendInt(b, int64(f.ID), 10)
-	b = append(b, `,"geometry":{"type":"Point","coordinates":[`...)
-	b = appendFloat(b, f.Point[0])
-	b = append(b, ',')
-	b = appendFloat(b, f.Point[1])
-	b = append(b, `]},"properties":{"cluster":true,"cluster_id":`...)
-	b = strconv.AppendInt(b, int64(f.ID), 10)
-	b = append(b, `,"point_count":`...)
-	b = strconv.AppendInt(b, int64(f.Count), 10)
-	b = append(b, `,"point_count_abbreviated":`...)
-	b = appendAbbreviated(b, f.Count)
-	b = append(b, `,"expansion_zoom":`...)
-	b = strconv.AppendInt(b, int64(expansion), 10)
-	b = append(b, `,"mw":`...)
-	b = appendMW(b, f.Agg.mw)
+// appendClusterValues appends a cluster's values in clusterColumns order, each
+// followed by a 0 byte.
+func appendClusterValues(b []byte, f cluster.Feature[totals], expansion int, withCats bool, minZ, maxZ int) []byte {
+	b = append(strconv.AppendInt(b, int64(f.ID), 10), 0)
+	b = append(strconv.AppendInt(b, int64(f.X), 10), 0)
+	b = append(strconv.AppendInt(b, int64(f.Y), 10), 0)
+	b = append(strconv.AppendInt(b, int64(f.Count), 10), 0)
+	b = append(strconv.AppendInt(b, int64(expansion), 10), 0)
+	b = append(appendMW(b, f.Agg.mw), 0)
+	b = append(strconv.AppendInt(b, int64(minZ), 10), 0)
+	b = append(strconv.AppendInt(b, int64(maxZ), 10), 0)
 	if withCats {
-		for k, cat := range record.Categories {
+		b = append(b, '[')
+		first := true
+		for k := range record.Categories {
 			if n := f.Agg.cats[k]; n > 0 {
+				if !first {
+					b = append(b, ',')
+				}
+				first = false
+				b = strconv.AppendInt(b, int64(k), 10)
 				b = append(b, ',')
-				b = appendString(b, string(cat))
-				b = append(b, ':')
 				b = strconv.AppendInt(b, int64(n), 10)
 			}
 		}
+		b = append(b, ']', 0)
 	}
-	return appendZooms(b, minZ, maxZ)
+	return b
 }
 
-func appendZooms(b []byte, minZ, maxZ int) []byte {
-	b = append(b, `,"minzoom":`...)
-	b = strconv.AppendInt(b, int64(minZ), 10)
-	b = append(b, `,"maxzoom":`...)
-	b = strconv.AppendInt(b, int64(maxZ), 10)
-	return append(b, "}}"...)
-}
-
-// appendPoint writes the point feature of the components comps[members] (one or
-// more at exactly the same position, ordered by byNewest): the first one's
-// details as /api/map-data/ returns them (technology = raw class,
-// display_technology = category, delivery_year a string), plus count, ids (in
-// the same order) and the summed mw of all of them.
-func appendPoint(b []byte, comps []*record.Component, members []int, minZ, maxZ int) []byte {
+// appendPointValues appends the values (pointColumns order, each followed by a
+// 0 byte) of the point feature of the components comps[members] (one or more
+// at exactly the same position, ordered by byNewest): ids in that order, the
+// position, minzoom and the summed mw of all of them. Its text fields, the
+// first one's details as /api/map-data/ returns them, are its strs.
+func appendPointValues(b []byte, comps []*record.Component, members []int, minZ int) []byte {
 	c := comps[members[0]]
-	b = append(b, `{"type":"Feature","id":`...)
-	b = strconv.AppendInt(b, c.ID, 10)
-	b = append(b, `,"geometry":{"type":"Point","coordinates":[`...)
-	b = appendFloat(b, c.Geo.Lng)
-	b = append(b, ',')
-	b = appendFloat(b, c.Geo.Lat)
-	b = append(b, `]},"properties":{"id":`...)
-	b = strconv.AppendInt(b, c.ID, 10)
-	b = append(b, `,"cmu_id":`...)
-	b = appendString(b, c.CMUID)
-	b = append(b, `,"title":`...)
-	b = appendString(b, appview.Title(c))
-	b = append(b, `,"technology":`...)
-	b = appendString(b, rawTechnology(c))
-	b = append(b, `,"display_technology":`...)
-	b = appendString(b, string(c.Category))
-	b = append(b, `,"company":`...)
-	b = appendString(b, c.Company)
-	b = append(b, `,"description":`...)
-	b = appendString(b, c.Description)
-	b = append(b, `,"delivery_year":`...)
-	if y, ok := appview.Year(c.DeliveryYear); ok {
-		b = appendString(b, y)
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, `,"auction_name":`...)
-	b = appendString(b, c.AuctionName)
-	b = append(b, `,"detailUrl":`...)
-	b = appendString(b, appview.DetailURL(c))
-	b = append(b, `,"count":`...)
-	b = strconv.AppendInt(b, int64(len(members)), 10)
-	b = append(b, `,"ids":[`...)
+	b = append(b, '[')
 	mw := 0.0
 	for i, m := range members {
 		if i > 0 {
@@ -256,9 +239,11 @@ func appendPoint(b []byte, comps []*record.Component, members []int, minZ, maxZ 
 		b = strconv.AppendInt(b, comps[m].ID, 10)
 		mw += derated(comps[m])
 	}
-	b = append(b, `],"mw":`...)
-	b = appendMW(b, mw)
-	return appendZooms(b, minZ, maxZ)
+	b = append(b, ']', 0)
+	b = append(appendFloat(b, c.Geo.Lng), 0)
+	b = append(appendFloat(b, c.Geo.Lat), 0)
+	b = append(strconv.AppendInt(b, int64(minZ), 10), 0)
+	return append(appendMW(b, mw), 0)
 }
 
 // rawTechnology is a map point's technology: the register's raw class, or

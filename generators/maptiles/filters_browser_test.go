@@ -69,7 +69,7 @@ func TestFilteredViewsInChromium(t *testing.T) {
 	points := writeFilterPoints(t, layerComponents(ds, ""), active)
 	chromiumArgs, _ := json.Marshal(browser.Args)
 	cmd := exec.Command("node", filepath.Join(shareddata.Root(), "js", "test", "browser-filters-check.mjs"),
-		"http://"+ln.Addr().String()+"/page.html", filepath.Join(out, "manifest.json"), "maptiles/all", points, groups)
+		"http://"+ln.Addr().String()+"/page.html", filepath.Join(out, "manifest.json"), "maptiles/default/all", points, groups)
 	cmd.Env = append(os.Environ(), "PREBAKE_PEERS="+shareddata.Peers(t), "PREBAKE_BROWSER_PEERS="+peers,
 		"CHROMIUM="+browser.Chromium, "CHROMIUM_ARGS="+string(chromiumArgs))
 	cmd.Stderr = os.Stderr

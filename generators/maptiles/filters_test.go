@@ -192,8 +192,9 @@ func writeFilterPoints(t *testing.T, comps []*record.Component, active map[strin
 	return path
 }
 
-// checkFiltered runs js/test/prebake-filters-check.mjs: n random filter sets,
-// each over 6 viewports and zooms, against supercluster.
+// checkFiltered runs js/test/prebake-filters-check.mjs: no filter, the default
+// filters and n random filter sets, each over 6 viewports and zooms, clustered
+// in the client against supercluster.
 func checkFiltered(t *testing.T, out, tileset string, comps []*record.Component, active map[string]bool, n int) {
 	t.Helper()
 	script := filepath.Join(shareddata.Root(), "js", "test", "prebake-filters-check.mjs")
@@ -222,8 +223,13 @@ func TestSyntheticFilteredViews(t *testing.T) {
 	ds := &record.Dataset{Components: syntheticFilterComponents(t, 3000)}
 	active := activeTexts(ds.Components)
 	out, m, sum := bake(t, ds, maptiles.Options{SkipVectorTiles: true})
-	if len(sum.DefaultLayers) != len(sum.Layers) {
-		t.Fatalf("%d default-view layers for %d layers", len(sum.DefaultLayers), len(sum.Layers))
+	for _, l := range sum.Layers {
+		if _, ok := m.TileSets[maptiles.DefaultViewPrefix+l.Name]; !ok || l.TileSet != maptiles.DefaultViewPrefix+l.Name {
+			t.Errorf("layer %s: tile set %q, manifest has it: %v", l.Name, l.TileSet, ok)
+		}
+		if _, ok := m.TileSets["maptiles/"+l.Name]; ok {
+			t.Errorf("layer %s: the unfiltered tile set maptiles/%s is still baked", l.Name, l.Name)
+		}
 	}
 	checkViews(t, out, m, ds, active, 40, 12)
 }
@@ -276,23 +282,19 @@ func checkViews(t *testing.T, out string, m *manifest.Manifest, ds *record.Datas
 			name = maptiles.AllLayer
 		}
 		comps := layerComponents(ds, cat)
-		checkAttrs(t, out, m.TileSets["maptiles/"+name], comps, active)
+		ts := maptiles.DefaultViewPrefix + name
+		checkAttrs(t, out, m.TileSets[ts], comps, active)
 		a := m.Assets["maptiles/"+name+".attrs.json"]
 		t.Logf("%s: attribute file %d bytes, brotli %d, gzip %d", name, a.Size, a.Encodings["br"].Size, a.Encodings["gzip"].Size)
 		if br := a.Encodings["br"].Size; name == maptiles.AllLayer && (br == 0 || br > 400<<10) {
 			t.Errorf("all layer's attribute file is %d bytes brotli; the budget is 400 KB", br)
 		}
-		var view []*record.Component
-		for _, c := range comps {
-			if !residential(c) && active[c.LocationText] {
-				view = append(view, c)
-			}
-		}
+		view := viewComponents(comps, active)
 		if len(view) == 0 || len(view) == len(comps) {
 			t.Fatalf("%s: default view keeps %d of %d components; the data should exercise the filter", name, len(view), len(comps))
 		}
 		t.Logf("%s: default view keeps %d of %d located components", name, len(view), len(comps))
-		checkClientComps(t, out, "maptiles/default/"+name, view, nView)
-		checkFiltered(t, out, "maptiles/"+name, comps, active, nFilters)
+		checkClientComps(t, out, ts, view, nView)
+		checkFiltered(t, out, ts, comps, active, nFilters)
 	}
 }

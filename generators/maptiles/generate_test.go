@@ -19,7 +19,8 @@ import (
 func located(id int64, lng, lat, mw float64, cat record.Category, loc string) record.Component {
 	return record.Component{ID: id, ComponentID: "C" + itoa(int(id)), CMUID: "CMU" + itoa(int(id)), Category: cat,
 		TechClass: string(cat), Company: "Co " + itoa(int(id)), Location: loc, LocationText: loc, DeratedMW: &mw, DeliveryYear: 2025,
-		Geo: record.Geocode{Lng: lng, Lat: lat, Located: true}, SourceFile: "test.json", SourceRow: int(id)}
+		AuctionName: "2025-26 (T-4) Four Year Ahead Capacity Auction", // an active location: in the default view
+		Geo:         record.Geocode{Lng: lng, Lat: lat, Located: true}, SourceFile: "test.json", SourceRow: int(id)}
 }
 
 // TestMergeColocated: components at exactly one position are one point feature
@@ -51,7 +52,7 @@ func TestMergeColocated(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, m, _ := bake(t, ds, withOpts(func(o *maptiles.Options) { o.MinPoints, o.SkipVectorTiles = tt.minPoints, true }))
-			l := readLayer(t, out, m.TileSets["maptiles/DSR"])
+			l := readLayer(t, out, m.TileSets["maptiles/default/DSR"])
 			checkCounts(t, l, layerComponents(ds, record.DSR), 16)
 			var merged []bakedFeature
 			for _, f := range l.at(17) {
@@ -80,10 +81,10 @@ func TestMergeColocated(t *testing.T) {
 			if got := len(l.at(17)); got != 3 {
 				t.Errorf("%d features above max zoom, want 3 (merged, the near one, Sydney)", got)
 			}
-			if _, inline := m.TileSets["maptiles/DSR"].Layout["index"]; !inline {
+			if _, inline := m.TileSets["maptiles/default/DSR"].Layout["index"]; !inline {
 				t.Errorf("a five-component layer's index is not inline in the manifest")
 			}
-			checkClient(t, out, ds, "maptiles/DSR", record.DSR, 60) // inline index; supercluster with the layout's options
+			checkClient(t, out, ds, "maptiles/default/DSR", record.DSR, 60) // inline index; supercluster with the layout's options
 		})
 	}
 }
@@ -171,7 +172,7 @@ func TestDeterministic(t *testing.T) {
 			t.Fatalf("%d tile sets, want 4 layers and the archive", len(m.TileSets))
 		}
 		var b bytes.Buffer
-		for _, name := range []string{"maptiles/DSR", "maptiles/Gas", "maptiles/Battery", "maptiles/all", "maptiles/map.pmtiles"} {
+		for _, name := range []string{"maptiles/default/DSR", "maptiles/default/Gas", "maptiles/default/Battery", "maptiles/default/all", "maptiles/map.pmtiles"} {
 			ts := m.TileSets[name]
 			b.WriteString(name + " " + ts.Path + " " + itoa(ts.Files) + " " + itoa(int(ts.Bytes)) + "\n")
 		}
@@ -220,7 +221,7 @@ func TestMaxZoomLimits(t *testing.T) {
 	for _, maxZoom := range []int{0, maptiles.MaxMaxZoom} {
 		t.Run(fmt.Sprint(maxZoom), func(t *testing.T) {
 			out, m, _ := bake(t, ds, withOpts(func(o *maptiles.Options) { o.MaxZoom = maxZoom }))
-			ts := m.TileSets["maptiles/DSR"]
+			ts := m.TileSets["maptiles/default/DSR"]
 			if got := ts.Layout["points_zoom"]; got != float64(maxZoom+1) {
 				t.Errorf("points_zoom %v, want %d", got, maxZoom+1)
 			}
@@ -231,5 +232,35 @@ func TestMaxZoomLimits(t *testing.T) {
 				t.Errorf("vector tiles max zoom %d, want %d", vt.TileJSON.MaxZoom, maxZoom+1)
 			}
 		})
+	}
+}
+
+// TestEmptyDefaultView: a layer whose components the default view hides (here
+// historical locations) still has its attribute file, named by a tile set of
+// one file without features; with no component shown anywhere no archive is
+// written (an archive without tiles is not valid PMTiles).
+func TestEmptyDefaultView(t *testing.T) {
+	c := located(1, -1.5, 53.8, 1, record.DSR, "Leeds")
+	c.AuctionName = "2019-20 (T-4) Four Year Ahead Capacity Auction"
+	out, m, sum := bake(t, &record.Dataset{Components: []record.Component{c}}, maptiles.Options{})
+	if len(sum.Layers) != 2 || sum.Layers[0].Components != 1 || sum.Layers[0].Shown != 0 {
+		t.Fatalf("layers %+v, want DSR and all with 1 component, none shown", sum.Layers)
+	}
+	ts, ok := m.TileSets["maptiles/default/DSR"]
+	if !ok || ts.Files != 1 {
+		t.Fatalf("tile set maptiles/default/DSR: %v, %d files; want one", ok, ts.Files)
+	}
+	l := readLayer(t, out, ts)
+	for z := 0; z <= 17; z++ {
+		if fs := l.at(z); len(fs) != 0 {
+			t.Errorf("zoom %d: %d features, want none", z, len(fs))
+		}
+	}
+	if _, ok := m.TileSets["maptiles/map.pmtiles"]; ok {
+		t.Error("an archive was written with no component shown")
+	}
+	f, _ := readAttrs(t, out, ts)
+	if f.Count != 1 {
+		t.Errorf("attribute file has %d rows, want 1", f.Count)
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 // componentsAt makes one located component per point, cycling through cats, with
 // register-like text fields; every 50th shares the previous one's position.
+// Every location is active (its auctions deliver in 2024-25 .. 2029-30) and no
+// company residential, so the default view shows every component.
 func componentsAt(points []orb.Point, cats []record.Category) []record.Component {
 	comps := make([]record.Component, len(points))
 	for i, p := range points {
@@ -24,7 +26,7 @@ func componentsAt(points []orb.Point, cats []record.Category) []record.Component
 			Category:     cats[i%len(cats)],
 			TechClass:    string(cats[i%len(cats)]) + " (raw class)",
 			DeliveryYear: 2020 + i%8,
-			AuctionName:  fmt.Sprintf("T-4 %d/%d", 2020+i%8, 21+i%8),
+			AuctionName:  fmt.Sprintf("%d-%d (T-4) Four Year Ahead Capacity Auction", 2024+i%6, 25+i%6),
 			DeratedMW:    &mw,
 			Description:  fmt.Sprintf("Site %d: a fairly long description of the component that goes on past the hundred character limit of the map API", i),
 			Location:     fmt.Sprintf("Unit %d, Example Street, Town AB%d %dCD", i, i%99, i%9),
@@ -35,4 +37,17 @@ func componentsAt(points []orb.Point, cats []record.Category) []record.Component
 		}
 	}
 	return comps
+}
+
+// viewComponents are the components of comps the /map/ page's default view
+// shows (stated again from app-integration.md: residential DSR excluded, period
+// future = the location group is active), in order.
+func viewComponents(comps []*record.Component, active map[string]bool) []*record.Component {
+	var out []*record.Component
+	for _, c := range comps {
+		if !residential(c) && active[c.LocationText] {
+			out = append(out, c)
+		}
+	}
+	return out
 }

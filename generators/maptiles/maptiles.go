@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/prebake/prebake/generators/locations"
@@ -28,7 +27,7 @@ type Options struct {
 	MinZoom   int     // lowest zoom clustered (0); vector tiles below it show its clusters
 	MaxZoom   int     // highest zoom clustered (16), at most MaxMaxZoom; raw points above it
 
-	// MaxFileBytes caps each GeoJSON file, uncompressed (64 KiB), so that every
+	// MaxFileBytes caps each tile set file, uncompressed (64 KiB), so that every
 	// file is at most that size compressed too.
 	MaxFileBytes int
 
@@ -86,32 +85,31 @@ func (o Options) withDefaults() (Options, error) {
 const AllLayer = "all"
 
 // Scheme names the file layout in each tile set's layout, for clients.
-const Scheme = "prebake-cluster-tree/1"
+const Scheme = "prebake-cluster-tree/2"
 
 // Summary is what Generate wrote.
 type Summary struct {
 	Layers []LayerSummary // in legend order, AllLayer last
-	// DefaultLayers are the same layers for the /map/ page's default view
-	// (DefaultView), named "default/<layer>", in the same order.
-	DefaultLayers []LayerSummary
 }
 
-// LayerSummary describes one layer's tile set.
+// LayerSummary describes one layer: its attribute file and the tile set of its
+// default view.
 type LayerSummary struct {
 	Name       string // layer name, a safe path segment
-	TileSet    string // tile set name in the manifest: "maptiles/" + Name
-	Components int    // located components on the layer
+	TileSet    string // tile set name in the manifest: DefaultViewPrefix + Name
+	Components int    // located components on the layer (rows of its attribute file)
+	Shown      int    // of those, the components the default view shows (clustered in the tile set)
 	Features   int    // distinct clusters and point features over every zoom
 	Files      int
 	Bytes      int64 // uncompressed
 	Largest    int   // bytes of the largest file
 	Nodes      int   // nodes in the layer's index
-	AttrsBytes int   // bytes of the layer's attribute file (0 for default-view layers, which have none)
+	AttrsBytes int   // bytes of the layer's attribute file
 }
 
-// DefaultViewPrefix starts the names of the default-view layers: tile set
-// "maptiles/default/<layer>".
-const DefaultViewPrefix = "default/"
+// DefaultViewPrefix starts the names of the tile sets: the default view of
+// layer <layer> is the tile set "maptiles/default/<layer>".
+const DefaultViewPrefix = "maptiles/default/"
 
 // DefaultView reports whether a component is shown by the /map/ page's
 // default filters (app-integration.md, Map points): no company chosen, so
@@ -121,10 +119,12 @@ func DefaultView(c *record.Component, active map[string]bool) bool {
 	return !isResidential(c.Company) && active[c.LocationText]
 }
 
-// Generate clusters the located components of each category, and of all of them,
-// and writes each layer as a tile set "maptiles/<layer>" of GeoJSON files laid
-// out as the package documentation describes. Layers without located components
-// are not written.
+// Generate writes, for each category with located components and for all of
+// them (AllLayer), the layer's attribute file "maptiles/<layer>.attrs.json" and
+// the tile set "maptiles/default/<layer>" of the clusters of the components
+// the /map/ page's default view shows, laid out as the package documentation
+// describes, and (unless SkipVectorTiles) the same default views as vector
+// tiles in one PMTiles archive.
 func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -142,9 +142,9 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 
 	type job struct {
 		name     string
-		comps    []*record.Component
+		comps    []*record.Component // the layer's, for its attribute file
+		view     []*record.Component // those the default view shows, for its tile set
 		withCats bool
-		view     bool // a default-view layer: no attribute file, no vector tiles
 	}
 	var jobs []job
 	byCat := make([][]*record.Component, len(record.Categories))
@@ -171,16 +171,11 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	if len(comps) > 0 && wanted(AllLayer) {
 		jobs = append(jobs, job{name: AllLayer, comps: comps, withCats: true})
 	}
-	base := len(jobs)
-	for _, j := range jobs[:base] {
-		var v []*record.Component
-		for _, c := range j.comps {
+	for i := range jobs {
+		for _, c := range jobs[i].comps {
 			if DefaultView(c, active) {
-				v = append(v, c)
+				jobs[i].view = append(jobs[i].view, c)
 			}
-		}
-		if len(v) > 0 {
-			jobs = append(jobs, job{name: DefaultViewPrefix + j.name, comps: v, withCats: j.withCats, view: true})
 		}
 	}
 
@@ -200,14 +195,8 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 		go func() {
 			defer wg.Done()
 			for i := range order {
-				lo := o
-				var act map[string]bool
-				if jobs[i].view {
-					lo.SkipVectorTiles = true
-				} else {
-					act = active
-				}
-				sums[i], vls[i], errs[i] = writeLayer(w, jobs[i].name, jobs[i].comps, catIndex, jobs[i].withCats, act, lo)
+				j := jobs[i]
+				sums[i], vls[i], errs[i] = writeLayer(w, j.name, j.comps, j.view, catIndex, j.withCats, active, o)
 			}
 		}()
 	}
@@ -217,12 +206,18 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 			return Summary{}, fmt.Errorf("maptiles: layer %s: %w", jobs[i].name, err)
 		}
 	}
-	if !o.SkipVectorTiles && base > 0 {
-		if err := writeVectorTiles(w, vls[:base], o); err != nil {
+	shown := 0
+	for _, s := range sums {
+		shown += s.Shown
+	}
+	// An archive without tiles is not a valid PMTiles archive (go-pmtiles
+	// verify): none is written when no default view shows a component.
+	if !o.SkipVectorTiles && shown > 0 {
+		if err := writeVectorTiles(w, vls, o); err != nil {
 			return Summary{}, fmt.Errorf("maptiles: vector tiles: %w", err)
 		}
 	}
-	return Summary{Layers: sums[:base], DefaultLayers: sums[base:]}, nil
+	return Summary{Layers: sums}, nil
 }
 
 func bySizeDesc(n int, size func(int) int) []int {
@@ -258,21 +253,29 @@ func LayerName(category string) string {
 // ones become a content-hashed asset so the manifest stays small.
 const inlineIndexMax = 2048
 
-// writeLayer bakes one layer; with active (the base layers) it also writes the
-// layer's attribute file for client-side filters.
-func writeLayer(w *writer.Writer, name string, comps []*record.Component, catIndex map[record.Category]int, withCats bool, active map[string]bool, o Options) (LayerSummary, *vectorLayer, error) {
-	feats, err := layerFeatures(comps, catIndex, withCats, o)
+// writeLayer bakes one layer: the attribute file of comps (the layer's located
+// components) and the tile set of view (those the default view shows).
+func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, catIndex map[record.Category]int, withCats bool, active map[string]bool, o Options) (LayerSummary, *vectorLayer, error) {
+	feats, strs, err := layerFeatures(view, catIndex, withCats, o)
 	if err != nil {
 		return LayerSummary{}, nil, err
 	}
-	t := &treeBuilder{feats: feats, top: o.MaxZoom + 1, maxBytes: o.MaxFileBytes}
+	t := newTreeBuilder(feats, strs, withCats, o)
 	ids := make([]int32, len(feats))
 	for i := range ids {
 		ids[i] = int32(i)
 	}
 	root := t.build(0, 0, 0, o.MinZoom, ids)
+	if root == nil {
+		// The default view shows none of the layer's components: one empty file
+		// for every zoom, so that the tile set (which names the attribute file)
+		// is an ordinary one.
+		root = &node{band: [2]int{o.MinZoom, o.MaxZoom + 1}, file: t.enc.encode(nil, 0)}
+		t.nodes, t.files, t.largest = 1, 1, len(root.file)
+	}
 
-	set := w.NewFileSet("maptiles/" + name)
+	tileSet := DefaultViewPrefix + name
+	set := w.NewFileSet(tileSet)
 	if err := addFiles(root, set.Add); err != nil {
 		return LayerSummary{}, nil, err
 	}
@@ -285,9 +288,20 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 		"extent":      o.Extent,
 		"min_points":  o.MinPoints,
 		"index_nodes": len(index),
+		"view":        map[string]any{"residential": false, "cm_period": "future"},
+	}
+	if withCats {
+		cats := make([]string, len(record.Categories))
+		for i, c := range record.Categories {
+			cats[i] = string(c)
+		}
+		layout["categories"] = cats
 	}
 	indexJSON, _ := json.Marshal(index)
 	if len(indexJSON) <= inlineIndexMax {
+		if index == nil {
+			index = []int{}
+		}
 		layout["index"] = index
 	} else {
 		a, err := w.WriteAsset("maptiles/"+name+".index.json", indexJSON, writer.Meta{ContentType: "application/json"})
@@ -299,48 +313,40 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 		layout["index_integrity"] = a.Integrity
 	}
 
-	attrsBytes := 0
-	if active != nil {
-		data := encodeAttrs(comps, active)
-		a, err := w.WriteAsset("maptiles/"+name+".attrs.json", data, writer.Meta{ContentType: "application/json"})
-		if err != nil {
-			return LayerSummary{}, nil, err
-		}
-		attrsBytes = len(data)
-		layout["attributes_scheme"] = AttrsScheme
-		layout["attributes_url"] = a.URL
-		layout["attributes_path"] = a.Path
-		layout["attributes_integrity"] = a.Integrity
+	data := encodeAttrs(comps, active)
+	a, err := w.WriteAsset("maptiles/"+name+".attrs.json", data, writer.Meta{ContentType: "application/json"})
+	if err != nil {
+		return LayerSummary{}, nil, err
 	}
-	view := strings.HasPrefix(name, DefaultViewPrefix)
-	if view {
-		layout["view"] = map[string]any{"residential": false, "cm_period": "future"}
-	}
+	layout["attributes_scheme"] = AttrsScheme
+	layout["attributes_url"] = a.URL
+	layout["attributes_path"] = a.Path
+	layout["attributes_integrity"] = a.Integrity
 
+	bounded := view
+	if len(bounded) == 0 {
+		bounded = comps
+	}
 	west, south, east, north := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	for _, c := range comps {
+	for _, c := range bounded {
 		west, east = math.Min(west, c.Geo.Lng), math.Max(east, c.Geo.Lng)
 		south, north = math.Min(south, c.Geo.Lat), math.Max(north, c.Geo.Lat)
 	}
 	tj := manifest.TileJSON{
 		TileJSON: "3.0.0",
 		Name:     name,
-		Description: "Capacity Market components clustered with SuperCluster's algorithm. {z} is a node level of the " +
-			"layout's index, not a display zoom: use the layout (scheme " + Scheme + ") to find the files for a viewport.",
-		Tiles:   []string{"{z}/{x}/{y}.geojson"},
+		Description: "The /map/ page's opening view of the " + name + " layer (residential DSR excluded, period future): " +
+			"Capacity Market components clustered with SuperCluster's algorithm. {z} is a node level of the " +
+			"layout's index, not a display zoom: use the layout (scheme " + Scheme + ") to find the files for a viewport; " +
+			"other filters cluster the layout's attribute file.",
+		Tiles:   []string{"{z}/{x}/{y}.json"},
 		MinZoom: o.MinZoom,
 		MaxZoom: o.MaxZoom + 1,
 		Bounds:  []float64{west, south, east, north},
 		Center:  []float64{(west + east) / 2, (south + north) / 2, float64(min(max(o.MinZoom, 5), o.MaxZoom))},
 		Fields:  fields(withCats),
 	}
-	if view {
-		// The fields are the base layer's; leaving them out keeps the manifest small.
-		tj.Description = "The /map/ page's opening view of maptiles/" + strings.TrimPrefix(name, DefaultViewPrefix) +
-			" (residential DSR excluded, period future): the same layout, fields and clustering."
-		tj.Fields = nil
-	}
-	if _, err := set.FinishTileSet("maptiles/"+name, tj, layout); err != nil {
+	if _, err := set.FinishTileSet(tileSet, tj, layout); err != nil {
 		return LayerSummary{}, nil, err
 	}
 	var bytes int64
@@ -357,10 +363,10 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, catInd
 	countFiles(root)
 	var vl *vectorLayer
 	if !o.SkipVectorTiles {
-		vl = newVectorLayer(name, feats, comps, withCats, o.MaxZoom+1)
+		vl = newVectorLayer(name, feats, view, withCats, o.MaxZoom+1)
 	}
-	return LayerSummary{Name: name, TileSet: "maptiles/" + name, Components: len(comps), Features: len(feats),
-		Files: t.files, Bytes: bytes, Largest: t.largest, Nodes: t.nodes, AttrsBytes: attrsBytes}, vl, nil
+	return LayerSummary{Name: name, TileSet: tileSet, Components: len(comps), Shown: len(view), Features: len(feats),
+		Files: t.files, Bytes: bytes, Largest: t.largest, Nodes: t.nodes, AttrsBytes: len(data)}, vl, nil
 }
 
 func fields(withCats bool) map[string]string {

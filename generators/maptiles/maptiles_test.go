@@ -158,6 +158,7 @@ func TestSyntheticLayers(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(wantLayers, ",") {
 		t.Fatalf("layers %v, want %v (legend order, non-empty, all last)", got, wantLayers)
 	}
+	active := activeTexts(ds.Components)
 	for _, ls := range sum.Layers {
 		ts, ok := m.TileSets[ls.TileSet]
 		if !ok {
@@ -170,7 +171,7 @@ func TestSyntheticLayers(t *testing.T) {
 		if ls.Name == maptiles.AllLayer {
 			cat = ""
 		}
-		comps := layerComponents(ds, cat)
+		comps := viewComponents(layerComponents(ds, cat), active)
 		l := readLayer(t, out, ts)
 		checkCounts(t, l, comps, 16)
 		checkFiles(t, out, ts, 64<<10)
@@ -179,8 +180,8 @@ func TestSyntheticLayers(t *testing.T) {
 	if !ok || vt.Format != "pmtiles" || len(vt.TileJSON.VectorLayers) != len(wantLayers) {
 		t.Errorf("vector tile set %s = %+v, want a pmtiles archive with layers %v", vectortiles.AssetName, vt, wantLayers)
 	}
-	checkClient(t, out, ds, "maptiles/DSR", record.DSR, 400)
-	checkClient(t, out, ds, "maptiles/all", "", 200)
+	checkClientComps(t, out, "maptiles/default/DSR", viewComponents(layerComponents(ds, record.DSR), active), 400)
+	checkClientComps(t, out, "maptiles/default/all", viewComponents(layerComponents(ds, ""), active), 200)
 }
 
 // checkFiles checks every file of a tile set and its compressed variants stay

@@ -71,9 +71,9 @@ func realBake(t *testing.T) (string, *manifest.Manifest) {
 	return out, b.Manifest
 }
 
-// TestRealLayers bakes the real register and checks every layer as a client
-// sees it: at every zoom the point counts of the features shown over GB add up
-// to the layer's located components with each cluster once, above the max zoom
+// TestRealLayers bakes the real register and checks every layer's default view
+// as a client sees it: at every zoom the point counts of the features shown over
+// GB add up to the components the view shows with each cluster once, above the max zoom
 // every component id is listed exactly once, and every file is within 64 KB;
 // then the JS client against supercluster on the DSR and all layers.
 func TestRealLayers(t *testing.T) {
@@ -88,6 +88,7 @@ func TestRealLayers(t *testing.T) {
 			located++
 		}
 	}
+	active := activeTexts(ds.Components)
 	for _, ls := range sum.Layers {
 		t.Run(ls.Name, func(t *testing.T) {
 			cat := record.Category(ls.Name)
@@ -101,14 +102,18 @@ func TestRealLayers(t *testing.T) {
 			if len(comps) != ls.Components {
 				t.Fatalf("summary says %d components, the layer has %d located", ls.Components, len(comps))
 			}
+			view := viewComponents(comps, active)
+			if len(view) != ls.Shown {
+				t.Fatalf("summary says the default view shows %d components, it shows %d", ls.Shown, len(view))
+			}
 			l := readLayer(t, out, m.TileSets[ls.TileSet])
-			checkCounts(t, l, comps, 16)
+			checkCounts(t, l, view, 16)
 			checkFiles(t, out, m.TileSets[ls.TileSet], 64<<10)
 			t.Logf("%s: %d components, %d features, %d files, %d bytes, largest %d", ls.Name, ls.Components, ls.Features, ls.Files, ls.Bytes, ls.Largest)
 		})
 	}
-	checkClient(t, out, ds, "maptiles/DSR", record.DSR, 300)
-	checkClient(t, out, ds, "maptiles/all", "", 150)
+	checkClientComps(t, out, "maptiles/default/DSR", viewComponents(layerComponents(ds, record.DSR), active), 300)
+	checkClientComps(t, out, "maptiles/default/all", viewComponents(layerComponents(ds, ""), active), 150)
 }
 
 // TestRealDSRMatchesSupercluster compares the clustering of the real DSR

@@ -9,7 +9,7 @@ import (
 )
 
 // vectorLayer is what a layer keeps for the vector tiles: the same features as
-// the GeoJSON files; clusters with the same properties but minzoom/maxzoom (a
+// the tile set files; clusters with the same properties but minzoom/maxzoom (a
 // vector tile is already one zoom), points with a few properties (see below).
 type vectorLayer struct {
 	name  string

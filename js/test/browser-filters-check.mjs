@@ -24,7 +24,7 @@ const withCats = manifest.tilesets[tileset].tilejson.name === 'all';
 const points = JSON.parse(fs.readFileSync(pointsPath, 'utf8')).features;
 
 const views = [
-    [{}, [-8.2, 50, 1.8, 58.7], 5],
+    [null, [-8.2, 50, 1.8, 58.7], 5], // no filter: every component (the default filters are the baked tile set)
     [{cm_period: 'historical'}, [-8.2, 50, 1.8, 58.7], 6],
     [{company: 'OCTOPUS ENERGY LIMITED', cm_period: 'historical'}, [-4, 51, 0, 54], 8],
     [{technology: 'DSR'}, [-180, -90, 180, 90], 2],
@@ -33,6 +33,7 @@ const views = [
 ];
 
 function keep(f, p) { // the /map/ filters, as in prebake-filters-check.mjs
+    if (f == null) return true;
     if (f.company ? p.company !== f.company : p.residential) return false;
     if (f.year) {
         if (p.delivery_year !== f.year) return false;

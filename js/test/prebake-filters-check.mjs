@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Checks the filtered views of js/prebake-map.mjs against the supercluster npm
-// package: for random /map/ filter combinations x viewports x zooms over a bake,
-// layer.getClusters(bbox, zoom, filters) must equal, feature for feature and in
-// order, what supercluster's getClusters returns after loading the components
-// the filters keep, in the layer's input order.
+// package: for no filter (null), the default filters and random /map/ filter
+// combinations x viewports x zooms over a bake, layer.getClusters(bbox, zoom,
+// filters) clustered in the client from the attribute file must equal, feature
+// for feature and in order, what supercluster's getClusters returns after
+// loading the components the filters keep, in the layer's input order. The
+// layer is opened without its layout's "view", so that the default filters are
+// clustered in the client too (served from the baked tile set they are checked
+// by prebake-map-check.mjs).
 // usage: PREBAKE_PEERS=DIR node prebake-filters-check.mjs OUT_DIR MANIFEST.json TILESET POINTS.geojson N SEED
 //   POINTS  the layer's components in input order (written by the Go test, not
 //           from the attribute file): id = register id, properties {id, technology
@@ -21,8 +25,9 @@ const {default: Supercluster} = await import(pathToFileURL(path.join(process.env
 
 const [outDir, manifestPath, tileset, pointsPath, n, seed] = process.argv.slice(2);
 const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
-const entry = manifest.tilesets[tileset];
-if (!entry) throw new Error(`no tile set ${tileset} in ${manifestPath}`);
+if (!manifest.tilesets[tileset]) throw new Error(`no tile set ${tileset} in ${manifestPath}`);
+const entry = structuredClone(manifest.tilesets[tileset]);
+delete entry.layout.view;
 const L = entry.layout;
 const withCats = entry.tilejson.name === 'all';
 const points = JSON.parse(fs.readFileSync(pointsPath, 'utf8')).features;
@@ -52,6 +57,7 @@ const cats = distinct('display_technology'), classes = distinct('technology');
 
 // The /map/ filters, stated again from app-integration.md (Map points).
 function keep(f, p) {
+    if (f == null) return true; // no filter: every component
     if (f.company ? p.company !== f.company : p.residential) return false;
     if (f.year) {
         if (p.delivery_year !== f.year) return false;
@@ -72,7 +78,7 @@ function randomFilters() {
     return f;
 }
 
-const filterSets = [{}, {cm_period: 'historical'}, {company: 'OCTOPUS ENERGY LIMITED'}, {company: 'AXLE ENERGY LIMITED', cm_period: 'historical'}];
+const filterSets = [null, {}, {cm_period: 'historical'}, {company: 'OCTOPUS ENERGY LIMITED'}, {company: 'AXLE ENERGY LIMITED', cm_period: 'historical'}];
 while (filterSets.length < +n) filterSets.push(randomFilters());
 
 let checks = 0, features = 0, mismatches = 0, first = null;

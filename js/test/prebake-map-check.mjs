@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Checks js/prebake-map.mjs against the supercluster npm package: for many random
-// viewports and zooms over a bake, the features the module returns must be the
-// clusters and points getClusters returns for the same components.
+// viewports and zooms over a bake, the features the module returns from the
+// baked tile set (getClusters with the default filters, {}) must be the
+// clusters and points getClusters returns for the same components (the ones the
+// default view shows).
 // usage: PREBAKE_PEERS=DIR node prebake-map-check.mjs OUT_DIR MANIFEST.json TILESET POINTS.geojson N SEED
 //   OUT_DIR      the bake's output directory (manifest URLs are relative to it)
-//   TILESET      e.g. maptiles/DSR
+//   TILESET      e.g. maptiles/default/DSR
 //   POINTS       the layer's components in input order, feature id = component id
 // Prints one JSON line: {checks, features, mismatches: [...], maxFiles, meanFiles, maxBytes}.
 import fs from 'node:fs';
@@ -62,7 +64,7 @@ for (const [bbox, z] of viewports) {
     const want = index.getClusters(bbox, z);
     fetched = [];
     layer.clearCache();
-    const got = await layer.getClusters(bbox, z);
+    const got = await layer.getClusters(bbox, z, {});
     checks++;
     maxFiles = Math.max(maxFiles, fetched.length);
     sumFiles += fetched.length;

@@ -177,7 +177,7 @@ def test_template_renders_with_the_bake(project, manifest, monkeypatch) -> None:
     assert f'href="/static/prebake/{ci["path"]}" integrity="{ci["integrity"]}"' in html
     pc = manifest["shardsets"]["postcodes"]
     assert f'href="/static/prebake/{pc["path"]}/WF11.json"' in html
-    dsr = manifest["tilesets"]["maptiles/DSR"]
+    dsr = manifest["tilesets"]["maptiles/default/DSR"]
     template = "/static/prebake/" + dsr["tilejson"]["tiles"][0]
     assert f'data-template="{template}"' in html
     assert f'"tiles": ["{template}"]' in html  # the json_script of the tile set

@@ -37,7 +37,7 @@ def test_committed_manifest_names(sample: Manifest) -> None:
     assert sample.shard_url("postcodes", "WF11") == s["url"].replace("{outcode}", "WF11")
     # keys are percent-encoded, "/" included
     assert sample.shard_url("postcodes", "A/B C").endswith("/A%2FB%20C.json")
-    assert sample.tiles_url("maptiles/DSR") == raw["tilesets"]["maptiles/DSR"]["tilejson"]["tiles"][0]
+    assert sample.tiles_url("maptiles/default/DSR") == raw["tilesets"]["maptiles/default/DSR"]["tilejson"]["tiles"][0]
 
 
 @pytest.mark.parametrize(

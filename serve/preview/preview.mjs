@@ -1,4 +1,4 @@
-// The preview page of `prebake serve`: every GeoJSON tile set of the bake through
+// The preview page of `prebake serve`: every map tile set of the bake through
 // js/prebake-map.mjs (the module the app's pages use), drawn as markers on a
 // MapLibre map whose base is the GB outline made of the bake's own DNO areas;
 // popups read the baked component_details shards; the PMTiles archive and the
@@ -6,8 +6,9 @@
 //
 // A filter panel applies the /map/ page's filters (mapFilter in prebake-map.mjs:
 // company, delivery year, period, category, raw class) through
-// getClusters(bbox, zoom, filters) over the layer's attribute file; with no
-// filter set the layer's baked, unfiltered clusters show.
+// getClusters(bbox, zoom, filters): the page's default filters (period future,
+// nothing else) show the baked tile set (maptiles/default/<layer>), other filters
+// and no filter at all (every component) cluster the layer's attribute file.
 //
 // window.preview exposes the state the browser test reads: the manifest, the
 // open layer, and the last view drawn ({seq, layer, bbox, zoom, filters, features}).
@@ -35,11 +36,12 @@ const assetURL = name => manifest.assets[name] && local(manifest.assets[name].ur
 $('build').innerHTML = `build <b>${esc(manifest.build_id)}</b>, ${esc(manifest.created)}` +
     (manifest.synthetic ? ' <span class="warn">(SYNTHETIC sample data)</span>' : '');
 
-// Tile sets in GeoJSON: a localised copy of each entry for prebake-map.mjs;
-// maptiles/all first, the default views (maptiles/default/*) last.
-const layerRank = n => [n === 'maptiles/all' ? 0 : n.startsWith('maptiles/default/') ? 2 : 1, n];
+// The clustered tile sets (maptiles/default/<layer>): a localised copy of each
+// entry for prebake-map.mjs; the all layer first.
+const isClusterTree = n => /^prebake-cluster-tree\//.test((manifest.tilesets[n].layout || {}).scheme || '');
+const layerRank = n => [n.endsWith('/all') ? 0 : 1, n];
 const layerNames = Object.keys(manifest.tilesets)
-    .filter(n => manifest.tilesets[n].format === 'geojson').sort((a, b) => {
+    .filter(isClusterTree).sort((a, b) => {
         const [ra, na] = layerRank(a), [rb, nb] = layerRank(b);
         return ra - rb || na.localeCompare(nb);
     });
@@ -50,13 +52,8 @@ function localEntry(name) {
     if (e.layout.attributes_url) e.layout.attributes_url = local(e.layout.attributes_url);
     return e;
 }
-// openPreviewLayer(name): the layer as the app opens it, with its default view
-// (maptiles/default/<layer>) when the bake has one.
-function openPreviewLayer(name) {
-    const def = name.replace(/^maptiles\//, 'maptiles/default/');
-    const hasDefault = def !== name && manifest.tilesets[def] && manifest.tilesets[def].format === 'geojson';
-    return openLayer(localEntry(name), hasDefault ? {defaultView: localEntry(def)} : {});
-}
+// openPreviewLayer(name): the layer as the app opens it.
+const openPreviewLayer = name => openLayer(localEntry(name));
 
 const map = new maplibregl.Map({
     container: 'map',
@@ -188,14 +185,14 @@ const preview = window.preview = {manifest, map, layerNames, state: null, popup:
 
 // --- The filter panel: the /api/map-data/ parameters mapFilter takes. ---
 const filterInputs = {company: 'f-company', year: 'f-year', cm_period: 'f-period', technology: 'f-category', exact_technology: 'f-class'};
-// filters(): the panel's filters, or null when none is set (the baked clusters).
+// filters(): the panel's filters, or null when none is set (every component).
 function filters() {
     const f = {};
     for (const [k, id] of Object.entries(filterInputs)) if ($(id).value.trim()) f[k] = $(id).value.trim();
     return Object.keys(f).length ? f : null;
 }
 function describeFilters(f) {
-    if (!f) return 'No filter: every component, as baked.';
+    if (!f) return 'No filter: every component, clustered from the attribute file (set period future for the /map/ page\'s opening view, as baked).';
     return 'Filtered as /map/ does: ' + [
         f.company ? 'company ' + esc(f.company) : 'residential DSR companies left out (choose a company to see them)',
         f.year ? 'delivery year ' + esc(f.year) : `period ${f.cm_period === 'historical' ? 'historical' : 'future'}`,
@@ -231,9 +228,12 @@ function markerFor(f) {
         el.className = 'pb-cluster';
         el.style.width = el.style.height = size + 'px';
         el.textContent = p.point_count_abbreviated;
-        el.addEventListener('click', e => {
+        el.addEventListener('click', async e => {
             e.stopPropagation();
-            map.easeTo({center: f.geometry.coordinates, zoom: Math.min(p.expansion_zoom, map.getMaxZoom()), duration: 300});
+            // Baked clusters carry expansion_zoom; clustered in the browser, as
+            // supercluster's getClusters returns them, they do not: ask the index.
+            const z = p.expansion_zoom ?? (await current.layer.filteredIndex(filters() ?? undefined)).getClusterExpansionZoom(p.cluster_id);
+            map.easeTo({center: f.geometry.coordinates, zoom: Math.min(z, map.getMaxZoom()), duration: 300});
         });
     } else {
         el.className = 'pb-point';
@@ -280,10 +280,10 @@ function selectLayer(name) {
     return draw();
 }
 
-$('layers').innerHTML = layerNames.map(n => `<label><input type="radio" name="layer" value="${esc(n)}"${n === layerNames[0] ? ' checked' : ''}> ${esc(n.replace(/^maptiles\//, ''))} <span class="muted">(${manifest.tilesets[n].files} files)</span></label>`).join('');
+$('layers').innerHTML = layerNames.map(n => `<label><input type="radio" name="layer" value="${esc(n)}"${n === layerNames[0] ? ' checked' : ''}> ${esc(n.replace(/^maptiles\/(default\/)?/, ''))} <span class="muted">(${manifest.tilesets[n].files} files)</span></label>`).join('');
 $('layers').addEventListener('change', e => selectLayer(e.target.value));
 $('filters').addEventListener('change', () => draw());
 map.on('moveend', () => { draw(); updateDNO(); });
 if (layerNames.length) await selectLayer(layerNames[0]);
-else note('<span class="warn">This bake has no GeoJSON tile sets.</span>');
+else note('<span class="warn">This bake has no map tile sets.</span>');
 preview.ready = true;

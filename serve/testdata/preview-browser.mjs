@@ -75,10 +75,14 @@ try {
             const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
             // A fresh layer: nothing shared with the one the page drew from.
             const fresh = window.preview.openPreviewLayer(state.layer);
-            const expected = (await fresh.getClusters(bbox, map.getZoom(), state.filters ?? undefined)).map(f => ({
-                id: f.id ?? f.properties.id, kind: f.properties.cluster ? 'cluster' : 'point',
-                count: f.properties.cluster ? f.properties.point_count : (f.properties.count || 1),
-                expansion_zoom: f.properties.expansion_zoom ?? null}));
+            const expected = [];
+            for (const f of await fresh.getClusters(bbox, map.getZoom(), state.filters ?? undefined)) {
+                const p = f.properties;
+                // Clusters made in the browser (no baked expansion_zoom): the index's.
+                const ez = p.expansion_zoom ?? (p.cluster ? (await fresh.filteredIndex(state.filters ?? undefined)).getClusterExpansionZoom(p.cluster_id) : null);
+                expected.push({id: f.id ?? p.id, kind: p.cluster ? 'cluster' : 'point',
+                    count: p.cluster ? p.point_count : (p.count || 1), expansion_zoom: ez});
+            }
             return {layer: state.layer, zoom: map.getZoom(), bbox, filters: state.filters, markers, expected};
         });
         v.label = label;

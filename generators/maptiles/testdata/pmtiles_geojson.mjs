@@ -24,8 +24,8 @@ if (!archiveEntry) throw new Error("manifest has no tile set maptiles/map.pmtile
 const layerNames = archiveEntry.tilejson.vector_layers.map((l) => l.id);
 const geo = new Map();
 for (const name of layerNames) {
-  const entry = manifest.tilesets[`maptiles/${name}`];
-  if (!entry) throw new Error(`manifest has no GeoJSON tile set maptiles/${name} for vector layer ${name}`);
+  const entry = manifest.tilesets[`maptiles/default/${name}`];
+  if (!entry) throw new Error(`manifest has no tile set maptiles/default/${name} for vector layer ${name}`);
   geo.set(name, openLayer(entry, { fetchJSON: async (url) => JSON.parse(readFileSync(join(outDir, url), "utf8")) }));
 }
 
@@ -134,7 +134,7 @@ for (const [z, x, y] of tiles) {
       }
     }
     const want = new Map(), edge = new Map();
-    for (const f of await geo.get(name).getClusters(bbox, z)) {
+    for (const f of await geo.get(name).getClusters(bbox, z, {})) {
       const [lng, lat] = f.geometry.coordinates;
       const [fx, fy] = toPixel(lng, lat, scale);
       const ix = fx - x0, iy = fy - y0;

@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"sort"
 
+	"github.com/klauspost/compress/gzip"
+
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
@@ -161,7 +163,7 @@ func buildZoom(layers []Layer, opts Options, z int) zoomResult {
 				return r
 			}
 		}
-		r.tiles = append(r.tiles, encodedTile{x: b.x, y: b.y, features: n, data: pmtiles.GzipBytes(data)})
+		r.tiles = append(r.tiles, encodedTile{x: b.x, y: b.y, features: n, data: pmtiles.GzipBytesLevel(data, TileGzipLevel)})
 	}
 	return r
 }
@@ -233,3 +235,9 @@ func (s *featureSlab) next() *geojson.Feature {
 	s.chunk = s.chunk[1:]
 	return f
 }
+
+// TileGzipLevel is the gzip level of the archive's tiles: BestSpeed. On the
+// production-sized sample it makes the archive 5% larger (11.55 MB against
+// 10.97 MB at the default level) and spends well under half the CPU time, which
+// was 40% of building the archive.
+const TileGzipLevel = gzip.BestSpeed

@@ -235,7 +235,7 @@ class Manifest:
         return _lookup(self.shardsets, name, "shard set", self)
 
     def tileset(self, name: str) -> Mapping[str, Any]:
-        """The manifest entry of tile set ``name`` (``"maptiles/DSR"``)."""
+        """The manifest entry of tile set ``name`` (``"maptiles/default/DSR"``)."""
         return _lookup(self.tilesets, name, "tile set", self)
 
     # -- URLs and paths ----------------------------------------------------

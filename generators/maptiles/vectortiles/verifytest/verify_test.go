@@ -107,8 +107,9 @@ func TestVerifyBakedArchives(t *testing.T) {
 	comp := func(id int64, lng, lat float64) record.Component {
 		mw := 1.0
 		return record.Component{ID: id, ComponentID: "C", CMUID: "CMU", Category: record.DSR, TechClass: "DSR",
-			Company: "Co", Location: "x", DeratedMW: &mw, DeliveryYear: 2025,
-			Geo: record.Geocode{Lng: lng, Lat: lat, Located: true}, SourceFile: "t.json", SourceRow: int(id)}
+			Company: "Co", Location: "x", LocationText: "x", DeratedMW: &mw, DeliveryYear: 2025,
+			AuctionName: "2025-26 (T-4) Four Year Ahead Capacity Auction", // an active location: in the default view
+			Geo:         record.Geocode{Lng: lng, Lat: lat, Located: true}, SourceFile: "t.json", SourceRow: int(id)}
 	}
 	tests := []struct {
 		name    string

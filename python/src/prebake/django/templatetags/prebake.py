@@ -4,11 +4,11 @@
     URL of an asset.
 ``{% prebake_shard_url "postcodes" "WF11" %}``
     URL of one shard of a shard set.
-``{% prebake_tiles_url "maptiles/DSR" %}``
+``{% prebake_tiles_url "maptiles/default/DSR" %}``
     ``{z}/{x}/{y}`` URL template of a tile set.
 ``{% prebake_integrity "js/x.json" %}``
     The asset's Subresource Integrity string (``sha384-…``).
-``{% prebake_tileset "maptiles/DSR" as ts %}``
+``{% prebake_tileset "maptiles/default/DSR" as ts %}``
     A tile set's manifest entry with its TileJSON ``tiles`` turned into this
     app's URLs, for ``{{ ts|json_script:"tiles" }}`` and ``js/prebake-map.mjs``.
 ``{% prebake_build_id %}``
