@@ -26,11 +26,9 @@ type Options struct {
 	DetailShardMaxBytes int
 }
 
-// DefaultDetailShardMaxBytes keeps a popup's fetch small (a full shard is
-// 10-20 KB once compressed: one round trip on a slow connection) while keeping
-// the number of files near a thousand for the real register rather than
-// several thousand: a popup's JSON repeats its location's list of components,
-// so entries are 1-25 KB and shards of a fixed id range vary a lot in size.
+// DefaultDetailShardMaxBytes keeps a popup's two fetches small (a full file is
+// 20-30 KB once compressed: one round trip each on a slow connection) while
+// keeping the popup files of the 64k sample to a few dozen.
 const DefaultDetailShardMaxBytes = 128 << 10
 
 // Content types of the files Generate writes.
@@ -52,7 +50,10 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := writeTable(w, "cmu/components", comps); err != nil {
+	// Parquet and Arrow only: 50 MB of JSON records on the 64k sample that the
+	// app never reads (it has no per-component table); pandas without pyarrow
+	// has no use for it either (README.md, "cmu/components").
+	if err := writeTable(w, "cmu/components", comps, false); err != nil {
 		return err
 	}
 
@@ -61,7 +62,7 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := writeTable(w, "cmu/cmus", cmus); err != nil {
+	if err := writeTable(w, "cmu/cmus", cmus, true); err != nil {
 		return err
 	}
 	if err := writeJSON(w, "cmu/cmu_to_company.json", appCMUToCompany(frame)); err != nil {
@@ -74,7 +75,7 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := writeTable(w, "cmu/companies", companies); err != nil {
+	if err := writeTable(w, "cmu/companies", companies, true); err != nil {
 		return err
 	}
 	if err := writeCompanyIndex(w, idx); err != nil {
@@ -93,25 +94,27 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) error {
 		if err != nil {
 			return err
 		}
-		if err := writeTable(w, "cmu/contacts", contacts); err != nil {
+		if err := writeTable(w, "cmu/contacts", contacts, true); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writeTable writes t as name.parquet, name.arrow and name.json.
-func writeTable(w *writer.Writer, name string, t *table.Table) error {
+// writeTable writes t as name.parquet and name.arrow, and as name.json (pandas'
+// "split" orientation, table.JSON) when withJSON.
+func writeTable(w *writer.Writer, name string, t *table.Table, withJSON bool) error {
 	rows := int64(t.Rows())
 	cols := t.ManifestColumns()
-	for _, f := range []struct {
+	type format struct {
 		ext, contentType string
 		encode           func() ([]byte, error)
-	}{
-		{".parquet", ContentTypeParquet, t.Parquet},
-		{".arrow", ContentTypeArrow, t.Arrow},
-		{".json", ContentTypeJSON, t.JSON},
-	} {
+	}
+	formats := []format{{".parquet", ContentTypeParquet, t.Parquet}, {".arrow", ContentTypeArrow, t.Arrow}}
+	if withJSON {
+		formats = append(formats, format{".json", ContentTypeJSON, t.JSON})
+	}
+	for _, f := range formats {
 		data, err := f.encode()
 		if err != nil {
 			return fmt.Errorf("cmu: %s%s: %w", name, f.ext, err)
