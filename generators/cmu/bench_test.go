@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/prebake/prebake/generators/cmu/table"
 	"github.com/prebake/prebake/record"
 	"github.com/prebake/prebake/sample"
 )
@@ -81,4 +82,56 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// BenchmarkEncodeSample encodes the sample's two large tables (components:
+// 64,000 rows of 27 columns; cmus: the app's frame) in each format, without
+// the writer: the encoders' own cost.
+func BenchmarkEncodeSample(b *testing.B) {
+	ds := sampleDataset(b, 0)
+	comps, err := componentsTable(ds.Components)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmus, err := appFrameTable(appFrame(ds.Components))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tb := range []*table.Table{comps, cmus} {
+		for _, f := range []struct {
+			name string
+			enc  func() ([]byte, error)
+		}{{"parquet", tb.Parquet}, {"arrow", tb.Arrow}, {"json", tb.JSON}} {
+			if f.name == "json" && tb == comps {
+				continue // not written
+			}
+			b.Run(tb.Name+"/"+f.name, func(b *testing.B) {
+				b.ReportAllocs()
+				cpu0 := cpuSeconds()
+				for i := 0; i < b.N; i++ {
+					if _, err := f.enc(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+			})
+		}
+	}
+}
+
+// BenchmarkPopupsSample builds and encodes the sample's popup files, without
+// the writer.
+func BenchmarkPopupsSample(b *testing.B) {
+	ds := sampleDataset(b, 0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuSeconds()
+	for i := 0; i < b.N; i++ {
+		s := newPopupStore(ds.Components)
+		files, _ := s.pack(DefaultDetailShardMaxBytes)
+		for _, f := range files {
+			f.encode()
+		}
+	}
+	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 }

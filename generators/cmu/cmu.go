@@ -21,15 +21,18 @@ type Options struct {
 	// default: they are personal data.
 	IncludeContacts bool
 
-	// DetailShardMaxBytes bounds the size of one component-details shard file
-	// before compression; 0 means DefaultDetailShardMaxBytes.
+	// DetailShardMaxBytes bounds the size of one file of the popup shard sets
+	// (cmu/component_details, cmu/components_at_location) before compression;
+	// 0 means DefaultDetailShardMaxBytes.
 	DetailShardMaxBytes int
 }
 
-// DefaultDetailShardMaxBytes keeps a popup's two fetches small (a full file is
-// 20-30 KB once compressed: one round trip each on a slow connection) while
-// keeping the popup files of the 64k sample to a few dozen.
-const DefaultDetailShardMaxBytes = 128 << 10
+// DefaultDetailShardMaxBytes bounds each file of the two popup shard sets:
+// a popup's two fetches stay small (a full file is about 10 KB once
+// compressed), and files this small get the writer's cheaper brotli setting
+// for small files (writer.BrotliSmallSize). On the 64k sample, 64 KiB against
+// 128 KiB: 141 raw files instead of 97 and 50 KB more, for about 0.3 s less CPU.
+const DefaultDetailShardMaxBytes = 64 << 10
 
 // Content types of the files Generate writes.
 const (

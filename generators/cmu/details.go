@@ -1,9 +1,10 @@
 package cmu
 
 import (
+	"cmp"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -89,69 +90,80 @@ type AppAtLocation struct {
 // lat and lng are both within this many degrees of the component's.
 const AtLocationDegrees = 0.0001
 
-// atLocationLists returns, for every component, the key of its
-// components_at_location list and the lists by key. Components at exactly the
-// same position share one list (the app's box around each is the same box);
-// the key is the smallest register id at that position. A component without
-// coordinates lists only itself (key: its own id).
-func atLocationLists(comps []record.Component) (refOf map[int64]int64, lists map[int64][]*record.Component) {
-	type pos struct{ lat, lng float64 }
-	byPos := map[pos][]*record.Component{}
-	var located []*record.Component
-	refOf = make(map[int64]int64, len(comps))
-	lists = map[int64][]*record.Component{}
+// atLocationLists returns the components_at_location lists, each a list of
+// indexes into comps in the app's order, the key of each list (the smallest
+// register id at its position) and, for each component, the number of its
+// list. Components at exactly the same position share one list (the app's box
+// around each is the same box); a component without coordinates lists only
+// itself. Lists are numbered in order of position (lat, lng), then the
+// components without coordinates in input order.
+func atLocationLists(comps []record.Component) (lists [][]int32, keys []int64, listOf []int32) {
+	listOf = make([]int32, len(comps))
+	located := make([]int32, 0, len(comps))
 	for i := range comps {
-		c := &comps[i]
-		if !c.Geo.Located {
-			refOf[c.ID] = c.ID
-			lists[c.ID] = []*record.Component{c}
-			continue
+		if comps[i].Geo.Located {
+			located = append(located, int32(i))
 		}
-		p := pos{c.Geo.Lat, c.Geo.Lng}
-		byPos[p] = append(byPos[p], c)
-		located = append(located, c)
 	}
-	sort.Slice(located, func(i, j int) bool {
-		if located[i].Geo.Lat != located[j].Geo.Lat {
-			return located[i].Geo.Lat < located[j].Geo.Lat
+	// By position, then id: a position's components are one run, and the
+	// order is by latitude for the box search.
+	slices.SortFunc(located, func(a, b int32) int {
+		ca, cb := &comps[a].Geo, &comps[b].Geo
+		if c := cmp.Compare(ca.Lat, cb.Lat); c != 0 {
+			return c
 		}
-		return located[i].ID < located[j].ID
+		if c := cmp.Compare(ca.Lng, cb.Lng); c != 0 {
+			return c
+		}
+		return cmp.Compare(comps[a].ID, comps[b].ID)
 	})
-	for p, here := range byPos {
-		ref := here[0].ID
-		for _, c := range here {
-			ref = min(ref, c.ID)
+	for start := 0; start < len(located); {
+		p := comps[located[start]].Geo
+		end := start + 1
+		for end < len(located) && comps[located[end]].Geo.Lat == p.Lat && comps[located[end]].Geo.Lng == p.Lng {
+			end++
 		}
-		// The app's filter: lat-0.0001 <= lat' <= lat+0.0001, and the same for lng,
-		// in float64 arithmetic as Python does it.
-		loLat, hiLat := p.lat-AtLocationDegrees, p.lat+AtLocationDegrees
-		loLng, hiLng := p.lng-AtLocationDegrees, p.lng+AtLocationDegrees
-		start := sort.Search(len(located), func(i int) bool { return located[i].Geo.Lat >= loLat })
-		var near []*record.Component
-		for _, o := range located[start:] {
-			if o.Geo.Lat > hiLat {
+		// The app's filter: lat-0.0001 <= lat' <= lat+0.0001, and the same for
+		// lng, in float64 arithmetic as Python does it.
+		loLat, hiLat := p.Lat-AtLocationDegrees, p.Lat+AtLocationDegrees
+		loLng, hiLng := p.Lng-AtLocationDegrees, p.Lng+AtLocationDegrees
+		first, _ := slices.BinarySearchFunc(located, loLat, func(i int32, lat float64) int { return cmp.Compare(comps[i].Geo.Lat, lat) })
+		var near []int32
+		for _, o := range located[first:] {
+			g := &comps[o].Geo
+			if g.Lat > hiLat {
 				break
 			}
-			if o.Geo.Lng >= loLng && o.Geo.Lng <= hiLng {
+			if g.Lng >= loLng && g.Lng <= hiLng {
 				near = append(near, o)
 			}
 		}
-		sort.Slice(near, func(i, j int) bool { return newerFirst(near[i], near[j]) })
-		lists[ref] = near
-		for _, c := range here {
-			refOf[c.ID] = ref
+		slices.SortFunc(near, func(a, b int32) int { return newerFirst(&comps[a], &comps[b]) })
+		key := comps[located[start]].ID // the run is sorted by id
+		for _, i := range located[start:end] {
+			listOf[i] = int32(len(lists))
+		}
+		lists = append(lists, near)
+		keys = append(keys, key)
+		start = end
+	}
+	for i := range comps {
+		if !comps[i].Geo.Located {
+			listOf[i] = int32(len(lists))
+			lists = append(lists, []int32{int32(i)})
+			keys = append(keys, comps[i].ID)
 		}
 	}
-	return refOf, lists
+	return lists, keys, listOf
 }
 
 // newerFirst is the app's `ORDER BY delivery_year DESC` (a string; an unknown
 // year sorts last), ties by ascending register id.
-func newerFirst(a, b *record.Component) bool {
+func newerFirst(a, b *record.Component) int {
 	if a.DeliveryYear != b.DeliveryYear {
-		return a.DeliveryYear > b.DeliveryYear
+		return cmp.Compare(b.DeliveryYear, a.DeliveryYear)
 	}
-	return a.ID < b.ID
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // PyFloatStr is Python 3's str(float): the shortest text that reads back as x,

@@ -46,6 +46,21 @@ func (t *Table) JSON() ([]byte, error) {
 		}
 	}
 	buf.WriteString(`],"data":[`)
+	// Each distinct string is encoded once: company names and auctions
+	// repeat on most rows.
+	encoded := map[string][]byte{}
+	str := func(s string) error {
+		if b, ok := encoded[s]; ok {
+			buf.Write(b)
+			return nil
+		}
+		start := buf.Len()
+		if err := value(s); err != nil {
+			return err
+		}
+		encoded[s] = append([]byte(nil), buf.Bytes()[start:]...)
+		return nil
+	}
 	var num []byte
 	for i := 0; i < t.Rows(); i++ {
 		if i > 0 {
@@ -71,7 +86,7 @@ func (t *Table) JSON() ([]byte, error) {
 			case Bool:
 				buf.WriteString(strconv.FormatBool(c.Bools[i]))
 			default:
-				if err := value(c.Strings[i]); err != nil {
+				if err := str(c.Strings[i]); err != nil {
 					return nil, err
 				}
 			}
