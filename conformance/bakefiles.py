@@ -59,6 +59,15 @@ def asset(bake, name):
         return json.load(f)
 
 
+def components_table(bake):
+    """cmu/components (published only as Parquet and Arrow) read with pyarrow,
+    by id: {id: {column: value}}."""
+    import pyarrow.parquet as pq
+
+    path = os.path.join(bake["dir"], bake["manifest"]["assets"]["cmu/components.parquet"]["path"])
+    return {r["id"]: r for r in pq.read_table(path).to_pylist()}
+
+
 def shard_files(bake, name):
     """Every file of a shard set, merged into one dict."""
     s = bake["manifest"]["shardsets"][name]

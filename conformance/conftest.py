@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 import appcontract as app
-from bakefiles import REGISTER, ROOT, SHARED, asset, need, register_rows
+from bakefiles import REGISTER, ROOT, SHARED, components_table, need, register_rows
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +55,7 @@ def register(bake):
     from positions)."""
     first, _ = register_rows()
     comps = [app.Component(row) for _, _, row in first.values()]
-    table = {r["id"]: r for r in asset(bake, "cmu/components.json")}
+    table = components_table(bake)
     for c in comps:
         r = table[c.id]
         if r["located"]:

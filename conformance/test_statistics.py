@@ -3,7 +3,7 @@
 import json
 import os
 
-from bakefiles import REGISTER, asset, register_rows
+from bakefiles import REGISTER, asset, components_table, register_rows
 import appcontract as app
 
 
@@ -48,7 +48,7 @@ def test_company_index_keyed_by_company_id(bake, register):
 
 
 def test_categories_whole_words(bake, register):
-    table = {r["id"]: r for r in asset(bake, "cmu/components.json")}
+    table = components_table(bake)
     bad = [c.id for c in register if table[c.id]["category"] != app.simplified(c.technology)]
     assert not bad
     assert app.simplified("Unsleeved generation") == "Other"

@@ -7,10 +7,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/prebake/prebake/generators/cmu"
 	"github.com/prebake/prebake/internal/shareddata"
 )
 
@@ -40,9 +42,10 @@ type browserRun struct {
 		} `json:"clicked"`
 	} `json:"views"`
 	Popup *struct {
-		IDs     []int64 `json:"ids"`
-		Title   *string `json:"title"`
-		Clicked int64   `json:"clicked"`
+		IDs     []int64         `json:"ids"`
+		Title   *string         `json:"title"`
+		Clicked int64           `json:"clicked"`
+		Detail  json.RawMessage `json:"detail"` // the page's rebuilt popup data
 	} `json:"popup"`
 	Overlays struct {
 		PMTiles int `json:"pmtiles"`
@@ -145,25 +148,34 @@ func TestPreviewInChromium(t *testing.T) {
 		t.Error("no cluster was clicked")
 	}
 
-	// The popup is the component_details entry of the clicked point, read here
-	// from the shard over HTTP.
+	// The popup is the app's body for the clicked point as cmu.RebuildDetail
+	// makes it from the two shard sets, read here over HTTP.
 	if run.Popup == nil || len(run.Popup.IDs) == 0 || run.Popup.Title == nil {
 		t.Fatalf("no popup with a title after clicking a point: %+v", run.Popup)
 	}
 	id := run.Popup.IDs[0]
-	ss := fx.m.ShardSets["cmu/component_details"]
-	n := int64(ss.Params["n"].(float64))
-	res, body := get(t, "GET", ts.URL+"/"+strings.ReplaceAll(ss.URL, "{"+ss.Key+"}", fmt.Sprint(id%n)))
-	var shard map[string]struct {
-		Data struct {
-			Title string `json:"title"`
-		} `json:"data"`
+	fetch := func(set, key string, v any) {
+		ss := fx.m.ShardSets[set]
+		res, body := get(t, "GET", ts.URL+"/"+strings.ReplaceAll(ss.URL, "{"+ss.Key+"}", key))
+		if res.StatusCode != 200 || json.Unmarshal(body, v) != nil {
+			t.Fatalf("%s %s: %d", set, key, res.StatusCode)
+		}
 	}
-	if res.StatusCode != 200 || json.Unmarshal(body, &shard) != nil {
-		t.Fatalf("shard of %d: %d", id, res.StatusCode)
+	var refs map[string][2]int
+	fetch("cmu/component_details", fmt.Sprint(id%int64(fx.m.ShardSets["cmu/component_details"].Params["n"].(float64))), &refs)
+	at := refs[fmt.Sprint(id)]
+	var file cmu.PopupFile
+	fetch("cmu/components_at_location", fmt.Sprint(at[0]), &file)
+	want, err := cmu.RebuildDetail(&file, at[1], id)
+	if err != nil {
+		t.Fatalf("popup of %d: %v", id, err)
 	}
-	if got, want := *run.Popup.Title, shard[fmt.Sprint(id)].Data.Title; got != want || want == "" {
-		t.Errorf("popup of %d (clicked %d) titled %q, the shard says %q", id, run.Popup.Clicked, got, want)
+	if got := *run.Popup.Title; got != want.Data.Title || got == "" {
+		t.Errorf("popup of %d (clicked %d) titled %q, the shards say %q", id, run.Popup.Clicked, got, want.Data.Title)
+	}
+	var got cmu.AppDetailData
+	if err := json.Unmarshal(run.Popup.Detail, &got); err != nil || !reflect.DeepEqual(got, want.Data) {
+		t.Errorf("popup of %d: the page rebuilt %s, want %+v (%v)", id, run.Popup.Detail, want.Data, err)
 	}
 
 	if run.Overlays.PMTiles <= 0 || run.Overlays.DNO <= 0 || run.Overlays.Land <= 0 {

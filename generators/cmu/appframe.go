@@ -99,13 +99,14 @@ var appFrameSortKey = []string{"-Delivery Year", "CMU ID", "Full Name", "Auction
 // appFrameTable is the app's dataframe with the app's column names and order.
 func appFrameTable(rows []frameRow) (*table.Table, error) {
 	b := table.NewBuilder("cmus", appFrameSortKey, frameColumns...)
+	normalize := memoized(AppNormalize)
 	for _, r := range rows {
 		b.Str(r.CMUID).
 			Str(r.Company).
 			Str(r.Company).
 			StrOrNull(r.Year).
 			StrOrNull(r.Auction).
-			Str(AppNormalize(r.Company)).
+			Str(normalize(r.Company)).
 			Str(AppNormalize(r.CMUID)).
 			EndRow()
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -66,8 +67,7 @@ func TestNormalize(t *testing.T) {
 // small register, worked out by hand from the app's code (data_access.py).
 func TestCMUsTable(t *testing.T) {
 	out, m := bake(t, smallDataset(), Options{})
-	var got []map[string]any
-	readAsset(t, out, m, "cmu/cmus.json", &got)
+	got := readTableRows(t, out, m, "cmu/cmus")
 	row := func(id, name string, year, auction any, norm, normID string) map[string]any {
 		return map[string]any{"CMU ID": id, "Name of Applicant": name, "Full Name": name, "Delivery Year": year,
 			"Auction Name": auction, "Normalized Full Name": norm, "Normalized CMU ID": normID}
@@ -167,8 +167,10 @@ func TestAppNormalize(t *testing.T) {
 
 func TestComponentsTable(t *testing.T) {
 	out, m := bake(t, smallDataset(), Options{})
-	var got []map[string]any
-	readAsset(t, out, m, "cmu/components.json", &got)
+	if _, ok := m.Assets["cmu/components.json"]; ok {
+		t.Error("cmu/components.json written; the table is Parquet and Arrow only")
+	}
+	got := readTableRows(t, out, m, "cmu/components")
 	if len(got) != 4 {
 		t.Fatalf("%d rows, want 4", len(got))
 	}
@@ -230,8 +232,7 @@ func TestCompanyIndex(t *testing.T) {
 	if len(f) != 3 || !reflect.DeepEqual(f["flexitricityltd"], want["flexitricityltd"]) || len(u) != 1 || u["ørsteda/s"].NumComponents != 1 {
 		t.Errorf("shards f=%v _=%v", f, u)
 	}
-	var companies []map[string]any
-	readAsset(t, out, m, "cmu/companies.json", &companies)
+	companies := readTableRows(t, out, m, "cmu/companies")
 	if len(companies) != 4 || companies[2]["normalized_name"] != "flexitricityltd." || companies[2]["first_delivery_year"] != 2024.0 ||
 		companies[2]["last_delivery_year"] != 2024.0 || companies[2]["num_located_components"] != 1.0 || companies[0]["total_derated_capacity_mw"] != 0.0 {
 		t.Errorf("companies table = %v", companies)
@@ -348,20 +349,7 @@ func TestComponentDetails(t *testing.T) {
 		{ID: 20, Category: record.Unknown, Geo: record.Geocode{Unlocated: record.UnlocatedNoLocation}},
 	}}
 	out, m := bake(t, ds, Options{})
-	get := func(id int64) map[string]any {
-		var d Detail
-		ss := m.ShardSets["cmu/component_details"]
-		var shard map[string]Detail
-		readShard(t, out, m, "cmu/component_details", fmt.Sprint(DetailShard(id, int(ss.Params["n"].(float64)))), &shard)
-		d, ok := shard[fmt.Sprint(id)]
-		if !ok {
-			t.Fatalf("component %d not in its shard", id)
-		}
-		ls := m.ShardSets["cmu/components_at_location"]
-		var lists map[string][]AtLocation
-		readShard(t, out, m, "cmu/components_at_location", fmt.Sprint(DetailShard(d.Data.AtLocationRef, int(ls.Params["n"].(float64)))), &lists)
-		return ReconstructDetail(d, lists[fmt.Sprint(d.Data.AtLocationRef)])
-	}
+	get := func(id int64) map[string]any { return popup(t, out, m, id) }
 	url := "/location/by-name/Unit%202%2F3%2C%20York/"
 	entry := func(id int64, year, cmu, mw string) map[string]any {
 		return map[string]any{"id": float64(id), "delivery_year": year, "auction_name": "A" + year, "cmu_id": cmu, "derated_capacity_mw": mw, "detailUrl": url}
@@ -423,65 +411,95 @@ func manyComponents(n int) *record.Dataset {
 	return ds
 }
 
+// TestDetailShardsBounded: every file of both popup shard sets fits the bound,
+// holds exactly the keys its shard function gives it, and one file fewer would
+// not fit; every component's popup rebuilds from them.
 func TestDetailShardsBounded(t *testing.T) {
 	for _, bound := range []int{16 << 10, 64 << 10} {
 		t.Run(fmt.Sprint(bound), func(t *testing.T) {
 			ds := manyComponents(2000)
 			out, m := bake(t, ds, Options{DetailShardMaxBytes: bound})
-			ss := m.ShardSets["cmu/component_details"]
-			n := int(ss.Params["n"].(float64))
-			if int(ss.Params["max_bytes"].(float64)) != bound {
-				t.Errorf("max_bytes %v, want %d", ss.Params["max_bytes"], bound)
-			}
-			seen := 0
-			for s := 0; s < n; s++ {
-				p := filepath.Join(out, filepath.FromSlash(strings.ReplaceAll(ss.URL, "{shard}", fmt.Sprint(s))))
-				data, err := os.ReadFile(p)
-				if err != nil {
-					t.Fatal(err)
+			files := func(set string) (n int, data [][]byte) {
+				ss := m.ShardSets[set]
+				n = int(ss.Params["n"].(float64))
+				if int(ss.Params["max_bytes"].(float64)) != bound {
+					t.Errorf("%s: max_bytes %v, want %d", set, ss.Params["max_bytes"], bound)
 				}
-				if len(data) > bound {
-					t.Errorf("shard %d is %d bytes, over the %d bound", s, len(data), bound)
-				}
-				var shard map[string]Detail
-				if err := json.Unmarshal(data, &shard); err != nil {
-					t.Fatalf("shard %d: %v", s, err)
-				}
-				for k, d := range shard {
-					if fmt.Sprint(d.Data.ID) != k || DetailShard(d.Data.ID, n) != s {
-						t.Errorf("component %s in shard %d, want shard %d", k, s, DetailShard(d.Data.ID, n))
+				for s := 0; s < n; s++ {
+					p := filepath.Join(out, filepath.FromSlash(strings.ReplaceAll(ss.URL, "{shard}", fmt.Sprint(s))))
+					d, err := os.ReadFile(p)
+					if err != nil {
+						t.Fatal(err)
 					}
-					seen++
-				}
-			}
-			if seen != len(ds.Components) {
-				t.Errorf("%d components in the shards, want %d", seen, len(ds.Components))
-			}
-			// The smallest n that fits: n-1 shards must overflow the bound
-			// (unless n is 1).
-			if n > 1 {
-				sizes := map[int64]int{}
-				var ids []int64
-				dets, _ := details(ds.Components)
-				for id, d := range dets {
-					v, _ := json.Marshal(d)
-					sizes[id] = len(fmt.Sprintf("%q:", fmt.Sprint(id))) + len(v) + 1
-					ids = append(ids, id)
-				}
-				fits := true
-				shard := make([]int, n-1)
-				for _, id := range ids {
-					shard[DetailShard(id, n-1)] += sizes[id]
-					if shard[DetailShard(id, n-1)]+2 > bound {
-						fits = false
+					if len(d) > bound {
+						t.Errorf("%s: shard %d is %d bytes, over the %d bound", set, s, len(d), bound)
 					}
+					data = append(data, d)
 				}
-				if fits && (n-1) >= (sumInts(sizes)+bound-1)/bound {
-					t.Errorf("n = %d, but %d shards would fit", n, n-1)
+				return n, data
+			}
+			n, refFiles := files("cmu/component_details")
+			at := map[int64][2]int{}
+			for s, d := range refFiles {
+				var shard map[string][2]int
+				if err := json.Unmarshal(d, &shard); err != nil {
+					t.Fatalf("component_details shard %d: %v", s, err)
 				}
+				for k, v := range shard {
+					var id int64
+					fmt.Sscan(k, &id)
+					if DetailShard(id, n) != s {
+						t.Errorf("component %s in shard %d, want shard %d", k, s, DetailShard(id, n))
+					}
+					at[id] = v
+				}
+			}
+			if len(at) != len(ds.Components) {
+				t.Errorf("%d components in the shards, want %d", len(at), len(ds.Components))
+			}
+			_, listFiles := files("cmu/components_at_location")
+			lists := make([]PopupFile, len(listFiles))
+			stored := 0
+			for s, d := range listFiles {
+				if err := json.Unmarshal(d, &lists[s]); err != nil {
+					t.Fatalf("components_at_location file %d: %v", s, err)
+				}
+				stored += len(lists[s].Lists)
+			}
+			for id, v := range at {
+				if _, err := RebuildDetail(&lists[v[0]], v[1], id); err != nil {
+					t.Errorf("component %d: %v", id, err)
+				}
+			}
+			// None of these components is located: each lists only itself,
+			// and each list is stored once.
+			if stored != len(ds.Components) {
+				t.Errorf("%d lists stored, want %d", stored, len(ds.Components))
+			}
+			// The smallest n that fits: with n-1 files one would overflow
+			// (unless n is the lower bound the search starts from).
+			sizes := map[int64]int{}
+			for id, v := range at {
+				sizes[id] = len(fmt.Sprintf("%q:[%d,%d],", fmt.Sprint(id), v[0], v[1]))
+			}
+			if n > 1 && fits(sizes, n-1, bound) && n-1 >= (sumInts(sizes)+bound-1)/bound {
+				t.Errorf("component_details: n = %d, but %d files would fit", n, n-1)
 			}
 		})
 	}
+}
+
+// fits reports whether entries of the given sizes fit n files of bound bytes
+// ("{" and "}\n" included) under DetailShard.
+func fits(sizes map[int64]int, n, bound int) bool {
+	shard := make([]int, n)
+	for id := range sizes {
+		shard[DetailShard(id, n)] += sizes[id]
+		if shard[DetailShard(id, n)]+2 > bound {
+			return false
+		}
+	}
+	return true
 }
 
 func sumInts(m map[int64]int) int {
@@ -515,13 +533,16 @@ func TestAtLocationNoCap(t *testing.T) {
 		ds.Components = append(ds.Components, record.Component{ID: int64(i + 1), CMUID: "A", Company: "A", LocationText: "Same Place",
 			DeliveryYear: 2020 + i%3, Category: record.DSR, Geo: record.Geocode{Lat: 51, Lng: -1, Located: true}})
 	}
-	ds2, lists := details(ds.Components)
-	d := ds2[7]
-	if d.Data.AtLocationRef != 1 || d.Data.AtLocationCount != 250 || len(lists) != 1 || len(lists[1]) != 250 || !d.Data.HasMultipleYears {
-		t.Errorf("at location: ref %d count %d, %d lists", d.Data.AtLocationRef, d.Data.AtLocationCount, len(lists))
+	store := newPopupStore(ds.Components)
+	if len(store.lists) != 1 || len(store.lists[0].rows) != 250 || store.of[slices.Index(store.ids, 7)] != store.lists[0] {
+		t.Errorf("at location: %d lists, want one of 250 entries that component 7 names", len(store.lists))
 	}
-	if l := lists[1]; l[0].DeliveryYear != "2022" || l[0].ID != 3 || l[249].DeliveryYear != "2020" {
-		t.Errorf("list is not delivery_year DESC, id ASC: first %+v last %+v", l[0], l[249])
+	out, m := bake(t, ds, Options{})
+	d := popup(t, out, m, 7)["data"].(map[string]any)
+	at := d["components_at_location"].([]any)
+	first, last := at[0].(map[string]any), at[249].(map[string]any)
+	if len(at) != 250 || d["has_multiple_years"] != true || first["delivery_year"] != "2022" || first["id"] != 3.0 || last["delivery_year"] != "2020" {
+		t.Errorf("list is not every component, delivery_year DESC, id ASC: %d entries, first %v last %v", len(at), first, last)
 	}
 }
 
@@ -597,13 +618,12 @@ func TestEmptyAuctionNameNullEverywhere(t *testing.T) {
 		ds.CMUs[i].AuctionName = ""
 	}
 	out, m := bake(t, ds, Options{IncludeContacts: true})
-	for asset, col := range map[string]string{"cmu/components.json": "auction_name", "cmu/cmus.json": "Auction Name", "cmu/contacts.json": "Auction Name"} {
-		if _, ok := m.Assets[asset]; !ok {
+	for asset, col := range map[string]string{"cmu/components": "auction_name", "cmu/cmus": "Auction Name", "cmu/contacts": "Auction Name"} {
+		if _, ok := m.Assets[asset+".parquet"]; !ok {
 			t.Errorf("no %s written", asset)
 			continue
 		}
-		var rows []map[string]any
-		readAsset(t, out, m, asset, &rows)
+		rows := readTableRows(t, out, m, asset)
 		if len(rows) == 0 {
 			t.Errorf("%s: no rows", asset)
 		}

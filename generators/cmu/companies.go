@@ -47,8 +47,9 @@ func buildCompanyIndex(comps []record.Component, rows []cmuRow) []*Company {
 	by := map[string]*Company{}
 	cmuSets := map[string]map[string]bool{}
 	yearSets := map[string]map[int]bool{}
+	companyID := memoized(appview.CompanyID)
 	get := func(name string) *Company {
-		n := appview.CompanyID(name)
+		n := companyID(name)
 		if n == "" {
 			return nil
 		}

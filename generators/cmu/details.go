@@ -1,146 +1,169 @@
 package cmu
 
 import (
-	"encoding/json"
+	"cmp"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/prebake/prebake/appview"
 	"github.com/prebake/prebake/record"
-	"github.com/prebake/prebake/writer"
 )
 
-// Detail is one entry of the shard set cmu/component_details: the body of the
-// app's /api/component-map-detail/<id>/ for one component, except that the list
-// components_at_location, which every component at one position shares, is
-// stored once per position in the shard set cmu/components_at_location and
-// named here by AtLocationRef. ReconstructDetail (and the README) rebuilds the
-// app's body exactly.
-type Detail struct {
-	Success bool       `json:"success"`
-	Data    DetailData `json:"data"`
+// Map popups: the app's /api/component-map-detail/<id>/ body, stored without
+// repeating what components share (README.md, "Component details"):
+//
+//   - shard set cmu/component_details, file DetailShard(id, n):
+//     {"<id>": [file, list], ...}, where the component's list is;
+//   - shard set cmu/components_at_location, files "<file>.json":
+//     {"fields": PopupFields, "strings": [...], "lists": [list, ...]},
+//     where a list is the popup's components_at_location (every component within
+//     AtLocationDegrees, newest first) and a row of it is one of those
+//     components: its id, then for each other field of PopupFields the index of
+//     its text in the file's strings, or null.
+//
+// A list is stored once per position (every component at one exact position
+// has the same list), a text once per file, and a popup is rebuilt from its
+// component's row and its list by RebuildDetail (Go), prebake.component_detail
+// (Python) or the preview's detailFor (JavaScript). popups.go writes them.
+
+// PopupFields are the columns of a stored row, in order: the list entry's
+// fields (the app's components_at_location entry, less detailUrl), then the
+// rest of the popup's. Every field but id is a string or null:
+//
+//	delivery_year       "2024"; null when unknown (the list entry says "Unknown")
+//	auction_name        "" when missing
+//	cmu_id              "" when missing
+//	derated_capacity_mw Python's str(float) of the de-rated capacity, or "N/A"
+//	company             "" when missing
+//	company_id          appview.CompanyID(company); null without a company
+//	technology          the raw class, or "Unknown"
+//	display_technology  its category
+//	description         "" when missing
+//	location            the location text verbatim; null without one
+var PopupFields = []string{"id", "delivery_year", "auction_name", "cmu_id", "derated_capacity_mw",
+	"company", "company_id", "technology", "display_technology", "description", "location"}
+
+const popupValues = 10 // fields after id
+
+// The app's texts for a component without location text.
+const unknownLocation = appview.UnknownLocation
+
+// AppDetail is the body of the app's /api/component-map-detail/<id>/, its
+// fields in the app's order (../shared/docs/app-integration.md, "Popups").
+type AppDetail struct {
+	Success bool          `json:"success"`
+	Data    AppDetailData `json:"data"`
 }
 
-// DetailData is the popup's data in the app's field names, types and meanings
-// (../shared/docs/app-integration.md, "Popups").
-type DetailData struct {
-	ID                int64   `json:"id"`
-	Title             string  `json:"title"`              // location text verbatim, or "Unknown Location"
-	Technology        string  `json:"technology"`         // raw class, or "Unknown"
-	DisplayTechnology string  `json:"display_technology"` // category
-	Company           string  `json:"company"`
-	CompanyID         *string `json:"company_id"` // appview.CompanyID(company); null without a company
-	Description       string  `json:"description"`
-	DeliveryYear      *string `json:"delivery_year"` // "2024"; null when unknown
-	AuctionName       string  `json:"auction_name"`
-	CMUID             string  `json:"cmu_id"`
-	DetailURL         string  `json:"detailUrl"`
-	HasMultipleYears  bool    `json:"has_multiple_years"` // components_at_location has more than one entry
-
-	// AtLocationRef is the key of this component's components_at_location list
-	// in the shard set cmu/components_at_location (shard AtLocationShard(ref, n)),
-	// and AtLocationCount its length.
-	AtLocationRef   int64 `json:"components_at_location_ref"`
-	AtLocationCount int   `json:"components_at_location_count"`
+// AppDetailData is the popup's data in the app's field names, types and meanings.
+type AppDetailData struct {
+	ID                   int64           `json:"id"`
+	Title                string          `json:"title"`              // location text verbatim, or "Unknown Location"
+	Technology           string          `json:"technology"`         // raw class, or "Unknown"
+	DisplayTechnology    string          `json:"display_technology"` // category
+	Company              string          `json:"company"`
+	CompanyID            *string         `json:"company_id"` // appview.CompanyID(company); null without a company
+	Description          string          `json:"description"`
+	DeliveryYear         *string         `json:"delivery_year"` // "2024"; null when unknown
+	AuctionName          string          `json:"auction_name"`
+	CMUID                string          `json:"cmu_id"`
+	DetailURL            string          `json:"detailUrl"`
+	HasMultipleYears     bool            `json:"has_multiple_years"` // components_at_location has more than one entry
+	ComponentsAtLocation []AppAtLocation `json:"components_at_location"`
 }
 
-// AtLocation is one entry of components_at_location as stored: the app's entry
-// without detailUrl, which in the app is the popup's own (the main
-// component's) detailUrl, so it is added back from the popup.
-type AtLocation struct {
+// AppAtLocation is one entry of the popup's components_at_location; its
+// detailUrl is the popup's own (the main component's), as in the app.
+type AppAtLocation struct {
 	ID                int64  `json:"id"`
 	DeliveryYear      string `json:"delivery_year"` // "2024", or "Unknown"
 	AuctionName       string `json:"auction_name"`
 	CMUID             string `json:"cmu_id"`
 	DeratedCapacityMW string `json:"derated_capacity_mw"` // Python's str(float), or "N/A"
+	DetailURL         string `json:"detailUrl"`
 }
 
 // AtLocationDegrees is the app's neighbourhood of a popup: every component whose
 // lat and lng are both within this many degrees of the component's.
 const AtLocationDegrees = 0.0001
 
-// atLocationLists returns, for every component, the key of its
-// components_at_location list and the lists by key. Components at exactly the
-// same position share one list (the app's box around each is the same box);
-// the key is the smallest register id at that position. A component without
-// coordinates lists only itself (key: its own id).
-func atLocationLists(comps []record.Component) (refOf map[int64]int64, lists map[int64][]AtLocation) {
-	type pos struct{ lat, lng float64 }
-	byPos := map[pos][]*record.Component{}
-	var located []*record.Component
-	refOf = make(map[int64]int64, len(comps))
-	lists = map[int64][]AtLocation{}
+// atLocationLists returns the components_at_location lists, each a list of
+// indexes into comps in the app's order, the key of each list (the smallest
+// register id at its position) and, for each component, the number of its
+// list. Components at exactly the same position share one list (the app's box
+// around each is the same box); a component without coordinates lists only
+// itself. Lists are numbered in order of position (lat, lng), then the
+// components without coordinates in input order.
+func atLocationLists(comps []record.Component) (lists [][]int32, keys []int64, listOf []int32) {
+	listOf = make([]int32, len(comps))
+	located := make([]int32, 0, len(comps))
 	for i := range comps {
-		c := &comps[i]
-		if !c.Geo.Located {
-			refOf[c.ID] = c.ID
-			lists[c.ID] = []AtLocation{atLocation(c)}
-			continue
+		if comps[i].Geo.Located {
+			located = append(located, int32(i))
 		}
-		p := pos{c.Geo.Lat, c.Geo.Lng}
-		byPos[p] = append(byPos[p], c)
-		located = append(located, c)
 	}
-	sort.Slice(located, func(i, j int) bool {
-		if located[i].Geo.Lat != located[j].Geo.Lat {
-			return located[i].Geo.Lat < located[j].Geo.Lat
+	// By position, then id: a position's components are one run, and the
+	// order is by latitude for the box search.
+	slices.SortFunc(located, func(a, b int32) int {
+		ca, cb := &comps[a].Geo, &comps[b].Geo
+		if c := cmp.Compare(ca.Lat, cb.Lat); c != 0 {
+			return c
 		}
-		return located[i].ID < located[j].ID
+		if c := cmp.Compare(ca.Lng, cb.Lng); c != 0 {
+			return c
+		}
+		return cmp.Compare(comps[a].ID, comps[b].ID)
 	})
-	for p, here := range byPos {
-		ref := here[0].ID
-		for _, c := range here {
-			ref = min(ref, c.ID)
+	for start := 0; start < len(located); {
+		p := comps[located[start]].Geo
+		end := start + 1
+		for end < len(located) && comps[located[end]].Geo.Lat == p.Lat && comps[located[end]].Geo.Lng == p.Lng {
+			end++
 		}
-		// The app's filter: lat-0.0001 <= lat' <= lat+0.0001, and the same for lng,
-		// in float64 arithmetic as Python does it.
-		loLat, hiLat := p.lat-AtLocationDegrees, p.lat+AtLocationDegrees
-		loLng, hiLng := p.lng-AtLocationDegrees, p.lng+AtLocationDegrees
-		start := sort.Search(len(located), func(i int) bool { return located[i].Geo.Lat >= loLat })
-		var near []*record.Component
-		for _, o := range located[start:] {
-			if o.Geo.Lat > hiLat {
+		// The app's filter: lat-0.0001 <= lat' <= lat+0.0001, and the same for
+		// lng, in float64 arithmetic as Python does it.
+		loLat, hiLat := p.Lat-AtLocationDegrees, p.Lat+AtLocationDegrees
+		loLng, hiLng := p.Lng-AtLocationDegrees, p.Lng+AtLocationDegrees
+		first, _ := slices.BinarySearchFunc(located, loLat, func(i int32, lat float64) int { return cmp.Compare(comps[i].Geo.Lat, lat) })
+		var near []int32
+		for _, o := range located[first:] {
+			g := &comps[o].Geo
+			if g.Lat > hiLat {
 				break
 			}
-			if o.Geo.Lng >= loLng && o.Geo.Lng <= hiLng {
+			if g.Lng >= loLng && g.Lng <= hiLng {
 				near = append(near, o)
 			}
 		}
-		sort.Slice(near, func(i, j int) bool { return newerFirst(near[i], near[j]) })
-		list := make([]AtLocation, len(near))
-		for i, o := range near {
-			list[i] = atLocation(o)
+		slices.SortFunc(near, func(a, b int32) int { return newerFirst(&comps[a], &comps[b]) })
+		key := comps[located[start]].ID // the run is sorted by id
+		for _, i := range located[start:end] {
+			listOf[i] = int32(len(lists))
 		}
-		lists[ref] = list
-		for _, c := range here {
-			refOf[c.ID] = ref
+		lists = append(lists, near)
+		keys = append(keys, key)
+		start = end
+	}
+	for i := range comps {
+		if !comps[i].Geo.Located {
+			listOf[i] = int32(len(lists))
+			lists = append(lists, []int32{int32(i)})
+			keys = append(keys, comps[i].ID)
 		}
 	}
-	return refOf, lists
+	return lists, keys, listOf
 }
 
 // newerFirst is the app's `ORDER BY delivery_year DESC` (a string; an unknown
 // year sorts last), ties by ascending register id.
-func newerFirst(a, b *record.Component) bool {
+func newerFirst(a, b *record.Component) int {
 	if a.DeliveryYear != b.DeliveryYear {
-		return a.DeliveryYear > b.DeliveryYear
+		return cmp.Compare(b.DeliveryYear, a.DeliveryYear)
 	}
-	return a.ID < b.ID
-}
-
-func atLocation(c *record.Component) AtLocation {
-	y, ok := appview.Year(c.DeliveryYear)
-	if !ok {
-		y = "Unknown"
-	}
-	mw := "N/A"
-	if c.DeratedMW != nil {
-		mw = PyFloatStr(*c.DeratedMW)
-	}
-	return AtLocation{ID: c.ID, DeliveryYear: y, AuctionName: c.AuctionName, CMUID: c.CMUID, DeratedCapacityMW: mw}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // PyFloatStr is Python 3's str(float): the shortest text that reads back as x,
@@ -170,35 +193,6 @@ func PyFloatStr(x float64) string {
 		s += ".0"
 	}
 	return s
-}
-
-func details(comps []record.Component) (map[int64]Detail, map[int64][]AtLocation) {
-	refOf, lists := atLocationLists(comps)
-	out := make(map[int64]Detail, len(comps))
-	for i := range comps {
-		c := &comps[i]
-		tech := c.TechClass
-		if tech == "" {
-			tech = string(record.Unknown)
-		}
-		var companyID *string
-		if c.Company != "" {
-			id := appview.CompanyID(c.Company)
-			companyID = &id
-		}
-		var year *string
-		if y, ok := appview.Year(c.DeliveryYear); ok {
-			year = &y
-		}
-		ref := refOf[c.ID]
-		out[c.ID] = Detail{Success: true, Data: DetailData{
-			ID: c.ID, Title: appview.Title(c), Technology: tech, DisplayTechnology: string(c.Category),
-			Company: c.Company, CompanyID: companyID, Description: c.Description, DeliveryYear: year,
-			AuctionName: c.AuctionName, CMUID: c.CMUID, DetailURL: appview.DetailURL(c),
-			HasMultipleYears: len(lists[ref]) > 1, AtLocationRef: ref, AtLocationCount: len(lists[ref]),
-		}}
-	}
-	return out, lists
 }
 
 // DetailShard is the shard function of the component-details shard set: a
@@ -243,88 +237,96 @@ func chooseShards(ids []int64, sizes map[int64]int, maxBytes int) (n, bound int)
 	return max(n, 1), bound
 }
 
-// writeDetails writes the shard sets cmu/component_details (file
-// "<DetailShard(id, n)>.json" holds {"<id>": Detail, ...}) and
-// cmu/components_at_location (file "<DetailShard(ref, m)>.json" holds
-// {"<ref>": [AtLocation, ...], ...}).
-func writeDetails(w *writer.Writer, comps []record.Component, maxBytes int) error {
-	if maxBytes <= 0 {
-		maxBytes = DefaultDetailShardMaxBytes
-	}
-	ds, lists := details(comps)
-	if err := writeIDShards(w, "cmu/component_details", ds, maxBytes, "id"); err != nil {
-		return err
-	}
-	return writeIDShards(w, "cmu/components_at_location", lists, maxBytes, "components_at_location_ref")
+// PopupFile is one file of the shard set cmu/components_at_location, decoded.
+type PopupFile struct {
+	Fields  []string     `json:"fields"`
+	Strings []string     `json:"strings"`
+	Lists   [][][]*int64 `json:"lists"`
 }
 
-// writeIDShards writes the values of byID as a shard set keyed by
-// DetailShard(id, n), n the fewest shards that keep each file within maxBytes.
-func writeIDShards[V any](w *writer.Writer, name string, byID map[int64]V, maxBytes int, idField string) error {
-	ids := make([]int64, 0, len(byID))
-	entries := map[int64][]byte{}
-	sizes := map[int64]int{}
-	for id, d := range byID {
-		ids = append(ids, id)
-		v, err := json.Marshal(d)
-		if err != nil {
-			return fmt.Errorf("cmu: %s %d: %w", name, id, err)
-		}
-		e := append(strconv.AppendQuote(nil, strconv.FormatInt(id, 10)), ':')
-		entries[id] = append(e, v...)
-		sizes[id] = len(entries[id]) + 1 // the comma
+// RebuildDetail is the app's /api/component-map-detail/<id>/ body of component
+// id from list number list of f, the file of cmu/components_at_location that
+// id's value in cmu/component_details names. It is the Go twin of the README's
+// Python rebuild: the list's rows become the entries (an unknown year
+// "Unknown"), the component's own row gives the popup's fields, title and
+// detailUrl follow from its location text by the app's rule (appview.Title,
+// appview.DetailURL), and every entry carries the popup's detailUrl.
+func RebuildDetail(f *PopupFile, list int, id int64) (*AppDetail, error) {
+	if list < 0 || list >= len(f.Lists) {
+		return nil, fmt.Errorf("no list %d in a file of %d", list, len(f.Lists))
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	n, bound := chooseShards(ids, sizes, maxBytes)
-	files := make([][]byte, n)
-	for _, id := range ids {
-		s := DetailShard(id, n)
-		if files[s] == nil {
-			files[s] = []byte{'{'}
-		} else {
-			files[s] = append(files[s], ',')
-		}
-		files[s] = append(files[s], entries[id]...)
+	rows := f.Lists[list]
+	col := map[string]int{}
+	for i, name := range f.Fields {
+		col[name] = i
 	}
-	fs := w.NewFileSet(name)
-	for s, f := range files {
-		if f == nil {
-			f = []byte{'{'}
-		}
-		f = append(f, "}\n"...)
-		if err := fs.Add(strconv.Itoa(s)+".json", f); err != nil {
-			return fmt.Errorf("cmu: %s: %w", name, err)
+	for _, name := range PopupFields {
+		if _, ok := col[name]; !ok {
+			return nil, fmt.Errorf("list %d: no field %q", list, name)
 		}
 	}
-	if _, err := fs.FinishShardSet(name, "shard", "{shard}.json", map[string]any{
-		"function":  "id mod n",
-		"n":         n,
-		"max_bytes": bound,
-		"id_field":  idField,
-	}); err != nil {
-		return fmt.Errorf("cmu: %s: %w", name, err)
+	text := func(r []*int64, field string) (*string, error) {
+		i := col[field]
+		if i >= len(r) {
+			return nil, fmt.Errorf("list %d: a row of %d values has no %s", list, len(r), field)
+		}
+		if r[i] == nil {
+			return nil, nil
+		}
+		if *r[i] < 0 || *r[i] >= int64(len(f.Strings)) {
+			return nil, fmt.Errorf("list %d: %s: string %d of %d", list, field, *r[i], len(f.Strings))
+		}
+		return &f.Strings[*r[i]], nil
 	}
-	return nil
-}
-
-// ReconstructDetail rebuilds the app's /api/component-map-detail/<id>/ body from
-// a stored Detail and the list its components_at_location_ref names: the
-// list's entries each get the popup's detailUrl, the two reference fields go.
-// It is the Go twin of the README's Python snippet; tests use it.
-func ReconstructDetail(d Detail, list []AtLocation) map[string]any {
-	var data map[string]any
-	b, _ := json.Marshal(d.Data)
-	_ = json.Unmarshal(b, &data)
-	delete(data, "components_at_location_ref")
-	delete(data, "components_at_location_count")
-	entries := make([]any, len(list))
-	for i, e := range list {
-		var m map[string]any
-		b, _ := json.Marshal(e)
-		_ = json.Unmarshal(b, &m)
-		m["detailUrl"] = d.Data.DetailURL
-		entries[i] = m
+	type entry struct {
+		id   int64
+		vals map[string]*string
 	}
-	data["components_at_location"] = entries
-	return map[string]any{"success": d.Success, "data": data}
+	entries := make([]entry, len(rows))
+	var me *entry
+	for i, r := range rows {
+		if len(r) == 0 || r[0] == nil {
+			return nil, fmt.Errorf("list %d: row %d has no id", list, i)
+		}
+		e := entry{id: *r[0], vals: map[string]*string{}}
+		for _, field := range PopupFields[1:] {
+			v, err := text(r, field)
+			if err != nil {
+				return nil, err
+			}
+			e.vals[field] = v
+		}
+		entries[i] = e
+		if e.id == id {
+			me = &entries[i]
+		}
+	}
+	if me == nil {
+		return nil, fmt.Errorf("component %d is not in list %d", id, list)
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	d := AppDetailData{ID: id, Title: unknownLocation, DetailURL: "/component/by-id/" + strconv.FormatInt(id, 10) + "/",
+		Technology: str(me.vals["technology"]), DisplayTechnology: str(me.vals["display_technology"]),
+		Company: str(me.vals["company"]), CompanyID: me.vals["company_id"], Description: str(me.vals["description"]),
+		DeliveryYear: me.vals["delivery_year"], AuctionName: str(me.vals["auction_name"]), CMUID: str(me.vals["cmu_id"]),
+		HasMultipleYears: len(entries) > 1}
+	if loc := me.vals["location"]; loc != nil {
+		d.Title = *loc
+		d.DetailURL = appview.LocationURL(*loc)
+	}
+	d.ComponentsAtLocation = make([]AppAtLocation, len(entries))
+	for i, e := range entries {
+		year := "Unknown"
+		if y := e.vals["delivery_year"]; y != nil {
+			year = *y
+		}
+		d.ComponentsAtLocation[i] = AppAtLocation{ID: e.id, DeliveryYear: year, AuctionName: str(e.vals["auction_name"]),
+			CMUID: str(e.vals["cmu_id"]), DeratedCapacityMW: str(e.vals["derated_capacity_mw"]), DetailURL: d.DetailURL}
+	}
+	return &AppDetail{Success: true, Data: d}, nil
 }

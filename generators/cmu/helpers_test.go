@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/record"
@@ -93,6 +95,124 @@ func readShard(t testing.TB, out string, m *manifest.Manifest, set, key string, 
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		t.Fatalf("%s %s: %v", set, key, err)
+	}
+}
+
+// popup is component id's popup rebuilt from the two shard sets, as the JSON
+// value the app's /api/component-map-detail/<id>/ returns.
+func popup(t testing.TB, out string, m *manifest.Manifest, id int64) map[string]any {
+	t.Helper()
+	shard := func(set string, key int64) string {
+		return fmt.Sprint(DetailShard(key, int(m.ShardSets[set].Params["n"].(float64))))
+	}
+	var refs map[string][2]int
+	readShard(t, out, m, "cmu/component_details", shard("cmu/component_details", id), &refs)
+	at, ok := refs[fmt.Sprint(id)]
+	if !ok {
+		t.Fatalf("component %d not in its cmu/component_details shard", id)
+	}
+	var f PopupFile
+	readShard(t, out, m, "cmu/components_at_location", fmt.Sprint(at[0]), &f)
+	d, err := RebuildDetail(&f, at[1], id)
+	if err != nil {
+		t.Fatalf("component %d: %v", id, err)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// readTableRows reads table name ("cmu/cmus") as rows of JSON values (numbers
+// as float64, null as nil): from name.json, pandas' split orientation, when the
+// bake wrote one, else from name.parquet.
+func readTableRows(t testing.TB, out string, m *manifest.Manifest, name string) []map[string]any {
+	t.Helper()
+	if _, ok := m.Assets[name+".json"]; ok {
+		var split struct {
+			Columns []string `json:"columns"`
+			Data    [][]any  `json:"data"`
+		}
+		readAsset(t, out, m, name+".json", &split)
+		rows := make([]map[string]any, len(split.Data))
+		for i, d := range split.Data {
+			if len(d) != len(split.Columns) {
+				t.Fatalf("%s.json row %d: %d values for %d columns", name, i, len(d), len(split.Columns))
+			}
+			rows[i] = map[string]any{}
+			for j, c := range split.Columns {
+				rows[i][c] = d[j]
+			}
+		}
+		return rows
+	}
+	return readParquetRows(t, assetPath(t, out, m, name+".parquet"))
+}
+
+// readParquetRows reads a flat Parquet file (parquet-go) as rows of JSON
+// values: int64 and double as float64, boolean, byte arrays as strings, null
+// as nil.
+func readParquetRows(t testing.TB, path string) []map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var names []string
+	for _, c := range f.Schema().Columns() {
+		names = append(names, strings.Join(c, "."))
+	}
+	var out []map[string]any
+	parquetRows(t, path, f, func(row parquet.Row) {
+		r := map[string]any{}
+		for _, v := range row {
+			name := names[v.Column()]
+			switch {
+			case v.IsNull():
+				r[name] = nil
+			case v.Kind() == parquet.Int64:
+				r[name] = float64(v.Int64())
+			case v.Kind() == parquet.Double:
+				r[name] = v.Double()
+			case v.Kind() == parquet.Boolean:
+				r[name] = v.Boolean()
+			default:
+				r[name] = string(v.ByteArray())
+			}
+		}
+		out = append(out, r)
+	})
+	return out
+}
+
+// parquetRows calls fn with every row of f, row group by row group.
+func parquetRows(t testing.TB, what string, f *parquet.File, fn func(parquet.Row)) {
+	t.Helper()
+	buf := make([]parquet.Row, 256)
+	for _, rg := range f.RowGroups() {
+		rows := rg.Rows()
+		for {
+			n, err := rows.ReadRows(buf)
+			for _, row := range buf[:n] {
+				fn(row)
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+		}
+		rows.Close()
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -91,28 +90,14 @@ func decodedText(t *testing.T, path string, data []byte) []byte {
 		for _, kv := range f.Metadata().KeyValueMetadata {
 			b.WriteString(kv.Key + "=" + kv.Value + "\n")
 		}
-		for _, rg := range f.RowGroups() {
-			rows := rg.Rows()
-			buf := make([]parquet.Row, 256)
-			for {
-				n, err := rows.ReadRows(buf)
-				for _, row := range buf[:n] {
-					for _, v := range row {
-						if v.Kind() == parquet.ByteArray {
-							b.Write(v.ByteArray())
-							b.WriteByte('\n')
-						}
-					}
-				}
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatalf("%s: %v", path, err)
+		parquetRows(t, path, f, func(row parquet.Row) {
+			for _, v := range row {
+				if v.Kind() == parquet.ByteArray {
+					b.Write(v.ByteArray())
+					b.WriteByte('\n')
 				}
 			}
-			rows.Close()
-		}
+		})
 	case strings.HasSuffix(path, ".arrow"):
 		r, err := ipc.NewFileReader(bytes.NewReader(data))
 		if err != nil {

@@ -10,10 +10,15 @@ import (
 )
 
 // loadReal reads the real component files and CMU register rows in dir and
-// geocodes them with the postcode table, the way a bake does: source.Read,
-// JoinCMUs, postcode.Load, geocode.Apply.
+// geocodes them with the postcode table, the way a bake does.
 func loadReal(dir, postcodes string) (*record.Dataset, error) {
-	res, err := source.Read([]string{filepath.Join(dir, "components_*.json"), filepath.Join(dir, "cmu_register_rows.json")}, "")
+	return loadDataset([]string{filepath.Join(dir, "components_*.json"), filepath.Join(dir, "cmu_register_rows.json")}, postcodes)
+}
+
+// loadDataset reads register files and geocodes them with a postcode table,
+// the way a bake does: source.Read, JoinCMUs, postcode.Load, geocode.Apply.
+func loadDataset(sources []string, postcodes string) (*record.Dataset, error) {
+	res, err := source.Read(sources, "")
 	if err != nil {
 		return nil, err
 	}

@@ -138,7 +138,6 @@ func statistics(comps []*record.Component) Statistics {
 			}
 			companies[c.Company].count++
 			companies[c.Company].mw += mw
-			companyIDs[appview.CompanyID(c.Company)] = true
 		}
 		if c.TechClass == "" {
 			hasNullTech = true
@@ -155,6 +154,9 @@ func statistics(comps []*record.Component) Statistics {
 			noYear++
 		}
 		byCat[string(categoryOf(c))]++
+	}
+	for name := range companies { // once a name, not once a component
+		companyIDs[appview.CompanyID(name)] = true
 	}
 	s := Statistics{
 		Summary: Summary{TotalComponents: len(comps), TotalCompanies: len(companies), TotalTechnologies: len(techs),

@@ -78,12 +78,13 @@ func componentsTable(comps []record.Component) (*table.Table, error) {
 	}
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 	b := table.NewBuilder("components", []string{"id"}, componentColumns...)
+	normalize := memoized(Normalize)
 	for _, c := range sorted {
 		b.Int(c.ID).
 			StrOrNull(c.ComponentID).
 			StrOrNull(c.CMUID).
 			StrOrNull(c.Company).
-			StrOrNull(Normalize(c.Company)).
+			StrOrNull(normalize(c.Company)).
 			StrOrNull(c.TechClass).
 			Str(string(categoryOf(c))).
 			IntOrNull(int64(c.DeliveryYear), c.DeliveryYear != 0).
@@ -152,11 +153,12 @@ type cmuRow struct {
 func cmuRows(ds *record.Dataset) []cmuRow {
 	seen := map[cmuRow]bool{}
 	var rows []cmuRow
+	collapse := memoized(collapseSpace)
 	add := func(cmuID, company string, year int, auction string) {
 		if cmuID == "" {
 			return
 		}
-		r := cmuRow{CMUID: cmuID, Applicant: company, FullName: collapseSpace(company), DeliveryYear: year, AuctionName: auction}
+		r := cmuRow{CMUID: cmuID, Applicant: company, FullName: collapse(company), DeliveryYear: year, AuctionName: auction}
 		if !seen[r] {
 			seen[r] = true
 			rows = append(rows, r)

@@ -84,6 +84,13 @@ def test_cmus_json_engine(manifest, expected) -> None:
     assert_frame_equal(prebake.read_table("cmu/cmus", manifest, engine="json"), expected)
 
 
+def test_cmus_json_is_pandas_split(manifest, expected) -> None:
+    """The JSON file is pandas' split orientation: pandas itself reads it
+    into the app's frame (strings kept strings with dtype=False)."""
+    got = pd.read_json(manifest.path("cmu/cmus.json"), orient="split", dtype=False)
+    assert_frame_equal(got, expected)
+
+
 def test_mapping_is_the_apps(manifest, expected) -> None:
     got = prebake.cmu_to_company_mapping(manifest)
     want = app_mapping(expected)
@@ -92,13 +99,26 @@ def test_mapping_is_the_apps(manifest, expected) -> None:
     assert got["KED221"] == want["KED221"]
 
 
-@pytest.mark.parametrize("name", ["cmu/cmus", "cmu/components", "cmu/companies"])
+@pytest.mark.parametrize("name", ["cmu/cmus", "cmu/companies"])
 def test_engines_agree(manifest, name: str) -> None:
     a = prebake.read_table(name, manifest, engine="pyarrow")
     b = prebake.read_table(name, manifest, engine="json")
     assert_frame_equal(a, b)
     assert len(a) == manifest.asset(name + ".parquet")["rows"]
     assert list(a.columns) == [c["name"] for c in manifest.asset(name + ".parquet")["columns"]]
+
+
+def test_components_parquet_only(manifest) -> None:
+    """cmu/components has no JSON file: pyarrow reads it; engine="json" is a
+    TableFormatError that says which files exist and what to install."""
+    assert "cmu/components.json" not in manifest.assets
+    df = prebake.read_table("cmu/components", manifest, engine="pyarrow")
+    assert len(df) == manifest.asset("cmu/components.parquet")["rows"] == 18879
+    assert list(df.columns) == [c["name"] for c in manifest.asset("cmu/components.parquet")["columns"]]
+    with pytest.raises(prebake.TableFormatError) as e:
+        prebake.read_table("cmu/components", manifest, engine="json")
+    for want in ["only as Parquet and Arrow", "cmu/components.parquet", "engine='pyarrow'", "pip install 'prebake[parquet]'"]:
+        assert want in str(e.value)
 
 
 def test_without_pyarrow(real_bake, expected, tmp_path: Path) -> None:
@@ -149,6 +169,40 @@ sys.exit(3)
     msg = p.stdout.strip()
     for want in ["read_table('cmu/cmus', engine='pyarrow')", "pip install 'prebake[parquet]'", "pyarrow", "engine='json'"]:
         assert want in msg, msg
+
+
+def test_components_without_pyarrow_is_an_import_error(real_bake) -> None:
+    """Where pyarrow cannot be imported (as in the app), read_table of the
+    Parquet-only components table is an ImportError saying so and what to
+    install, not a fall-back to a JSON file that does not exist."""
+    code = f"""
+import sys
+sys.modules["pyarrow"] = None
+sys.path.insert(0, {str(SRC)!r})
+import prebake
+m = prebake.load({str(real_bake.manifest)!r}, out_dir={str(real_bake.out)!r})
+try:
+    prebake.read_table("cmu/components", m)
+except ImportError as e:
+    print(e)
+    sys.exit(0)
+sys.exit(3)
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert p.returncode == 0, p.stderr
+    for want in ["read_table('cmu/components')", "only as Parquet and Arrow", "cmu/components.parquet", "cmu/components.arrow", "pip install 'prebake[parquet]'"]:
+        assert want in p.stdout, p.stdout
+
+
+def test_frame_from_split() -> None:
+    cols = [{"name": "s", "type": "string", "nullable": True}, {"name": "i", "type": "int64", "nullable": True}]
+    df = prebake.frame_from_split({"columns": ["s", "i"], "data": [["a", None], [None, 3]]}, cols)
+    assert [str(t) for t in df.dtypes] == ["object", "float64"]
+    assert df["s"].tolist() == ["a", None] and df["i"].tolist()[1] == 3.0
+    with pytest.raises(prebake.ManifestError, match="columns"):
+        prebake.frame_from_split({"columns": ["i", "s"], "data": []}, cols)
+    with pytest.raises(prebake.ManifestError, match="row 1 is not a list of 2 values"):
+        prebake.frame_from_split({"columns": ["s", "i"], "data": [["a", 1], ["b"]]}, cols)
 
 
 def test_frame_from_records_types() -> None:

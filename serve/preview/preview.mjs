@@ -132,27 +132,38 @@ function updatePMTiles() {
 $('pmtiles').addEventListener('change', updatePMTiles);
 
 // --- Popups from the component_details shards. ---
-// A popup's list of the components at its position is stored once per position
-// in cmu/components_at_location, named by components_at_location_ref
-// (generators/cmu/README.md); it is put back here as the app has it.
+// cmu/component_details (shard |id| mod n) names, for a component, the file of
+// cmu/components_at_location and the list in it; a list row is a component's
+// id and the indexes of its texts in the file's strings. The app's body is
+// rebuilt as generators/cmu/README.md says: the list's rows are the entries,
+// the component's own row the popup, title and detailUrl from its location
+// text (quote(location, safe="") is encodeURIComponent with !'()* escaped too).
 const details = manifest.shardsets['cmu/component_details'];
 const atLocation = manifest.shardsets['cmu/components_at_location'];
 const shardCache = new Map();
-function shardEntry(set, id) {
-    const url = local(set.url.replace('{' + set.key + '}', Math.abs(id) % set.params.n));
+function shardFile(set, key) {
+    const url = local(set.url.replace('{' + set.key + '}', key));
     if (!shardCache.has(url)) shardCache.set(url, getJSON(url));
-    return shardCache.get(url).then(s => s[String(id)] ?? null);
+    return shardCache.get(url);
 }
+const pyQuote = s => encodeURIComponent(s).replace(/[!'()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 async function detailFor(id) {
-    if (!details) return null;
-    const e = await shardEntry(details, id);
-    if (!e) return null;
-    const d = { ...e.data };
-    if (atLocation && d.components_at_location_ref != null) {
-        const list = (await shardEntry(atLocation, d.components_at_location_ref)) || [];
-        d.components_at_location = list.map(c => ({ ...c, detailUrl: d.detailUrl }));
-    }
-    return d;
+    if (!details || !atLocation) return null;
+    const at = (await shardFile(details, Math.abs(id) % details.params.n))[String(id)];
+    if (!at) return null;
+    const f = await shardFile(atLocation, at[0]);
+    const rows = f.lists[at[1]].map(r => Object.fromEntries(f.fields.map((k, i) => [k, i === 0 ? r[0] : r[i] == null ? null : f.strings[r[i]]])));
+    const me = rows.find(r => r.id === id);
+    if (!me) return null;
+    const loc = me.location;
+    const detailUrl = loc == null ? `/component/by-id/${id}/` : `/location/by-name/${pyQuote(loc)}/`;
+    return {
+        id, title: loc ?? 'Unknown Location', technology: me.technology, display_technology: me.display_technology,
+        company: me.company, company_id: me.company_id, description: me.description, delivery_year: me.delivery_year,
+        auction_name: me.auction_name, cmu_id: me.cmu_id, detailUrl, has_multiple_years: rows.length > 1,
+        components_at_location: rows.map(r => ({id: r.id, delivery_year: r.delivery_year ?? 'Unknown', auction_name: r.auction_name,
+            cmu_id: r.cmu_id, derated_capacity_mw: r.derated_capacity_mw, detailUrl})),
+    };
 }
 async function showPopup(f) {
     const ids = f.properties.ids || [f.properties.id ?? f.id];

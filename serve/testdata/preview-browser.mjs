@@ -116,7 +116,7 @@ try {
         await page.waitForFunction(n => window.preview.popupSeq > n, before, {timeout: 30000});
         out.popup = await page.evaluate(() => ({ids: window.preview.popup.ids,
             title: (window.preview.popup.element.querySelector('.pb-title') || {}).textContent || null,
-            text: window.preview.popup.element.textContent}));
+            text: window.preview.popup.element.textContent, detail: window.preview.popup.detail}));
         out.popup.clicked = point.id;
         await shot('03-point-popup.png');
     }

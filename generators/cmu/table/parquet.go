@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -100,11 +101,14 @@ func (t *Table) Parquet() ([]byte, error) {
 		parquet.SortingWriterConfig(parquet.SortingColumns(sorting...)),
 	)
 	n := t.Rows()
-	rows := make([]parquet.Row, 0, 1024)
+	const batch = 1024
+	rows := make([]parquet.Row, 0, batch)
+	// One backing array for a batch's values: the writer copies what it keeps.
+	values := make([]parquet.Value, batch*len(t.Columns))
 	for start := 0; start < n; start += len(rows) {
 		rows = rows[:0]
 		for i := start; i < n && len(rows) < cap(rows); i++ {
-			row := make(parquet.Row, len(t.Columns))
+			row := values[len(rows)*len(t.Columns) : (len(rows)+1)*len(t.Columns)]
 			for ci, c := range t.Columns {
 				row[ci] = parquetValue(c, i, ci)
 			}
@@ -141,7 +145,12 @@ func parquetValue(c *Column, i, ci int) parquet.Value {
 	case Bool:
 		v = parquet.BooleanValue(c.Bools[i])
 	default:
-		v = parquet.ByteArrayValue([]byte(c.Strings[i]))
+		// The string's own bytes, not a copy: the writer copies values into
+		// its page and dictionary buffers and never writes to them (a copy per
+		// string was a tenth of the table's encoding time, in allocation and
+		// garbage collection).
+		s := c.Strings[i]
+		v = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
 	}
 	return v.Level(0, def, ci)
 }

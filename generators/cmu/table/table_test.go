@@ -77,32 +77,44 @@ func TestValidateRejectsNaN(t *testing.T) {
 	}
 }
 
-func TestJSONRecords(t *testing.T) {
+// TestJSONSplit: pandas' "split" orientation, columns once, one row per line,
+// values in column order, nulls as null, no HTML escapes.
+func TestJSONSplit(t *testing.T) {
 	tb := sample(t, 6)
 	data, err := tb.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []map[string]any
-	if err := json.Unmarshal(data, &got); err != nil {
-		t.Fatalf("JSON records do not parse: %v", err)
+	var got struct {
+		Columns []string `json:"columns"`
+		Data    [][]any  `json:"data"`
 	}
-	if len(got) != 6 {
-		t.Fatalf("%d records, want 6", len(got))
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("JSON does not parse: %v", err)
+	}
+	if want := []string{"id", "maybe int", "lat", "flag", "maybe flag", "name", "Note \"quoted\""}; !reflect.DeepEqual(got.Columns, want) {
+		t.Errorf("columns %q, want %q", got.Columns, want)
+	}
+	if len(got.Data) != 6 {
+		t.Fatalf("%d rows, want 6", len(got.Data))
 	}
 	// Row 0: maybe int null (0%3==0), lat null (0%5==0), note null ("").
-	want0 := map[string]any{"id": -3.0, "maybe int": nil, "lat": nil, "flag": true, "maybe flag": nil, "name": "", "Note \"quoted\"": nil}
-	if !reflect.DeepEqual(got[0], want0) {
-		t.Errorf("row 0 = %v, want %v", got[0], want0)
+	if want0 := []any{-3.0, nil, nil, true, nil, "", nil}; !reflect.DeepEqual(got.Data[0], want0) {
+		t.Errorf("row 0 = %v, want %v", got.Data[0], want0)
 	}
-	if got[1]["maybe int"] != 1.0 || got[1]["name"] != "Ørsted" || got[1]["Note \"quoted\""] != "x" {
-		t.Errorf("row 1 = %v", got[1])
+	if want2 := []any{11.0, 4.0, -2.5 + 2*0.1234567, true, false, "a\nb", "café, \"Ltd\""}; !reflect.DeepEqual(got.Data[2], want2) {
+		t.Errorf("row 2 = %v, want %v", got.Data[2], want2)
 	}
-	// Keys keep column order.
-	first := bytes.Index(data, []byte(`"id"`))
-	last := bytes.Index(data, []byte(`"Note \"quoted\""`))
-	if first < 0 || last < first {
-		t.Errorf("keys out of column order: %s", data[:200])
+	if n := bytes.Count(data, []byte("\n")); n != 6+1+1 {
+		t.Errorf("%d lines, want a header line, one per row and the closing one", n)
+	}
+	b := table.NewBuilder("t", nil, table.Column{Name: "s", Type: table.String})
+	b.Str("<A & B>").EndRow()
+	tb2, _ := b.Table()
+	if data, _ := tb2.JSON(); !bytes.Contains(data, []byte(`"<A & B>"`)) {
+		t.Errorf("HTML characters escaped: %s", data)
 	}
 }
 

@@ -22,7 +22,7 @@ import threading
 
 from .lookups import PostcodeLocation, company, component_detail, group_properties, location_groups, postcode_location
 from .manifest import SCHEMA_VERSIONS, IntegrityError, Manifest, ManifestError, Problem, load
-from .tables import cmu_to_company_mapping, frame_from_records, have_pyarrow, read_json, read_table
+from .tables import TableFormatError, cmu_to_company_mapping, frame_from_records, frame_from_split, have_pyarrow, read_json, read_table
 
 __all__ = [
     "SCHEMA_VERSIONS",
@@ -31,10 +31,12 @@ __all__ = [
     "ManifestError",
     "PostcodeLocation",
     "Problem",
+    "TableFormatError",
     "cmu_to_company_mapping",
     "company",
     "component_detail",
     "frame_from_records",
+    "frame_from_split",
     "get_default",
     "have_pyarrow",
     "load",

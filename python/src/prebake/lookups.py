@@ -6,7 +6,7 @@ These replace the app's per-request Redis entries and database queries:
 function                   reads                                     replaces
 =========================  ========================================  ==========================
 :func:`component_detail`   a shard of ``cmu/component_details``      ``/api/component-map-detail/<id>/``
-                           and of ``cmu/components_at_location``
+                           and the file of ``cmu/components_at_location`` it names
 :func:`location_groups`    ``locations/groups/all.geojson``          ``/api/search-geojson/``
 :func:`postcode_location`  one shard of ``postcodes`` (an outcode)   the paid geocoding API
 :func:`company`            one shard of ``cmu/company_index_shards`` ``company_index_v1``
@@ -20,6 +20,7 @@ read once is kept in memory by the :class:`~prebake.manifest.Manifest`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -59,29 +60,80 @@ def detail_shard(component_id: int | str, n: int) -> int:
 def component_detail(component_id: int | str, manifest: Manifest | None = None) -> dict[str, Any] | None:
     """The map popup of register id ``component_id``: the JSON body the app's
     ``/api/component-map-detail/<id>/`` returns (``{"success": true, "data":
-    {...}}``), or ``None`` when the bake has no such component. Reads one shard
-    of ``cmu/component_details`` and the shard of ``cmu/components_at_location``
-    holding the list the popup names (``components_at_location_ref``), and puts
-    the list back as the app has it: each entry with the popup's ``detailUrl``
-    (generators/cmu/README.md, "Component details").
+    {...}}``), or ``None`` when the bake has no such component. Reads two
+    files: the shard of ``cmu/component_details`` holding the component (shard
+    ``|id| mod n``), which names the file of ``cmu/components_at_location`` and
+    the list in it, and that file; the body is rebuilt from the component's row
+    of the list and the list (generators/cmu/README.md, "Component details").
 
     ``component_id`` is an int or a string of ASCII digits (``"191482"``,
     optionally ``-``); any other string raises ``ValueError``, any other type
     (``float`` and ``bool`` included: never rounded) ``TypeError``."""
     component_id = _component_id(component_id)
     m = _manifest(manifest)
-    value = _shard_entry(m, "cmu/component_details", int(component_id))
-    if not isinstance(value, dict):
+    at = _shard_entry(m, "cmu/component_details", component_id)
+    if at is None:
         return None
-    data = dict(value["data"])
-    if "components_at_location_ref" in data:
-        ref = int(data.pop("components_at_location_ref"))
-        data.pop("components_at_location_count", None)
-        items = _shard_entry(m, "cmu/components_at_location", ref)
-        if not isinstance(items, list):
-            raise ManifestError(f"cmu/components_at_location: no list {ref} for component {component_id}")
-        data["components_at_location"] = [dict(e, detailUrl=data["detailUrl"]) for e in items]
-    return {"success": value["success"], "data": data}
+    if not (isinstance(at, list) and len(at) == 2 and all(isinstance(v, int) for v in at)):
+        raise ManifestError(f"cmu/component_details: component {component_id}: {at!r} is not [file, list]")
+    lists = m.read_shard("cmu/components_at_location", str(at[0]))
+    if lists is None:
+        raise ManifestError(f"cmu/components_at_location: no file {at[0]} for component {component_id}")
+    return rebuild_detail(lists, at[1], component_id)
+
+
+def rebuild_detail(lists: Mapping[str, Any], list_index: int, component_id: int) -> dict[str, Any]:
+    """The app's popup body of ``component_id`` from list ``list_index`` of
+    ``lists``, a file of ``cmu/components_at_location``: each row is a
+    component's id and, for each other field of ``lists["fields"]``, the index
+    of its text in ``lists["strings"]`` (or null). The list's rows are the
+    popup's ``components_at_location`` (an unknown year "Unknown", each with
+    the popup's ``detailUrl``); the component's own row gives the rest, its
+    title and ``detailUrl`` following from its location text as the app does:
+    ``/location/by-name/<quote(location, safe="")>/``, or
+    ``/component/by-id/<id>/`` and "Unknown Location" without one.
+
+    Raises :class:`ManifestError` when the list or the component is not there."""
+    fields, strings = lists["fields"], lists["strings"]
+    try:
+        raw = lists["lists"][list_index]
+    except (IndexError, TypeError):
+        raise ManifestError(f"cmu/components_at_location: no list {list_index} for component {component_id}") from None
+    rows = [dict(zip(fields, [r[0]] + [None if v is None else strings[v] for v in r[1:]])) for r in raw]
+    me = next((r for r in rows if r["id"] == component_id), None)
+    if me is None:
+        raise ManifestError(f"cmu/components_at_location: component {component_id} is not in its list {list_index}")
+    location = me["location"]
+    if location is None:
+        title, url = "Unknown Location", f"/component/by-id/{component_id}/"
+    else:
+        title, url = location, f"/location/by-name/{quote(location, safe='')}/"
+    data = {
+        "id": component_id,
+        "title": title,
+        "technology": me["technology"],
+        "display_technology": me["display_technology"],
+        "company": me["company"],
+        "company_id": me["company_id"],
+        "description": me["description"],
+        "delivery_year": me["delivery_year"],
+        "auction_name": me["auction_name"],
+        "cmu_id": me["cmu_id"],
+        "detailUrl": url,
+        "has_multiple_years": len(rows) > 1,
+        "components_at_location": [
+            {
+                "id": r["id"],
+                "delivery_year": "Unknown" if r["delivery_year"] is None else r["delivery_year"],
+                "auction_name": r["auction_name"],
+                "cmu_id": r["cmu_id"],
+                "derated_capacity_mw": r["derated_capacity_mw"],
+                "detailUrl": url,
+            }
+            for r in rows
+        ],
+    }
+    return {"success": True, "data": data}
 
 
 def _shard_entry(m: Manifest, name: str, key: int) -> Any:
