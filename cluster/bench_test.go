@@ -1,7 +1,9 @@
 package cluster_test
 
 import (
+	"github.com/prebake/prebake/cluster/clustertest"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -30,4 +32,56 @@ func BenchmarkLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkLoadFile indexes the points of the GeoJSON file $PREBAKE_BENCH_POINTS
+// (written by scripts/bench-maptiles.sh: the sample's DSR layer, the points the
+// supercluster npm package is timed on in the same run) with the app's options
+// and an aggregate the size of the map tiles' (capacity and 16 category counts),
+// then asks every cluster's expansion zoom, as the map tile generator does.
+func BenchmarkLoadFile(b *testing.B) {
+	path := os.Getenv("PREBAKE_BENCH_POINTS")
+	if path == "" {
+		b.Skip("PREBAKE_BENCH_POINTS is not set (scripts/bench-maptiles.sh sets it)")
+	}
+	pts := clustertest.LoadPoints(b, path)
+	type totals struct {
+		mw   float64
+		cats [16]int32
+	}
+	agg := &cluster.Aggregate[totals]{
+		Map: func(i int) totals {
+			var t totals
+			t.mw = float64(i%97) * 0.37
+			t.cats[i%16] = 1
+			return t
+		},
+		Reduce: func(acc *totals, c totals) {
+			acc.mw += c.mw
+			for k := range acc.cats {
+				acc.cats[k] += c.cats[k]
+			}
+		},
+	}
+	o := cluster.DefaultOptions()
+	var clusters int
+	for b.Loop() {
+		ix, err := cluster.Load(pts, o, agg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		clusters = 0
+		for z := o.MinZoom; z <= o.MaxZoom; z++ {
+			for i, n := 0, ix.Len(z); i < n; i++ {
+				if id, isCluster := ix.IDAt(z, i); isCluster {
+					if _, err := ix.ExpansionZoom(id); err != nil {
+						b.Fatal(err)
+					}
+					clusters++
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(len(pts)), "points")
+	b.ReportMetric(float64(clusters), "clusters")
 }

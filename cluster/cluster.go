@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
+	"slices"
 
 	"github.com/paulmach/orb"
 )
@@ -43,6 +43,10 @@ type item struct {
 	parent int32 // cluster id this item was merged into, or -1
 	num    int32 // point count
 	prop   int32 // index into Index.aggs, or -1
+	// children is, for the origin of a cluster (the item whose index and zoom
+	// its id encodes), the number of items that merged into it, itself included:
+	// what getChildren returns for that id.
+	children int32
 }
 
 type level struct {
@@ -58,9 +62,6 @@ type Index[A any] struct {
 	coords []float64   // projected input, x0, y0, x1, y1, ...
 	levels []*level    // indexed by zoom; nil below MinZoom
 	aggs   []A         // cluster aggregates
-
-	childOnce sync.Once
-	children  map[int32]childInfo // cluster id -> its children, for ExpansionZoom
 }
 
 // Feature is one cluster or point as SuperCluster's getClusters returns it.
@@ -123,8 +124,10 @@ func Load[A any](points []orb.Point, opts Options, agg *Aggregate[A]) (*Index[A]
 	prev := ix.newLevel(items)
 	ix.levels[opts.MaxZoom+1] = prev
 
+	var neighbors []uint32
 	for z := opts.MaxZoom; z >= opts.MinZoom; z-- {
-		out := ix.clusterZoom(prev, z)
+		var out []item
+		out, neighbors = ix.clusterZoom(prev, z, neighbors)
 		if len(out) == len(prev.items) {
 			// No clusters formed: SuperCluster reuses the previous tree (same
 			// coordinates, same order), and so do we.
@@ -138,23 +141,28 @@ func Load[A any](points []orb.Point, opts Options, agg *Aggregate[A]) (*Index[A]
 }
 
 func (ix *Index[A]) newLevel(items []item) *level {
-	coords := make([]int32, 2*len(items))
+	pts := make([]kdPoint, len(items))
 	for i, it := range items {
-		coords[2*i], coords[2*i+1] = it.x, it.y
+		pts[i] = kdPoint{xy: [2]int32{it.x, it.y}, id: uint32(i)}
 	}
-	return &level{tree: newKDTree(coords, ix.opts.NodeSize), items: items}
+	return &level{tree: newKDTree(pts, ix.opts.NodeSize), items: items}
 }
 
 // clusterZoom is SuperCluster's _cluster: it merges prev's items into clusters for
 // zoom z and returns the items of zoom z. It marks prev's items with the zoom they
-// were processed at and the cluster they joined.
-func (ix *Index[A]) clusterZoom(prev *level, zoom int) []item {
+// were processed at and the cluster they joined. neighbors is scratch space,
+// returned for the next zoom to reuse.
+func (ix *Index[A]) clusterZoom(prev *level, zoom int, neighbors []uint32) ([]item, []uint32) {
 	o := ix.opts
 	r := o.Radius / (o.Extent * float64(int64(1)<<zoom)) * scale
 	data := prev.items
 	out := make([]item, 0, len(data))
 	z := int32(zoom)
-	var neighbors []uint32
+	if ix.agg != nil {
+		// At most one cluster per two items forms at this zoom: grow the
+		// aggregates once, not by doubling as clusters form.
+		ix.aggs = slices.Grow(ix.aggs, len(data)/2)
+	}
 
 	for i := range data {
 		if data[i].zoom <= z {
@@ -163,14 +171,21 @@ func (ix *Index[A]) clusterZoom(prev *level, zoom int) []item {
 		data[i].zoom = z
 
 		x, y := data[i].x, data[i].y
-		neighbors = prev.tree.within(float64(x), float64(y), r, neighbors[:0])
+		// Only the neighbours not yet processed at this zoom count, and they
+		// are all that the rest of the step looks at.
+		neighbors = prev.tree.within(x, y, r, neighbors[:0])
+		unprocessed := neighbors[:0]
+		for _, n := range neighbors {
+			if data[n].zoom > z {
+				unprocessed = append(unprocessed, n)
+			}
+		}
+		neighbors = unprocessed
 
 		numOrigin := data[i].num
 		num := numOrigin
 		for _, n := range neighbors {
-			if data[n].zoom > z {
-				num += data[n].num
-			}
+			num += data[n].num
 		}
 
 		if num > numOrigin && int(num) >= o.MinPoints {
@@ -182,9 +197,6 @@ func (ix *Index[A]) clusterZoom(prev *level, zoom int) []item {
 
 			for _, n := range neighbors {
 				nb := &data[n]
-				if nb.zoom <= z {
-					continue
-				}
 				nb.zoom = z
 				wx += float64(nb.x) * float64(nb.num)
 				wy += float64(nb.y) * float64(nb.num)
@@ -198,6 +210,7 @@ func (ix *Index[A]) clusterZoom(prev *level, zoom int) []item {
 				}
 			}
 			data[i].parent = id
+			data[i].children = int32(len(neighbors)) + 1
 			out = append(out, item{
 				x: int32(wx / float64(num)), y: int32(wy / float64(num)),
 				zoom: int32(o.MaxZoom + 1), id: id, parent: -1, num: num, prop: propIndex,
@@ -208,15 +221,12 @@ func (ix *Index[A]) clusterZoom(prev *level, zoom int) []item {
 		out = append(out, data[i])
 		if num > 1 {
 			for _, n := range neighbors {
-				if data[n].zoom <= z {
-					continue
-				}
 				data[n].zoom = z
 				out = append(out, data[n])
 			}
 		}
 	}
-	return out
+	return out, neighbors
 }
 
 // mapValue is SuperCluster's _map: a cluster's aggregate or Map of a point (copied,
@@ -318,7 +328,7 @@ func (ix *Index[A]) Children(clusterID int) ([]Feature[A], error) {
 	}
 	r := ix.opts.Radius / (ix.opts.Extent * math.Pow(2, float64(oz-1)))
 	origin := lv.items[oid]
-	ids := lv.tree.within(float64(origin.x), float64(origin.y), r*scale, nil)
+	ids := lv.tree.within(origin.x, origin.y, r*scale, nil)
 	var children []Feature[A]
 	for _, id := range ids {
 		if lv.items[id].parent == int32(clusterID) {
@@ -371,59 +381,45 @@ func (ix *Index[A]) appendLeaves(result *[]Feature[A], clusterID, limit, offset,
 // ExpansionZoom is SuperCluster's getClusterExpansionZoom: the zoom at which
 // clusterID splits into more than one child. It is safe for concurrent use.
 func (ix *Index[A]) ExpansionZoom(clusterID int) (int, error) {
-	ix.childOnce.Do(ix.countChildren)
 	z := ix.originZoom(clusterID) - 1
 	for z <= ix.opts.MaxZoom {
-		c, ok := ix.children[int32(clusterID)]
-		if !ok {
+		origin := ix.origin(clusterID)
+		if origin == nil {
 			return 0, fmt.Errorf("%w: %d", ErrNoCluster, clusterID)
 		}
 		z++
-		if c.n != 1 {
+		if origin.children != 1 {
 			break
 		}
-		clusterID = int(c.first)
+		// Never reached while a cluster forms from at least two items (its origin
+		// and a neighbour), but kept so that the loop is SuperCluster's.
+		ch, err := ix.Children(clusterID)
+		if err != nil {
+			return 0, err
+		}
+		clusterID = ch[0].ID
 	}
 	return z, nil
 }
 
-// childInfo is what getChildren would find for a cluster: how many children, and
-// the id of the first in kdbush order.
-type childInfo struct{ n, first int32 }
-
-// countChildren finds every cluster's children in one pass per level instead of
-// a radius query per cluster. The two agree: a cluster's children are exactly
-// the items of its origin zoom's level whose parent it is (each was within the
-// radius of the origin when it merged), and a level's parents are final once the
-// zoom below it has been clustered. The first child is the one kdbush would
-// return first; Children gives the order, so it is only looked up when a
-// cluster has a single child.
-func (ix *Index[A]) countChildren() {
-	ix.children = map[int32]childInfo{}
-	var prev *level
-	for z := len(ix.levels) - 1; z >= 0; z-- {
-		lv := ix.levels[z]
-		if lv == nil || lv == prev {
-			continue
-		}
-		prev = lv
-		for i := range lv.items {
-			if p := lv.items[i].parent; p >= 0 {
-				c := ix.children[p]
-				c.n++
-				c.first = lv.items[i].id
-				ix.children[p] = c
-			}
-		}
+// origin is the item whose index and zoom clusterID encodes, the one the
+// cluster formed around, or nil when clusterID names no cluster. Its children
+// count is what getChildren(clusterID) returns: the items of the origin's level
+// whose parent is the cluster, all within the radius of the origin since they
+// were found by the query that formed the cluster.
+func (ix *Index[A]) origin(clusterID int) *item {
+	if clusterID < len(ix.points) {
+		return nil
 	}
-	for id, c := range ix.children {
-		if c.n == 1 { // kdbush order does not matter for one child, but keep it exact
-			if ch, err := ix.Children(int(id)); err == nil && len(ch) == 1 {
-				c.first = int32(ch[0].ID)
-				ix.children[id] = c
-			}
-		}
+	oz, oid := ix.originZoom(clusterID), ix.originID(clusterID)
+	if oz >= len(ix.levels) || ix.levels[oz] == nil || oid >= len(ix.levels[oz].items) {
+		return nil
 	}
+	it := &ix.levels[oz].items[oid]
+	if it.parent != int32(clusterID) {
+		return nil
+	}
+	return it
 }
 
 // Len is the number of clusters and points at zoom (clamped as Clusters does).

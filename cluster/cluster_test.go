@@ -61,6 +61,12 @@ func TestMatchesSupercluster(t *testing.T) {
 	minPoints5.MinPoints = 5
 	narrow := appOpts
 	narrow.MinZoom, narrow.MaxZoom, narrow.NodeSize = 3, 12, 16
+	// A radius that is not a whole number of grid units at any zoom, and one
+	// wider than the grid at the low zooms (kdTree.within's two leaf paths).
+	oddRadius := appOpts
+	oddRadius.Radius, oddRadius.Extent = 37.3, 300
+	hugeRadius := appOpts
+	hugeRadius.Radius, hugeRadius.Extent, hugeRadius.MaxZoom = 3000, 1, 8
 
 	tests := []struct {
 		name   string
@@ -72,6 +78,8 @@ func TestMatchesSupercluster(t *testing.T) {
 		{"places, app options, mw reduce", places, appOpts, true},
 		{"places, min points 5", places, minPoints5, true},
 		{"places, zooms 3-12, node size 16", places, narrow, false},
+		{"places, radius 37.3, extent 300", places, oddRadius, true},
+		{"places, radius 3000, extent 1", places, hugeRadius, true},
 		{"28k synthetic GB points, app options", synthetic, appOpts, true},
 		{"28k synthetic GB points, min points 5", synthetic, minPoints5, false},
 	}

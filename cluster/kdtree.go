@@ -1,27 +1,66 @@
 package cluster
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // kdTree is kdbush 4.1.0 with Int32 coordinates, as SuperCluster builds it: a
 // static KD-tree sorted in place, searched with an explicit stack. Every step,
 // including the Floyd–Rivest selection and the order the stack visits halves,
 // follows kdbush so that query results come back in the same order.
+//
+// kdbush keeps ids and coordinates in two arrays; here each slot holds both, so
+// that a swap moves one value and a query reads one cache line per point.
 type kdTree struct {
 	nodeSize int
-	ids      []uint32
-	coords   []int32 // x0, y0, x1, y1, ...
+	pts      []kdPoint // in kdbush's slot order once built
+
+	// Each leaf's points sorted by x (not in kdbush), so that a radius query
+	// finds the few points of a leaf near enough in x by binary search instead
+	// of testing all of them (see within): xs[s] is the x of the point in slot
+	// left+byX[s] for the leaf [left, right] holding slot s.
+	xs  []int32
+	byX []uint16
 }
 
-func newKDTree(coords []int32, nodeSize int) *kdTree {
-	n := len(coords) / 2
-	t := &kdTree{nodeSize: min(max(nodeSize, 2), 65535), ids: make([]uint32, n), coords: coords}
-	for i := range t.ids {
-		t.ids[i] = uint32(i)
-	}
+type kdPoint struct {
+	xy [2]int32 // x, y on SuperCluster's integer grid
+	id uint32   // index of the item in its level
+}
+
+// newKDTree sorts pts (in place) into kdbush's order; pts[i].id must be i.
+func newKDTree(pts []kdPoint, nodeSize int) *kdTree {
+	n := len(pts)
+	t := &kdTree{nodeSize: min(max(nodeSize, 2), 65535), pts: pts}
 	if n > 0 {
 		t.sort(0, n-1, 0)
+		t.xs = make([]int32, n)
+		t.byX = make([]uint16, n)
+		t.indexLeaves(0, n-1, nil)
 	}
 	return t
+}
+
+// indexLeaves fills xs and byX for the leaves under [left, right]; keys is
+// scratch space.
+func (t *kdTree) indexLeaves(left, right int, keys []uint64) []uint64 {
+	if right-left > t.nodeSize {
+		m := (left + right) >> 1
+		keys = t.indexLeaves(left, m-1, keys)
+		return t.indexLeaves(m+1, right, keys)
+	}
+	keys = keys[:0]
+	for s := left; s <= right; s++ {
+		// x with its sign bit flipped sorts as an unsigned number; the offset breaks ties.
+		keys = append(keys, uint64(uint32(t.pts[s].xy[0])^1<<31)<<32|uint64(s-left))
+	}
+	slices.Sort(keys)
+	for k, key := range keys {
+		t.xs[left+k] = int32(uint32(key>>32) ^ 1<<31)
+		t.byX[left+k] = uint16(key)
+	}
+	return keys
 }
 
 func (t *kdTree) sort(left, right, axis int) {
@@ -38,7 +77,7 @@ func (t *kdTree) sort(left, right, axis int) {
 // are not greater than item k on axis. The float arithmetic mirrors the JS
 // expression by expression (each product rounded on its own, never fused).
 func (t *kdTree) selectK(k, left, right, axis int) {
-	c := t.coords
+	c := t.pts
 	for right > left {
 		if right-left > 600 {
 			n := float64(right - left + 1)
@@ -55,26 +94,26 @@ func (t *kdTree) selectK(k, left, right, axis int) {
 			t.selectK(k, newLeft, newRight, axis)
 		}
 
-		v := c[2*k+axis]
+		v := c[k].xy[axis]
 		i := left
 		j := right
 
 		t.swap(left, k)
-		if c[2*right+axis] > v {
+		if c[right].xy[axis] > v {
 			t.swap(left, right)
 		}
 		for i < j {
 			t.swap(i, j)
 			i++
 			j--
-			for c[2*i+axis] < v {
+			for c[i].xy[axis] < v {
 				i++
 			}
-			for c[2*j+axis] > v {
+			for c[j].xy[axis] > v {
 				j--
 			}
 		}
-		if c[2*left+axis] == v {
+		if c[left].xy[axis] == v {
 			t.swap(left, j)
 		} else {
 			j++
@@ -90,21 +129,18 @@ func (t *kdTree) selectK(k, left, right, axis int) {
 }
 
 func (t *kdTree) swap(i, j int) {
-	t.ids[i], t.ids[j] = t.ids[j], t.ids[i]
-	c := t.coords
-	c[2*i], c[2*j] = c[2*j], c[2*i]
-	c[2*i+1], c[2*j+1] = c[2*j+1], c[2*i+1]
+	t.pts[i], t.pts[j] = t.pts[j], t.pts[i]
 }
 
 // rangeQuery appends to out the ids of items with minX <= x <= maxX and
 // minY <= y <= maxY, in kdbush's order.
 func (t *kdTree) rangeQuery(minX, minY, maxX, maxY float64, out []uint32) []uint32 {
-	if len(t.ids) == 0 {
+	if len(t.pts) == 0 {
 		return out
 	}
-	c := t.coords
+	c := t.pts
 	var stackBuf [96]int
-	stack := append(stackBuf[:0], 0, len(t.ids)-1, 0)
+	stack := append(stackBuf[:0], 0, len(t.pts)-1, 0)
 	for len(stack) > 0 {
 		axis := stack[len(stack)-1]
 		right := stack[len(stack)-2]
@@ -112,18 +148,18 @@ func (t *kdTree) rangeQuery(minX, minY, maxX, maxY float64, out []uint32) []uint
 		stack = stack[:len(stack)-3]
 
 		if right-left <= t.nodeSize {
-			for i := left; i <= right; i++ {
-				x, y := float64(c[2*i]), float64(c[2*i+1])
+			for _, p := range c[left : right+1] {
+				x, y := float64(p.xy[0]), float64(p.xy[1])
 				if x >= minX && x <= maxX && y >= minY && y <= maxY {
-					out = append(out, t.ids[i])
+					out = append(out, p.id)
 				}
 			}
 			continue
 		}
 		m := (left + right) >> 1
-		x, y := float64(c[2*m]), float64(c[2*m+1])
+		x, y := float64(c[m].xy[0]), float64(c[m].xy[1])
 		if x >= minX && x <= maxX && y >= minY && y <= maxY {
-			out = append(out, t.ids[m])
+			out = append(out, c[m].id)
 		}
 		if (axis == 0 && minX <= x) || (axis != 0 && minY <= y) {
 			stack = append(stack, left, m-1, 1-axis)
@@ -138,14 +174,27 @@ func (t *kdTree) rangeQuery(minX, minY, maxX, maxY float64, out []uint32) []uint
 // within appends to out the ids of items within distance r of (qx, qy), in
 // kdbush's order. Distances are computed in float64 as JS does, so that large
 // squared distances round the same way.
-func (t *kdTree) within(qx, qy, r float64, out []uint32) []uint32 {
-	if len(t.ids) == 0 {
+//
+// In a leaf, kdbush tests every point; here only those whose x is within
+// floor(r)+1 of qx, found by binary search in the leaf's x order, are tested,
+// and the matches are put back in slot order. No point left out could match:
+// for |dx| >= r+1, dx*dx rounds to more than r*r (the gap 2r+1 is far above an
+// ulp of r*r for any r below 2^50), so the rounded sum does too.
+func (t *kdTree) within(qx, qy int32, r float64, out []uint32) []uint32 {
+	if len(t.pts) == 0 {
 		return out
 	}
-	c := t.coords
+	c := t.pts
+	fx, fy := float64(qx), float64(qy)
 	r2 := r * r
+	window := r < 1<<31 // otherwise every point is near enough in x
+	var xmin, xmax int64
+	if window {
+		reach := int64(r) + 1
+		xmin, xmax = int64(qx)-reach, int64(qx)+reach
+	}
 	var stackBuf [96]int
-	stack := append(stackBuf[:0], 0, len(t.ids)-1, 0)
+	stack := append(stackBuf[:0], 0, len(t.pts)-1, 0)
 	for len(stack) > 0 {
 		axis := stack[len(stack)-1]
 		right := stack[len(stack)-2]
@@ -153,22 +202,52 @@ func (t *kdTree) within(qx, qy, r float64, out []uint32) []uint32 {
 		stack = stack[:len(stack)-3]
 
 		if right-left <= t.nodeSize {
-			for i := left; i <= right; i++ {
-				if sqDist(float64(c[2*i]), float64(c[2*i+1]), qx, qy) <= r2 {
-					out = append(out, t.ids[i])
+			if !window {
+				for _, p := range c[left : right+1] {
+					if sqDist(float64(p.xy[0]), float64(p.xy[1]), fx, fy) <= r2 {
+						out = append(out, p.id)
+					}
 				}
+				continue
+			}
+			xs := t.xs[left : right+1]
+			lo, hi := 0, len(xs)
+			for lo < hi {
+				h := int(uint(lo+hi) >> 1)
+				if int64(xs[h]) < xmin {
+					lo = h + 1
+				} else {
+					hi = h
+				}
+			}
+			start := len(out)
+			for k := lo; k < len(xs) && int64(xs[k]) <= xmax; k++ {
+				s := left + int(t.byX[left+k])
+				if p := &c[s]; sqDist(float64(p.xy[0]), float64(p.xy[1]), fx, fy) <= r2 {
+					out = append(out, uint32(s))
+				}
+			}
+			// Back to kdbush's order (slot order within a leaf), slots to ids.
+			found := out[start:]
+			for a := 1; a < len(found); a++ {
+				for b := a; b > 0 && found[b] < found[b-1]; b-- {
+					found[b], found[b-1] = found[b-1], found[b]
+				}
+			}
+			for a, s := range found {
+				found[a] = c[s].id
 			}
 			continue
 		}
 		m := (left + right) >> 1
-		x, y := float64(c[2*m]), float64(c[2*m+1])
-		if sqDist(x, y, qx, qy) <= r2 {
-			out = append(out, t.ids[m])
+		x, y := float64(c[m].xy[0]), float64(c[m].xy[1])
+		if sqDist(x, y, fx, fy) <= r2 {
+			out = append(out, c[m].id)
 		}
-		if (axis == 0 && qx-r <= x) || (axis != 0 && qy-r <= y) {
+		if (axis == 0 && fx-r <= x) || (axis != 0 && fy-r <= y) {
 			stack = append(stack, left, m-1, 1-axis)
 		}
-		if (axis == 0 && qx+r >= x) || (axis != 0 && qy+r >= y) {
+		if (axis == 0 && fx+r >= x) || (axis != 0 && fy+r >= y) {
 			stack = append(stack, m+1, right, 1-axis)
 		}
 	}

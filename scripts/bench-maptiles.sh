@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # Map tiles benchmark, run by `make bench`. On the production-sized synthetic
-# sample (package sample: 64,000 components, 28,270 DSR), it times, on the same
-# DSR points with the same options (radius 60, extent 512, zooms 0-16):
-#   - the supercluster npm package under Node: index + every tile generated and
-#     serialised, nothing written (supercluster_bench.mjs --no-write, median of
-#     BENCH_RUNS fresh processes);
-#   - prebake's equivalent work: the DSR layer clustered and every file's bytes
-#     built in memory (BenchmarkDSRClusterAndSerialize);
-# and prints the ratio (target: prebake >= 3x faster). Then the end-to-end time,
-# file count and bytes of the DSR layer (its default view and attribute file)
-# written and compressed (target < 2 s), and of the whole maptiles stage (every
-# layer's default view and attribute file, the PMTiles archive) with its CPU
-# time, writer included (issue 13 budget: <= 4 s CPU, <= 50 MB raw, <= 1,800 raw
-# files).
+# sample (package sample: 64,000 components, 28,270 DSR), on the same DSR points
+# with the same options (radius 60, extent 512, zooms 0-16), BENCH_PAIRS (5)
+# paired runs, each one fresh Node process and one fresh Go process back to
+# back, so that both sides of a pair see the same machine load:
+#   - clustering: the supercluster npm package's load() (supercluster_bench.mjs'
+#     "index" time) against package cluster's Load plus every cluster's
+#     expansion zoom (cluster's BenchmarkLoadFile, reading the same GeoJSON file);
+#   - clustering and serialising: supercluster's index + every tile generated and
+#     serialised, nothing written (supercluster_bench.mjs --no-write) against the
+#     DSR layer clustered and every file's bytes built in memory
+#     (maptiles' BenchmarkDSRClusterAndSerialize);
+# and prints, for each, both sides' times and the ratio of each pair as min /
+# median / max (target: prebake >= 3x faster in every pair). Then the end-to-end
+# time, file count and bytes of the DSR layer (its default view and attribute
+# file) written and compressed (target < 2 s), and of the whole maptiles stage
+# (every layer's default view and attribute file, the PMTiles archive) with its
+# CPU time, writer included (issue 13 budget: <= 4 s CPU, <= 50 MB raw, <= 1,800
+# raw files), mean of BENCH_RUNS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 peers=${PREBAKE_PEERS:-$root/.cache/peers}
 runs=${BENCH_RUNS:-3}
-if [ ! -f "$peers/run_bench.mjs" ] || [ ! -d "$peers/node_modules/supercluster" ]; then
+pairs=${BENCH_PAIRS:-5}
+if [ ! -f "$peers/supercluster_bench.mjs" ] || [ ! -d "$peers/node_modules/supercluster" ]; then
   echo "bench-maptiles: peer tools missing in $peers (run scripts/setup-peers.sh)" >&2
   exit 1
 fi
@@ -26,21 +32,46 @@ trap 'rm -rf "$tmp"' EXIT
 points=$tmp/dsr.geojson
 
 cd "$root"
-PREBAKE_BENCH_POINTS_OUT=$points go test -run '^$' \
-  -bench '^Benchmark(DSRClusterAndSerialize|DSRLayerWritten|AllLayersWritten)$' \
-  -benchtime "${runs}x" ./generators/maptiles/ >"$tmp/go.txt"
-node "$peers/run_bench.mjs" "$runs" "$points" --no-write --out "$tmp/sc" >"$tmp/sc.json" 2>"$tmp/sc.log"
+go test -c -o "$tmp/maptiles.test" ./generators/maptiles/
+go test -c -o "$tmp/cluster.test" ./cluster/
+# gobench PKGDIR BINARY NAME [ENV...]: one run of benchmark NAME, its output line.
+gobench() {
+  local dir=$1 bin=$2 name=$3
+  shift 3
+  (cd "$dir" && env "$@" "$bin" -test.run '^$' -test.bench "^Benchmark$name\$" -test.benchtime 1x) | grep "^Benchmark$name-"
+}
+# field LINE UNIT: the value before UNIT in a benchmark output line.
+field() { awk -v u="$2" '{ for (i = 2; i < NF; i++) if ($(i+1) == u) print $i }' <<<"$1"; }
 
-# metric NAME UNIT: the value before UNIT on benchmark NAME's line.
+# The written-layer benchmarks also write the DSR points for both sides.
+(cd generators/maptiles && PREBAKE_BENCH_POINTS_OUT=$points "$tmp/maptiles.test" -test.run '^$' \
+  -test.bench '^Benchmark(DSRLayerWritten|AllLayersWritten)$' -test.benchtime "${runs}x") >"$tmp/go.txt"
+
+: >"$tmp/pairs.txt"
+for i in $(seq "$pairs"); do
+  sc=$(node "$peers/supercluster_bench.mjs" "$points" --no-write --json | tail -n 1)
+  sc=$(node -e 'const r = JSON.parse(process.argv[1]); console.log(r.n, r.ms.index, r.ms.index + r.ms.tilesTotal, r.tiles)' "$sc")
+  load=$(gobench cluster "$tmp/cluster.test" LoadFile PREBAKE_BENCH_POINTS="$points")
+  ser=$(gobench generators/maptiles "$tmp/maptiles.test" DSRClusterAndSerialize)
+  # pairs.txt: points, sc index ms, sc index+tiles ms, sc tiles, go load ms, go cluster+serialise ms, go files, go points
+  echo "$sc $(field "$load" ns/op | awk '{ print $1 / 1e6 }') $(field "$ser" ns/op | awk '{ print $1 / 1e6 }') $(field "$ser" files | cut -d. -f1) $(field "$load" points | cut -d. -f1)" >>"$tmp/pairs.txt"
+done
+
+read -r n _ _ tiles _ _ files gopoints <"$tmp/pairs.txt"
+echo "map tiles benchmark: production-sized sample, DSR layer, $gopoints points (supercluster read $n), $pairs paired runs"
+# stats COLUMN: min / median / max of a column of pairs.txt (or of an expression over $0).
+stats() { awk "{ print $1 }" "$tmp/pairs.txt" | sort -g | awk '{ v[NR] = $1 } END { printf "%.1f / %.1f / %.1f", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
+verdict() { awk -v r="$(awk "{ print $1 }" "$tmp/pairs.txt" | sort -g | head -n 1)" 'BEGIN { print (r >= 3 ? "" : "  ** BELOW TARGET **") }'; }
+echo "  clustering (min / median / max ms):"
+echo "    supercluster 9.1.0 (Node) load():                    $(stats '$2')"
+echo "    prebake cluster.Load + every expansion zoom:         $(stats '$5')"
+echo "    ratio per pair: prebake is $(stats '$2 / $5')x faster (target >= 3x)$(verdict '$2 / $5')"
+echo "  clustering and serialising (min / median / max ms):"
+echo "    supercluster: index + $tiles tiles serialised:       $(stats '$3')"
+echo "    prebake: cluster + $files files serialised:            $(stats '$6')"
+echo "    ratio per pair: prebake is $(stats '$3 / $6')x faster (target >= 3x)$(verdict '$3 / $6')"
+
 metric() { awk -v b="Benchmark$1-" -v u="$2" 'index($1, b) == 1 { for (i = 2; i < NF; i++) if ($(i+1) == u) print $i }' "$tmp/go.txt"; }
-sc=$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.n, r.median_ms.index + r.median_ms.tilesTotal, r.tiles, r.bytes)' "$tmp/sc.json")
-read -r sc_points sc_ms sc_tiles sc_bytes <<<"$sc"
-go_ms=$(awk -v ns="$(metric DSRClusterAndSerialize ns/op)" 'BEGIN { printf "%.1f", ns / 1e6 }')
-
-echo "map tiles benchmark: production-sized sample, DSR layer, $(metric DSRClusterAndSerialize points | cut -d. -f1) points (supercluster read $sc_points), median of $runs runs"
-printf '  supercluster 9.1.0 (Node): index + %s tiles serialised: %8.1f ms (%s bytes)\n' "$sc_tiles" "$sc_ms" "$sc_bytes"
-printf '  prebake: cluster + %s files serialised:              %8.1f ms (%s bytes)\n' "$(metric DSRClusterAndSerialize files | cut -d. -f1)" "$go_ms" "$(metric DSRClusterAndSerialize bytes | cut -d. -f1)"
-awk -v a="$sc_ms" -v b="$go_ms" 'BEGIN { r = a / b; printf "  ratio: prebake is %.1fx faster (target >= 3x)%s\n", r, (r >= 3 ? "" : "  ** BELOW TARGET **") }'
 for b in DSRLayerWritten AllLayersWritten; do
   label="DSR layer written and compressed"
   target=" (target < 2 s)"

@@ -53,10 +53,18 @@ func (p Problem) String() string {
 
 // Report is the outcome of a check.
 type Report struct {
-	BuildID  string    `json:"build_id"`
-	OutDir   string    `json:"out_dir"`
-	Files    int       `json:"files"` // files read, originals and variants
-	Bytes    int64     `json:"bytes"` // bytes read
+	BuildID string `json:"build_id"`
+	OutDir  string `json:"out_dir"`
+	Files   int    `json:"files"` // files read, originals and variants
+	Bytes   int64  `json:"bytes"` // bytes read
+	// Retained counts the variant files in set directories that the manifest
+	// does not list but an older manifest in the output directory's history
+	// does: a set directory is content-addressed by its originals, so a bake
+	// that makes the same set again reuses the directory whole, variants of
+	// encodings it no longer writes (the .zst ones) included. They stay while a
+	// kept history manifest names them, as prune keeps them, and prune removes
+	// them once none does. They are accepted, not decoded.
+	Retained int       `json:"retained"`
 	Problems []Problem `json:"problems"`
 }
 
@@ -84,8 +92,13 @@ type checker struct {
 	mu       sync.Mutex
 	files    int
 	bytes    int64
+	retained int
 	problems []Problem
 	post     []func() // checks that need every job done
+
+	// historyEncs holds, per set directory, the encodings the manifests in the
+	// output directory's history list for it.
+	historyEncs map[string][]string
 }
 
 func (c *checker) problem(kind, path, owner, format string, args ...any) {
@@ -110,6 +123,7 @@ func Check(m *manifest.Manifest, outDir string, opts Options) *Report {
 		c.problem(Invalid, "", "manifest", "%v", err)
 		return c.report(m)
 	}
+	c.loadHistory()
 	var jobs []func()
 	for _, name := range slices.Sorted(maps.Keys(m.Assets)) {
 		a := m.Assets[name]
@@ -174,7 +188,52 @@ func (c *checker) report(m *manifest.Manifest) *Report {
 	if c.problems == nil {
 		c.problems = []Problem{}
 	}
-	return &Report{BuildID: m.BuildID, OutDir: c.out, Files: c.files, Bytes: c.bytes, Problems: c.problems}
+	return &Report{BuildID: m.BuildID, OutDir: c.out, Files: c.files, Bytes: c.bytes, Retained: c.retained, Problems: c.problems}
+}
+
+// loadHistory reads the manifests writer.Commit keeps in the output directory
+// (those prune has not removed) for the encodings each lists per set directory.
+// An unreadable entry is a problem: prune refuses to run past it too.
+func (c *checker) loadHistory() {
+	c.historyEncs = map[string][]string{}
+	hist := writer.HistoryDir(c.out)
+	entries, err := os.ReadDir(hist)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			c.problem(Invalid, writer.StateDir, "manifest history", "%v", unwrapPath(err))
+		}
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		m, err := manifest.Load(filepath.Join(hist, e.Name()))
+		if err == nil {
+			err = m.Validate()
+		}
+		if err != nil {
+			rel, _ := filepath.Rel(c.out, filepath.Join(hist, e.Name()))
+			c.problem(Invalid, filepath.ToSlash(rel), "manifest history", "%v", unwrapPath(err))
+			continue
+		}
+		add := func(dir, index string, encs []string) {
+			if index == "" {
+				return
+			}
+			for _, enc := range encs {
+				if !slices.Contains(c.historyEncs[dir], enc) {
+					c.historyEncs[dir] = append(c.historyEncs[dir], enc)
+				}
+			}
+		}
+		for _, ts := range m.TileSets {
+			add(ts.Path, ts.Index, ts.Encodings)
+		}
+		for _, ss := range m.ShardSets {
+			add(ss.Path, ss.Index, ss.Encodings)
+		}
+	}
 }
 
 func (c *checker) exists(owner, rel string) {
@@ -355,13 +414,20 @@ func (c *checker) set(owner, dir, index, sum string, files int, total int64, enc
 }
 
 // unexpected walks a set directory for files that are neither in the index nor
-// a listed variant of one.
+// a listed variant of one, nor a variant a history manifest lists for the set
+// (counted as retained).
 func (c *checker) unexpected(owner, dir string, entries []manifest.IndexEntry, encs []string) {
 	want := make(map[string]bool, len(entries)*(1+len(encs)))
+	retained := map[string]bool{}
 	for _, e := range entries {
 		want[e.Path] = true
 		for _, enc := range encs {
 			want[e.Path+manifest.EncodingSuffixes[enc]] = true
+		}
+		for _, enc := range c.historyEncs[dir] {
+			if suffix, ok := manifest.EncodingSuffixes[enc]; ok && !want[e.Path+suffix] {
+				retained[e.Path+suffix] = true
+			}
 		}
 	}
 	root := c.abs(dir)
@@ -376,6 +442,10 @@ func (c *checker) unexpected(owner, dir string, entries []manifest.IndexEntry, e
 		rel = filepath.ToSlash(rel)
 		if !d.Type().IsRegular() {
 			c.problem(Unexpected, dir+"/"+rel, owner, "not a regular file (%s)", d.Type())
+		} else if retained[rel] && !want[rel] {
+			c.mu.Lock()
+			c.retained++
+			c.mu.Unlock()
 		} else if !want[rel] {
 			c.problem(Unexpected, dir+"/"+rel, owner, "file is not in the set")
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -19,7 +20,12 @@ import (
 func smallBake(t *testing.T) (*manifest.Manifest, string) {
 	t.Helper()
 	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
-	dir := t.TempDir()
+	return bakeInto(t, t.TempDir())
+}
+
+// bakeInto is smallBake into dir/output, with dir/manifest.json.
+func bakeInto(t *testing.T, dir string) (*manifest.Manifest, string) {
+	t.Helper()
 	out := filepath.Join(dir, "output")
 	w, err := writer.New(writer.Options{OutDir: out})
 	if err != nil {
@@ -236,5 +242,108 @@ func TestVerifyReportJSON(t *testing.T) {
 	json.Unmarshal(b, &back)
 	if back.BuildID != m.BuildID || len(back.Problems) != 1 || back.Problems[0].Kind != "missing" {
 		t.Errorf("report JSON %s", b)
+	}
+}
+
+// TestUpgradeFromZstdBake reproduces the upgrade trap with the real writer: a
+// bake made while zstd variants were written (writer.Codecs as it was), then the
+// same bake after they were dropped into the same directory, which reuses the
+// tile set's content-addressed directory whole, .zst files included. verify
+// accepts them while a history manifest lists zstd for the set (counted as
+// retained) and reports them once none does; prune removes them once no kept
+// manifest lists zstd.
+func TestUpgradeFromZstdBake(t *testing.T) {
+	dir := t.TempDir()
+	saved := writer.Codecs
+	writer.Codecs = writer.KnownCodecs // br, gzip and zstd, as bakes before the drop wrote
+	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
+	old, out := bakeInto(t, dir)
+	writer.Codecs = saved
+	if got := old.TileSets["DSR"].Encodings; !slices.Contains(got, "zstd") {
+		t.Fatalf("old-style bake lists %v for the tile set, want zstd among them", got)
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "1767229200") // an hour later: the newer history entry
+	m, _ := bakeInto(t, dir)
+	if m.TileSets["DSR"].Path != old.TileSets["DSR"].Path {
+		t.Fatalf("the tile set moved (%s -> %s); the trap needs the same directory", old.TileSets["DSR"].Path, m.TileSets["DSR"].Path)
+	}
+	if got := m.TileSets["DSR"].Encodings; slices.Contains(got, "zstd") {
+		t.Fatalf("new bake lists %v", got)
+	}
+	zst, _ := filepath.Glob(filepath.Join(out, filepath.FromSlash(m.TileSets["DSR"].Path), "*", "*", "*.zst"))
+	if len(zst) != 4 {
+		t.Fatalf("reused set directory holds %d .zst files, want the old bake's 4", len(zst))
+	}
+
+	r := verify.Check(m, out, verify.Options{})
+	if !r.OK() || r.Retained != 4 {
+		t.Fatalf("with the old manifest in the history: %d retained, problems %v; want 4 retained, none", r.Retained, r.Problems)
+	}
+
+	// Keeping both manifests keeps the .zst files; keeping the newest removes them.
+	mp := filepath.Join(dir, "manifest.json")
+	res, err := writer.Prune(writer.PruneOptions{OutDir: out, ManifestPath: mp, Keep: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Removed {
+		if strings.HasSuffix(p, ".zst") {
+			t.Errorf("prune --keep 2 removed %s, which the kept old manifest names", p)
+		}
+	}
+	res, err = writer.Prune(writer.PruneOptions{OutDir: out, ManifestPath: mp, Keep: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var removedZst []string
+	for _, p := range res.Removed {
+		if strings.HasSuffix(p, ".zst") {
+			removedZst = append(removedZst, p)
+		}
+	}
+	// The 4 tile variants and the JSON asset's.
+	if len(removedZst) != 5 {
+		t.Errorf("prune --keep 1 removed .zst files %v, want the 4 tiles' and the asset's", removedZst)
+	}
+	r = verify.Check(m, out, verify.Options{})
+	if !r.OK() || r.Retained != 0 {
+		t.Errorf("after prune --keep 1: %d retained, problems %v; want none", r.Retained, r.Problems)
+	}
+}
+
+// TestZstdLeftWithoutHistory: the same reused directory after the old manifest
+// has left the history (pruned before prune knew stale variants): verify reports
+// each .zst file as unexpected, and prune removes them.
+func TestZstdLeftWithoutHistory(t *testing.T) {
+	dir := t.TempDir()
+	saved := writer.Codecs
+	writer.Codecs = writer.KnownCodecs
+	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
+	_, out := bakeInto(t, dir)
+	writer.Codecs = saved
+	t.Setenv("SOURCE_DATE_EPOCH", "1767229200")
+	m, _ := bakeInto(t, dir)
+	hist, err := filepath.Glob(filepath.Join(writer.HistoryDir(out), "20260101T000000Z-*.json"))
+	if err != nil || len(hist) != 1 {
+		t.Fatalf("old history entry: %v %v", hist, err)
+	}
+	if err := os.Remove(hist[0]); err != nil {
+		t.Fatal(err)
+	}
+	r := verify.Check(m, out, verify.Options{})
+	unexpected := 0
+	for _, p := range r.Problems {
+		if p.Kind == verify.Unexpected && strings.HasSuffix(p.Path, ".zst") {
+			unexpected++
+		}
+	}
+	if unexpected != 4 || len(r.Problems) != 4 {
+		t.Fatalf("problems %v; want the 4 .zst tiles unexpected", r.Problems)
+	}
+	if _, err := writer.Prune(writer.PruneOptions{OutDir: out, ManifestPath: filepath.Join(dir, "manifest.json"), Keep: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if r := verify.Check(m, out, verify.Options{}); !r.OK() {
+		t.Errorf("after prune: %v", r.Problems)
 	}
 }

@@ -171,6 +171,24 @@ func Prune(opts PruneOptions) (*PruneResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
+	stale, err := staleVariants(root, kept)
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	for _, rel := range stale {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		res.RemovedBytes += fi.Size()
+		res.Removed = append(res.Removed, rel)
+		if !opts.DryRun {
+			if err := os.Remove(p); err != nil {
+				return nil, fmt.Errorf("prune: %w", err)
+			}
+		}
+	}
 	if opts.DryRun {
 		return res, nil
 	}
@@ -189,4 +207,71 @@ func Prune(opts PruneOptions) (*PruneResult, error) {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
 	return res, nil
+}
+
+// staleVariants lists (relative to outDir, sorted) the variant files in the set
+// directories the kept manifests name whose encoding none of them lists for
+// that set. A set directory is content-addressed by its originals, so a bake
+// that makes the same set again reuses the directory whole, with the variants
+// of encodings it no longer writes (the .zst ones of bakes before zstd was
+// dropped); once no kept manifest lists such an encoding, nothing reads them.
+// Only a file that is an index entry's path plus the encoding's suffix, and not
+// itself an entry, counts; a set whose index cannot be read is left alone.
+func staleVariants(outDir string, kept []*manifest.Manifest) ([]string, error) {
+	type set struct {
+		index string
+		encs  map[string]bool
+	}
+	sets := map[string]*set{}
+	add := func(dir, index string, encs []string) {
+		if index == "" {
+			return
+		}
+		s := sets[dir]
+		if s == nil {
+			s = &set{index: index, encs: map[string]bool{}}
+			sets[dir] = s
+		}
+		for _, e := range encs {
+			s.encs[e] = true
+		}
+	}
+	for _, m := range kept {
+		for _, t := range m.TileSets {
+			add(t.Path, t.Index, t.Encodings)
+		}
+		for _, s := range m.ShardSets {
+			add(s.Path, s.Index, s.Encodings)
+		}
+	}
+	var stale []string
+	for dir, s := range sets {
+		data, err := os.ReadFile(filepath.Join(outDir, filepath.FromSlash(s.index)))
+		if err != nil {
+			continue
+		}
+		entries, err := manifest.ParseIndex(data)
+		if err != nil {
+			continue
+		}
+		isEntry := make(map[string]bool, len(entries))
+		for _, e := range entries {
+			isEntry[e.Path] = true
+		}
+		for _, e := range entries {
+			for _, c := range KnownCodecs {
+				if s.encs[c.Name] || isEntry[e.Path+c.Suffix] {
+					continue
+				}
+				rel := dir + "/" + e.Path + c.Suffix
+				if _, err := os.Lstat(filepath.Join(outDir, filepath.FromSlash(rel))); err == nil {
+					stale = append(stale, rel)
+				} else if !errors.Is(err, fs.ErrNotExist) {
+					return nil, err
+				}
+			}
+		}
+	}
+	sort.Strings(stale)
+	return stale, nil
 }

@@ -16,7 +16,10 @@ func init() {
 		Short: "Remove files no longer named by the last N manifests",
 		Long: `prune removes the content-addressed files in --out that none of the newest N
 manifests in --out/.prebake/manifests (nor the live --manifest) name, then the
-older history entries. Files without a content hash in their name are not
+older history entries. Inside the set directories those manifests still name,
+it removes the variant files of an encoding none of them lists for the set (a
+later bake of the same set reuses its directory whole, so the .zst variants of
+bakes before zstd was dropped stay there until then). Files without a content hash in their name are not
 prebake's and are left alone. Keep N at least as large as the number of
 deploys an app may still be serving.`,
 		Args: cobra.NoArgs,

@@ -18,7 +18,11 @@ func init() {
 variants), checks sizes and SRI integrity, decodes every variant and compares it
 with its original, checks each tile and shard set against its index, and
 reports missing, corrupt and unexpected files (files in a set's directory that
-are not in the set). It exits non-zero when it finds a problem.`,
+are not in the set). Variant files in a set's directory that only an older
+manifest in --out/.prebake/manifests lists (a set directory is reused whole by a
+later bake of the same set, with the variants of an encoding since dropped, such
+as .zst) are accepted and counted as retained: prune removes them once no kept
+manifest lists them. It exits non-zero when it finds a problem.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r, err := verify.File(manifestPath, outDir, verify.Options{})
@@ -36,6 +40,9 @@ are not in the set). It exits non-zero when it finds a problem.`,
 			} else {
 				for _, p := range r.Problems {
 					fmt.Fprintln(out, p)
+				}
+				if r.Retained > 0 {
+					fmt.Fprintf(out, "%d variant files kept for older manifests in the history (prune removes them once none is kept)\n", r.Retained)
 				}
 				fmt.Fprintf(out, "build %s: checked %d files, %d bytes in %s: %d problems\n", r.BuildID, r.Files, r.Bytes, outDir, len(r.Problems))
 			}

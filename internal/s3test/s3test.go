@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,12 +116,29 @@ func (s *Server) start(t testing.TB) {
 	t.Helper()
 	cmd := exec.Command(s.bin, s.args...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	// Its own process group, so that Kill reaches everything it starts; and
+	// SIGKILL when the test binary dies without running its cleanups (a panic,
+	// -timeout, a signal, os.Exit in TestMain), which would otherwise leave the
+	// server running, since a process group of its own is not killed with ours.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	started := make(chan error)
+	exitc := make(chan struct{})
+	go func() {
+		// Linux sends the parent-death signal when the thread that started the
+		// child exits, not only the process: hold this goroutine on its thread
+		// until the server has exited, so that the Go runtime never retires it.
+		runtime.LockOSThread()
+		err := cmd.Start()
+		started <- err
+		if err != nil {
+			return
+		}
+		cmd.Wait()
+		close(exitc)
+	}()
+	if err := <-started; err != nil {
 		t.Fatalf("start weed: %v", err)
 	}
-	exitc := make(chan struct{})
-	go func() { cmd.Wait(); close(exitc) }()
 	s.mu.Lock()
 	s.cmd, s.exitc = cmd, exitc
 	s.mu.Unlock()

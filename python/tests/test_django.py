@@ -254,15 +254,14 @@ def test_serves_bake_test_client(project, manifest) -> None:
     # the app's own hashed file is immutable too (WhiteNoise's own rule)
     css = c.get("/static/" + json.loads((Path(os.environ["TEST_STATIC_ROOT"]) / "staticfiles.json").read_text())["paths"]["checker/css/app.css"])
     assert css.status_code == 200 and css["Cache-Control"] == IMMUTABLE
-    # prebake's state and the .zst variants are not served
+    # prebake's state is not served (.zst variants: test_old_zst_variants_not_served)
     hist = sorted((project.out / ".prebake" / "manifests").iterdir())[0].name
     assert c.get(f"/static/prebake/.prebake/manifests/{hist}").status_code == 404
-    assert c.get("/static/prebake/" + manifest["assets"]["cmu/cmus.json"]["path"] + ".zst").status_code == 404
 
 
 def test_serves_bake_autorefresh(project, manifest) -> None:
     """With DEBUG (WhiteNoise's autorefresh mode: files looked up per request)
-    the bake is served the same way, and .prebake/ and .zst stay hidden."""
+    the bake is served the same way, and .prebake/ stays hidden."""
     from django.test import override_settings
 
     from prebake.django.middleware import WhiteNoiseMiddleware
@@ -279,7 +278,42 @@ def test_serves_bake_autorefresh(project, manifest) -> None:
     assert headers["Cache-Control"] == IMMUTABLE and headers["Content-Encoding"] == "br"
     hist = sorted((project.out / ".prebake" / "manifests").iterdir())[0].name
     assert mw.find_file(f"/static/prebake/.prebake/manifests/{hist}") is None
-    assert mw.find_file(url + ".zst") is None
+
+
+def test_old_zst_variants_not_served(project, tmp_path) -> None:
+    """A bake no longer writes .zst variants, but an output directory upgraded
+    from an older bake still holds them: a set directory is content-addressed
+    by its originals, so a later bake of the same set reuses it whole (prebake
+    verify counts them as retained until prune removes them). WhiteNoise cannot
+    negotiate zstd, so they must not be served, in either of its modes, while
+    the original and its .br/.gz beside them are."""
+    from django.test import override_settings
+
+    from prebake.django.middleware import WhiteNoiseMiddleware
+
+    # Such a directory: a tile of a set with its br, gzip and zstd variants
+    # (zstd frame magic 28 b5 2f fd; the content is never read).
+    tile = tmp_path / "out" / "maptiles" / "DSR.0123456789abcdef" / "0" / "0" / "0.geojson"
+    tile.parent.mkdir(parents=True)
+    raw = b'{"type":"FeatureCollection","features":[]}' * 20
+    tile.write_bytes(raw)
+    Path(str(tile) + ".br").write_bytes(brotli.compress(raw))
+    Path(str(tile) + ".gz").write_bytes(gzip.compress(raw))
+    Path(str(tile) + ".zst").write_bytes(b"\x28\xb5\x2f\xfd" + raw)
+    url = "/static/prebake/maptiles/DSR.0123456789abcdef/0/0/0.geojson"
+    for debug in (False, True):
+        with override_settings(DEBUG=debug, PREBAKE_OUT_DIR=str(tmp_path / "out")):
+            mw = WhiteNoiseMiddleware(lambda request: None)
+        assert mw.autorefresh == debug
+        find = mw.find_file if debug else mw.files.get
+        f = find(url)
+        assert f is not None, (debug, url)
+        for accept, want in (("zstd, br", "br"), ("zstd, gzip", "gzip")):  # never zstd, though asked first
+            resp = f.get_response("GET", {"HTTP_ACCEPT_ENCODING": accept})
+            resp.file.close()
+            assert dict(resp.headers)["Content-Encoding"] == want, (debug, accept)
+        # WhiteNoise takes .br/.gz for variants, but would serve a .zst as a file of its own.
+        assert find(url + ".zst") is None, debug
 
 
 def free_port() -> int:
