@@ -120,7 +120,7 @@ func TestVerifyCatches(t *testing.T) {
 			return p
 		}, verify.BadVariant},
 		{"missing tile variant", func(t *testing.T, m *manifest.Manifest, out string) string {
-			p := m.TileSets["DSR"].Path + "/0/0/0.geojson.gz"
+			p := m.TileSets["DSR"].Path + "/0/0/0.geojson.br"
 			os.Remove(filepath.Join(out, p))
 			return p
 		}, verify.Missing},
