@@ -2,7 +2,11 @@ package source
 
 import (
 	"encoding/json"
+	"path/filepath"
+	"reflect"
 	"testing"
+
+	"github.com/prebake/prebake/sample"
 )
 
 // TestSplitObjectMatchesUnmarshal: splitObject, the hand-written member
@@ -50,5 +54,35 @@ func TestSplitObjectMatchesUnmarshal(t *testing.T) {
 				t.Errorf("%q: member %q = %q (kind %d), json.Unmarshal %q", tc.raw, k, got.raw, got.kind, v)
 			}
 		}
+	}
+}
+
+// TestReadWholeMatchesDecoder reads a synthetic register (app-cache files, a
+// CMU rows array, deliberate rejects among them) through readWhole and through
+// the streaming json.Decoder path: every component, CMU, rejection, conflict
+// and source count must be the same.
+func TestReadWholeMatchesDecoder(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := sample.Write(dir, sample.Options{Components: 2000}); err != nil {
+		t.Fatal(err)
+	}
+	glob := []string{filepath.Join(dir, "synthetic_*.json")}
+	whole, err := Read(glob, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(v int64) { wholeMax = v }(wholeMax)
+	wholeMax = -1 // every file through the Decoder
+	streamed, err := Read(glob, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.Components) < 1000 || len(whole.Problems) == 0 {
+		t.Fatalf("the sample read as %d components, %d problems", len(whole.Components), len(whole.Problems))
+	}
+	if !reflect.DeepEqual(whole, streamed) {
+		t.Fatalf("readWhole and the Decoder differ: %d/%d components, %d/%d CMUs, %d/%d problems, sources %+v / %+v",
+			len(whole.Components), len(streamed.Components), len(whole.CMUs), len(streamed.CMUs),
+			len(whole.Problems), len(streamed.Problems), whole.Sources, streamed.Sources)
 	}
 }
