@@ -13,38 +13,49 @@ type generator struct {
 	run  func() error
 }
 
-// runGenerators runs every generator at once and returns each one's wall time
-// in the order given, then "generators", the wall time of them all together
-// (less than the sum when they overlap). The generators share the writer's
-// compression workers (GOMAXPROCS of them), so running them together fills the
-// cores that one generator's sequential parts leave idle: on the 64k sample
-// the generator stages are mostly sequential encoding with bursts of parallel
-// compression.
+// runGenerators runs each lane's generators one after another, all lanes at
+// once, and returns each generator's wall time in the order given (lane by
+// lane), then "generators", the wall time of them all together (less than the
+// sum when they overlap). The generators share the writer's compression
+// workers (GOMAXPROCS of them), so running lanes together fills the cores that
+// one generator's sequential parts leave idle.
 //
 // Output does not depend on the order they finish in: the writer keys every
 // file by name and content and writes the manifest from sorted maps. The error
 // returned is the first in the order given, not the first to happen, so it is
 // the same on every run. progress (nil: quiet) hears of each generator as it
 // finishes.
-func runGenerators(gens []generator, progress func(string, time.Duration)) ([]Stage, error) {
+func runGenerators(lanes [][]generator, progress func(string, time.Duration)) ([]Stage, error) {
 	start := time.Now()
+	var gens []generator
+	for _, l := range lanes {
+		gens = append(gens, l...)
+	}
 	took := make([]time.Duration, len(gens))
 	errs := make([]error, len(gens))
 	var mu sync.Mutex // progress is called from one goroutine at a time
 	var wg sync.WaitGroup
-	for i, g := range gens {
+	first := 0
+	for _, lane := range lanes {
 		wg.Add(1)
-		go func() {
+		go func(first int, lane []generator) {
 			defer wg.Done()
-			t := time.Now()
-			errs[i] = g.run()
-			took[i] = time.Since(t)
-			if progress != nil && errs[i] == nil {
-				mu.Lock()
-				progress(g.name, took[i])
-				mu.Unlock()
+			for k, g := range lane {
+				i := first + k
+				t := time.Now()
+				errs[i] = g.run()
+				took[i] = time.Since(t)
+				if errs[i] != nil {
+					return // the lane stops; the bake fails
+				}
+				if progress != nil {
+					mu.Lock()
+					progress(g.name, took[i])
+					mu.Unlock()
+				}
 			}
-		}()
+		}(first, lane)
+		first += len(lane)
 	}
 	wg.Wait()
 	all := time.Since(start)
