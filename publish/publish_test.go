@@ -237,8 +237,8 @@ func TestPublish(t *testing.T) {
 		t.Fatalf("cmu/cmus.json has no br or gzip variant: %+v", ca.Encodings)
 	}
 	dsr := a.m.TileSets["maptiles/default/DSR"]
-	if !slices.Contains(dsr.Encodings, "gzip") {
-		t.Fatalf("the DSR tile set has no gzip variants: %v", dsr.Encodings)
+	if !slices.Contains(dsr.Encodings, "br") {
+		t.Fatalf("the DSR tile set has no br variants: %v", dsr.Encodings)
 	}
 	tile := dsr.Path + "/0/0/0.json"
 	if _, ok := a.files[tile]; !ok {
@@ -258,7 +258,7 @@ func TestPublish(t *testing.T) {
 		{a.m.Assets["cmu/cmus.parquet"].Path, "application/vnd.apache.parquet", "", immutable, false},
 		{a.m.Assets["maptiles/map.pmtiles"].Path, "application/vnd.pmtiles", "", immutable, false},
 		{tile, "application/json", "", immutable, false},
-		{tile + ".gz", "application/json", "gzip", immutable, true},
+		{tile + ".br", "application/json", "br", immutable, true},
 		{dsr.Index, "text/plain; charset=utf-8", "", immutable, false},
 		{"manifest.json", "application/json", "", "public, max-age=60", true},
 	} {

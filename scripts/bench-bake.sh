@@ -10,7 +10,9 @@
 #      against the growth in components (linear: equal factors).
 # Targets: fresh <= 10 s, rebuild <= 2 s writing nothing, peak RSS <= 512 MB,
 # 1M components <= 120 s and <= 4 GB. Wall time on a loaded machine lies: the
-# CPU time (user+sys) is printed beside it.
+# CPU time (user+sys) is printed beside it. Each target and its measured figure
+# is printed at the end, and appended to $BENCH_TARGETS when set (scripts/bench.sh
+# prints them all together after every benchmark).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -48,7 +50,7 @@ sizes() {
 echo "whole bake: production-sized synthetic sample (64,000 components), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$bin" sample --out "$tmp/s64k" >/dev/null
 bake "$tmp/s64k" "$tmp/out" "fresh bake (target 10 s)"
-sizes "$tmp/out"
+sizes "$tmp/out" | tee "$tmp/sizes"
 cp "$tmp/out.time" "$tmp/fresh.time"
 touch "$tmp/marker"
 sleep 1
@@ -74,5 +76,28 @@ for n in $scale; do
       'BEGIN { printf "    growth vs %d: components x%.2f, CPU time x%.2f, peak RSS x%.2f%s\n", pn, n / pn, t / pt, r / pr, (t / pt > 1.15 * n / pn ? "  ** faster than linear **" : "") }'
   fi
   prev_n=$n prev_t=$t prev_r=$rss_kb
+  printf '%s %s %s %s %s\n' "$n" "$wall" "$t" "$rss_kb" "$(awk -v n="$n" -v pn="${first_n:-$n}" -v t="$t" -v pt="${first_t:-$t}" 'BEGIN { printf "%.2f", (t / pt) / (n / pn) }')" >>"$tmp/scale"
+  first_n=${first_n:-$n} first_t=${first_t:-$t}
   if [ "$n" != 64000 ]; then rm -rf "$tmp/o$n" "$d"; fi
 done
+
+# Every issue-13 target this script measures, next to its figure.
+targets=$tmp/targets
+{
+  read -r wall user sys rss_kb <"$tmp/fresh.time"
+  awk -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss_kb" 'BEGIN {
+    printf "fresh bake of the 64k sample <= 10 s wall (2 cores)\t%.1f s wall, %.1f s CPU\t%s\n", w, u + s, (w <= 10 ? "met" : "NOT MET")
+    printf "peak RSS of the fresh bake <= 512 MB\t%.0f MB\t%s\n", r / 1024, (r / 1024 <= 512 ? "met" : "NOT MET") }'
+  read -r wall _ _ _ <"$tmp/out.time"
+  awk -v w="$wall" -v c="$changed" 'BEGIN { printf "no-change rebuild <= 2 s, writes nothing\t%.2f s, %d files written\t%s\n", w, c, (w <= 2 && c == 0 ? "met" : "NOT MET") }'
+  awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) v[++n] = $i }
+    END { printf "output of the 64k sample: raw <= 100 MB, <= 8,000 files\t%.1f MB raw, %d files (%d variants)\t%s\n", v[1], v[5], v[4], (v[1] <= 100 && v[5] <= 8000 ? "met" : "NOT MET") }' "$tmp/sizes"
+  if grep -q '^1000000 ' "$tmp/scale" 2>/dev/null; then
+    awk '$1 == 1000000 { printf "1,000,000 components <= 120 s, <= 4 GB\t%.1f s wall, %.1f s CPU, %.2f GB\t%s\n", $2, $3, $4 / 1048576, ($2 <= 120 && $4 / 1048576 <= 4 ? "met" : "NOT MET") }' "$tmp/scale"
+  fi
+  awk 'NR > 1 { if ($5 > worst) worst = $5; list = list sprintf("%s%dk x%.2f", (list ? ", " : ""), $1 / 1000, $5) }
+    END { if (list) printf "cost grows no faster than linearly (CPU per component vs 64k)\t%s\t%s\n", list, (worst <= 1.15 ? "met" : "NOT MET") }' "$tmp/scale"
+} >"$targets"
+echo "issue 13 targets measured here:"
+awk -F'\t' '{ printf "  %-62s %-44s %s\n", $1, $2, $3 }' "$targets"
+if [ -n "${BENCH_TARGETS:-}" ]; then cat "$targets" >>"$BENCH_TARGETS"; fi

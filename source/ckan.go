@@ -157,7 +157,7 @@ func (r *reader) ckanMember(fs *fileState, dec *json.Decoder, page *ckanPage, re
 				}
 				continue
 			}
-			if err := r.addJSONRow(fs, *rec, raw); err != nil {
+			if err := r.addJSONRow(fs, *rec, raw, true); err != nil {
 				return false, err
 			}
 		}

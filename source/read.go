@@ -314,8 +314,11 @@ func (r *reader) readFile(path, format string) error {
 		return fmt.Errorf("source %s: %w", path, err)
 	}
 	defer f.Close()
+	size := int64(-1) // unknown
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return &FileError{File: path, Offset: -1, Err: fmt.Errorf("is a directory")}
+	} else if err == nil && st.Mode().IsRegular() {
+		size = st.Size()
 	}
 	hr := &hashingReader{r: f, h: sha256.New()}
 	br := bufio.NewReaderSize(hr, 64<<10)
@@ -345,7 +348,17 @@ func (r *reader) readFile(path, format string) error {
 	}
 	fs.src = manifest.Source{Path: path, Format: fs.format}
 
+	if container == FormatAppCache || container == FormatJSON {
+		var done bool
+		if br, done, err = r.readWhole(fs, container, br, size); err != nil {
+			return err
+		}
+		if done {
+			container = "" // read
+		}
+	}
 	switch container {
+	case "":
 	case FormatAppCache:
 		err = r.readAppCache(fs, br)
 	case FormatCKAN:

@@ -70,9 +70,10 @@ func TestVerifyPassesOnAFreshBake(t *testing.T) {
 	if !r.OK() {
 		t.Fatalf("problems on a fresh bake: %v", r.Problems)
 	}
-	// 2 assets, 2 variants of the JSON one, the index, 4 tiles with 2 variants each.
-	if r.Files != 2+2+1+4*3 {
-		t.Errorf("checked %d files, want %d", r.Files, 2+2+1+12)
+	// 2 assets, 2 variants of the JSON one (br, gzip), the index, 4 tiles with
+	// their br variants (a set gets br only: writer.SetCodecs).
+	if r.Files != 2+2+1+4*2 {
+		t.Errorf("checked %d files, want %d", r.Files, 2+2+1+4*2)
 	}
 }
 
@@ -126,7 +127,7 @@ func TestVerifyCatches(t *testing.T) {
 			return p
 		}, verify.BadVariant},
 		{"missing tile variant", func(t *testing.T, m *manifest.Manifest, out string) string {
-			p := m.TileSets["DSR"].Path + "/0/0/0.geojson.gz"
+			p := m.TileSets["DSR"].Path + "/0/0/0.geojson.br"
 			os.Remove(filepath.Join(out, p))
 			return p
 		}, verify.Missing},

@@ -34,15 +34,35 @@ type Codec struct {
 	Suffix string // appended to the original file name: ".br", ".gz", ".zst"
 }
 
-// Codecs lists the variants prebake writes, in manifest order: brotli and gzip
-// only. Every browser that offers zstd (Chrome 123+, Edge, Firefox 126+) also
-// offers br, and prebake's brotli is smaller than zstd at any level we can
-// afford, so a server picking the smallest variant never sends zstd; WhiteNoise
-// (the app's static server) serves only .br and .gz; gzip is what every other
-// client (curl --compressed, python-requests without brotli, old proxies)
-// accepts. Writing .zst cost a third of the variant files and about 3 s of CPU
-// on the 64k sample for bytes no client would receive (docs/manifest.md).
-var Codecs = []Codec{{"br", ".br"}, {"gzip", ".gz"}}
+// Codecs lists the variants prebake writes for an asset (a single file), in
+// manifest order: brotli and gzip. SetCodecs is what a file set (map tiles,
+// shards) gets: brotli only. The policy follows what the clients negotiate,
+// measured by TestClientsNegotiate (docs/manifest.md, "Which encodings"):
+//
+//   - Chromium sends "gzip, deflate, br, zstd" (over HTTPS, and over HTTP to
+//     localhost), so every browser request for a tile, shard or table takes .br;
+//     so does curl --compressed, and requests where Brotli is installed;
+//   - the app's server-side clients do not take br: prebake's Python fetch
+//     sends "gzip", requests as the app pins it (no Brotli package) sends
+//     "gzip, deflate"; they read the manifest's assets (tables, lookups), never
+//     tile sets, so assets keep a .gz for them and sets do not;
+//   - curl and urllib send no Accept-Encoding (the original);
+//   - WhiteNoise 6.7.0 serves .br for br, else .gz for gzip, else the original;
+//     S3 serves each key as stored and negotiates nothing.
+//
+// zstd is never written: every client that offers it also offers br, and
+// prebake's brotli is smaller. Writing gzip beside every tile cost 4,000 files
+// and about 3 s of CPU on the 64k sample for bytes no browser is sent.
+var (
+	Codecs    = []Codec{{"br", ".br"}, {"gzip", ".gz"}}
+	SetCodecs = []Codec{{"br", ".br"}}
+)
+
+// worthIt reports whether a variant of size z pays for a file (or a set) of
+// size n: it must save at least a tenth. Below that a client gains little and
+// the variant still costs a file, an upload and a CDN object; such text
+// (already compact numbers, tiny files) is served as it is.
+func worthIt(z, n int64) bool { return z <= n-n/10 }
 
 // KnownCodecs are the encodings a manifest may name: what prebake writes now,
 // and zstd, which earlier bakes wrote and verify and serve still read.
@@ -195,17 +215,29 @@ func compressLevel(name string, data []byte, level int) ([]byte, error) {
 	if name == "br" {
 		// A window no larger than the input keeps small tiles cheap to set up;
 		// it depends only on the input, so output stays deterministic.
-		key := brotliKey{level, brotliWindow(len(data)), len(data) >= 1<<20}
-		pool := brotliPool(key)
-		bw := pool.Get().(*brotli.Writer)
-		bw.Reset(&buf)
+		key := brotliKey{level, brotliWindow(len(data)), len(data) >= bigInput}
+		var bw *brotli.Writer
+		if key.big {
+			// A big input's encoder holds a ring buffer and block storage
+			// the size of its window, tens of MB: one at a time, never kept.
+			// With the generators running at once, several encoding side by
+			// side were 130 MB of the 64k sample bake's 632 MB peak heap;
+			// setting one up costs nothing next to compressing a megabyte.
+			bigBrotli <- struct{}{}
+			defer func() { <-bigBrotli }()
+			bw = brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: key.quality, LGWin: key.lgwin})
+		} else {
+			pool := brotliPool(key)
+			bw = pool.Get().(*brotli.Writer)
+			defer pool.Put(bw)
+			bw.Reset(&buf)
+		}
 		if _, err := bw.Write(data); err != nil {
 			return nil, err
 		}
 		if err := bw.Close(); err != nil {
 			return nil, err
 		}
-		pool.Put(bw)
 		return buf.Bytes(), nil
 	}
 	if name != "gzip" {
@@ -245,6 +277,13 @@ type brotliKey struct {
 }
 
 var brotliPools sync.Map // brotliKey -> *sync.Pool
+
+// bigInput is the size from which brotli picks its large-input hasher
+// (andybalholm/brotli chooseHasher's 1 MiB size hint), and from which
+// Compress encodes one input at a time (bigBrotli).
+const bigInput = 1 << 20
+
+var bigBrotli = make(chan struct{}, 1)
 
 func brotliPool(k brotliKey) *sync.Pool {
 	if p, ok := brotliPools.Load(k); ok {

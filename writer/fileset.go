@@ -19,41 +19,71 @@ import (
 // NewFileSet starts a set of files content-addressed as a whole: the set named
 // "maptiles/DSR" is stored under "maptiles/DSR.<hash>/".
 func (w *Writer) NewFileSet(name string) *FileSet {
-	return &FileSet{w: w, name: name, files: map[string]setFile{}}
+	return &FileSet{w: w, name: name, files: map[string]setFile{}, dirs: map[string]bool{}}
 }
 
-// FileSet is a directory of files named by the hash of all of them. Add holds a
-// copy of each file until Finish, which needs every file to name the directory.
+// FileSet is a directory of files named by the hash of all of them. Add writes
+// each file into a staging directory at once and keeps only its name, size and
+// SHA-256, so a set of thousands of tiles costs no memory until Finish, which
+// needs every file to name the directory. (Holding the files until Finish was
+// 42 MB of the 64k sample bake's peak heap with the generators running at once.)
 type FileSet struct {
 	w        *Writer
 	name     string
 	mu       sync.Mutex
 	files    map[string]setFile
+	dirs     map[string]bool // directories made under tmp
+	tmp      string          // the staging directory, made by the first Add
 	finished bool
 }
 
 type setFile struct {
 	rel  string
-	data []byte
+	size int64
 	sum  [sha256.Size]byte
 }
 
 // Add adds a file at rel, a slash-separated path inside the set such as "3/4/2.geojson".
-// It keeps a copy of data, so the caller may reuse its buffer.
+// It writes data to the staging directory before it returns, so the caller may
+// reuse its buffer.
 func (s *FileSet) Add(rel string, data []byte) error {
 	if err := checkName(rel); err != nil {
 		return fmt.Errorf("%s: %w", s.name, err)
 	}
-	f := setFile{rel: rel, data: append([]byte(nil), data...), sum: sha256.Sum256(data)}
+	f := setFile{rel: rel, size: int64(len(data)), sum: sha256.Sum256(data)}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.finished {
+		s.mu.Unlock()
 		return fmt.Errorf("%s: file %q added after the set was finished", s.name, rel)
 	}
 	if _, dup := s.files[rel]; dup {
+		s.mu.Unlock()
 		return fmt.Errorf("%s: file %q added twice", s.name, rel)
 	}
+	if s.tmp == "" {
+		stage, err := s.w.staging()
+		if err == nil {
+			s.tmp, err = os.MkdirTemp(stage, "set-")
+		}
+		if err != nil {
+			s.mu.Unlock()
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	// Directories are made under the lock, each once; files are written outside it.
+	if d := path.Dir(rel); d != "." && !s.dirs[d] {
+		if err := os.MkdirAll(filepath.Join(s.tmp, filepath.FromSlash(d)), 0o755); err != nil {
+			s.mu.Unlock()
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		s.dirs[d] = true
+	}
 	s.files[rel] = f
+	tmp := s.tmp
+	s.mu.Unlock()
+	if err := os.WriteFile(filepath.Join(tmp, filepath.FromSlash(rel)), data, 0o644); err != nil {
+		return fmt.Errorf("%s: file %q: %w", s.name, rel, err)
+	}
 	return nil
 }
 
@@ -83,6 +113,12 @@ type writtenSet struct {
 
 func (s *FileSet) write() (writtenSet, error) {
 	if err := checkName(s.name); err != nil {
+		s.mu.Lock()
+		if s.tmp != "" && !s.finished {
+			os.RemoveAll(s.tmp) // the files staged for a set that cannot be written
+			s.files, s.finished = nil, true
+		}
+		s.mu.Unlock()
 		return writtenSet{}, err
 	}
 	s.mu.Lock()
@@ -96,6 +132,7 @@ func (s *FileSet) write() (writtenSet, error) {
 		files = append(files, f)
 	}
 	s.files = nil
+	tmp := s.tmp
 	s.mu.Unlock()
 	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
 
@@ -105,7 +142,7 @@ func (s *FileSet) write() (writtenSet, error) {
 	ws.dir = s.name + "." + ws.sum[:16]
 	ws.index = ws.dir + ".sha256"
 	for _, f := range files {
-		ws.bytes += int64(len(f.data))
+		ws.bytes += f.size
 		if z, _, ok := strings.Cut(f.rel, "/"); ok {
 			if _, err := strconv.Atoi(z); err == nil {
 				if ws.perZoom == nil {
@@ -113,7 +150,7 @@ func (s *FileSet) write() (writtenSet, error) {
 				}
 				st := ws.perZoom[z]
 				st.Files++
-				st.Bytes += int64(len(f.data))
+				st.Bytes += f.size
 				ws.perZoom[z] = st
 			}
 		}
@@ -123,8 +160,11 @@ func (s *FileSet) write() (writtenSet, error) {
 	if fi, err := os.Stat(final); err == nil && fi.IsDir() {
 		// The directory is only ever renamed into place whole, so it is complete.
 		ws.encodings = setVariants(final, files)
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
 	} else {
-		encs, err := s.w.stageSet(final, files)
+		encs, err := s.w.stageSet(final, tmp, files)
 		if err != nil {
 			return writtenSet{}, fmt.Errorf("file set %q: %w", s.name, err)
 		}
@@ -159,53 +199,45 @@ func setVariants(dir string, files []setFile) []string {
 	return encs
 }
 
-// stageSet writes files and their variants into a staging directory, then
-// renames it to final in one step. An encoding is kept when it makes the set as
-// a whole smaller, and then sits beside every file (a few tiny files may get a
-// variant a few bytes larger than the original), so a client or an upload script
-// can rely on "every file has every listed encoding".
-func (w *Writer) stageSet(final string, files []setFile) ([]string, error) {
-	stage, err := w.staging()
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp(stage, "set-")
-	if err != nil {
-		return nil, err
+// stageSet adds the variants to the files Add staged in tmp ("" for an empty
+// set), then renames tmp to final in one step. A set gets SetCodecs only (see
+// Codecs). An encoding is kept when it makes the set as a whole at least a
+// tenth smaller, and then sits beside every file (a few tiny files may get a
+// variant a few bytes larger than the original), so a client or an upload
+// script can rely on "every file has every listed encoding".
+func (w *Writer) stageSet(final, tmp string, files []setFile) ([]string, error) {
+	if tmp == "" {
+		stage, err := w.staging()
+		if err != nil {
+			return nil, err
+		}
+		if tmp, err = os.MkdirTemp(stage, "set-"); err != nil {
+			return nil, err
+		}
 	}
 	defer os.RemoveAll(tmp) // gone once renamed; leftovers after a failure
 	compress := len(files) > 0
 	for _, f := range files {
 		compress = compress && Compressible(f.rel)
 	}
-	// Make every directory once, in order, before the parallel writes.
-	made := map[string]bool{}
-	for _, f := range files {
-		d := path.Dir(f.rel)
-		if d == "." || made[d] {
-			continue
-		}
-		made[d] = true
-		if err := os.MkdirAll(filepath.Join(tmp, filepath.FromSlash(d)), 0o755); err != nil {
-			return nil, err
-		}
-	}
-	// One pass writes each file and all its variants and drops the data; the
-	// rare encoding that does not pay for the set is removed afterwards.
+	// Each file is read back (from the page cache: Add wrote it moments ago)
+	// and compressed; the rare encoding that does not pay for the set is
+	// removed afterwards.
 	sizes := make([][]int64, len(files)) // per file, per codec
 	var orig int64
 	for _, f := range files {
-		orig += int64(len(f.data))
+		orig += f.size
 	}
-	err = w.parallel(len(files), func(i int) error {
-		p := filepath.Join(tmp, filepath.FromSlash(files[i].rel))
-		if err := os.WriteFile(p, files[i].data, 0o644); err != nil {
-			return err
-		}
-		if compress {
-			sizes[i] = make([]int64, len(Codecs))
-			for c, codec := range Codecs {
-				z, err := Compress(codec.Name, files[i].data)
+	if compress {
+		err := w.parallel(len(files), func(i int) error {
+			p := filepath.Join(tmp, filepath.FromSlash(files[i].rel))
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			sizes[i] = make([]int64, len(SetCodecs))
+			for c, codec := range SetCodecs {
+				z, err := Compress(codec.Name, data)
 				if err != nil {
 					return fmt.Errorf("%s %s: %w", files[i].rel, codec.Name, err)
 				}
@@ -214,24 +246,23 @@ func (w *Writer) stageSet(final string, files []setFile) ([]string, error) {
 				}
 				sizes[i][c] = int64(len(z))
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		files[i].data = nil // written: let the collector have it
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	keep := make([]bool, len(Codecs))
+	keep := make([]bool, len(SetCodecs))
 	var encs []string
 	if compress {
-		total := make([]int64, len(Codecs))
+		total := make([]int64, len(SetCodecs))
 		for i := range files {
-			for c := range Codecs {
+			for c := range SetCodecs {
 				total[c] += sizes[i][c]
 			}
 		}
-		for c, codec := range Codecs {
-			if keep[c] = total[c] < orig; keep[c] {
+		for c, codec := range SetCodecs {
+			if keep[c] = worthIt(total[c], orig); keep[c] {
 				encs = append(encs, codec.Name)
 			} else if err := w.parallel(len(files), func(i int) error {
 				return os.Remove(filepath.Join(tmp, filepath.FromSlash(files[i].rel)) + codec.Suffix)

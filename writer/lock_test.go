@@ -22,7 +22,7 @@ func TestCommitRechecksFiles(t *testing.T) {
 		{"an asset", func(a manifest.Asset, _ string) string { return a.Path }},
 		{"an asset's variant", func(a manifest.Asset, _ string) string { return a.Encodings["gzip"].Path }},
 		{"a set member", func(_ manifest.Asset, set string) string { return set + "/a/b.json" }},
-		{"a set member's variant", func(_ manifest.Asset, set string) string { return set + "/a/b.json.gz" }},
+		{"a set member's variant", func(_ manifest.Asset, set string) string { return set + "/a/b.json.br" }},
 		{"a set's index", func(_ manifest.Asset, set string) string { return set + ".sha256" }},
 	}
 	for _, tc := range remove {

@@ -171,8 +171,8 @@ func hashedName(name, sum string) string {
 }
 
 // WriteAsset writes data as the asset with logical name (e.g. "cmu/components.parquet"),
-// stored as "cmu/components.<hash>.parquet", with .br, .gz and .zst variants beside
-// a text asset when they are smaller. It returns once the files are in place; an
+// stored as "cmu/components.<hash>.parquet", with .br and .gz variants beside a
+// text asset when they save at least a tenth (see Codecs). It returns once the files are in place; an
 // asset already on disk with the same bytes is left untouched.
 func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset, error) {
 	if err := checkName(name); err != nil {
@@ -229,7 +229,7 @@ func (w *Writer) placeAsset(rel string, data []byte, compress bool) (map[string]
 			return nil, err
 		}
 		for i, c := range Codecs {
-			if len(out[i]) >= len(data) {
+			if !worthIt(int64(len(out[i])), int64(len(data))) {
 				continue
 			}
 			wrote, err := placeFile(stage, final+c.Suffix, out[i])

@@ -71,6 +71,12 @@ A bake that would publish fewer rows than the manifest in force (more than
 					fmt.Fprintf(errw, "  %-16s %6.2fs\n", stage, d.Seconds())
 				}
 			}
+			if cpuProfile == "" {
+				cpuProfile = os.Getenv("PREBAKE_CPUPROFILE")
+			}
+			if memProfile == "" {
+				memProfile = os.Getenv("PREBAKE_MEMPROFILE")
+			}
 			stop, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
 				return err
@@ -113,10 +119,8 @@ A bake that would publish fewer rows than the manifest in force (more than
 	f.IntVar(&cfg.Maptiles.MinPoints, "min-points", 2, "minimum points to form a cluster, 2 or more")
 	f.BoolVar(&asJSON, "json", false, "print a machine-readable summary on stdout")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
-	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the bake here (for go tool pprof)")
-	f.StringVar(&memProfile, "memprofile", "", "write a Go heap (allocation) profile at the end of the bake here")
-	_ = f.MarkHidden("cpuprofile")
-	_ = f.MarkHidden("memprofile")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole bake here, for go tool pprof (or set PREBAKE_CPUPROFILE)")
+	f.StringVar(&memProfile, "memprofile", "", "write the heap profile taken at the bake's peak live heap here, for go tool pprof -sample_index=inuse_space (or set PREBAKE_MEMPROFILE)")
 	rootCmd.AddCommand(cmd)
 }
 
