@@ -255,11 +255,10 @@ func TestVerifyReportJSON(t *testing.T) {
 // manifest lists zstd.
 func TestUpgradeFromZstdBake(t *testing.T) {
 	dir := t.TempDir()
-	saved := writer.Codecs
-	writer.Codecs = writer.KnownCodecs // br, gzip and zstd, as bakes before the drop wrote
+	oldStyle(t)
 	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
 	old, out := bakeInto(t, dir)
-	writer.Codecs = saved
+	newStyle()
 	if got := old.TileSets["DSR"].Encodings; !slices.Contains(got, "zstd") {
 		t.Fatalf("old-style bake lists %v for the tile set, want zstd among them", got)
 	}
@@ -276,9 +275,10 @@ func TestUpgradeFromZstdBake(t *testing.T) {
 		t.Fatalf("reused set directory holds %d .zst files, want the old bake's 4", len(zst))
 	}
 
+	// The set's 4 .zst and 4 .gz files: sets are br only now.
 	r := verify.Check(m, out, verify.Options{})
-	if !r.OK() || r.Retained != 4 {
-		t.Fatalf("with the old manifest in the history: %d retained, problems %v; want 4 retained, none", r.Retained, r.Problems)
+	if !r.OK() || r.Retained != 8 {
+		t.Fatalf("with the old manifest in the history: %d retained, problems %v; want 8 retained, none", r.Retained, r.Problems)
 	}
 
 	// Keeping both manifests keeps the .zst files; keeping the newest removes them.
@@ -296,15 +296,18 @@ func TestUpgradeFromZstdBake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var removedZst []string
+	var removedZst, removedGz []string
 	for _, p := range res.Removed {
 		if strings.HasSuffix(p, ".zst") {
 			removedZst = append(removedZst, p)
 		}
+		if strings.HasSuffix(p, ".gz") {
+			removedGz = append(removedGz, p)
+		}
 	}
-	// The 4 tile variants and the JSON asset's.
-	if len(removedZst) != 5 {
-		t.Errorf("prune --keep 1 removed .zst files %v, want the 4 tiles' and the asset's", removedZst)
+	// The 4 tile variants and the JSON asset's; the tiles' .gz (the asset keeps its own).
+	if len(removedZst) != 5 || len(removedGz) != 4 {
+		t.Errorf("prune --keep 1 removed .zst files %v and .gz files %v, want the 4 tiles' and the asset's .zst, the 4 tiles' .gz", removedZst, removedGz)
 	}
 	r = verify.Check(m, out, verify.Options{})
 	if !r.OK() || r.Retained != 0 {
@@ -317,11 +320,10 @@ func TestUpgradeFromZstdBake(t *testing.T) {
 // each .zst file as unexpected, and prune removes them.
 func TestZstdLeftWithoutHistory(t *testing.T) {
 	dir := t.TempDir()
-	saved := writer.Codecs
-	writer.Codecs = writer.KnownCodecs
+	oldStyle(t)
 	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
 	_, out := bakeInto(t, dir)
-	writer.Codecs = saved
+	newStyle()
 	t.Setenv("SOURCE_DATE_EPOCH", "1767229200")
 	m, _ := bakeInto(t, dir)
 	hist, err := filepath.Glob(filepath.Join(writer.HistoryDir(out), "20260101T000000Z-*.json"))
@@ -334,12 +336,12 @@ func TestZstdLeftWithoutHistory(t *testing.T) {
 	r := verify.Check(m, out, verify.Options{})
 	unexpected := 0
 	for _, p := range r.Problems {
-		if p.Kind == verify.Unexpected && strings.HasSuffix(p.Path, ".zst") {
+		if p.Kind == verify.Unexpected && (strings.HasSuffix(p.Path, ".zst") || strings.HasSuffix(p.Path, ".gz")) {
 			unexpected++
 		}
 	}
-	if unexpected != 4 || len(r.Problems) != 4 {
-		t.Fatalf("problems %v; want the 4 .zst tiles unexpected", r.Problems)
+	if unexpected != 8 || len(r.Problems) != 8 {
+		t.Fatalf("problems %v; want the 4 tiles' .zst and .gz unexpected", r.Problems)
 	}
 	if _, err := writer.Prune(writer.PruneOptions{OutDir: out, ManifestPath: filepath.Join(dir, "manifest.json"), Keep: 3}); err != nil {
 		t.Fatal(err)
@@ -348,3 +350,15 @@ func TestZstdLeftWithoutHistory(t *testing.T) {
 		t.Errorf("after prune: %v", r.Problems)
 	}
 }
+
+// oldStyle makes the writer write variants as bakes before the .zst drop did:
+// br, gzip and zstd beside every asset and set file; newStyle restores today's
+// policy (also at the test's end, should it stop early).
+func oldStyle(t *testing.T) {
+	codecs, setCodecs := writer.Codecs, writer.SetCodecs
+	writer.Codecs, writer.SetCodecs = writer.KnownCodecs, writer.KnownCodecs
+	newStyle = func() { writer.Codecs, writer.SetCodecs = codecs, setCodecs }
+	t.Cleanup(func() { newStyle() })
+}
+
+var newStyle = func() {}

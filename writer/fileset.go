@@ -184,15 +184,33 @@ func (s *FileSet) write() (writtenSet, error) {
 	return ws, nil
 }
 
-// setVariants reads back which encodings an existing set carries: they sit
-// beside every file, so the first file tells.
+// setVariants reads back which encodings an existing set carries, decided as
+// stageSet decides them (SetCodecs only, each kept when the set's variants
+// together are at least a tenth smaller), so that a set directory left by an
+// older bake with another policy (.gz or .zst beside every file) yields the
+// same manifest as a fresh bake: variants outside the policy stay on disk,
+// named only by the older manifests that listed them (verify counts them as
+// retained, prune retires them).
 func setVariants(dir string, files []setFile) []string {
 	var encs []string
 	if len(files) == 0 {
 		return nil
 	}
-	for _, c := range Codecs {
-		if fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(files[0].rel)) + c.Suffix); err == nil && fi.Mode().IsRegular() {
+	var orig int64
+	for _, f := range files {
+		orig += f.size
+	}
+codecs:
+	for _, c := range SetCodecs {
+		var total int64
+		for _, f := range files {
+			fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f.rel)) + c.Suffix)
+			if err != nil || !fi.Mode().IsRegular() {
+				continue codecs
+			}
+			total += fi.Size()
+		}
+		if worthIt(total, orig) {
 			encs = append(encs, c.Name)
 		}
 	}

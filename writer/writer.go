@@ -213,7 +213,7 @@ func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset
 func (w *Writer) placeAsset(rel string, data []byte, compress bool) (map[string]manifest.Encoding, error) {
 	final := filepath.Join(w.opts.OutDir, filepath.FromSlash(rel))
 	if sameContent(final, data) {
-		return existingVariants(final, rel), nil
+		return existingVariants(final, rel, int64(len(data)), compress), nil
 	}
 	stage, err := w.staging()
 	if err != nil {
@@ -255,12 +255,19 @@ func (w *Writer) placeAsset(rel string, data []byte, compress bool) (map[string]
 	return encs, nil
 }
 
-// existingVariants reads back the variants placed beside an original.
-func existingVariants(final, rel string) map[string]manifest.Encoding {
+// existingVariants reads back the variants placed beside an original of size
+// bytes, decided as placeAsset decides them (Codecs, each only when it saves a
+// tenth, none when compress is false), so that variants an older bake wrote
+// under another policy do not change the manifest: a rebuild into an old output
+// directory names what a fresh bake names.
+func existingVariants(final, rel string, size int64, compress bool) map[string]manifest.Encoding {
 	var encs map[string]manifest.Encoding
+	if !compress {
+		return nil
+	}
 	for _, c := range Codecs {
 		fi, err := os.Stat(final + c.Suffix)
-		if err != nil || !fi.Mode().IsRegular() {
+		if err != nil || !fi.Mode().IsRegular() || !worthIt(fi.Size(), size) {
 			continue
 		}
 		if encs == nil {

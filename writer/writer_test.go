@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"sort"
@@ -531,5 +532,64 @@ func TestWriteAfterCommit(t *testing.T) {
 	}
 	if err := w.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestRebuildIgnoresOlderPolicyVariants: a bake into an output directory that
+// an older bake with another variant policy wrote (a .gz, and a useless .br,
+// beside every original, as before sets became br only and variants had to save
+// a tenth) commits the manifest a fresh bake commits, so the committed
+// manifest.json does not depend on the history of the directory it was baked in.
+func TestRebuildIgnoresOlderPolicyVariants(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", epoch)
+	fresh := bake(t, t.TempDir(), 1, 2)
+
+	dir := t.TempDir()
+	bake(t, dir, 1, 2)
+	out := filepath.Join(dir, "output")
+	added := 0
+	err := filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(p, ".prebake") {
+			return err
+		}
+		ext := filepath.Ext(p)
+		if ext == ".br" || ext == ".gz" || ext == ".sha256" {
+			return nil
+		}
+		for _, suffix := range []string{".gz", ".br"} {
+			if _, err := os.Stat(p + suffix); err == nil {
+				continue
+			}
+			// Not smaller than the original: a variant no policy keeps now.
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(p+suffix, append(data, ' '), 0o644); err != nil {
+				return err
+			}
+			added++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added == 0 {
+		t.Fatal("the test added no older-policy variant")
+	}
+	w, err := writer.New(writer.Options{OutDir: out, BaseURL: "https://cdn.example.org/prebake/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bakeInto(w, filepath.Join(dir, "manifest.json"), 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt, err := manifest.Load(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fresh.Assets, rebuilt.Assets) || !reflect.DeepEqual(fresh.TileSets, rebuilt.TileSets) || !reflect.DeepEqual(fresh.ShardSets, rebuilt.ShardSets) {
+		t.Errorf("a rebuild over %d older-policy variants names other files than a fresh bake", added)
 	}
 }
