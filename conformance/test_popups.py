@@ -56,7 +56,7 @@ def test_map_point_and_popup_show_the_same_components(bake, register):
     details = shard_files(bake, "cmu/component_details")
     files = list_files(bake)
     missing = 0
-    for pid, feat in layer_points(bake, "all").items():
+    for pid, feat in layer_points(bake, "default/all").items():
         listed = {e["id"] for e in rebuild(details[str(pid)], files, pid)["data"]["components_at_location"]}
         missing += not set(feat["properties"]["ids"]) <= listed
     assert missing == 0
