@@ -8,7 +8,7 @@
 //
 //	<prefix>/cmu/cmus.<hash>.json                     an asset, original bytes, no Content-Encoding
 //	<prefix>/cmu/cmus.<hash>.json.br                  its variant: Content-Encoding: br, the original's Content-Type
-//	<prefix>/maptiles/DSR.<hash>/3/4/2.geojson(.gz)   every file of a set, and its variants
+//	<prefix>/maptiles/default/DSR.<hash>/3/4/2.json(.br)   every file of a set, and its variant
 //	<prefix>/maptiles/DSR.<hash>.sha256               the set's index
 //	<prefix>/.prebake/manifests/<created>-<build_id>.json   every published manifest (for --prune)
 //	<prefix>/manifest.json                            the live manifest, written last
