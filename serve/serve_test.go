@@ -90,8 +90,8 @@ func TestNegotiatedEncodings(t *testing.T) {
 		{jsonAsset, "br;q=0, gzip;q=0, zstd;q=0", "", 200},
 		{jsonAsset, "*;q=0", "", 406},
 		{jsonAsset, "identity;q=0, compress", "", 406},
-		{tile, "gzip, br", "br", 200}, // a tile set's file: variants listed per set
-		{tile, "gzip", "", 200}, // a set has br only (writer.SetCodecs): a gzip-only client gets the original
+		{tile, "gzip, br", "br", 200},        // a tile set's file: variants listed per set
+		{tile, "gzip", "", 200},              // a set has br only (writer.SetCodecs): a gzip-only client gets the original
 		{parquet, "gzip, br, zstd", "", 200}, // no variants: the original, no Vary
 	}
 	for _, tc := range tests {
