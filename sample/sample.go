@@ -186,7 +186,8 @@ type generator struct {
 	sites      []site
 	cmus       []cmu
 	comps      []component
-	postcodes  map[string][2]int // postcode -> easting, northing
+	postcodes  map[string][2]int   // postcode -> easting, northing
+	byOutcode  map[string][]string // outcode -> its postcodes, in the order invented
 	usedCMUIDs map[string]bool
 }
 
@@ -195,6 +196,7 @@ func newGenerator(opts Options) *generator {
 		opts:       opts,
 		r:          rng{s: uint64(opts.Seed) * 0x2545f4914f6cdd1d},
 		postcodes:  map[string][2]int{},
+		byOutcode:  map[string][]string{},
 		usedCMUIDs: map[string]bool{},
 	}
 }
@@ -323,6 +325,7 @@ func (g *generator) newSite(t int) int {
 	}
 	s := site{easting: int(tw.Easting) + dx, northing: int(tw.Northing) + dy, location: "null", gridRef: "null"}
 	roll := g.r.intn(1000)
+	gridStyle := -1
 	switch {
 	case roll < 30: // no location at all
 		if g.r.intn(7) > 0 {
@@ -337,9 +340,18 @@ func (g *generator) newSite(t int) int {
 		}
 	case roll < 194: // an address but no grid reference (about 19% of rows in all)
 	default:
-		s.gridRef = jsonString(formatGridRef(s.easting, s.northing, g.r.intn(10)))
+		gridStyle = g.r.intn(10)
+		s.gridRef = jsonString(formatGridRef(s.easting, s.northing, gridStyle))
 	}
-	s.postcode = g.newPostcode(tw.Outcode, s.easting, s.northing)
+	var shared bool
+	s.postcode, shared = g.newPostcode(tw.Outcode, s.easting, s.northing)
+	if shared { // the site is at its postcode, so grid reference and postcode still agree
+		at := g.postcodes[s.postcode]
+		s.easting, s.northing = at[0], at[1]
+		if gridStyle >= 0 {
+			s.gridRef = jsonString(formatGridRef(s.easting, s.northing, gridStyle))
+		}
+	}
 	street := streets[g.r.intn(len(streets))] + " " + streetKinds[g.r.intn(len(streetKinds))]
 	sep := ", "
 	if g.r.perMille(50) {
@@ -358,7 +370,20 @@ func (g *generator) addSite(s site) int {
 	return len(g.sites) - 1
 }
 
-func (g *generator) newPostcode(outcode string, e, n int) string {
+// postcodesPerOutcode caps the distinct postcodes the sample invents in one
+// outcode. An outcode has 10×20×20 = 4,000 possible inward codes; drawing them at
+// random slows as they fill and never ends once all are taken (a busy town at 1M
+// components has more sites than that). Past the cap a new site shares an
+// existing postcode of its outcode, as neighbouring sites on one street do in the
+// register. The production-sized sample stays below it (870 in its busiest
+// outcode), so its files are unchanged. A site given a shared postcode moves to
+// that postcode's place (shared is true).
+const postcodesPerOutcode = 2000
+
+func (g *generator) newPostcode(outcode string, e, n int) (pc string, shared bool) {
+	if used := g.byOutcode[outcode]; len(used) >= postcodesPerOutcode {
+		return used[g.r.intn(len(used))], true
+	}
 	for {
 		pc := outcode + " " + string([]byte{
 			'0' + byte(g.r.intn(10)),
@@ -367,7 +392,8 @@ func (g *generator) newPostcode(outcode string, e, n int) string {
 		})
 		if _, taken := g.postcodes[pc]; !taken {
 			g.postcodes[pc] = [2]int{e, n}
-			return pc
+			g.byOutcode[outcode] = append(g.byOutcode[outcode], pc)
+			return pc, false
 		}
 	}
 }

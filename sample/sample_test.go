@@ -278,6 +278,35 @@ func TestSamplePostcodesAndGridRefsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	postcodesAndGridRefsAgree(t, dir)
+}
+
+// TestLargeSampleSharesPostcodes: past 2,000 postcodes in an outcode (of the 4,000
+// inward codes there are) new sites share existing postcodes instead of drawing
+// until a free one turns up, which never ended at 1M components. 160k components
+// fill Birmingham's B1; the shared sites still agree with their grid references.
+func TestLargeSampleSharesPostcodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 160k-component sample")
+	}
+	dir := t.TempDir()
+	if _, err := sample.Write(dir, sample.Options{Components: 160000}); err != nil {
+		t.Fatal(err)
+	}
+	perOutcode := postcodesAndGridRefsAgree(t, dir)
+	most := 0
+	for _, n := range perOutcode {
+		most = max(most, n)
+	}
+	if most != 2000 {
+		t.Errorf("the busiest outcode has %d postcodes, want exactly the cap of 2000", most)
+	}
+}
+
+// postcodesAndGridRefsAgree checks the sample in dir and returns how many
+// postcodes each outcode has in its postcode table.
+func postcodesAndGridRefsAgree(t *testing.T, dir string) map[string]int {
+	t.Helper()
 	f, err := os.Open(filepath.Join(dir, sample.PostcodesFile))
 	if err != nil {
 		t.Fatal(err)
@@ -291,6 +320,7 @@ func TestSamplePostcodesAndGridRefsAgree(t *testing.T) {
 		t.Fatalf("header %v", rows[0])
 	}
 	table := map[string][2]float64{}
+	perOutcode := map[string]int{}
 	pcRE := regexp.MustCompile(`^[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][ABD-HJLNP-UW-Z]{2}$`)
 	for _, r := range rows[1:] {
 		if !pcRE.MatchString(r[0]) {
@@ -302,6 +332,7 @@ func TestSamplePostcodesAndGridRefsAgree(t *testing.T) {
 			t.Errorf("postcode %s at %f,%f is outside GB", r[0], lat, lng)
 		}
 		table[r[0]] = [2]float64{lat, lng}
+		perOutcode[strings.Fields(r[0])[0]]++
 	}
 	res, err := source.Read([]string{filepath.Join(dir, sample.ComponentsPrefix+"*.json")}, "")
 	if err != nil {
@@ -331,6 +362,7 @@ func TestSamplePostcodesAndGridRefsAgree(t *testing.T) {
 	if checked < 40000 {
 		t.Errorf("checked only %d components with both a grid reference and a postcode", checked)
 	}
+	return perOutcode
 }
 
 // TestSampleGeocodes runs the real geocoder over the sample with its own postcode
