@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/prebake/prebake/internal/shareddata"
 )
 
 // freshBrotli is what Compress did before pooling: a new Writer per input.
@@ -59,6 +62,9 @@ func TestBrotliPoolMatchesFresh(t *testing.T) {
 	corpus := brotliCorpus(t)
 	want := make([][]byte, len(corpus))
 	for i, d := range corpus {
+		if len(d) >= BrotliBigSize { // not pooled: TestBrotliBig
+			continue
+		}
 		q := BrotliLevel
 		if len(d) <= BrotliSmallSize {
 			q = BrotliSmallLevel
@@ -68,6 +74,9 @@ func TestBrotliPoolMatchesFresh(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for round := range 3 {
 		for _, i := range r.Perm(len(corpus)) {
+			if want[i] == nil {
+				continue
+			}
 			got, err := Compress("br", corpus[i])
 			if err != nil {
 				t.Fatal(err)
@@ -77,5 +86,70 @@ func TestBrotliPoolMatchesFresh(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d inputs, 3 shuffled rounds, all equal to a fresh Writer's output", len(corpus))
+	t.Logf("%d inputs (less the big ones), 3 shuffled rounds, all equal to a fresh Writer's output", len(corpus))
+}
+
+// TestBrotliBig: inputs of BrotliBigSize bytes or more go to the matchfinder
+// encoder. Its output must decode to the input with Google's C decoder
+// (Python's brotli, the library Chromium's decoder comes from) as well as with
+// the Go reader, must be the same bytes on every call, and must beat the
+// classic quality-5 encoder's size or come within 10% of it (it is the cheaper
+// of the two). The corpus includes an input over twice the 16 MiB window, so
+// that matches cross the history's trimming, and one whose repeats lie beyond
+// the window, so that no match may reach them.
+func TestBrotliBig(t *testing.T) {
+	var inputs [][]byte
+	for _, d := range brotliCorpus(t) {
+		if len(d) >= BrotliBigSize {
+			inputs = append(inputs, d)
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	unit := make([]byte, 17<<20) // random bytes repeated 17 MiB later: out of reach
+	for i := range unit {
+		unit[i] = byte(r.IntN(256))
+	}
+	inputs = append(inputs, append(append([]byte{}, unit...), unit[:1<<20]...))
+	var long bytes.Buffer
+	for long.Len() < 34<<20 {
+		fmt.Fprintf(&long, `{"id":%d,"lat":%.6f,"name":"site %d"},`, r.IntN(1_000_000), r.Float64()*8+50, r.IntN(5000))
+	}
+	inputs = append(inputs, long.Bytes())
+
+	dir := t.TempDir()
+	var files []string
+	for i, d := range inputs {
+		got, err := Compress("br", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _ := Compress("br", d)
+		if !bytes.Equal(got, again) {
+			t.Errorf("input %d (%d bytes): two calls gave different bytes", i, len(d))
+		}
+		back, err := Decompress("br", got)
+		if err != nil || !bytes.Equal(back, d) {
+			t.Fatalf("input %d (%d bytes): the Go reader does not give the input back (%v)", i, len(d), err)
+		}
+		if i < len(inputs)-2 { // size against the classic encoder, on the JSON-like inputs
+			classic := freshBrotli(d, 5)
+			if float64(len(got)) > 1.10*float64(len(classic)) {
+				t.Errorf("input %d (%d bytes): %d bytes, classic quality 5 gives %d", i, len(d), len(got), len(classic))
+			}
+		}
+		raw, br := filepath.Join(dir, fmt.Sprint(i)), filepath.Join(dir, fmt.Sprint(i)+".br")
+		os.WriteFile(raw, d, 0o644)
+		os.WriteFile(br, got, 0o644)
+		files = append(files, raw)
+	}
+	py := shareddata.Python(t)
+	script := `import brotli, sys
+for raw in sys.argv[1:]:
+    if brotli.decompress(open(raw + ".br", "rb").read()) != open(raw, "rb").read():
+        sys.exit(raw + ": decodes to other bytes")
+print(len(sys.argv) - 1)`
+	out, err := exec.Command(py, append([]string{"-c", script}, files...)...).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprint(len(files)) {
+		t.Fatalf("Python brotli (Google's decoder): %v\n%s", err, out)
+	}
 }
