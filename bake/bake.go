@@ -72,10 +72,10 @@ type Summary struct {
 	ShardSets           int               `json:"shardsets"`
 	Seconds             float64           `json:"seconds"`
 	// Stages is each pipeline stage's wall time, in this order: read sources,
-	// load postcodes, geocode, then each generator (map tiles, boundaries, cmu
-	// tables, locations: map tiles and boundaries run beside cmu tables and
-	// locations, so their times overlap), then "generators" (the wall time of
-	// all of them together), then manifest.
+	// load postcodes, geocode, then each generator (map tiles, cmu tables,
+	// locations, cmu details, boundaries; two run at once, so their times
+	// overlap), then "generators" (the wall time of all of them together),
+	// then manifest.
 	Stages []Stage `json:"stages"`
 	// Unchanged is true when the inputs were those of the last bake into this
 	// output directory and it was skipped: nothing was written.
@@ -177,24 +177,27 @@ func Run(cfg Config) (_ *Summary, err error) {
 	if table != nil {
 		ds.Postcodes = table.Points()
 	}
-	// The generators read ds and write through w, and nothing else: they run
-	// in two lanes at once (see runGenerators), and the writer makes the
-	// manifest independent of the order they finish in. Two lanes, not one per
+	// The generators read ds and write through w, and nothing else: two run
+	// at once (see runGenerators), taken in this order, and the writer makes
+	// the manifest independent of the order they finish in. Two, not one per
 	// generator: each generator's working set (its features, tables and JSON
 	// buffers) is live while it runs, and on the 64k sample three at once
-	// peaked at 1,022 MB RSS, two lanes at 816 MB, one after another at 712 MB,
-	// for the same CPU; two lanes keep both cores busy. Map tiles is the
-	// longest, so it has a lane of its own.
-	mapLane := []generator{{"map tiles", func() error { _, err := maptiles.Generate(ds, w, cfg.Maptiles); return err }}}
-	if cfg.Boundaries != "" {
-		mapLane = append(mapLane, generator{"boundaries", func() error { return boundaries.Generate(cfg.Boundaries, w, boundaries.Options{}) }})
-	}
-	tableLane := []generator{
-		{"cmu tables", func() error { return cmu.Generate(ds, w, cmu.Options{IncludeContacts: cfg.IncludeContacts}) }},
+	// peaked at 1,022 MB RSS, two at 816 MB, one after another at 712 MB, for
+	// the same CPU; two keep both cores busy. The CMU outputs are two
+	// generators so that the queue stays balanced: at 1M components the
+	// tables, map tiles, locations and details take roughly 40, 50, 25 and
+	// 20 s, and as one generator the CMU outputs were left running alone.
+	cmuOpts := cmu.Options{IncludeContacts: cfg.IncludeContacts}
+	gens := []generator{
+		{"map tiles", func() error { _, err := maptiles.Generate(ds, w, cfg.Maptiles); return err }},
+		{"cmu tables", func() error { return cmu.GenerateTables(ds, w, cmuOpts) }},
 		{"locations", func() error { _, err := locations.Generate(ds, w, locations.Options{}); return err }},
+		{"cmu details", func() error { return cmu.GenerateDetails(ds, w, cmuOpts) }},
 	}
-	gens := [][]generator{mapLane, tableLane}
-	took, err := runGenerators(gens, cfg.Progress)
+	if cfg.Boundaries != "" {
+		gens = append(gens, generator{"boundaries", func() error { return boundaries.Generate(cfg.Boundaries, w, boundaries.Options{}) }})
+	}
+	took, err := runGenerators(gens, 2, cfg.Progress)
 	stages = append(stages, took...)
 	if err != nil {
 		return nil, err

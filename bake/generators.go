@@ -13,49 +13,53 @@ type generator struct {
 	run  func() error
 }
 
-// runGenerators runs each lane's generators one after another, all lanes at
-// once, and returns each generator's wall time in the order given (lane by
-// lane), then "generators", the wall time of them all together (less than the
-// sum when they overlap). The generators share the writer's compression
-// workers (GOMAXPROCS of them), so running lanes together fills the cores that
-// one generator's sequential parts leave idle.
+// runGenerators runs gens on `workers` goroutines at once, each taking the
+// next generator in the order given when it is free, and returns each
+// generator's wall time in that order, then "generators", the wall time of
+// them all together (less than the sum when they overlap). The generators
+// share the writer's compression workers (GOMAXPROCS of them), so running two
+// at once fills the cores that one generator's sequential parts leave idle; a
+// queue rather than fixed lanes keeps both busy to the end whichever
+// generator grows most with the register.
 //
 // Output does not depend on the order they finish in: the writer keys every
 // file by name and content and writes the manifest from sorted maps. The error
 // returned is the first in the order given, not the first to happen, so it is
-// the same on every run. progress (nil: quiet) hears of each generator as it
-// finishes.
-func runGenerators(lanes [][]generator, progress func(string, time.Duration)) ([]Stage, error) {
+// the same on every run; after an error no further generator starts.
+// progress (nil: quiet) hears of each generator as it finishes.
+func runGenerators(gens []generator, workers int, progress func(string, time.Duration)) ([]Stage, error) {
 	start := time.Now()
-	var gens []generator
-	for _, l := range lanes {
-		gens = append(gens, l...)
-	}
 	took := make([]time.Duration, len(gens))
 	errs := make([]error, len(gens))
-	var mu sync.Mutex // progress is called from one goroutine at a time
+	var mu sync.Mutex // guards next and failed; progress is called under it
+	next, failed := 0, false
 	var wg sync.WaitGroup
-	first := 0
-	for _, lane := range lanes {
+	for range max(1, workers) {
 		wg.Add(1)
-		go func(first int, lane []generator) {
+		go func() {
 			defer wg.Done()
-			for k, g := range lane {
-				i := first + k
-				t := time.Now()
-				errs[i] = g.run()
-				took[i] = time.Since(t)
-				if errs[i] != nil {
-					return // the lane stops; the bake fails
-				}
-				if progress != nil {
-					mu.Lock()
-					progress(g.name, took[i])
+			for {
+				mu.Lock()
+				if failed || next == len(gens) {
 					mu.Unlock()
+					return
 				}
+				i := next
+				next++
+				mu.Unlock()
+				t := time.Now()
+				err := gens[i].run()
+				d := time.Since(t)
+				mu.Lock()
+				took[i], errs[i] = d, err
+				if err != nil {
+					failed = true
+				} else if progress != nil {
+					progress(gens[i].name, d)
+				}
+				mu.Unlock()
 			}
-		}(first, lane)
-		first += len(lane)
+		}()
 	}
 	wg.Wait()
 	all := time.Since(start)

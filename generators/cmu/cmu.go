@@ -41,13 +41,32 @@ const (
 	ContentTypeJSON    = "application/json"
 )
 
-// Generate writes every CMU output of ds through w.
+// Generate writes every CMU output of ds through w: GenerateTables, then
+// GenerateDetails.
 func Generate(ds *record.Dataset, w *writer.Writer, opts Options) error {
+	if err := GenerateTables(ds, w, opts); err != nil {
+		return err
+	}
+	return GenerateDetails(ds, w, opts)
+}
+
+func checkArgs(ds *record.Dataset, w *writer.Writer) error {
 	if ds == nil {
 		return fmt.Errorf("cmu: no dataset")
 	}
 	if w == nil {
 		return fmt.Errorf("cmu: no writer")
+	}
+	return nil
+}
+
+// GenerateTables writes the tables (cmu/components, cmu/cmus, cmu/companies,
+// and cmu/contacts when opts.IncludeContacts), cmu_to_company.json and the
+// company index. It shares nothing with GenerateDetails, so a bake may run
+// the two at once (at 1M components each is tens of seconds).
+func GenerateTables(ds *record.Dataset, w *writer.Writer, opts Options) error {
+	if err := checkArgs(ds, w); err != nil {
+		return err
 	}
 	comps, err := componentsTable(ds.Components)
 	if err != nil {
@@ -85,13 +104,6 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) error {
 		return err
 	}
 
-	if err := writeStatistics(w, ds.Components); err != nil {
-		return err
-	}
-	if err := writeDetails(w, ds.Components, opts.DetailShardMaxBytes); err != nil {
-		return err
-	}
-
 	if opts.IncludeContacts {
 		contacts, err := contactsTable(ds.CMUs)
 		if err != nil {
@@ -102,6 +114,18 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) error {
 		}
 	}
 	return nil
+}
+
+// GenerateDetails writes the statistics page's data and the map popups' shard
+// sets (cmu/component_details, cmu/components_at_location).
+func GenerateDetails(ds *record.Dataset, w *writer.Writer, opts Options) error {
+	if err := checkArgs(ds, w); err != nil {
+		return err
+	}
+	if err := writeStatistics(w, ds.Components); err != nil {
+		return err
+	}
+	return writeDetails(w, ds.Components, opts.DetailShardMaxBytes)
 }
 
 // writeTable writes t as name.parquet and name.arrow, and as name.json (pandas'
