@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,7 @@ func init() {
 	var cfg bake.Config
 	var asJSON, quiet bool
 	var cpuProfile, memProfile string
+	var memLimitMiB int
 	cmd := &cobra.Command{
 		Use:   "build --source FILE... [--postcodes FILE...]",
 		Short: "Bake the register into content-hashed files and manifest.json",
@@ -77,6 +79,15 @@ A bake that would publish fewer rows than the manifest in force (more than
 			if memProfile == "" {
 				memProfile = os.Getenv("PREBAKE_MEMPROFILE")
 			}
+			// The heap's soft limit: the flag when given, else GOMEMLIMIT
+			// when set (the runtime has applied it), else the default.
+			if cmd.Flags().Changed("memory-limit") || os.Getenv("GOMEMLIMIT") == "" {
+				limit := int64(math.MaxInt64) // none
+				if memLimitMiB > 0 {
+					limit = int64(memLimitMiB) << 20
+				}
+				debug.SetMemoryLimit(limit)
+			}
 			stop, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
 				return err
@@ -119,10 +130,19 @@ A bake that would publish fewer rows than the manifest in force (more than
 	f.IntVar(&cfg.Maptiles.MinPoints, "min-points", 2, "minimum points to form a cluster, 2 or more")
 	f.BoolVar(&asJSON, "json", false, "print a machine-readable summary on stdout")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	f.IntVar(&memLimitMiB, "memory-limit", DefaultMemoryLimitMiB, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit): near it the bake collects garbage more often rather than grow; 0 for none; GOMEMLIMIT, when set, replaces the default")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole bake here, for go tool pprof (or set PREBAKE_CPUPROFILE)")
 	f.StringVar(&memProfile, "memprofile", "", "write the heap profile taken at the bake's peak live heap here, for go tool pprof -sample_index=inuse_space (or set PREBAKE_MEMPROFILE)")
 	rootCmd.AddCommand(cmd)
 }
+
+// DefaultMemoryLimitMiB is build's default soft heap limit, 3 GiB. Without one
+// the Go heap grows to twice its live size before collecting (GOGC=100): the
+// 1M-component sample's bake peaked at 2.0 GB live and 4.35 GB resident, over
+// issue 13's 4 GB. With the limit it stays under 4 GB resident for a little
+// more collection near the peak; bakes whose live heap is far below it (the
+// 64k sample peaks at about 0.4 GB live) never reach it and are unchanged.
+const DefaultMemoryLimitMiB = 3072
 
 // showProgress is true on an interactive terminal outside CI: long work shows
 // progress there and stays quiet in CI logs.
