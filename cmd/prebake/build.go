@@ -79,13 +79,7 @@ A bake that would publish fewer rows than the manifest in force (more than
 			if memProfile == "" {
 				memProfile = os.Getenv("PREBAKE_MEMPROFILE")
 			}
-			// The heap's soft limit: the flag when given, else GOMEMLIMIT
-			// when set (the runtime has applied it), else the default.
-			if cmd.Flags().Changed("memory-limit") || os.Getenv("GOMEMLIMIT") == "" {
-				limit := int64(math.MaxInt64) // none
-				if memLimitMiB > 0 {
-					limit = int64(memLimitMiB) << 20
-				}
+			if limit, ok := memoryLimit(cmd.Flags().Changed("memory-limit"), os.Getenv("GOMEMLIMIT"), memLimitMiB); ok {
 				debug.SetMemoryLimit(limit)
 			}
 			stop, err := startProfiles(cpuProfile, memProfile)
@@ -143,6 +137,20 @@ A bake that would publish fewer rows than the manifest in force (more than
 // more collection near the peak; bakes whose live heap is far below it (the
 // 64k sample peaks at about 0.4 GB live) never reach it and are unchanged.
 const DefaultMemoryLimitMiB = 3072
+
+// memoryLimit is the soft heap limit build sets, in bytes, and whether to set
+// one: the --memory-limit flag (MiB; 0 or less for none) when given, else
+// nothing when GOMEMLIMIT is set (the runtime has applied it), else the flag's
+// default.
+func memoryLimit(flagGiven bool, gomemlimit string, mib int) (int64, bool) {
+	if !flagGiven && gomemlimit != "" {
+		return 0, false
+	}
+	if mib <= 0 {
+		return math.MaxInt64, true // the runtime's "no limit"
+	}
+	return int64(mib) << 20, true
+}
 
 // showProgress is true on an interactive terminal outside CI: long work shows
 // progress there and stays quiet in CI logs.

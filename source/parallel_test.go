@@ -1,0 +1,92 @@
+package source_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/prebake/prebake/source"
+)
+
+// bigRows is a JSON array of n valid rows with _ids from first, then tail
+// (raw, appended as the last element when not "").
+func bigRows(first, n int, tail string) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"_id": %d, "CMU ID": "BIG%d", "Component ID": "C%d", "Company Name": "Acme %d", "Delivery Year": 2024, "Generating Technology Class": "DSR", "Location and Post Code": "Mill Lane, York, YO51 9LS", "OS Grid Reference": "SE 473 250"}`, first+i, i%50, i, i%7)
+	}
+	if tail != "" {
+		b.WriteString("," + tail)
+	}
+	b.WriteString("]")
+	return b.String()
+}
+
+// TestReadFilesInOrder: files are parsed side by side, but what a read
+// returns is that of reading them one after another. A big first file (parsed
+// last to finish) still wins a duplicate over a tiny later one; its rows
+// keep their order and provenance; the error returned is the first file's in
+// order even when a later, smaller file fails first; and the result is the
+// same at GOMAXPROCS 1 and 4.
+func TestReadFilesInOrder(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// a.json: 5,000 rows, the last an _id the tiny b.json also has.
+	a := write("a.json", bigRows(1, 5000, `{"_id": 900001, "CMU ID": "DUP1", "Component ID": "CD", "Company Name": "First Ltd", "Delivery Year": 2024, "Location and Post Code": "York"}`))
+	b := write("b.json", `[{"_id": 900001, "CMU ID": "DUP1", "Component ID": "CD", "Company Name": "Second Ltd", "Delivery Year": 2024, "Location and Post Code": "York"}]`)
+	var results []*source.Result
+	for _, procs := range []int{1, 4} {
+		old := runtime.GOMAXPROCS(procs)
+		res, err := source.Read([]string{a, b}, "")
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAccounting(t, res)
+		results = append(results, res)
+	}
+	res := results[0]
+	if !reflect.DeepEqual(results[0], results[1]) {
+		t.Error("GOMAXPROCS 1 and 4 read different results")
+	}
+	if len(res.Components) != 5001 || res.Sources[1].Counts.Duplicate != 1 {
+		t.Fatalf("%d components, b.json duplicates %d; want 5001 and 1", len(res.Components), res.Sources[1].Counts.Duplicate)
+	}
+	last := res.Components[len(res.Components)-1]
+	if last.ID != 900001 || last.Company != "First Ltd" || last.SourceFile != a || last.SourceRow != 5001 {
+		t.Errorf("the duplicate kept is %d %q from %s row %d; want a.json's row 5001 (First Ltd)", last.ID, last.Company, last.SourceFile, last.SourceRow)
+	}
+	for i, c := range res.Components[:5000] {
+		if c.ID != int64(i+1) || c.SourceRow != i+1 {
+			t.Fatalf("component %d is _id %d from row %d", i, c.ID, c.SourceRow)
+		}
+	}
+
+	// c.json fails at its last row (after 5,000 good ones); d.json, tiny,
+	// fails at once. The error is c's, as reading in order would give.
+	c := write("c.json", bigRows(1, 5000, `{"_id": 1.5e400`)+"")
+	d := write("d.json", `[{"_id": `)
+	_, err := source.Read([]string{c, d}, "")
+	if err == nil || !strings.Contains(err.Error(), "c.json") {
+		t.Errorf("error %v, want c.json's", err)
+	}
+	// The other way round: d's.
+	_, err = source.Read([]string{d, c}, "")
+	if err == nil || !strings.Contains(err.Error(), "d.json") {
+		t.Errorf("error %v, want d.json's", err)
+	}
+}
