@@ -29,7 +29,7 @@ func sampleDataset(tb testing.TB, n int) *record.Dataset {
 	return ds
 }
 
-// BenchmarkGenerateSample is the bake's "cmu tables" stage on the
+// BenchmarkGenerateSample is the bake's "cmu tables" and "cmu details" stages on the
 // production-sized synthetic sample (64,000 components), variants included;
 // it reports the CPU seconds of a run (user + system: the writer compresses on
 // every core, so CPU, not wall time, is the stage's cost), and the output's raw
