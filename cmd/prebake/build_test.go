@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -29,5 +31,28 @@ func TestMemoryLimit(t *testing.T) {
 				t.Errorf("memoryLimit(%v, %q, %d) = %d, %v; want %d, %v", tc.flagGiven, tc.gomemlimit, tc.mib, got, set, tc.want, tc.set)
 			}
 		})
+	}
+}
+
+// TestGCPercent: 60 for registers under 256 MiB, Go's 100 above; the size is
+// that of the files the patterns name.
+func TestGCPercent(t *testing.T) {
+	for _, tc := range []struct {
+		bytes int64
+		want  int
+	}{{0, 60}, {40 << 20, 60}, {256<<20 - 1, 60}, {256 << 20, 100}, {613 << 20, 100}} {
+		if got := gcPercent(tc.bytes); got != tc.want {
+			t.Errorf("gcPercent(%d) = %d, want %d", tc.bytes, got, tc.want)
+		}
+	}
+	dir := t.TempDir()
+	for name, size := range map[string]int{"a.json": 100, "b.json": 250, "c.csv": 7} {
+		if err := os.WriteFile(filepath.Join(dir, name), make([]byte, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	patterns := []string{filepath.Join(dir, "*.json"), filepath.Join(dir, "c.csv"), filepath.Join(dir, "missing.json")}
+	if got := sourceBytes(patterns); got != 357 {
+		t.Errorf("sourceBytes = %d, want 357", got)
 	}
 }
