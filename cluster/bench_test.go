@@ -85,3 +85,30 @@ func BenchmarkLoadFile(b *testing.B) {
 	b.ReportMetric(float64(len(pts)), "points")
 	b.ReportMetric(float64(clusters), "clusters")
 }
+
+// BenchmarkLoadFilePlain is exactly what supercluster_bench.mjs times as
+// "index": load() of the same points with the same options and no map/reduce,
+// so Load without an Aggregate and nothing after it. BenchmarkLoadFile does
+// more than supercluster does there (the bake's aggregate and every cluster's
+// expansion zoom); scripts/bench-maptiles.sh reports both ratios.
+func BenchmarkLoadFilePlain(b *testing.B) {
+	path := os.Getenv("PREBAKE_BENCH_POINTS")
+	if path == "" {
+		b.Skip("PREBAKE_BENCH_POINTS is not set (scripts/bench-maptiles.sh sets it)")
+	}
+	pts := clustertest.LoadPoints(b, path)
+	o := cluster.DefaultOptions()
+	var clusters int
+	for b.Loop() {
+		ix, err := cluster.Load[struct{}](pts, o, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		clusters = 0
+		for z := o.MinZoom; z <= o.MaxZoom; z++ {
+			clusters += ix.Len(z)
+		}
+	}
+	b.ReportMetric(float64(len(pts)), "points")
+	b.ReportMetric(float64(clusters), "items")
+}
