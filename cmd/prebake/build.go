@@ -183,7 +183,7 @@ func memoryLimit(flagGiven bool, gomemlimit string, mib int) (int64, bool) {
 	if !flagGiven && gomemlimit != "" {
 		return 0, false
 	}
-	if mib <= 0 {
+	if mib <= 0 || int64(mib) > math.MaxInt64>>20 { // none asked for, or more than an int64 of bytes
 		return math.MaxInt64, true // the runtime's "no limit"
 	}
 	return int64(mib) << 20, true

@@ -23,6 +23,9 @@ func TestMemoryLimit(t *testing.T) {
 		{"flag given beats GOMEMLIMIT", true, "1GiB", 512, 512 << 20, true},
 		{"flag 0: no limit", true, "", 0, math.MaxInt64, true},
 		{"flag negative: no limit", true, "", -1, math.MaxInt64, true},
+		{"the largest MiB that fits", true, "", math.MaxInt64 >> 20, math.MaxInt64 >> 20 << 20, true},
+		{"more MiB than int64 bytes: no limit, not a wrapped one", true, "", 1 << 44, math.MaxInt64, true},
+		{"math.MaxInt MiB", true, "", math.MaxInt, math.MaxInt64, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
