@@ -90,3 +90,64 @@ func TestReadFilesInOrder(t *testing.T) {
 		t.Errorf("error %v, want d.json's", err)
 	}
 }
+
+// TestReadMixErrorBeforeLaterParseError: read one after another, a file that
+// mixes the app's snake_case export with earlier _id rows fails at its first
+// row, before its later syntax error is reached; the parallel read must
+// report the same. Each format streams its rows differently: CSV, NDJSON, a
+// JSON array and an app-cache object that are not valid JSON.
+func TestReadMixErrorBeforeLaterParseError(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.json", `[{"_id": 1, "CMU ID": "A", "Component ID": "C1", "Company Name": "X", "Delivery Year": 2024, "Location and Post Code": "York"}]`)
+	snake := func(id int) string {
+		return fmt.Sprintf(`{"component_id": %d, "cmu_id": "A", "company_name": "B", "delivery_year": 2024}`, id)
+	}
+	cases := map[string]string{
+		"b.csv":    "component_id,cmu_id,company_name,delivery_year\n1,A,B,2024\n2,A,B,2024\n3,\"broken\n",
+		"b.ndjson": snake(1) + "\n" + snake(2) + "\n" + `{"component_id": ` + "\n",
+		"b.json":   "[" + snake(1) + "," + snake(2) + `, {"component_id": 1.5e400}]`,
+		"c.json":   `{"KEY": [` + snake(1) + "," + snake(2) + `, {"component_id": 1.5e400}]}`,
+	}
+	for name, content := range cases {
+		b := write(name, content)
+		_, err := source.Read([]string{a, b}, "")
+		if err == nil || !strings.Contains(err.Error(), "cannot mix") || !strings.Contains(err.Error(), "record 1") {
+			t.Errorf("%s: error %v, want the mix error at record 1", name, err)
+		}
+	}
+}
+
+// TestReadStopsParsersOnError: once Read has an error, the later files'
+// parsers stop, and Read returns only when they have: nothing is left running.
+func TestReadStopsParsersOnError(t *testing.T) {
+	dir := t.TempDir()
+	paths := []string{filepath.Join(dir, "a.ndjson")}
+	if err := os.WriteFile(paths[0], []byte("{\"_id\": \n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		var b strings.Builder
+		for j := range 50000 {
+			fmt.Fprintf(&b, `{"_id": %d, "CMU ID": "A", "Component ID": "C", "Company Name": "X", "Delivery Year": 2024}`+"\n", i*1_000_000+j+1)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("b%d.ndjson", i))
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	before := runtime.NumGoroutine()
+	if _, err := source.Read(paths, ""); err == nil || !strings.Contains(err.Error(), "a.ndjson") {
+		t.Fatalf("error %v, want a.ndjson's", err)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines before Read, %d after it returned its error", before, after)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -264,20 +265,35 @@ func (r *reader) readAll(files []string, format string) error {
 	}
 	ahead := make(chan struct{}, runtime.GOMAXPROCS(0)+1)
 	stop := make(chan struct{})
-	defer close(stop) // a failed merge stops the parsers
+	var parsers sync.WaitGroup
+	defer func() {
+		// A failed merge stops the parsers (at their next batch), and Read
+		// returns once they have: it leaves nothing running.
+		close(stop)
+		parsers.Wait()
+	}()
+	parsers.Add(1)
 	go func() {
+		defer parsers.Done()
 		for i, f := range files {
 			select {
 			case ahead <- struct{}{}:
 			case <-stop:
 				return
 			}
+			parsers.Add(1)
 			go func() {
+				defer parsers.Done()
 				p := &results[i]
 				sub := &reader{deferred: true, out: p.rows, stop: stop}
 				p.fs, p.err = sub.readFile(f, format)
+				// The rows before a parse error go to the merge too: read one
+				// after another, one of them may fail first (a mix of ID
+				// spaces), and that error is the one to report.
+				if err := sub.emit(); err != nil && p.err == nil {
+					p.err = err
+				}
 				if p.err == nil {
-					sub.emit()
 					p.fs.problems = sub.res.Problems
 				}
 				close(p.rows)
@@ -322,17 +338,25 @@ type rowBatch struct {
 // batchRows is how many parsed rows a batch carries (about 0.5 MB).
 const batchRows = 1024
 
-// emit sends the rows parsed so far (deferred mode) to the merge.
-func (r *reader) emit() {
+// emit sends the rows parsed so far (deferred mode) to the merge. It returns
+// errStopped, and drops them, when the merge has failed.
+func (r *reader) emit() error {
 	if len(r.compRows)+len(r.cmuRows) == 0 {
-		return
+		return nil
 	}
-	select {
-	case r.out <- rowBatch{r.batchFile, r.compRows, r.cmuRows}:
-	case <-r.stop:
-	}
+	b := rowBatch{r.batchFile, r.compRows, r.cmuRows}
 	r.compRows, r.cmuRows = nil, nil
+	select {
+	case r.out <- b:
+		return nil
+	case <-r.stop:
+		return errStopped
+	}
 }
+
+// errStopped ends a parser once the merge has failed: its rows would never
+// be used. Read never returns it (the merge's own error comes first).
+var errStopped = errors.New("source: read stopped")
 
 // Merged batches' slices are used again: a fresh 0.5 MB per batch was most of
 // what reading allocated beyond the rows kept.
@@ -624,7 +648,7 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 			r.cmuRows = append(r.cmuRows, cmuRow{rec, c, row.byContent, row.sum})
 			r.batchFile = fs
 			if len(r.cmuRows) == batchRows {
-				r.emit()
+				return r.emit()
 			}
 			return nil
 		}
@@ -643,7 +667,7 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 		r.compRows = append(r.compRows, compRow{rec, c, space, synthetic, row.byContent, row.sum})
 		r.batchFile = fs
 		if len(r.compRows) == batchRows {
-			r.emit()
+			return r.emit()
 		}
 		return nil
 	}
