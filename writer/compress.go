@@ -234,7 +234,8 @@ func compressLevel(name string, data []byte, level int) ([]byte, error) {
 		var bw *brotli.Writer
 		if key.big {
 			// A big input's encoder holds a ring buffer and block storage
-			// the size of its window, tens of MB: one at a time, never kept.
+			// the size of its window, tens of MB: never kept, and at most
+			// two at once (bigBrotli).
 			// Setting one up costs nothing next to compressing a megabyte.
 			// (Compress sends inputs this big to brotliBig; this path is
 			// compressLevel called directly, by benchmarks and tests.)
@@ -329,7 +330,7 @@ var brotliPools sync.Map // brotliKey -> *sync.Pool
 
 // bigInput is the size from which brotli picks its large-input hasher
 // (andybalholm/brotli chooseHasher's 1 MiB size hint), and from which
-// Compress encodes one input at a time (bigBrotli).
+// compressLevel encodes at most two inputs at once (bigBrotli).
 const bigInput = 1 << 20
 
 // bigBrotli bounds the big encodes running at once: two, one per core of the

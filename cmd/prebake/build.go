@@ -127,7 +127,7 @@ A bake that would publish fewer rows than the manifest in force (more than
 	f.IntVar(&cfg.Maptiles.MinPoints, "min-points", 2, "minimum points to form a cluster, 2 or more")
 	f.BoolVar(&asJSON, "json", false, "print a machine-readable summary on stdout")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
-	f.IntVar(&memLimitMiB, "memory-limit", DefaultMemoryLimitMiB, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit): near it the bake collects garbage more often rather than grow; 0 for none; GOMEMLIMIT, when set, replaces the default")
+	f.IntVar(&memLimitMiB, "memory-limit", DefaultMemoryLimitMiB, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit): near it the bake collects garbage more often rather than grow; 0 for none; GOMEMLIMIT, when set, replaces the default. (build also sets GOGC=60 for registers under 256 MiB unless GOGC is set)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole bake here, for go tool pprof (or set PREBAKE_CPUPROFILE)")
 	f.StringVar(&memProfile, "memprofile", "", "write the heap profile taken at the bake's peak live heap here, for go tool pprof -sample_index=inuse_space (or set PREBAKE_MEMPROFILE)")
 	rootCmd.AddCommand(cmd)
@@ -138,13 +138,13 @@ A bake that would publish fewer rows than the manifest in force (more than
 // 1M-component sample's bake peaked at 2.0 GB live and 4.35 GB resident, over
 // issue 13's 4 GB. With the limit it stays under 4 GB resident for a little
 // more collection near the peak; bakes whose live heap is far below it (the
-// 64k sample peaks at about 0.4 GB live) never reach it and are unchanged.
+// 64k sample peaks at about 0.2 GB live) never reach it and are unchanged.
 const DefaultMemoryLimitMiB = 3072
 
 // gcPercent is build's GOGC unless the environment sets one, for a bake
 // whose register files total sourceBytes: 60 below 256 MiB, else Go's 100.
 // At 60 the heap may grow 60% past the live heap before a collection. The
-// production-sized sample (40 MB of register) peaks at about 0.24 GB live;
+// production-sized sample (40 MB of register) peaks at about 0.2 GB live;
 // at GOGC=100 its peak RSS was 428–504 MB in three runs, too close to issue
 // 13's 512 MB, and at 60 375–402 MB in five, for 0.5–1 s more CPU. A big
 // register is bounded by the soft memory limit instead, and there GOGC=60
