@@ -14,7 +14,9 @@
 #     DSR layer clustered and every file's bytes built in memory
 #     (maptiles' BenchmarkDSRClusterAndSerialize);
 # and prints, for each, both sides' times and the ratio of each pair as min /
-# median / max (target: prebake >= 3x faster in every pair). Then the end-to-end
+# median / max. Issue 13's target (prebake >= 3x faster in every pair) is
+# judged on the like-for-like clustering ratio, the same work on both sides;
+# the other two do more on prebake's side and are printed for information. Then the end-to-end
 # time, file count and bytes of the DSR layer (its default view and attribute
 # file) written and compressed (target < 2 s), and of the whole maptiles stage
 # (every layer's default view and attribute file, the PMTiles archive) with its
@@ -68,13 +70,13 @@ verdict() { awk -v r="$(awk "{ print $1 }" "$tmp/pairs.txt" | sort -g | head -n 
 echo "  clustering (min / median / max ms):"
 echo "    supercluster 9.1.0 (Node) load():                    $(stats '$2')"
 echo "    prebake cluster.Load + every expansion zoom:         $(stats '$5')"
-echo "    ratio per pair: prebake is $(stats '$2 / $5')x faster (target >= 3x)$(verdict '$2 / $5')"
+echo "    ratio per pair: prebake is $(stats '$2 / $5')x faster (more work than load(): for information)"
 echo "    the same work as load() (cluster.Load, no aggregate, no expansion zooms): $(stats '$9') ms,"
-echo "    ratio per pair: prebake is $(stats '$2 / $9')x faster (target >= 3x)$(verdict '$2 / $9')"
+echo "    ratio per pair, like for like: prebake is $(stats '$2 / $9')x faster (issue 13 target >= 3x in every pair)$(verdict '$2 / $9')"
 echo "  clustering and serialising (min / median / max ms):"
 echo "    supercluster: index + $tiles tiles serialised:       $(stats '$3')"
 echo "    prebake: cluster + $files files serialised:            $(stats '$6')"
-echo "    ratio per pair: prebake is $(stats '$3 / $6')x faster (target >= 3x)$(verdict '$3 / $6')"
+echo "    ratio per pair: prebake is $(stats '$3 / $6')x faster (prebake also builds the features from the register: for information)"
 
 metric() { awk -v b="Benchmark$1-" -v u="$2" 'index($1, b) == 1 { for (i = 2; i < NF; i++) if ($(i+1) == u) print $i }' "$tmp/go.txt"; }
 for b in DSRLayerWritten AllLayersWritten; do
