@@ -12,6 +12,16 @@ import (
 	"github.com/prebake/prebake/source"
 )
 
+// writeIn writes content to dir/name and returns its path.
+func writeIn(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // bigRows is a JSON array of n valid rows with _ids from first, then tail
 // (raw, appended as the last element when not "").
 func bigRows(first, n int, tail string) string {
@@ -38,13 +48,7 @@ func bigRows(first, n int, tail string) string {
 // same at GOMAXPROCS 1 and 4.
 func TestReadFilesInOrder(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, content string) string { return writeIn(t, dir, name, content) }
 	// a.json: 5,000 rows, the last an _id the tiny b.json also has.
 	a := write("a.json", bigRows(1, 5000, `{"_id": 900001, "CMU ID": "DUP1", "Component ID": "CD", "Company Name": "First Ltd", "Delivery Year": 2024, "Location and Post Code": "York"}`))
 	b := write("b.json", `[{"_id": 900001, "CMU ID": "DUP1", "Component ID": "CD", "Company Name": "Second Ltd", "Delivery Year": 2024, "Location and Post Code": "York"}]`)
@@ -98,13 +102,7 @@ func TestReadFilesInOrder(t *testing.T) {
 // JSON array and an app-cache object that are not valid JSON.
 func TestReadMixErrorBeforeLaterParseError(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, content string) string { return writeIn(t, dir, name, content) }
 	a := write("a.json", `[{"_id": 1, "CMU ID": "A", "Component ID": "C1", "Company Name": "X", "Delivery Year": 2024, "Location and Post Code": "York"}]`)
 	snake := func(id int) string {
 		return fmt.Sprintf(`{"component_id": %d, "cmu_id": "A", "company_name": "B", "delivery_year": 2024}`, id)
