@@ -245,7 +245,7 @@ func expand(patterns []string) ([]string, error) {
 // readAll reads files in two steps. Parsing a file (validating, splitting
 // rows, turning each into a component, a CMU row or a rejection) needs nothing
 // but the file, so files are parsed side by side, GOMAXPROCS at once, each by
-// a reader of its own in deferred mode. Merging (IDs by content, duplicates,
+// a reader of its own (a parser: addRow queues rows for the merge). Merging (IDs by content, duplicates,
 // the ID-space check, interning, counts) needs every earlier row, so it runs
 // here, in the given order, on batches of parsed rows as they come: the result,
 // and the error returned (the first in file and row order), are those of
@@ -285,7 +285,7 @@ func (r *reader) readAll(files []string, format string) error {
 			go func() {
 				defer parsers.Done()
 				p := &results[i]
-				sub := &reader{deferred: true, out: p.rows, stop: stop}
+				sub := &reader{out: p.rows, stop: stop}
 				p.fs, p.err = sub.readFile(f, format)
 				// The rows before a parse error go to the merge too: read one
 				// after another, one of them may fail first (a mix of ID
@@ -338,7 +338,7 @@ type rowBatch struct {
 // batchRows is how many parsed rows a batch carries (about 0.5 MB).
 const batchRows = 1024
 
-// emit sends the rows parsed so far (deferred mode) to the merge. It returns
+// emit sends the rows a parser has queued to the merge. It returns
 // errStopped, and drops them, when the merge has failed.
 func (r *reader) emit() error {
 	if len(r.compRows)+len(r.cmuRows) == 0 {
@@ -380,7 +380,7 @@ func (r *reader) merge(b rowBatch) error {
 	return nil
 }
 
-// A parsed row waiting for merge: what addRow hands on in deferred mode. A
+// A parsed row waiting for merge: what addRow queues. A
 // file's rows are all of one kind (its first row decides), so keeping the two
 // kinds apart keeps each file's order.
 type compRow struct {
@@ -424,9 +424,8 @@ type reader struct {
 
 	strs map[string]string // interned text: companies, auctions and classes repeat thousands of times
 
-	// deferred: this reader parses one file for readAll, and addRow keeps each
-	// usable row here for the merge instead of adding it.
-	deferred  bool
+	// A reader parsing one file for readAll (a parser): addRow keeps each
+	// usable row here and emit sends them to the merge in batches.
 	compRows  []compRow
 	cmuRows   []cmuRow
 	batchFile *fileState      // the file compRows and cmuRows are from
@@ -626,8 +625,9 @@ func (fs *fileState) decideKind(has func(string) bool) {
 	}
 }
 
-// addRow turns one row object into a component or CMU, or a rejection. rec is the
-// 1-based record number; every call counts one row read.
+// addRow turns one row object into a component or CMU, queued for the merge,
+// or a rejection. rec is the 1-based record number; every call counts one row
+// read.
 func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 	fs.src.Counts.Read++
 	fs.decideKind(row.has)
@@ -641,18 +641,14 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 			r.reject(fs, rec, fld, reason, detail)
 			return nil
 		}
-		if r.deferred {
-			if r.cmuRows == nil {
-				r.cmuRows = cmuRowsPool.Get().([]cmuRow)
-			}
-			r.cmuRows = append(r.cmuRows, cmuRow{rec, c, row.byContent, row.sum})
-			r.batchFile = fs
-			if len(r.cmuRows) == batchRows {
-				return r.emit()
-			}
-			return nil
+		if r.cmuRows == nil {
+			r.cmuRows = cmuRowsPool.Get().([]cmuRow)
 		}
-		r.mergeCMU(fs, rec, c, row.byContent, row.sum)
+		r.cmuRows = append(r.cmuRows, cmuRow{rec, c, row.byContent, row.sum})
+		r.batchFile = fs
+		if len(r.cmuRows) == batchRows {
+			return r.emit()
+		}
 		return nil
 	}
 	c, space, synthetic, fld, reason, detail := row.component()
@@ -660,18 +656,15 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 		r.reject(fs, rec, fld, reason, detail)
 		return nil
 	}
-	if r.deferred {
-		if r.compRows == nil {
-			r.compRows = compRowsPool.Get().([]compRow)
-		}
-		r.compRows = append(r.compRows, compRow{rec, c, space, synthetic, row.byContent, row.sum})
-		r.batchFile = fs
-		if len(r.compRows) == batchRows {
-			return r.emit()
-		}
-		return nil
+	if r.compRows == nil {
+		r.compRows = compRowsPool.Get().([]compRow)
 	}
-	return r.mergeComponent(fs, rec, c, space, synthetic, row.byContent, row.sum)
+	r.compRows = append(r.compRows, compRow{rec, c, space, synthetic, row.byContent, row.sum})
+	r.batchFile = fs
+	if len(r.compRows) == batchRows {
+		return r.emit()
+	}
+	return nil
 }
 
 // mergeCMU adds a usable CMU row (record rec of fs) unless it is a duplicate.
