@@ -208,6 +208,12 @@ func validFormat(f string) bool {
 	return false
 }
 
+// Files returns the files Read would read for patterns, in its order: each
+// pattern a path or a glob, an existing file taken as itself even when its
+// name has glob characters, every match of a glob sorted, a file named twice
+// once. A pattern that matches nothing is an error.
+func Files(patterns []string) ([]string, error) { return expand(patterns) }
+
 func expand(patterns []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}

@@ -14,6 +14,7 @@ import (
 	"github.com/prebake/prebake/bake"
 	"github.com/prebake/prebake/generators/maptiles"
 	"github.com/prebake/prebake/manifest"
+	"github.com/prebake/prebake/source"
 )
 
 func init() {
@@ -157,19 +158,18 @@ func gcPercent(sourceBytes int64) int {
 	return 100
 }
 
-// sourceBytes is the total size of the files the --source patterns name
-// (globs expanded); what cannot be read counts nothing (the bake reports it).
+// sourceBytes is the total size of the files the --source patterns name, as
+// source.Read expands them; 0 when they cannot be expanded (the bake reports
+// why).
 func sourceBytes(patterns []string) int64 {
+	files, err := source.Files(patterns)
+	if err != nil {
+		return 0
+	}
 	var n int64
-	for _, p := range patterns {
-		matches, err := filepath.Glob(p)
-		if err != nil || len(matches) == 0 {
-			matches = []string{p}
-		}
-		for _, m := range matches {
-			if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() {
-				n += st.Size()
-			}
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+			n += st.Size()
 		}
 	}
 	return n

@@ -54,8 +54,12 @@ func TestGCPercent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	patterns := []string{filepath.Join(dir, "*.json"), filepath.Join(dir, "c.csv"), filepath.Join(dir, "missing.json")}
+	// a.json named by the glob and again by name counts once, as Read reads it once.
+	patterns := []string{filepath.Join(dir, "*.json"), filepath.Join(dir, "c.csv"), filepath.Join(dir, "a.json")}
 	if got := sourceBytes(patterns); got != 357 {
 		t.Errorf("sourceBytes = %d, want 357", got)
+	}
+	if got := sourceBytes([]string{filepath.Join(dir, "missing.json")}); got != 0 {
+		t.Errorf("sourceBytes of a missing file = %d, want 0", got)
 	}
 }
