@@ -3,8 +3,11 @@ package writer
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/prebake/prebake/internal/shareddata"
@@ -146,4 +149,54 @@ func BenchmarkFileSet(b *testing.B) {
 
 func manifestTileJSON() manifest.TileJSON {
 	return manifest.TileJSON{Tiles: []string{"{z}/{x}/{y}.geojson"}}
+}
+
+// BenchmarkBrotliBig compares, on every .json/.geojson file of 1 MiB or more
+// below $PREBAKE_BROTLI_CORPUS (a bake's output directory, e.g. of the 1M
+// sample), the classic encoder at quality 7 ("classic7") with what Compress
+// uses from BrotliBigSize ("matchfinder"): docs/manifest.md's table of the
+// big-input encoder. One sub-benchmark per file and encoder; "ratio" is
+// compressed/original bytes.
+// Run: PREBAKE_BROTLI_CORPUS=out go test ./writer -run '^$' -bench BrotliBig -benchtime 1x
+func BenchmarkBrotliBig(b *testing.B) {
+	dir := os.Getenv("PREBAKE_BROTLI_CORPUS")
+	if dir == "" {
+		b.Skip("PREBAKE_BROTLI_CORPUS is not set (a bake's output directory)")
+	}
+	var paths []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && (strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".geojson")) {
+			if fi, err := d.Info(); err == nil && fi.Size() >= BrotliBigSize {
+				paths = append(paths, p)
+			}
+		}
+		return nil
+	})
+	sort.Strings(paths)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, enc := range []struct {
+			name string
+			fn   func([]byte) ([]byte, error)
+		}{
+			{"classic7", func(d []byte) ([]byte, error) { return compressLevel("br", d, 7) }},
+			{"matchfinder", brotliBig},
+		} {
+			b.Run(filepath.Base(p)+"/"+enc.name, func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				var out int
+				for b.Loop() {
+					z, err := enc.fn(data)
+					if err != nil {
+						b.Fatal(err)
+					}
+					out = len(z)
+				}
+				b.ReportMetric(float64(out)/float64(len(data)), "ratio")
+			})
+		}
+	}
 }
