@@ -24,6 +24,9 @@ run: sample
 test:
 	bash scripts/setup-peers.sh
 	$(GO) vet ./...
+	@# The clustering's helper goroutines (lookahead queries, the KD-tree's two
+	@# halves) under the race detector.
+	$(GO) test -count=1 -race -run 'TestLookahead|TestLoadSameOnAnyGOMAXPROCS|TestBuildSameOnAnyGOMAXPROCS' ./cluster
 	@# One bake of the real data in ../shared for the whole run (internal/realbake),
 	@# read by every Go package and pytest that needs it; empty without ../shared
 	@# outside CI (those tests then skip).

@@ -163,6 +163,12 @@ func (ix *Index[A]) clusterZoom(prev *level, zoom int, neighbors []uint32) ([]it
 		// aggregates once, not by doubling as clusters form.
 		ix.aggs = slices.Grow(ix.aggs, len(data)/2)
 	}
+	var ahead *lookahead
+	if len(data) >= lookaheadMin {
+		// This goroutine also does the clustering, so it takes fewer queries.
+		ahead = startLookahead(prev, r, len(data)*lookaheadSplit/100, len(data))
+		defer ahead.close()
+	}
 
 	for i := range data {
 		if data[i].zoom <= z {
@@ -173,7 +179,11 @@ func (ix *Index[A]) clusterZoom(prev *level, zoom int, neighbors []uint32) ([]it
 		x, y := data[i].x, data[i].y
 		// Only the neighbours not yet processed at this zoom count, and they
 		// are all that the rest of the step looks at.
-		neighbors = prev.tree.within(x, y, r, neighbors[:0])
+		if found, ok := ahead.answer(i); ok {
+			neighbors = append(neighbors[:0], found...)
+		} else {
+			neighbors = prev.tree.near(uint32(i), x, y, r, neighbors[:0])
+		}
 		unprocessed := neighbors[:0]
 		for _, n := range neighbors {
 			if data[n].zoom > z {

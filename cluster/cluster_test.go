@@ -67,6 +67,15 @@ func TestMatchesSupercluster(t *testing.T) {
 	oddRadius.Radius, oddRadius.Extent = 37.3, 300
 	hugeRadius := appOpts
 	hugeRadius.Radius, hugeRadius.Extent, hugeRadius.MaxZoom = 3000, 1, 8
+	// The register's sites share postcodes, so many points share a position:
+	// KD-tree medians tie and leaf boxes shrink to lines.
+	shared := make([]orb.Point, len(synthetic))
+	for i, p := range synthetic {
+		shared[i] = p
+		if i%5 < 3 && i >= 50 {
+			shared[i] = synthetic[(i*7919)%(i/2)]
+		}
+	}
 
 	tests := []struct {
 		name   string
@@ -82,6 +91,7 @@ func TestMatchesSupercluster(t *testing.T) {
 		{"places, radius 3000, extent 1", places, hugeRadius, true},
 		{"28k synthetic GB points, app options", synthetic, appOpts, true},
 		{"28k synthetic GB points, min points 5", synthetic, minPoints5, false},
+		{"28k synthetic GB points, 3 in 5 on shared positions", shared, appOpts, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
