@@ -159,9 +159,11 @@ func (ix *Index[A]) clusterZoom(prev *level, zoom int, neighbors []uint32) ([]it
 	out := make([]item, 0, len(data))
 	z := int32(zoom)
 	if ix.agg != nil {
-		// At most one cluster per two items forms at this zoom: grow the
-		// aggregates once, not by doubling as clusters form.
-		ix.aggs = slices.Grow(ix.aggs, len(data)/2)
+		// Each cluster takes the place of two or more items, so from a level
+		// of m items at most m-1 clusters form at this zoom and all lower ones
+		// together: the first level allocates every aggregate there will be,
+		// and the rest find room (Grow does nothing then).
+		ix.aggs = slices.Grow(ix.aggs, max(len(data)-1, 0))
 	}
 	var ahead *lookahead
 	if len(data) >= lookaheadMin {

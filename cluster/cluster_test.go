@@ -172,6 +172,27 @@ func TestTileMatchesFixture(t *testing.T) {
 	}
 }
 
+// TestLoadWithoutPoints checks inputs with nothing to cluster: none at all,
+// only features without geometry, and one point, each with an aggregate.
+func TestLoadWithoutPoints(t *testing.T) {
+	sum := &cluster.Aggregate[int]{Map: func(int) int { return 1 }, Reduce: func(a *int, c int) { *a += c }}
+	for _, pts := range [][]orb.Point{nil, {cluster.NoPoint, cluster.NoPoint}, {{-1.5, 52}}} {
+		ix, err := cluster.Load(pts, cluster.DefaultOptions(), sum)
+		if err != nil {
+			t.Fatalf("%v: %v", pts, err)
+		}
+		want := 0
+		if len(pts) == 1 {
+			want = 1
+		}
+		for z := 0; z <= 17; z++ {
+			if got := ix.Len(z); got != want {
+				t.Errorf("%v, zoom %d: %d items, want %d", pts, z, got, want)
+			}
+		}
+	}
+}
+
 func TestLoadRejectsBadInput(t *testing.T) {
 	ok := []orb.Point{{0, 0}, {1, 1}}
 	tests := []struct {

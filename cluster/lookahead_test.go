@@ -129,6 +129,10 @@ func TestLoadSameOnAnyGOMAXPROCS(t *testing.T) {
 	if !slices.Equal(one.aggs, two.aggs) {
 		t.Errorf("aggregates differ between GOMAXPROCS 1 and 2")
 	}
+	// clusterZoom allocates the aggregates once on this bound.
+	if len(one.aggs) > len(pts)-1 {
+		t.Errorf("%d clusters formed from %d points", len(one.aggs), len(pts))
+	}
 	if len(one.levels[DefaultOptions().MaxZoom].items) == len(pts) {
 		t.Errorf("no clusters formed at the highest zoom: the test exercises nothing")
 	}
