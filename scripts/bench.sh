@@ -14,11 +14,6 @@ done
 echo "== go benchmarks"
 go test -run '^$' -bench . -benchtime 3x ./... 2>&1 | tee -a "$log"
 
-# Clustering (bench-maptiles.sh prints the ratio to supercluster on Node).
-ratio=$(sed -n 's/.*ratio: prebake is \([0-9.]*\)x faster.*/\1/p' "$log" | head -1)
-if [ -n "$ratio" ]; then
-  awk -v r="$ratio" 'BEGIN { printf "clustering the DSR layer >= 3x supercluster (Node)\t%sx\t%s\n", r, (r >= 3 ? "met" : "NOT MET") }' >>"$BENCH_TARGETS"
-fi
 echo
 echo "== issue 13: targets and what this run measured"
 awk -F'\t' '{ printf "  %-62s %-44s %s\n", $1, $2, $3 }' "$BENCH_TARGETS"
