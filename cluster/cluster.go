@@ -167,7 +167,6 @@ func (ix *Index[A]) clusterZoom(prev *level, zoom int, neighbors []uint32) ([]it
 	}
 	var ahead *lookahead
 	if len(data) >= lookaheadMin {
-		// This goroutine also does the clustering, so it takes fewer queries.
 		ahead = startLookahead(prev, r, len(data)*lookaheadSplit/100, len(data))
 		defer ahead.close()
 	}

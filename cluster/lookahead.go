@@ -27,6 +27,11 @@ const lookaheadMin = 2048
 // average at the app's settings is 1 to 5.
 const lookaheadBudget = 8
 
+// lookaheadSplit is the percentage of a level's items clusterZoom queries
+// itself before taking a lookahead's answers: less than half, since it also
+// does the clustering.
+const lookaheadSplit = 45
+
 type lookahead struct {
 	start int      // the first item covered
 	offs  []int32  // answer k (item start+k) is ids[offs[k]:offs[k+1]]; full length from the start
@@ -92,7 +97,3 @@ func (la *lookahead) close() {
 		<-la.finished
 	}
 }
-
-// lookaheadSplit is the percentage of a level's items clusterZoom queries
-// itself before taking a lookahead's answers.
-const lookaheadSplit = 45
