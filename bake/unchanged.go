@@ -8,9 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/prebake/prebake/manifest"
+	"github.com/prebake/prebake/source"
 	"github.com/prebake/prebake/writer"
 )
 
@@ -63,21 +63,21 @@ func inputKey(cfg Config) (string, error) {
 	field("generator", cfg.Generator)
 	epoch, epochSet := os.LookupEnv("SOURCE_DATE_EPOCH")
 	field("source_date_epoch", []any{epoch, epochSet})
+	// The source files as the bake reads them (source.Files: globs expanded
+	// and sorted, a file named twice once); postcode tables and boundaries
+	// are paths, not patterns.
+	sources, err := source.Files(cfg.Sources)
+	if err != nil {
+		return "", err
+	}
+	field("source_patterns", cfg.Sources)
 	for _, group := range []struct {
-		name     string
-		patterns []string
-	}{{"source", cfg.Sources}, {"postcodes", cfg.Postcodes}, {"boundaries", nonEmpty(cfg.Boundaries)}} {
-		for _, p := range group.patterns {
-			matches, err := filepath.Glob(p)
-			if err != nil || len(matches) == 0 {
-				matches = []string{p} // not a glob, or nothing matches: the bake will say why
-			}
-			sort.Strings(matches)
-			field(group.name+"_pattern", p)
-			for _, m := range matches {
-				if err := hashFile(h, group.name, m); err != nil {
-					return "", err
-				}
+		name  string
+		paths []string
+	}{{"source", sources}, {"postcodes", cfg.Postcodes}, {"boundaries", nonEmpty(cfg.Boundaries)}} {
+		for _, p := range group.paths {
+			if err := hashFile(h, group.name, p); err != nil {
+				return "", err
 			}
 		}
 	}

@@ -151,3 +151,75 @@ func sameTimes(t *testing.T, before, after map[string]int64, what string) {
 		}
 	}
 }
+
+// TestRebuildSeesSourcesAsTheBakeReadsThem checks that the input key hashes
+// the files the bake reads: a source named with glob characters is that file
+// (not the files its name matches as a pattern), and a file that a pattern
+// starts to match is a change.
+func TestRebuildSeesSourcesAsTheBakeReadsThem(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
+	in := filepath.Join(dir, "in")
+	if _, err := sample.Write(in, sample.Options{Components: 600}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(in, "synthetic_components_*.json"))
+	if len(files) < 2 {
+		t.Fatalf("the sample wrote %d component files, want 2 or more", len(files))
+	}
+	// "reg[1].json" as a pattern matches "reg1.json", a different file.
+	literal, decoy := filepath.Join(in, "reg[1].json"), filepath.Join(in, "reg1.json")
+	for src, dst := range map[string]string{files[0]: literal, files[1]: decoy} {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := Config{
+		Sources:      []string{literal},
+		Postcodes:    []string{filepath.Join(in, "synthetic_postcodes.csv")},
+		OutDir:       filepath.Join(dir, "out"),
+		ManifestPath: filepath.Join(dir, "manifest.json"),
+		ReportPath:   filepath.Join(dir, "report.jsonl"),
+	}
+	cfg.Maptiles.MaxZoom, cfg.Maptiles.Radius, cfg.Maptiles.Extent, cfg.Maptiles.MinPoints = 6, 60, 512, 2
+	bake := func(what string) bool {
+		t.Helper()
+		s, err := Run(cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return s.Unchanged
+	}
+	bake("first bake")
+	if !bake("same inputs") {
+		t.Fatal("a rebuild of the same inputs was not skipped")
+	}
+	if err := os.WriteFile(literal, append(mustRead(t, literal), '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if bake("literal source changed") {
+		t.Error("a change to the source named reg[1].json was not seen (the key hashed what the name matches as a pattern)")
+	}
+	cfg.Sources = []string{filepath.Join(in, "synthetic_*.json")}
+	bake("glob")
+	extra := filepath.Join(in, "synthetic_zz.json")
+	if err := os.WriteFile(extra, mustRead(t, literal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if bake("a file the glob now matches") {
+		t.Error("a new file matching the source pattern was not seen")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
