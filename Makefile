@@ -26,7 +26,7 @@ test:
 	$(GO) vet ./...
 	@# The clustering's helper goroutines (lookahead queries, the KD-tree's two
 	@# halves) under the race detector.
-	$(GO) test -count=1 -race -run 'TestLookahead|TestLoadSameOnAnyGOMAXPROCS|TestBuildSameOnAnyGOMAXPROCS' ./cluster
+	$(GO) test -count=1 -race -run 'TestLookahead|TestLoadSameOnAnyGOMAXPROCS|TestBuildSameOnAnyGOMAXPROCS|TestLoadPanicStopsLookahead' ./cluster
 	@# One bake of the real data in ../shared for the whole run (internal/realbake),
 	@# read by every Go package and pytest that needs it; empty without ../shared
 	@# outside CI (those tests then skip).

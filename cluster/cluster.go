@@ -84,6 +84,12 @@ var NoPoint = orb.Point{math.NaN(), math.NaN()}
 
 // Load indexes points (lng, lat, in input order) with opts; agg may be nil. Any
 // point with both coordinates NaN (such as NoPoint) is a feature without geometry.
+//
+// With more than one CPU (GOMAXPROCS), Load uses a second goroutine for the
+// big levels (8,192 points and more for a KD-tree's halves, 2,048 for a zoom's
+// radius queries); the index is the same either way, and no goroutine
+// outlives the call. With an Aggregate it allocates room for one value of A
+// per point up front: no more clusters can form.
 func Load[A any](points []orb.Point, opts Options, agg *Aggregate[A]) (*Index[A], error) {
 	if opts.MaxZoom > 30 {
 		opts.MaxZoom = 30
@@ -124,10 +130,9 @@ func Load[A any](points []orb.Point, opts Options, agg *Aggregate[A]) (*Index[A]
 	prev := ix.newLevel(items)
 	ix.levels[opts.MaxZoom+1] = prev
 
-	var neighbors []uint32
+	var work scratch
 	for z := opts.MaxZoom; z >= opts.MinZoom; z-- {
-		var out []item
-		out, neighbors = ix.clusterZoom(prev, z, neighbors)
+		out := ix.clusterZoom(prev, z, &work)
 		if len(out) == len(prev.items) {
 			// No clusters formed: SuperCluster reuses the previous tree (same
 			// coordinates, same order), and so do we.
@@ -148,11 +153,16 @@ func (ix *Index[A]) newLevel(items []item) *level {
 	return &level{tree: newKDTree(pts, ix.opts.NodeSize), items: items}
 }
 
+// scratch is clusterZoom's working memory, kept from one zoom to the next.
+type scratch struct {
+	neighbors []uint32
+	ahead     lookaheadBuffers
+}
+
 // clusterZoom is SuperCluster's _cluster: it merges prev's items into clusters for
 // zoom z and returns the items of zoom z. It marks prev's items with the zoom they
-// were processed at and the cluster they joined. neighbors is scratch space,
-// returned for the next zoom to reuse.
-func (ix *Index[A]) clusterZoom(prev *level, zoom int, neighbors []uint32) ([]item, []uint32) {
+// were processed at and the cluster they joined.
+func (ix *Index[A]) clusterZoom(prev *level, zoom int, work *scratch) []item {
 	o := ix.opts
 	r := o.Radius / (o.Extent * float64(int64(1)<<zoom)) * scale
 	data := prev.items
@@ -167,9 +177,10 @@ func (ix *Index[A]) clusterZoom(prev *level, zoom int, neighbors []uint32) ([]it
 	}
 	var ahead *lookahead
 	if len(data) >= lookaheadMin {
-		ahead = startLookahead(prev, r, len(data)*lookaheadSplit/100, len(data))
+		ahead = startLookahead(prev, r, len(data)*lookaheadSplit/100, len(data), &work.ahead)
 		defer ahead.close()
 	}
+	neighbors := work.neighbors
 
 	for i := range data {
 		if data[i].zoom <= z {
@@ -237,7 +248,8 @@ func (ix *Index[A]) clusterZoom(prev *level, zoom int, neighbors []uint32) ([]it
 			}
 		}
 	}
-	return out, neighbors
+	work.neighbors = neighbors
+	return out
 }
 
 // mapValue is SuperCluster's _map: a cluster's aggregate or Map of a point (copied,

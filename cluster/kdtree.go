@@ -58,7 +58,7 @@ func newKDTree(pts []kdPoint, nodeSize int) *kdTree {
 	t.leafOf = make([]int32, n)
 	t.leaves = make([]leafCell, t.leafCount(n))
 	lo, hi := [2]int32{math.MinInt32, math.MinInt32}, [2]int32{math.MaxInt32, math.MaxInt32}
-	if n < parallelBuild || runtime.GOMAXPROCS(0) < 2 {
+	if n < parallelBuild || n-1 <= t.nodeSize || runtime.GOMAXPROCS(0) < 2 {
 		t.build(0, n-1, 0, lo, hi, 0, new([]uint64))
 		return t
 	}

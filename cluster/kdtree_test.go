@@ -143,23 +143,27 @@ func leafPath0(tree *kdTree, id int, x, y int32, r float64) bool {
 // it, with the same leaves.
 func TestBuildSameOnAnyGOMAXPROCS(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
-	build := func(src []kdPoint, procs int) *kdTree {
+	build := func(src []kdPoint, nodeSize, procs int) *kdTree {
 		prev := runtime.GOMAXPROCS(procs)
 		defer runtime.GOMAXPROCS(prev)
-		return newKDTree(slices.Clone(src), 64)
+		return newKDTree(slices.Clone(src), nodeSize)
 	}
 	for _, n := range []int{parallelBuild - 1, parallelBuild, 3*parallelBuild + 7} {
 		src := make([]kdPoint, n)
 		for i := range src {
 			src[i] = kdPoint{xy: [2]int32{int32(r.IntN(50000)), int32(r.IntN(500))}, id: uint32(i)}
 		}
-		one, two := build(src, 1), build(src, 2)
-		if !slices.Equal(one.pts, two.pts) || !slices.Equal(one.xs, two.xs) || !slices.Equal(one.byX, two.byX) ||
-			!slices.Equal(one.leafOf, two.leafOf) || !slices.Equal(one.leaves, two.leaves) {
-			t.Errorf("%d points: the tree built on two goroutines differs from the one built on one", n)
-		}
-		if len(one.leaves) != one.leafCount(n) || one.leaves[len(one.leaves)-1].right != int32(n-1) {
-			t.Errorf("%d points: %d leaves, the last ending at slot %d", n, len(one.leaves), one.leaves[len(one.leaves)-1].right)
+		// Node sizes up to the whole tree: a tree of one leaf has no root
+		// median to split at.
+		for _, nodeSize := range []int{2, 64, n - 2, n - 1, n, 65535} {
+			one, two := build(src, nodeSize, 1), build(src, nodeSize, 2)
+			if !slices.Equal(one.pts, two.pts) || !slices.Equal(one.xs, two.xs) || !slices.Equal(one.byX, two.byX) ||
+				!slices.Equal(one.leafOf, two.leafOf) || !slices.Equal(one.leaves, two.leaves) {
+				t.Errorf("%d points, node size %d: the tree built on two goroutines differs from the one built on one", n, nodeSize)
+			}
+			if len(one.leaves) != one.leafCount(n) || one.leaves[len(one.leaves)-1].right != int32(n-1) {
+				t.Errorf("%d points, node size %d: %d leaves, the last ending at slot %d", n, nodeSize, len(one.leaves), one.leaves[len(one.leaves)-1].right)
+			}
 		}
 	}
 }

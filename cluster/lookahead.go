@@ -23,8 +23,9 @@ import (
 // goroutine costs more than it saves.
 const lookaheadMin = 2048
 
-// lookaheadBudget bounds the ids a lookahead stores per item it covers. The
-// average at the app's settings is 1 to 5.
+// lookaheadBudget bounds the ids a lookahead stores: 8 times the items it
+// covers, in all (one answer may take the lot). The average answer at the
+// app's settings is 1 to 5 ids.
 const lookaheadBudget = 8
 
 // lookaheadSplit is the percentage of a level's items clusterZoom queries
@@ -42,25 +43,42 @@ type lookahead struct {
 	finished chan struct{}
 }
 
+// lookaheadBuffers are a lookahead's arrays, kept from one zoom to the next
+// (the goroutine of one zoom has finished before the next starts), so that a
+// Load allocates them once, at the size of its biggest level.
+type lookaheadBuffers struct {
+	offs  []int32
+	ids   []uint32
+	found []uint32
+}
+
 // startLookahead answers the near query of radius r for items start..end-1
-// of lv on a new goroutine, or returns nil when one CPU is all there is.
-func startLookahead(lv *level, r float64, start, end int) *lookahead {
+// of lv on a new goroutine, in buf's arrays. It returns nil when there are no
+// such items or when one CPU is all there is.
+func startLookahead(lv *level, r float64, start, end int, buf *lookaheadBuffers) *lookahead {
 	if end-start <= 0 || runtime.GOMAXPROCS(0) < 2 {
 		return nil
 	}
+	if n := end - start + 1; cap(buf.offs) < n {
+		buf.offs = make([]int32, n)
+	}
+	if n := lookaheadBudget * (end - start); cap(buf.ids) < n {
+		buf.ids = make([]uint32, n)
+	}
 	la := &lookahead{
 		start:    start,
-		offs:     make([]int32, end-start+1),
-		ids:      make([]uint32, lookaheadBudget*(end-start)),
+		offs:     buf.offs[:end-start+1],
+		ids:      buf.ids[:lookaheadBudget*(end-start)],
 		finished: make(chan struct{}),
 	}
-	go la.run(lv, r, end)
+	go la.run(lv, r, end, buf)
 	return la
 }
 
-func (la *lookahead) run(lv *level, r float64, end int) {
+func (la *lookahead) run(lv *level, r float64, end int, buf *lookaheadBuffers) {
 	defer close(la.finished)
-	var found []uint32
+	found := buf.found
+	defer func() { buf.found = found }()
 	n := int32(0)
 	for i := la.start; i < end && !la.stop.Load(); i++ {
 		it := &lv.items[i]
