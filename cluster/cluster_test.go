@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -264,5 +265,91 @@ func TestProjectionRoundTrip(t *testing.T) {
 	}
 	if cluster.LatY(90) != 0 || cluster.LatY(-90) != 1 {
 		t.Errorf("LatY does not clamp the poles: %v %v", cluster.LatY(90), cluster.LatY(-90))
+	}
+}
+
+// edgePoints are n points laid out as kind, about 1 in 50 of them (except for
+// "one spot") features without geometry.
+func edgePoints(kind string, n int, seed uint64) []orb.Point {
+	r := rand.New(rand.NewPCG(seed, 77))
+	pts := make([]orb.Point, n)
+	for i := range pts {
+		switch kind {
+		case "world":
+			pts[i] = orb.Point{-180 + 360*r.Float64(), -85.06 + 170.12*r.Float64()}
+		case "GB":
+			pts[i] = orb.Point{-3 + 2*r.NormFloat64(), 53 + 1.5*r.NormFloat64()}
+		case "one spot":
+			pts[i] = orb.Point{-1.5, 52.1}
+		case "five spots":
+			pts[i] = orb.Point{-1.5 + float64(r.IntN(5))*0.001, 52.1}
+		case "east-west line":
+			pts[i] = orb.Point{-2 + 0.0001*float64(r.IntN(3000)), 51.5}
+		case "north-south line":
+			pts[i] = orb.Point{0.5, 40 + 0.0001*float64(r.IntN(3000))}
+		case "edges of the map":
+			lngs := []float64{-180, 180, 179.99999, -179.99999, 0}
+			lats := []float64{85.05112878, -85.05112878, 89.9, -90, 90, 0}
+			pts[i] = orb.Point{lngs[r.IntN(len(lngs))], lats[r.IntN(len(lats))]}
+			if r.IntN(3) == 0 {
+				pts[i] = orb.Point{lngs[r.IntN(len(lngs))] + r.NormFloat64()*0.01, lats[r.IntN(len(lats))] - r.Float64()*0.5}
+			}
+		case "3 in 5 shared":
+			if i > 0 && i%5 < 3 {
+				pts[i] = pts[r.IntN(i)]
+			} else {
+				pts[i] = orb.Point{-3 + 2*r.NormFloat64(), 53 + 1.5*r.NormFloat64()}
+			}
+		}
+		if kind != "one spot" && r.IntN(50) == 0 {
+			pts[i] = cluster.NoPoint
+		}
+	}
+	return pts
+}
+
+// TestMatchesSuperclusterEdges compares with the npm package where the KD-tree
+// and the clustering's shortcuts meet their edges: level sizes either side of
+// the lookahead's (2,048) and the two-goroutine build's (8,192) thresholds,
+// trees of one leaf, ties on an axis, the edges of the Web Mercator map, and
+// radii far below and above a grid unit. (Written by a breaker helper.)
+func TestMatchesSuperclusterEdges(t *testing.T) {
+	d := cluster.DefaultOptions()
+	with := func(f func(*cluster.Options)) cluster.Options { o := d; f(&o); return o }
+	cases := []struct {
+		kind string
+		n    int
+		opts cluster.Options
+	}{
+		{"edges of the map", 3000, d},
+		{"edges of the map", 3000, with(func(o *cluster.Options) { o.NodeSize, o.Radius, o.Extent = 2, 37.3, 300 })},
+		{"one spot", 2048, d},
+		{"one spot", 8192, with(func(o *cluster.Options) { o.MinPoints = 5 })},
+		{"five spots", 9000, with(func(o *cluster.Options) { o.NodeSize = 3 })},
+		{"east-west line", 8193, d},
+		{"north-south line", 5000, with(func(o *cluster.Options) { o.MinPoints, o.NodeSize = 3, 7 })},
+		{"3 in 5 shared", 20000, with(func(o *cluster.Options) { o.Radius, o.Extent = 0.7, 4096 })},
+		{"world", 50000, with(func(o *cluster.Options) { o.MinZoom, o.MaxZoom = 2, 24 })},
+		{"GB", 2, d},
+		{"3 in 5 shared", 2049, with(func(o *cluster.Options) { o.MinZoom, o.MaxZoom = 16, 16 })},
+		{"GB", 8192, with(func(o *cluster.Options) { o.NodeSize, o.MaxZoom = 4000, 30 })},
+		{"GB", 9000, with(func(o *cluster.Options) { o.NodeSize = 10000 })},
+		{"world", 9000, with(func(o *cluster.Options) { o.Radius, o.Extent, o.MaxZoom, o.NodeSize = 5000, 2, 6, 5 })},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%d %s %+v", tc.n, tc.kind, tc.opts), func(t *testing.T) {
+			pts := edgePoints(tc.kind, tc.n, uint64(tc.n)+5)
+			mw := make([]float64, len(pts))
+			for i := range mw {
+				mw[i] = float64(i%97) * 0.37
+			}
+			queries := randomQueries(60, uint64(tc.n))
+			want := clustertest.Run(t, pts, mw, tc.opts, queries)
+			ix, err := cluster.Load(pts, tc.opts, mwAggregate(mw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			clustertest.Compare(t, ix, want, queries, func(a mwSum) float64 { return a.mw })
+		})
 	}
 }
