@@ -1,15 +1,12 @@
 package bake_test
 
 import (
-	"crypto/sha256"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"testing"
 
 	"github.com/prebake/prebake/bake"
+	"github.com/prebake/prebake/internal/treetest"
 	"github.com/prebake/prebake/sample"
 )
 
@@ -25,7 +22,7 @@ func TestConcurrentStagesDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	var first map[string][32]byte
+	var first map[string]string
 	for _, procs := range []int{1, 2, 8} {
 		runtime.GOMAXPROCS(procs)
 		dir := t.TempDir()
@@ -36,24 +33,17 @@ func TestConcurrentStagesDeterministic(t *testing.T) {
 			t.Fatalf("GOMAXPROCS=%d: %v", procs, err)
 		}
 		checkStages(t, s.Stages)
-		got := tree(t, dir)
+		// Every file the bake wrote (output, manifest, report), outside the
+		// writer's own state directory.
+		got := treetest.Hashes(t, dir, ".prebake")
+		if len(got) < 10 {
+			t.Fatalf("GOMAXPROCS=%d: the bake wrote %d files", procs, len(got))
+		}
 		if first == nil {
 			first = got
 			continue
 		}
-		var diffs []string
-		for p, h := range got {
-			if first[p] != h {
-				diffs = append(diffs, p)
-			}
-		}
-		for p := range first {
-			if _, ok := got[p]; !ok {
-				diffs = append(diffs, p)
-			}
-		}
-		sort.Strings(diffs)
-		if len(diffs) > 0 {
+		if diffs := treetest.Diff(first, got); len(diffs) > 0 {
 			t.Fatalf("GOMAXPROCS=%d: %d files differ from GOMAXPROCS=1, e.g. %v", procs, len(diffs), diffs[:min(5, len(diffs))])
 		}
 	}
@@ -81,36 +71,4 @@ func checkStages(t *testing.T, stages []bake.Stage) {
 	if all, longest := sum["generators"], max(sum["map tiles"], sum["cmu tables"], sum["locations"], sum["cmu details"]); all < longest {
 		t.Errorf("generators took %.3fs together, less than the longest of them (%.3fs)", all, longest)
 	}
-}
-
-// tree hashes every file a bake wrote (output directory, manifest, report),
-// outside the writer's own state directory.
-func tree(t *testing.T, dir string) map[string][32]byte {
-	t.Helper()
-	out := map[string][32]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == ".prebake" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = sha256.Sum256(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(out) < 10 {
-		t.Fatalf("the bake wrote %d files", len(out))
-	}
-	return out
 }

@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/prebake/prebake/internal/realbake"
 	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/treetest"
 	"github.com/prebake/prebake/writer"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -45,28 +44,6 @@ func run(t *testing.T, dir string, env []string, bin string, args ...string) str
 	return stdout.String()
 }
 
-// treeHashes maps every file below dir to its SHA-256.
-func treeHashes(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = fmt.Sprintf("%x", sha256.Sum256(b))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // bakeSample writes the default sample into dir/.cache/sample and bakes it the way
 // `make run` does, with relative paths, so the manifest is comparable with the
 // committed one.
@@ -90,23 +67,11 @@ func TestBakeReproducible(t *testing.T) {
 	bakeSample(t, bin, a, append(env, "GOMAXPROCS=1"))
 	bakeSample(t, bin, b, append(env, "GOMAXPROCS=2"))
 
-	ha, hb := treeHashes(t, filepath.Join(a, "output")), treeHashes(t, filepath.Join(b, "output"))
+	ha, hb := treetest.Hashes(t, filepath.Join(a, "output")), treetest.Hashes(t, filepath.Join(b, "output"))
 	if len(ha) == 0 {
 		t.Fatal("the bake wrote no files")
 	}
-	var diffs []string
-	for p, h := range ha {
-		if hb[p] != h {
-			diffs = append(diffs, p)
-		}
-	}
-	for p := range hb {
-		if _, ok := ha[p]; !ok {
-			diffs = append(diffs, p)
-		}
-	}
-	sort.Strings(diffs)
-	if len(diffs) > 0 {
+	if diffs := treetest.Diff(ha, hb); len(diffs) > 0 {
 		t.Fatalf("GOMAXPROCS=1 and =2 trees differ in %d files, e.g. %v", len(diffs), diffs[:min(5, len(diffs))])
 	}
 	ma, _ := os.ReadFile(filepath.Join(a, "manifest.json"))

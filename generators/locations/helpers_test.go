@@ -1,10 +1,7 @@
 package locations
 
 import (
-	"crypto/sha256"
 	"encoding/json"
-	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -69,28 +66,6 @@ func decode[T any](t testing.TB, name string, b []byte) T {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return v
-}
-
-// tree maps every file below dir to the SHA-256 of its bytes.
-func tree(t testing.TB, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = fmt.Sprintf("%x", sha256.Sum256(b))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func newTestWriter(t testing.TB) *writer.Writer {

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 
+	"github.com/prebake/prebake/internal/treetest"
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/record"
 )
@@ -317,9 +318,9 @@ func TestGenerateDeterministic(t *testing.T) {
 		shuffled.Postcodes[i], shuffled.Postcodes[j] = shuffled.Postcodes[j], shuffled.Postcodes[i]
 	})
 	dirB, _, _ := bake(t, &shuffled, Options{Workers: 4})
-	a, b := tree(t, dirA), tree(t, dirB)
-	if !reflect.DeepEqual(a, b) {
-		t.Errorf("trees differ:\n%v\n%v", a, b)
+	a, b := treetest.Hashes(t, dirA), treetest.Hashes(t, dirB)
+	if diffs := treetest.Diff(a, b); len(diffs) > 0 {
+		t.Errorf("trees differ in %v", diffs)
 	}
 	if len(a) < 20 {
 		t.Errorf("only %d files written", len(a))
