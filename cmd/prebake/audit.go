@@ -13,7 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
-	"github.com/prebake/prebake/audit"
+	"github.com/prebake/prebake/internal/audit"
 	"github.com/prebake/prebake/manifest"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/prebake/prebake/audit"
+	"github.com/prebake/prebake/internal/audit"
 	"github.com/prebake/prebake/internal/redistest"
 	"github.com/prebake/prebake/internal/shareddata"
 )

@@ -11,10 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/prebake/prebake/bake"
-	"github.com/prebake/prebake/generators/maptiles"
+	"github.com/prebake/prebake/internal/bake"
+	"github.com/prebake/prebake/internal/generators/maptiles"
+	"github.com/prebake/prebake/internal/source"
 	"github.com/prebake/prebake/manifest"
-	"github.com/prebake/prebake/source"
 )
 
 func init() {

@@ -16,7 +16,7 @@ import (
 	"github.com/prebake/prebake/internal/realbake"
 	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/internal/treetest"
-	"github.com/prebake/prebake/writer"
+	"github.com/prebake/prebake/internal/writer"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 

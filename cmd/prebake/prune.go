@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/prebake/prebake/writer"
+	"github.com/prebake/prebake/internal/writer"
 )
 
 func init() {

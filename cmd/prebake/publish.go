@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/prebake/prebake/publish"
+	"github.com/prebake/prebake/internal/publish"
 )
 
 func init() {

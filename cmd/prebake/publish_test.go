@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prebake/prebake/internal/publish"
 	"github.com/prebake/prebake/internal/s3test"
-	"github.com/prebake/prebake/publish"
-	"github.com/prebake/prebake/writer"
+	"github.com/prebake/prebake/internal/writer"
 )
 
 // TestPublishCLI runs `prebake publish` against a real S3 server with

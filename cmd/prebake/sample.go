@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/prebake/prebake/sample"
+	"github.com/prebake/prebake/internal/sample"
 )
 
 func init() {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/prebake/prebake/serve"
+	"github.com/prebake/prebake/internal/serve"
 )
 
 func init() {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/prebake/prebake/verify"
+	"github.com/prebake/prebake/internal/verify"
 )
 
 func init() {

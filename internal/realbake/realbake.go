@@ -43,8 +43,8 @@ import (
 	"time"
 
 	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
-	"github.com/prebake/prebake/writer"
 )
 
 // Env names the environment variable that points at a finished bake.

@@ -1,0 +1,190 @@
+package bake
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/prebake/prebake/internal/source"
+	"github.com/prebake/prebake/internal/writer"
+	"github.com/prebake/prebake/manifest"
+)
+
+// A rebuild whose inputs did not change skips the whole bake and writes nothing
+// (issue #13: a no-change rebuild in well under 2 s instead of regenerating,
+// hashing and comparing 250 MB of outputs). "Inputs" is everything the bytes of
+// a bake depend on: the bytes of this prebake executable (so any code change
+// counts), every source, postcode and boundary file's bytes, every Config field
+// that reaches the output, and SOURCE_DATE_EPOCH. After each committed bake, the
+// key and the summary are kept in <out>/.prebake/last-build.json; a later bake
+// with the same key is skipped only when the manifest it wrote is still the one
+// at --manifest (same SHA-256) and every file that manifest names is on disk with
+// its size, and the report and Django staticfiles it wrote are still there.
+// Anything else, or Config.Force, bakes in full.
+
+// lastBuild is <out>/.prebake/last-build.json.
+type lastBuild struct {
+	Key            string  `json:"key"`
+	ManifestSHA256 string  `json:"manifest_sha256"`
+	Summary        Summary `json:"summary"`
+}
+
+func lastBuildPath(outDir string) string {
+	return filepath.Join(outDir, writer.StateDir, "last-build.json")
+}
+
+// inputKey is the SHA-256 over everything a bake's bytes depend on (see above).
+func inputKey(cfg Config) (string, error) {
+	h := sha256.New()
+	field := func(name string, v any) {
+		b, _ := json.Marshal(v)
+		fmt.Fprintf(h, "%s=%s\n", name, b)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	if err := hashFile(h, "executable", exe); err != nil {
+		return "", err
+	}
+	field("format", cfg.Format)
+	field("out", cfg.OutDir)
+	field("manifest", cfg.ManifestPath)
+	field("report", cfg.ReportPath)
+	field("base_url", cfg.BaseURL)
+	field("django_staticfiles", cfg.DjangoStaticfiles)
+	field("strict", cfg.Strict)
+	field("include_contacts", cfg.IncludeContacts)
+	field("maptiles", cfg.Maptiles)
+	field("generator", cfg.Generator)
+	epoch, epochSet := os.LookupEnv("SOURCE_DATE_EPOCH")
+	field("source_date_epoch", []any{epoch, epochSet})
+	// The source files as the bake reads them (source.Files: globs expanded
+	// and sorted, a file named twice once); postcode tables and boundaries
+	// are paths, not patterns.
+	sources, err := source.Files(cfg.Sources)
+	if err != nil {
+		return "", err
+	}
+	field("source_patterns", cfg.Sources)
+	for _, group := range []struct {
+		name  string
+		paths []string
+	}{{"source", sources}, {"postcodes", cfg.Postcodes}, {"boundaries", nonEmpty(cfg.Boundaries)}} {
+		for _, p := range group.paths {
+			if err := hashFile(h, group.name, p); err != nil {
+				return "", err
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// hashFile adds a file's name, size and bytes to h.
+func hashFile(h io.Writer, kind, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fh := sha256.New()
+	n, err := io.Copy(fh, f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintf(h, "%s %q %d %x\n", kind, path, n, fh.Sum(nil))
+	return nil
+}
+
+// unchanged returns the summary of the last bake when it can stand for this one:
+// the same key, its manifest still at cfg.ManifestPath, and every file it names
+// in place. It returns nil when the bake must run.
+func unchanged(cfg Config, key string) *Summary {
+	data, err := os.ReadFile(lastBuildPath(cfg.OutDir))
+	if err != nil {
+		return nil
+	}
+	var last lastBuild
+	if json.Unmarshal(data, &last) != nil || last.Key != key {
+		return nil
+	}
+	mdata, err := os.ReadFile(cfg.ManifestPath)
+	if err != nil {
+		return nil
+	}
+	if sum := sha256.Sum256(mdata); hex.EncodeToString(sum[:]) != last.ManifestSHA256 {
+		return nil
+	}
+	m, err := manifest.Parse(mdata)
+	if err != nil || !filesInPlace(cfg.OutDir, m) {
+		return nil
+	}
+	for _, p := range []string{cfg.ReportPath, cfg.DjangoStaticfiles} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			return nil
+		}
+	}
+	s := last.Summary
+	return &s
+}
+
+// filesInPlace reports whether every asset and variant a manifest names is on
+// disk with its size, and every tile and shard set's directory and index exist (a
+// set directory is renamed into place whole, so existing means complete).
+func filesInPlace(outDir string, m *manifest.Manifest) bool {
+	has := func(rel string, size int64) bool {
+		fi, err := os.Stat(filepath.Join(outDir, filepath.FromSlash(rel)))
+		return err == nil && (size < 0 || fi.Size() == size)
+	}
+	for _, a := range m.Assets {
+		if !has(a.Path, a.Size) {
+			return false
+		}
+		for _, e := range a.Encodings {
+			if !has(e.Path, e.Size) {
+				return false
+			}
+		}
+	}
+	for _, ts := range m.TileSets {
+		if !has(ts.Path, -1) || (ts.Index != "" && !has(ts.Index, -1)) {
+			return false
+		}
+	}
+	for _, ss := range m.ShardSets {
+		if !has(ss.Path, -1) || (ss.Index != "" && !has(ss.Index, -1)) {
+			return false
+		}
+	}
+	return true
+}
+
+// rememberBuild records a committed bake's key and summary for the next run.
+func rememberBuild(cfg Config, key string, s *Summary) error {
+	mdata, err := os.ReadFile(cfg.ManifestPath)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(mdata)
+	kept := *s
+	kept.Seconds, kept.Stages = 0, nil // the state file is as deterministic as the bake
+	data, err := json.MarshalIndent(lastBuild{Key: key, ManifestSHA256: hex.EncodeToString(sum[:]), Summary: kept}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writer.WriteFileAtomic(lastBuildPath(cfg.OutDir), append(data, '\n'))
+}

@@ -1,0 +1,187 @@
+package cmu
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/prebake/prebake/internal/generators/cmu/table"
+	"github.com/prebake/prebake/internal/record"
+)
+
+// The app's cmu_dataframe_v1 and cmu_to_company_mapping, as its live code builds
+// them (checker/services/data_access.py get_cmu_dataframe; contract in
+// ../shared/docs/app-integration.md):
+//
+//	Component.objects.values("cmu_id", "company_name", "delivery_year", "auction_name").distinct()
+//
+// with the model's Meta.ordering ["-delivery_year"], i.e.
+//
+//	SELECT DISTINCT cmu_id, company_name, delivery_year, auction_name
+//	FROM checker_component ORDER BY delivery_year DESC
+//
+// then a DataFrame of those rows with "Name of Applicant" = "Full Name" =
+// company_name and the two normalized columns.
+
+// frameRow is one row of the app's CMU dataframe.
+type frameRow struct {
+	CMUID   string
+	Company string // "Name of Applicant" and "Full Name", verbatim
+	Year    string // "Delivery Year": a string, as the app's CharField; "" when unknown (written as null)
+	Auction string
+}
+
+// appFrame is the distinct (CMU ID, company, delivery year, auction) rows of all
+// components, in the app's order: delivery year descending, the unknown year
+// first (PostgreSQL sorts NULL first under DESC), then CMU ID, company and
+// auction ascending by byte order.
+//
+// Why that tie order: PostgreSQL leaves ties of ORDER BY delivery_year DESC
+// unspecified; when it plans the DISTINCT as a sort, the sort key is the ORDER BY
+// followed by the remaining DISTINCT columns in select-list order, which is the
+// order used here (with byte order standing in for the database's collation).
+// The tie order decides cmu_to_company_mapping for a CMU with two names in its
+// oldest year (real example: KED221, "KEADBY GENERATION LIMITED" and "Keadby
+// Generation Limited").
+//
+// Rows without a CMU ID are kept (the app keeps them; only the mapping skips
+// them). The record model has trimmed every text field; the app stores the
+// register's text untrimmed. No real row has leading or trailing white space in
+// these fields.
+func appFrame(comps []record.Component) []frameRow {
+	seen := make(map[frameRow]bool, len(comps))
+	rows := make([]frameRow, 0, len(comps)/2)
+	for i := range comps {
+		c := &comps[i]
+		r := frameRow{CMUID: c.CMUID, Company: c.Company, Auction: c.AuctionName}
+		if c.DeliveryYear != 0 {
+			r.Year = strconv.Itoa(c.DeliveryYear)
+		}
+		if !seen[r] {
+			seen[r] = true
+			rows = append(rows, r)
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return frameRowLess(&rows[i], &rows[j]) })
+	return rows
+}
+
+func frameRowLess(a, b *frameRow) bool {
+	if a.Year != b.Year {
+		if a.Year == "" || b.Year == "" {
+			return a.Year == "" // NULL first under DESC
+		}
+		return a.Year > b.Year // string order, as ORDER BY on the CharField
+	}
+	if a.CMUID != b.CMUID {
+		return a.CMUID < b.CMUID
+	}
+	if a.Company != b.Company {
+		return a.Company < b.Company
+	}
+	return a.Auction < b.Auction
+}
+
+var frameColumns = []table.Column{
+	{Name: "CMU ID", Type: table.String},
+	{Name: "Name of Applicant", Type: table.String},
+	{Name: "Full Name", Type: table.String},
+	{Name: "Delivery Year", Type: table.String, Nullable: true},
+	{Name: "Auction Name", Type: table.String, Nullable: true}, // null when missing, as in every table (the app's auction_name is null=True)
+	{Name: "Normalized Full Name", Type: table.String},
+	{Name: "Normalized CMU ID", Type: table.String},
+}
+
+// appFrameSortKey is appFrame's order as a table sort key.
+var appFrameSortKey = []string{"-Delivery Year", "CMU ID", "Full Name", "Auction Name"}
+
+// appFrameTable is the app's dataframe with the app's column names and order.
+func appFrameTable(rows []frameRow) (*table.Table, error) {
+	b := table.NewBuilder("cmus", appFrameSortKey, frameColumns...)
+	normalize := memoized(AppNormalize)
+	for _, r := range rows {
+		b.Str(r.CMUID).
+			Str(r.Company).
+			Str(r.Company).
+			StrOrNull(r.Year).
+			StrOrNull(r.Auction).
+			Str(normalize(r.Company)).
+			Str(AppNormalize(r.CMUID)).
+			EndRow()
+	}
+	return b.Table()
+}
+
+// appCMUToCompany is cmu_to_company_mapping: the app walks its frame in order
+// and sets mapping[CMU ID.strip()] = Full Name, skipping ids that are empty or
+// "N/A" after strip(). The frame is newest first, so the name on a CMU's oldest
+// row wins. Empty names are not skipped (the app does not skip them).
+func appCMUToCompany(rows []frameRow) map[string]string {
+	m := map[string]string{}
+	for _, r := range rows {
+		id := strings.TrimFunc(r.CMUID, pyIsSpace)
+		if id == "" || id == "N/A" {
+			continue
+		}
+		m[id] = r.Company
+	}
+	return m
+}
+
+// AppNormalize is the app's normalize() (checker/utils.py):
+//
+//	"".join(text.lower().split())
+//
+// Python's lower-casing, then every character Python's str.split() treats as
+// white space removed; nothing else changes ("." "&" "-" "(" stay). Written by
+// hand because Go's strings.ToLower and unicode.IsSpace differ from Python's in
+// the cases handled below; TestAppNormalize holds values computed by CPython.
+func AppNormalize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	rs := []rune(s)
+	for i, r := range rs {
+		if pyIsSpace(r) {
+			continue
+		}
+		switch {
+		case r == 'İ':
+			// Python's full lower-casing (SpecialCasing.txt): U+0130 -> "i̇".
+			b.WriteString("i\u0307")
+		case r == 'Σ' && finalSigma(rs, i):
+			b.WriteRune('ς')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// pyIsSpace is Python's str.isspace() for one character, which str.split() and
+// str.strip() use: Unicode White_Space plus the information separators
+// U+001C..U+001F (bidirectional class B or S), which Go's unicode.IsSpace lacks.
+func pyIsSpace(r rune) bool {
+	return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
+}
+
+// finalSigma is Unicode's Final_Sigma condition as CPython applies it: a cased
+// letter (skipping case-ignorable ones) before position i and none after.
+func finalSigma(rs []rune, i int) bool {
+	cased := func(r rune) bool { return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) }
+	ignorable := func(r rune) bool {
+		return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk) || r == '\'' || r == '.' || r == ':' || r == '·' || r == '\u2019'
+	}
+	j := i - 1
+	for j >= 0 && ignorable(rs[j]) {
+		j--
+	}
+	if j < 0 || !cased(rs[j]) {
+		return false
+	}
+	k := i + 1
+	for k < len(rs) && ignorable(rs[k]) {
+		k++
+	}
+	return k == len(rs) || !cased(rs[k])
+}

@@ -1,0 +1,164 @@
+package maptiles
+
+import (
+	"strconv"
+
+	"github.com/prebake/prebake/internal/appview"
+	"github.com/prebake/prebake/internal/record"
+)
+
+// AttrsScheme names the layout of a layer's attribute file, for clients.
+const AttrsScheme = "prebake-attrs/1"
+
+// ResidentialCompanies are the companies whose components the /map/ page hides
+// unless a company is chosen (residential DSR; app-integration.md, Map points).
+var ResidentialCompanies = []string{"AXLE ENERGY LIMITED", "OCTOPUS ENERGY LIMITED"}
+
+func isResidential(company string) bool {
+	for _, r := range ResidentialCompanies {
+		if company == r {
+			return true
+		}
+	}
+	return false
+}
+
+// dict codes strings in order of first use.
+type dict struct {
+	codes map[string]int
+	names []string
+}
+
+func (d *dict) code(s string) int {
+	if d.codes == nil {
+		d.codes = map[string]int{}
+	}
+	c, ok := d.codes[s]
+	if !ok {
+		c = len(d.names)
+		d.codes[s] = c
+		d.names = append(d.names, s)
+	}
+	return c
+}
+
+// encodeAttrs writes a layer's attribute file: one row per component of the
+// layer, in the layer's input order (ascending register id, the order the tile
+// sets were clustered in), as columns. Strings are dictionary-coded (a column
+// holds indexes into its dictionary, in order of first use; -1 for a null
+// delivery year); positions are dictionary-coded too (distinct lng/lat pairs in
+// order of first use, written so they read back to the same float64); ids are
+// the first id then the differences to the previous one.
+//
+//	{"scheme":"prebake-attrs/1","count":N,
+//	 "positions":[lng0,lat0,lng1,lat1,...],
+//	 "dicts":{"category":[...],"technology":[...],"company":[...],"delivery_year":[...]},
+//	 "id":[...],"position":[...],"category":[...],"technology":[...],"company":[...],
+//	 "delivery_year":[...],"mw":[...],"active":[0|1,...],"residential":[0|1,...]}
+//
+// technology is the raw class ("" when null), category the app's category,
+// delivery_year the app's string year, mw the de-rated capacity in MW (0 when
+// null), active whether the component's location group is active (the /map/
+// period filter: future = active), residential whether its company is one of
+// ResidentialCompanies.
+func encodeAttrs(comps []*record.Component, active map[string]bool) []byte {
+	var cat, tech, co, year dict
+	type posKey struct{ lng, lat float64 }
+	posCodes := map[posKey]int{}
+	var positions []posKey
+	n := len(comps)
+	cols := struct{ id, position, category, technology, company, year, active, residential []int }{}
+	cols.id = make([]int, 0, n)
+	prev := int64(0)
+	for _, c := range comps {
+		cols.id = append(cols.id, int(c.ID-prev))
+		prev = c.ID
+		k := posKey{c.Geo.Lng, c.Geo.Lat}
+		p, ok := posCodes[k]
+		if !ok {
+			p = len(positions)
+			posCodes[k] = p
+			positions = append(positions, k)
+		}
+		cols.position = append(cols.position, p)
+		cols.category = append(cols.category, cat.code(string(c.Category)))
+		cols.technology = append(cols.technology, tech.code(c.TechClass))
+		cols.company = append(cols.company, co.code(c.Company))
+		if y, ok := appview.Year(c.DeliveryYear); ok {
+			cols.year = append(cols.year, year.code(y))
+		} else {
+			cols.year = append(cols.year, -1)
+		}
+		cols.active = append(cols.active, b2i(active[c.LocationText]))
+		cols.residential = append(cols.residential, b2i(isResidential(c.Company)))
+	}
+	b := make([]byte, 0, 64*n)
+	b = append(b, `{"scheme":`...)
+	b = appendString(b, AttrsScheme)
+	b = append(b, `,"count":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, `,"positions":[`...)
+	for i, p := range positions {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendFloat(b, p.lng)
+		b = append(b, ',')
+		b = appendFloat(b, p.lat)
+	}
+	b = append(b, `],"dicts":{`...)
+	for i, d := range []struct {
+		name string
+		d    *dict
+	}{{"category", &cat}, {"technology", &tech}, {"company", &co}, {"delivery_year", &year}} {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, d.name)
+		b = append(b, `:[`...)
+		for j, s := range d.d.names {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, s)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, '}')
+	ints := func(name string, v []int) {
+		b = append(b, `,"`...)
+		b = append(b, name...)
+		b = append(b, `":[`...)
+		for i, x := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(x), 10)
+		}
+		b = append(b, ']')
+	}
+	ints("id", cols.id)
+	ints("position", cols.position)
+	ints("category", cols.category)
+	ints("technology", cols.technology)
+	ints("company", cols.company)
+	ints("delivery_year", cols.year)
+	b = append(b, `,"mw":[`...)
+	for i, c := range comps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendFloat(b, derated(c))
+	}
+	b = append(b, ']')
+	ints("active", cols.active)
+	ints("residential", cols.residential)
+	return append(b, "}\n"...)
+}
+
+func b2i(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
+}

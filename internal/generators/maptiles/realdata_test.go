@@ -1,0 +1,153 @@
+package maptiles_test
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/prebake/prebake/cluster"
+	"github.com/prebake/prebake/cluster/clustertest"
+	"github.com/prebake/prebake/internal/generators/maptiles"
+	"github.com/prebake/prebake/internal/geocode"
+	"github.com/prebake/prebake/internal/postcode"
+	"github.com/prebake/prebake/internal/realbake"
+	"github.com/prebake/prebake/internal/record"
+	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/source"
+	"github.com/prebake/prebake/manifest"
+)
+
+var real struct {
+	once sync.Once
+	ds   *record.Dataset
+	err  error
+}
+
+// realDataset reads the real register and geocodes it the way a bake does:
+// source.Read, JoinCMUs, postcode.Load, geocode.Apply. Loaded once per run.
+func realDataset(t *testing.T) *record.Dataset {
+	t.Helper()
+	dir := shareddata.Path(t, "data/register")
+	pcs := shareddata.Path(t, "data/postcodes/postcodes-en.csv.gz")
+	real.once.Do(func() {
+		res, err := source.Read([]string{filepath.Join(dir, "components_*.json"), filepath.Join(dir, "cmu_register_rows.json")}, "")
+		if err != nil {
+			real.err = err
+			return
+		}
+		source.JoinCMUs(res.Components, res.CMUs)
+		table, _, err := postcode.Load([]string{pcs})
+		if err != nil {
+			real.err = err
+			return
+		}
+		geocode.Apply(res.Components, table)
+		real.ds = &record.Dataset{Components: res.Components, CMUs: res.CMUs}
+	})
+	if real.err != nil {
+		t.Fatal(real.err)
+	}
+	return real.ds
+}
+
+// realBake returns the map tile files of the test run's shared real-data bake
+// (internal/realbake: the register, postcode table and boundaries baked once by
+// `prebake build` for every package and pytest, maptiles.Generate with the
+// default options), linked into a directory of their own, and its manifest.
+func realBake(t *testing.T) (string, *manifest.Manifest) {
+	t.Helper()
+	b := realbake.Get(t)
+	out, err := b.Link(t.TempDir(), "maptiles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The JS checks read out/manifest.json, where bake puts it.
+	if err := os.Symlink(b.ManifestPath, filepath.Join(out, "manifest.json")); err != nil {
+		t.Fatal(err)
+	}
+	return out, b.Manifest
+}
+
+// TestRealLayers bakes the real register and checks every layer's default view
+// as a client sees it: at every zoom the point counts of the features shown over
+// GB add up to the components the view shows with each cluster once, above the max zoom
+// every component id is listed exactly once, and every file is within 64 KB;
+// then the JS client against supercluster on the DSR and all layers.
+func TestRealLayers(t *testing.T) {
+	ds := realDataset(t)
+	out, m, sum := bake(t, ds, maptiles.Options{})
+	if len(sum.Layers) < 5 {
+		t.Fatalf("only %d layers from the real register: %+v", len(sum.Layers), sum.Layers)
+	}
+	located := 0
+	for _, c := range ds.Components {
+		if c.Geo.Located {
+			located++
+		}
+	}
+	active := activeTexts(ds.Components)
+	for _, ls := range sum.Layers {
+		t.Run(ls.Name, func(t *testing.T) {
+			cat := record.Category(ls.Name)
+			if ls.Name == maptiles.AllLayer {
+				cat = ""
+				if ls.Components != located {
+					t.Errorf("all layer has %d components, %d are located", ls.Components, located)
+				}
+			}
+			comps := layerComponents(ds, cat)
+			if len(comps) != ls.Components {
+				t.Fatalf("summary says %d components, the layer has %d located", ls.Components, len(comps))
+			}
+			view := viewComponents(comps, active)
+			if len(view) != ls.Shown {
+				t.Fatalf("summary says the default view shows %d components, it shows %d", ls.Shown, len(view))
+			}
+			l := readLayer(t, out, m.TileSets[ls.TileSet])
+			checkCounts(t, l, view, 16)
+			checkFiles(t, out, m.TileSets[ls.TileSet], 64<<10)
+			t.Logf("%s: %d components, %d features, %d files, %d bytes, largest %d", ls.Name, ls.Components, ls.Features, ls.Files, ls.Bytes, ls.Largest)
+		})
+	}
+	checkClientComps(t, out, "maptiles/default/DSR", viewComponents(layerComponents(ds, record.DSR), active), 300)
+	checkClientComps(t, out, "maptiles/default/all", viewComponents(layerComponents(ds, ""), active), 150)
+}
+
+// TestRealDSRMatchesSupercluster compares the clustering of the real DSR
+// components (in the generator's input order) with the supercluster npm package.
+func TestRealDSRMatchesSupercluster(t *testing.T) {
+	ds := realDataset(t)
+	comps := layerComponents(ds, record.DSR)
+	if len(comps) < 1000 {
+		t.Fatalf("only %d located DSR components", len(comps))
+	}
+	points := make([]orb.Point, len(comps))
+	mw := make([]float64, len(comps))
+	for i, c := range comps {
+		points[i] = orb.Point{c.Geo.Lng, c.Geo.Lat}
+		if c.DeratedMW != nil {
+			mw[i] = *c.DeratedMW
+		}
+	}
+	r := rand.New(rand.NewPCG(4, 2))
+	var queries []clustertest.Query
+	for range 300 {
+		z := r.IntN(19)
+		w := 2.5 * 360 / float64(int(1)<<z)
+		lng, lat := -6+8*r.Float64(), 50+8*r.Float64()
+		queries = append(queries, clustertest.Query{BBox: [4]float64{lng - w/2, lat - w/4, lng + w/2, lat + w/4}, Zoom: z})
+	}
+	opts := cluster.DefaultOptions()
+	want := clustertest.Run(t, points, mw, opts, queries)
+	ix, err := cluster.Load(points, opts, &cluster.Aggregate[float64]{
+		Map:    func(i int) float64 { return mw[i] },
+		Reduce: func(acc *float64, c float64) { *acc += c },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clustertest.Compare(t, ix, want, queries, func(a float64) float64 { return a })
+}

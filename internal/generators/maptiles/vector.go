@@ -1,0 +1,105 @@
+package maptiles
+
+import (
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/prebake/prebake/internal/generators/maptiles/vectortiles"
+	"github.com/prebake/prebake/internal/record"
+	"github.com/prebake/prebake/internal/writer"
+)
+
+// vectorLayer is what a layer keeps for the vector tiles: the same features as
+// the tile set files; clusters with the same properties but minzoom/maxzoom (a
+// vector tile is already one zoom), points with a few properties (see below).
+type vectorLayer struct {
+	name  string
+	feats []feature
+	geo   []*geojson.Feature // parallel to feats
+	top   int
+	// bottom is the lowest clustered zoom: zooms below it show its features, as
+	// SuperCluster's getClusters does (it clamps the zoom to minZoom).
+	bottom int
+}
+
+func newVectorLayer(name string, feats []feature, comps []*record.Component, withCats bool, top int) *vectorLayer {
+	l := &vectorLayer{name: name, feats: feats, geo: make([]*geojson.Feature, len(feats)), top: top}
+	for i := range feats {
+		f := &feats[i]
+		var g *geojson.Feature
+		if c := f.cluster; c != nil {
+			g = geojson.NewFeature(c.Point)
+			g.ID = vectortiles.ClusterID(c.ID)
+			g.Properties = geojson.Properties{
+				"cluster": true, "cluster_id": c.ID, "point_count": c.Count,
+				"point_count_abbreviated": abbreviated(c.Count), "expansion_zoom": f.expansion, "mw": roundMW(c.Agg.mw),
+			}
+			if withCats {
+				for k, cat := range record.Categories {
+					if n := c.Agg.cats[k]; n > 0 {
+						g.Properties[string(cat)] = int(n)
+					}
+				}
+			}
+		} else {
+			c := comps[f.members[0]]
+			g = geojson.NewFeature(orb.Point{c.Geo.Lng, c.Geo.Lat})
+			g.ID = vectortiles.PointID(c.ID)
+			ids := make([]int, len(f.members))
+			mw := 0.0
+			for k, m := range f.members {
+				ids[k] = int(comps[m].ID)
+				mw += derated(comps[m])
+			}
+			// Only what a map style needs: colour (display_technology, the category the
+			// app colours by; technology, the raw class, as in /api/map-data/), label
+			// and the ids to fetch a popup (cmu/component_details). The other text
+			// fields stay in the GeoJSON files; repeated in every vector tile at every
+			// zoom they tripled the archive.
+			g.Properties = geojson.Properties{
+				"id": int(c.ID), "technology": rawTechnology(c), "display_technology": string(c.Category),
+				"count": len(f.members), "ids": ids, "mw": roundMW(mw),
+			}
+		}
+		l.geo[i] = g
+	}
+	return l
+}
+
+// at returns the features shown at zoom z (the raw-point zoom's above it, the
+// lowest clustered zoom's below it).
+func (l *vectorLayer) at(z int) []*geojson.Feature {
+	z = max(min(z, l.top), l.bottom)
+	var out []*geojson.Feature
+	for i := range l.feats {
+		if l.feats[i].minZ <= z && z <= l.feats[i].maxZ {
+			out = append(out, l.geo[i])
+		}
+	}
+	return out
+}
+
+// writeVectorTiles bakes every layer into one PMTiles archive and registers it
+// as the tile set vectortiles.AssetName.
+func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, o Options) error {
+	vl := make([]vectortiles.Layer, len(layers))
+	for i, l := range layers {
+		l.bottom = o.MinZoom
+		vl[i] = vectortiles.Layer{Name: l.name, Features: l.at}
+	}
+	// From zoom 0 whatever the min zoom: below it MapLibre shows the min zoom's
+	// clusters, as SuperCluster does, instead of nothing.
+	vo := vectortiles.Options{
+		MinZoom: 0, MaxZoom: o.MaxZoom + 1,
+		Name:        "prebake map layers",
+		Description: "Capacity Market components clustered with SuperCluster's algorithm, one layer per technology category and all",
+	}
+	data, stats, err := vectortiles.Build(vl, vo)
+	if err != nil {
+		return err
+	}
+	asset, err := w.WriteAsset(vectortiles.AssetName, data, writer.Meta{ContentType: vectortiles.ContentType})
+	if err != nil {
+		return err
+	}
+	return w.RegisterTileSet(vectortiles.AssetName, vectortiles.TileSetEntry(asset, stats, vo))
+}

@@ -1,0 +1,154 @@
+package serve
+
+import (
+	"bufio"
+	"encoding/json"
+	"html"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/prebake/prebake/internal/sample"
+)
+
+func TestReport(t *testing.T) {
+	s, ts := newTestServer(t)
+	r, err := s.BuildReport()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Build.ID != fx.m.BuildID || r.Previous == nil || r.Previous.ID != fx.prevID {
+		t.Fatalf("build %s previous %+v; want %s after %s", r.Build.ID, r.Previous, fx.m.BuildID, fx.prevID)
+	}
+	// Totals: every components row of the manifest's sources, read = used + duplicate + rejected.
+	var read, used int
+	for _, src := range fx.m.Sources {
+		if src.Kind == "components" {
+			read += src.Counts.Read
+			used += src.Counts.Used
+		}
+	}
+	tot := r.Totals
+	if tot.Read != read || tot.Used != used || tot.Used != liveComponents || tot.Read != tot.Used+tot.Duplicate+tot.Rejected ||
+		tot.Used != tot.Geocoded+tot.Unlocated {
+		t.Errorf("totals %+v: want read %d, used %d = geocoded + unlocated", tot, read, used)
+	}
+	if r.PrevTotals == nil || r.PrevTotals.Used != prevComponents {
+		t.Errorf("previous totals %+v, want %d used", r.PrevTotals, prevComponents)
+	}
+	sum := func(bars []Bar) (now, prev float64) {
+		for _, b := range bars {
+			now += b.Value
+			if b.Prev != nil {
+				prev += *b.Prev
+			}
+		}
+		return
+	}
+	for name, tc := range map[string]struct {
+		bars      []Bar
+		now, prev float64
+	}{
+		"categories": {r.Categories, liveComponents, prevComponents},
+		"years":      {r.Years, liveComponents, prevComponents},
+		"geocoded":   {r.Geocoded, float64(tot.Geocoded), float64(r.PrevTotals.Geocoded)},
+		"unlocated":  {r.Unlocated, float64(tot.Unlocated), float64(r.PrevTotals.Unlocated)},
+		"rejected":   {r.RejectedBy, sample.DeliberateRejects, sample.DeliberateRejects},
+	} {
+		if now, prev := sum(tc.bars); now != tc.now || prev != tc.prev {
+			t.Errorf("%s sum to %v (previous %v), want %v (%v)", name, now, prev, tc.now, tc.prev)
+		}
+	}
+	// Rejected rows: those of prebake-report.jsonl, read independently here.
+	f, err := os.Open(fx.report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var want []ReportRow
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var row ReportRow
+		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+			t.Fatal(err)
+		}
+		if row.Status == "rejected" {
+			want = append(want, row)
+		}
+	}
+	if len(want) != sample.DeliberateRejects || r.RejectedTotal != len(want) || len(r.Rejected) != len(want) {
+		t.Fatalf("rejected rows: report %d (listed %d), file %d, want %d", r.RejectedTotal, len(r.Rejected), len(want), sample.DeliberateRejects)
+	}
+	for i := range want {
+		if r.Rejected[i] != want[i] || want[i].Reason == "" {
+			t.Errorf("rejected row %d: %+v, want %+v with a reason", i, r.Rejected[i], want[i])
+		}
+	}
+	// Output bytes: the originals as the manifest counts them; the variants as on disk.
+	var identity int64
+	files := 0
+	for _, a := range fx.m.Assets {
+		identity += a.Size
+		files++
+	}
+	for _, ts := range fx.m.TileSets {
+		if ts.Format != "pmtiles" {
+			identity += ts.Bytes
+			files += ts.Files
+		}
+	}
+	for _, ss := range fx.m.ShardSets {
+		identity += ss.Bytes
+		files += ss.Files
+	}
+	if r.OutputSum.Bytes["identity"] != identity || r.OutputSum.Files != files {
+		t.Errorf("output sum %d files %d bytes, manifest %d files %d bytes", r.OutputSum.Files, r.OutputSum.Bytes["identity"], files, identity)
+	}
+	for _, o := range r.Output {
+		// A tile set of one empty file (a layer whose default view shows no
+		// component) has no variant: it would not be smaller.
+		if o.Kind == "tileset" && o.Bytes["identity"] > 1024 && (o.Bytes["br"] == 0 || o.Bytes["br"] >= o.Bytes["identity"]) {
+			t.Errorf("%s: br %d bytes for %d original bytes", o.Set, o.Bytes["br"], o.Bytes["identity"])
+		}
+	}
+	if r.PrevOutput == nil || r.PrevOutput.Files == 0 {
+		t.Error("no previous output figures")
+	}
+
+	// The page: charts, not only tables.
+	res, body := get(t, "GET", ts.URL+"/_prebake/report")
+	page := string(body)
+	if res.StatusCode != 200 || strings.Count(page, `<svg class="chart"`) < 7 || !strings.Contains(page, fx.prevID) ||
+		strings.Count(page, "<rect class=\"bar prev\"") == 0 {
+		t.Errorf("report page: status %d, %d charts, previous bake named: %v, previous bars %d", res.StatusCode,
+			strings.Count(page, `<svg class="chart"`), strings.Contains(page, fx.prevID), strings.Count(page, "<rect class=\"bar prev\""))
+	}
+	for _, w := range want {
+		if !strings.Contains(page, html.EscapeString(w.Detail)) {
+			t.Errorf("report page does not list rejected row %s:%d (%s)", w.File, w.Row, w.Detail)
+		}
+	}
+	res, body = get(t, "GET", ts.URL+"/_prebake/report.json")
+	var back Report
+	if res.StatusCode != 200 || json.Unmarshal(body, &back) != nil || back.Build.ID != r.Build.ID {
+		t.Errorf("report.json: status %d, %.100s", res.StatusCode, body)
+	}
+}
+
+func TestChartText(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{num(3), "3"}, {num(2.5), "2.5"}, {num(18661.167), "18661.167"}, {num(0.1 + 0.2), "0.3"},
+		{delta(5, 3), "(+2)"}, {delta(3, 5), "(−2)"}, {delta(4, 4), "(=)"},
+		{bytesText(512), "512 B"}, {bytesText(1536), "1.5 KiB"}, {bytesText(3 << 20), "3.00 MiB"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	svg := string(hbarChart("t", []Bar{{Label: "<a&b>", Value: 2}}))
+	if strings.Contains(svg, "<a&b>") || !strings.Contains(svg, "&lt;a&amp;b&gt;") {
+		t.Errorf("labels are not escaped: %s", svg)
+	}
+}
