@@ -12,7 +12,7 @@ KEYS = ["title", "tech", "company", "desc", "cmu", "url", "count", "active", "mw
         "technologies", "companies", "descriptions", "auction_years", "cmu_ids", "capacity_confidence"]
 # LocationGroup attributes that repeat a property of the endpoint.
 SAME = {"is_active": "active", "capacity_mw": "mw"}
-# What the file writes, each value once (generators/locations/README.md).
+# What the file writes, each value once (internal/generators/locations/README.md).
 WRITTEN = ["id", "title", "count", "active", "mw", "technologies", "companies", "descriptions", "cmu_ids",
            "auctions", "capacity_confidence"]
 OPTIONAL = {"descriptions_total", "auction_names_total", "located_count"}

@@ -1,7 +1,7 @@
 """Map points (/api/map-data/): one per exact position, newest representative,
 the app's field types, in every baked tile set (maptiles/default/<layer>: the
 /map/ page's opening view; other filters are clustered in the browser from the
-attribute files, checked in generators/maptiles)."""
+attribute files, checked in internal/generators/maptiles)."""
 
 import appcontract as app
 from bakefiles import layer_points

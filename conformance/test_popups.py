@@ -12,7 +12,7 @@ from bakefiles import layer_points, shard_files
 
 def rebuild(at, files, cid):
     """The app's body of component cid from the two shard sets, by the
-    documented rebuild (generators/cmu/README.md): at = its [file, list] in
+    documented rebuild (internal/generators/cmu/README.md): at = its [file, list] in
     cmu/component_details; the list's rows are the entries, the component's
     own row the popup's fields, title and detailUrl from its location text."""
     f = files[at[0]]

@@ -5,7 +5,7 @@
 // opening view of the DSR layer) it returns, for a viewport, a zoom and the
 // /map/ page's filters, exactly the clusters and points SuperCluster's
 // getClusters(bbox, zoom) returns for the components those filters keep (the
-// layout is described in generators/maptiles/doc.go, scheme
+// layout is described in internal/generators/maptiles/doc.go, scheme
 // "prebake-cluster-tree/2").
 //
 //   import {openLayer} from './prebake-map.mjs';
@@ -420,7 +420,7 @@ export function decodeFile(file, layout) {
 export const RESIDENTIAL_COMPANIES = ['AXLE ENERGY LIMITED', 'OCTOPUS ENERGY LIMITED'];
 
 // decodeAttributes turns an attribute file (scheme prebake-attrs/1, written by
-// generators/maptiles) into columns: lng, lat (Float64Array), id (register ids),
+// internal/generators/maptiles) into columns: lng, lat (Float64Array), id (register ids),
 // and per-row codes, with properties(i) giving a point's GeoJSON properties.
 export function decodeAttributes(file) {
     if (!file || file.scheme !== 'prebake-attrs/1') throw new Error(`prebake-map: unsupported attribute file ${file && file.scheme}`);

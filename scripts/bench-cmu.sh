@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench` part for generators/cmu: bakes the real register in ../shared,
+# `make bench` part for internal/generators/cmu: bakes the real register in ../shared,
 # then prints the bake's "cmu tables" stage time; for the cmu/cmus table (the
 # app's cmu_dataframe_v1), the size of its Parquet, Arrow and JSON files next to
 # the size of the same rows as base64(pickle(DataFrame)) (what the app keeps in
@@ -40,7 +40,7 @@ size() { stat -c %s "$1"; }
 
 cmus_json=$(path cmu/cmus.json)
 cmus_parquet=$(path cmu/cmus.parquet)
-read -r pickled rows < <(/usr/bin/python3 generators/cmu/testdata/pickle_size.py "$cmus_json")
+read -r pickled rows < <(/usr/bin/python3 internal/generators/cmu/testdata/pickle_size.py "$cmus_json")
 pq=$(size "$cmus_parquet")
 echo
 echo "cmu/cmus ($rows rows, the app's CMU dataframe):"
@@ -136,4 +136,4 @@ fi
 # CPU seconds per run (user + system), raw MB and files, variant files.
 echo
 echo "cmu tables stage on the 64k sample (go test -bench GenerateSample):"
-go test -run '^$' -bench 'GenerateSample$' -benchtime 3x ./generators/cmu | grep '^Benchmark'
+go test -run '^$' -bench 'GenerateSample$' -benchtime 3x ./internal/generators/cmu | grep '^Benchmark'

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Location lookups (generators/locations): first the locations stage of a bake
+# Location lookups (internal/generators/locations): first the locations stage of a bake
 # of the bundled 64k sample (BenchmarkGenerateSample: CPU seconds per bake,
 # compression workers included, and the stage's raw bytes and files; budget
 # 3 s, 20 MB, 200 files; no peer does this stage). Then it bakes the real register and the whole
 # GB postcode table (1.68 M postcodes) once through the real writer and prints
 # the time and the postcode shards' total and largest sizes, raw and compressed;
 # then prints how the three app-compatible files compare with the app's own
-# (the numbers in generators/locations/README.md). Needs ../shared.
+# (the numbers in internal/generators/locations/README.md). Needs ../shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkg=./generators/locations/
+pkg=./internal/generators/locations/
 
 smp=$(go test -run '^$' -bench 'BenchmarkGenerateSample$' -benchtime 3x "$pkg" 2>&1) || { echo "$smp"; exit 1; }
 echo "$smp" | awk '/^BenchmarkGenerateSample/ { for (i = 1; i < NF; i++) v[$(i+1)] = $i;

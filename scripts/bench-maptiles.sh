@@ -36,7 +36,7 @@ trap 'rm -rf "$tmp"' EXIT
 points=$tmp/dsr.geojson
 
 cd "$root"
-go test -c -o "$tmp/maptiles.test" ./generators/maptiles/
+go test -c -o "$tmp/maptiles.test" ./internal/generators/maptiles/
 go test -c -o "$tmp/cluster.test" ./cluster/
 # gobench PKGDIR BINARY NAME [ENV...]: one run of benchmark NAME, its output line.
 gobench() {
@@ -48,7 +48,7 @@ gobench() {
 field() { awk -v u="$2" '{ for (i = 2; i < NF; i++) if ($(i+1) == u) print $i }' <<<"$1"; }
 
 # The written-layer benchmarks also write the DSR points for both sides.
-(cd generators/maptiles && PREBAKE_BENCH_POINTS_OUT=$points "$tmp/maptiles.test" -test.run '^$' \
+(cd internal/generators/maptiles && PREBAKE_BENCH_POINTS_OUT=$points "$tmp/maptiles.test" -test.run '^$' \
   -test.bench '^Benchmark(DSRLayerWritten|AllLayersWritten)$' -test.benchtime "${runs}x") >"$tmp/go.txt"
 
 : >"$tmp/pairs.txt"
@@ -57,7 +57,7 @@ for i in $(seq "$pairs"); do
   sc=$(node -e 'const r = JSON.parse(process.argv[1]); console.log(r.n, r.ms.index, r.ms.index + r.ms.tilesTotal, r.tiles)' "$sc")
   load=$(gobench cluster "$tmp/cluster.test" LoadFile PREBAKE_BENCH_POINTS="$points")
   plain=$(gobench cluster "$tmp/cluster.test" LoadFilePlain PREBAKE_BENCH_POINTS="$points")
-  ser=$(gobench generators/maptiles "$tmp/maptiles.test" DSRClusterAndSerialize)
+  ser=$(gobench internal/generators/maptiles "$tmp/maptiles.test" DSRClusterAndSerialize)
   # pairs.txt: points, sc index ms, sc index+tiles ms, sc tiles, go load ms, go cluster+serialise ms, go files, go points, go plain load ms
   echo "$sc $(field "$load" ns/op | awk '{ print $1 / 1e6 }') $(field "$ser" ns/op | awk '{ print $1 / 1e6 }') $(field "$ser" files | cut -d. -f1) $(field "$load" points | cut -d. -f1) $(field "$plain" ns/op | awk '{ print $1 / 1e6 }')" >>"$tmp/pairs.txt"
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `prebake serve`'s browser test needs into .cache/peers, pinned:
 # playwright-core (drives Debian's /usr/bin/chromium; no browser download), and
-# maplibre-gl and pmtiles, whose dist files are vendored into serve/preview/vendor
+# maplibre-gl and pmtiles, whose dist files are vendored into internal/serve/preview/vendor
 # (scripts/vendor-preview.sh copies them; TestVendoredLibraries checks the copies
 # equal these packages). Idempotent and quiet when everything is there.
 # The versions match scripts/setup-browser.sh (branch mapout) where both install a package.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Copies the map libraries of `prebake serve`'s preview page from npm (installed,
-# pinned, by scripts/setup-serve.sh into .cache/peers) into serve/preview/vendor,
+# pinned, by scripts/setup-serve.sh into .cache/peers) into internal/serve/preview/vendor,
 # which is committed: go:embed needs the files at build time, so `go build` of a
 # fresh clone works without npm, and the page needs no CDN at run time.
 # Run it after changing a version in scripts/setup-serve.sh, then commit the result;
@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup-serve.sh"
 nm=$root/.cache/peers/node_modules
-dst=$root/serve/preview/vendor
+dst=$root/internal/serve/preview/vendor
 rm -rf "$dst"
 mkdir -p "$dst"
 cp "$nm/maplibre-gl/dist/maplibre-gl.js" "$nm/maplibre-gl/dist/maplibre-gl.css" "$dst/"

@@ -1,8 +1,8 @@
 // Package appview holds the web app's conventions for showing a component, as
 // ../shared/docs/app-integration.md states them: its title, the URL of its
 // location page, its company_id, its delivery year as the app's string and a
-// location group's short description. Map points (generators/maptiles), popups
-// (generators/cmu) and location groups (generators/locations) all use it, so one
+// location group's short description. Map points (internal/generators/maptiles), popups
+// (internal/generators/cmu) and location groups (internal/generators/locations) all use it, so one
 // component looks the same in each, and the same as in the app.
 package appview
 

@@ -606,9 +606,9 @@ func TestCORSRules(t *testing.T) {
 	srv := sharedServer(t)
 	const bucket, key = "cors", "map.0123456789abcdef.pmtiles"
 	srv.CreateBucket(t, bucket)
-	srv.AWS(t, "s3", "cp", filepath.Join("..", "docs", "publish-cors.json"), "s3://"+bucket+"/"+key)
+	srv.AWS(t, "s3", "cp", filepath.Join("..", "..", "docs", "publish-cors.json"), "s3://"+bucket+"/"+key)
 	preflight := map[string]string{"Origin": "https://app.example.org", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "range"}
-	srv.AWS(t, "s3api", "put-bucket-cors", "--bucket", bucket, "--cors-configuration", "file://"+filepath.Join("..", "docs", "publish-cors.json"))
+	srv.AWS(t, "s3api", "put-bucket-cors", "--bucket", bucket, "--cors-configuration", "file://"+filepath.Join("..", "..", "docs", "publish-cors.json"))
 	resp, _ := srv.HTTP(t, http.MethodOptions, bucket, key, preflight)
 	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") == "" ||
 		!strings.Contains(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "range") ||

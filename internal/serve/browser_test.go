@@ -16,7 +16,7 @@ import (
 	"github.com/prebake/prebake/internal/shareddata"
 )
 
-// browserRun is what serve/testdata/preview-browser.mjs prints.
+// browserRun is what internal/serve/testdata/preview-browser.mjs prints.
 type browserRun struct {
 	Views []struct {
 		Label   string            `json:"label"`
@@ -93,7 +93,7 @@ func TestPreviewInChromium(t *testing.T) {
 	shots := filepath.Join(shareddata.Root(), "test-output", "serve")
 	os.RemoveAll(shots)
 	var run browserRun
-	shareddata.NodeJSON(t, &run, filepath.Join(shareddata.Root(), "serve", "testdata", "preview-browser.mjs"), ts.URL, shots)
+	shareddata.NodeJSON(t, &run, filepath.Join(shareddata.Root(), "internal", "serve", "testdata", "preview-browser.mjs"), ts.URL, shots)
 
 	if len(run.Views) < 3 {
 		t.Fatalf("%d views observed, want the first, at least one after a cluster click, and the overlays", len(run.Views))

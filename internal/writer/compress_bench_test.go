@@ -70,7 +70,7 @@ func registerTiles(b *testing.B) [][]byte {
 
 // BenchmarkCompress measures size and speed of each codec at a range of levels.
 // The "ratio" metric is compressed/original bytes over all inputs of the kind.
-// Run: go test ./writer -run '^$' -bench Compress -benchtime 2x
+// Run: go test ./internal/writer -run '^$' -bench Compress -benchtime 2x
 func BenchmarkCompress(b *testing.B) {
 	inputs := benchInputs(b)
 	levels := map[string][]int{"br": {5, 6, 7, 9}, "gzip": {6, 7, 9}, "zstd": {2, 3, 4}}
@@ -103,7 +103,7 @@ func BenchmarkCompress(b *testing.B) {
 // BenchmarkFileSet writes a tile set of real-register GeoJSON tiles end to end:
 // hashing, the three variants of every tile, staging and the rename. "rebuild"
 // finishes the same set again, which finds it in place and writes nothing.
-// Run: go test ./writer -run '^$' -bench FileSet -benchtime 3x
+// Run: go test ./internal/writer -run '^$' -bench FileSet -benchtime 3x
 func BenchmarkFileSet(b *testing.B) {
 	tiles := registerTiles(b)
 	var total int64
@@ -157,7 +157,7 @@ func manifestTileJSON() manifest.TileJSON {
 // uses from BrotliBigSize ("matchfinder"): docs/manifest.md's table of the
 // big-input encoder. One sub-benchmark per file and encoder; "ratio" is
 // compressed/original bytes.
-// Run: PREBAKE_BROTLI_CORPUS=out go test ./writer -run '^$' -bench BrotliBig -benchtime 1x
+// Run: PREBAKE_BROTLI_CORPUS=out go test ./internal/writer -run '^$' -bench BrotliBig -benchtime 1x
 func BenchmarkBrotliBig(b *testing.B) {
 	dir := os.Getenv("PREBAKE_BROTLI_CORPUS")
 	if dir == "" {

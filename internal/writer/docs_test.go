@@ -22,7 +22,7 @@ func TestDocsPythonSnippet(t *testing.T) {
 		t.Skip("no /usr/bin/python3")
 	}
 	_, file, _, _ := runtime.Caller(0)
-	doc, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "docs", "manifest.md"))
+	doc, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "docs", "manifest.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

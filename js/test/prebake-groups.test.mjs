@@ -1,4 +1,4 @@
-// node --test js/test/prebake-groups.test.mjs (run by TestJSClientNode in generators/maptiles).
+// node --test js/test/prebake-groups.test.mjs (run by TestJSClientNode in internal/generators/maptiles).
 // The rebuild of the properties locations/groups/all.geojson writes once:
 // reference values from Python 3's urllib.parse.quote(s, safe="") and the
 // app's rules (app-integration.md, Location groups). The filters themselves are

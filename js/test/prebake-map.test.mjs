@@ -1,4 +1,4 @@
-// node --test js/test/prebake-map.test.mjs (run by TestJSClient in generators/maptiles).
+// node --test js/test/prebake-map.test.mjs (run by TestJSClient in internal/generators/maptiles).
 // The client against a real HTTP server on localhost that fails on purpose.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';

@@ -34,7 +34,7 @@ func sampleDataset(tb testing.TB, n int) *record.Dataset {
 // it reports the CPU seconds of a run (user + system: the writer compresses on
 // every core, so CPU, not wall time, is the stage's cost), and the output's raw
 // bytes and files and its .br/.gz variant files. Profile it with
-// go test -run - -bench GenerateSample -cpuprofile cpu.out ./generators/cmu
+// go test -run - -bench GenerateSample -cpuprofile cpu.out ./internal/generators/cmu
 func BenchmarkGenerateSample(b *testing.B) {
 	ds := sampleDataset(b, 0)
 	b.ResetTimer()

@@ -177,7 +177,7 @@ func pickleBase64Size(t testing.TB, jsonPath string) int {
 		}
 		t.Skipf("%s cannot import pandas (scripts/setup-peers.sh installs python3-pandas)", py)
 	}
-	script := filepath.Join(shareddata.Root(), "generators", "cmu", "testdata", "pickle_size.py")
+	script := filepath.Join(shareddata.Root(), "internal", "generators", "cmu", "testdata", "pickle_size.py")
 	b, err := exec.Command(py, script, jsonPath).Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {

@@ -307,7 +307,7 @@ func (a *attributes) primaryTech() string {
 // are rebuilt by the client; auction names are written once, in the
 // collection's foreign member auction_names (RFC 7946 section 6.1), and a
 // group's auction_years are indices into it. The rebuild is specified in
-// generators/locations/README.md and docs/app-contract.md. (Written with our
+// internal/generators/locations/README.md and docs/app-contract.md. (Written with our
 // own types: orb/geojson would pull a BSON dependency into the module.)
 type featureCollection struct {
 	Type         string    `json:"type"`

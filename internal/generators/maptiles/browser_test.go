@@ -79,7 +79,7 @@ func TestMapLibreRendersArchive(t *testing.T) {
 	defer srv.Close()
 	mux.Handle("/lib/", http.StripPrefix("/lib/", http.FileServer(http.Dir(filepath.Join(peers, "node_modules")))))
 	mux.Handle("/js/", http.StripPrefix("/js/", http.FileServer(http.Dir(filepath.Join(shareddata.Root(), "js")))))
-	page := filepath.Join(shareddata.Root(), "generators", "maptiles", "testdata", "browser", "map.html")
+	page := filepath.Join(shareddata.Root(), "internal", "generators", "maptiles", "testdata", "browser", "map.html")
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		if strings.HasSuffix(req.URL.Path, "/map.html") {
 			http.ServeFile(w, req, page)
@@ -124,7 +124,7 @@ func TestMapLibreRendersArchive(t *testing.T) {
 		urls = append(urls, srv.URL+"/"+v.dir+"/map.html?"+q.Encode())
 	}
 	var runs []pageRun
-	browser.RunJSON(t, &runs, filepath.Join(shareddata.Root(), "generators", "maptiles", "testdata", "browser", "run_pages.mjs"), urls...)
+	browser.RunJSON(t, &runs, filepath.Join(shareddata.Root(), "internal", "generators", "maptiles", "testdata", "browser", "run_pages.mjs"), urls...)
 	if len(runs) != len(views) {
 		t.Fatalf("%d pages ran, want %d", len(runs), len(views))
 	}

@@ -135,7 +135,7 @@ $('pmtiles').addEventListener('change', updatePMTiles);
 // cmu/component_details (shard |id| mod n) names, for a component, the file of
 // cmu/components_at_location and the list in it; a list row is a component's
 // id and the indexes of its texts in the file's strings. The app's body is
-// rebuilt as generators/cmu/README.md says: the list's rows are the entries,
+// rebuilt as internal/generators/cmu/README.md says: the list's rows are the entries,
 // the component's own row the popup, title and detailUrl from its location
 // text (quote(location, safe="") is encodeURIComponent with !'()* escaped too).
 const details = manifest.shardsets['cmu/component_details'];

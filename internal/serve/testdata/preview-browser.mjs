@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Drives `prebake serve`'s preview page in headless Chromium (Debian's
 // /usr/bin/chromium through playwright-core) and prints what it saw as one JSON
-// object; serve/browser_test.go asserts on it.
+// object; internal/serve/browser_test.go asserts on it.
 // usage: PREBAKE_PEERS=DIR node preview-browser.mjs BASE_URL SCREENSHOT_DIR
 //
 // It records, for the first view, after clicking a cluster and after clicking

@@ -13,7 +13,7 @@ function                   reads                                     replaces
 =========================  ========================================  ==========================
 
 Shard functions are the manifest's ``params`` (documented in
-``generators/cmu/README.md`` and ``generators/locations/README.md``). A shard
+``internal/generators/cmu/README.md`` and ``internal/generators/locations/README.md``). A shard
 read once is kept in memory by the :class:`~prebake.manifest.Manifest`.
 """
 
@@ -64,7 +64,7 @@ def component_detail(component_id: int | str, manifest: Manifest | None = None) 
     files: the shard of ``cmu/component_details`` holding the component (shard
     ``|id| mod n``), which names the file of ``cmu/components_at_location`` and
     the list in it, and that file; the body is rebuilt from the component's row
-    of the list and the list (generators/cmu/README.md, "Component details").
+    of the list and the list (internal/generators/cmu/README.md, "Component details").
 
     ``component_id`` is an int or a string of ASCII digits (``"191482"``,
     optionally ``-``); any other string raises ``ValueError``, any other type
@@ -183,7 +183,7 @@ TECH_PRIORITY: dict[str, int] = {
 
 def group_properties(feature: dict[str, Any], auction_names: list[str]) -> dict[str, Any]:
     """Every name of one feature of ``locations/groups/all.geojson``, which
-    writes each value once (generators/locations/README.md): the endpoint's
+    writes each value once (internal/generators/locations/README.md): the endpoint's
     ``id, title, tech, company, desc, cmu, url, count, active, mw``, then the
     LocationGroup attributes ``component_count, technologies, companies,
     descriptions, auction_years, cmu_ids, capacity_mw, capacity_confidence,

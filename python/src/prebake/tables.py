@@ -14,7 +14,7 @@ when it holds a null), and a ``RangeIndex``.
 
 ``read_table("cmu/cmus")`` is the app's ``cmu_dataframe_v1`` frame and
 :func:`cmu_to_company_mapping` its ``cmu_to_company_mapping``; the rules are in
-``generators/cmu/README.md`` and ``../shared/docs/app-integration.md``.
+``internal/generators/cmu/README.md`` and ``../shared/docs/app-integration.md``.
 """
 
 from __future__ import annotations
