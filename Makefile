@@ -27,10 +27,10 @@ test:
 	@# The clustering's helper goroutines (lookahead queries, the KD-tree's two
 	@# halves) under the race detector.
 	$(GO) test -count=1 -race -run 'TestLookahead|TestLoadSameOnAnyGOMAXPROCS|TestBuildSameOnAnyGOMAXPROCS|TestLoadPanicStopsLookahead' ./cluster
-	@# One bake of the real data in ../shared for the whole run (internal/realbake),
+	@# One bake of the real data in ../shared for the whole run (internal/testkit/realbake),
 	@# read by every Go package and pytest that needs it; empty without ../shared
 	@# outside CI (those tests then skip).
-	PREBAKE_REALBAKE="$$($(GO) run ./internal/realbake/cmd/realbake)" && export PREBAKE_REALBAKE && \
+	PREBAKE_REALBAKE="$$($(GO) run ./internal/testkit/realbake/cmd/realbake)" && export PREBAKE_REALBAKE && \
 		$(GO) test -count=1 -timeout 80m $(GOTESTFLAGS) ./... && \
 		bash scripts/test-python.sh $(PYTESTFLAGS)
 

@@ -1,7 +1,7 @@
 package cluster_test
 
 import (
-	"github.com/prebake/prebake/cluster/clustertest"
+	"github.com/prebake/prebake/internal/testkit/clustertest"
 	"math/rand/v2"
 	"os"
 	"testing"

@@ -11,8 +11,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/prebake/prebake/cluster"
-	"github.com/prebake/prebake/cluster/clustertest"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/clustertest"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // randomQueries are bboxes of many sizes, some across the antimeridian or wider

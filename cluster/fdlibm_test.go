@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // v8Case is one input to compare: op names the function in js/test/v8math.mjs

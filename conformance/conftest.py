@@ -1,5 +1,5 @@
 """Session fixtures of the app-contract suite: the test run's one shared bake of
-../shared (internal/realbake) and the register rows as the app stores them. Tests need ../shared
+../shared (internal/testkit/realbake) and the register rows as the app stores them. Tests need ../shared
 and Go: outside CI they skip with a message, in CI (CI=true) they fail."""
 
 import fcntl
@@ -16,23 +16,23 @@ from bakefiles import REGISTER, ROOT, SHARED, components_table, need, register_r
 
 @pytest.fixture(scope="session")
 def bake():
-    """The test run's shared real bake (internal/realbake: register, Code-Point
+    """The test run's shared real bake (internal/testkit/realbake: register, Code-Point
     postcode table and DNO boundaries baked once by `prebake build` for every Go
     package and pytest): {"dir": output dir, "manifest": dict, "report": [lines],
     "summary": the build's --json summary}. `make test` passes its directory in
-    $PREBAKE_REALBAKE; otherwise `go run ./internal/realbake/cmd/realbake` finds
+    $PREBAKE_REALBAKE; otherwise `go run ./internal/testkit/realbake/cmd/realbake` finds
     or makes it (in .cache/realbake, keyed by the code and the inputs)."""
     need(os.path.isdir(REGISTER), "needs the real register in ../shared/data/register")
     d = os.environ.get("PREBAKE_REALBAKE")
     if not d:
         go = shutil.which("go")
         need(go is not None, "needs Go to bake")
-        p = subprocess.run([go, "run", "./internal/realbake/cmd/realbake"], cwd=ROOT, capture_output=True, text=True)
+        p = subprocess.run([go, "run", "./internal/testkit/realbake/cmd/realbake"], cwd=ROOT, capture_output=True, text=True)
         assert p.returncode == 0, "the shared real bake failed:\n" + p.stderr[-4000:]
         d = p.stdout.strip()
         need(d != "", "no shared real bake: " + p.stderr.strip())
     if os.path.exists(d + ".lock"):
-        # Held until pytest exits, so that no other run removes the bake (see internal/realbake).
+        # Held until pytest exits, so that no other run removes the bake (see internal/testkit/realbake).
         lock = open(d + ".lock", "rb")
         fcntl.flock(lock, fcntl.LOCK_SH)
         _held.append(lock)

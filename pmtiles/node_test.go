@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // nodeResult is what testdata/read_archive.mjs prints.

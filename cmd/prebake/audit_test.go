@@ -11,8 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/prebake/prebake/internal/audit"
-	"github.com/prebake/prebake/internal/redistest"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/redistest"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // TestAuditCommand runs `prebake audit` on a small keyspace: the JSON report,

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prebake/prebake/internal/realbake"
-	"github.com/prebake/prebake/internal/shareddata"
-	"github.com/prebake/prebake/internal/treetest"
+	"github.com/prebake/prebake/internal/testkit/realbake"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
+	"github.com/prebake/prebake/internal/testkit/treetest"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -211,7 +211,7 @@ func TestBuildRealRegister(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bakes the real register")
 	}
-	// The run's shared real bake (internal/realbake): this very build command
+	// The run's shared real bake (internal/testkit/realbake): this very build command
 	// (register, postcode table, boundaries, --django-staticfiles, --json), run
 	// once for every package and pytest; its --json summary is rb.Summary.
 	rb := realbake.Get(t)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/prebake/prebake/internal/publish"
-	"github.com/prebake/prebake/internal/s3test"
+	"github.com/prebake/prebake/internal/testkit/s3test"
 	"github.com/prebake/prebake/internal/writer"
 )
 

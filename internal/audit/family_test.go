@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/manifest"
 )
 

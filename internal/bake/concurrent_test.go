@@ -7,7 +7,7 @@ import (
 
 	"github.com/prebake/prebake/internal/bake"
 	"github.com/prebake/prebake/internal/sample"
-	"github.com/prebake/prebake/internal/treetest"
+	"github.com/prebake/prebake/internal/testkit/treetest"
 )
 
 // TestConcurrentStagesDeterministic bakes one small synthetic register with

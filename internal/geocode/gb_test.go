@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/internal/osgb"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // TestGBSquares checks the land squares of gbSquares against two independent

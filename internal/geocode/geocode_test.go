@@ -15,7 +15,7 @@ import (
 	"github.com/prebake/prebake/internal/osgb"
 	"github.com/prebake/prebake/internal/postcode"
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 func TestInGB(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 func TestParseGridRef(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/internal/osgb"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/manifest"
 )
 

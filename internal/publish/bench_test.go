@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/prebake/prebake/internal/s3test"
+	"github.com/prebake/prebake/internal/testkit/s3test"
 )
 
 // BenchmarkPublish publishes the production-sized synthetic sample (64,000

@@ -24,8 +24,8 @@ import (
 
 	"github.com/prebake/prebake/internal/bake"
 	"github.com/prebake/prebake/internal/publish"
-	"github.com/prebake/prebake/internal/s3test"
 	"github.com/prebake/prebake/internal/sample"
+	"github.com/prebake/prebake/internal/testkit/s3test"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/internal/generators/cmu"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // browserRun is what internal/serve/testdata/preview-browser.mjs prints.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // TestCurl checks the same semantics with curl, a client independent of Go's:

@@ -10,7 +10,7 @@ import (
 
 	"github.com/prebake/prebake/internal/bake"
 	"github.com/prebake/prebake/internal/sample"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/manifest"
 )
 

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/internal/source"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // The expected numbers below were measured on ../shared independently of this

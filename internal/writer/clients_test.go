@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/prebake/prebake/internal/browser"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/browser"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/internal/writer"
 )
 

@@ -2,7 +2,7 @@
 
 Tests that need ../shared (the real register) or Go (to build prebake) skip
 with a message outside CI and fail in CI (CI=true), as the Go tests do
-(internal/shareddata).
+(internal/testkit/shareddata).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def prebake_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def real_bake(prebake_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Bake:
     """The real register (components and CMU rows) baked once for the session,
     with the ONS Postcode Directory sample as postcode table. It cannot be the
-    test run's shared real bake (internal/realbake, Code-Point Open): these
+    test run's shared real bake (internal/testkit/realbake, Code-Point Open): these
     tests check the ONSPD input path, e.g. test_postcode_location compares the
     baked positions with the ONSPD rows' own lat/long to 1e-6 degrees."""
     register = shared_path("data/register")

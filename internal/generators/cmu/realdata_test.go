@@ -14,11 +14,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/prebake/prebake/internal/generators/cmu/duckcheck"
 	"github.com/prebake/prebake/internal/generators/cmu/table"
-	"github.com/prebake/prebake/internal/realbake"
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/duckcheck"
+	"github.com/prebake/prebake/internal/testkit/realbake"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/manifest"
 )
 
@@ -46,7 +46,7 @@ func realDataset(t testing.TB) *record.Dataset {
 }
 
 // realBake returns the CMU outputs of the test run's shared real-data bake
-// (internal/realbake: register, postcode table and boundaries baked once by
+// (internal/testkit/realbake: register, postcode table and boundaries baked once by
 // `prebake build` for every package and pytest), linked into a directory of
 // their own so that the tests that walk the output see only this generator's
 // files. The bake runs cmu.Generate with Options{} as these tests did.

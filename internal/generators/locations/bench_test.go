@@ -16,7 +16,7 @@ import (
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/sample"
 	"github.com/prebake/prebake/internal/source"
-	"github.com/prebake/prebake/internal/treetest"
+	"github.com/prebake/prebake/internal/testkit/treetest"
 	"github.com/prebake/prebake/internal/writer"
 )
 

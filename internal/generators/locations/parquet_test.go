@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/prebake/prebake/internal/generators/cmu/duckcheck"
+	"github.com/prebake/prebake/internal/testkit/duckcheck"
 )
 
 // TestPostcodesParquetDuckDB encodes the whole real table and reads it back

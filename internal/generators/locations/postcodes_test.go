@@ -15,7 +15,7 @@ import (
 	"github.com/paulmach/orb/geo"
 
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/treetest"
+	"github.com/prebake/prebake/internal/testkit/treetest"
 	"github.com/prebake/prebake/manifest"
 )
 

@@ -22,10 +22,10 @@ import (
 	"github.com/prebake/prebake/internal/geocode"
 	"github.com/prebake/prebake/internal/osgb"
 	"github.com/prebake/prebake/internal/postcode"
-	"github.com/prebake/prebake/internal/realbake"
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/internal/source"
+	"github.com/prebake/prebake/internal/testkit/realbake"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 const postcodeTablePath = "data/postcodes/postcodes-en.csv.gz"
@@ -300,7 +300,7 @@ func TestCentroidsAgainstShared(t *testing.T) {
 }
 
 // realBake returns the location files of the test run's shared real-data bake
-// (internal/realbake: the register, this postcode table and the boundaries baked
+// (internal/testkit/realbake: the register, this postcode table and the boundaries baked
 // once by `prebake build` for every package and pytest), linked into a directory
 // of their own, and the part of the Summary the manifest records. The bake runs
 // Generate with Options{} over the full postcode table, as these tests did.

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prebake/prebake/internal/browser"
 	"github.com/prebake/prebake/internal/generators/maptiles"
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/browser"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )

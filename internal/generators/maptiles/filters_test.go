@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prebake/prebake/cluster/clustertest"
 	"github.com/prebake/prebake/internal/generators/maptiles"
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/clustertest"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/manifest"
 )
 

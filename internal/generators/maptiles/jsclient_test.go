@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // TestJSClientNode runs the Node tests of js/prebake-map.mjs (js/test/*.test.mjs,

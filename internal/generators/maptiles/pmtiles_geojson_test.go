@@ -12,10 +12,10 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
-	"github.com/prebake/prebake/cluster/clustertest"
 	"github.com/prebake/prebake/internal/generators/maptiles"
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/clustertest"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // pmtilesGeoJSONResult is what testdata/pmtiles_geojson.mjs prints.

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/cluster"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // TestRealPointsGridMatchesV8 projects every located component of the real

@@ -9,14 +9,14 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/prebake/prebake/cluster"
-	"github.com/prebake/prebake/cluster/clustertest"
 	"github.com/prebake/prebake/internal/generators/maptiles"
 	"github.com/prebake/prebake/internal/geocode"
 	"github.com/prebake/prebake/internal/postcode"
-	"github.com/prebake/prebake/internal/realbake"
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/shareddata"
 	"github.com/prebake/prebake/internal/source"
+	"github.com/prebake/prebake/internal/testkit/clustertest"
+	"github.com/prebake/prebake/internal/testkit/realbake"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/manifest"
 )
 
@@ -54,7 +54,7 @@ func realDataset(t *testing.T) *record.Dataset {
 }
 
 // realBake returns the map tile files of the test run's shared real-data bake
-// (internal/realbake: the register, postcode table and boundaries baked once by
+// (internal/testkit/realbake: the register, postcode table and boundaries baked once by
 // `prebake build` for every package and pytest, maptiles.Generate with the
 // default options), linked into a directory of their own, and its manifest.
 func realBake(t *testing.T) (string, *manifest.Manifest) {

@@ -13,8 +13,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/prebake/prebake/internal/generators/cmu/duckcheck"
 	"github.com/prebake/prebake/internal/generators/cmu/table"
+	"github.com/prebake/prebake/internal/testkit/duckcheck"
 )
 
 // statsTable is one string and one float column.

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prebake/prebake/internal/generators/cmu/duckcheck"
 	"github.com/prebake/prebake/internal/generators/cmu/table"
+	"github.com/prebake/prebake/internal/testkit/duckcheck"
 )
 
 // sample builds a table with every type, nulls, empty and non-ASCII strings,

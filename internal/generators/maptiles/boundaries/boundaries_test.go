@@ -16,8 +16,8 @@ import (
 	"github.com/paulmach/orb/geo"
 	"github.com/paulmach/orb/geojson"
 
-	"github.com/prebake/prebake/internal/realbake"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/realbake"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/internal/writer"
 )
 
@@ -219,7 +219,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	for run := 0; run < 2; run++ {
 		dir := t.TempDir()
 		if run == 0 {
-			// The first run is the test run's shared real bake (internal/realbake):
+			// The first run is the test run's shared real bake (internal/testkit/realbake):
 			// prebake build ran Generate(path, w, Options{}) in another process.
 			var err error
 			if dir, err = realbake.Get(t).Link(dir, "maptiles/boundaries"); err != nil {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // Server is a running redis-server.

@@ -8,7 +8,7 @@
 //
 // Where the bake is:
 //   - $PREBAKE_REALBAKE, when set: `make test` bakes once up front
-//     (`go run ./internal/realbake/cmd/realbake` prints the directory) and passes it
+//     (`go run ./internal/testkit/realbake/cmd/realbake` prints the directory) and passes it
 //     to `go test` and pytest;
 //   - otherwise .cache/realbake/<key> in the repository, where key is the SHA-256
 //     of the prebake executable built from the current code (go build -trimpath
@@ -42,7 +42,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )

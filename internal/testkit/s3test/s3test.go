@@ -2,7 +2,7 @@
 // its S3 gateway (Apache-2.0, built by scripts/setup-seaweedfs.sh into
 // .cache/tools/weed), and the aws CLI (Debian's awscli) as an independent client
 // to check what a test wrote. Outside CI a test is skipped when either is
-// missing; in CI it fails (see internal/shareddata).
+// missing; in CI it fails (see internal/testkit/shareddata).
 package s3test
 
 import (
@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // Credentials the server accepts (it checks SigV4 signatures against them);

@@ -16,7 +16,7 @@ import (
 // Root is the repository root, found from this file's location.
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
 // Dir returns the shared/ directory: $PREBAKE_SHARED, else ../shared beside the repository.

@@ -1,12 +1,12 @@
 // Command realbake makes (or finds) the test run's shared bake of the real data
-// (package internal/realbake) and prints its directory on stdout, for the
+// (package internal/testkit/realbake) and prints its directory on stdout, for the
 // Makefile's test target to pass to `go test` and pytest as $PREBAKE_REALBAKE.
 //
 // Without ../shared it prints nothing and exits 0 outside CI (the tests that need
 // the bake then skip, saying what is missing), and fails in CI (CI set), where
 // ../shared is always present. Run it from the repository root:
 //
-//	go run ./internal/realbake/cmd/realbake
+//	go run ./internal/testkit/realbake/cmd/realbake
 package main
 
 import (
@@ -14,8 +14,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/prebake/prebake/internal/realbake"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/realbake"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 func main() {

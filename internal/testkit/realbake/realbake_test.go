@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 // TestInputKey: the key changes with the executable's bytes and with any input

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/internal/generators/cmu/table"
-	"github.com/prebake/prebake/internal/shareddata"
+	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
 //go:embed check_tables.mjs
