@@ -8,26 +8,8 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/internal/generators/cmu/table"
-	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/sample"
+	"github.com/prebake/prebake/internal/testkit/dataset"
 )
-
-// sampleDataset is the bundled synthetic sample of n components (0: the
-// production-sized 64,000), read and geocoded as a bake does it.
-func sampleDataset(tb testing.TB, n int) *record.Dataset {
-	tb.Helper()
-	dir := tb.TempDir()
-	if _, err := sample.Write(dir, sample.Options{Components: n}); err != nil {
-		tb.Fatal(err)
-	}
-	ds, err := loadDataset([]string{filepath.Join(dir, sample.ComponentsPrefix+"*.json"), filepath.Join(dir, sample.CMURowsFile)},
-		filepath.Join(dir, sample.PostcodesFile))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ds.Synthetic = true
-	return ds
-}
 
 // BenchmarkGenerateSample is the bake's "cmu tables" and "cmu details" stages on the
 // production-sized synthetic sample (64,000 components), variants included;
@@ -36,7 +18,7 @@ func sampleDataset(tb testing.TB, n int) *record.Dataset {
 // bytes and files and its .br/.gz variant files. Profile it with
 // go test -run - -bench GenerateSample -cpuprofile cpu.out ./internal/generators/cmu
 func BenchmarkGenerateSample(b *testing.B) {
-	ds := sampleDataset(b, 0)
+	ds := dataset.Sample(b, 0)
 	b.ResetTimer()
 	cpu0 := cpuSeconds()
 	var out string
@@ -88,7 +70,7 @@ func cpuSeconds() float64 {
 // 64,000 rows of 27 columns; cmus: the app's frame) in each format, without
 // the writer: the encoders' own cost.
 func BenchmarkEncodeSample(b *testing.B) {
-	ds := sampleDataset(b, 0)
+	ds := dataset.Sample(b, 0)
 	comps, err := componentsTable(ds.Components)
 	if err != nil {
 		b.Fatal(err)
@@ -122,7 +104,7 @@ func BenchmarkEncodeSample(b *testing.B) {
 // BenchmarkPopupsSample builds and encodes the sample's popup files, without
 // the writer.
 func BenchmarkPopupsSample(b *testing.B) {
-	ds := sampleDataset(b, 0)
+	ds := dataset.Sample(b, 0)
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuSeconds()

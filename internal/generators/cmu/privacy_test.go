@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/prebake/prebake/internal/testkit/dataset"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
@@ -165,7 +166,7 @@ func TestRealNoContactsPublished(t *testing.T) {
 	if emails < 10 {
 		t.Fatalf("only %d e-mail addresses found in the inputs", emails)
 	}
-	ds := realDataset(t)
+	ds := dataset.Real(t)
 	withContacts := 0
 	for _, c := range ds.CMUs {
 		if len(c.Contacts) > 0 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prebake/prebake/internal/generators/cmu/table"
 	"github.com/prebake/prebake/internal/record"
+	"github.com/prebake/prebake/internal/testkit/dataset"
 	"github.com/prebake/prebake/internal/testkit/duckcheck"
 	"github.com/prebake/prebake/internal/testkit/realbake"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
@@ -23,26 +24,9 @@ import (
 )
 
 var real struct {
-	once sync.Once
-	ds   *record.Dataset
-	err  error
-
 	bakeOnce sync.Once
 	out      string
 	m        *manifest.Manifest
-}
-
-// realDataset reads the real register in ../shared through the bake's own
-// reading and geocoding chain.
-func realDataset(t testing.TB) *record.Dataset {
-	t.Helper()
-	dir := shareddata.Path(t, "data/register")
-	pc := shareddata.Path(t, "data/postcodes/postcodes-en.csv.gz")
-	real.once.Do(func() { real.ds, real.err = loadReal(dir, pc) })
-	if real.err != nil {
-		t.Fatal(real.err)
-	}
-	return real.ds
 }
 
 // realBake returns the CMU outputs of the test run's shared real-data bake
@@ -82,7 +66,7 @@ func TestMain(m *testing.M) {
 // types, nullability and every column's checksum against the Go tables, and the
 // manifest's rows and columns.
 func TestRealTablesIndependentReader(t *testing.T) {
-	ds := realDataset(t)
+	ds := dataset.Real(t)
 	out, m := realBake(t)
 	comps, err := componentsTable(ds.Components)
 	if err != nil {
@@ -434,7 +418,7 @@ func nilString(v any) any {
 // TestRealDeterministic bakes the real data a second time and compares every file.
 func TestRealDeterministic(t *testing.T) {
 	out1, _ := realBake(t)
-	out2, _ := bakeInto(t, t.TempDir(), realDataset(t), Options{})
+	out2, _ := bakeInto(t, t.TempDir(), dataset.Real(t), Options{})
 	f1, f2 := outputFiles(t, out1), outputFiles(t, out2)
 	n := 0
 	for p, d := range f1 {
@@ -454,7 +438,7 @@ func TestRealDeterministic(t *testing.T) {
 
 // BenchmarkGenerateReal bakes the real register's CMU outputs.
 func BenchmarkGenerateReal(b *testing.B) {
-	ds := realDataset(b)
+	ds := dataset.Real(b)
 	for i := 0; i < b.N; i++ {
 		bakeInto(b, b.TempDir(), ds, Options{})
 	}

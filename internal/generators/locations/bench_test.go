@@ -2,7 +2,6 @@ package locations
 
 import (
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -11,11 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prebake/prebake/internal/geocode"
-	"github.com/prebake/prebake/internal/postcode"
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/sample"
-	"github.com/prebake/prebake/internal/source"
+	"github.com/prebake/prebake/internal/testkit/dataset"
 	"github.com/prebake/prebake/internal/testkit/treetest"
 	"github.com/prebake/prebake/internal/writer"
 )
@@ -64,7 +60,7 @@ func measureShards(tb testing.TB, dir string) shardStats {
 // variants included, and reports the shard sizes. scripts/bench-locations.sh
 // runs it once.
 func BenchmarkGenerateFullTable(b *testing.B) {
-	ds := realDataset(b, true)
+	ds := dataset.Real(b)
 	var s Summary
 	var dir string
 	for b.Loop() {
@@ -92,7 +88,7 @@ func BenchmarkGenerateFullTable(b *testing.B) {
 
 // BenchmarkEncodeShards is the shard encoding alone, without the writer.
 func BenchmarkEncodeShards(b *testing.B) {
-	t, err := newPostcodeTable(realPostcodes(b))
+	t, err := newPostcodeTable(dataset.RealPostcodes(b).Points())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -116,7 +112,7 @@ func TestGenerateRealDeterministic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bakes the full postcode table twice")
 	}
-	ds := realDataset(t, true)
+	ds := dataset.Real(t)
 	prev := runtime.GOMAXPROCS(1)
 	dirA, _, sA := bake(t, ds, Options{Workers: 1})
 	runtime.GOMAXPROCS(prev)
@@ -149,39 +145,13 @@ func TestGenerateRealDeterministic(t *testing.T) {
 var sampleDS struct {
 	once sync.Once
 	ds   *record.Dataset
-	err  error
 }
 
 func sampleDataset(b *testing.B) *record.Dataset {
 	b.Helper()
-	sampleDS.once.Do(func() {
-		dir, err := os.MkdirTemp("", "prebake-bench-sample-")
-		if err != nil {
-			sampleDS.err = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		if _, err := sample.Write(dir, sample.Options{}); err != nil {
-			sampleDS.err = err
-			return
-		}
-		res, err := source.Read([]string{filepath.Join(dir, sample.ComponentsPrefix+"*.json"), filepath.Join(dir, sample.CMURowsFile)}, "")
-		if err != nil {
-			sampleDS.err = err
-			return
-		}
-		source.JoinCMUs(res.Components, res.CMUs)
-		table, _, err := postcode.Load([]string{filepath.Join(dir, sample.PostcodesFile)})
-		if err != nil {
-			sampleDS.err = err
-			return
-		}
-		geocode.Apply(res.Components, table)
-		sampleDS.ds = &record.Dataset{Components: res.Components, CMUs: res.CMUs, Synthetic: true,
-			Postcodes: table.Points(), PostcodesSynthetic: true, PostcodeAttribution: "synthetic"}
-	})
-	if sampleDS.err != nil {
-		b.Fatal(sampleDS.err)
+	sampleDS.once.Do(func() { sampleDS.ds = dataset.Sample(b, 0) })
+	if sampleDS.ds == nil {
+		b.Fatal("loading the sample failed in an earlier benchmark")
 	}
 	return sampleDS.ds
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/internal/postcode"
+	"github.com/prebake/prebake/internal/testkit/dataset"
 )
 
 // tally counts items by class, in the order classes are first seen.
@@ -48,7 +49,7 @@ func (t *tally) log(tb testing.TB, title string) {
 func TestCompareWithApp(t *testing.T) {
 	ao, ac, as := appFileBytes(t)
 	app := decodeAppSet(t, ao, ac, as)
-	ds := realDataset(t, false)
+	ds := dataset.Real(t)
 	dir, _ := realBake(t)
 	ours := decodeAppSet(t, asset(t, dir, OutwardLocationsName), asset(t, dir, LocationCountsName), asset(t, dir, SearchIndexName))
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/prebake/prebake/internal/testkit/dataset"
 	"github.com/prebake/prebake/internal/testkit/duckcheck"
 )
 
@@ -18,7 +19,7 @@ func TestPostcodesParquetDuckDB(t *testing.T) {
 		t.Skip("encodes the full postcode table")
 	}
 	duckcheck.Peers(t) // skip early when DuckDB is not installed
-	tab, err := newPostcodeTable(realPostcodes(t))
+	tab, err := newPostcodeTable(dataset.RealPostcodes(t).Points())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,48 +12,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 
-	"github.com/prebake/prebake/internal/geocode"
 	"github.com/prebake/prebake/internal/osgb"
-	"github.com/prebake/prebake/internal/postcode"
-	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/source"
+	"github.com/prebake/prebake/internal/testkit/dataset"
 	"github.com/prebake/prebake/internal/testkit/realbake"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
-
-const postcodeTablePath = "data/postcodes/postcodes-en.csv.gz"
-
-var realPCs struct {
-	sync.Once
-	tab *postcode.Table
-	pts []record.PostcodePoint
-	err error
-}
-
-// realPostcodes loads the full Code-Point Open table with postcode.Load, once.
-func realPostcodes(t testing.TB) []record.PostcodePoint {
-	t.Helper()
-	path := shareddata.Path(t, postcodeTablePath)
-	realPCs.Do(func() {
-		tab, _, err := postcode.Load([]string{path})
-		if err != nil {
-			realPCs.err = err
-			return
-		}
-		realPCs.tab, realPCs.pts = tab, tab.Points()
-	})
-	if realPCs.err != nil {
-		t.Fatal(realPCs.err)
-	}
-	return realPCs.pts
-}
 
 // sourceRow is one row of the Code-Point Open CSV as the test reads it itself.
 type sourceRow struct {
@@ -65,7 +34,7 @@ type sourceRow struct {
 // independently of postcode.Load.
 func readSourceTable(t *testing.T) []sourceRow {
 	t.Helper()
-	f, err := os.Open(shareddata.Path(t, postcodeTablePath))
+	f, err := os.Open(shareddata.Path(t, dataset.RealPostcodeTable))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,36 +286,4 @@ func realBake(t *testing.T) (string, Summary) {
 		t.Fatal(err)
 	}
 	return dir, Summary{Postcodes: sum.Postcodes, PostcodeShards: ps.Files, ShardBytes: ps.Bytes, PostcodeShardsPath: ps.Path}
-}
-
-var realComps struct {
-	sync.Once
-	comps []record.Component
-	err   error
-}
-
-// realDataset reads the real register (18,879 components) and geocodes it
-// against the real postcode table; withPostcodes also hands the table to the
-// generator.
-func realDataset(t testing.TB, withPostcodes bool) *record.Dataset {
-	t.Helper()
-	pattern := filepath.Join(filepath.Dir(shareddata.Path(t, "data/register/components_0.json")), "components_*.json")
-	pts := realPostcodes(t)
-	realComps.Do(func() {
-		res, err := source.Read([]string{pattern}, "")
-		if err != nil {
-			realComps.err = err
-			return
-		}
-		geocode.Apply(res.Components, realPCs.tab)
-		realComps.comps = res.Components
-	})
-	if realComps.err != nil {
-		t.Fatal(realComps.err)
-	}
-	ds := &record.Dataset{Components: realComps.comps}
-	if withPostcodes {
-		ds.Postcodes = pts
-	}
-	return ds
 }

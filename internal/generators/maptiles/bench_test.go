@@ -15,11 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prebake/prebake/internal/geocode"
-	"github.com/prebake/prebake/internal/postcode"
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/sample"
-	"github.com/prebake/prebake/internal/source"
+	"github.com/prebake/prebake/internal/testkit/dataset"
 	"github.com/prebake/prebake/internal/writer"
 )
 
@@ -32,33 +29,14 @@ var benchSample struct {
 func sampleDataset(b *testing.B) *record.Dataset {
 	b.Helper()
 	benchSample.once.Do(func() {
-		dir, err := os.MkdirTemp("", "prebake-bench-sample-")
-		if err != nil {
-			benchSample.err = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		if _, err := sample.Write(dir, sample.Options{}); err != nil {
-			benchSample.err = err
-			return
-		}
-		res, err := source.Read([]string{filepath.Join(dir, sample.ComponentsPrefix+"*.json"), filepath.Join(dir, sample.CMURowsFile)}, "")
-		if err != nil {
-			benchSample.err = err
-			return
-		}
-		source.JoinCMUs(res.Components, res.CMUs)
-		table, _, err := postcode.Load([]string{filepath.Join(dir, sample.PostcodesFile)})
-		if err != nil {
-			benchSample.err = err
-			return
-		}
-		geocode.Apply(res.Components, table)
-		benchSample.ds = &record.Dataset{Components: res.Components, CMUs: res.CMUs, Synthetic: true}
+		benchSample.ds = dataset.Sample(b, 0)
 		if p := os.Getenv("PREBAKE_BENCH_POINTS_OUT"); p != "" {
 			benchSample.err = writeLayerPoints(p, benchSample.ds, record.DSR)
 		}
 	})
+	if benchSample.ds == nil {
+		b.Fatal("loading the sample failed in an earlier benchmark")
+	}
 	if benchSample.err != nil {
 		b.Fatal(benchSample.err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/prebake/prebake/internal/generators/maptiles"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/testkit/clustertest"
+	"github.com/prebake/prebake/internal/testkit/dataset"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/manifest"
 )
@@ -264,7 +265,7 @@ func syntheticFilterComponents(t *testing.T, n int) []record.Component {
 // random filter sets x viewports x zooms clustered in the client equal
 // supercluster over the filtered components.
 func TestRealFilteredViews(t *testing.T) {
-	ds := realDataset(t)
+	ds := dataset.Real(t)
 	active := activeTexts(ds.Components)
 	out, m := realBake(t)
 	checkViews(t, out, m, ds, active, 100, 40)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/cluster"
+	"github.com/prebake/prebake/internal/testkit/dataset"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
@@ -18,7 +19,7 @@ import (
 // V8's Math.sin/Math.log, and the client's own port in prebake-map.mjs): every
 // point must land in the same cell in all three (issue 15).
 func TestRealPointsGridMatchesV8(t *testing.T) {
-	ds := realDataset(t)
+	ds := dataset.Real(t)
 	var lats []float64
 	var b strings.Builder
 	for _, c := range ds.Components {

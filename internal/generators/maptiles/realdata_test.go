@@ -4,54 +4,18 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
+
 	"github.com/prebake/prebake/cluster"
 	"github.com/prebake/prebake/internal/generators/maptiles"
-	"github.com/prebake/prebake/internal/geocode"
-	"github.com/prebake/prebake/internal/postcode"
 	"github.com/prebake/prebake/internal/record"
-	"github.com/prebake/prebake/internal/source"
 	"github.com/prebake/prebake/internal/testkit/clustertest"
+	"github.com/prebake/prebake/internal/testkit/dataset"
 	"github.com/prebake/prebake/internal/testkit/realbake"
-	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/manifest"
 )
-
-var real struct {
-	once sync.Once
-	ds   *record.Dataset
-	err  error
-}
-
-// realDataset reads the real register and geocodes it the way a bake does:
-// source.Read, JoinCMUs, postcode.Load, geocode.Apply. Loaded once per run.
-func realDataset(t *testing.T) *record.Dataset {
-	t.Helper()
-	dir := shareddata.Path(t, "data/register")
-	pcs := shareddata.Path(t, "data/postcodes/postcodes-en.csv.gz")
-	real.once.Do(func() {
-		res, err := source.Read([]string{filepath.Join(dir, "components_*.json"), filepath.Join(dir, "cmu_register_rows.json")}, "")
-		if err != nil {
-			real.err = err
-			return
-		}
-		source.JoinCMUs(res.Components, res.CMUs)
-		table, _, err := postcode.Load([]string{pcs})
-		if err != nil {
-			real.err = err
-			return
-		}
-		geocode.Apply(res.Components, table)
-		real.ds = &record.Dataset{Components: res.Components, CMUs: res.CMUs}
-	})
-	if real.err != nil {
-		t.Fatal(real.err)
-	}
-	return real.ds
-}
 
 // realBake returns the map tile files of the test run's shared real-data bake
 // (internal/testkit/realbake: the register, postcode table and boundaries baked once by
@@ -77,7 +41,7 @@ func realBake(t *testing.T) (string, *manifest.Manifest) {
 // every component id is listed exactly once, and every file is within 64 KB;
 // then the JS client against supercluster on the DSR and all layers.
 func TestRealLayers(t *testing.T) {
-	ds := realDataset(t)
+	ds := dataset.Real(t)
 	out, m, sum := bake(t, ds, maptiles.Options{})
 	if len(sum.Layers) < 5 {
 		t.Fatalf("only %d layers from the real register: %+v", len(sum.Layers), sum.Layers)
@@ -119,7 +83,7 @@ func TestRealLayers(t *testing.T) {
 // TestRealDSRMatchesSupercluster compares the clustering of the real DSR
 // components (in the generator's input order) with the supercluster npm package.
 func TestRealDSRMatchesSupercluster(t *testing.T) {
-	ds := realDataset(t)
+	ds := dataset.Real(t)
 	comps := layerComponents(ds, record.DSR)
 	if len(comps) < 1000 {
 		t.Fatalf("only %d located DSR components", len(comps))
