@@ -4,12 +4,14 @@
 GO      ?= go
 BIN     := bin/prebake
 SAMPLE  := .cache/sample
+# The committed manifest of `make run`, checked by cmd/prebake's TestBakeReproducible.
+GOLDEN  := cmd/prebake/testdata/sample-manifest.json
 # A fixed creation time, so that rebuilding the sample reproduces the committed
-# manifest.json byte for byte. Override it for real bakes (CI: the commit time).
+# manifest (GOLDEN) byte for byte. Override it for real bakes (CI: the commit time).
 SOURCE_DATE_EPOCH ?= 1767225600
 export SOURCE_DATE_EPOCH
 
-.PHONY: run test bench build sample clean
+.PHONY: run golden test bench build sample clean
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/prebake
@@ -20,6 +22,10 @@ sample: build
 run: sample
 	./$(BIN) build --source '$(SAMPLE)/synthetic_*.json' --postcodes $(SAMPLE)/synthetic_postcodes.csv \
 		--out output --manifest manifest.json
+
+# After an intended change of output: bake the sample and commit its manifest.
+golden: run
+	cp manifest.json $(GOLDEN)
 
 test:
 	bash scripts/setup-peers.sh
@@ -40,4 +46,4 @@ bench: build
 
 clean:
 	find output -mindepth 1 ! -name README.md -exec rm -rf {} +
-	rm -rf bin .cache/sample prebake-report.jsonl
+	rm -rf bin .cache/sample prebake-report.jsonl manifest.json

@@ -22,7 +22,7 @@ func TestAuditCommand(t *testing.T) {
 	srv := redistest.Start(t)
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	mf := filepath.Join(shareddata.Root(), "manifest.json")
+	mf := shareddata.SampleManifest()
 	url := srv.URL(0)
 	srv.CLI(t, 0, strings.Join([]string{
 		`SET :1:cmu_dataframe_v1 "gASV..." EX 86400`,

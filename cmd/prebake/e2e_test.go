@@ -13,11 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/prebake/prebake/internal/testkit/realbake"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/internal/testkit/treetest"
 	"github.com/prebake/prebake/internal/writer"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // buildBinary compiles prebake once for the end-to-end tests.
@@ -56,7 +57,7 @@ func bakeSample(t *testing.T, bin, dir string, env []string) {
 
 // TestBakeReproducible bakes the bundled sample twice, with GOMAXPROCS=1 and
 // GOMAXPROCS=2, and requires byte-identical trees and manifests, equal to the
-// committed manifest.json (which `make run` regenerates).
+// committed cmd/prebake/testdata/sample-manifest.json (`make golden` rewrites it).
 func TestBakeReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bakes the production-sized sample twice")
@@ -83,12 +84,12 @@ func TestBakeReproducible(t *testing.T) {
 	if len(ma) > 200*1024 {
 		t.Errorf("manifest.json is %d bytes for the production-sized sample, want under 200 KB", len(ma))
 	}
-	committed, err := os.ReadFile(filepath.Join(shareddata.Root(), "manifest.json"))
+	committed, err := os.ReadFile(shareddata.SampleManifest())
 	if err != nil {
-		t.Fatalf("the committed manifest.json: %v", err)
+		t.Fatalf("the committed sample manifest: %v", err)
 	}
 	if !bytes.Equal(ma, committed) {
-		t.Fatal("rebuilding the bundled sample does not reproduce the committed manifest.json: run `make run` and commit it, or find the nondeterminism")
+		t.Fatal("rebuilding the bundled sample does not reproduce the committed " + shareddata.SampleManifest() + ": run `make golden` and commit it, or find the nondeterminism")
 	}
 
 	// verify passes on the fresh bake; a rebuild with unchanged inputs is skipped
@@ -406,7 +407,7 @@ func TestBuildSurvivesSIGKILL(t *testing.T) {
 // validateManifest checks a bake's manifest against manifest.schema.json.
 func validateManifest(t *testing.T, path string) {
 	t.Helper()
-	schema, err := jsonschema.NewCompiler().Compile(filepath.Join(shareddata.Root(), "manifest.schema.json"))
+	schema, err := jsonschema.NewCompiler().Compile(filepath.Join(shareddata.Root(), "manifest", "manifest.schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -155,7 +154,7 @@ func TestFamiliesTable(t *testing.T) {
 // manifest of the bundled sample (every generator ran) has an output for every
 // family the table says a bake replaces, and none for the others.
 func TestOutputsOfTheBake(t *testing.T) {
-	m, err := manifest.Load(filepath.Join(shareddata.Root(), "manifest.json"))
+	m, err := manifest.Load(shareddata.SampleManifest())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func seedApp(t *testing.T) (*redistest.Server, seeded) {
 
 func committedManifest(t *testing.T) *manifest.Manifest {
 	t.Helper()
-	m, err := manifest.Load(filepath.Join(shareddata.Root(), "manifest.json"))
+	m, err := manifest.Load(shareddata.SampleManifest())
 	if err != nil {
 		t.Fatal(err)
 	}

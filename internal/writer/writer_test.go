@@ -308,7 +308,7 @@ func TestCreatedFromSourceDateEpoch(t *testing.T) {
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
-	schema, err := jsonschema.NewCompiler().Compile(filepath.Join(filepath.Dir(file), "..", "..", "manifest.schema.json"))
+	schema, err := jsonschema.NewCompiler().Compile(filepath.Join(filepath.Dir(file), "..", "..", "manifest", "manifest.schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,16 +18,18 @@ import prebake
 from prebake.manifest import IntegrityError, Manifest, ManifestError
 
 ROOT = Path(__file__).resolve().parents[2]
+# The committed manifest of the bundled sample (`make run` reproduces it).
+SAMPLE_MANIFEST = ROOT / "cmd" / "prebake" / "testdata" / "sample-manifest.json"
 
 
 @pytest.fixture(scope="module")
 def sample() -> Manifest:
     """The committed manifest of the bundled sample (no files needed)."""
-    return prebake.load(ROOT / "manifest.json")
+    return prebake.load(SAMPLE_MANIFEST)
 
 
 def test_committed_manifest_names(sample: Manifest) -> None:
-    raw = json.loads((ROOT / "manifest.json").read_text())
+    raw = json.loads(SAMPLE_MANIFEST.read_text())
     a = raw["assets"]["cmu/cmus.parquet"]
     assert sample.schema_version == 1
     assert sample.build_id == raw["build_id"]
@@ -76,7 +78,7 @@ def test_unknown_name_says_what_exists(sample: Manifest) -> None:
 def test_path_needs_out_dir(sample: Manifest, tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="no output directory"):
         sample.path("cmu/cmus.parquet")
-    m = prebake.load(ROOT / "manifest.json", out_dir=tmp_path)
+    m = prebake.load(SAMPLE_MANIFEST, out_dir=tmp_path)
     assert m.path("cmu/cmus.parquet") == tmp_path / m.asset("cmu/cmus.parquet")["path"]
     ss = m.shardset("postcodes")
     assert m.shard_path("postcodes", "WF11") == tmp_path / ss["path"] / "WF11.json"

@@ -148,7 +148,7 @@ def test_pyarrow_engine_without_pyarrow_is_an_import_error(tmp_path: Path) -> No
     """engine="pyarrow" in a process where pyarrow cannot be imported is an
     ImportError saying what to install (and the JSON engine), chained to the
     import's own error; no file is read first (the committed manifest, no out_dir)."""
-    manifest = Path(SRC).parents[1] / "manifest.json"
+    manifest = Path(SRC).parents[1] / "cmd" / "prebake" / "testdata" / "sample-manifest.json"
     code = f"""
 import sys
 sys.modules["pyarrow"] = None  # any import of pyarrow now raises ImportError

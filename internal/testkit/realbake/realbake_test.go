@@ -185,7 +185,7 @@ func TestBakeOnceLocking(t *testing.T) {
 	calls := filepath.Join(cache, "calls")
 	exe := filepath.Join(cache, "bin", "prebake-fake")
 	script := "#!/bin/sh\necho run >> " + calls + "\nsleep 1\n" +
-		"while [ $# -gt 0 ]; do [ \"$1\" = --manifest ] && cp " + filepath.Join(shareddata.Root(), "manifest.json") + " \"$2\"; shift; done\n" +
+		"while [ $# -gt 0 ]; do [ \"$1\" = --manifest ] && cp " + shareddata.SampleManifest() + " \"$2\"; shift; done\n" +
 		"echo '{\"components\": 1}'\n"
 	if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,13 @@ func Root() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
+// SampleManifest is the committed manifest of the bundled sample's bake, the
+// golden file `make run` reproduces byte for byte (cmd/prebake's
+// TestBakeReproducible checks it; `make golden` rewrites it).
+func SampleManifest() string {
+	return filepath.Join(Root(), "cmd", "prebake", "testdata", "sample-manifest.json")
+}
+
 // Dir returns the shared/ directory: $PREBAKE_SHARED, else ../shared beside the repository.
 func Dir() string {
 	if d := os.Getenv("PREBAKE_SHARED"); d != "" {

@@ -1,7 +1,7 @@
 """Reading prebake's ``manifest.json``: names to URLs, paths and bytes.
 
 The manifest's fields are documented in the repository's ``docs/manifest.md``;
-``manifest.schema.json`` is its JSON Schema. A manifest is read once (from a
+``manifest/manifest.schema.json`` in the repository is its JSON Schema. A manifest is read once (from a
 path or an ``http(s)``/``file`` URL) and answers from memory; only
 :meth:`Manifest.read_bytes`, :meth:`Manifest.read_shard` and
 :meth:`Manifest.verify` touch files or the network.
