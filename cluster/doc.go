@@ -9,4 +9,9 @@
 //
 // Input order matters to SuperCluster (a point processed earlier absorbs its
 // neighbours), so callers must pass points in a stable, documented order.
+//
+// It is one of prebake's public packages, meant for reuse: a clusterer
+// compatible with SuperCluster, for any Go program that must produce on a
+// server the clusters the npm package would compute in the browser. prebake's own
+// pipeline lives under internal/ and is not API.
 package cluster
