@@ -105,9 +105,6 @@ func (r *Reader) Entries() ([]Entry, error) {
 	return out, walk(r.root, 0)
 }
 
-// Decompress undoes compression c (none or gzip).
-func Decompress(data []byte, c Compression) ([]byte, error) { return decompress(data, c) }
-
 // findEntry returns the entry covering id: a tile entry whose run includes it,
 // or the leaf pointer whose range may hold it.
 func findEntry(dir []Entry, id uint64) (Entry, bool) {
