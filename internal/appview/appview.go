@@ -8,8 +8,6 @@ package appview
 
 import (
 	"strconv"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/prebake/prebake/internal/record"
@@ -45,19 +43,7 @@ func DetailURL(c *record.Component) string {
 // LocationURL is the app's location page for a location text.
 func LocationURL(text string) string { return "/location/by-name/" + Quote(text) + "/" }
 
-// CompanyID is the app's normalize(name): lower-cased, then every white-space
-// character removed and nothing else (".", "&", "-", "(" stay). The app's
-// company page is /company-list/<CompanyID>/.
-func CompanyID(name string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, strings.ToLower(name))
-}
-
-// CompanyURL is the app's page of a company_id.
+// CompanyURL is the app's page of a company_id (Normalize of the company name).
 func CompanyURL(companyID string) string { return "/company-list/" + Quote(companyID) + "/" }
 
 // Year is a delivery year as the app stores it (a CharField: "2024"); ok is

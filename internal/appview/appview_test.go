@@ -27,7 +27,7 @@ func TestQuote(t *testing.T) {
 	}
 }
 
-func TestCompanyID(t *testing.T) {
+func TestNormalizeCompanyID(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"Flexitricity Ltd.", "flexitricityltd."},
 		{"  AXLE ENERGY\u00a0LIMITED ", "axleenergylimited"},
@@ -35,8 +35,8 @@ func TestCompanyID(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := CompanyID(tt.in); got != tt.want {
-			t.Errorf("CompanyID(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := Normalize(tt.in); got != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 	if got := CompanyURL("a&b(uk)-coltd"); got != "/company-list/a%26b%28uk%29-coltd/" {
@@ -81,5 +81,52 @@ func TestShortDescription(t *testing.T) {
 	}
 	if _, ok := Year(0); ok {
 		t.Error("Year(0) is known")
+	}
+}
+
+// TestNormalize: the app's normalize(), "".join(text.lower().split()); every
+// want is CPython 3.11's output for the input.
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Flexitricity Ltd.", "flexitricityltd."},
+		{"FLEXITRICITY  LTD", "flexitricityltd"},
+		{"  E.ON UK plc ", "e.onukplc"},
+		{"Ørsted A/S", "ørsteda/s"},
+		{"T_ABC-1", "t_abc-1"},
+		{"SSE (Generation) & Co.", "sse(generation)&co."},
+		{"A\tB\nC\u00a0D\u2003E\u3000F", "abcdef"},
+		{"x\x1cy\x1dz\x1e\x1fw", "xyzw"},
+		{"x\u200bY", "x\u200by"}, // zero-width space is not white space in Python
+		{"\u0085NEL", "nel"},
+		{"İSTANBUL ENERJİ", "i\u0307stanbulenerji\u0307"},
+		{"ΟΔΟΣ ΑΒ", "οδοςαβ"},
+		{"ΟΔΟΣ", "οδος"},
+		{"Σ", "σ"},
+		{"AΣ.", "aς."},
+		{"ΑΣ'Α", "ασ'α"},
+		{"N/A", "n/a"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Normalize(tt.in); got != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestStrip: Python's str.strip(); every want is CPython 3.11's output.
+func TestStrip(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"  ABC1 ", "ABC1"},
+		{"\x1c N/A \u00a0", "N/A"},
+		{"\u0085T ABC\t\n", "T ABC"},
+		{"\u200bx\u200b", "\u200bx\u200b"}, // zero-width space is not white space in Python
+		{"\u3000", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Strip(tt.in); got != tt.want {
+			t.Errorf("Strip(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

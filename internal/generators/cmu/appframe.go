@@ -3,9 +3,8 @@ package cmu
 import (
 	"sort"
 	"strconv"
-	"strings"
-	"unicode"
 
+	"github.com/prebake/prebake/internal/appview"
 	"github.com/prebake/prebake/internal/generators/cmu/table"
 	"github.com/prebake/prebake/internal/record"
 )
@@ -99,7 +98,7 @@ var appFrameSortKey = []string{"-Delivery Year", "CMU ID", "Full Name", "Auction
 // appFrameTable is the app's dataframe with the app's column names and order.
 func appFrameTable(rows []frameRow) (*table.Table, error) {
 	b := table.NewBuilder("cmus", appFrameSortKey, frameColumns...)
-	normalize := memoized(AppNormalize)
+	normalize := memoized(appview.Normalize)
 	for _, r := range rows {
 		b.Str(r.CMUID).
 			Str(r.Company).
@@ -107,7 +106,7 @@ func appFrameTable(rows []frameRow) (*table.Table, error) {
 			StrOrNull(r.Year).
 			StrOrNull(r.Auction).
 			Str(normalize(r.Company)).
-			Str(AppNormalize(r.CMUID)).
+			Str(appview.Normalize(r.CMUID)).
 			EndRow()
 	}
 	return b.Table()
@@ -120,68 +119,11 @@ func appFrameTable(rows []frameRow) (*table.Table, error) {
 func appCMUToCompany(rows []frameRow) map[string]string {
 	m := map[string]string{}
 	for _, r := range rows {
-		id := strings.TrimFunc(r.CMUID, pyIsSpace)
+		id := appview.Strip(r.CMUID)
 		if id == "" || id == "N/A" {
 			continue
 		}
 		m[id] = r.Company
 	}
 	return m
-}
-
-// AppNormalize is the app's normalize() (checker/utils.py):
-//
-//	"".join(text.lower().split())
-//
-// Python's lower-casing, then every character Python's str.split() treats as
-// white space removed; nothing else changes ("." "&" "-" "(" stay). Written by
-// hand because Go's strings.ToLower and unicode.IsSpace differ from Python's in
-// the cases handled below; TestAppNormalize holds values computed by CPython.
-func AppNormalize(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	rs := []rune(s)
-	for i, r := range rs {
-		if pyIsSpace(r) {
-			continue
-		}
-		switch {
-		case r == 'İ':
-			// Python's full lower-casing (SpecialCasing.txt): U+0130 -> "i̇".
-			b.WriteString("i\u0307")
-		case r == 'Σ' && finalSigma(rs, i):
-			b.WriteRune('ς')
-		default:
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
-
-// pyIsSpace is Python's str.isspace() for one character, which str.split() and
-// str.strip() use: Unicode White_Space plus the information separators
-// U+001C..U+001F (bidirectional class B or S), which Go's unicode.IsSpace lacks.
-func pyIsSpace(r rune) bool {
-	return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
-}
-
-// finalSigma is Unicode's Final_Sigma condition as CPython applies it: a cased
-// letter (skipping case-ignorable ones) before position i and none after.
-func finalSigma(rs []rune, i int) bool {
-	cased := func(r rune) bool { return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) }
-	ignorable := func(r rune) bool {
-		return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk) || r == '\'' || r == '.' || r == ':' || r == '·' || r == '\u2019'
-	}
-	j := i - 1
-	for j >= 0 && ignorable(rs[j]) {
-		j--
-	}
-	if j < 0 || !cased(rs[j]) {
-		return false
-	}
-	k := i + 1
-	for k < len(rs) && ignorable(rs[k]) {
-		k++
-	}
-	return k == len(rs) || !cased(rs[k])
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // Company is one entry of the company index, keyed by the app's company_id
-// (appview.CompanyID: lower-cased, white space removed). The JSON field names
+// (appview.Normalize: lower-cased, white space removed). The JSON field names
 // are the app's (company_index_v1), plus the company's total de-rated capacity
 // and every spelling of its name; the app's pre-rendered "html" is left to the
 // app.
@@ -47,7 +47,7 @@ func buildCompanyIndex(comps []record.Component, rows []cmuRow) []*Company {
 	by := map[string]*Company{}
 	cmuSets := map[string]map[string]bool{}
 	yearSets := map[string]map[int]bool{}
-	companyID := memoized(appview.CompanyID)
+	companyID := memoized(appview.Normalize)
 	get := func(name string) *Company {
 		n := companyID(name)
 		if n == "" {
@@ -181,7 +181,7 @@ const PrefixMaxLen = 3
 // so the companies whose normalized name starts with any string form one
 // contiguous run. Ranges gives that run, [start, end), for every prefix of 1 to
 // MaxPrefix characters (Unicode code points) that occurs. To search for a
-// query: normalize it (Normalize); if it is at most MaxPrefix characters long,
+// query: normalize it (appview.Normalize, the app's normalize()); if it is at most MaxPrefix characters long,
 // the answer is Companies[Ranges[q][0]:Ranges[q][1]]; if longer, look up its
 // first MaxPrefix characters and keep the entries of that run that start with q
 // (or binary-search the run). A missing prefix means no match.

@@ -38,7 +38,7 @@ import (
 //	cmu_id              "" when missing
 //	derated_capacity_mw Python's str(float) of the de-rated capacity, or "N/A"
 //	company             "" when missing
-//	company_id          appview.CompanyID(company); null without a company
+//	company_id          appview.Normalize(company); null without a company
 //	technology          the raw class, or "Unknown"
 //	display_technology  its category
 //	description         "" when missing
@@ -65,7 +65,7 @@ type AppDetailData struct {
 	Technology           string          `json:"technology"`         // raw class, or "Unknown"
 	DisplayTechnology    string          `json:"display_technology"` // category
 	Company              string          `json:"company"`
-	CompanyID            *string         `json:"company_id"` // appview.CompanyID(company); null without a company
+	CompanyID            *string         `json:"company_id"` // appview.Normalize(company); null without a company
 	Description          string          `json:"description"`
 	DeliveryYear         *string         `json:"delivery_year"` // "2024"; null when unknown
 	AuctionName          string          `json:"auction_name"`

@@ -2,18 +2,18 @@ package cmu
 
 import (
 	"math"
-	"net/url"
 	"strings"
 	"unicode"
 )
 
-// Normalize is the app's matching form of a company name or CMU ID: lower-cased,
-// with every character that is not a letter or a number (punctuation, spaces,
-// symbols) removed, so "Flexitricity Ltd." and "FLEXITRICITY LTD" both become
-// "flexitricityltd". In regular-expression terms:
-// regexp_replace(lower(s), '[^\p{L}\p{N}]', ”, 'g'), which is how the tests
-// recompute it in DuckDB.
-func Normalize(s string) string {
+// looseName is the components table's normalized_company_name, prebake's own
+// column and not the app's normalize() (that is appview.Normalize, which keeps
+// punctuation): lower-cased, with every character that is not a letter or a
+// number (punctuation, spaces, symbols) removed, so "Flexitricity Ltd." and
+// "FLEXITRICITY LTD" both become "flexitricityltd". In regular-expression
+// terms: regexp_replace(lower(s), '[^\p{L}\p{N}]', ”, 'g'), which is how the
+// tests recompute it in DuckDB.
+func looseName(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
 		if unicode.IsLetter(r) || unicode.IsNumber(r) {
@@ -41,11 +41,6 @@ func memoized(f func(string) string) func(string) string {
 
 // collapseSpace trims s and turns every run of white space into one space.
 func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// companyURL is the app's company page for a normalized name.
-func companyURL(normalized string) string {
-	return "/company-list/" + url.PathEscape(normalized) + "/"
-}
 
 // round3 rounds a capacity in MW to three decimals (1 kW), the register's own
 // precision, so that sums do not show float noise.

@@ -124,7 +124,7 @@ func newPopupStore(comps []record.Component) *popupStore {
 
 // rowMaker makes stored rows.
 type rowMaker struct {
-	companyID func(string) string // appview.CompanyID, memoized
+	companyID func(string) string // appview.Normalize, memoized
 }
 
 func (m *rowMaker) row(c *record.Component, strs *popupStrings) *popupRow {
@@ -138,7 +138,7 @@ func (m *rowMaker) row(c *record.Component, strs *popupStrings) *popupRow {
 		tech = string(record.Unknown)
 	}
 	if m.companyID == nil {
-		m.companyID = memoized(appview.CompanyID)
+		m.companyID = memoized(appview.Normalize)
 	}
 	cid := m.companyID(c.Company)
 	return &popupRow{id: c.ID, vals: [popupValues]int32{

@@ -188,7 +188,7 @@ func TestRealCMUsParquetVsPickle(t *testing.T) {
 	}
 }
 
-// sqlCompanyID is the app's normalize() (appview.CompanyID) in DuckDB SQL:
+// sqlCompanyID is the app's normalize() (appview.Normalize) in DuckDB SQL:
 // lower-cased, white space removed.
 func sqlCompanyID(col string) string {
 	return `regexp_replace(lower(` + col + `), '\s', '', 'g')`

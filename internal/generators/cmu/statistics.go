@@ -50,7 +50,7 @@ type Summary struct {
 type CompanyCount struct {
 	CompanyName string `json:"company_name"`
 	Count       int    `json:"count"`
-	CompanyID   string `json:"company_id"` // added: appview.CompanyID(company_name)
+	CompanyID   string `json:"company_id"` // added: appview.Normalize(company_name)
 	URL         string `json:"url"`        // added: /company-list/<company_id>/
 }
 
@@ -156,7 +156,7 @@ func statistics(comps []*record.Component) Statistics {
 		byCat[string(categoryOf(c))]++
 	}
 	for name := range companies { // once a name, not once a component
-		companyIDs[appview.CompanyID(name)] = true
+		companyIDs[appview.Normalize(name)] = true
 	}
 	s := Statistics{
 		Summary: Summary{TotalComponents: len(comps), TotalCompanies: len(companies), TotalTechnologies: len(techs),
@@ -202,11 +202,11 @@ func statistics(comps []*record.Component) Statistics {
 		return names
 	}
 	for _, n := range first(byCount(companies), TopCompanies) {
-		id := appview.CompanyID(n)
+		id := appview.Normalize(n)
 		s.TopCompaniesCount = append(s.TopCompaniesCount, CompanyCount{CompanyName: n, Count: companies[n].count, CompanyID: id, URL: appview.CompanyURL(id)})
 	}
 	for _, n := range first(byMW(companies), TopCompanies) {
-		id := appview.CompanyID(n)
+		id := appview.Normalize(n)
 		s.TopCompaniesCapacity = append(s.TopCompaniesCapacity, CompanyCapacity{CompanyName: n, TotalCapacity: round3(companies[n].mw), CompanyID: id, URL: appview.CompanyURL(id)})
 	}
 	for _, t := range first(byCount(techs), TopTechs) {

@@ -78,7 +78,7 @@ func componentsTable(comps []record.Component) (*table.Table, error) {
 	}
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 	b := table.NewBuilder("components", []string{"id"}, componentColumns...)
-	normalize := memoized(Normalize)
+	normalize := memoized(looseName)
 	for _, c := range sorted {
 		b.Int(c.ID).
 			StrOrNull(c.ComponentID).

@@ -124,7 +124,7 @@ func lists(groups []*group, attrs []attributes) (companies, techs []ListEntry, o
 	opts = FilterOptions{Technologies: []string{}, Companies: []string{}, AuctionYears: []string{}, AuctionNamesAll: []string{}}
 	for _, k := range order(byCompany) {
 		x := byCompany[k]
-		id := appview.CompanyID(k)
+		id := appview.Normalize(k)
 		companies = append(companies, ListEntry{CompanyName: k, CompanyID: id, LocationCount: x.locations, ComponentCount: x.components,
 			TotalCapacity: round3(x.credited), OwnCapacity: round3(x.own), URL: appview.CompanyURL(id)})
 		opts.Companies = append(opts.Companies, k)
