@@ -85,9 +85,6 @@ func New(opts Options) (*Writer, error) {
 	}, nil
 }
 
-// OutDir is the output directory files are written under.
-func (w *Writer) OutDir() string { return w.opts.OutDir }
-
 // Written counts the files this Writer created or replaced; a rebuild whose
 // inputs did not change writes none.
 func (w *Writer) Written() int {
