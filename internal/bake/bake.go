@@ -4,7 +4,7 @@
 package bake
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prebake/prebake/internal/atomicfile"
 	"github.com/prebake/prebake/internal/generators/cmu"
 	"github.com/prebake/prebake/internal/generators/locations"
 	"github.com/prebake/prebake/internal/generators/maptiles"
@@ -305,6 +306,9 @@ func FailedReportPath(report string) string {
 	return strings.TrimSuffix(report, ext) + ".failed" + ext
 }
 
+// writeReport writes the report at path, one JSON line per rejected, unlocated
+// or differing duplicate row, sorted by file and row, replacing it atomically
+// (atomicfile.Write).
 func writeReport(path string, res *source.Result, buildID string) error {
 	if path == "" {
 		return nil
@@ -341,30 +345,14 @@ func writeReport(path string, res *source.Result, buildID string) error {
 		}
 		return lines[i].Row < lines[j].Row
 	})
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(f)
-	enc := json.NewEncoder(bw)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	for _, l := range lines {
 		if err := enc.Encode(l); err != nil {
-			f.Close()
 			return err
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, buf.Bytes())
 }
 
 func locationDetail(c *record.Component) string {

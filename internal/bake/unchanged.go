@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/prebake/prebake/internal/atomicfile"
 	"github.com/prebake/prebake/internal/source"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
@@ -186,5 +187,5 @@ func rememberBuild(cfg Config, key string, s *Summary) error {
 	if err != nil {
 		return err
 	}
-	return writer.WriteFileAtomic(lastBuildPath(cfg.OutDir), append(data, '\n'))
+	return atomicfile.Write(lastBuildPath(cfg.OutDir), append(data, '\n'))
 }

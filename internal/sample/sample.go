@@ -19,6 +19,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/prebake/prebake/internal/atomicfile"
 )
 
 // Defaults: the production register's size (63,847 components, 28,270 DSR, per the
@@ -87,20 +89,12 @@ func Write(dir string, opts Options) ([]string, error) {
 	var written []string
 	for _, n := range names {
 		p := filepath.Join(dir, n)
-		if err := writeFileAtomic(p, files[n]); err != nil {
+		if err := atomicfile.Write(p, files[n]); err != nil {
 			return nil, fmt.Errorf("sample: %w", err)
 		}
 		written = append(written, p)
 	}
 	return written, nil
-}
-
-func writeFileAtomic(p string, data []byte) error {
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
 }
 
 // rng is splitmix64: tiny, and its output is fixed by this code, not by a library.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prebake/prebake/internal/atomicfile"
 	"github.com/prebake/prebake/manifest"
 )
 
@@ -48,12 +49,12 @@ func (w *Writer) Commit(manifestPath string, m manifest.Manifest) error {
 	}
 	hist := filepath.Join(HistoryDir(w.opts.OutDir), HistoryName(&m))
 	if !sameContent(hist, data) {
-		if err := WriteFileAtomic(hist, data); err != nil {
+		if err := atomicfile.Write(hist, data); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
 	}
 	if !sameContent(manifestPath, data) {
-		if err := WriteFileAtomic(manifestPath, data); err != nil {
+		if err := atomicfile.Write(manifestPath, data); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"github.com/prebake/prebake/internal/atomicfile"
 	"github.com/prebake/prebake/manifest"
 )
 
@@ -25,7 +26,7 @@ func WriteDjangoStaticfiles(path string, m *manifest.Manifest) error {
 	if m == nil {
 		return fmt.Errorf("django staticfiles %s: no manifest", path)
 	}
-	return WriteFileAtomic(path, DjangoStaticfiles(m))
+	return atomicfile.Write(path, DjangoStaticfiles(m))
 }
 
 // DjangoStaticfiles returns the staticfiles.json bytes for m.

@@ -42,8 +42,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prebake/prebake/internal/atomicfile"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
-	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )
 
@@ -278,7 +278,7 @@ func runBake(dir, exe, shared string) error {
 		}
 		return fmt.Errorf("prebake %s: %v\n%s", strings.Join(Args(shared, dir), " "), err, msg)
 	}
-	return writer.WriteFileAtomic(filepath.Join(dir, SummaryName), stdout.Bytes())
+	return atomicfile.Write(filepath.Join(dir, SummaryName), stdout.Bytes())
 }
 
 // open reads a finished bake.

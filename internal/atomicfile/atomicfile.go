@@ -1,0 +1,68 @@
+// Package atomicfile replaces a file durably, for every file prebake writes
+// whole under a fixed name (the manifest and its history entry, the build
+// report, the last build's input key, the sample register, Django's
+// staticfiles.json). Content-addressed outputs go through the writer's staging
+// instead, which syncs once per bake.
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// Write replaces p with data, mode 0644, creating p's directory if needed: a
+// temporary file beside p is written, fsynced and renamed over p, and the
+// directory is fsynced, so a reader sees the old file or the new one and a
+// crash leaves one of them, never a part. On error the temporary file is
+// removed and p is untouched; the error names p.
+func Write(p string, data []byte) error {
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(p)+".tmp-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	fail := func(err error) error {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a rename in dir durable. Some file systems refuse fsync on a
+// directory (EINVAL); there the rename is as durable as they allow.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
