@@ -20,7 +20,9 @@ var rootCmd = &cobra.Command{
 	Short: "Bake the Capacity Market app's cache entries into static files",
 	Long: `prebake reads the Capacity Market register and postcode tables and writes,
 as content-hashed static files with a manifest.json:
-  - clustered map tiles (GeoJSON per zoom, PMTiles) for every technology,
+  - the map's clustered points for every technology: tile sets in prebake's
+    columnar cluster-tree format (prebake-cluster-tree/2, decoded to GeoJSON
+    by js/prebake-map.mjs) and vector tiles in PMTiles,
   - the CMU and component tables (Parquet, Arrow/Feather, JSON),
   - location lookups, the company index and statistics.
 
