@@ -135,22 +135,20 @@ A bake that would publish fewer rows than the manifest in force (more than
 }
 
 // DefaultMemoryLimitMiB is build's default soft heap limit, 3 GiB. Without one
-// the Go heap grows to twice its live size before collecting (GOGC=100): the
-// 1M-component sample's bake peaked at 2.0 GB live and 4.35 GB resident, over
-// issue 13's 4 GB. With the limit it stays under 4 GB resident for a little
-// more collection near the peak; bakes whose live heap is far below it (the
-// 64k sample peaks at about 0.2 GB live) never reach it and are unchanged.
+// the Go heap grows to twice its live size before collecting (GOGC=100), and
+// the 1M-component sample's bake went over issue 13's 4 GB resident. With the
+// limit it stays under, for a little more collection near the peak; bakes
+// whose live heap is far below it never reach it and are unchanged (README.md,
+// "The whole bake", has the measurements).
 const DefaultMemoryLimitMiB = 3072
 
 // gcPercent is build's GOGC unless the environment sets one, for a bake
 // whose register files total sourceBytes: 60 below 256 MiB, else Go's 100.
-// At 60 the heap may grow 60% past the live heap before a collection. The
-// production-sized sample (40 MB of register) peaks at about 0.2 GB live;
-// at GOGC=100 its peak RSS was 428–504 MB in three runs, too close to issue
-// 13's 512 MB, and at 60 375–402 MB in five, for 0.5–1 s more CPU. A big
-// register is bounded by the soft memory limit instead, and there GOGC=60
-// only cost time: the 1M sample (613 MB) took 112.7 s at 60 against 99.9 s
-// at 100, the target being 120 s.
+// At 60 the heap may grow 60% past the live heap before a collection: at 100
+// the production-sized sample's peak RSS came too close to issue 13's 512 MB,
+// and 60 keeps it clear for a little more CPU. A big register is bounded by
+// the soft memory limit instead, where 60 would only cost time (README.md, "The
+// whole bake", has the measurements).
 func gcPercent(sourceBytes int64) int {
 	if sourceBytes < 256<<20 {
 		return 60

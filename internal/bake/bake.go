@@ -182,12 +182,10 @@ func Run(cfg Config) (_ *Summary, err error) {
 	// at once (see runGenerators), taken in this order, and the writer makes
 	// the manifest independent of the order they finish in. Two, not one per
 	// generator: each generator's working set (its features, tables and JSON
-	// buffers) is live while it runs, and on the 64k sample three at once
-	// peaked at 1,022 MB RSS, two at 816 MB, one after another at 712 MB, for
-	// the same CPU; two keep both cores busy. The CMU outputs are two
-	// generators so that the queue stays balanced: at 1M components the
-	// tables, map tiles, locations and details take roughly 40, 50, 25 and
-	// 20 s, and as one generator the CMU outputs were left running alone.
+	// buffers) is live while it runs, so three at once peak well above two
+	// for the same CPU, and two keep both cores of the build machine busy.
+	// The CMU outputs are two generators so that the queue stays balanced:
+	// as one, they were left running alone after the others had finished.
 	cmuOpts := cmu.Options{IncludeContacts: cfg.IncludeContacts}
 	gens := []generator{
 		{"map tiles", func() error { _, err := maptiles.Generate(ds, w, cfg.Maptiles); return err }},

@@ -16,8 +16,8 @@ import (
 )
 
 // A rebuild whose inputs did not change skips the whole bake and writes nothing
-// (issue #13: a no-change rebuild in well under 2 s instead of regenerating,
-// hashing and comparing 250 MB of outputs). "Inputs" is everything the bytes of
+// (issue #13: a no-change rebuild in seconds instead of regenerating, hashing
+// and comparing every output). "Inputs" is everything the bytes of
 // a bake depend on: the bytes of this prebake executable (so any code change
 // counts), every source, postcode and boundary file's bytes, every Config field
 // that reaches the output, and SOURCE_DATE_EPOCH. After each committed bake, the

@@ -14,7 +14,7 @@ import (
 // beneath opens files below the output directory with one openat2 call and
 // RESOLVE_BENEATH (Linux 5.6+): the kernel refuses any path, ".." or symlink
 // that resolves outside, the guarantee os.Root gives by opening every path
-// component in turn (which cost about 40% of a small tile's request).
+// component in turn (a large part of a small tile's request).
 type beneath struct {
 	dirfd  int
 	failed atomic.Bool // openat2 unavailable (old kernel, seccomp): use os.Root

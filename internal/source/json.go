@@ -147,8 +147,8 @@ func (r *reader) addJSONRow(fs *fileState, rec int, raw []byte, decoded bool) er
 // each value its raw bytes. It returns the first name the object repeats, if
 // any. Written by hand because decoding the row into a
 // map[string]json.RawMessage (reflection, a second validation, a map of
-// RawMessages copied into cells) was the largest part of reading the register:
-// 1.3 of 3.2 s CPU on the 64k sample (BenchmarkReadSample under -cpuprofile).
+// RawMessages copied into cells) was the largest part of reading the register
+// (BenchmarkReadSample under -cpuprofile).
 // TestSplitObjectMatchesUnmarshal checks it against json.Unmarshal.
 func splitObject(raw []byte) (*rawRow, string) {
 	row := &rawRow{fields: make(map[string]cell, 8)}

@@ -257,8 +257,8 @@ func expand(patterns []string) ([]string, error) {
 // and the error returned (the first in file and row order), are those of
 // reading the files one after another. A parser runs at most two batches
 // ahead of the merge, and at most GOMAXPROCS+1 files are open, which bounds
-// the memory parsing ahead takes (TestReadMemoryBounded). On the 1M-component
-// sample, parsing was about half of the read's 28 s.
+// the memory parsing ahead takes (TestReadMemoryBounded). Parsing is about
+// half of a large register's read, so it runs beside the merge.
 func (r *reader) readAll(files []string, format string) error {
 	type parsed struct {
 		rows chan rowBatch // closed when the file is parsed
@@ -364,7 +364,7 @@ func (r *reader) emit() error {
 // be used. Read never returns it (the merge's own error comes first).
 var errStopped = errors.New("source: read stopped")
 
-// Merged batches' slices are used again: a fresh 0.5 MB per batch was most of
+// Merged batches' slices are used again: a fresh batch each time was most of
 // what reading allocated beyond the rows kept.
 var (
 	compRowsPool = sync.Pool{New: func() any { return make([]compRow, 0, batchRows) }}

@@ -23,20 +23,20 @@ const (
 	ZstdLevel   = zstd.SpeedBetterCompression
 
 	// Up to BrotliSmallSize bytes (a map tile, a shard), brotli uses its small
-	// window hashers, where quality 5 comes within 0.3% of 7's size in 70% of
-	// the time; a set of thousands of tiles is where bake time goes.
+	// window hashers, where quality 5 comes within a fraction of a percent of
+	// 7's size in much less time (docs/manifest.md, "Levels"); a set of
+	// thousands of tiles is where bake time goes.
 	BrotliSmallLevel = 5
 	BrotliSmallSize  = 64 << 10
 
 	// From BrotliBigSize bytes (a table, a lookup, the location groups), brotli
 	// uses andybalholm/brotli's newer matchfinder encoder (Bargain1, the match
 	// finder of its NewWriterV2 levels 5 and 6) over a 16 MiB window instead of
-	// the classic encoder at quality 7: on the 1M-component sample's largest
-	// outputs 2.4–4.2× less CPU, for 7% more bytes on the location groups
-	// GeoJSON, 22% more on cmus.json and 4% fewer on the map attribute files
+	// the classic encoder at quality 7: several times less CPU on the largest
+	// outputs for a few more bytes on some and fewer on others
 	// (docs/manifest.md, "Levels"). The classic encoder's cost per byte grows
-	// with its hash chains as inputs grow, and at 1M components the big assets
-	// were a third of the bake's CPU.
+	// with its hash chains as inputs grow, and on a large register the big
+	// assets were a large part of the bake's CPU.
 	BrotliBigSize = 1 << 20
 )
 
@@ -63,8 +63,8 @@ type Codec struct {
 //     S3 serves each key as stored and negotiates nothing.
 //
 // zstd is never written: every client that offers it also offers br, and
-// prebake's brotli is smaller. Writing gzip beside every tile cost 4,000 files
-// and about 3 s of CPU on the 64k sample for bytes no browser is sent.
+// prebake's brotli is smaller. Writing gzip beside every tile cost thousands of
+// files and seconds of CPU for bytes no browser is sent.
 var (
 	Codecs    = []Codec{{"br", ".br"}, {"gzip", ".gz"}}
 	SetCodecs = []Codec{{"br", ".br"}}
@@ -320,7 +320,7 @@ func brotliBig(data []byte) ([]byte, error) {
 // reused Writer always has the hasher a fresh one would pick, and Reset's
 // Prepare clears the hash state; TestBrotliPoolMatchesFresh checks the bytes
 // equal a fresh Writer's. Before pooling, allocating and zeroing a fresh hasher
-// per file was 5.3 GB of the 64k sample bake's 11.9 GB of allocation.
+// per file was almost half of a bake's allocation.
 type brotliKey struct {
 	quality, lgwin int
 	big            bool

@@ -25,8 +25,8 @@ func (w *Writer) NewFileSet(name string) *FileSet {
 // FileSet is a directory of files named by the hash of all of them. Add writes
 // each file into a staging directory at once and keeps only its name, size and
 // SHA-256, so a set of thousands of tiles costs no memory until Finish, which
-// needs every file to name the directory. (Holding the files until Finish was
-// 42 MB of the 64k sample bake's peak heap with the generators running at once.)
+// needs every file to name the directory. (Holding the files until Finish
+// weighed on the bake's peak heap with the generators running at once.)
 type FileSet struct {
 	w        *Writer
 	name     string

@@ -30,8 +30,8 @@ type Options struct {
 // DefaultDetailShardMaxBytes bounds each file of the two popup shard sets:
 // a popup's two fetches stay small (a full file is about 10 KB once
 // compressed), and files this small get the writer's cheaper brotli setting
-// for small files (writer.BrotliSmallSize). On the 64k sample, 64 KiB against
-// 128 KiB: 141 raw files instead of 97 and 50 KB more, for about 0.3 s less CPU.
+// for small files (writer.BrotliSmallSize): more files and a few more bytes
+// than 128 KiB would give, for less CPU.
 const DefaultDetailShardMaxBytes = 64 << 10
 
 // Content types of the files Generate writes.
@@ -72,8 +72,8 @@ func GenerateTables(ds *record.Dataset, w *writer.Writer, opts Options) error {
 	if err != nil {
 		return err
 	}
-	// Parquet and Arrow only: 50 MB of JSON records on the 64k sample that the
-	// app never reads (it has no per-component table); pandas without pyarrow
+	// Parquet and Arrow only: JSON records would be the largest file of the
+	// bake, and the app never reads them (it has no per-component table); pandas without pyarrow
 	// has no use for it either (README.md, "cmu/components").
 	if err := writeTable(w, "cmu/components", comps, false); err != nil {
 		return err

@@ -25,8 +25,8 @@ func looseName(s string) string {
 
 // memoized is f with its results kept by argument. Company names repeat on
 // thousands of components, and the name functions (lower-casing, mapping
-// runes) cost more than a map lookup; on the 64k sample they were a tenth of
-// the tables' CPU when called once a component.
+// runes) cost more than a map lookup, and called once a component they were a
+// noticeable part of the tables' CPU.
 func memoized(f func(string) string) func(string) string {
 	seen := map[string]string{}
 	return func(s string) string {

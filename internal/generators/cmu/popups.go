@@ -79,7 +79,7 @@ func newPopupStore(comps []record.Component) *popupStore {
 	s := &popupStore{strs: newPopupStrings(len(comps))} // about one text a component (its location)
 	// Lists go to files in the order of their newest component's company, CMU
 	// and key, so that a company's and a CMU's texts tend to share a file and
-	// are stored fewer times (on the 64k sample, 4.30 MB against 4.78 MB in key order);
+	// are stored fewer times (the files are a tenth smaller than in key order);
 	// the order is fixed, and with it the string numbers and every byte.
 	order := make([]int32, len(lists))
 	for i := range order {

@@ -142,8 +142,7 @@
 //   - an attribute file per layer, the asset "maptiles/<layer>.attrs.json", named
 //     by the tile set's layout ("attributes_scheme" AttrsScheme, "attributes_url",
 //     "attributes_path", "attributes_integrity"): one row per component of the
-//     layer in its input order, as dictionary-coded columns (see encodeAttrs). On
-//     the real register the all layer's file is 594 KB, 164 KB brotli.
+//     layer in its input order, as dictionary-coded columns (see encodeAttrs).
 //     js/prebake-map.mjs getClusters(bbox, zoom, filters) with any other filters,
 //     or with none (every component), selects the rows the filters keep and
 //     clusters them in the browser with a port of supercluster 9.1.0 and the
