@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/prebake/prebake/internal/verify"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
@@ -255,10 +257,8 @@ func TestVerifyReportJSON(t *testing.T) {
 // manifest lists zstd.
 func TestUpgradeFromZstdBake(t *testing.T) {
 	dir := t.TempDir()
-	oldStyle(t)
 	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
-	old, out := bakeInto(t, dir)
-	newStyle()
+	old, out := oldStyleBake(t, dir)
 	if got := old.TileSets["DSR"].Encodings; !slices.Contains(got, "zstd") {
 		t.Fatalf("old-style bake lists %v for the tile set, want zstd among them", got)
 	}
@@ -320,10 +320,8 @@ func TestUpgradeFromZstdBake(t *testing.T) {
 // each .zst file as unexpected, and prune removes them.
 func TestZstdLeftWithoutHistory(t *testing.T) {
 	dir := t.TempDir()
-	oldStyle(t)
 	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
-	_, out := bakeInto(t, dir)
-	newStyle()
+	_, out := oldStyleBake(t, dir)
 	t.Setenv("SOURCE_DATE_EPOCH", "1767229200")
 	m, _ := bakeInto(t, dir)
 	hist, err := filepath.Glob(filepath.Join(writer.HistoryDir(out), "20260101T000000Z-*.json"))
@@ -351,14 +349,69 @@ func TestZstdLeftWithoutHistory(t *testing.T) {
 	}
 }
 
-// oldStyle makes the writer write variants as bakes before the .zst drop did:
-// br, gzip and zstd beside every asset and set file; newStyle restores today's
-// policy (also at the test's end, should it stop early).
-func oldStyle(t *testing.T) {
+// oldStyleBake is bakeInto as bakes before the .zst drop made it: br, gzip and
+// zstd beside every asset and set file. The writer encodes no zstd any more, so
+// the bake is made with br and gzip everywhere and the zstd variants are added
+// here, with the encoder and level those bakes used (klauspost/compress,
+// SpeedBetterCompression) and the writer's rule that a variant must save a
+// tenth, to the files, the manifest and its history entry.
+func oldStyleBake(t *testing.T, dir string) (*manifest.Manifest, string) {
+	t.Helper()
 	codecs, setCodecs := writer.Codecs, writer.SetCodecs
-	writer.Codecs, writer.SetCodecs = writer.KnownCodecs, writer.KnownCodecs
-	newStyle = func() { writer.Codecs, writer.SetCodecs = codecs, setCodecs }
-	t.Cleanup(func() { newStyle() })
-}
+	writer.Codecs, writer.SetCodecs = []writer.Codec{{Name: "br", Suffix: ".br"}, {Name: "gzip", Suffix: ".gz"}}, []writer.Codec{{Name: "br", Suffix: ".br"}, {Name: "gzip", Suffix: ".gz"}}
+	m, out := bakeInto(t, dir)
+	writer.Codecs, writer.SetCodecs = codecs, setCodecs
 
-var newStyle = func() {}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addZst := func(rel string) (int64, bool) {
+		p := filepath.Join(out, filepath.FromSlash(rel))
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := enc.EncodeAll(data, nil)
+		if int64(len(z)) > int64(len(data))-int64(len(data))/10 {
+			return 0, false
+		}
+		if err := os.WriteFile(p+".zst", z, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return int64(len(z)), true
+	}
+	for name, a := range m.Assets {
+		if len(a.Encodings) == 0 {
+			continue // not compressible, or no variant paid
+		}
+		if size, ok := addZst(a.Path); ok {
+			a.Encodings["zstd"] = manifest.Encoding{Path: a.Path + ".zst", Size: size}
+			m.Assets[name] = a
+		}
+	}
+	for name, ts := range m.TileSets {
+		tiles, err := filepath.Glob(filepath.Join(out, filepath.FromSlash(ts.Path), "*", "*", "*.geojson"))
+		if err != nil || len(tiles) == 0 {
+			t.Fatalf("tile set %s: files %v, %v", name, tiles, err)
+		}
+		for _, p := range tiles {
+			rel, _ := filepath.Rel(out, p)
+			if _, ok := addZst(filepath.ToSlash(rel)); !ok {
+				t.Fatalf("%s: zstd saves under a tenth; the test's tiles are meant to compress", rel)
+			}
+		}
+		ts.Encodings = append(ts.Encodings, "zstd")
+		m.TileSets[name] = ts
+	}
+	data, err := writer.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(dir, "manifest.json"), filepath.Join(writer.HistoryDir(out), writer.HistoryName(m))} {
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m, out
+}

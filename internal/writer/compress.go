@@ -20,7 +20,6 @@ import (
 const (
 	BrotliLevel = 7
 	GzipLevel   = 7
-	ZstdLevel   = zstd.SpeedBetterCompression
 
 	// Up to BrotliSmallSize bytes (a map tile, a shard), brotli uses its small
 	// window hashers, where quality 5 comes within a fraction of a percent of
@@ -153,8 +152,8 @@ var (
 	// (codec, level) keeps a pool of them; Reset makes them reusable.
 	// brotli Writers are pooled separately, per hasher choice (brotliKey).
 	encPools sync.Map // codecLevel -> *sync.Pool
-	zstdEncs sync.Map // level -> *zstd.Encoder
-	zstdDec  = sync.OnceValue(func() *zstd.Decoder {
+	// zstd is only read (variants of older bakes): one decoder serves all.
+	zstdDec = sync.OnceValue(func() *zstd.Decoder {
 		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
 		if err != nil {
 			panic(err) // only for invalid options, which are constants here
@@ -183,22 +182,9 @@ func encPool(name string, level int) *sync.Pool {
 	return p.(*sync.Pool)
 }
 
-func zstdEncoder(level int) (*zstd.Encoder, error) {
-	if e, ok := zstdEncs.Load(level); ok {
-		return e.(*zstd.Encoder), nil
-	}
-	// EncodeAll is safe for concurrent use and its output does not depend on
-	// concurrency settings, so one encoder per level serves every worker.
-	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevel(level)), zstd.WithEncoderConcurrency(1))
-	if err != nil {
-		return nil, err
-	}
-	got, _ := zstdEncs.LoadOrStore(level, e)
-	return got.(*zstd.Encoder), nil
-}
-
-// Compress returns data encoded with codec name ("br", "gzip" or "zstd"),
-// byte-identical for identical input: no timestamps or names in gzip headers.
+// Compress returns data encoded with codec name, "br" or "gzip" (zstd is only
+// read, see KnownCodecs), byte-identical for identical input: no timestamps or
+// names in gzip headers.
 func Compress(name string, data []byte) ([]byte, error) {
 	switch name {
 	case "br":
@@ -211,20 +197,11 @@ func Compress(name string, data []byte) ([]byte, error) {
 		return compressLevel(name, data, BrotliLevel)
 	case "gzip":
 		return compressLevel(name, data, GzipLevel)
-	case "zstd":
-		return compressLevel(name, data, int(ZstdLevel))
 	}
 	return nil, fmt.Errorf("unknown encoding %q", name)
 }
 
 func compressLevel(name string, data []byte, level int) ([]byte, error) {
-	if name == "zstd" {
-		enc, err := zstdEncoder(level)
-		if err != nil {
-			return nil, err
-		}
-		return enc.EncodeAll(data, make([]byte, 0, len(data)/4+64)), nil
-	}
 	var buf bytes.Buffer
 	buf.Grow(len(data)/4 + 64)
 	if name == "br" {

@@ -73,7 +73,7 @@ func registerTiles(b *testing.B) [][]byte {
 // Run: go test ./internal/writer -run '^$' -bench Compress -benchtime 2x
 func BenchmarkCompress(b *testing.B) {
 	inputs := benchInputs(b)
-	levels := map[string][]int{"br": {5, 6, 7, 9}, "gzip": {6, 7, 9}, "zstd": {2, 3, 4}}
+	levels := map[string][]int{"br": {5, 6, 7, 9}, "gzip": {6, 7, 9}}
 	for _, kind := range []string{"large", "tiles"} {
 		for _, c := range Codecs {
 			for _, lvl := range levels[c.Name] {
