@@ -35,8 +35,10 @@ def test_committed_manifest_names(sample: Manifest) -> None:
     assert sample.url("cmu/cmus.parquet") == a["url"] == a["path"]
     s = raw["shardsets"]["postcodes"]
     assert sample.shard_url("postcodes", "WF11") == s["url"].replace("{outcode}", "WF11")
-    # keys are percent-encoded, "/" included
-    assert sample.shard_url("postcodes", "A/B C").endswith("/A%2FB%20C.json")
+    # keys are percent-encoded; "/" names no file of a set (test_paths.py)
+    assert sample.shard_url("postcodes", "A B%").endswith("/A%20B%25.json")
+    with pytest.raises(ValueError, match="names no file of the set"):
+        sample.shard_url("postcodes", "A/B C")
     assert sample.tiles_url("maptiles/default/DSR") == raw["tilesets"]["maptiles/default/DSR"]["tilejson"]["tiles"][0]
 
 
@@ -62,6 +64,8 @@ def test_manifest_base_url_is_replaced(sample: Manifest) -> None:
     data["base_url"] = "https://old.example.org/x"
     for a in data["assets"].values():
         a["url"] = "https://old.example.org/x/" + a["path"]
+    for s in data["shardsets"].values():
+        s["url"] = "https://old.example.org/x/" + s["url"]
     assert Manifest(data).url("cmu/cmus.json") == "https://old.example.org/x/" + data["assets"]["cmu/cmus.json"]["path"]
     assert Manifest(data, base_url="https://new.example.org").url("cmu/cmus.json") == "https://new.example.org/" + data["assets"]["cmu/cmus.json"]["path"]
 

@@ -16,6 +16,8 @@ import hashlib
 import http.client
 import json
 import os
+import posixpath
+import stat
 import threading
 import urllib.error
 import urllib.parse
@@ -55,6 +57,50 @@ class Problem:
     path: str
     reason: str
     detail: str
+
+
+def check_path(p: str) -> None:
+    """Refuse a path relative to the output directory that could name something
+    outside it or differ between systems: Go's ``manifest.CheckPath``, rule for
+    rule (the two read one table of cases, ``manifest/testdata/checkpath.json``).
+
+    Raises :class:`ValueError` saying why when ``p`` is empty, not valid UTF-8
+    (a ``str`` holding lone surrogates), absolute (``/``), holds a backslash,
+    has ``:`` as its second byte (a drive letter), is longer than 1024 bytes
+    (UTF-8), holds a control character (U+0000-U+001F, U+007F), has an empty,
+    ``.``, ``..`` or hidden (starting with ``.``: prebake's state is
+    ``.prebake``) segment, or a segment longer than 200 bytes. ``%2e%2e`` is
+    a literal name here: percent-decoding is a URL's business, and this
+    package percent-encodes every key it puts into a URL.
+    """
+    if p == "":
+        raise ValueError("empty path")
+    try:
+        b = p.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{p!r} is not valid UTF-8") from None
+    if p.startswith("/"):
+        raise ValueError(f"{p!r} is absolute")
+    if "\\" in p:
+        raise ValueError(f"{p!r} contains a backslash")
+    if len(b) >= 2 and b[1:2] == b":":  # bytes, as Go's p[1]
+        raise ValueError(f"{p!r} starts with a drive letter")
+    if len(b) > 1024:
+        raise ValueError(f"{p[:40]!r}… is longer than 1024 bytes")
+    for ch in p:
+        if ch < "\x20" or ch == "\x7f":
+            raise ValueError(f"{p!r} contains control character U+{ord(ch):04X}")
+    for seg in p.split("/"):
+        if seg == "":
+            raise ValueError(f"{p!r} has an empty segment")
+        if seg in (".", ".."):
+            raise ValueError(f'{p!r} has a "{seg}" segment')
+        if seg.startswith("."):
+            raise ValueError(f"{p!r} has a hidden segment {seg!r}")
+        if len(seg.encode("utf-8")) > 200:
+            raise ValueError(f"{p!r} has a segment longer than 200 bytes")
+    if posixpath.normpath(p) != p:  # Go's path.Clean(p) != p; unreachable after the above, kept as Go has it
+        raise ValueError(f"{p!r} is not clean")
 
 
 def is_url(source: PathLike) -> bool:
@@ -263,8 +309,12 @@ class Manifest:
         """URL of one shard, e.g. ``shard_url("postcodes", "SW1A")``.
 
         The key is percent-encoded (``safe=""``) into the set's URL template.
+        A key that names no file of the set (``"a/b"``, ``".."``, ``""``,
+        control characters: see ``_shard_file``) is a :class:`ValueError`, here
+        and in :meth:`shard_path` and :meth:`read_shard`.
         """
         s = self.shardset(shard_set)
+        _shard_file(shard_set, s, key)
         template = str(s["url"]).replace("{" + str(s["key"]) + "}", urllib.parse.quote(str(key), safe=""))
         return self._url(template)
 
@@ -283,9 +333,10 @@ class Manifest:
         return self._require_out_dir() / str(self.asset(name)["path"])
 
     def shard_path(self, shard_set: str, key: str) -> Path:
-        """Local path of one shard under ``out_dir``."""
+        """Local path of one shard under ``out_dir``. Keys are checked as for
+        :meth:`shard_url`."""
         s = self.shardset(shard_set)
-        return self._require_out_dir() / str(s["path"]) / _shard_file(s, key)
+        return self._require_out_dir() / str(s["path"]) / _shard_file(shard_set, s, key)
 
     # -- reading -----------------------------------------------------------
 
@@ -294,15 +345,18 @@ class Manifest:
 
         With ``verify=True`` the size and SHA-256 are checked against the
         manifest (:class:`IntegrityError` on a mismatch).
+
+        Only a regular file below ``out_dir`` is read: one that resolves outside
+        it (a symlink) or is a directory or FIFO is a :class:`ManifestError`.
+        Without ``out_dir`` the URL is fetched; a manifest loaded over HTTP(S)
+        never makes this read a ``file:`` URL (:class:`ManifestError`), unless
+        the caller's ``base_url=`` put it there.
         """
         a = self.asset(name)
         if self.out_dir is not None:
-            data = (self.out_dir / str(a["path"])).read_bytes()
+            data = _read_local(self.out_dir, str(a["path"]))
         else:
-            url = self.url(name)
-            if not is_url(url):
-                raise ManifestError(f"{name}: URL {url!r} is relative and no out_dir was given")
-            data = fetch(url)
+            data = self._fetch(name, self.url(name))
         if verify:
             _check_bytes(name, str(a["path"]), data, a)
         return data
@@ -311,25 +365,26 @@ class Manifest:
         """The parsed JSON of one shard, or ``None`` when the set has no such shard.
 
         Fetches one file (from ``out_dir`` when set, else its URL) and keeps it
-        in memory for later calls with the same key.
+        in memory for later calls with the same key. A key that names no file
+        of the set is a :class:`ValueError` (see :meth:`shard_url`); a shard
+        that is not a regular file or resolves outside ``out_dir`` a
+        :class:`ManifestError`.
         """
         ck = (shard_set, key)
         with self._lock:
             if ck in self._shard_cache:
                 return self._shard_cache[ck]
         s = self.shardset(shard_set)
+        file = _shard_file(shard_set, s, key)
         keys = (s.get("params") or {}).get("keys")
         if isinstance(keys, list) and key not in keys:
             value = None
         else:
             try:
                 if self.out_dir is not None:
-                    raw = self.shard_path(shard_set, key).read_bytes()
+                    raw = _read_local(self.out_dir, f"{s['path']}/{file}")
                 else:
-                    url = self.shard_url(shard_set, key)
-                    if not is_url(url):
-                        raise ManifestError(f"{shard_set}: URL {url!r} is relative and no out_dir was given")
-                    raw = fetch(url)
+                    raw = self._fetch(shard_set, self.shard_url(shard_set, key))
                 value = json.loads(raw)
             except FileNotFoundError:
                 value = None
@@ -338,6 +393,14 @@ class Manifest:
                 self._shard_cache.pop(next(iter(self._shard_cache)))
             self._shard_cache[ck] = value
         return value
+
+    def _fetch(self, name: str, url: str) -> bytes:
+        if not is_url(url):
+            raise ManifestError(f"{name}: URL {url!r} is relative and no out_dir was given")
+        remote = self.source.split(":", 1)[0].lower() in ("http", "https") and is_url(self.source)
+        if remote and self._base is None and url.split(":", 1)[0].lower() == "file":
+            raise ManifestError(f"{name}: URL {url!r}: a manifest loaded over HTTP(S) may not name a local file")
+        return fetch(url)
 
     # -- integrity ---------------------------------------------------------
 
@@ -425,6 +488,53 @@ def _check_shape(data: Any, source: str) -> None:
                     raise ManifestError(f"{where}: field {field!r} is not a string: {v!r}")
             if group == "shardsets" and "{" + entry["key"] + "}" not in entry["url"]:
                 raise ManifestError(f"{where}: field 'url' lacks {{{entry['key']}}}: {entry['url']!r}")
+            _check_paths(data, group, entry, where)
+
+
+#: The suffix of each pre-compressed variant's file (Go's manifest.EncodingSuffixes).
+ENCODING_SUFFIXES: Mapping[str, str] = {"br": ".br", "gzip": ".gz", "zstd": ".zst"}
+
+
+def _check_paths(data: Mapping[str, Any], group: str, entry: Mapping[str, Any], where: str) -> None:
+    """The paths of one entry, by Go's ``manifest.Validate``: every path and
+    index passes :func:`check_path` (a set's empty path or index is allowed, as
+    in Go), a variant's path is the asset's plus its encoding's suffix; and,
+    beyond Go, each URL is the writer's ``base_url + "/" + path`` (docs/manifest.md),
+    so a URL names no other file than the checked path does."""
+
+    def checked(field: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ManifestError(f"{where}: field {field!r} is not a string: {value!r}")
+        try:
+            check_path(value)
+        except ValueError as e:
+            raise ManifestError(f"{where}: field {field!r}: {e}") from None
+        return value
+
+    base = str(data.get("base_url") or "")
+    prefix = base.removesuffix("/") + "/" if base else ""  # writer.url in Go
+    if group == "assets":
+        path = checked("path", entry["path"])
+        if entry["url"] != prefix + path:
+            raise ManifestError(f"{where}: field 'url' {entry['url']!r} is not base_url + '/' + path ({prefix + path!r})")
+        encodings = entry.get("encodings") or {}
+        if not isinstance(encodings, Mapping):
+            raise ManifestError(f"{where}: field 'encodings' is not an object")
+        for enc, v in encodings.items():
+            if enc not in ENCODING_SUFFIXES:
+                raise ManifestError(f"{where}: unknown encoding {enc!r} (want br, gzip or zstd)")
+            vp = v.get("path") if isinstance(v, Mapping) else None
+            if vp != path + ENCODING_SUFFIXES[enc]:
+                raise ManifestError(f"{where}: {enc} variant path {vp!r}, want {path + ENCODING_SUFFIXES[enc]!r}")
+        return
+    for field in ("path", "index"):
+        if entry.get(field):
+            checked(field, entry[field])
+    if group == "shardsets":
+        url, path = str(entry["url"]), str(entry["path"])
+        head, _, last = url.rpartition("/")
+        if head + "/" != prefix + path + "/" or "{" + str(entry["key"]) + "}" not in last:
+            raise ManifestError(f"{where}: field 'url' {url!r} is not base_url + '/' + path + '/' + a file name holding {{{entry['key']}}}")
 
 
 #: Per section of the manifest, the fields every entry must have, with types.
@@ -444,10 +554,64 @@ def _lookup(table: Mapping[str, Mapping[str, Any]], name: str, what: str, m: Man
         raise KeyError(f"{what} {name!r} is not in {redact_url(m.source)} (build {m.build_id}){hint}") from None
 
 
-def _shard_file(s: Mapping[str, Any], key: str) -> str:
-    # The URL template's last segment names the file, e.g. "{outcode}.json".
+def _shard_file(name: str, s: Mapping[str, Any], key: str) -> str:
+    """The file name of shard ``key`` of set ``name``: the URL template's last
+    segment with the key put in (``"{outcode}.json"`` -> ``"SW1A.json"``).
+
+    Raises :class:`TypeError` unless ``key`` is a str, :class:`ValueError`
+    when the key contains ``/`` (a key names one file of the set) or the set's
+    path and the file name fail :func:`check_path` (``..``, ``""`` and
+    ``".x"`` make hidden names, NUL and other control characters, a name
+    longer than 200 bytes), whether the shard is then read from ``out_dir``
+    or a URL, so both refuse the same keys."""
+    if not isinstance(key, str):
+        raise TypeError(f"shard set {name!r}: key must be a str, not {type(key).__name__}")
     last = str(s["url"]).rsplit("/", 1)[-1]
-    return last.replace("{" + str(s["key"]) + "}", str(key))
+    file = last.replace("{" + str(s["key"]) + "}", key)
+    try:
+        if "/" in key:
+            raise ValueError("contains '/'; a key names one file of the set")
+        check_path(f"{s['path']}/{file}")
+    except ValueError as e:
+        raise ValueError(f"shard set {name!r}: key {key!r} names no file of the set: {e}") from None
+    return file
+
+
+def _read_local(out: Path, rel: str) -> bytes:
+    """The bytes of the regular file ``rel`` (checked by :func:`check_path`)
+    below ``out``.
+
+    Raises :class:`FileNotFoundError` when absent, :class:`ManifestError` when
+    it resolves outside ``out`` (a symlink: ``prebake serve`` refuses those
+    too) or is not a regular file (a directory, a FIFO, a device: opened
+    without blocking, so a FIFO cannot hang the caller), :class:`OSError`
+    (``PermissionError``, ...) for the rest. The containment is checked on
+    the resolved path before opening (``os.path.realpath``) and the last
+    component is opened with ``O_NOFOLLOW``: Python has no portable openat2
+    with ``RESOLVE_BENEATH``, so a directory swapped in between the two steps
+    by someone who can write ``out`` is not caught."""
+    root = os.path.realpath(out)
+    full = os.path.realpath(os.path.join(root, rel))
+    if full != root and not full.startswith(root.rstrip(os.sep) + os.sep):
+        raise ManifestError(f"{rel}: resolves outside the output directory {out} (a symlink out of the bake)")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(full, flags)
+    except IsADirectoryError:
+        raise ManifestError(f"{rel}: is a directory, not a file") from None
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{rel}: no such file under {out}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device or other special file"
+            raise ManifestError(f"{rel}: is {kind}, not a regular file")
+        f = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with f:
+        return f.read()
 
 
 def _check_bytes(name: str, path: str, data: bytes, entry: Mapping[str, Any]) -> None:
@@ -474,6 +638,11 @@ def _verify_set(out: Path, name: str, s: Mapping[str, Any], files: bool) -> list
     for line in raw.decode("utf-8").splitlines():
         digest, _, rel = line.partition("  ")
         p = f"{s['path']}/{rel}"
+        try:
+            check_path(rel)  # Go's manifest.ParseIndex does the same
+        except ValueError as e:
+            problems.append(Problem(name, idx, "index", f"{idx}: {e}"))
+            continue
         try:
             data = (base / rel).read_bytes()
         except FileNotFoundError:
