@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import base64
 import difflib
+import functools
 import gzip
 import hashlib
 import http.client
+import io
 import json
 import os
 import posixpath
+import socket
+import ssl
 import stat
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,7 +35,8 @@ from typing import Any, Union
 #: Manifest layouts this reader understands (the manifest's ``schema_version``).
 SCHEMA_VERSIONS = (1,)
 
-#: Seconds to wait for a remote manifest or file before giving up.
+#: Seconds one request for a remote manifest or file may take in all
+#: (connecting, redirects, headers and body) before it is abandoned.
 FETCH_TIMEOUT = 30.0
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -123,17 +129,146 @@ def redact_url(source: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=f"{shown}@{hostport}"))
 
 
+class _Deadline:
+    """One moment after which a request (connections, redirects, headers and
+    body together) is abandoned. urllib's ``timeout`` bounds each socket
+    operation, so a server sending a byte now and then holds it for ever; these
+    classes give every connect, TLS handshake step and read only the time left.
+    Hand-written: neither urllib nor http.client has a whole-request deadline,
+    and the package has no required dependency to take one from."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        """Seconds left; :class:`TimeoutError` when none."""
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("deadline passed")
+        return left
+
+
+class _DeadlineIO(io.RawIOBase):
+    """The raw reader under a response's buffer: each read of the socket waits
+    only the time left."""
+
+    def __init__(self, raw: Any, sock: socket.socket, deadline: _Deadline) -> None:
+        super().__init__()
+        self._raw, self._sock, self._deadline = raw, sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int | None:
+        self._sock.settimeout(self._deadline.left())
+        n: int | None = self._raw.readinto(b)
+        return n
+
+    def close(self) -> None:
+        self._raw.close()  # the socket's own reader, which counts its references
+        super().close()
+
+
+def _connect(deadline: _Deadline, address: tuple[str, int], source: tuple[str, int] | None) -> socket.socket:
+    # socket.create_connection, but each address tried gets only the time left
+    # (create_connection gives each the whole timeout). Name resolution itself
+    # has no timeout in the C library and is not bounded.
+    host, port = address
+    err: OSError | None = None
+    for af, kind, proto, _, sa in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        sock = socket.socket(af, kind, proto)
+        try:
+            sock.settimeout(deadline.left())
+            if source:
+                sock.bind(source)
+            sock.connect(sa)
+            return sock
+        except OSError as e:
+            sock.close()
+            err = e
+            if isinstance(e, TimeoutError):
+                break
+    raise err if err is not None else OSError(f"{host}: no address")
+
+
+def _deadline_response(deadline: _Deadline) -> type[http.client.HTTPResponse]:
+    class Response(http.client.HTTPResponse):
+        def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+            super().__init__(sock, *args, **kwargs)
+            self.fp = io.BufferedReader(_DeadlineIO(self.fp.detach(), sock, deadline))
+
+    return Response
+
+
+class _DeadlineHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.response_class = _deadline_response(deadline)
+        self._create_connection = lambda address, timeout, source=None: _connect(deadline, address, source)
+
+
+class _DeadlineHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+        self.response_class = _deadline_response(deadline)
+        self._create_connection = lambda address, timeout, source=None: _connect(deadline, address, source)
+
+    def connect(self) -> None:
+        # HTTPSConnection.connect with the handshake stepped by hand, so it too
+        # waits only the time left (do_handshake waits the socket's timeout at
+        # every step).
+        http.client.HTTPConnection.connect(self)
+        host = self._tunnel_host or self.host  # type: ignore[attr-defined]
+        sock = self._context.wrap_socket(self.sock, server_hostname=host, do_handshake_on_connect=False)  # type: ignore[attr-defined]
+        self.sock = sock
+        while True:
+            sock.settimeout(self._deadline.left())
+            try:
+                sock.do_handshake()
+                return
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                continue
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(_DeadlineHTTPConnection, deadline=self._deadline), req)  # type: ignore[arg-type]
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(_DeadlineHTTPSConnection, deadline=self._deadline), req, context=self._context)  # type: ignore[arg-type,attr-defined]
+
+
 def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
     """GET ``url`` (asking for gzip, which is decoded) and return the body.
+
+    ``timeout`` (seconds) bounds the whole request: resolving excepted, every
+    connection (redirects included), TLS handshake, the headers and the body
+    together finish within it, however slowly the server sends.
 
     A ``user:password@`` in the URL (percent-encoded, RFC 3986 §3.2.1) is sent
     as HTTP Basic authentication (RFC 7617) to that host only, not to a host
     it redirects to; urllib alone would take it for part of the host name.
 
     Raises :class:`FileNotFoundError` on HTTP 404 and :class:`ManifestError`
-    on any other failure, naming the URL without its password.
+    on any other failure (``"no complete response within 2 s"`` when the
+    deadline passes), naming the URL without its password.
     """
     shown = redact_url(url)
+    deadline = _Deadline(timeout)
+    opener = urllib.request.build_opener(_DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline))
+    too_slow = f"{shown}: no complete response within {timeout:g} s (the timeout bounds the whole request: connecting, redirects, headers and body)"
     parts = urllib.parse.urlsplit(url)
     userinfo, at, hostport = parts.netloc.rpartition("@")
     plain = urllib.parse.urlunsplit(parts._replace(netloc=hostport)) if at else url
@@ -143,7 +278,7 @@ def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
         token = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}".encode()
         req.add_unredirected_header("Authorization", "Basic " + base64.b64encode(token).decode("ascii"))
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with opener.open(req, timeout=timeout) as resp:
             body: bytes = resp.read()
             if (resp.headers.get("Content-Encoding") or "").lower() == "gzip":
                 body = gzip.decompress(body)
@@ -155,7 +290,11 @@ def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
     except urllib.error.URLError as e:
         if isinstance(e.reason, FileNotFoundError):
             raise FileNotFoundError(f"{shown}: no such file") from None
+        if isinstance(e.reason, TimeoutError):
+            raise ManifestError(too_slow) from None
         raise ManifestError(f"{shown}: {e.reason}") from None
+    except TimeoutError:
+        raise ManifestError(too_slow) from None
     except (ValueError, OSError, http.client.HTTPException) as e:
         # a bad port (http.client.InvalidURL), a timeout while reading, a
         # dropped connection, a body that is not gzip: named, not raw
@@ -175,7 +314,7 @@ class Manifest:
     against the manifest's URL when it was loaded from one.
     """
 
-    __slots__ = ("data", "source", "out_dir", "_base", "_manifest_base", "_shard_cache", "_lock")
+    __slots__ = ("data", "source", "out_dir", "timeout", "_base", "_manifest_base", "_shard_cache", "_lock")
 
     def __init__(
         self,
@@ -184,10 +323,12 @@ class Manifest:
         source: str = "<manifest>",
         out_dir: PathLike | None = None,
         base_url: str | None = None,
+        timeout: float = FETCH_TIMEOUT,
     ) -> None:
         _check_shape(data, redact_url(source))
         self.data: Mapping[str, Any] = data
         self.source = source
+        self.timeout = timeout  # seconds for each whole request of read_bytes / read_shard
         self.out_dir: Path | None = Path(out_dir) if out_dir is not None else None
         self._manifest_base: str = str(data.get("base_url") or "").rstrip("/")
         self._base: str | None = base_url.rstrip("/") if base_url is not None else None
@@ -203,8 +344,13 @@ class Manifest:
         *,
         out_dir: PathLike | None = None,
         base_url: str | None = None,
+        timeout: float = FETCH_TIMEOUT,
     ) -> Manifest:
         """Read a manifest from a file path or a URL.
+
+        ``timeout``: seconds each HTTP(S) request (this one, and each of
+        :meth:`read_bytes` and :meth:`read_shard` later) may take in all,
+        however slowly the server sends (see :func:`fetch`).
 
         Raises :class:`FileNotFoundError` when there is no file,
         :class:`ManifestError` when it is not valid JSON, not a prebake manifest
@@ -212,13 +358,13 @@ class Manifest:
         """
         src = os.fspath(source)
         if is_url(src):
-            raw = fetch(src)
+            raw = fetch(src, timeout=timeout)
         else:
             try:
                 raw = Path(src).read_bytes()
             except FileNotFoundError:
                 raise FileNotFoundError(f"{src}: no manifest (is PREBAKE_MANIFEST right, and has `prebake build` run?)") from None
-        return cls.from_bytes(raw, source=src, out_dir=out_dir, base_url=base_url)
+        return cls.from_bytes(raw, source=src, out_dir=out_dir, base_url=base_url, timeout=timeout)
 
     @classmethod
     def from_bytes(
@@ -228,13 +374,14 @@ class Manifest:
         source: str = "<bytes>",
         out_dir: PathLike | None = None,
         base_url: str | None = None,
+        timeout: float = FETCH_TIMEOUT,
     ) -> Manifest:
         """Parse manifest bytes; see :meth:`load` for the errors."""
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as e:
             raise ManifestError(f"{redact_url(source)}: not JSON: {e}") from None
-        return cls(data, source=source, out_dir=out_dir, base_url=base_url)
+        return cls(data, source=source, out_dir=out_dir, base_url=base_url, timeout=timeout)
 
     # -- fields ------------------------------------------------------------
 
@@ -400,7 +547,7 @@ class Manifest:
         remote = self.source.split(":", 1)[0].lower() in ("http", "https") and is_url(self.source)
         if remote and self._base is None and url.split(":", 1)[0].lower() == "file":
             raise ManifestError(f"{name}: URL {url!r}: a manifest loaded over HTTP(S) may not name a local file")
-        return fetch(url)
+        return fetch(url, timeout=self.timeout)
 
     # -- integrity ---------------------------------------------------------
 
@@ -451,9 +598,9 @@ class Manifest:
         return f"<Manifest {redact_url(self.source)} build {self.build_id}: {len(self.assets)} assets, {len(self.tilesets)} tile sets, {len(self.shardsets)} shard sets>"
 
 
-def load(source: PathLike, *, out_dir: PathLike | None = None, base_url: str | None = None) -> Manifest:
+def load(source: PathLike, *, out_dir: PathLike | None = None, base_url: str | None = None, timeout: float = FETCH_TIMEOUT) -> Manifest:
     """Shorthand for :meth:`Manifest.load`."""
-    return Manifest.load(source, out_dir=out_dir, base_url=base_url)
+    return Manifest.load(source, out_dir=out_dir, base_url=base_url, timeout=timeout)
 
 
 def _check_shape(data: Any, source: str) -> None:
