@@ -30,7 +30,7 @@ import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, BinaryIO, Union
 
 #: Manifest layouts this reader understands (the manifest's ``schema_version``).
 SCHEMA_VERSIONS = (1,)
@@ -56,7 +56,10 @@ class Problem:
 
     ``name`` is the logical name (asset, tile set or shard set), ``path`` the file
     (relative to the output directory), ``reason`` one of ``missing``,
-    ``size``, ``sha256`` or ``index``, ``detail`` a sentence for a log.
+    ``unreadable`` (a directory, FIFO or other non-regular file, permission
+    denied, a symlink out of the output directory), ``size``, ``sha256``,
+    ``index`` or ``variant`` (a pre-compressed variant missing, unreadable or
+    of the wrong size), ``detail`` a sentence for a log.
     """
 
     name: str
@@ -555,27 +558,27 @@ class Manifest:
         """Re-check files under ``out_dir`` against the manifest.
 
         ``names``: logical names of assets, tile sets or shard sets (default:
-        all). Assets are re-hashed (size and SHA-256). A set's index file is
-        hashed against the set's ``sha256``; with ``files=True`` every file of
-        the set is also checked against its index. Returns the problems found
-        (empty: all good); never raises for a bad file.
+        all). Assets are re-hashed (size and SHA-256) and each variant the
+        manifest lists is checked for being there with its listed size. A
+        set's index file is hashed against the set's ``sha256``; with
+        ``files=True`` every file of the set is also checked against its
+        index, and the set's variants beside it for being there. Returns the
+        problems found (empty: all good), in the order of ``names``.
+
+        Never raises for what it finds on disk: a file that is absent (or a
+        symlink to nothing) is ``missing``; one that is a directory, a FIFO
+        (never waited on), a socket or device, unreadable (permission denied,
+        an I/O error) or resolves outside ``out_dir`` (a symlink out of the
+        bake) is ``unreadable``; a variant with any of these faults, or of the
+        wrong size, is ``variant``. Raises :class:`ManifestError` only when
+        ``out_dir`` is not set.
         """
         out = self._require_out_dir()
         problems: list[Problem] = []
         wanted = list(names) if names is not None else [*self.assets, *self.tilesets, *self.shardsets]
         for name in wanted:
             if name in self.assets:
-                a = self.assets[name]
-                p = str(a["path"])
-                try:
-                    data = (out / p).read_bytes()
-                except FileNotFoundError:
-                    problems.append(Problem(name, p, "missing", f"{p}: file missing"))
-                    continue
-                try:
-                    _check_bytes(name, p, data, a)
-                except IntegrityError as e:
-                    problems.append(Problem(name, p, "size" if "bytes" in str(e) else "sha256", str(e)))
+                problems.extend(_verify_asset(out, name, self.assets[name]))
                 continue
             s = self.tilesets.get(name) or self.shardsets.get(name)
             if s is None:
@@ -724,9 +727,9 @@ def _shard_file(name: str, s: Mapping[str, Any], key: str) -> str:
     return file
 
 
-def _read_local(out: Path, rel: str) -> bytes:
-    """The bytes of the regular file ``rel`` (checked by :func:`check_path`)
-    below ``out``.
+def _open_local(out: Path, rel: str) -> BinaryIO:
+    """The regular file ``rel`` (checked by :func:`check_path`) below ``out``,
+    open for reading.
 
     Raises :class:`FileNotFoundError` when absent, :class:`ManifestError` when
     it resolves outside ``out`` (a symlink: ``prebake serve`` refuses those
@@ -745,7 +748,7 @@ def _read_local(out: Path, rel: str) -> bytes:
     try:
         fd = os.open(full, flags)
     except IsADirectoryError:
-        raise ManifestError(f"{rel}: is a directory, not a file") from None
+        raise ManifestError(f"{rel}: is a directory, not a regular file") from None
     except FileNotFoundError:
         raise FileNotFoundError(f"{rel}: no such file under {out}") from None
     try:
@@ -753,12 +756,40 @@ def _read_local(out: Path, rel: str) -> bytes:
         if not stat.S_ISREG(mode):
             kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device or other special file"
             raise ManifestError(f"{rel}: is {kind}, not a regular file")
-        f = os.fdopen(fd, "rb")
+        return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
-    with f:
+
+
+def _read_local(out: Path, rel: str) -> bytes:
+    """The bytes of ``rel`` below ``out``; the errors of :func:`_open_local`."""
+    with _open_local(out, rel) as f:
         return f.read()
+
+
+def _unreadable(name: str, rel: str, what: str, e: Exception) -> Problem:
+    """The problem of a file :func:`_open_local` could not open or read."""
+    if isinstance(e, FileNotFoundError):
+        return Problem(name, rel, "missing", f"{rel}: {what} missing")
+    why = str(e).removeprefix(f"{rel}: ") if isinstance(e, ManifestError) else (e.strerror if isinstance(e, OSError) and e.strerror else str(e))
+    return Problem(name, rel, "unreadable", f"{rel}: {what} unreadable: {why}")
+
+
+def _check_variant(out: Path, name: str, rel: str, enc: str, size: Any) -> Problem | None:
+    """A variant is there as a regular file inside ``out``, of the manifest's
+    ``size`` when it gives one (not decoded: ``prebake verify`` does that)."""
+    try:
+        with _open_local(out, rel) as f:
+            got = os.fstat(f.fileno()).st_size
+    except FileNotFoundError:
+        return Problem(name, rel, "variant", f"{rel}: {enc} variant missing")
+    except (ManifestError, OSError) as e:
+        p = _unreadable(name, rel, f"{enc} variant", e)
+        return Problem(name, rel, "variant", p.detail)
+    if isinstance(size, int) and got != size:
+        return Problem(name, rel, "variant", f"{rel}: {enc} variant of {got} bytes, the manifest says {size}")
+    return None
 
 
 def _check_bytes(name: str, path: str, data: bytes, entry: Mapping[str, Any]) -> None:
@@ -770,19 +801,46 @@ def _check_bytes(name: str, path: str, data: bytes, entry: Mapping[str, Any]) ->
         raise IntegrityError(f"{name} ({path}): SHA-256 differs from the manifest's {want}")
 
 
-def _verify_set(out: Path, name: str, s: Mapping[str, Any], files: bool) -> list[Problem]:
-    idx = str(s.get("index", ""))
+def _verify_asset(out: Path, name: str, a: Mapping[str, Any]) -> list[Problem]:
+    p = str(a["path"])
+    problems = []
     try:
-        raw = (out / idx).read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        return [Problem(name, idx, "missing", f"{idx}: index of set {name} missing")]
+        data = _read_local(out, p)
+    except (ManifestError, OSError) as e:
+        problems.append(_unreadable(name, p, "file", e))
+    else:
+        try:
+            _check_bytes(name, p, data, a)
+        except IntegrityError as e:
+            problems.append(Problem(name, p, "size" if "bytes" in str(e) else "sha256", str(e)))
+    for enc, v in sorted((a.get("encodings") or {}).items()):
+        if (bad := _check_variant(out, name, str(v["path"]), enc, v.get("size"))) is not None:
+            problems.append(bad)
+    return problems
+
+
+def _verify_set(out: Path, name: str, s: Mapping[str, Any], files: bool) -> list[Problem]:
+    idx = str(s.get("index") or "")
+    if not idx:
+        # A set without an index (allowed by Go's Validate): only its path is checked, as Go's verify does.
+        if s.get("path") and not os.path.lexists(out / str(s["path"])):
+            return [Problem(name, str(s["path"]), "missing", f"{s['path']}: set {name} missing")]
+        return []
+    try:
+        raw = _read_local(out, idx)
+    except (ManifestError, OSError) as e:
+        return [_unreadable(name, idx, f"index of set {name}", e)]
     if hashlib.sha256(raw).hexdigest() != s.get("sha256"):
         return [Problem(name, idx, "index", f"{idx}: SHA-256 differs from set {name}'s")]
     if not files:
         return []
+    try:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        return [Problem(name, idx, "index", f"{idx}: not UTF-8 ({e.reason} at byte {e.start})")]
     problems = []
-    base = out / str(s["path"])
-    for line in raw.decode("utf-8").splitlines():
+    encodings = [e for e in (s.get("encodings") or []) if e in ENCODING_SUFFIXES]
+    for line in lines:
         digest, _, rel = line.partition("  ")
         p = f"{s['path']}/{rel}"
         try:
@@ -791,10 +849,13 @@ def _verify_set(out: Path, name: str, s: Mapping[str, Any], files: bool) -> list
             problems.append(Problem(name, idx, "index", f"{idx}: {e}"))
             continue
         try:
-            data = (base / rel).read_bytes()
-        except FileNotFoundError:
-            problems.append(Problem(name, p, "missing", f"{p}: file missing"))
-            continue
-        if hashlib.sha256(data).hexdigest() != digest:
-            problems.append(Problem(name, p, "sha256", f"{p}: SHA-256 differs from the set's index"))
+            data = _read_local(out, p)
+        except (ManifestError, OSError) as e:
+            problems.append(_unreadable(name, p, "file", e))
+        else:
+            if hashlib.sha256(data).hexdigest() != digest:
+                problems.append(Problem(name, p, "sha256", f"{p}: SHA-256 differs from the set's index"))
+        for enc in encodings:
+            if (bad := _check_variant(out, name, p + ENCODING_SUFFIXES[enc], enc, None)) is not None:
+                problems.append(bad)
     return problems
