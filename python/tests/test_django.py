@@ -150,7 +150,8 @@ def test_verify_command(project, manifest, tmp_path, reload_after) -> None:
     out.joinpath(a["path"]).write_bytes(b"{}\n")
     with override_settings(PREBAKE_OUT_DIR=str(out)):
         reload_after()
-        with pytest.raises(CommandError, match="2 problem"):
+        # the damaged asset, the absent one, and the br and gzip variants of each (absent)
+        with pytest.raises(CommandError, match="6 problem"):
             call_command("prebake_verify", "cmu/cmu_to_company.json", "cmu/cmus.json", verbosity=0)
 
 
