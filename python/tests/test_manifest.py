@@ -16,6 +16,7 @@ import pytest
 
 import prebake
 from prebake.manifest import IntegrityError, Manifest, ManifestError
+from conftest import http_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -167,16 +168,8 @@ def test_verify(small_bake: Manifest) -> None:
 @pytest.fixture
 def http_root(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A real HTTP server on a free localhost port, serving tmp_path."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *a, **k: None  # type: ignore[method-assign]
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_address[1]}", tmp_path
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with http_server(tmp_path) as (url, _):
+        yield url, tmp_path
 
 
 def test_load_from_url(small_bake: Manifest, http_root: tuple[str, Path]) -> None:

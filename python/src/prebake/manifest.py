@@ -241,7 +241,7 @@ class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
         self._deadline = deadline
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(functools.partial(_DeadlineHTTPConnection, deadline=self._deadline), req)  # type: ignore[arg-type]
+        return self.do_open(functools.partial(_DeadlineHTTPConnection, deadline=self._deadline), req)
 
 
 class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
@@ -250,7 +250,7 @@ class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
         self._deadline = deadline
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(functools.partial(_DeadlineHTTPSConnection, deadline=self._deadline), req, context=self._context)  # type: ignore[arg-type,attr-defined]
+        return self.do_open(functools.partial(_DeadlineHTTPSConnection, deadline=self._deadline), req, context=self._context)  # type: ignore[attr-defined]
 
 
 def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:

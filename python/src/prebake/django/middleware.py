@@ -333,7 +333,7 @@ class _Parts(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         while not self._cur and self._pieces:
             p = self._pieces.pop(0)
             if isinstance(p, bytes):
