@@ -350,9 +350,10 @@ class _Parts(io.RawIOBase):
         super().close()
 
 
-def _plain(status: HTTPStatus, text: str, headers: list[tuple[str, str]]) -> Response:
+def _plain(status: HTTPStatus, text: str, headers: list[tuple[str, str]], method: str) -> Response:
     body = (text + "\n").encode()
-    return Response(status, [*headers, ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))], io.BytesIO(body))
+    h = [*headers, ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    return Response(status, h, io.BytesIO(body) if method != "HEAD" else None)
 
 
 class NegotiatedFile:
@@ -395,13 +396,13 @@ class NegotiatedFile:
             enc = negotiate(accept, available)
             if enc == "" and not accepts_identity(accept):
                 # Not cacheable as the file is: no Cache-Control.
-                return _plain(HTTPStatus.NOT_ACCEPTABLE, "no acceptable encoding", [h for h in self.headers if h[0].lower() != "cache-control"])
+                return _plain(HTTPStatus.NOT_ACCEPTABLE, "no acceptable encoding", [h for h in self.headers if h[0].lower() != "cache-control"], method)
             try:
                 f, st = _open_regular(self.variants[enc] if enc else self.path)
                 break
             except OSError:
                 if not enc:
-                    return _plain(HTTPStatus.NOT_FOUND, "not found", [])
+                    return _plain(HTTPStatus.NOT_FOUND, "not found", [], method)
                 available.remove(enc)  # the manifest lists it but it is gone: the next acceptable one
         return self._respond(method, request_headers, f, st, enc)
 
@@ -432,7 +433,7 @@ class NegotiatedFile:
                 rng = ""
         ranges = parse_ranges(rng, size) if rng else _IGNORE
         if ranges == _INVALID:
-            return done(_plain(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "invalid range", headers))
+            return done(_plain(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "invalid range", headers, method))
         headers.append(("Content-Type", self.content_type))
         if enc:
             headers.append(("Content-Encoding", enc))
