@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import gzip
+import hashlib
 import http.client
 import json
 import os
@@ -17,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import brotli
 import pytest
 
 from conftest import ROOT, Bake, gunicorn_server, write_bake
@@ -153,8 +156,6 @@ def test_shared_http_cases(transport: str, request: pytest.FixtureRequest, djang
 def test_etag_is_serves(django_project: Bake, files: dict[str, str], test_client: Send) -> None:
     """The tag is serve's: the SHA-256 of the bytes sent, 128 bits, and the
     encoding for a variant."""
-    import hashlib
-
     for enc in ("", "br", "gzip"):
         _, h, _ = test_client("GET", "/static/prebake/" + files["asset"], {"Accept-Encoding": enc or "identity"})
         raw = (django_project.out / (files["asset"] + (SUFFIX[enc] if enc else ""))).read_bytes()
@@ -176,22 +177,18 @@ def test_app_static_files(django_project: Bake, test_client: Send) -> None:
 
 
 @pytest.fixture
-def small_site(tmp_path: Path, settings: Any = None) -> Iterator[tuple[Path, Any]]:
+def small_site(tmp_path: Path) -> tuple[Path, str]:
     """A bake of one shard set listing br only, with a gzip and a zstd variant
     an older bake left beside each file, served by a middleware built for it
     (PREBAKE_MANIFEST and PREBAKE_OUT_DIR pointed at it, in both of
     WhiteNoise's modes)."""
-    import brotli
-
     shard = b'{"k": "' + b"v" * 400 + b'"}'
     m = write_bake(tmp_path, {}, {"k": shard}, shard_encodings={"br": brotli.compress(shard)})
     sdir = json.loads(m.read_text())["shardsets"]["s"]["path"]
     f = tmp_path / "out" / sdir / "k.json"
-    import gzip
-
     Path(str(f) + ".gz").write_bytes(gzip.compress(shard))
-    Path(str(f) + ".zst").write_bytes(b"\x28\xb5\x2f\xfd" + shard)
-    yield tmp_path, f"/static/prebake/{sdir}/k.json"
+    Path(str(f) + ".zst").write_bytes(b"\x28\xb5\x2f\xfd" + shard)  # zstd's frame magic
+    return tmp_path, f"/static/prebake/{sdir}/k.json"
 
 
 def middleware_for(site: Path, debug: bool) -> Any:
@@ -200,13 +197,12 @@ def middleware_for(site: Path, debug: bool) -> Any:
     from prebake.django import load_manifest
     from prebake.django.middleware import WhiteNoiseMiddleware
 
-    with override_settings(DEBUG=debug, PREBAKE_MANIFEST=str(site / "manifest.json"), PREBAKE_OUT_DIR=str(site / "out")):
-        load_manifest()
-        try:
+    try:
+        with override_settings(DEBUG=debug, PREBAKE_MANIFEST=str(site / "manifest.json"), PREBAKE_OUT_DIR=str(site / "out")):
+            load_manifest()
             mw = WhiteNoiseMiddleware(lambda request: None)
-        finally:
-            pass
-    load_manifest()  # the session's manifest again
+    finally:
+        load_manifest()  # the session's manifest again, the settings being back
     assert mw.autorefresh == debug
     return mw
 
@@ -254,4 +250,7 @@ def test_files_replaced_while_serving(django_project: Bake, small_site: tuple[Pa
     t.start()
     t.join(10)
     assert not t.is_alive(), "a FIFO hung the request"
-    assert got == [None] if debug else got[0].status == 404
+    if debug:  # looked up per request: no such file
+        assert got == [None]
+    else:  # known since start-up: opened, found not to be a file
+        assert got[0].status == 404
