@@ -10,14 +10,12 @@ import http.client
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import brotli
 import pytest
+
+from conftest import gunicorn_server
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = Path(__file__).resolve().parent
@@ -150,7 +148,8 @@ def test_verify_command(project, manifest, tmp_path, reload_after) -> None:
     out.joinpath(a["path"]).write_bytes(b"{}\n")
     with override_settings(PREBAKE_OUT_DIR=str(out)):
         reload_after()
-        with pytest.raises(CommandError, match="2 problem"):
+        # the damaged asset, the absent one, and the br and gzip variants of each (absent)
+        with pytest.raises(CommandError, match="6 problem"):
             call_command("prebake_verify", "cmu/cmu_to_company.json", "cmu/cmus.json", verbosity=0)
 
 
@@ -259,7 +258,7 @@ def test_serves_bake_test_client(project, manifest) -> None:
     # the app's own hashed file is immutable too (WhiteNoise's own rule)
     css = c.get("/static/" + json.loads((Path(os.environ["TEST_STATIC_ROOT"]) / "staticfiles.json").read_text())["paths"]["checker/css/app.css"])
     assert css.status_code == 200 and css["Cache-Control"] == IMMUTABLE
-    # prebake's state is not served (.zst variants: test_old_zst_variants_not_served)
+    # prebake's state is not served (.zst variants: test_django_http.py, test_only_listed_variants)
     hist = sorted((project.out / ".prebake" / "manifests").iterdir())[0].name
     assert c.get(f"/static/prebake/.prebake/manifests/{hist}").status_code == 404
 
@@ -285,75 +284,8 @@ def test_serves_bake_autorefresh(project, manifest) -> None:
     assert mw.find_file(f"/static/prebake/.prebake/manifests/{hist}") is None
 
 
-def test_old_zst_variants_not_served(project, tmp_path) -> None:
-    """A bake no longer writes .zst variants, but an output directory upgraded
-    from an older bake still holds them: a set directory is content-addressed
-    by its originals, so a later bake of the same set reuses it whole (prebake
-    verify counts them as retained until prune removes them). WhiteNoise cannot
-    negotiate zstd, so they must not be served, in either of its modes, while
-    the original and its .br/.gz beside them are."""
-    from django.test import override_settings
-
-    from prebake.django.middleware import WhiteNoiseMiddleware
-
-    # Such a directory: a tile of a set with its br, gzip and zstd variants
-    # (zstd frame magic 28 b5 2f fd; the content is never read).
-    tile = tmp_path / "out" / "maptiles" / "DSR.0123456789abcdef" / "0" / "0" / "0.geojson"
-    tile.parent.mkdir(parents=True)
-    raw = b'{"type":"FeatureCollection","features":[]}' * 20
-    tile.write_bytes(raw)
-    Path(str(tile) + ".br").write_bytes(brotli.compress(raw))
-    Path(str(tile) + ".gz").write_bytes(gzip.compress(raw))
-    Path(str(tile) + ".zst").write_bytes(b"\x28\xb5\x2f\xfd" + raw)
-    url = "/static/prebake/maptiles/DSR.0123456789abcdef/0/0/0.geojson"
-    for debug in (False, True):
-        with override_settings(DEBUG=debug, PREBAKE_OUT_DIR=str(tmp_path / "out")):
-            mw = WhiteNoiseMiddleware(lambda request: None)
-        assert mw.autorefresh == debug
-        find = mw.find_file if debug else mw.files.get
-        f = find(url)
-        assert f is not None, (debug, url)
-        for accept, want in (("zstd, br", "br"), ("zstd, gzip", "gzip")):  # never zstd, though asked first
-            resp = f.get_response("GET", {"HTTP_ACCEPT_ENCODING": accept})
-            resp.file.close()
-            assert dict(resp.headers)["Content-Encoding"] == want, (debug, accept)
-        # WhiteNoise takes .br/.gz for variants, but would serve a .zst as a file of its own.
-        assert find(url + ".zst") is None, debug
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serves_bake_gunicorn(project, manifest) -> None:
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    if not gunicorn.exists():
-        pytest.fail(f"{gunicorn} missing: scripts/setup-python.sh installs gunicorn")
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "python" / "src"), str(TESTS)]),
-        "DJANGO_SETTINGS_MODULE": "djproject.settings",
-    }
-    proc = subprocess.Popen(
-        [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "djproject.wsgi:application"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read().decode() if proc.stdout else ""
-                    pytest.fail(f"gunicorn did not start on port {port}:\n{out}")
-                time.sleep(0.2)
+    with gunicorn_server() as port:
         for url, raw, encodings in served(project, manifest):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", url, headers={"Accept-Encoding": "br, gzip"})
@@ -372,10 +304,3 @@ def test_serves_bake_gunicorn(project, manifest) -> None:
         r = conn.getresponse()
         html = r.read().decode()
         assert r.status == 200 and "/static/prebake/" + manifest["assets"]["cmu/cmus.parquet"]["path"] in html
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

@@ -16,6 +16,7 @@ import pytest
 
 import prebake
 from prebake.manifest import IntegrityError, Manifest, ManifestError
+from conftest import http_server
 
 ROOT = Path(__file__).resolve().parents[2]
 # The committed manifest of the bundled sample (`make run` reproduces it).
@@ -37,8 +38,10 @@ def test_committed_manifest_names(sample: Manifest) -> None:
     assert sample.url("cmu/cmus.parquet") == a["url"] == a["path"]
     s = raw["shardsets"]["postcodes"]
     assert sample.shard_url("postcodes", "WF11") == s["url"].replace("{outcode}", "WF11")
-    # keys are percent-encoded, "/" included
-    assert sample.shard_url("postcodes", "A/B C").endswith("/A%2FB%20C.json")
+    # keys are percent-encoded; "/" names no file of a set (test_paths.py)
+    assert sample.shard_url("postcodes", "A B%").endswith("/A%20B%25.json")
+    with pytest.raises(ValueError, match="names no file of the set"):
+        sample.shard_url("postcodes", "A/B C")
     assert sample.tiles_url("maptiles/default/DSR") == raw["tilesets"]["maptiles/default/DSR"]["tilejson"]["tiles"][0]
 
 
@@ -64,6 +67,8 @@ def test_manifest_base_url_is_replaced(sample: Manifest) -> None:
     data["base_url"] = "https://old.example.org/x"
     for a in data["assets"].values():
         a["url"] = "https://old.example.org/x/" + a["path"]
+    for s in data["shardsets"].values():
+        s["url"] = "https://old.example.org/x/" + s["url"]
     assert Manifest(data).url("cmu/cmus.json") == "https://old.example.org/x/" + data["assets"]["cmu/cmus.json"]["path"]
     assert Manifest(data, base_url="https://new.example.org").url("cmu/cmus.json") == "https://new.example.org/" + data["assets"]["cmu/cmus.json"]["path"]
 
@@ -165,16 +170,8 @@ def test_verify(small_bake: Manifest) -> None:
 @pytest.fixture
 def http_root(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A real HTTP server on a free localhost port, serving tmp_path."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *a, **k: None  # type: ignore[method-assign]
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_address[1]}", tmp_path
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with http_server(tmp_path) as (url, _):
+        yield url, tmp_path
 
 
 def test_load_from_url(small_bake: Manifest, http_root: tuple[str, Path]) -> None:

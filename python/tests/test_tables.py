@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import prebake
+from conftest import write_bake
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -217,7 +219,123 @@ def test_frame_from_records_types() -> None:
     df = prebake.frame_from_records([{"s": "a", "i": 1, "j": None, "f": 1.5, "b": True, "c": None}, {"s": None, "i": 2, "j": 3, "f": None, "b": False, "c": True}], cols)
     assert [str(t) for t in df.dtypes] == ["object", "int64", "float64", "float64", "bool", "object"]
     assert df["s"].tolist() == ["a", None]
-    with pytest.raises(prebake.ManifestError, match="record 0: column 'i' is null but not nullable"):
+    with pytest.raises(prebake.ManifestError, match="row 0: column 'i' is null but not nullable"):
         prebake.frame_from_records([{"i": None}], [cols[1]])
     with pytest.raises(prebake.ManifestError, match="column 'i'"):
         prebake.frame_from_records([{"i": "x"}], [cols[1]])
+
+
+# Issue 24 item 6: the JSON engine converts nothing to fit a column.
+COLS = [
+    {"name": "s", "type": "string", "nullable": False},
+    {"name": "i", "type": "int64", "nullable": False},
+    {"name": "j", "type": "int64", "nullable": True},
+    {"name": "f", "type": "float64", "nullable": False},
+    {"name": "g", "type": "float64", "nullable": True},
+    {"name": "b", "type": "bool", "nullable": False},
+    {"name": "c", "type": "bool", "nullable": True},
+]
+GOOD = ["a", 1, None, 1.5, None, True, None]
+NOT_INT = "not a whole number in int64's range"
+NOT_FLOAT = "not a finite number that float64 holds exactly"
+NOT_BOOL = "not true or false"
+NULL = "is null but not nullable"
+BAD_VALUES = [
+    ("i", 1.9, NOT_INT), ("i", 1.0, NOT_INT), ("i", 1e3, NOT_INT), ("i", True, NOT_INT), ("i", "1", NOT_INT),
+    ("i", 2**63, NOT_INT), ("i", -(2**63) - 1, NOT_INT), ("i", 10**30, NOT_INT), ("i", [1], NOT_INT), ("i", {"v": 1}, NOT_INT),
+    ("i", None, NULL), ("j", 1.5, NOT_INT), ("j", 2**64, NOT_INT), ("j", False, NOT_INT),
+    ("f", "1.5", NOT_FLOAT), ("f", "NaN", NOT_FLOAT), ("f", float("nan"), NOT_FLOAT), ("f", float("inf"), NOT_FLOAT),
+    ("f", float("-inf"), NOT_FLOAT), ("f", True, NOT_FLOAT), ("f", 2**53 + 1, NOT_FLOAT), ("f", 10**400, NOT_FLOAT),
+    ("f", [1.5], NOT_FLOAT), ("f", None, NULL), ("g", "", NOT_FLOAT), ("g", {"x": 1.0}, NOT_FLOAT),
+    ("b", 0, NOT_BOOL), ("b", 1, NOT_BOOL), ("b", "no", NOT_BOOL), ("b", "true", NOT_BOOL), ("b", 1.0, NOT_BOOL),
+    ("b", [True], NOT_BOOL), ("b", None, NULL), ("c", 1, NOT_BOOL), ("c", "false", NOT_BOOL),
+    ("s", [1], "not a string"), ("s", {"a": 1}, "not a string"), ("s", 1, "not a string"), ("s", True, "not a string"),
+    ("s", 1.5, "not a string"), ("s", None, NULL),
+]
+
+
+def _rows(col: str, value: object) -> list[list[object]]:
+    rows = [list(GOOD), list(GOOD), list(GOOD)]
+    rows[2][[c["name"] for c in COLS].index(col)] = value
+    return rows
+
+
+@pytest.mark.parametrize("col, value, why", BAD_VALUES, ids=lambda v: repr(v)[:20])
+def test_json_values_are_not_converted(col: str, value: object, why: str) -> None:
+    """The value in row 2 does not fit: an error naming table, row and column,
+    through the split reader and the records reader alike."""
+    names = [c["name"] for c in COLS]
+    rows = _rows(col, value)
+    want = re.escape(f"t.json: row 2: column {col!r}") + ".*" + re.escape(why)
+    with pytest.raises(prebake.ManifestError, match=want):
+        prebake.frame_from_split({"columns": names, "data": rows}, COLS, what="t.json")
+    with pytest.raises(prebake.ManifestError, match=want):
+        prebake.frame_from_records([dict(zip(names, r)) for r in rows], COLS, what="t.json")
+
+
+def test_json_values_that_fit() -> None:
+    """The edges that are accepted: int64's bounds, whole numbers in float64
+    columns (Go writes 2.0 as 2), 2**53, -0.0, empty and "NaN" strings."""
+    names = [c["name"] for c in COLS]
+    rows = [
+        ["", 2**63 - 1, -(2**63), 3, 2**53, False, False],
+        ["NaN", -(2**63), None, -0.0, 1e308, True, True],
+    ]
+    df = prebake.frame_from_split({"columns": names, "data": rows}, COLS)
+    assert [str(t) for t in df.dtypes] == ["object", "int64", "float64", "float64", "float64", "bool", "bool"]
+    assert df["i"].tolist() == [2**63 - 1, -(2**63)]
+    assert df["f"].tolist() == [3.0, -0.0] and df["g"].tolist() == [2.0**53, 1e308]
+    assert df["s"].tolist() == ["", "NaN"]
+
+
+def test_records_must_be_objects_with_every_column() -> None:
+    with pytest.raises(prebake.ManifestError, match=r"t.json: row 1: column 'i' is missing"):
+        prebake.frame_from_records([dict(zip([c["name"] for c in COLS], GOOD)), {"s": "a"}], COLS, what="t.json")
+    with pytest.raises(prebake.ManifestError, match=r"t.json: row 0 is not an object"):
+        prebake.frame_from_records([["a"]], COLS, what="t.json")  # type: ignore[list-item]
+
+
+BAD_JSON_TEXT = [  # what a file can hold that Python values above cannot show
+    ('"i"', "1.9", NOT_INT), ('"i"', "99999999999999999999", NOT_INT), ('"i"', "1e2", NOT_INT),
+    ('"f"', "NaN", NOT_FLOAT), ('"f"', "Infinity", NOT_FLOAT), ('"f"', "1e400", NOT_FLOAT), ('"f"', '"NaN"', NOT_FLOAT),
+    ('"b"', "0", NOT_BOOL), ('"b"', '"no"', NOT_BOOL), ('"s"', "[1]", "not a string"), ('"s"', '{"a": null}', "not a string"),
+]
+
+
+def _table_bake(root: Path, col: str, text: str) -> Path:
+    names = [c["name"] for c in COLS]
+    row = json.dumps(GOOD)[1:-1].split(", ")
+    row[names.index(json.loads(col))] = text
+    body = ('{"columns": ' + json.dumps(names) + ', "data": [' + json.dumps(GOOD) + ", [" + ", ".join(row) + "]]}").encode()
+    m = write_bake(root, {"t.json": body}, {})
+    data = json.loads(m.read_text())
+    data["assets"]["t.json"]["columns"] = COLS
+    m.write_text(json.dumps(data))
+    return m
+
+
+@pytest.mark.parametrize("col, text, why", BAD_JSON_TEXT)
+def test_read_table_json_file(tmp_path: Path, col: str, text: str, why: str) -> None:
+    """read_table(engine="json") on a bake's file: the error names the table
+    file, row and column; the same with pyarrow importable or not."""
+    m = _table_bake(tmp_path, col, text)
+    want = f"t.json: row 1: column {col.strip(chr(34))!r}"
+    with pytest.raises(prebake.ManifestError) as e:
+        prebake.read_table("t", prebake.load(m, out_dir=tmp_path / "out"), engine="json")
+    assert want in str(e.value) and why in str(e.value), e.value
+    code = f"""
+import sys
+sys.modules["pyarrow"] = None
+sys.path.insert(0, {str(SRC)!r})
+import prebake
+assert not prebake.have_pyarrow()
+try:
+    prebake.read_table("t", prebake.load({str(m)!r}, out_dir={str(tmp_path / "out")!r}))
+except prebake.ManifestError as e:
+    print(e)
+    sys.exit(0)
+sys.exit(3)
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == str(e.value)

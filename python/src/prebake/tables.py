@@ -10,7 +10,10 @@ installed, else the JSON, and both paths give the same frame
 strings as ``object`` columns with ``None`` for null, ``int64`` columns as
 ``int64`` (``float64`` with ``NaN`` when the column holds a null, as pyarrow
 converts them), ``float64`` as ``float64``, ``bool`` as ``bool`` (``object``
-when it holds a null), and a ``RangeIndex``.
+when it holds a null), and a ``RangeIndex``. A JSON value that does not fit
+its column (``1.9`` in an ``int64`` column, ``"no"`` in a ``bool`` one) is a
+:class:`~prebake.manifest.ManifestError` naming the file, row and column,
+never converted (:func:`frame_from_split` lists the rules).
 
 ``read_table("cmu/cmus")`` is the app's ``cmu_dataframe_v1`` frame and
 :func:`cmu_to_company_mapping` its ``cmu_to_company_mapping``; the rules are in
@@ -21,7 +24,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from .manifest import Manifest, ManifestError
@@ -57,7 +61,10 @@ def read_table(name: str, manifest: Manifest | None = None, *, engine: Engine | 
     ``manifest``: default :func:`prebake.get_default` (the one the Django app
     loaded at start-up). ``verify=True`` checks the file's SHA-256 first.
 
-    Raises :class:`KeyError` when the bake has no such table, and
+    Raises :class:`KeyError` when the bake has no such table;
+    :class:`ManifestError` naming the table's file, row and column when a
+    JSON value does not fit its column (no value is converted to fit: see
+    :func:`frame_from_split`); and
     :class:`ImportError` (saying to install ``prebake[parquet]``) when pyarrow
     cannot be imported and ``engine="pyarrow"``, or ``engine`` is ``None`` and
     the table has no JSON file (``cmu/components`` is published only as
@@ -115,8 +122,15 @@ def frame_from_split(value: Mapping[str, Any], columns: Sequence[Mapping[str, An
     [names], "data": [[values], ...]}``) typed by the manifest's ``columns``, as
     :func:`frame_from_records` does.
 
-    Raises :class:`ManifestError` when the names differ from the manifest's,
-    a row has the wrong number of values, or a value does not fit its column.
+    Raises :class:`ManifestError`, naming ``what``, when the names differ from
+    the manifest's, a row has the wrong number of values, or a value does not
+    fit its column, naming the row (0-based) and the column. Nothing is
+    converted to fit: a ``string`` value is a JSON string; ``int64`` a JSON
+    integer from -2**63 to 2**63-1 (``1.9``, ``1.0`` and ``1e3`` are refused);
+    ``float64`` a finite JSON number float64 holds exactly (``NaN``,
+    ``Infinity`` and ``"1.5"`` are refused); ``bool`` ``true`` or ``false``
+    (``0``, ``1``, ``"no"`` are refused); ``null`` only where the column is
+    ``nullable``; an array or object nowhere.
     """
     names = value.get("columns")
     data = value.get("data")
@@ -136,45 +150,88 @@ def frame_from_records(records: Sequence[Mapping[str, Any]], columns: Sequence[M
     (``[{"name", "type", "nullable"}]``), with pyarrow's ``to_pandas`` dtypes
     (see the module docstring).
 
-    Raises :class:`ManifestError` naming the record and column when a value
-    does not fit its column's type.
+    Raises :class:`ManifestError` naming the row (the record's position) and
+    column when a record is not an object or lacks a column, and as
+    :func:`frame_from_split` when a value does not fit its column.
     """
-    return _frame({str(c["name"]): [r.get(str(c["name"])) for r in records] for c in columns}, columns, len(records), what)
+    names = [str(c["name"]) for c in columns]
+    for i, r in enumerate(records):
+        if not isinstance(r, Mapping):
+            raise ManifestError(f"{what}: row {i} is not an object")
+        for n in names:
+            if n not in r:
+                raise ManifestError(f"{what}: row {i}: column {n!r} is missing")
+    return _frame({n: [r[n] for r in records] for n in names}, columns, len(records), what)
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _is_int64(v: Any) -> bool:
+    return type(v) is int and _INT64_MIN <= v <= _INT64_MAX
+
+
+def _is_float64(v: Any) -> bool:
+    # A JSON number: Go writes a whole float64 without a point ("2"), so an int
+    # is a float64 when float64 holds it exactly; NaN and Infinity are not JSON
+    # (RFC 8259 §6; Python's json reads them, Go's cannot write them).
+    if type(v) is float:
+        return math.isfinite(v)
+    if type(v) is int:
+        try:
+            return float(v) == v
+        except OverflowError:
+            return False
+    return False
+
+
+#: Per column type, what a JSON value must be: no value is converted to fit.
+_FITS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "string": (lambda v: type(v) is str, "not a string"),
+    "int64": (_is_int64, "not a whole number in int64's range (-2**63 .. 2**63-1; 1.0 and 1e3 are floats)"),
+    "float64": (_is_float64, "not a finite number that float64 holds exactly"),
+    "bool": (lambda v: type(v) is bool, "not true or false (0, 1 and strings are not booleans)"),
+}
 
 
 def _frame(values_of: Mapping[str, list[Any]], columns: Sequence[Mapping[str, Any]], n: int, what: str) -> pd.DataFrame:
-    """The DataFrame of each column's values, typed by ``columns``; ``record i``
-    in an error is row i."""
+    """The DataFrame of each column's values, typed by ``columns``.
+
+    Every value must already be of its column's type (``_FITS``); the first
+    one that is not (or a null in a column that is not nullable) is a
+    :class:`ManifestError` naming ``what`` (the table's file), the row (0-based
+    position in ``data`` or in the records) and the column."""
     import numpy as np
     import pandas as pd
 
     out: dict[str, Any] = {}
     for c in columns:
         col, typ = str(c["name"]), str(c["type"])
+        if typ not in _FITS:
+            raise ManifestError(f"{what}: column {col!r}: unknown type {typ!r}")
+        fits, why = _FITS[typ]
+        nullable = bool(c.get("nullable", False))
         values = values_of[col]
+        # all() first: the whole column in one pass at C speed when it is
+        # right, as it is in every bake; the loop only to name the bad row.
+        if not all(fits(v) or (v is None and nullable) for v in values):
+            for i, v in enumerate(values):
+                if v is None and not nullable:
+                    raise ManifestError(f"{what}: row {i}: column {col!r} is null but not nullable")
+                if v is not None and not fits(v):
+                    shown = repr(v) if len(repr(v)) <= 60 else repr(v)[:57] + "..."
+                    raise ManifestError(f"{what}: row {i}: column {col!r} ({typ}): {shown} is {why}")
         has_null = any(v is None for v in values)
         arr: Any
-        if has_null and not c.get("nullable", False):
-            i = next(i for i, v in enumerate(values) if v is None)
-            raise ManifestError(f"{what}: record {i}: column {col!r} is null but not nullable")
-        try:
-            if typ == "string":
-                arr = np.empty(len(values), dtype=object)
-                arr[:] = values
-            elif typ == "int64":
-                arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64) if has_null else np.array(values, dtype=np.int64)
-            elif typ == "float64":
-                arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-            elif typ == "bool":
-                if has_null:
-                    arr = np.empty(len(values), dtype=object)
-                    arr[:] = values
-                else:
-                    arr = np.array(values, dtype=bool)
-            else:
-                raise ManifestError(f"{what}: column {col!r}: unknown type {typ!r}")
-        except (TypeError, ValueError) as e:
-            raise ManifestError(f"{what}: column {col!r} ({typ}): {e}") from None
+        if typ == "string" or (typ == "bool" and has_null):
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = values
+        elif typ == "int64" and not has_null:
+            arr = np.array(values, dtype=np.int64)
+        elif typ == "bool":
+            arr = np.array(values, dtype=bool)
+        else:  # float64, or int64 with a null (NaN), as pyarrow's to_pandas gives
+            arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
         out[col] = arr
     return pd.DataFrame(out, index=pd.RangeIndex(n))
 
