@@ -424,3 +424,15 @@ def test_wheel_ships_the_table(tmp_path) -> None:
     with zipfile.ZipFile(wheel) as z:
         data = z.read("prebake/data/cache_families.json")
     assert data == (ROOT / "internal" / "apprules" / "cache_families.json").read_bytes()
+
+
+def test_worker_memory_within_20_mb(realbake, redis_server) -> None:
+    """Issue 30's budget, measured as `make bench` does (cache_rss.py): a
+    worker with PrebakeCache ends a session at most 20 MB above one without,
+    and leaves nothing in Redis; it never imports pyarrow (installed here)."""
+    from cache_rss import measure
+
+    r = measure(str(realbake / "manifest.json"), str(realbake / "out"), redis_server.url)
+    assert r["prebake_keys_in_redis"] == 0
+    assert r["prebake"]["pyarrow_imported"] is False
+    assert r["extra_mb"] <= 20, r
