@@ -11,7 +11,8 @@ prebake.django.cache.PrebakeCache wrapping it ("prebake"). Before the plain
 worker starts, Redis holds what the app's start-up thread writes
 (cmu_dataframe_v1, cmu_to_company_mapping), so it serves in its steady state;
 the prebake worker starts from an empty Redis. Each worker imports pandas and
-django-redis at start-up (as the app's modules do), serves the same session of
+django-redis at start-up (as the app's modules do) with pyarrow hidden (the
+app's requirements have none), serves the same session of
 68 requests with django.test.Client, and reports VmRSS from /proc/self/status
 at start and after the session. The figure that counts is the difference of
 the two "after" values.
@@ -26,6 +27,16 @@ import sys
 
 WORKER = r'''
 import base64, hashlib, json, os, pickle, sys
+
+class NoPyarrow:
+    """The app's requirements have no pyarrow: hide the venv's, so pandas and
+    prebake run as they would there."""
+    def find_spec(self, name, path=None, target=None):
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ImportError("pyarrow is not in the app's requirements")
+        return None
+
+sys.meta_path.insert(0, NoPyarrow())
 
 def rss_mb():
     with open("/proc/self/status") as f:
