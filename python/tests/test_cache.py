@@ -436,3 +436,38 @@ def test_worker_memory_within_20_mb(realbake, redis_server) -> None:
     assert r["prebake_keys_in_redis"] == 0
     assert r["prebake"]["pyarrow_imported"] is False and r["plain"]["pyarrow_imported"] is False
     assert r["extra_mb"] <= 20, r
+
+
+def test_contract_counts(realbake, bake_files) -> None:
+    """docs/app-contract.md's table of what the backend cannot give exactly,
+    recomputed on the real register."""
+    import collections
+    import glob
+    import re
+
+    doc = (ROOT / "docs" / "app-contract.md").read_text(encoding="utf-8")
+    section = doc.split("## What the cache backend cannot give exactly", 1)[1].split("\n## ", 1)[0]
+    table = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| `([a-z-]+)` \|.*\| (\d+) \|[^|]*\|$", section, re.M)}
+
+    first: dict[int, dict] = {}
+    for p in sorted(glob.glob(str(shared_path("data/register") / "components_*.json"))):
+        with open(p, encoding="utf-8") as f:
+            for rows in json.load(f).values():
+                for r in rows:
+                    first.setdefault(r["_id"], r)
+    comps = register_components(shared_path("data/register"))
+    long_only: dict[tuple, bool] = {}
+    for c, r in zip(comps, first.values()):
+        key = (c["cmu_id"], c["company_name"], c["delivery_year"], c["auction_name"])
+        long_only[key] = long_only.get(key, True) and len(r.get("Location and Post Code") or "") > 255
+
+    def ties(rows):
+        n = collections.Counter(r["total_capacity"] for r in rows)
+        return sum(k for k in n.values() if k > 1)
+
+    got = {
+        "frame-long-locations": sum(long_only.values()),
+        "company-capacity-ties": ties(bake_files("locations/company_list.json")),
+        "technology-capacity-ties": ties([r for r in bake_files("locations/technology_list.json") if not r.get("grouped")]),
+    }
+    assert table == got
