@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import subprocess
 import sys
 import time
@@ -471,3 +472,37 @@ def test_contract_counts(realbake, bake_files) -> None:
         "technology-capacity-ties": ties([r for r in bake_files("locations/technology_list.json") if not r.get("grouped")]),
     }
     assert table == got
+
+
+def test_damaged_bake_file_passes_through(django_project, realbake, redis_server, tmp_path, caplog) -> None:
+    """A file of the bake that cannot be read (here cmu/cmus.json truncated)
+    fails no request: that key's get and set go to Redis, and it is logged;
+    the other keys are still answered from the bake."""
+    from django.core.cache import caches
+    from django.test import override_settings
+
+    from prebake.django import cache as pc
+    from prebake.django import load_manifest
+
+    out = tmp_path / "out"
+    shutil.copytree(realbake / "out", out, symlinks=True)
+    m = json.loads((realbake / "manifest.json").read_text())
+    cmus = out / m["assets"]["cmu/cmus.json"]["path"]
+    cmus.chmod(0o644)
+    cmus.write_bytes(cmus.read_bytes()[:1000])
+    pc._stores.clear()
+    redis_server.client.flushall()
+    conf = {"BACKEND": "prebake.django.cache.PrebakeCache", "PREBAKE_WRAPPED_BACKEND": WRAPPED["django-redis"], "LOCATION": redis_server.url}
+    with override_settings(CACHES={"default": conf}, PREBAKE_MANIFEST=str(realbake / "manifest.json"), PREBAKE_OUT_DIR=str(out)):
+        load_manifest()
+        c = caches["default"]
+        assert c.get("cmu_dataframe_v1") is None
+        assert "cannot build 'cmu_dataframe_v1'" in caplog.text
+        c.set("cmu_dataframe_v1", "the app's frame")
+        assert c.get("cmu_dataframe_v1") == "the app's frame"
+        assert isinstance(c.get("cmu_to_company_mapping"), dict)
+        assert family_bodies(redis_server.keys()) == ["cmu_dataframe_v1"]
+        c.close()
+    load_manifest()
+    pc._stores.clear()
+    pc._unbuildable.clear()

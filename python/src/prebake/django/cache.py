@@ -58,7 +58,9 @@ frame's base64 string, about 4 MB on the real register) in a memo bounded by
 ``PREBAKE_BAKE_MAX_BYTES`` (default 12 MiB). When the manifest cannot be
 loaded, ``bake`` keys pass through to the wrapped backend (the app then works as
 without prebake) and the error is logged once; ``manage.py check`` reports it
-(``prebake.E002``).
+(``prebake.E002``). A value that cannot be built (a damaged file) is logged and
+its ``get`` passes through too. Only ``get`` builds: ``set``, ``add`` and the
+others decide a key's treatment from the key alone.
 """
 
 from __future__ import annotations
@@ -257,6 +259,18 @@ def cmu_dataframe_value(m: Manifest) -> str:
     return base64.b64encode(pickle.dumps(df)).decode("ascii")
 
 
+def bake_answers(f: Family, body: str) -> bool:
+    """Whether the bake gives key ``body`` of "bake" family ``f`` exactly,
+    decided from the key alone (nothing is read)."""
+    if f.name.startswith("company_list_"):
+        return _sort_kinds(body[len(f.prefix) :], ("name", "locations", "components")) is not None
+    if f.name.startswith("technology_list_v3_"):
+        return _sort_kinds(body[len(f.prefix) :], ("locations", "components")) is not None
+    if f.name == "filter:*":
+        return body in ("filter:technologies:v1", "filter:companies:v2", "filter:auction_years:v1", "filter:complete_options:v2")
+    return f.name in ("cmu_dataframe_v1", "cmu_to_company_mapping")
+
+
 def bake_value(m: Manifest, f: Family, body: str) -> Any:
     """The app's value of key ``body`` of family ``f``, or ``_UNKNOWN``."""
     if f.name == "cmu_dataframe_v1":
@@ -372,6 +386,8 @@ def _store(name: Any, max_bytes: int, max_item: int | None = None) -> ByteBoundL
 
 
 _bake_failed = False
+_build_lock = threading.Lock()
+_unbuildable: set[Any] = set()  # (build id, key) whose value failed to build: Redis serves them
 
 
 def _bake_manifest() -> Manifest | None:
@@ -423,9 +439,9 @@ class PrebakeCache(BaseCache):
 
     # -- sorting keys ------------------------------------------------------
 
-    def _route(self, key: Any, version: Any = None) -> tuple[str, Any]:
-        """(treatment, built value or _UNKNOWN) of ``key``; the value only for
-        "bake" (built or taken from the memo)."""
+    def _route(self, key: Any, version: Any = None, build: bool = False) -> tuple[str, Any]:
+        """(treatment, value) of ``key``; with ``build``, the value of a "bake"
+        key (built, or taken from the memo), else _UNKNOWN: only get builds."""
         if not isinstance(key, str):
             return REDIS, _UNKNOWN
         f = family_of(key)
@@ -436,19 +452,36 @@ class PrebakeCache(BaseCache):
         m = _bake_manifest()
         if m is None:
             return REDIS, _UNKNOWN
+        if not bake_answers(f, key):
+            return PROCESS, _UNKNOWN
         memo_key = (m.build_id, key)
+        if memo_key in _unbuildable:
+            return REDIS, _UNKNOWN
+        if not build:
+            return BAKE, _UNKNOWN
         data = self._bake.get(memo_key)
         if data is not None:
             return BAKE, data
-        value = bake_value(m, f, key)
-        if value is _UNKNOWN:
-            return PROCESS, _UNKNOWN
-        # Strings (the frame's base64, the lists' JSON) are immutable: kept
-        # and returned as they are; other values pickled, so that each get
-        # returns a fresh copy, as from Redis.
-        stored = value if isinstance(value, str) else _Pickled(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
-        self._bake.put(memo_key, stored, None, key, size=len(stored.data) if isinstance(stored, _Pickled) else len(value))
-        return BAKE, stored
+        # One build at a time: threads asking for the frame together would
+        # each hold its transient copies (the memory budget).
+        with _build_lock:
+            data = self._bake.get(memo_key)
+            if data is not None:
+                return BAKE, data
+            try:
+                value = bake_value(m, f, key)
+            except Exception:  # a damaged bake must not fail the app's request
+                _unbuildable.add(memo_key)
+                logger.exception("prebake: cannot build %r from the bake (build %s); passed through to the wrapped backend", key, m.build_id)
+                return REDIS, _UNKNOWN
+            if value is _UNKNOWN:
+                return PROCESS, _UNKNOWN
+            # Strings (the frame's base64, the lists' JSON) are immutable: kept
+            # and returned as they are; other values pickled, so that each get
+            # returns a fresh copy, as from Redis.
+            stored = value if isinstance(value, str) else _Pickled(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+            self._bake.put(memo_key, stored, None, key, size=len(stored.data) if isinstance(stored, _Pickled) else len(value))
+            return BAKE, stored
 
     @staticmethod
     def _unmemo(stored: Any) -> Any:
@@ -463,7 +496,7 @@ class PrebakeCache(BaseCache):
     # -- the cache API ---------------------------------------------------------
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
-        how, data = self._route(key, version)
+        how, data = self._route(key, version, build=True)
         if how == BAKE:
             return self._unmemo(data)
         if how == PROCESS:
