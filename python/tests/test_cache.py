@@ -415,10 +415,17 @@ def test_family_table_is_the_go_one() -> None:
 
 
 def test_wheel_ships_the_table(tmp_path) -> None:
-    """`pip wheel ./python` copies the symlink's target into the wheel."""
+    """`pip wheel ./python` copies the symlink's target into the wheel (built
+    from a copy of python/ and the file, the symlink kept as a symlink, so that
+    the build leaves nothing in the checkout)."""
     import zipfile
 
-    p = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT / "python")],
+    src = tmp_path / "repo"
+    shutil.copytree(ROOT / "python", src / "python", symlinks=True, ignore=shutil.ignore_patterns("tests", "__pycache__", "build", "*.egg-info"))
+    (src / "internal" / "apprules").mkdir(parents=True)
+    shutil.copy(ROOT / "internal" / "apprules" / "cache_families.json", src / "internal" / "apprules")
+    assert (src / "python" / "src" / "prebake" / "data" / "cache_families.json").is_symlink()
+    p = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(src / "python")],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     (wheel,) = tmp_path.glob("prebake-*.whl")
