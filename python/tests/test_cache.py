@@ -513,3 +513,14 @@ def test_damaged_bake_file_passes_through(django_project, realbake, redis_server
     load_manifest()
     pc._stores.clear()
     pc._unbuildable.clear()
+
+
+def test_equal_answers_share_one_built_value(backend) -> None:
+    """Request values the app treats alike (an unknown sort_by is capacity)
+    share one memo entry, so arbitrary query strings cannot fill the memo."""
+    a = backend.get("company_list_capacity_desc")
+    n = len(backend._bake)
+    for junk in ("bogus", "x" * 300, "Capacity", "-1"):
+        assert backend.get(f"company_list_{junk}_desc") == a
+    assert len(backend._bake) == n
+    assert backend.get("company_list_capacity_asc") != a and len(backend._bake) == n + 1

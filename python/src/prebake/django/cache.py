@@ -259,16 +259,20 @@ def cmu_dataframe_value(m: Manifest) -> str:
     return base64.b64encode(pickle.dumps(df)).decode("ascii")
 
 
-def bake_answers(f: Family, body: str) -> bool:
-    """Whether the bake gives key ``body`` of "bake" family ``f`` exactly,
-    decided from the key alone (nothing is read)."""
+def bake_answers(f: Family, body: str) -> Any:
+    """None when the bake cannot give key ``body`` of "bake" family ``f``
+    exactly, else what its value depends on (keys with equal answers share one
+    built value: ``company_list_bogus_desc`` is ``company_list_capacity_desc``).
+    Decided from the key alone: nothing is read."""
     if f.name.startswith("company_list_"):
-        return _sort_kinds(body[len(f.prefix) :], ("name", "locations", "components")) is not None
+        how = _sort_kinds(body[len(f.prefix) :], ("name", "locations", "components"))
+        return None if how is None else (f.name, how)
     if f.name.startswith("technology_list_v3_"):
-        return _sort_kinds(body[len(f.prefix) :], ("locations", "components")) is not None
+        how = _sort_kinds(body[len(f.prefix) :], ("locations", "components"))
+        return None if how is None else (f.name, how)
     if f.name == "filter:*":
-        return body in ("filter:technologies:v1", "filter:companies:v2", "filter:auction_years:v1", "filter:complete_options:v2")
-    return f.name in ("cmu_dataframe_v1", "cmu_to_company_mapping")
+        return body if body in ("filter:technologies:v1", "filter:companies:v2", "filter:auction_years:v1", "filter:complete_options:v2") else None
+    return body if f.name in ("cmu_dataframe_v1", "cmu_to_company_mapping") else None
 
 
 def bake_value(m: Manifest, f: Family, body: str) -> Any:
@@ -452,9 +456,10 @@ class PrebakeCache(BaseCache):
         m = _bake_manifest()
         if m is None:
             return REDIS, _UNKNOWN
-        if not bake_answers(f, key):
+        answer = bake_answers(f, key)
+        if answer is None:
             return PROCESS, _UNKNOWN
-        memo_key = (m.build_id, key)
+        memo_key = (m.build_id, answer)
         if memo_key in _unbuildable:
             return REDIS, _UNKNOWN
         if not build:
