@@ -9,7 +9,8 @@
 #   - the postcode table: OS Code-Point Open (open data, no key), downloaded once
 #     and kept in the build cache ($CACHE_DIR on Heroku, .cache/ elsewhere),
 #     refreshed when older than PREBAKE_POSTCODES_MAX_DAYS (default 90: OS
-#     publishes it quarterly). Its CSV files (Data/CSV/<area>.csv, no header) are
+#     publishes it quarterly; a failed refresh warns and keeps the old table, a
+#     failed first download fails the build). Its CSV files (Data/CSV/<area>.csv, no header) are
 #     concatenated into one gzip file, which prebake reads as Code-Point Open;
 #   - the prebake executable: $PREBAKE_BIN when set, else built once with
 #     `go install` into the build cache (a Go toolchain is fetched into the cache
@@ -41,14 +42,25 @@ fi
 # The postcode table, cached between builds.
 postcodes=$cache/codepo_gb.csv.gz
 url=${PREBAKE_POSTCODES_URL:-https://api.os.uk/downloads/v1/products/CodePointOpen/downloads?area=GB&format=CSV&redirect}
-if [ ! -s "$postcodes" ] || [ -n "$(find "$postcodes" -mtime +"${PREBAKE_POSTCODES_MAX_DAYS:-90}")" ]; then
+fetch_postcodes() {
+  local tmp
   tmp=$(mktemp -d "$cache/.codepo.XXXXXX")  # beside the table: the mv below is atomic
-  trap 'rm -rf "$tmp"' EXIT
-  curl -fsSL -o "$tmp/codepo_gb.zip" "$url"
-  unzip -q "$tmp/codepo_gb.zip" 'Data/CSV/*.csv' -d "$tmp"
-  cat "$tmp"/Data/CSV/*.csv | gzip -6 >"$tmp/codepo_gb.csv.gz"
-  mv "$tmp/codepo_gb.csv.gz" "$postcodes"
-  echo "prebake: postcode table refreshed from $url"
+  trap 'rm -rf "$tmp"' RETURN
+  curl -fsSL -o "$tmp/codepo_gb.zip" "$url" &&
+    unzip -q "$tmp/codepo_gb.zip" 'Data/CSV/*.csv' -d "$tmp" &&
+    cat "$tmp"/Data/CSV/*.csv | gzip -6 >"$tmp/codepo_gb.csv.gz" &&
+    mv "$tmp/codepo_gb.csv.gz" "$postcodes"
+}
+if [ ! -s "$postcodes" ]; then
+  fetch_postcodes
+  echo "prebake: postcode table fetched from $url"
+elif [ -n "$(find "$postcodes" -mtime +"${PREBAKE_POSTCODES_MAX_DAYS:-90}")" ]; then
+  # An old table still geocodes: a failed refresh warns and keeps it.
+  if fetch_postcodes; then
+    echo "prebake: postcode table refreshed from $url"
+  else
+    echo "prebake: warning: could not refresh the postcode table from $url; using the cached one" >&2
+  fi
 fi
 
 "$bin" build --quiet \

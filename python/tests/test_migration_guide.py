@@ -162,9 +162,9 @@ def app(tmp_path_factory, realbake, prebake_bin):
 
 def test_step0_bakes_the_apps_repository(app, realbake) -> None:
     repo = app["repo"]
-    assert "postcode table refreshed" in app["first"].stdout
+    assert "postcode table fetched" in app["first"].stdout
     assert app["again"].returncode == 0, app["again"].stderr
-    assert "refreshed" not in app["again"].stdout
+    assert "postcode table" not in app["again"].stdout
     assert (app["cache"] / "codepo_gb.csv.gz").stat().st_size > 10_000_000
     m = json.loads((repo / "prebake_output" / "manifest.json").read_text())
     want = json.loads((realbake / "manifest.json").read_text())
@@ -185,7 +185,15 @@ def test_step0_refreshes_an_old_table(app) -> None:
     os.utime(table, (old, old))
     p = subprocess.run(["bash", str(SCRIPT)], cwd=app["repo"], env={**app["env"], "PREBAKE_POSTCODES_URL": (app["tmp"] / "gone.zip").as_uri()},
                        capture_output=True, text=True)
-    assert p.returncode != 0 and table.stat().st_mtime == old  # a failed download keeps the old table whole
+    # a failed refresh warns and keeps the old table, whole
+    assert p.returncode == 0, p.stderr
+    assert "could not refresh the postcode table" in p.stderr and table.stat().st_mtime == old
+    assert not list(app["cache"].glob(".codepo.*"))  # no temporary directory left
+    # with no table at all, a failed download fails the build
+    empty = app["tmp"] / "empty-cache"
+    p = subprocess.run(["bash", str(SCRIPT)], cwd=app["repo"], env={**app["env"], "CACHE_DIR": str(empty), "PREBAKE_POSTCODES_URL": (app["tmp"] / "gone.zip").as_uri()},
+                       capture_output=True, text=True)
+    assert p.returncode != 0 and not (empty / "codepo_gb.csv.gz").exists()
 
 
 @pytest.mark.parametrize("backend", ["django.core.cache.backends.redis.RedisCache", "django_redis.cache.RedisCache"])
