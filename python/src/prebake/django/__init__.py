@@ -24,6 +24,10 @@ The manifest is read once, in :meth:`PrebakeConfig.ready
 <prebake.django.apps.PrebakeConfig.ready>`, without touching Redis or the
 database, and kept on the app's ``AppConfig`` (``apps.get_app_config("prebake")``);
 :func:`get_manifest` returns it.
+
+The cache backend :class:`prebake.django.cache.PrebakeCache` (``CACHES["default"]``
+with ``"PREBAKE_WRAPPED_BACKEND"``) answers the app's replaced cache families from
+this manifest and keeps them out of Redis; see :mod:`prebake.django.cache`.
 """
 
 from __future__ import annotations
