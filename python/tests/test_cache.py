@@ -473,7 +473,13 @@ def test_contract_counts(realbake, bake_files) -> None:
         n = collections.Counter(r["total_capacity"] for r in rows)
         return sum(k for k in n.values() if k > 1)
 
+    fo = bake_files("locations/filter_options.json")
+    located = {r["company_name"]: r["location_count"] for r in bake_files("locations/company_list.json")}
+    companies = fo["companies"]
+    assert companies == sorted(companies, key=lambda n: (-located[n], n.encode()))  # byte order within a count
     got = {
+        "filter-company-collation": sum(a != b for a, b in zip(companies, sorted(companies, key=lambda n: (-located[n], n.casefold())))),
+        "filter-technology-collation": sum(a != b for a, b in zip(fo["technologies"], sorted(fo["technologies"], key=str.casefold))),
         "frame-long-locations": sum(long_only.values()),
         "company-capacity-ties": ties(bake_files("locations/company_list.json")),
         "technology-capacity-ties": ties([r for r in bake_files("locations/technology_list.json") if not r.get("grouped")]),
