@@ -10,6 +10,7 @@
 //     with the app's empty KEY_PREFIX; the format of Django's default
 //     KEY_FUNCTION, shared by django-redis and Django's own RedisCache) whose
 //     key is one of Families, the app's cache table read from its live code
+//     (internal/apprules/cache_families.json, shared with the Django backend)
 //     (map_data_<md5>, component_detail_<id>, cmu_dataframe_v1, ...), kind "app";
 //   - other Django cache keys, grouped by Shape (digit runs, hex ids and UUIDs
 //     collapsed), kind "django";

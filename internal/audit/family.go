@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/prebake/prebake/internal/apprules"
 )
 
 // Family is one kind of entry in the app's Redis cache: how its key body (the
@@ -33,76 +35,29 @@ type Family struct {
 }
 
 // Families is the app's cache, family by family, from its live code
-// (repository daveyboyc/cm-search; the table in ../shared/docs/app-integration.md).
-// Classify tries exact names first, then prefixes in this order, so a longer
-// prefix must come before a shorter one it starts with.
-var Families = []Family{
-	{Name: "cmu_dataframe_v1", Exact: "cmu_dataframe_v1",
-		Source:     "checker/services/data_access.py get_cmu_dataframe (base64 of a pickled DataFrame; 1 day)",
-		ReplacedBy: []string{"assets:cmu/cmus.parquet", "assets:cmu/cmus.arrow", "assets:cmu/cmus.json"}},
-	{Name: "cmu_to_company_mapping", Exact: "cmu_to_company_mapping",
-		Source:     "checker/services/data_access.py get_cmu_dataframe (dict; 1 day)",
-		ReplacedBy: []string{"assets:cmu/cmu_to_company.json"}},
-	{Name: "company_index_v1", Exact: "company_index_v1",
-		Source:     "build_company_index command, read by checker/services/company_index.py (base64 of a pickled dict)",
-		ReplacedBy: []string{"assets:cmu/company_index.json", "shardsets:cmu/company_index_shards"},
-		Note:       "no live reader"},
-	{Name: "company_index_last_updated", Exact: "company_index_last_updated",
-		Source:     "build_company_index command, beside company_index_v1",
-		ReplacedBy: []string{"assets:cmu/company_index.json", "shardsets:cmu/company_index_shards"},
-		Note:       "no live reader"},
-	{Name: "statistics_page_data", Exact: "statistics_page_data",
-		Source:     "build_statistics_cache command (JSON string; 6 h)",
-		ReplacedBy: []string{"assets:cmu/statistics.json"},
-		Note:       "no live reader"},
-	{Name: "location_to_postcodes_mapping", Exact: "location_to_postcodes_mapping",
-		Source:     "checker/services/postcode_helpers.py, build_location_mapping command (dict; no expiry)",
-		ReplacedBy: []string{"assets:locations/outward_locations.json"},
-		Note:       "the app already reads static files first; Redis is their fallback"},
+// (repository daveyboyc/cm-search; the table in ../shared/docs/app-integration.md),
+// read from internal/apprules/cache_families.json, the one table the Django
+// cache backend (prebake.django.cache) reads too. Classify tries exact names
+// first, then prefixes in this order, so a longer prefix must come before a
+// shorter one it starts with.
+var Families = mustFamilies()
 
-	{Name: "map_data_v2.1:<md5>", Prefix: "map_data_v2.1:", Rest: isMD5,
-		Source:     "checker/services/map_cache.py cache_map_data (JSON string; 1 day)",
-		ReplacedBy: []string{"tilesets:maptiles/*"},
-		Note:       "only a start-up probe reads it"},
-	{Name: "map_data_<md5>", Prefix: "map_data_", Rest: isMD5,
-		Source:     "checker/views.py map_data_api, /api/map-data/ (JSON string; 1 h)",
-		ReplacedBy: []string{"tilesets:maptiles/*"},
-		Note:       "the tile sets serve the technology and viewport views; requests filtered by company, year or text still reach the endpoint"},
-	{Name: "map_cluster:*", Prefix: "map_cluster:",
-		Source:     "checker/services/map_cache.py cache_clusters (list; 3 days)",
-		ReplacedBy: []string{"tilesets:maptiles/*"},
-		Note:       "no live reader"},
-	{Name: "map_detail:<id>", Prefix: "map_detail:", Rest: isDigits,
-		Source:     "checker/services/map_cache.py cache_component_detail (dict; 6 h)",
-		ReplacedBy: []string{"shardsets:cmu/component_details", "shardsets:cmu/components_at_location"},
-		Note:       "no live reader"},
-	{Name: "component_detail_<id>", Prefix: "component_detail_", Rest: isDigits,
-		Source:     "checker/views.py component_map_detail_api, /api/component-map-detail/<id>/ (dict; 30 min)",
-		ReplacedBy: []string{"shardsets:cmu/component_details", "shardsets:cmu/components_at_location"}},
-	{Name: "geojson_static:<params>", Prefix: "geojson_static:",
-		Source:     "checker/views_search_geojson.py search_results_geojson, /api/search-geojson/ without a viewport (dict; 5 min)",
-		ReplacedBy: []string{"assets:locations/groups/*"}},
-	{Name: "tech_map_<category>", Prefix: "tech_map_",
-		Source:     "checker/views.py map_data_api (list of raw technology classes; 1 h)",
-		ReplacedBy: []string{"tilesets:maptiles/*"},
-		Note:       "only /api/map-data/ builds and reads it, to expand a category; the tile sets are per category"},
-	{Name: "company_list_<sort>_<order>", Prefix: "company_list_",
-		Source:     "checker/views_lists_optimized.py company_list_optimized, /companies/ (JSON string, top 500; 1 h)",
-		ReplacedBy: []string{"assets:locations/company_list.json"}},
-	{Name: "technology_list_v3_<sort>_<order>", Prefix: "technology_list_v3_",
-		Source:     "checker/views_lists_optimized.py technology_list_optimized, /technologies/ (JSON string; 1 h)",
-		ReplacedBy: []string{"assets:locations/technology_list.json"}},
-	{Name: "filter:*", Prefix: "filter:",
-		Source:     "checker/services/filter_options.py (lists and a dict of filter options; 1 day)",
-		ReplacedBy: []string{"assets:locations/filter_options.json"}},
-
-	// Django's own entries: known, so that they are named, and never replaced.
-	{Name: "django cache_page", Prefix: "views.decorators.cache.cache_page.",
-		Source: "Django's cache middleware and @cache_page (pickled responses)"},
-	{Name: "django cache_header", Prefix: "views.decorators.cache.cache_header.",
-		Source: "Django's cache middleware and @cache_page (header lists)"},
-	{Name: "django sessions", Prefix: "django.contrib.sessions.cache",
-		Source: "Django's cache session backend"},
+func mustFamilies() []Family {
+	table, err := apprules.CacheFamilies()
+	if err != nil {
+		panic(err) // the embedded file is checked by apprules' tests
+	}
+	out := make([]Family, len(table))
+	for i, f := range table {
+		out[i] = Family{Name: f.Name, Exact: f.Exact, Prefix: f.Prefix, Source: f.Source, ReplacedBy: f.ReplacedBy, Note: f.Note}
+		switch f.Rest {
+		case apprules.RestMD5:
+			out[i].Rest = isMD5
+		case apprules.RestDigits:
+			out[i].Rest = isDigits
+		}
+	}
+	return out
 }
 
 var exactFamilies = func() map[string]int {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prebake/prebake/internal/apprules"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/manifest"
 )
@@ -271,6 +272,38 @@ func TestKeyJSON(t *testing.T) {
 		var back Key
 		if err := json.Unmarshal(b, &back); err != nil || back != (Key{Key: c.key, Bytes: 9, TTL: -1, Type: "string"}) {
 			t.Errorf("%q: read back %+v, %v", c.key, back, err)
+		}
+	}
+}
+
+// TestFamiliesAreAppRules: Families is internal/apprules/cache_families.json,
+// row for row (the table the Django backend reads), and each row's rest rule
+// accepts and refuses what the file's rule names.
+func TestFamiliesAreAppRules(t *testing.T) {
+	table, err := apprules.CacheFamilies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(table) != len(Families) {
+		t.Fatalf("%d families, the file has %d", len(Families), len(table))
+	}
+	for i, row := range table {
+		f := Families[i]
+		if f.Name != row.Name || f.Exact != row.Exact || f.Prefix != row.Prefix || f.Source != row.Source || f.Note != row.Note || !slices.Equal(f.ReplacedBy, row.ReplacedBy) {
+			t.Errorf("family %d: %+v, the file says %+v", i, f, row)
+		}
+		probe := map[string][2]string{ // rest -> an accepted tail, a refused one
+			apprules.RestMD5:    {"0cc175b9c0f1b6a831c399e269772661", "0CC175B9C0F1B6A831C399E269772661"},
+			apprules.RestDigits: {"308538", "12a"},
+		}[row.Rest]
+		if row.Rest == apprules.RestAny {
+			if f.Rest != nil {
+				t.Errorf("family %q: a rest rule the file does not name", f.Name)
+			}
+			continue
+		}
+		if f.Rest == nil || !f.Rest(probe[0]) || f.Rest(probe[1]) {
+			t.Errorf("family %q: rest is not the file's %q", f.Name, row.Rest)
 		}
 	}
 }

@@ -20,8 +20,14 @@ Settings (all read at start-up):
 ``PREBAKE_MAX_AGE``
     Seconds; the system check warns when the bake is older. Optional.
 
-The manifest is read once, in :meth:`PrebakeConfig.ready`, without touching
-Redis or the database; :func:`get_manifest` returns it.
+The manifest is read once, in :meth:`PrebakeConfig.ready
+<prebake.django.apps.PrebakeConfig.ready>`, without touching Redis or the
+database, and kept on the app's ``AppConfig`` (``apps.get_app_config("prebake")``);
+:func:`get_manifest` returns it.
+
+The cache backend :class:`prebake.django.cache.PrebakeCache` (``CACHES["default"]``
+with ``"PREBAKE_WRAPPED_BACKEND"``) answers the app's replaced cache families from
+this manifest and keeps them out of Redis; see :mod:`prebake.django.cache`.
 """
 
 from __future__ import annotations
@@ -30,46 +36,48 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..manifest import Manifest
+    from .apps import PrebakeConfig
 
-_loaded: Manifest | None = None
-_error: Exception | None = None
+
+def app_config() -> PrebakeConfig:
+    """The installed ``prebake.django`` app, which holds the loaded manifest.
+
+    Raises ``django.core.exceptions.ImproperlyConfigured`` when
+    ``"prebake.django"`` is not in ``INSTALLED_APPS``."""
+    from django.apps import apps
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return apps.get_app_config("prebake")  # type: ignore[return-value]
+    except LookupError:
+        raise ImproperlyConfigured('prebake: add "prebake.django" to INSTALLED_APPS (it loads the manifest at start-up)') from None
 
 
 def load_manifest() -> Manifest | None:
-    """(Re)read the manifest named by the settings, make it the package default
-    (:func:`prebake.set_default`) and return it; on failure remember the error
-    (reported by the system check and raised by :func:`get_manifest`) and
-    return ``None``."""
-    global _loaded, _error
-    from .. import set_default
-    from . import conf
-
-    try:
-        m = conf.open_manifest()
-    except Exception as e:  # reported by checks and get_manifest, never swallowed
-        _loaded, _error = None, e
-        set_default(None)
-        return None
-    _loaded, _error = m, None
-    set_default(m)
-    return m
+    """(Re)read the manifest named by the settings into the app config, make it
+    the package default (:func:`prebake.set_default`) and return it; on failure
+    remember the error (reported by the system check and raised by
+    :func:`get_manifest`) and return ``None``."""
+    return app_config().load_manifest()
 
 
 def load_error() -> Exception | None:
     """Why the manifest could not be loaded at start-up, or ``None``."""
-    return _error
+    return app_config().load_error
 
 
 def get_manifest() -> Manifest:
     """The manifest loaded at start-up.
 
     Raises ``django.core.exceptions.ImproperlyConfigured`` with the reason when
-    it could not be loaded (missing file, bad JSON, unknown schema version).
+    it could not be loaded (missing file, bad JSON, unknown schema version) or
+    ``prebake.django`` is not installed.
     """
     from django.core.exceptions import ImproperlyConfigured
 
-    if _loaded is None and _error is None:
-        load_manifest()
-    if _loaded is None:
-        raise ImproperlyConfigured(f"prebake: {_error}")
-    return _loaded
+    cfg = app_config()
+    if cfg.manifest is None and cfg.load_error is None:
+        cfg.load_manifest()
+    if cfg.manifest is None:
+        raise ImproperlyConfigured(f"prebake: {cfg.load_error}")
+    return cfg.manifest

@@ -27,24 +27,14 @@ from django.core import checks
 
 from ..manifest import is_url
 
-_registered = False
-
-
-def register() -> None:
-    """Register :func:`check_manifest` once (called by the app's ``ready``)."""
-    global _registered
-    if not _registered:
-        checks.register(check_manifest, "prebake")
-        _registered = True
-
-
 def check_manifest(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from . import _loaded, load_error
+    from . import app_config
 
     if not getattr(settings, "PREBAKE_MANIFEST", None):
         return [checks.Error("PREBAKE_MANIFEST is not set", hint="Set it to the path or URL of the bake's manifest.json.", id="prebake.E001")]
-    err = load_error()
-    if err is not None or _loaded is None:
+    cfg = app_config()
+    err = cfg.load_error
+    if err is not None or cfg.manifest is None:
         return [
             checks.Error(
                 f"prebake: the manifest could not be loaded: {err}",
@@ -52,7 +42,7 @@ def check_manifest(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="prebake.E002",
             )
         ]
-    m = _loaded
+    m = cfg.manifest
     out: list[checks.CheckMessage] = []
     if m.out_dir is not None:
         missing = _missing_files(m.out_dir, m.data)

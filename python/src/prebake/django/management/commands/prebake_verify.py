@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ... import get_manifest
-from ....manifest import redact_url
+from prebake.django import get_manifest
+from prebake.manifest import redact_url
 
 
 class Command(BaseCommand):

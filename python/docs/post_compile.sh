@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Step 0 of python/docs/migration.md: bake the app's register in its deploy build.
+# Copy to the app's repository as bin/post_compile (Heroku's Python buildpack
+# runs it after installing requirements and collectstatic) or call it from CI.
+# It runs in the app's repository as it is:
+#   - the register: json_data/components_*.json (the app's crawler keeps them in
+#     the repository; there is no cmu_data.json, and none is needed: the CMU frame
+#     is built from the components, as the app builds it from its Component table);
+#   - the postcode table: OS Code-Point Open (open data, no key), downloaded once
+#     and kept in the build cache ($CACHE_DIR on Heroku, .cache/ elsewhere),
+#     refreshed when older than PREBAKE_POSTCODES_MAX_DAYS (default 90: OS
+#     publishes it quarterly; a failed refresh warns and keeps the old table, a
+#     failed first download fails the build). Its CSV files (Data/CSV/<area>.csv, no header) are
+#     concatenated into one gzip file, which prebake reads as Code-Point Open;
+#   - the prebake executable: $PREBAKE_BIN when set, else built once with
+#     `go install` into the build cache (a Go toolchain is fetched into the cache
+#     the first time).
+# Writes prebake_output/ (served by prebake.django.middleware.WhiteNoiseMiddleware)
+# with prebake_output/manifest.json last. Fails the build on any error.
+set -euo pipefail
+
+app=${BUILD_DIR:-$(pwd)}
+cache=${CACHE_DIR:-$app/.cache}
+out=${PREBAKE_OUT:-$app/prebake_output}
+mkdir -p "$cache"
+
+# The prebake executable.
+bin=${PREBAKE_BIN:-}
+if [ -z "$bin" ]; then
+  version=${PREBAKE_VERSION:-latest}
+  goversion=${PREBAKE_GO_VERSION:-1.26.8}
+  bin=$cache/bin/prebake
+  if [ ! -x "$bin" ] || [ "$(cat "$cache/bin/prebake.version" 2>/dev/null)" != "$version" ]; then
+    if [ ! -x "$cache/go/bin/go" ]; then
+      curl -fsSL "https://go.dev/dl/go$goversion.linux-amd64.tar.gz" | tar -xz -C "$cache"
+    fi
+    GOBIN=$cache/bin GOPATH=$cache/gopath GOCACHE=$cache/gocache "$cache/go/bin/go" install "github.com/prebake/prebake/cmd/prebake@$version"
+    echo "$version" >"$cache/bin/prebake.version"
+  fi
+fi
+
+# The postcode table, cached between builds.
+postcodes=$cache/codepo_gb.csv.gz
+url=${PREBAKE_POSTCODES_URL:-https://api.os.uk/downloads/v1/products/CodePointOpen/downloads?area=GB&format=CSV&redirect}
+fetch_postcodes() {
+  local tmp
+  tmp=$(mktemp -d "$cache/.codepo.XXXXXX")  # beside the table: the mv below is atomic
+  trap 'rm -rf "$tmp"' RETURN
+  curl -fsSL -o "$tmp/codepo_gb.zip" "$url" &&
+    unzip -q "$tmp/codepo_gb.zip" 'Data/CSV/*.csv' -d "$tmp" &&
+    cat "$tmp"/Data/CSV/*.csv | gzip -6 >"$tmp/codepo_gb.csv.gz" &&
+    mv "$tmp/codepo_gb.csv.gz" "$postcodes"
+}
+if [ ! -s "$postcodes" ]; then
+  fetch_postcodes
+  echo "prebake: postcode table fetched from $url"
+elif [ -n "$(find "$postcodes" -mtime +"${PREBAKE_POSTCODES_MAX_DAYS:-90}")" ]; then
+  # An old table still geocodes: a failed refresh warns and keeps it.
+  if fetch_postcodes; then
+    echo "prebake: postcode table refreshed from $url"
+  else
+    echo "prebake: warning: could not refresh the postcode table from $url; using the cached one" >&2
+  fi
+fi
+
+"$bin" build --quiet \
+  --source "$app/json_data/components_*.json" \
+  --postcodes "$postcodes" \
+  --out "$out" --manifest "$out/manifest.json"
