@@ -243,35 +243,27 @@ func bars(cur, prev map[string]float64, byLabel bool) []Bar {
 	return out
 }
 
-// previous loads the newest manifest of the writer's history older than m.
+// previous loads the build committed before m in the writer's history (in
+// commit order, writer.HistoryName): the entry after m's newest one, or the
+// newest entry when m is not in the history; another entry of m's own build
+// is skipped.
 func (s *Server) previous(m *manifest.Manifest) (*manifest.Manifest, string) {
 	dir := writer.HistoryDir(s.opts.OutDir)
-	entries, err := os.ReadDir(dir)
+	entries, err := writer.ReadHistory(s.opts.OutDir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, "no manifest history in " + dir + ": no previous bake to compare with"
-		}
 		return nil, err.Error()
 	}
-	// History names are "<compact creation time>-<build id>.json": any other
-	// build created no later than this one is older (bakes of the sample share
-	// one fixed creation time; then the order among them is by build id).
-	cur := writer.HistoryName(m)
-	curCreated, _, _ := strings.Cut(cur, "-")
-	var names []string
-	for _, e := range entries {
-		n := e.Name()
-		created, _, _ := strings.Cut(n, "-")
-		if strings.HasSuffix(n, ".json") && n != cur && created <= curCreated {
-			names = append(names, n)
-		}
+	if len(entries) == 0 {
+		return nil, "no manifest history in " + dir + ": no previous bake to compare with"
 	}
-	if len(names) == 0 {
+	if i := slices.IndexFunc(entries, func(e writer.HistoryEntry) bool { return e.BuildID == m.BuildID }); i >= 0 {
+		entries = entries[i:]
+	}
+	i := slices.IndexFunc(entries, func(e writer.HistoryEntry) bool { return e.BuildID != m.BuildID })
+	if i < 0 {
 		return nil, "the manifest history holds no bake older than this one"
 	}
-	sort.Strings(names)
-	p := filepath.Join(dir, names[len(names)-1])
-	pm, err := manifest.Load(p)
+	pm, err := manifest.Load(filepath.Join(dir, entries[i].Name))
 	if err != nil {
 		return nil, "previous bake: " + err.Error()
 	}
