@@ -89,12 +89,16 @@ type Stage struct {
 }
 
 // Run bakes. On error nothing is committed: the previous manifest and its
-// report stay valid. The output directory is locked for the whole bake (see
+// report stay valid. An output that would land on an input or another output
+// is refused before anything is written (CheckPaths, a *PathError). The output directory is locked for the whole bake (see
 // writer.Lock), so a prune cannot remove files the bake has placed.
 func Run(cfg Config) (_ *Summary, err error) {
 	start := time.Now()
 	if cfg.OutDir == "" {
 		cfg.OutDir = "output"
+	}
+	if err := CheckPaths(cfg); err != nil {
+		return nil, err
 	}
 	release, err := writer.Lock(cfg.OutDir, "build")
 	if err != nil {

@@ -51,15 +51,15 @@ A bake that would publish fewer rows than the manifest in force (more than
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(cfg.Sources) == 0 {
-				return fmt.Errorf("no --source given: name at least one register file (globs allowed)")
+				return usageError{fmt.Errorf("no --source given: name at least one register file (globs allowed)")}
 			}
 			// The map flags are taken as given: a value out of range is an error
 			// naming the flag, never replaced by a default.
 			if err := cfg.Maptiles.Check(); err != nil {
-				return fmt.Errorf("map options (--min-zoom, --max-zoom, --radius, --extent, --min-points): %w", err)
+				return usageError{fmt.Errorf("map options (--min-zoom, --max-zoom, --radius, --extent, --min-points): %w", err)}
 			}
 			if cfg.MaxShrink < 0 || cfg.MaxShrink > 1 {
-				return fmt.Errorf("--max-shrink %g: want a share between 0 and 1", cfg.MaxShrink)
+				return usageError{fmt.Errorf("--max-shrink %g: want a share between 0 and 1", cfg.MaxShrink)}
 			}
 			if cfg.MaxShrink == 0 {
 				cfg.MaxShrink = math.SmallestNonzeroFloat64 // 0 means no loss at all, not the default
@@ -85,6 +85,17 @@ A bake that would publish fewer rows than the manifest in force (more than
 			}
 			if os.Getenv("GOGC") == "" {
 				debug.SetGCPercent(gcPercent(sourceBytes(cfg.Sources)))
+			}
+			// Before anything is written (the profiles, the lock, the bake):
+			// no output may land on an input or on another output.
+			var profiles []bake.Path
+			for _, p := range []bake.Path{{Flag: "--cpuprofile", Path: cpuProfile}, {Flag: "--memprofile", Path: memProfile}} {
+				if p.Path != "" {
+					profiles = append(profiles, p)
+				}
+			}
+			if err := bake.CheckPaths(cfg, profiles...); err != nil {
+				return err
 			}
 			stop, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
