@@ -302,6 +302,13 @@ type reportLine struct {
 	BuildID string `json:"build_id,omitempty"`
 }
 
+// DefaultReportPath is where build writes the report when --report is not
+// given, and where serve looks for it: prebake-report.jsonl beside the
+// manifest.
+func DefaultReportPath(manifestPath string) string {
+	return filepath.Join(filepath.Dir(filepath.Clean(manifestPath)), "prebake-report.jsonl")
+}
+
 // FailedReportPath is where a failed build writes its report: beside the
 // report of the bake in force, which it must not replace.
 func FailedReportPath(report string) string {

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -277,7 +277,12 @@ func (s *Server) statistics(m *manifest.Manifest) (cats, years map[string]float6
 	if !ok {
 		return nil, nil, fmt.Errorf("the bake %s has no cmu/statistics.json: no counts per category and year", m.BuildID)
 	}
-	data, err := s.root.ReadFile(a.Path)
+	var data []byte
+	f, err := s.open(a.Path)
+	if err == nil {
+		data, err = io.ReadAll(f)
+		f.Close()
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("bake %s: %w", m.BuildID, err)
 	}
@@ -307,32 +312,48 @@ func (s *Server) statistics(m *manifest.Manifest) (cats, years map[string]float6
 	return cats, years, nil
 }
 
+// readReportRows lists the rejected rows of the report file. Every line of a
+// report names the build it describes (build_id, as build writes it); a
+// report of another build (a failed build's, or one left beside another
+// manifest) is not listed, and the note says whose it is.
 func (s *Server) readReportRows(r *Report) error {
 	if s.opts.ReportPath == "" {
 		return errors.New("no report file given: rejected rows are not listed")
 	}
-	f, err := os.Open(s.opts.ReportPath)
+	f, err := openRegular(s.opts.ReportPath)
 	if err != nil {
 		return fmt.Errorf("rejected rows are not listed: %w", err)
 	}
 	defer f.Close()
-	r.ReportFile = s.opts.ReportPath
+	var rows []ReportRow
+	total := 0
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for line := 1; sc.Scan(); line++ {
-		var row ReportRow
+		var row struct {
+			ReportRow
+			BuildID string `json:"build_id"`
+		}
 		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
 			return fmt.Errorf("%s line %d: %w", s.opts.ReportPath, line, err)
+		}
+		if row.BuildID != r.Build.ID {
+			return fmt.Errorf("rejected rows are not listed: %s line %d is of build %q, not this bake's %s (a report of another build)",
+				s.opts.ReportPath, line, row.BuildID, r.Build.ID)
 		}
 		if row.Status != "rejected" {
 			continue
 		}
-		r.RejectedTotal++
-		if len(r.Rejected) < MaxRejectedRows {
-			r.Rejected = append(r.Rejected, row)
+		total++
+		if len(rows) < MaxRejectedRows {
+			rows = append(rows, row.ReportRow)
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s: %w", s.opts.ReportPath, err)
+	}
+	r.ReportFile, r.Rejected, r.RejectedTotal = s.opts.ReportPath, rows, total
+	return nil
 }
 
 // output sums the files and bytes of every set of m, by encoding: tile and

@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -66,7 +65,7 @@ A bake that would publish fewer rows than the manifest in force (more than
 			}
 			cfg.Generator = manifest.Generator{Name: "prebake", Version: version}
 			if cfg.ReportPath == "" {
-				cfg.ReportPath = filepath.Join(filepath.Dir(filepath.Clean(cfg.ManifestPath)), "prebake-report.jsonl")
+				cfg.ReportPath = bake.DefaultReportPath(cfg.ManifestPath)
 			}
 			if !quiet && !asJSON && showProgress() {
 				errw := cmd.ErrOrStderr()
