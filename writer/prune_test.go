@@ -125,18 +125,7 @@ func TestPrune(t *testing.T) {
 func TestPruneOnlyWhatTheHistoryNamed(t *testing.T) {
 	dir := t.TempDir()
 	out, mp := filepath.Join(dir, "output"), filepath.Join(dir, "manifest.json")
-	var ms []*manifest.Manifest
-	for i := range 3 {
-		t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
-		if err := sampleBake(out, mp, i, 1); err != nil {
-			t.Fatal(err)
-		}
-		m, err := manifest.Load(mp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ms = append(ms, m)
-	}
+	ms := bakeSeries(t, out, mp, []int{0, 1, 2}, same(3, 1767225600))
 	gone, live := ms[0], ms[2]
 	goneDSR, liveDSR := gone.TileSets["DSR"], live.TileSets["DSR"]
 	firstTile := func(m *manifest.Manifest) string {

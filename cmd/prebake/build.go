@@ -37,7 +37,13 @@ Rejected and unlocated rows are listed in --report. A build that fails or is
 killed leaves the previous manifest, its report and every file it names intact.
 A bake that would publish fewer rows than the manifest in force (more than
 --max-shrink), no components, or a source that yields no row fails unless
---allow-shrink. Build and prune lock the output directory against each other.`,
+--allow-shrink. Build and prune lock the output directory against each other.
+
+Before anything is written, an output (--manifest, --report and its .failed
+twin, --django-staticfiles, --cpuprofile, --memprofile) that is the same file
+as an input (each --source file as its glob expands, --postcodes,
+--boundaries), as another output or as --out, that lies in --out where the
+bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 		Example: `  # the bundled synthetic sample (what 'make run' does)
   prebake sample --out .cache/sample
   prebake build --source '.cache/sample/synthetic_*.json' --postcodes .cache/sample/synthetic_postcodes.csv
