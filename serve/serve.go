@@ -431,7 +431,7 @@ const MaxRanges = 16
 //   - a range unit other than "bytes" (compared case-insensitively, §14.1) is
 //     ignored (§14.2): fixed is "", and the whole representation is sent (200);
 //     ServeContent answers it with 416;
-//   - more than MaxRanges ranges, or more than two that overlap, are ignored
+//   - more than MaxRanges ranges, or three or more of which any two overlap, are ignored
 //     the same way (§14.2 allows ignoring or rejecting; ignoring costs no
 //     more than a plain GET);
 //   - a last-pos past the end is clamped to the last byte, also one too large
