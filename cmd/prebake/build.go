@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -38,7 +37,13 @@ Rejected and unlocated rows are listed in --report. A build that fails or is
 killed leaves the previous manifest, its report and every file it names intact.
 A bake that would publish fewer rows than the manifest in force (more than
 --max-shrink), no components, or a source that yields no row fails unless
---allow-shrink. Build and prune lock the output directory against each other.`,
+--allow-shrink. Build and prune lock the output directory against each other.
+
+Before anything is written, an output (--manifest, --report and its .failed
+twin, --django-staticfiles, --cpuprofile, --memprofile) that is the same file
+as an input (each --source file as its glob expands, --postcodes,
+--boundaries), as another output or as --out, that lies in --out where the
+bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 		Example: `  # the bundled synthetic sample (what 'make run' does)
   prebake sample --out .cache/sample
   prebake build --source '.cache/sample/synthetic_*.json' --postcodes .cache/sample/synthetic_postcodes.csv
@@ -51,22 +56,22 @@ A bake that would publish fewer rows than the manifest in force (more than
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(cfg.Sources) == 0 {
-				return fmt.Errorf("no --source given: name at least one register file (globs allowed)")
+				return usageError{fmt.Errorf("no --source given: name at least one register file (globs allowed)")}
 			}
 			// The map flags are taken as given: a value out of range is an error
 			// naming the flag, never replaced by a default.
 			if err := cfg.Maptiles.Check(); err != nil {
-				return fmt.Errorf("map options (--min-zoom, --max-zoom, --radius, --extent, --min-points): %w", err)
+				return usageError{fmt.Errorf("map options (--min-zoom, --max-zoom, --radius, --extent, --min-points): %w", err)}
 			}
 			if cfg.MaxShrink < 0 || cfg.MaxShrink > 1 {
-				return fmt.Errorf("--max-shrink %g: want a share between 0 and 1", cfg.MaxShrink)
+				return usageError{fmt.Errorf("--max-shrink %g: want a share between 0 and 1", cfg.MaxShrink)}
 			}
 			if cfg.MaxShrink == 0 {
 				cfg.MaxShrink = math.SmallestNonzeroFloat64 // 0 means no loss at all, not the default
 			}
 			cfg.Generator = manifest.Generator{Name: "prebake", Version: version}
 			if cfg.ReportPath == "" {
-				cfg.ReportPath = filepath.Join(filepath.Dir(filepath.Clean(cfg.ManifestPath)), "prebake-report.jsonl")
+				cfg.ReportPath = bake.DefaultReportPath(cfg.ManifestPath)
 			}
 			if !quiet && !asJSON && showProgress() {
 				errw := cmd.ErrOrStderr()
@@ -85,6 +90,17 @@ A bake that would publish fewer rows than the manifest in force (more than
 			}
 			if os.Getenv("GOGC") == "" {
 				debug.SetGCPercent(gcPercent(sourceBytes(cfg.Sources)))
+			}
+			// Before anything is written (the profiles, the lock, the bake):
+			// no output may land on an input or on another output.
+			var profiles []bake.Path
+			for _, p := range []bake.Path{{Flag: "--cpuprofile", Path: cpuProfile}, {Flag: "--memprofile", Path: memProfile}} {
+				if p.Path != "" {
+					profiles = append(profiles, p)
+				}
+			}
+			if err := bake.CheckPaths(cfg, profiles...); err != nil {
+				return err
 			}
 			stop, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
