@@ -19,8 +19,9 @@ are register ids (``_id``) in markers and popups alike.
 Hostile input never reaches a 500: a query the app would crash on (a negative
 or non-numeric ``limit`` or ``zoom`` on ``/api/search-geojson/``, a negative
 ``limit`` on ``/api/map-data/``, a NUL character in a value the app's database
-would refuse) and any value longer than :data:`MAX_VALUE_CHARS` characters or a
-``q`` of more than :data:`MAX_TERMS` distinct words get ``400`` with
+would refuse), a ``q`` longer than :data:`MAX_QUERY_CHARS` characters or of
+more than :data:`MAX_TERMS` distinct words, and any other value longer than
+:data:`MAX_VALUE_CHARS` characters get ``400`` with
 ``{"error": reason}``. Work per request is bounded by the register's size.
 """
 
@@ -38,10 +39,13 @@ from django.views.decorators.gzip import gzip_page
 from . import get_manifest
 from . import views_data as vd
 
-#: Longest accepted value of any query parameter, in characters (the app's
-#: pages send at most a company name or a short search).
-MAX_VALUE_CHARS = 1000
-#: Most distinct words of a ``q`` text search (each is one scan of the texts).
+#: Longest accepted ``q`` (or ``search_query``), in characters: each word is
+#: a scan of the texts (the app's pages send a short search).
+MAX_QUERY_CHARS = 1000
+#: Longest accepted value of any other parameter (a server's request line is
+#: shorter; the cap bounds the work a test client or a proxy could ask for).
+MAX_VALUE_CHARS = 20000
+#: Most distinct words of a ``q`` text search.
 MAX_TERMS = 32
 
 
@@ -58,8 +62,9 @@ def _checked(request: HttpRequest, db_params: tuple[str, ...]) -> None:
     PostgreSQL (which rejects it: the app answers 500)."""
     for k, vs in request.GET.lists():
         for v in vs:
-            if len(v) > MAX_VALUE_CHARS:
-                raise BadRequest(f"parameter {k[:40]!r}: {len(v)} characters, at most {MAX_VALUE_CHARS}")
+            cap = MAX_QUERY_CHARS if k in ("q", "search_query") else MAX_VALUE_CHARS
+            if len(v) > cap:
+                raise BadRequest(f"parameter {k[:40]!r}: {len(v)} characters, at most {cap}")
             if k in db_params and "\x00" in v:
                 raise BadRequest(f"parameter {k!r}: contains a NUL character")
 
@@ -269,7 +274,7 @@ def component_map_detail(request: HttpRequest, component_id: int) -> JsonRespons
         if located:  # the app's own entry for an unlocated component has no auction_name
             item["auction_name"] = c["auction_name"] or ""
         item["cmu_id"] = c["cmu_id"] or "Unknown"
-        item["derated_capacity_mw"] = c["derated_capacity_mw"] or "N/A"
+        item["derated_capacity_mw"] = _capacity(c["derated_capacity_mw"])
         item["detailUrl"] = url
         items.append(item)
     company = d["company"] or "Unknown"
@@ -292,6 +297,14 @@ def component_map_detail(request: HttpRequest, component_id: int) -> JsonRespons
 
 
 # --- /api/search-geojson/ ----------------------------------------------------------
+
+def _capacity(text: str | None) -> str:
+    """The app's ``str(derated_capacity_mw or 'N/A')``: a capacity of 0 is
+    "N/A" too (the bake's list writes "0.0")."""
+    if not text or text in ("0.0", "-0.0", "N/A"):
+        return "N/A"
+    return text
+
 
 _OCTOPUS, _AXLE = "OCTOPUS ENERGY LIMITED", "AXLE ENERGY LIMITED"
 
