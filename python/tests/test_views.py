@@ -626,11 +626,16 @@ def test_search_geojson_caps(client, comps, groups) -> None:
     viewport and 200 with one, and report their feature count as total."""
     body = get(client, "/api/search-geojson/", [("tech", "DSR")]).json()
     assert body["metadata"]["max_results"] == 200 and body["metadata"]["count"] == 200 < body["metadata"]["total"]
-    oct_groups = [g for g in groups.values() if "OCTOPUS ENERGY LIMITED" in g["companies"] and g["position"]]
-    body = get(client, "/api/search-geojson/", [("company", "OCTOPUS ENERGY LIMITED"), ("limit", "1000")]).json()
-    assert body["metadata"]["max_results"] == 100
-    assert body["metadata"]["count"] == min(100, len(oct_groups)) == body["metadata"]["total"]
-    assert all(f["properties"]["company"] == "OCTOPUS ENERGY LIMITED" for f in body["features"])
+    axle = [g for g in groups.values() if "AXLE ENERGY LIMITED" in g["companies"] and g["position"]]
+    assert len(axle) > 200  # the caps below bite
+    for params, cap in (([("company", "AXLE ENERGY LIMITED"), ("limit", "1000")], 100),
+                        ([("tech", "DSR"), ("subtype", "Axle"), ("limit", "1000")], 100),
+                        ([("tech", "DSR"), ("subtype", "Axle"), ("limit", "1000"), *UK.items()], 200),
+                        ([("company", "AXLE ENERGY LIMITED"), ("limit", "50"), *UK.items()], 50)):
+        body = get(client, "/api/search-geojson/", params).json()
+        assert body["metadata"]["max_results"] == cap == body["metadata"]["count"] == body["metadata"]["total"], params
+        assert body["metadata"]["display_note"].endswith("(limited for performance)")
+        assert body["metadata"]["viewport"]["showing_sample"] is True
 
 
 # --- hostile input ----------------------------------------------------------------------------
