@@ -1,6 +1,7 @@
 package maptiles
 
 import (
+	"math"
 	"sort"
 	"strconv"
 
@@ -27,22 +28,24 @@ const (
 
 // writeMapData writes MapDataAsset: one row per component in the app's
 // Component order (`ORDER BY delivery_year DESC`; ties ascending register id,
-// as the tile sets' representatives; an unknown year last), as columns. Every
-// text is an index into one "strings" table (order of first use; -1 for a
-// missing text), positions are dictionary-coded as in the attribute files.
+// as the tile sets' representatives; an unknown year last), as columns of
+// locations.Int32Column (positions: locations.Float64Column, the lng and lat of
+// each distinct position in order of first use). Every text is an index into
+// one "strings" table (order of first use; -1 for a missing text).
 //
-//	{"scheme":"prebake-map-data/1","count":N,
-//	 "positions":[lng0,lat0,...],"strings":[...],
-//	 "id":[...],"position":[p|-1,...],"technology":[...],"category":[...],
-//	 "company":[...],"delivery_year":[...],"location":[...],"auction_name":[...],
-//	 "cmu_id":[...],"description":[...],"outcode":[...],"group":[-1|0|1,...]}
+//	{"scheme":"prebake-map-data/1","count":N,"positions":"<lng0,lat0,...>",
+//	 "strings":[...],"id","position" (-1 unlocated),"technology","category",
+//	 "company","delivery_year","location","auction_name","cmu_id",
+//	 "description","outcode","group" (-1|0|1),
+//	 "derated_mw" (locations.Float64Column, NaN when null)}
 //
 // technology is the raw class (-1 when null), category the app's category of it
 // (always set: "Unknown" for a null class), location the location text
 // verbatim, outcode the postcode district found in it, group whether the text's
 // location group is active (1), inactive (0) or the text makes no group (-1):
 // the /map/ period filter (future = active groups' components, historical =
-// inactive groups').
+// inactive groups'); derated_mw the de-rated capacity in MW (the popups'
+// derated_capacity_mw).
 func writeMapData(w *writer.Writer, comps []record.Component, active map[string]bool) error {
 	rows := make([]*record.Component, len(comps))
 	for i := range comps {
@@ -70,9 +73,9 @@ func writeMapData(w *writer.Writer, comps []record.Component, active map[string]
 	var positions []posKey
 	n := len(rows)
 	names := []string{"id", "position", "technology", "category", "company", "delivery_year", "location", "auction_name", "cmu_id", "description", "outcode", "group"}
-	cols := make([][]int64, len(names))
+	cols := make([][]int, len(names))
 	for k := range cols {
-		cols[k] = make([]int64, 0, n)
+		cols[k] = make([]int, 0, n)
 	}
 	for _, c := range rows {
 		p := -1
@@ -96,27 +99,30 @@ func writeMapData(w *writer.Writer, comps []record.Component, active map[string]
 				g = groupActive
 			}
 		}
-		for k, v := range []int{0, p, text(c.TechClass), strs.code(string(c.Category)), text(c.Company), year,
+		for k, v := range []int{int(c.ID), p, text(c.TechClass), strs.code(string(c.Category)), text(c.Company), year,
 			text(c.LocationText), text(c.AuctionName), text(c.CMUID), text(c.Description), text(c.Outcode), g} {
-			cols[k] = append(cols[k], int64(v))
+			cols[k] = append(cols[k], v)
 		}
-		cols[0][len(cols[0])-1] = c.ID
 	}
-	b := make([]byte, 0, 48*n+64*len(strs.names))
+	derated := make([]float64, len(rows))
+	for i, c := range rows {
+		derated[i] = math.NaN()
+		if c.DeratedMW != nil {
+			derated[i] = *c.DeratedMW
+		}
+	}
+	lngLat := make([]float64, 0, 2*len(positions))
+	for _, p := range positions {
+		lngLat = append(lngLat, p.lng, p.lat)
+	}
+	b := make([]byte, 0, 24*n+64*len(strs.names))
 	b = append(b, `{"scheme":`...)
 	b = appendString(b, MapDataScheme)
 	b = append(b, `,"count":`...)
 	b = strconv.AppendInt(b, int64(n), 10)
-	b = append(b, `,"positions":[`...)
-	for i, p := range positions {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendFloat(b, p.lng)
-		b = append(b, ',')
-		b = appendFloat(b, p.lat)
-	}
-	b = append(b, `],"strings":[`...)
+	b = append(b, `,"positions":"`...)
+	b = append(b, locations.Float64Column(lngLat)...)
+	b = append(b, `","strings":[`...)
 	for i, s := range strs.names {
 		if i > 0 {
 			b = append(b, ',')
@@ -127,16 +133,13 @@ func writeMapData(w *writer.Writer, comps []record.Component, active map[string]
 	for k, name := range names {
 		b = append(b, `,"`...)
 		b = append(b, name...)
-		b = append(b, `":[`...)
-		for i, v := range cols[k] {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, v, 10)
-		}
-		b = append(b, ']')
+		b = append(b, `":"`...)
+		b = append(b, locations.Int32Column(cols[k])...)
+		b = append(b, '"')
 	}
-	b = append(b, "}\n"...)
+	b = append(b, `,"derated_mw":"`...)
+	b = append(b, locations.Float64Column(derated)...)
+	b = append(b, "\"}\n"...)
 	_, err := w.WriteAsset(MapDataAsset, b, writer.Meta{ContentType: "application/json"})
 	return err
 }

@@ -352,7 +352,7 @@ def test_map_data_quirks_kept(client, comps, groups) -> None:
 def expected_popup(c, comps_located):
     url = app.location_url(c.location) if c.location is not None else app.component_url(c.id)
     if c.lat is not None:
-        near = [o for o in comps_located if abs(o.lat - c.lat) <= 0.0001 and abs(o.lng - c.lng) <= 0.0001]
+        near = [o for o in comps_located if c.lat - 0.0001 <= o.lat <= c.lat + 0.0001 and c.lng - 0.0001 <= o.lng <= c.lng + 0.0001]
         items = [{"id": o.id, "delivery_year": str(o.year), "auction_name": o.auction or "", "cmu_id": o.cmu_id or "Unknown",
                   "derated_capacity_mw": str(o.mw or "N/A"), "detailUrl": url} for o in near]
     else:  # the app's own entry for a component without coordinates (no auction_name)

@@ -27,6 +27,7 @@ more than :data:`MAX_TERMS` distinct words, and any other value longer than
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -256,39 +257,46 @@ def _sw11_marker(n: int) -> dict[str, Any]:
 
 def component_map_detail(request: HttpRequest, component_id: int) -> JsonResponse:
     """``/api/component-map-detail/<id>/``: the popup of register id ``id``
-    in the app's body and key order; 404 ``{"success": false, "error":
+    in the app's body and key order: its fields, and in
+    ``components_at_location`` every component within ±0.0001° of its lat and
+    lng (``BETWEEN``, as the app's ``__range``), ``delivery_year DESC``, or
+    itself alone when it has no position; 404 ``{"success": false, "error":
     "Component not found"}`` for an id the register does not have."""
-    from ..lookups import component_detail
+    import numpy as np
 
-    m = get_manifest()
-    body = component_detail(component_id, m)
-    if body is None:
+    md = vd.map_data(get_manifest())
+    row = md.row_of(component_id)
+    if row is None:
         return JsonResponse({"success": False, "error": "Component not found"}, status=404)
-    d = body["data"]
-    row = vd.map_data(m).row_of(component_id)
-    located = row is not None and bool(vd.map_data(m).located[row])
-    url = d["detailUrl"]
-    items = []
-    for c in d["components_at_location"]:
-        item: dict[str, Any] = {"id": c["id"], "delivery_year": c["delivery_year"] or "Unknown"}
-        if located:  # the app's own entry for an unlocated component has no auction_name
-            item["auction_name"] = c["auction_name"] or ""
-        item["cmu_id"] = c["cmu_id"] or "Unknown"
-        item["derated_capacity_mw"] = _capacity(c["derated_capacity_mw"])
-        item["detailUrl"] = url
-        items.append(item)
-    company = d["company"] or "Unknown"
+    location = md.text(md.location, row)
+    url = f"/location/by-name/{quote(location or 'Unknown Location', safe='')}/"
+    if location is None:  # docs/app-contract.md, no-location-text: the by-id page, not /location/by-name/Unknown Location/
+        url = f"/component/by-id/{component_id}/"
+    items: list[dict[str, Any]] = []
+    if md.located[row]:
+        lat, lng = float(md.lat[row]), float(md.lng[row])
+        near = np.flatnonzero((md.lat >= lat - 0.0001) & (md.lat <= lat + 0.0001)
+                              & (md.lng >= lng - 0.0001) & (md.lng <= lng + 0.0001))
+        for r in near.tolist():  # rows are in the app's delivery_year DESC order
+            items.append({"id": int(md.id[r]), "delivery_year": md.text(md.delivery_year, r) or "Unknown",
+                          "auction_name": md.text(md.auction_name, r) or "", "cmu_id": md.text(md.cmu_id, r) or "Unknown",
+                          "derated_capacity_mw": _capacity(float(md.derated_mw[r])), "detailUrl": url})
+    else:  # the app's own entry for a component without coordinates: no auction_name
+        items.append({"id": component_id, "delivery_year": md.text(md.delivery_year, row) or "Unknown",
+                      "cmu_id": md.text(md.cmu_id, row) or "Unknown",
+                      "derated_capacity_mw": _capacity(float(md.derated_mw[row])), "detailUrl": url})
+    company = md.text(md.company, row) or "Unknown"
     data = {
-        "id": d["id"],
-        "title": d["title"],
-        "technology": d["technology"] or "Unknown",
-        "display_technology": d["display_technology"],
+        "id": component_id,
+        "title": location or "Unknown Location",
+        "technology": md.text(md.technology, row) or "Unknown",
+        "display_technology": md.strings[int(md.category[row])],
         "company": company,
-        "company_id": d["company_id"] if company != "Unknown" else None,
-        "description": d["description"] or "",
-        "delivery_year": d["delivery_year"] or "",
-        "auction_name": d["auction_name"] or "",
-        "cmu_id": d["cmu_id"] or "",
+        "company_id": "".join(company.lower().split()) if company != "Unknown" else None,  # the app's normalize()
+        "description": md.text(md.description, row) or "",
+        "delivery_year": md.text(md.delivery_year, row) or "",
+        "auction_name": md.text(md.auction_name, row) or "",
+        "cmu_id": md.text(md.cmu_id, row) or "",
         "detailUrl": url,
         "components_at_location": items,
         "has_multiple_years": len(items) > 1,
@@ -296,15 +304,12 @@ def component_map_detail(request: HttpRequest, component_id: int) -> JsonRespons
     return JsonResponse({"success": True, "data": data})
 
 
+def _capacity(mw: float) -> str:
+    """The app's ``str(derated_capacity_mw or 'N/A')`` (Python's float str; 0 and null are "N/A")."""
+    return "N/A" if mw != mw or mw == 0 else str(mw)
+
+
 # --- /api/search-geojson/ ----------------------------------------------------------
-
-def _capacity(text: str | None) -> str:
-    """The app's ``str(derated_capacity_mw or 'N/A')``: a capacity of 0 is
-    "N/A" too (the bake's list writes "0.0")."""
-    if not text or text in ("0.0", "-0.0", "N/A"):
-        return "N/A"
-    return text
-
 
 _OCTOPUS, _AXLE = "OCTOPUS ENERGY LIMITED", "AXLE ENERGY LIMITED"
 
@@ -374,34 +379,32 @@ def _search_geojson_body(request: HttpRequest) -> dict[str, Any]:
     if q:
         upper = q.upper()
         if upper.startswith(("CMU", "BMU", "DSR")):
-            mask &= g.mask_of(g.by_cmu, [upper])
+            mask &= g.having("cmu", [upper])
         else:
-            titles, descs = g.upper_texts()
             for term in _terms(q):
-                t = vd.pg_upper(term)
-                hit = np.fromiter((t in a or t in b for a, b in zip(titles, descs)), dtype=bool, count=g.n)
-                mask &= hit
+                hit = g.hits(term)
+                mask &= hit[g.title] | hit[g.descriptions_text]
                 if not mask.any():
                     break
     if tech and tech != "All":
-        mask &= g.mask_of(g.by_tech, TECH_VARIATIONS.get(tech, [tech]))
+        mask &= g.having("tech", TECH_VARIATIONS.get(tech, [tech]))
     if tech == "DSR" and subtype:
         if subtype == "Octopus":
-            mask &= g.mask_of(g.by_company, [_OCTOPUS])
+            mask &= g.having("company", [_OCTOPUS])
         elif subtype == "Axle":
-            mask &= g.mask_of(g.by_company, [_AXLE])
+            mask &= g.having("company", [_AXLE])
         elif subtype == "Everything else":
-            mask &= ~g.mask_of(g.by_company, [_OCTOPUS, _AXLE])
+            mask &= ~g.having("company", [_OCTOPUS, _AXLE])
     residential = G.get("residential", "")
     if residential:
-        mask &= g.mask_of(g.by_company, [residential])
+        mask &= g.having("company", [residential])
     elif not company and not (tech == "DSR" and subtype):
-        mask &= ~g.mask_of(g.by_company, [_AXLE, _OCTOPUS])
+        mask &= ~g.having("company", [_AXLE, _OCTOPUS])
     if company:
         if company == "Everything else":
-            mask &= ~g.mask_of(g.by_company, sorted(g.big_companies))
+            mask &= ~g.having_codes("company", g.big_companies)
         else:
-            mask &= g.mask_of(g.by_company, [company, company.upper(), company.lower(), company.title()])
+            mask &= g.having("company", [company, company.upper(), company.lower(), company.title()])
 
     octopus_axle = (company in (_OCTOPUS, _AXLE) or (tech == "DSR" and subtype in ("Octopus", "Axle"))
                     or (tech == "EV Charging" and subtype in ("Octopus", "Axle")))
@@ -410,20 +413,18 @@ def _search_geojson_body(request: HttpRequest) -> dict[str, Any]:
         limit = min(limit, 200 if viewport else 100)
     if limit < 0:
         raise BadRequest(f"limit {limit}: the app cannot take a negative limit (it answers 500)")
-    if zoom > 10:
-        hits = np.flatnonzero(mask).tolist()
-        hits.sort(key=lambda i: (-g.mw[i], g.title[i]))
-        chosen = hits[:limit]
+    hits = np.flatnonzero(mask)  # rows are in the app's id order
+    if zoom > 10:  # order_by('-normalized_capacity_mw', 'location')
+        chosen = sorted(hits.tolist(), key=lambda i: (-g.mw[i], g.strings[g.title[i]]))[:limit]
     else:
-        order = g.id_order
-        chosen = order[mask[order]][:limit].tolist()
+        chosen = hits[:limit].tolist()
 
     features = []
     filtered_tech = bool(tech) and tech != "All"
     for i in chosen:
         if filtered_tech:
             dominant = tech
-            for k in g.tech_keys[i]:
+            for k in g.tech_keys(i):
                 if k == tech:
                     dominant = k
                     break
@@ -434,19 +435,20 @@ def _search_geojson_body(request: HttpRequest) -> dict[str, Any]:
                     dominant = k
                     break
         else:
-            dominant = g.primary_tech[i]
+            dominant = g.strings[g.primary_tech[i]]
         mw = float(g.mw[i])
-        title = g.title[i]
+        title = g.strings[g.title[i]]
+        cmu = int(g.cmu[i])
         features.append({
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [float(g.lng[i]), float(g.lat[i])]},
             "properties": {
-                "id": g.gid[i],
+                "id": hashlib.sha256(title.encode("utf-8")).hexdigest()[:12],
                 "title": title,
                 "tech": dominant,
-                "company": company if company and company != "Everything else" else g.primary_company[i],
-                "desc": g.desc[i],
-                "cmu": g.cmu[i],
+                "company": company if company and company != "Everything else" else g.strings[g.primary_company[i]],
+                "desc": g.strings[g.desc[i]],
+                "cmu": g.strings[cmu] if cmu >= 0 else "",
                 "url": f"/location/by-name/{quote(title, safe='')}/",
                 "count": int(g.count[i]),
                 "active": bool(g.active[i]),

@@ -7,11 +7,14 @@ manifest is reloaded with another build):
 
 - ``maptiles/map_data.json`` (:class:`MapData`): every component in the app's
   ``Component`` order (``delivery_year DESC``; ties ascending register id), as
-  columns (generators/maptiles/mapdata.go). About 1.9 MB of JSON; held as
-  numpy arrays of about 1 MB plus the distinct texts.
-- ``locations/groups/all.geojson`` (:class:`Groups`): the located location
-  groups (generators/locations/README.md), reduced to what
-  ``/api/search-geojson/`` filters on and returns.
+  columns (generators/maptiles/mapdata.go). About 2 MB of JSON.
+- ``locations/groups/search.json`` (:class:`Groups`): the located location
+  groups with what ``/api/search-geojson/`` filters, sorts on and returns
+  (generators/locations/search.go). About 1.4 MB of JSON.
+
+Integer and float columns are base64 of little-endian arrays, decoded by
+``numpy.frombuffer``: no Python object per value, so loading adds little more
+than the texts themselves.
 
 Sources of the rules: ``../shared/docs/app-integration.md`` and the app's code
 (daveyboyc/cm-search, ``checker/views.py`` ``map_data_api`` and
@@ -21,6 +24,7 @@ Sources of the rules: ``../shared/docs/app-integration.md`` and the app's code
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import threading
@@ -32,7 +36,7 @@ if TYPE_CHECKING:
     from ..manifest import Manifest
 
 MAP_DATA_ASSET = "maptiles/map_data.json"
-GROUPS_ASSET = "locations/groups/all.geojson"
+SEARCH_ASSET = "locations/groups/search.json"
 
 #: The companies the app treats as residential DSR (excluded by default).
 RESIDENTIAL = ("AXLE ENERGY LIMITED", "OCTOPUS ENERGY LIMITED")
@@ -93,31 +97,60 @@ def pg_upper(s: str) -> str:
     return "".join(map(_upper_char, s))
 
 
-def jsonb_key_order(keys: Any) -> list[str]:
-    """The keys of a PostgreSQL ``jsonb`` object in the order the app's code
-    iterates them after loading one: shorter keys (in UTF-8 bytes) first, equal
-    lengths in byte order (``lengthCompareJsonbStringValue``). The app's
-    ``get_primary_technology`` (``min``) and ``get_primary_company`` (``max``)
-    keep the first of equals in this order."""
-    return sorted(keys, key=lambda k: (len(k.encode("utf-8")), k.encode("utf-8")))
-
-
 def _np() -> Any:
     import numpy
 
     return numpy
 
 
-class MapData:
+def _ints(raw: dict[str, Any], name: str, n: int | None = None) -> np.ndarray:
+    """Column ``name``: little-endian int32, base64 (the bake's Int32Column)."""
+    np = _np()
+    a = np.frombuffer(base64.b64decode(raw[name]), dtype="<i4")
+    if n is not None and len(a) != n:
+        raise ValueError(f"column {name!r} has {len(a)} values, count is {n}")
+    return a
+
+
+def _floats(raw: dict[str, Any], name: str) -> np.ndarray:
+    np = _np()
+    return np.frombuffer(base64.b64decode(raw[name]), dtype="<f8")
+
+
+class _Strings:
+    """A string table with the lookups the views need."""
+
+    strings: list[str]
+
+    def code(self, s: str) -> int:
+        """The string's index, or -2 (matches no row: -1 is "missing"). A
+        linear scan (about 0.3 ms): no second table of every string is kept."""
+        try:
+            return self.strings.index(s)
+        except ValueError:
+            return -2
+
+    def hits(self, term: str) -> np.ndarray:
+        """For each string, whether it contains ``term`` as PostgreSQL's
+        ``UPPER(text) LIKE UPPER('%term%')`` (the term literal: Django escapes
+        ``%`` and ``_``), plus a final False for index -1 (a missing text). The
+        upper-cased texts are made per call, not kept (a few ms)."""
+        np = _np()
+        t = pg_upper(term)
+        hit = np.fromiter((t in pg_upper(s) for s in self.strings), dtype=bool, count=len(self.strings))
+        return np.append(hit, False)
+
+
+class MapData(_Strings):
     """``maptiles/map_data.json`` as numpy columns, rows in the app's order.
 
-    Columns (length :attr:`n`): ``id`` (int64 register ids), ``lng``/``lat``
-    (float64 degrees, NaN when unlocated), ``located`` (bool), ``pos`` (int32
-    exact-position code, -1 unlocated), and int32 indexes into :attr:`strings`
-    (-1 for a missing text): ``technology``, ``category``, ``company``,
-    ``delivery_year``, ``location``, ``auction_name``, ``cmu_id``,
-    ``description``, ``outcode``; ``group`` (int8: 1 active location group, 0
-    inactive, -1 no group)."""
+    Columns (length :attr:`n`): ``id`` (register ids), ``lng``/``lat``
+    (float64 degrees, NaN when unlocated), ``located`` (bool), ``pos``
+    (exact-position code, -1 unlocated), and int32 indexes into
+    :attr:`strings` (-1 for a missing text): ``technology``, ``category``,
+    ``company``, ``delivery_year``, ``location``, ``auction_name``, ``cmu_id``,
+    ``description``, ``outcode``; ``group`` (1 active location group, 0
+    inactive, -1 no group); ``derated_mw`` (float64 MW, NaN when null)."""
 
     TEXT = ("technology", "category", "company", "delivery_year", "location", "auction_name", "cmu_id",
             "description", "outcode")
@@ -126,164 +159,98 @@ class MapData:
         np = _np()
         if raw.get("scheme") != "prebake-map-data/1":
             raise ValueError(f"{MAP_DATA_ASSET}: scheme {raw.get('scheme')!r}, this reader knows prebake-map-data/1")
-        self.n = int(raw["count"])
-        self.strings: list[str] = raw["strings"]
-        self.index = {s: i for i, s in enumerate(self.strings)}
-        positions = np.asarray(raw["positions"], dtype=np.float64).reshape(-1, 2)
-        self.pos = np.asarray(raw["position"], dtype=np.int32)
+        self.n = n = int(raw["count"])
+        self.strings = raw["strings"]
+        positions = _floats(raw, "positions").reshape(-1, 2)
+        self.pos = _ints(raw, "position", n)
         self.located = self.pos >= 0
-        safe = np.where(self.located, self.pos, 0)
         if len(positions):
+            safe = np.where(self.located, self.pos, 0)
             self.lng = np.where(self.located, positions[safe, 0], np.nan)
             self.lat = np.where(self.located, positions[safe, 1], np.nan)
         else:
-            self.lng = self.lat = np.full(self.n, np.nan)
-        self.id = np.asarray(raw["id"], dtype=np.int64)
-        for col in self.TEXT:
-            setattr(self, col, np.asarray(raw[col], dtype=np.int32))
-        self.group = np.asarray(raw["group"], dtype=np.int8)
-        for col in ("id", "pos", "group", *self.TEXT):
-            if len(getattr(self, col)) != self.n:
-                raise ValueError(f"{MAP_DATA_ASSET}: column {col!r} has {len(getattr(self, col))} rows, count is {self.n}")
-        self._by_id = np.argsort(self.id, kind="stable")
+            self.lng = self.lat = np.full(n, np.nan)
+        self.id = _ints(raw, "id", n)
+        for col in (*self.TEXT, "group"):
+            setattr(self, col, _ints(raw, col, n))
+        self.derated_mw = _floats(raw, "derated_mw")
+        if len(self.derated_mw) != n:
+            raise ValueError(f"column 'derated_mw' has {len(self.derated_mw)} values, count is {n}")
+        self._by_id = np.argsort(self.id, kind="stable").astype(np.int32)
         self._sorted_ids = self.id[self._by_id]
-        self._upper: list[str] | None = None
-        self._lock = threading.Lock()
 
     def text(self, col: np.ndarray, row: int) -> str | None:
         i = int(col[row])
         return None if i < 0 else self.strings[i]
 
-    def code(self, s: str) -> int:
-        """The string's index, or -2 (matches no row: -1 is "missing")."""
-        return self.index.get(s, -2)
-
     def row_of(self, component_id: int) -> int | None:
         """The row of register id ``component_id``, or None."""
         np = _np()
+        if not -(2**31) <= component_id < 2**31:
+            return None
         i = int(np.searchsorted(self._sorted_ids, component_id))
         if i < self.n and int(self._sorted_ids[i]) == component_id:
             return int(self._by_id[i])
         return None
 
-    def upper_strings(self) -> list[str]:
-        """:func:`pg_upper` of every string, computed on first use (text search)."""
-        if self._upper is None:
-            with self._lock:
-                if self._upper is None:
-                    self._upper = [pg_upper(s) for s in self.strings]
-        return self._upper
-
     def icontains(self, term: str, cols: tuple[str, ...]) -> np.ndarray:
         """Rows where any of ``cols`` contains ``term`` as Django's
-        ``icontains`` on PostgreSQL does (``UPPER(col) LIKE UPPER('%term%')``,
-        the term literal); a missing text never matches."""
+        ``icontains`` on PostgreSQL does; a missing text never matches."""
         np = _np()
-        t = pg_upper(term)
-        hit = np.fromiter((t in s for s in self.upper_strings()), dtype=bool, count=len(self.strings))
-        hit = np.append(hit, False)  # index -1 (missing) hits this
+        hit = self.hits(term)
         out = np.zeros(self.n, dtype=bool)
         for c in cols:
             out |= hit[getattr(self, c)]
         return out
 
 
-class Groups:
-    """The located location groups of ``locations/groups/all.geojson`` as
-    columns, in file order (:attr:`n` groups).
+class Groups(_Strings):
+    """``locations/groups/search.json``: the located location groups, rows in
+    the order of the app's ``LocationGroup`` ids as far as the register decides
+    it (generators/locations/search.go), as numpy columns (:attr:`n` rows).
 
-    ``gid`` (the bake's id), ``title``, ``lng``/``lat``, ``count``, ``active``,
-    ``mw`` (float64), ``tech_keys``/``company_keys`` (each group's keys in
-    ``jsonb`` order), ``primary_tech``/``primary_company`` (the app's
-    ``get_primary_technology``/``get_primary_company``), ``desc`` (first
-    description cut as the app cuts it), ``cmu`` (first CMU id), ``by_tech``,
-    ``by_company``, ``by_cmu`` (key → int32 array of groups holding it),
-    ``descriptions_text`` (the ``jsonb::text`` of each group's descriptions,
-    for the app's ``descriptions__icontains``)."""
+    ``title``, ``primary_tech``, ``primary_company``, ``desc``, ``cmu`` (-1:
+    none), ``descriptions_text`` are indexes into :attr:`strings`; ``lng``,
+    ``lat``, ``mw`` float64; ``count`` (components); ``active`` (bool); the per-group key
+    lists ``tech`` (in ``jsonb`` key order), ``company``, ``cmu`` as flat
+    ``<name>_key`` columns with ``<name>_row`` (the row of each key);
+    ``big_companies`` the companies at more than 7 groups (located or not)."""
 
-    def __init__(self, fc: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any]) -> None:
         np = _np()
-        feats = fc["features"]
-        self.n = n = len(feats)
-        self.gid: list[str] = []
-        self.title: list[str] = []
-        self.tech_keys: list[tuple[str, ...]] = []
-        self.company_keys: list[tuple[str, ...]] = []
-        self.primary_tech: list[str] = []
-        self.primary_company: list[str] = []
-        self.desc: list[str] = []
-        self.cmu: list[str] = []
-        self.descriptions_text: list[str] = []
-        lng = np.empty(n)
-        lat = np.empty(n)
-        count = np.empty(n, dtype=np.int64)
-        active = np.empty(n, dtype=bool)
-        mw = np.empty(n)
-        by_tech: dict[str, list[int]] = {}
-        by_company: dict[str, list[int]] = {}
-        by_cmu: dict[str, list[int]] = {}
-        intern: dict[str, str] = {}
+        if raw.get("scheme") != "prebake-search-groups/1":
+            raise ValueError(f"{SEARCH_ASSET}: scheme {raw.get('scheme')!r}, this reader knows prebake-search-groups/1")
+        self.n = n = int(raw["count"])
+        self.strings = raw["strings"]
+        self.count = _ints(raw, "component_count", n)
+        for col in ("title", "primary_tech", "primary_company", "desc", "cmu", "descriptions_text"):
+            setattr(self, col, _ints(raw, col, n))
+        self.active = _ints(raw, "active", n).astype(bool)
+        self.lng, self.lat, self.mw = _floats(raw, "lng"), _floats(raw, "lat"), _floats(raw, "mw")
+        self.tech_off = _ints(raw, "tech_off", n + 1)
+        for name in ("tech", "company", "cmu"):
+            off = _ints(raw, name + "_off", n + 1)
+            keys = _ints(raw, name + "_key")
+            setattr(self, name + "_key", keys)
+            setattr(self, name + "_row", np.repeat(np.arange(n, dtype=np.int32), np.diff(off)))
+        self.big_companies = _ints(raw, "big_companies")
 
-        def shared(s: str) -> str:
-            return intern.setdefault(s, s)
+    def having(self, name: str, keys: list[str]) -> np.ndarray:
+        """Rows whose ``name`` keys (``tech``, ``company``, ``cmu``) hold any
+        of ``keys`` (the app's ``has_key`` / ``@>``)."""
+        np = _np()
+        return self.having_codes(name, [self.code(k) for k in keys])
 
-        from ..lookups import TECH_PRIORITY
-
-        for i, f in enumerate(feats):
-            p = f["properties"]
-            lng[i], lat[i] = f["geometry"]["coordinates"][:2]
-            self.gid.append(p["id"])
-            self.title.append(p["title"])
-            count[i], active[i], mw[i] = p["count"], p["active"], p["mw"] or 0
-            techs = p["technologies"] or {}
-            tkeys = tuple(shared(k) for k in jsonb_key_order(techs))
-            self.tech_keys.append(tkeys)
-            self.primary_tech.append(min(tkeys, key=lambda k: TECH_PRIORITY.get(k, 999)) if tkeys else "Unknown")
-            comps = p["companies"] or {}
-            ckeys = tuple(shared(k) for k in jsonb_key_order(comps))
-            self.company_keys.append(ckeys)
-            self.primary_company.append(max(ckeys, key=lambda k: comps[k]) if ckeys else "Unknown")
-            descs = p["descriptions"] or []
-            first = descs[0] if descs else ""
-            self.desc.append(first[:100] + ("..." if len(first) > 100 else ""))
-            # PostgreSQL's jsonb output: ", " between elements, JSON escapes for
-            # '"', '\' and control characters, other characters as they are.
-            self.descriptions_text.append(json.dumps(descs, ensure_ascii=False))
-            cmus = p["cmu_ids"] or []
-            self.cmu.append(cmus[0] if cmus else "")
-            for k in tkeys:
-                by_tech.setdefault(k, []).append(i)
-            for k in ckeys:
-                by_company.setdefault(k, []).append(i)
-            for k in cmus:
-                by_cmu.setdefault(k, []).append(i)
-        self.lng, self.lat, self.count, self.active, self.mw = lng, lat, count, active, mw
-
-        def arrays(d: dict[str, list[int]]) -> dict[str, Any]:
-            return {k: np.asarray(v, dtype=np.int32) for k, v in d.items()}
-
-        self.by_tech, self.by_company, self.by_cmu = arrays(by_tech), arrays(by_company), arrays(by_cmu)
-        self._upper: tuple[list[str], list[str]] | None = None
-        self._lock = threading.Lock()
-        self.id_order: np.ndarray | None = None  # set by _load (needs MapData)
-        self.big_companies: frozenset[str] = frozenset()
-
-    def upper_texts(self) -> tuple[list[str], list[str]]:
-        """:func:`pg_upper` of every title and descriptions text (first use)."""
-        if self._upper is None:
-            with self._lock:
-                if self._upper is None:
-                    self._upper = ([pg_upper(t) for t in self.title], [pg_upper(t) for t in self.descriptions_text])
-        return self._upper
-
-    def mask_of(self, index: dict[str, Any], keys: list[str]) -> np.ndarray:
+    def having_codes(self, name: str, codes: Any) -> np.ndarray:
         np = _np()
         m = np.zeros(self.n, dtype=bool)
-        for k in keys:
-            a = index.get(k)
-            if a is not None:
-                m[a] = True
+        k = getattr(self, name + "_key")
+        m[getattr(self, name + "_row")[np.isin(k, codes)]] = True
         return m
+
+    def tech_keys(self, row: int) -> list[str]:
+        """The row's technologies keys in ``jsonb`` order."""
+        return [self.strings[int(k)] for k in self.tech_key[int(self.tech_off[row]):int(self.tech_off[row + 1])]]
 
 
 # One (build id, value) per asset: a reloaded manifest of another build reloads.
@@ -300,56 +267,22 @@ def _load(name: str, m: Manifest) -> Any:
         if hit is not None and hit[0] == m.build_id:
             return hit[1]
         raw = json.loads(m.read_bytes(name))
-        if name == MAP_DATA_ASSET:
-            value: Any = MapData(raw)
-        else:
-            value = Groups(raw)
+        value: Any = MapData(raw) if name == MAP_DATA_ASSET else Groups(raw)
         del raw
         _cache[name] = (m.build_id, value)
         return value
 
 
 def map_data(m: Manifest) -> MapData:
-    """The bake's :class:`MapData` (loaded on first use)."""
+    """The bake's :class:`MapData` (read on first use, then kept per build)."""
     return _load(MAP_DATA_ASSET, m)  # type: ignore[no-any-return]
 
 
 def groups(m: Manifest) -> Groups:
-    """The bake's :class:`Groups` (loaded on first use), with ``id_order``
-    (the app's ``order_by('id')``, see :func:`app_id_order`) and
-    ``big_companies`` (companies at more than 7 location groups, located or
-    not, from ``locations/company_list.json``) filled in."""
-    g: Groups = _load(GROUPS_ASSET, m)
-    if g.id_order is None:
-        with g._lock:
-            if g.id_order is None:
-                from ..tables import read_json
-
-                g.big_companies = frozenset(
-                    c["company_name"] for c in read_json("locations/company_list.json", m)
-                    if c.get("company_name") and int(c.get("location_count", 0)) > 7
-                )
-                g.id_order = app_id_order(g, map_data(m))
-    return g
+    """The bake's :class:`Groups` (read on first use, then kept per build)."""
+    return _load(SEARCH_ASSET, m)  # type: ignore[no-any-return]
 
 
-def app_id_order(g: Groups, md: MapData) -> np.ndarray:
-    """The groups in the order of the app's ``LocationGroup`` ids, as far as
-    the register decides it: ``build_location_groups`` creates one group per
-    location text in the order of ``values_list('location').distinct()`` under
-    ``Component``'s ``ordering = ['-delivery_year']``, so a group's id follows
-    its newest delivery year (newest first); groups of one year, whose order the
-    database leaves open, follow their location text (code-point order)."""
-    np = _np()
-    newest: dict[str, str] = {}
-    years, locs, strings = md.delivery_year, md.location, md.strings
-    for r in range(md.n):  # rows are newest first: the first year seen per text is its newest
-        li = int(locs[r])
-        if li >= 0:
-            t = strings[li]
-            if t not in newest:
-                y = int(years[r])
-                newest[t] = strings[y] if y >= 0 else ""
-    order = sorted(range(g.n), key=g.title.__getitem__)
-    order.sort(key=lambda i: newest.get(g.title[i], ""), reverse=True)  # stable: text order within a year
-    return np.asarray(order, dtype=np.int32)
+def loaded() -> dict[str, str]:
+    """``{asset: build id}`` of what this process has loaded (tests, diagnostics)."""
+    return {k: v[0] for k, v in _cache.items()}
