@@ -9,7 +9,8 @@ path                                   the app's view it replaces (daveyboyc/cm-
                                        ``search_results_geojson`` (search map, map explorer)
 =====================================  =====================================================
 
-Each answers with the app's body for the same query string (keys, order,
+Like the app's, each view gzips its answer when the client accepts it, and the
+popup view answers only GET (405 otherwise). Each answers with the app's body for the same query string (keys, order,
 types, the app's filters, caps and defaults), computed from the bake's files
 (:mod:`prebake.django.views_data`); the rules are restated from
 ``../shared/docs/app-integration.md`` and the app's code, and the differences
@@ -36,6 +37,7 @@ from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET
 
 from . import get_manifest
 from . import views_data as vd
@@ -90,6 +92,7 @@ _EMPTY_MAP = {"type": "FeatureCollection", "features": [], "metadata": {"count":
 _SW11_CENTRE = (51.47, -0.165)  # the app's fallback marker for an SW11 search without located results
 
 
+@gzip_page
 def map_data(request: HttpRequest) -> HttpResponse:
     """``/api/map-data/``: the /map/ page's markers, one Point per exact
     position among the first ``limit`` matching components (in the app's
@@ -255,7 +258,9 @@ def _sw11_marker(n: int) -> dict[str, Any]:
 # --- /api/component-map-detail/<id>/ ------------------------------------------------
 
 
-def component_map_detail(request: HttpRequest, component_id: int) -> JsonResponse:
+@require_GET
+@gzip_page
+def component_map_detail(request: HttpRequest, component_id: int) -> HttpResponse:
     """``/api/component-map-detail/<id>/``: the popup of register id ``id``
     in the app's body and key order: its fields, and in
     ``components_at_location`` every component within ±0.0001° of its lat and
