@@ -133,7 +133,10 @@ def contains(hay, term):
     return hay is not None and term.upper() in hay.upper()
 
 
-def expected_map_data(params, comps, groups):
+def expected_map_data(params, comps, groups, fix=False):
+    """The app's body; with fix=True, with its bugs fixed as PREBAKE_VIEWS_FIX_QUIRKS
+    documents (technology All or none: no filter; OCGT: Gas; EV Charging: the
+    location pseudo-technology; a malformed year: ignored, the period kept)."""
     has = {k for k, _ in params}
     company = last(params, "company", "")
     q_early = last(params, "q", "") or last(params, "search_query", "")
@@ -155,9 +158,10 @@ def expected_map_data(params, comps, groups):
     else:
         rows = [c for c in rows if c.lat is not None]
     rows = [c for c in rows if c.company == company] if company else [c for c in rows if c.company not in RESIDENTIAL]
-    if year:
-        if year.isdigit() and len(year) == 4:
-            rows = [c for c in rows if str(c.year) == year]
+    if year and year.isdigit() and len(year) == 4:
+        rows = [c for c in rows if str(c.year) == year]
+    elif year and not fix:
+        pass
     elif period == "historical":
         rows = [c for c in rows if c.location in inactive]
     else:
@@ -177,8 +181,13 @@ def expected_map_data(params, comps, groups):
         pass
     elif exact:
         rows = [c for c in rows if c.technology == exact]
+    elif fix and tech in (None, "All"):
+        pass
+    elif fix and tech == "EV Charging":
+        ev = {t for t, g in groups.items() if "EV Charging" in g["technologies"] and g["position"] is not None}
+        rows = [c for c in rows if c.location in ev]
     else:
-        target = simplified_request(tech)
+        target = "Gas" if fix and tech == "OCGT" else simplified_request(tech)
         names = {t for t in classes if simplified_request(t) == target}
         rows = [c for c in rows if c.technology in names]
     total = len(rows)
@@ -344,6 +353,28 @@ def test_map_data_quirks_kept(client, comps, groups) -> None:
     battery = [c for c in comps if c.lat is not None and app.simplified(c.technology) == "Battery" and c.company not in RESIDENTIAL]
     assert good["metadata"]["total"] == sum(1 for c in battery if c.year == 2024)
     assert bad["metadata"]["total"] == len(battery) > none["metadata"]["total"]
+
+
+def test_map_data_quirks_fixed(client, comps, groups) -> None:
+    """PREBAKE_VIEWS_FIX_QUIRKS=True: the same requests answer as the fixed rules say."""
+    from django.test import override_settings
+
+    reqs = [[("technology", t), ("cm_period", "future"), ("detail_level", "minimal"), *UK.items()] for t in ("All", "OCGT", "EV Charging", "Other")]
+    reqs += [[("q", "battery")], [("q", "london road"), ("cm_period", "historical")], [("technology", "Battery"), ("year", "24")],
+             [("technology", "DSR"), ("year", "2O24"), ("cm_period", "historical"), *LONDON.items()]]
+    reqs += random_requests(random.Random(34), 80)
+    nonempty = set()
+    with override_settings(PREBAKE_VIEWS_FIX_QUIRKS=True):
+        for params in reqs:
+            want = expected_map_data(params, comps, groups, fix=True)
+            r = get(client, "/api/map-data/", params)
+            if want == 400:
+                assert r.status_code == 400
+                continue
+            same(json.loads(r.content), want, params)
+            if want["features"]:
+                nonempty.add(last(params, "technology"))
+    assert {"All", "OCGT", "EV Charging", None} <= nonempty
 
 
 # --- the app's /api/component-map-detail/<id>/, restated --------------------------------

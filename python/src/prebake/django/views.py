@@ -87,6 +87,21 @@ def _py_int(value: str) -> int:
 
 # --- /api/map-data/ ------------------------------------------------------------
 
+
+def fix_quirks() -> bool:
+    """The setting ``PREBAKE_VIEWS_FIX_QUIRKS`` (default False: the app's
+    answers, bugs included). True fixes the app's ``/api/map-data/`` bugs
+    (docs/app-contract.md, Deliberate differences): ``technology=All`` without
+    a company and ``q`` without a technology filter nothing instead of
+    matching nothing, ``OCGT`` (the page's name for gas) means the Gas
+    category, ``EV Charging`` the components at locations with the EV Charging
+    pseudo-technology, and a malformed ``year`` is ignored but the period
+    filter still applies."""
+    from django.conf import settings
+
+    return bool(getattr(settings, "PREBAKE_VIEWS_FIX_QUIRKS", False))
+
+
 _EMPTY_MAP = {"type": "FeatureCollection", "features": [], "metadata": {"count": 0, "total": 0, "filtered": False}}
 
 _SW11_CENTRE = (51.47, -0.165)  # the app's fallback marker for an SW11 search without located results
@@ -128,14 +143,22 @@ def _map_data_body(request: HttpRequest) -> dict[str, Any]:
     md = vd.map_data(get_manifest())
     mask = np.ones(md.n, dtype=bool)
 
-    # Technology first: when it matches nothing (the app's technology=All,
-    # Other, EV Charging, OCGT, or none with q) no text search is needed.
+    # Technology first: when it matches nothing (the app's technology=All
+    # without a company, Other, EV Charging, OCGT, or none with q) no text
+    # search is needed.
+    fix = fix_quirks()
     if sw11 or technology == "" or (technology == "All" and company):
         pass
     elif exact:
         mask &= md.technology == md.code(exact)
+    elif fix and (technology is None or technology == "All"):
+        pass  # fixed: no technology filter (the app: nothing)
+    elif fix and technology == "EV Charging":
+        mask &= np.isin(md.location, vd.ev_charging_locations(get_manifest()))  # fixed: the location pseudo-technology
     else:
         target = vd.simplified_technology(technology)
+        if fix and technology == "OCGT":
+            target = "Gas"  # fixed: the page's name for Gas (the app: "Other", nothing)
         mask &= (md.category == md.code(target)) & (md.technology >= 0)
 
     if mask.any():
@@ -155,10 +178,10 @@ def _map_data_body(request: HttpRequest) -> dict[str, Any]:
             mask &= md.company == md.code(company)
         else:
             mask &= ~np.isin(md.company, [md.code(c) for c in vd.RESIDENTIAL])
-        if year:
-            if year.isdigit() and len(year) == 4:
-                mask &= md.delivery_year == md.code(year)
-            # else: the app ignores the year and applies no period either
+        if year and year.isdigit() and len(year) == 4:
+            mask &= md.delivery_year == md.code(year)
+        elif year and not fix:
+            pass  # the app ignores a malformed year and applies no period either
         elif cm_period == "historical":
             mask &= md.group == 0
         else:

@@ -283,6 +283,19 @@ def groups(m: Manifest) -> Groups:
     return _load(SEARCH_ASSET, m)  # type: ignore[no-any-return]
 
 
+def ev_charging_locations(m: Manifest) -> list[int]:
+    """MapData string codes of the location texts whose group has the "EV
+    Charging" pseudo-technology (the fixed ``technology=EV Charging``)."""
+    g, md = groups(m), map_data(m)
+    codes: list[int] | None = getattr(g, "_ev_codes", None)
+    if codes is None:  # once per build: a table of every text is built and dropped
+        index = {s: i for i, s in enumerate(md.strings)}
+        rows = g.having("tech", ["EV Charging"])
+        codes = [index[g.strings[int(t)]] for t in g.title[rows] if g.strings[int(t)] in index]
+        g._ev_codes = codes  # type: ignore[attr-defined]
+    return codes
+
+
 def loaded() -> dict[str, str]:
     """``{asset: build id}`` of what this process has loaded (tests, diagnostics)."""
     return {k: v[0] for k, v in _cache.items()}
