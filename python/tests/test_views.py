@@ -832,3 +832,72 @@ def test_memory_of_loaded_files(client) -> None:
     finally:
         tracemalloc.stop()
     assert kept < 8e6, f"{kept / 1e6:.1f} MB"
+
+
+# --- docs/app-contract.md, "Deliberate differences of the views": every count recomputed ----------
+
+
+def views_differences(client, comps, groups) -> dict[str, int]:
+    located = [c for c in comps if c.lat is not None]
+    at = {}
+    for c in located:  # comps are newest first
+        at.setdefault((c.lat, c.lng), []).append(c)
+    placed = {t: g for t, g in groups.items() if g["position"] is not None}
+    newest = {}
+    for c in comps:
+        if c.location is not None:
+            newest.setdefault(c.location, c.year)
+    per_year = {}
+    for t in placed:
+        per_year[newest[t]] = per_year.get(newest[t], 0) + 1
+    mws = {}
+    for g in placed.values():
+        mws[g["mw"]] = mws.get(g["mw"], 0) + 1
+    active = {t for t, g in groups.items() if g["active"]}
+
+    def total(params, fix=False):
+        return expected_map_data(params, comps, groups, fix=fix)["metadata"]["total"]
+
+    def noisy(g):
+        s = 0.0
+        for c in g["members"]:
+            s += c.mw or 0.0
+        return s != round(s, 3)
+
+    return {
+        "register-ids": len(comps),
+        "group-ids-urls": len(placed),
+        "no-location-text": sum(c.location is None for c in comps),
+        "no-location-text-located": sum(c.location is None and c.lat is not None for c in comps),
+        "year-ties": sum(len(v) > 1 and v[0].year == v[1].year for v in at.values()),
+        "group-order": sum(n for n in per_year.values() if n > 1),
+        "capacity-ties": sum(n for n in mws.values() if n > 1),
+        "mw-rounding": sum(noisy(g) for g in placed.values()),
+        "ocgt": total([("technology", "OCGT"), ("cm_period", "future")], fix=True),
+        "all-without-company": total([("technology", "All"), ("cm_period", "future")], fix=True),
+        "ev-charging": total([("technology", "EV Charging"), ("cm_period", "future")], fix=True),
+        "q-without-technology": total([("q", "battery")], fix=True),
+        "malformed-year": total([("technology", "Battery"), ("year", "24")]),
+        "malformed-year-fixed": total([("technology", "Battery"), ("year", "24")], fix=True),
+        "outcode-sw11": sum(1 for c in comps if c.location and " SW11 " in f" {c.location.upper().replace(',', ' ')} "),
+        "future-active": sum(1 for c in located if c.location in active),
+    }
+
+
+def test_views_difference_counts(client, comps, groups) -> None:
+    """The table in docs/app-contract.md states each count as it is."""
+    import re
+
+    got = views_differences(client, comps, groups)
+    text = (ROOT / "docs" / "app-contract.md").read_text(encoding="utf-8")
+    assert "## Deliberate differences of the views" in text, json.dumps(got)
+    section = text[text.index("## Deliberate differences of the views"):]
+    section = section[: section.index("\n## ", 3)] if "\n## " in section[3:] else section
+    doc = {}
+    for m in re.finditer(r"^\| views: ([a-z0-9-]+) \|[^|]*\| ([0-9, ]+|—) \|", section, re.M):
+        if m.group(2) != "—":
+            doc[m.group(1)] = [int(x) for x in m.group(2).replace(" ", "").split(",")]
+    assert doc, "no rows"
+    for key, nums in doc.items():
+        keys = [key] + [k for k in got if k.startswith(key + "-") and k != key]
+        assert [got[k] for k in keys][: len(nums)] == nums, (key, {k: got[k] for k in keys})
