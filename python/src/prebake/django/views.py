@@ -138,7 +138,7 @@ def _map_data_body(request: HttpRequest) -> dict[str, Any]:
     technology = G.get("technology")
     exact = G.get("exact_technology")
     cm_period = G.get("cm_period", "future")
-    sw11 = bool(search) and search.upper().strip() == "SW11"
+    sw11 = search is not None and search.upper().strip() == "SW11"
 
     md = vd.map_data(get_manifest())
     mask = np.ones(md.n, dtype=bool)
@@ -214,12 +214,12 @@ def _map_data_body(request: HttpRequest) -> dict[str, Any]:
     rows = rows[:limit]
 
     by_pos: dict[int, int] = {}  # position code -> representative row, in first-seen order
-    for r in rows.tolist():
+    for r in map(int, rows):
         p = int(md.pos[r])
         if p >= 0 and p not in by_pos:
             by_pos[p] = r
     features = [_marker(md, r, detail_level) for r in by_pos.values()]
-    if sw11 and search.lower().strip() == "sw11" and not by_pos and rows.size:
+    if sw11 and search is not None and search.lower().strip() == "sw11" and not by_pos and rows.size:
         features.append(_sw11_marker(int(rows.size)))
 
     filtered = any([search, technology != "", company, year, viewport])
@@ -245,7 +245,7 @@ def _marker(md: vd.MapData, r: int, detail_level: str) -> dict[str, Any]:
         cmu_id, company, description, year = "", "Unknown", "", ""
     else:
         cmu_id = md.text(md.cmu_id, r) or ""
-        company, description, year = md.text(md.company, r), md.text(md.description, r), md.text(md.delivery_year, r)
+        company, description, year = md.text(md.company, r), md.text(md.description, r), md.text(md.delivery_year, r)  # type: ignore[assignment]  # null as the app's null
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [float(md.lng[r]), float(md.lat[r])]},
@@ -305,7 +305,7 @@ def component_map_detail(request: HttpRequest, component_id: int) -> HttpRespons
         lat, lng = float(md.lat[row]), float(md.lng[row])
         near = np.flatnonzero((md.lat >= lat - 0.0001) & (md.lat <= lat + 0.0001)
                               & (md.lng >= lng - 0.0001) & (md.lng <= lng + 0.0001))
-        for r in near.tolist():  # rows are in the app's delivery_year DESC order
+        for r in map(int, near):  # rows are in the app's delivery_year DESC order
             items.append({"id": int(md.id[r]), "delivery_year": md.text(md.delivery_year, r) or "Unknown",
                           "auction_name": md.text(md.auction_name, r) or "", "cmu_id": md.text(md.cmu_id, r) or "Unknown",
                           "derated_capacity_mw": _capacity(float(md.derated_mw[r])), "detailUrl": url})
@@ -380,12 +380,12 @@ def _search_geojson_body(request: HttpRequest) -> dict[str, Any]:
     company = G.get("company", "")
     show_active = None if "show_active" not in G else G.get("show_active", "true").lower() == "true"
     try:
-        limit = _py_int(G.get("limit", 200))
+        limit = _py_int(G.get("limit", "200"))
     except ValueError:
         raise BadRequest("limit: not a whole number (the app answers 500)") from None
     north, south, east, west = (G.get(k) for k in ("north", "south", "east", "west"))
     try:
-        zoom = _py_int(G.get("zoom", 0))
+        zoom = _py_int(G.get("zoom", "0"))
     except ValueError:
         raise BadRequest("zoom: not a whole number (the app answers 500)") from None
 
@@ -443,9 +443,9 @@ def _search_geojson_body(request: HttpRequest) -> dict[str, Any]:
         raise BadRequest(f"limit {limit}: the app cannot take a negative limit (it answers 500)")
     hits = np.flatnonzero(mask)  # rows are in the app's id order
     if zoom > 10:  # order_by('-normalized_capacity_mw', 'location')
-        chosen = sorted(hits.tolist(), key=lambda i: (-g.mw[i], g.strings[g.title[i]]))[:limit]
+        chosen = sorted(map(int, hits), key=lambda i: (-g.mw[i], g.strings[g.title[i]]))[:limit]
     else:
-        chosen = hits[:limit].tolist()
+        chosen = [int(i) for i in hits[:limit]]
 
     features = []
     filtered_tech = bool(tech) and tech != "All"

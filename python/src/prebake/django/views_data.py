@@ -31,8 +31,6 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from ..manifest import Manifest
 
 MAP_DATA_ASSET = "maptiles/map_data.json"
@@ -103,7 +101,7 @@ def _np() -> Any:
     return numpy
 
 
-def _ints(raw: dict[str, Any], name: str, n: int | None = None) -> np.ndarray:
+def _ints(raw: dict[str, Any], name: str, n: int | None = None) -> Any:
     """Column ``name``: little-endian int32, base64 (the bake's Int32Column)."""
     np = _np()
     a = np.frombuffer(base64.b64decode(raw[name]), dtype="<i4")
@@ -112,7 +110,7 @@ def _ints(raw: dict[str, Any], name: str, n: int | None = None) -> np.ndarray:
     return a
 
 
-def _floats(raw: dict[str, Any], name: str) -> np.ndarray:
+def _floats(raw: dict[str, Any], name: str) -> Any:
     np = _np()
     return np.frombuffer(base64.b64decode(raw[name]), dtype="<f8")
 
@@ -130,7 +128,7 @@ class _Strings:
         except ValueError:
             return -2
 
-    def hits(self, term: str) -> np.ndarray:
+    def hits(self, term: str) -> Any:
         """For each string, whether it contains ``term`` as PostgreSQL's
         ``UPPER(text) LIKE UPPER('%term%')`` (the term literal: Django escapes
         ``%`` and ``_``), plus a final False for index -1 (a missing text). The
@@ -154,6 +152,17 @@ class MapData(_Strings):
 
     TEXT = ("technology", "category", "company", "delivery_year", "location", "auction_name", "cmu_id",
             "description", "outcode")
+    # numpy arrays (typed Any: numpy's stubs do not follow these index columns)
+    technology: Any
+    category: Any
+    company: Any
+    delivery_year: Any
+    location: Any
+    auction_name: Any
+    cmu_id: Any
+    description: Any
+    outcode: Any
+    group: Any
 
     def __init__(self, raw: dict[str, Any]) -> None:
         np = _np()
@@ -179,7 +188,7 @@ class MapData(_Strings):
         self._by_id = np.argsort(self.id, kind="stable").astype(np.int32)
         self._sorted_ids = self.id[self._by_id]
 
-    def text(self, col: np.ndarray, row: int) -> str | None:
+    def text(self, col: Any, row: int) -> str | None:
         i = int(col[row])
         return None if i < 0 else self.strings[i]
 
@@ -193,7 +202,7 @@ class MapData(_Strings):
             return int(self._by_id[i])
         return None
 
-    def icontains(self, term: str, cols: tuple[str, ...]) -> np.ndarray:
+    def icontains(self, term: str, cols: tuple[str, ...]) -> Any:
         """Rows where any of ``cols`` contains ``term`` as Django's
         ``icontains`` on PostgreSQL does; a missing text never matches."""
         np = _np()
@@ -216,6 +225,20 @@ class Groups(_Strings):
     ``<name>_key`` columns with ``<name>_row`` (the row of each key);
     ``big_companies`` the companies at more than 7 groups (located or not)."""
 
+    # numpy arrays (typed Any, as MapData's)
+    title: Any
+    primary_tech: Any
+    primary_company: Any
+    desc: Any
+    cmu: Any
+    descriptions_text: Any
+    tech_key: Any
+    tech_row: Any
+    company_key: Any
+    company_row: Any
+    cmu_key: Any
+    cmu_row: Any
+
     def __init__(self, raw: dict[str, Any]) -> None:
         np = _np()
         if raw.get("scheme") != "prebake-search-groups/1":
@@ -235,13 +258,13 @@ class Groups(_Strings):
             setattr(self, name + "_row", np.repeat(np.arange(n, dtype=np.int32), np.diff(off)))
         self.big_companies = _ints(raw, "big_companies")
 
-    def having(self, name: str, keys: list[str]) -> np.ndarray:
+    def having(self, name: str, keys: list[str]) -> Any:
         """Rows whose ``name`` keys (``tech``, ``company``, ``cmu``) hold any
         of ``keys`` (the app's ``has_key`` / ``@>``)."""
         np = _np()
         return self.having_codes(name, [self.code(k) for k in keys])
 
-    def having_codes(self, name: str, codes: Any) -> np.ndarray:
+    def having_codes(self, name: str, codes: Any) -> Any:
         np = _np()
         m = np.zeros(self.n, dtype=bool)
         k = getattr(self, name + "_key")
