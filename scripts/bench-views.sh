@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench` part for the app's map endpoints served from the bake
-# (prebake.django.urls): bakes the real register in ../shared, then, in the pinned
+# (prebake.django.urls): on the real register in ../shared, in the pinned
 # venv (.cache/venv: the app's Django, numpy), pinned to one CPU (taskset), sends
 # each endpoint a request set through Django's test client (the full request
 # path: URL resolution, the view, JSON encoding) and prints, per endpoint, the
@@ -18,24 +18,17 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-shared=${PREBAKE_SHARED:-$root/../shared}
-bin=${PREBAKE_BIN:-$root/bin/prebake}
 py=$root/.cache/venv/bin/python
 [ -x "$py" ] || bash scripts/setup-python.sh
-[ -x "$bin" ] || go build -trimpath -o "$bin" ./cmd/prebake
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-echo "baking the real register into $work"
-"$bin" build --quiet \
-  --source "$shared/data/register/components_*.json" \
-  --source "$shared/data/register/cmu_register_rows.json" \
-  --postcodes "$shared/data/postcodes/postcodes-en.csv.gz" \
-  --out "$work/out" --manifest "$work/manifest.json" --report "$work/report.jsonl"
+# The test run's shared real bake (internal/realbake): the register, the full
+# postcode table and the DNO boundaries, baked once from the current code.
+dir=${PREBAKE_REALBAKE:-$(go run ./internal/realbake/cmd/realbake)}
+[ -n "$dir" ] || { echo "bench-views: no real bake (is ../shared there? set PREBAKE_SHARED)" >&2; exit 1; }
+echo "the real bake: $dir"
 
 one_cpu=()
 command -v taskset >/dev/null && one_cpu=(taskset -c 0)
-PYTHONPATH="$root/python/src" "${one_cpu[@]}" "$py" - "$work/manifest.json" "$work/out" <<'PY'
+PYTHONPATH="$root/python/src" "${one_cpu[@]}" "$py" - "$dir/manifest.json" "$dir/out" <<'PY'
 import json, os, random, statistics, sys, time
 
 import django
