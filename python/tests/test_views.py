@@ -864,7 +864,13 @@ def views_differences(client, comps, groups) -> dict[str, int]:
             s += c.mw or 0.0
         return s != round(s, 3)
 
+    def moved(g):
+        ms = [c for c in g["members"] if c.lat is not None]
+        newest_located = min(ms, key=app.newest_first_key)
+        return (ms[0].lat, ms[0].lng) != (newest_located.lat, newest_located.lng)
+
     return {
+        "group-position": sum(moved(g) for g in placed.values()),
         "register-ids": len(comps),
         "group-ids-urls": len(placed),
         "no-location-text": sum(c.location is None for c in comps),
