@@ -28,7 +28,7 @@ import base64
 import functools
 import json
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from ..manifest import Manifest
@@ -142,15 +142,32 @@ class _Strings:
                 codes[s] = c
         return c
 
-    def hits(self, term: str) -> Any:
-        """For each string, whether it contains ``term`` as PostgreSQL's
-        ``UPPER(text) LIKE UPPER('%term%')`` (the term literal: Django escapes
-        ``%`` and ``_``), plus a final False for index -1 (a missing text). The
-        upper-cased texts are made per call, not kept (a few ms)."""
+    _searched: dict[tuple[str, ...], tuple[Any, list[str] | None]] | None = None
+
+    def searcher(self, cols: tuple[str, ...], keep: bool = False) -> Callable[[str], Any]:
+        """A function of a term giving, for each string, whether it contains
+        the term as PostgreSQL's ``UPPER(text) LIKE UPPER('%term%')`` (the
+        term literal: Django escapes ``%`` and ``_``), plus a final False for
+        index -1 (a missing text). Only the texts of columns ``cols`` are
+        tested; they are upper-cased once per searcher (one request), or once
+        per process with ``keep`` (memory for speed, where a page searches)."""
         np = _np()
-        t = pg_upper(term)
-        hit = np.fromiter((t in pg_upper(s) for s in self.strings), dtype=bool, count=len(self.strings))
-        return np.append(hit, False)
+        if self._searched is None:
+            self._searched = {}
+        idx, kept = self._searched.get(cols, (None, None))
+        if idx is None:
+            idx = np.unique(np.concatenate([getattr(self, c) for c in cols]))
+            idx = idx[idx >= 0]
+        uppers = kept if kept is not None else [pg_upper(self.strings[i]) for i in idx.tolist()]
+        self._searched[cols] = (idx, uppers if keep else None)
+
+        def hits(term: str) -> Any:
+            t = pg_upper(term)
+            out = np.zeros(len(self.strings) + 1, dtype=bool)
+            out[idx] = np.fromiter((t in u for u in uppers), dtype=bool, count=len(uppers))
+            return out
+
+        return hits
 
 
 class MapData(_Strings):
@@ -216,14 +233,23 @@ class MapData(_Strings):
             return int(self._by_id[i])
         return None
 
-    def icontains(self, term: str, cols: tuple[str, ...]) -> Any:
-        """Rows where any of ``cols`` contains ``term`` as Django's
-        ``icontains`` on PostgreSQL does; a missing text never matches."""
+    SEARCHED = ("cmu_id", "company", "location", "description", "technology")
+
+    def icontains(self, terms: list[str]) -> Any:
+        """Rows where, for every term, one of the app's searched fields
+        (:attr:`SEARCHED`) contains it as Django's ``icontains`` on PostgreSQL
+        does (the terms ANDed); a missing text never matches."""
         np = _np()
-        hit = self.hits(term)
-        out = np.zeros(self.n, dtype=bool)
-        for c in cols:
-            out |= hit[getattr(self, c)]
+        hits = self.searcher(self.SEARCHED)
+        out = np.ones(self.n, dtype=bool)
+        for term in terms:
+            hit = hits(term)
+            row = np.zeros(self.n, dtype=bool)
+            for c in self.SEARCHED:
+                row |= hit[getattr(self, c)]
+            out &= row
+            if not out.any():
+                break
         return out
 
 
