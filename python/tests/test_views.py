@@ -871,6 +871,7 @@ def views_differences(client, comps, groups) -> dict[str, int]:
 
     return {
         "group-position": sum(moved(g) for g in placed.values()),
+        "long-location-text": sum(c.location is not None and len(c.location) > 255 for c in comps),
         "register-ids": len(comps),
         "group-ids-urls": len(placed),
         "no-location-text": sum(c.location is None for c in comps),
