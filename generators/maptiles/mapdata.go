@@ -1,6 +1,7 @@
 package maptiles
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -78,6 +79,9 @@ func writeMapData(w *writer.Writer, comps []record.Component, active map[string]
 		cols[k] = make([]int, 0, n)
 	}
 	for _, c := range rows {
+		if c.ID < math.MinInt32 || c.ID > math.MaxInt32 {
+			return fmt.Errorf("%s record %d: field _id: %d does not fit the int32 id column of %s", c.SourceFile, c.SourceRow, c.ID, MapDataAsset)
+		}
 		p := -1
 		if c.Geo.Located {
 			k := posKey{c.Geo.Lng, c.Geo.Lat}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/prebake/prebake/generators/maptiles"
@@ -92,5 +93,19 @@ func TestMapData(t *testing.T) {
 	}
 	if !math.IsNaN(mws[0]) || mws[1] != 2 || mws[2] != 0 {
 		t.Errorf("derated %v: NaN for null", mws)
+	}
+}
+
+// TestMapDataIDRange: an id the int32 column cannot hold is an input error
+// naming the record, not a wrapped id.
+func TestMapDataIDRange(t *testing.T) {
+	c := located(1<<31, -1, 52, 1, record.DSR, "Somewhere")
+	w, err := writer.New(writer.Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = maptiles.Generate(&record.Dataset{Components: []record.Component{c}}, w, maptiles.Options{})
+	if err == nil || !strings.Contains(err.Error(), "test.json record") || !strings.Contains(err.Error(), "_id") {
+		t.Errorf("error %v, want one naming the record and field _id", err)
 	}
 }
