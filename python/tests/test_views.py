@@ -908,3 +908,19 @@ def test_views_difference_counts(client, comps, groups) -> None:
     for key, nums in doc.items():
         keys = [key] + [k for k in got if k.startswith(key + "-") and k != key]
         assert [got[k] for k in keys][: len(nums)] == nums, (key, {k: got[k] for k in keys})
+
+
+def test_older_bake_says_so(sample_client, tmp_path) -> None:
+    """A bake without the views' files fails with a message saying what to do."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from prebake import Manifest
+    from prebake.django import views_data as vd
+
+    _, m = sample_client
+    data = json.loads(json.dumps(m.data))
+    del data["assets"][vd.MAP_DATA_ASSET]
+    data["build_id"] = "0000000000000000"
+    old = Manifest(data, source=str(tmp_path / "manifest.json"), out_dir=m.out_dir)
+    with pytest.raises(ImproperlyConfigured, match="has no maptiles/map_data.json.*bake again"):
+        vd.map_data(old)

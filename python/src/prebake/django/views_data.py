@@ -329,6 +329,13 @@ def _load(name: str, m: Manifest) -> Any:
         hit = _cache.get(name)
         if hit is not None and hit[0] == m.build_id:
             return hit[1]
+        if name not in m.assets:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                f"prebake: build {m.build_id} has no {name}, which prebake.django.urls answers from: "
+                "bake again with this version of prebake"
+            )
         raw = json.loads(m.read_bytes(name))
         value: Any = MapData(raw) if name == MAP_DATA_ASSET else Groups(raw)
         del raw
