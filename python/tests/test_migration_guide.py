@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import importlib.util
 import json
 import os
 import re
@@ -209,10 +208,8 @@ def test_settings_and_session(app, tmp_path, backend) -> None:
     urls = ["from django.urls import include, path", "from checker import views",
             "urlpatterns = [path('company/<str:company_id>/', views.company), path('companies/', views.companies),",
             "               path('search/', views.search), path('api/map-data/', views.map_data)]"]
-    # The guide's URLconf line needs prebake.django.urls (written beside this
-    # work, by the views change); with it, it goes in as the guide says.
-    if importlib.util.find_spec("prebake.django.urls") is not None:
-        urls.append(guide_block("urls").strip())
+    # The guide's URLconf line goes in as the guide says, after the app's own.
+    urls.append(guide_block("urls").strip())
     assert guide_block("urls").strip() == 'urlpatterns = [path("", include("prebake.django.urls"))] + urlpatterns'
     (repo / "capacity_checker" / "urls.py").write_text("\n".join(urls) + "\n")
     (repo / "checker" / "templates" / "checker").mkdir(parents=True)

@@ -418,6 +418,9 @@ func writeGroups(comps []record.Component, w *writer.Writer, s *Summary) error {
 	if _, err := w.WriteAsset(name, data, writer.Meta{ContentType: "application/geo+json"}); err != nil {
 		return fmt.Errorf("locations: writing %s: %w", name, err)
 	}
+	if err := writeSearch(groups, attrs, w); err != nil {
+		return fmt.Errorf("locations: writing %s: %w", SearchAsset, err)
+	}
 	return writeLists(groups, attrs, w)
 }
 

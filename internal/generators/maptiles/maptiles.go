@@ -123,8 +123,9 @@ func DefaultView(c *record.Component, active map[string]bool) bool {
 // them (AllLayer), the layer's attribute file "maptiles/<layer>.attrs.json" and
 // the tile set "maptiles/default/<layer>" of the clusters of the components
 // the /map/ page's default view shows, laid out as the package documentation
-// describes, and (unless SkipVectorTiles) the same default views as vector
-// tiles in one PMTiles archive.
+// describes, (unless SkipVectorTiles) the same default views as vector
+// tiles in one PMTiles archive, and (unless Layers restricts the layers)
+// MapDataAsset, every component for a server's /api/map-data/.
 func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -139,6 +140,11 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 		return Summary{}, fmt.Errorf("maptiles: %w", err)
 	}
 	active := locations.ActiveTexts(ds.Components)
+	if len(o.Layers) == 0 {
+		if err := writeMapData(w, ds.Components, active); err != nil {
+			return Summary{}, fmt.Errorf("maptiles: %w", err)
+		}
+	}
 
 	type job struct {
 		name     string

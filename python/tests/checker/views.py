@@ -31,3 +31,19 @@ def company_years(request, company_id, year):
     df = cmu_dataframe()
     rows = df[(df["Normalized Full Name"] == company_id) & (df["Delivery Year"].str.strip() == year)]
     return JsonResponse({"cmu_ids": sorted(rows["CMU ID"].unique().tolist())})
+
+
+def access_required(view):
+    """Stands for the app's checker.decorators.access_required.map_access_required
+    (a trial-expired user is redirected): here, a request with ?trial=expired."""
+    from functools import wraps
+
+    from django.shortcuts import redirect
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.GET.get("trial") == "expired":
+            return redirect("/accounts/payment-required/")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,275 @@
+package locations
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/prebake/prebake/internal/appview"
+	"github.com/prebake/prebake/internal/writer"
+)
+
+// SearchScheme names the layout of SearchAsset, for clients.
+const SearchScheme = "prebake-search-groups/1"
+
+// SearchAsset is the file a server answers the app's /api/search-geojson/ from
+// (prebake.django.urls): the located groups with the fields that endpoint
+// filters, sorts on and returns, in the shapes the app's PostgreSQL gives them.
+const SearchAsset = GroupsDir + "/search.json"
+
+// BigCompanyLocations: the map explorer's company filter "Everything else"
+// leaves out every company present at more than this many location groups.
+const BigCompanyLocations = 7
+
+// Int32Column is a column of a server-side file (SearchAsset,
+// maptiles.MapDataAsset): the values as little-endian int32, base64 (standard,
+// padded). A reader decodes it without one object per value
+// (numpy.frombuffer(base64.b64decode(s), "<i4")).
+func Int32Column(v []int) string {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(int32(x)))
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// Float64Column is Int32Column for float64 values (IEEE 754, little-endian).
+func Float64Column(v []float64) string {
+	b := make([]byte, 8*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// JSONBKeyOrder sorts keys as PostgreSQL stores a jsonb object's keys, which
+// is the order the app's code iterates them after loading one: shorter keys
+// (in bytes) first, equal lengths in byte order.
+func JSONBKeyOrder(keys []string) {
+	slices.SortFunc(keys, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		return strings.Compare(a, b)
+	})
+}
+
+// jsonbText is PostgreSQL's text of a jsonb array of strings (`col::text`,
+// what Django's icontains on a JSONField searches): elements separated by
+// ", ", '"' and '\' escaped, \b \f \n \r \t and other control characters as
+// \u00xx, every other character as it is.
+func jsonbText(ss []string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('"')
+		for _, r := range s {
+			switch r {
+			case '"':
+				b.WriteString(`\"`)
+			case '\\':
+				b.WriteString(`\\`)
+			case '\b':
+				b.WriteString(`\b`)
+			case '\f':
+				b.WriteString(`\f`)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\r':
+				b.WriteString(`\r`)
+			case '\t':
+				b.WriteString(`\t`)
+			default:
+				if r < 0x20 {
+					b.WriteString(`\u00`)
+					b.WriteByte("0123456789abcdef"[r>>4])
+					b.WriteByte("0123456789abcdef"[r&0xf])
+				} else {
+					b.WriteRune(r)
+				}
+			}
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// writeSearch writes SearchAsset: one row per located group, in the order of
+// the app's LocationGroup ids as far as the register decides it
+// (build_location_groups creates groups in the order of
+// `values_list('location').distinct()` under Component's
+// `ordering = ['-delivery_year']`: newest delivery year first; groups of one
+// year, which the database leaves in an undefined order, by location text in
+// byte order), as columns. Every text is an index into "strings"; integer
+// columns are Int32Column, float columns Float64Column; a per-group list is a
+// flat column with offsets ("<name>_off", n+1 values).
+//
+//	{"scheme":"prebake-search-groups/1","count":N,"strings":[...],
+//	 "title","lng","lat","component_count","active","mw","primary_tech","primary_company",
+//	 "desc","cmu","descriptions_text",
+//	 "tech_off","tech_key","company_off","company_key","cmu_off","cmu_key",
+//	 "big_companies"}
+//
+// tech_key holds each group's technologies keys in jsonb key order
+// (JSONBKeyOrder), primary_tech/primary_company are the app's
+// get_primary_technology (lowest TechPriority, first of equals in jsonb order)
+// and get_primary_company (most components, first of equals in jsonb order),
+// desc the first description as the endpoint cuts it, cmu the first CMU id (-1:
+// none), descriptions_text the jsonb text of the stored descriptions (what the
+// endpoint's text search matches), big_companies the companies at more than
+// BigCompanyLocations groups, located or not.
+func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
+	var strs []string
+	codes := map[string]int{}
+	code := func(s string) int {
+		c, ok := codes[s]
+		if !ok {
+			c = len(strs)
+			codes[s] = c
+			strs = append(strs, s)
+		}
+		return c
+	}
+	newest := make([]int, len(groups))
+	var rows []int
+	locations := map[string]int{}
+	for i, g := range groups {
+		for _, c := range g.members {
+			newest[i] = max(newest[i], c.DeliveryYear)
+		}
+		for _, co := range attrs[i].Companies {
+			if co.Name != "" {
+				locations[co.Name]++
+			}
+		}
+		if g.pos != nil {
+			rows = append(rows, i)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b int) int {
+		if newest[a] != newest[b] {
+			return newest[b] - newest[a]
+		}
+		return strings.Compare(groups[a].text, groups[b].text)
+	})
+	n := len(rows)
+	ints := map[string][]int{}
+	floats := map[string][]float64{}
+	off := func(name string, keys []string) {
+		if ints[name+"_off"] == nil {
+			ints[name+"_off"] = []int{0}
+		}
+		for _, k := range keys {
+			ints[name+"_key"] = append(ints[name+"_key"], code(k))
+		}
+		ints[name+"_off"] = append(ints[name+"_off"], len(ints[name+"_key"]))
+	}
+	for _, i := range rows {
+		g, a := groups[i], &attrs[i]
+		ints["title"] = append(ints["title"], code(g.text))
+		floats["lng"] = append(floats["lng"], round6(g.pos.Geo.Lng))
+		floats["lat"] = append(floats["lat"], round6(g.pos.Geo.Lat))
+		floats["mw"] = append(floats["mw"], a.CapacityMW)
+		ints["component_count"] = append(ints["component_count"], a.ComponentCount)
+		active := 0
+		if a.IsActive {
+			active = 1
+		}
+		ints["active"] = append(ints["active"], active)
+		techs := make([]string, len(a.Technologies))
+		for k, t := range a.Technologies {
+			techs[k] = t.Name
+		}
+		JSONBKeyOrder(techs)
+		primary, best := "Unknown", 0
+		for k, t := range techs {
+			p, ok := TechPriority[t]
+			if !ok {
+				p = 999
+			}
+			if k == 0 || p < best {
+				primary, best = t, p
+			}
+		}
+		ints["primary_tech"] = append(ints["primary_tech"], code(primary))
+		off("tech", techs)
+		counts := map[string]int{}
+		cos := make([]string, len(a.Companies))
+		for k, co := range a.Companies {
+			cos[k], counts[co.Name] = co.Name, co.Count
+		}
+		JSONBKeyOrder(cos)
+		top := "Unknown"
+		for k, co := range cos {
+			if k == 0 || counts[co] > counts[top] {
+				top = co
+			}
+		}
+		ints["primary_company"] = append(ints["primary_company"], code(top))
+		off("company", cos)
+		first := ""
+		if len(a.Descriptions) > 0 {
+			first = a.Descriptions[0]
+		}
+		ints["desc"] = append(ints["desc"], code(appview.ShortDescription(first)))
+		ints["descriptions_text"] = append(ints["descriptions_text"], code(jsonbText(a.Descriptions)))
+		cmu := -1
+		if len(a.CMUIDs) > 0 {
+			cmu = code(a.CMUIDs[0])
+		}
+		ints["cmu"] = append(ints["cmu"], cmu)
+		off("cmu", a.CMUIDs)
+	}
+	var big []string
+	for name, k := range locations {
+		if k > BigCompanyLocations {
+			big = append(big, name)
+		}
+	}
+	slices.Sort(big)
+	bigCodes := make([]int, len(big))
+	for k, name := range big {
+		bigCodes[k] = code(name)
+	}
+	ints["big_companies"] = bigCodes
+	for _, name := range []string{"tech", "company", "cmu"} {
+		if ints[name+"_off"] == nil {
+			ints[name+"_off"] = []int{0}
+		}
+	}
+
+	b := make([]byte, 0, 256*n)
+	b = append(b, `{"scheme":`...)
+	b = strconv.AppendQuote(b, SearchScheme)
+	b = append(b, `,"count":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, `,"strings":[`...)
+	for i, s := range strs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendPyString(b, s)
+	}
+	b = append(b, ']')
+	for _, name := range []string{"title", "component_count", "active", "primary_tech", "primary_company", "desc", "cmu",
+		"descriptions_text", "tech_off", "tech_key", "company_off", "company_key", "cmu_off", "cmu_key", "big_companies"} {
+		b = append(b, `,"`+name+`":"`...)
+		b = append(b, Int32Column(ints[name])...)
+		b = append(b, '"')
+	}
+	for _, name := range []string{"lng", "lat", "mw"} {
+		b = append(b, `,"`+name+`":"`...)
+		b = append(b, Float64Column(floats[name])...)
+		b = append(b, '"')
+	}
+	b = append(b, "}\n"...)
+	_, err := w.WriteAsset(SearchAsset, b, writer.Meta{ContentType: "application/json"})
+	return err
+}

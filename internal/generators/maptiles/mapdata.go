@@ -1,0 +1,149 @@
+package maptiles
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/prebake/prebake/internal/appview"
+	"github.com/prebake/prebake/internal/generators/locations"
+	"github.com/prebake/prebake/internal/record"
+	"github.com/prebake/prebake/internal/writer"
+)
+
+// MapDataScheme names the layout of MapDataAsset, for clients.
+const MapDataScheme = "prebake-map-data/1"
+
+// MapDataAsset is the asset a server answers the app's /api/map-data/ from
+// (prebake.django.urls): every component, located or not, with the fields the
+// endpoint filters on and returns.
+const MapDataAsset = "maptiles/map_data.json"
+
+// Group states of a component's location text in MapDataAsset's "group" column.
+const (
+	groupNone     = -1 // the text makes no location group (empty, N/A, TBC, ...)
+	groupInactive = 0
+	groupActive   = 1
+)
+
+// writeMapData writes MapDataAsset: one row per component in the app's
+// Component order (`ORDER BY delivery_year DESC`; ties ascending register id,
+// as the tile sets' representatives; an unknown year last), as columns of
+// locations.Int32Column (positions: locations.Float64Column, the lng and lat of
+// each distinct position in order of first use). Every text is an index into
+// one "strings" table (order of first use; -1 for a missing text).
+//
+//	{"scheme":"prebake-map-data/1","count":N,"positions":"<lng0,lat0,...>",
+//	 "strings":[...],"id","position" (-1 unlocated),"technology","category",
+//	 "company","delivery_year","location","auction_name","cmu_id",
+//	 "description","outcode","group" (-1|0|1),
+//	 "derated_mw" (locations.Float64Column, NaN when null)}
+//
+// technology is the raw class (-1 when null), category the app's category of it
+// (always set: "Unknown" for a null class), location the location text
+// verbatim, outcode the postcode district found in it, group whether the text's
+// location group is active (1), inactive (0) or the text makes no group (-1):
+// the /map/ period filter (future = active groups' components, historical =
+// inactive groups'); derated_mw the de-rated capacity in MW (the popups'
+// derated_capacity_mw).
+func writeMapData(w *writer.Writer, comps []record.Component, active map[string]bool) error {
+	rows := make([]*record.Component, len(comps))
+	for i := range comps {
+		rows[i] = &comps[i]
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.DeliveryYear != b.DeliveryYear {
+			if a.DeliveryYear == 0 || b.DeliveryYear == 0 {
+				return b.DeliveryYear == 0
+			}
+			return a.DeliveryYear > b.DeliveryYear
+		}
+		return a.ID < b.ID
+	})
+	var strs dict
+	text := func(s string) int {
+		if s == "" {
+			return -1
+		}
+		return strs.code(s)
+	}
+	type posKey struct{ lng, lat float64 }
+	posCodes := map[posKey]int{}
+	var positions []posKey
+	n := len(rows)
+	names := []string{"id", "position", "technology", "category", "company", "delivery_year", "location", "auction_name", "cmu_id", "description", "outcode", "group"}
+	cols := make([][]int, len(names))
+	for k := range cols {
+		cols[k] = make([]int, 0, n)
+	}
+	for _, c := range rows {
+		if c.ID < math.MinInt32 || c.ID > math.MaxInt32 {
+			return fmt.Errorf("%s record %d: field _id: %d does not fit the int32 id column of %s", c.SourceFile, c.SourceRow, c.ID, MapDataAsset)
+		}
+		p := -1
+		if c.Geo.Located {
+			k := posKey{c.Geo.Lng, c.Geo.Lat}
+			var ok bool
+			if p, ok = posCodes[k]; !ok {
+				p = len(positions)
+				posCodes[k] = p
+				positions = append(positions, k)
+			}
+		}
+		year := -1
+		if y, ok := appview.Year(c.DeliveryYear); ok {
+			year = strs.code(y)
+		}
+		g := groupNone
+		if locations.IsGroupText(c.LocationText) {
+			g = groupInactive
+			if active[c.LocationText] {
+				g = groupActive
+			}
+		}
+		for k, v := range []int{int(c.ID), p, text(c.TechClass), strs.code(string(c.Category)), text(c.Company), year,
+			text(c.LocationText), text(c.AuctionName), text(c.CMUID), text(c.Description), text(c.Outcode), g} {
+			cols[k] = append(cols[k], v)
+		}
+	}
+	derated := make([]float64, len(rows))
+	for i, c := range rows {
+		derated[i] = math.NaN()
+		if c.DeratedMW != nil {
+			derated[i] = *c.DeratedMW
+		}
+	}
+	lngLat := make([]float64, 0, 2*len(positions))
+	for _, p := range positions {
+		lngLat = append(lngLat, p.lng, p.lat)
+	}
+	b := make([]byte, 0, 24*n+64*len(strs.names))
+	b = append(b, `{"scheme":`...)
+	b = appendString(b, MapDataScheme)
+	b = append(b, `,"count":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, `,"positions":"`...)
+	b = append(b, locations.Float64Column(lngLat)...)
+	b = append(b, `","strings":[`...)
+	for i, s := range strs.names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	b = append(b, ']')
+	for k, name := range names {
+		b = append(b, `,"`...)
+		b = append(b, name...)
+		b = append(b, `":"`...)
+		b = append(b, locations.Int32Column(cols[k])...)
+		b = append(b, '"')
+	}
+	b = append(b, `,"derated_mw":"`...)
+	b = append(b, locations.Float64Column(derated)...)
+	b = append(b, "\"}\n"...)
+	_, err := w.WriteAsset(MapDataAsset, b, writer.Meta{ContentType: "application/json"})
+	return err
+}
