@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,15 +50,15 @@ A bake that would publish fewer rows than the manifest in force (more than
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(cfg.Sources) == 0 {
-				return fmt.Errorf("no --source given: name at least one register file (globs allowed)")
+				return usagef("no --source given: name at least one register file (globs allowed)")
 			}
 			// The map flags are taken as given: a value out of range is an error
 			// naming the flag, never replaced by a default.
 			if err := cfg.Maptiles.Check(); err != nil {
-				return fmt.Errorf("map options (--min-zoom, --max-zoom, --radius, --extent, --min-points): %w", err)
+				return usagef("map options (--min-zoom, --max-zoom, --radius, --extent, --min-points): %w", err)
 			}
 			if cfg.MaxShrink < 0 || cfg.MaxShrink > 1 {
-				return fmt.Errorf("--max-shrink %g: want a share between 0 and 1", cfg.MaxShrink)
+				return usagef("--max-shrink %g: want a share between 0 and 1", cfg.MaxShrink)
 			}
 			if cfg.MaxShrink == 0 {
 				cfg.MaxShrink = math.SmallestNonzeroFloat64 // 0 means no loss at all, not the default
@@ -68,11 +67,12 @@ A bake that would publish fewer rows than the manifest in force (more than
 			if cfg.ReportPath == "" {
 				cfg.ReportPath = filepath.Join(filepath.Dir(filepath.Clean(cfg.ManifestPath)), "prebake-report.jsonl")
 			}
-			if !quiet && !asJSON && showProgress() {
-				errw := cmd.ErrOrStderr()
-				cfg.Progress = func(stage string, d time.Duration) {
-					fmt.Fprintf(errw, "  %-16s %6.2fs\n", stage, d.Seconds())
-				}
+			// Stages on stderr: redrawn in place on a terminal, a line each
+			// in a log; none with --json (its stages field has the times)
+			var prog *stageProgress
+			if !quiet && !asJSON {
+				prog = newStageProgress(cmd.ErrOrStderr(), showProgress())
+				cfg.StageStarted, cfg.Progress = prog.started, prog.ended
 			}
 			if cpuProfile == "" {
 				cpuProfile = os.Getenv("PREBAKE_CPUPROFILE")
@@ -91,6 +91,7 @@ A bake that would publish fewer rows than the manifest in force (more than
 				return err
 			}
 			s, err := bake.Run(cfg)
+			prog.close()
 			if perr := stop(); err == nil {
 				err = perr
 			}
@@ -185,16 +186,6 @@ func memoryLimit(flagGiven bool, gomemlimit string, mib int) (int64, bool) {
 		return math.MaxInt64, true // the runtime's "no limit"
 	}
 	return int64(mib) << 20, true
-}
-
-// showProgress is true on an interactive terminal outside CI: long work shows
-// progress there and stays quiet in CI logs.
-func showProgress() bool {
-	if os.Getenv("CI") != "" {
-		return false
-	}
-	fi, err := os.Stderr.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func printSummary(w io.Writer, s *bake.Summary) {
