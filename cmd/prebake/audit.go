@@ -58,6 +58,7 @@ such bytes as \xNN.`,
 				{"--top", int64(opts.Top), 1},
 				{"--families", int64(shown), 0},
 				{"--batch", int64(del.Batch), 1},
+				{"--cache-version", int64(opts.Version), 1},
 			} {
 				if c.got < c.min {
 					return usagef("%s %d: must be at least %d", c.flag, c.got, c.min)
@@ -128,6 +129,7 @@ such bytes as \xNN.`,
 	f.StringVar(&url, "redis", os.Getenv("REDIS_URL"), "the app's cache: redis://[user:password@]host:port/db (default $REDIS_URL)")
 	f.StringVarP(&manifestPath, "manifest", "m", "", "a bake's manifest.json: say which families it replaces")
 	f.StringVar(&opts.KeyPrefix, "key-prefix", "", "Django's KEY_PREFIX of the app's cache")
+	f.IntVar(&opts.Version, "cache-version", 1, "Django's VERSION of the app's cache: only <KEY_PREFIX>:<VERSION>:<key> is the app's")
 	f.Int64Var(&opts.ScanCount, "count", 200, "SCAN COUNT, at least 1: about the keys read per round trip (larger: more latency for other clients)")
 	f.IntVar(&opts.Top, "top", 5, "largest keys listed per family, at least 1")
 	f.IntVar(&shown, "families", 30, "families printed, largest first, at least 0 (the rest are summed; --json has all)")

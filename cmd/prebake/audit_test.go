@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/prebake/prebake/internal/audit"
@@ -118,15 +119,25 @@ func auditHostile(t *testing.T, srv *redistest.Server, bin, dir string) {
 		"SET :1:" + huge + " v",
 		`SET ":1:tab\there\nnl" v`,
 		`SET ":1:bin\xff\x00key" v`,
+		"SET \":1:evil\u202egpj.exe\" v",
+		"SET \"rtl\u2067\u200b\u2028:1\" v",
 		"",
 	}, "\n"))
 	text := run(t, dir, nil, bin, "audit", "--redis", srv.URL(2))
+	// No character a terminal acts on instead of showing (bidi overrides and
+	// isolates, zero-width, line separators) is printed raw.
+	for _, r := range text {
+		if !unicode.IsPrint(r) && r != '\n' && r != ' ' {
+			t.Errorf("the text report prints %U raw", r)
+		}
+	}
 	for _, line := range strings.Split(text, "\n") {
 		if len(line) > 400 || strings.ContainsAny(line, "\t\x00\r") || !utf8.ValidString(line) {
 			t.Errorf("text report line of %d bytes, not one short printable line: %.200q", len(line), line)
 		}
 	}
-	for _, want := range []string{`[django] tab\x09here\x0anl`, `[django] bin\xff\x00key`, "[django] kkkk", "(100003 bytes)"} {
+	for _, want := range []string{`[django] tab\x09here\x0anl`, `[django] bin\xff\x00key`, "[django] kkkk", "(100003 bytes)",
+		`[django] evil\u{202e}gpj.exe`, `[not django] rtl\u{2067}\u{200b}\u{2028}:<n>`, `":1:evil\u202egpj.exe"`} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text report lacks %q", want)
 		}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
@@ -37,7 +36,13 @@ Rejected and unlocated rows are listed in --report. A build that fails or is
 killed leaves the previous manifest, its report and every file it names intact.
 A bake that would publish fewer rows than the manifest in force (more than
 --max-shrink), no components, or a source that yields no row fails unless
---allow-shrink. Build and prune lock the output directory against each other.`,
+--allow-shrink. Build and prune lock the output directory against each other.
+
+Before anything is written, an output (--manifest, --report and its .failed
+twin, --django-staticfiles, --cpuprofile, --memprofile) that is the same file
+as an input (each --source file as its glob expands, --postcodes,
+--boundaries), as another output or as --out, that lies in --out where the
+bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 		Example: `  # the bundled synthetic sample (what 'make run' does)
   prebake sample --out .cache/sample
   prebake build --source '.cache/sample/synthetic_*.json' --postcodes .cache/sample/synthetic_postcodes.csv
@@ -65,7 +70,7 @@ A bake that would publish fewer rows than the manifest in force (more than
 			}
 			cfg.Generator = manifest.Generator{Name: "prebake", Version: version}
 			if cfg.ReportPath == "" {
-				cfg.ReportPath = filepath.Join(filepath.Dir(filepath.Clean(cfg.ManifestPath)), "prebake-report.jsonl")
+				cfg.ReportPath = bake.DefaultReportPath(cfg.ManifestPath)
 			}
 			// Stages on stderr: redrawn in place on a terminal, a line each
 			// in a log; none with --json (its stages field has the times)
@@ -85,6 +90,17 @@ A bake that would publish fewer rows than the manifest in force (more than
 			}
 			if os.Getenv("GOGC") == "" {
 				debug.SetGCPercent(gcPercent(sourceBytes(cfg.Sources)))
+			}
+			// Before anything is written (the profiles, the lock, the bake):
+			// no output may land on an input or on another output.
+			var profiles []bake.Path
+			for _, p := range []bake.Path{{Flag: "--cpuprofile", Path: cpuProfile}, {Flag: "--memprofile", Path: memProfile}} {
+				if p.Path != "" {
+					profiles = append(profiles, p)
+				}
+			}
+			if err := bake.CheckPaths(cfg, profiles...); err != nil {
+				return err
 			}
 			stop, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/prebake/prebake/internal/bake"
 )
 
 // Exit codes: 0 success, 1 the work failed, 2 the command line is wrong (an
@@ -22,11 +24,11 @@ const (
 	exitUsage  = 2
 )
 
-// usageError is a mistake in the command line (exit 2).
-type usageError struct{ err error }
+// usageError is a mistake in the command line (exit 2): a flag's value,
+// paths that collide (bake.PathError is one too), a missing argument.
+type usageError struct{ error }
 
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
+func (e usageError) Unwrap() error { return e.error }
 
 // usagef is fmt.Errorf for a usage error.
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
@@ -92,9 +94,10 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	}
 	code, kind := exitFailed, "failed"
 	var ue usageError
+	var pe *bake.PathError
 	// cobra finds "prebake bogus" unknown (legacyArgs, the root having no
 	// Args check of its own) before any of ours runs
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command ") {
+	if errors.As(err, &ue) || errors.As(err, &pe) || strings.HasPrefix(err.Error(), "unknown command ") {
 		code, kind = exitUsage, "usage"
 	}
 	if cmd == nil {

@@ -46,10 +46,14 @@ AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE or
 R2, MinIO, SeaweedFS, ...): --endpoint or AWS_ENDPOINT_URL_S3, path-style by
 default there.
 
---prune --keep N then deletes every content-addressed object that neither this
-manifest nor the newest N manifests under .prebake/manifests/ name, and the
-older history entries; objects without a content hash are left alone, and so
-are unreferenced ones younger than --prune-min-age (a publish in progress).`,
+Each publish numbers its copy of the manifest under .prebake/manifests/ in
+publish order. --prune --keep N then deletes every object that some manifest
+of that history named and that neither this manifest nor the last N builds
+published name, then the older history entries. "Last" is publish order, not
+the manifests' created time: a re-publish of an older bake (a roll-back) is
+the newest. An object no manifest of the history named is left alone, whatever
+its name; so are unreferenced ones younger than --prune-min-age (a publish in
+progress), and the history entries naming them until a later prune deletes them.`,
 		Example: `  prebake publish --to s3://my-cdn-origin/prebake --dry-run
   prebake publish --to s3://my-cdn-origin/prebake --json
   AWS_ENDPOINT_URL_S3=https://<account>.r2.cloudflarestorage.com prebake publish --to s3://origin/prebake
@@ -115,7 +119,7 @@ are unreferenced ones younger than --prune-min-age (a publish in progress).`,
 					fmt.Fprintln(out, pverb, k)
 				}
 				for _, k := range p.LeftAlone {
-					fmt.Fprintln(out, "left alone (not content-addressed):", k)
+					fmt.Fprintln(out, "left alone (no manifest of the history named it):", k)
 				}
 				fmt.Fprintf(out, "prune: kept %d manifests; %s %d objects (%s) and %d old manifests; %d unreferenced objects younger than %s kept\n",
 					len(p.KeptManifests), pverb, p.Removed, humanBytes(p.RemovedBytes), len(p.RemovedManifests), p.TooNew, opts.PruneMinAge)
@@ -137,8 +141,8 @@ are unreferenced ones younger than --prune-min-age (a publish in progress).`,
 	f.BoolVar(&opts.DryRun, "dry-run", false, "list what would be uploaded (and pruned); write and delete nothing")
 	f.BoolVar(&opts.Checksum, "checksum", false, "also compare present objects' ETags with the local files' MD5 (reads every file)")
 	f.IntVar(&opts.ManifestMaxAge, "manifest-max-age", publish.DefaultManifestMaxAge, "Cache-Control max-age of manifest.json, in seconds")
-	f.BoolVar(&opts.Prune, "prune", false, "then delete objects no manifest of the newest --keep references")
-	f.IntVar(&opts.Keep, "keep", 3, "with --prune: how many of the newest published manifests' objects to keep")
+	f.BoolVar(&opts.Prune, "prune", false, "then delete objects only manifests older than the last --keep published named")
+	f.IntVar(&opts.Keep, "keep", 3, "with --prune: how many of the last builds published to keep")
 	f.DurationVar(&opts.PruneMinAge, "prune-min-age", time.Hour, "with --prune: spare unreferenced objects younger than this")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	f.BoolVarP(&verbose, "verbose", "v", false, "list every object uploaded and deleted (--dry-run always lists)")

@@ -7,12 +7,12 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/prebake/prebake/internal/bake"
 	"github.com/prebake/prebake/internal/serve"
 )
 
@@ -42,7 +42,7 @@ It stops on Ctrl-C.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.ReportPath == "" {
-				opts.ReportPath = filepath.Join(filepath.Dir(filepath.Clean(opts.OutDir)), "prebake-report.jsonl")
+				opts.ReportPath = bake.DefaultReportPath(opts.ManifestPath)
 			}
 			srv, err := serve.New(opts)
 			if err != nil {
@@ -72,7 +72,7 @@ It stops on Ctrl-C.`,
 	f := cmd.Flags()
 	f.StringVarP(&opts.OutDir, "out", "o", "output", "the output directory to serve")
 	f.StringVarP(&opts.ManifestPath, "manifest", "m", "manifest.json", "the bake's manifest, served at /manifest.json")
-	f.StringVar(&opts.ReportPath, "report", "", "the bake's rejected and unlocated rows (default: prebake-report.jsonl beside --out)")
+	f.StringVar(&opts.ReportPath, "report", "", "the bake's rejected and unlocated rows, listed only when of the manifest's build (default: prebake-report.jsonl beside --manifest, where build writes it)")
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (port 0: any free port, printed)")
 	rootCmd.AddCommand(cmd)
 }

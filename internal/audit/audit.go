@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net"
 	"net/url"
 	"slices"
 	"sort"
@@ -25,6 +27,12 @@ type Options struct {
 	// KeyPrefix is Django's KEY_PREFIX setting of the app's cache ("" by
 	// default, as the app has it).
 	KeyPrefix string
+	// Version is Django's VERSION setting of the app's cache (0: Django's
+	// default, 1, which the app keeps). Only "<KeyPrefix>:<Version>:<key>" is
+	// an app's key: a Django key of another version (written with an
+	// explicit version=, or by another deploy's settings) is reported as
+	// kind "django" under its shape, never as a family, so never deleted.
+	Version int
 	// ScanCount is SCAN's COUNT hint, so about the keys read per round trip
 	// (0: the default, 200; negative is an error). Each key costs three O(1) commands (TYPE, MEMORY USAGE,
 	// TTL), pipelined with the next SCAN. Larger batches do not make the audit
@@ -201,6 +209,11 @@ func Connect(ctx context.Context, rawURL string) (*redis.Client, error) {
 	// A pipeline of a few thousand O(1) commands answers in milliseconds; the
 	// margin is for a busy server, not for blocking it.
 	opt.ReadTimeout = 30 * time.Second
+	if opt.TLSConfig != nil && opt.Network == "tcp" && plainRedis(ctx, opt.Addr) {
+		// Else the TLS handshake waits for a reply the server never sends,
+		// through every dial retry (25 s), and the error says only that.
+		return nil, fmt.Errorf("redis %s: rediss:// asks for TLS, but the server answers plain Redis without TLS: use redis:// for it (or enable TLS on the server)", opt.Addr)
+	}
 	rdb := redis.NewClient(opt)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
@@ -209,18 +222,78 @@ func Connect(ctx context.Context, rawURL string) (*redis.Client, error) {
 	return rdb, nil
 }
 
-// RedactURL returns rawURL with its password replaced by "xxxxx", for
-// messages (a CI log must not show the cache's password); a URL that does not
-// parse keeps only its scheme and what follows the last "@".
+// plainRedis reports whether the server at addr answers a plain-text PING
+// with a RESP reply ("+PONG", "-NOAUTH ..."): a server without TLS. A TLS
+// server answers such bytes with an alert or closes the connection. The probe
+// takes at most 3 s and sends nothing but PING.
+func plainRedis(ctx context.Context, addr string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	deadline, _ := ctx.Deadline()
+	c.SetDeadline(deadline)
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	buf := make([]byte, 64)
+	n, _ := io.ReadAtLeast(c, buf, 3)
+	reply := string(buf[:n])
+	return (strings.HasPrefix(reply, "+") || strings.HasPrefix(reply, "-")) && strings.Contains(reply, "\r\n")
+}
+
+// RedactURL returns rawURL for messages with every secret replaced by
+// "xxxxx" (a CI log must not show the cache's password): the password of its
+// user info, the value of every query parameter whose name looks secret
+// (secretParam: ?password=, ?token=, ?access_key=, ...) and a fragment. A URL
+// that does not parse keeps only its scheme and what follows the last "@",
+// without its query or fragment.
 func RedactURL(rawURL string) string {
 	if u, err := url.Parse(rawURL); err == nil {
+		if u.RawQuery != "" {
+			if q, err := url.ParseQuery(u.RawQuery); err != nil {
+				u.RawQuery = "xxxxx"
+			} else {
+				for k := range q {
+					if secretParam(k) {
+						q[k] = []string{"xxxxx"}
+					}
+				}
+				u.RawQuery = q.Encode()
+			}
+		}
+		if u.Fragment != "" || u.RawFragment != "" {
+			u.Fragment, u.RawFragment = "xxxxx", ""
+		}
 		return u.Redacted()
 	}
-	if at := strings.LastIndex(rawURL, "@"); at >= 0 {
-		scheme, _, _ := strings.Cut(rawURL, "://")
-		return scheme + "://xxxxx@" + rawURL[at+1:]
+	rest := rawURL
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i] + "?xxxxx"
 	}
-	return rawURL
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		scheme, _, _ := strings.Cut(rawURL, "://")
+		return scheme + "://xxxxx@" + rest[at+1:]
+	}
+	return rest
+}
+
+// secretParam reports whether a query parameter's name looks like it holds a
+// secret: it contains (in any case) pass, pwd, secret, token, auth, key,
+// cred or sig. Redacting a harmless parameter costs a less useful message;
+// missing a secret one leaks it.
+func secretParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"pass", "pwd", "secret", "token", "auth", "key", "cred", "sig"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Run walks the database rdb is connected to with SCAN (never KEYS), reads each
@@ -228,8 +301,11 @@ func RedactURL(rawURL string) string {
 // into families. It only reads: every command is O(1) (MEMORY USAGE samples
 // aggregates), and each round trip lets the server serve other clients.
 func Run(ctx context.Context, rdb *redis.Client, o Options) (*Report, error) {
-	if o.ScanCount < 0 || o.Top < 0 {
-		return nil, fmt.Errorf("audit: ScanCount %d and Top %d must not be negative (0: the default)", o.ScanCount, o.Top)
+	if o.ScanCount < 0 || o.Top < 0 || o.Version < 0 {
+		return nil, fmt.Errorf("audit: ScanCount %d, Top %d and Version %d must not be negative (0: the default)", o.ScanCount, o.Top, o.Version)
+	}
+	if o.Version == 0 {
+		o.Version = 1
 	}
 	if o.ScanCount == 0 {
 		o.ScanCount = 200
@@ -408,13 +484,18 @@ func newAccumulator(o Options) *accumulator {
 
 func (a *accumulator) add(k Key) {
 	id, idx, version := famID{KindOther, ""}, -1, -1
-	if v, body, ok := DjangoKey(k.Key, a.o.KeyPrefix); ok {
+	if v, body, ok := DjangoKey(k.Key, a.o.KeyPrefix); ok && v == a.o.Version {
 		version = v
 		if idx = family(body); idx >= 0 {
 			id = famID{KindApp, Families[idx].Name}
 		} else {
 			id = famID{KindDjango, Shape(body)}
 		}
+	} else if ok {
+		// Django's, but not of the app's VERSION: its shape keeps the version
+		// apart from the app's families of the same body.
+		version = v
+		id = famID{KindDjango, Shape(k.Key)}
 	} else {
 		id.name = Shape(k.Key)
 	}

@@ -6,14 +6,17 @@
 // thousand round trips of O(1) commands and the server keeps serving other
 // clients between them. Keys are grouped into families:
 //
-//   - Django cache keys ("<KEY_PREFIX>:<version>:<key>", ":1:cmu_dataframe_v1"
-//     with the app's empty KEY_PREFIX; the format of Django's default
-//     KEY_FUNCTION, shared by django-redis and Django's own RedisCache) whose
-//     key is one of Families, the app's cache table read from its live code
+//   - Django cache keys ("<KEY_PREFIX>:<VERSION>:<key>", ":1:cmu_dataframe_v1"
+//     with the app's empty KEY_PREFIX and VERSION 1; the format of Django's
+//     default KEY_FUNCTION, shared by django-redis and Django's own
+//     RedisCache, the version as str(int) writes it) of the app's KEY_PREFIX
+//     and VERSION (Options) whose key is one of Families, the app's cache
+//     table read from its live code
 //     (internal/apprules/cache_families.json, shared with the Django backend)
-//     (map_data_<md5>, component_detail_<id>, cmu_dataframe_v1, ...), kind "app";
-//   - other Django cache keys, grouped by Shape (digit runs, hex ids and UUIDs
-//     collapsed), kind "django";
+//     (map_data_<md5>, component_detail_<id>,
+//     cmu_dataframe_v1, ...), kind "app";
+//   - other Django cache keys (another VERSION included), grouped by Shape
+//     (digit runs, hex ids and UUIDs collapsed), kind "django";
 //   - keys that are not Django cache keys (Celery, other programs, another
 //     KEY_PREFIX), grouped by Shape, kind "other".
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/prebake/prebake/internal/apprules"
@@ -86,16 +87,19 @@ func family(body string) int {
 // DjangoKey splits a Redis key written by Django's cache API into its version
 // and body. Django's default KEY_FUNCTION (django.core.cache.backends.base.
 // default_key_func, used by django-redis and by Django's own RedisCache) makes
-// "<KEY_PREFIX>:<version>:<key>", so with the default empty KEY_PREFIX the
-// app's cmu_dataframe_v1 is ":1:cmu_dataframe_v1". ok is false for keys that
-// do not have this form (other programs' keys, another KEY_PREFIX).
+// "%s:%s:%s" % (KEY_PREFIX, version, key) with an int version, so with the
+// default empty KEY_PREFIX the app's cmu_dataframe_v1 is
+// ":1:cmu_dataframe_v1". The version is written as Python's str(int) writes
+// a non-negative number: no sign, no leading zero, so ":001:x" or ":+1:x" is
+// no key Django wrote, only one that looks like it. ok is false for keys that
+// do not have this exact form (other programs' keys, another KEY_PREFIX).
 func DjangoKey(key, keyPrefix string) (version int, body string, ok bool) {
 	rest, found := strings.CutPrefix(key, keyPrefix+":")
 	if !found {
 		return 0, "", false
 	}
 	v, body, found := strings.Cut(rest, ":")
-	if !found || v == "" || len(v) > 9 || !isDigits(v) {
+	if !found || v == "" || len(v) > 9 || !isDigits(v) || (len(v) > 1 && v[0] == '0') {
 		return 0, "", false
 	}
 	n, _ := strconv.Atoi(v)
@@ -112,8 +116,10 @@ const MaxShape = 100
 // a digit (hashes, ids) "<hex>", so "celery-task-meta-<uuid>" or
 // "search_results_<n>" group keys that differ only in their ids. Words are
 // split at any character that is not a letter or digit. Control bytes and
-// bytes that are not UTF-8 are written as \xNN (keys are binary-safe; a name
-// is printed and put in JSON), and the shape is cut at MaxShape bytes.
+// bytes that are not UTF-8 are written as \xNN, other characters that are not
+// printable (unicode.IsPrint: bidirectional overrides, zero-width and format
+// characters) as \u{NNNN} (keys are binary-safe; a name is printed to a
+// terminal and put in JSON), and the shape is cut at MaxShape bytes.
 func Shape(key string) string {
 	var b strings.Builder
 	i := 0
@@ -123,6 +129,14 @@ func Shape(key string) string {
 			if (r == utf8.RuneError && n <= 1) || r < 0x20 || r == 0x7f {
 				fmt.Fprintf(&b, `\x%02x`, key[i])
 				i++
+				continue
+			}
+			if !unicode.IsPrint(r) && r != ' ' {
+				// Format and control characters (right-to-left overrides,
+				// zero-width joiners, line separators) would rearrange or hide
+				// what a terminal shows: written as \u{NNNN}.
+				fmt.Fprintf(&b, `\u{%04x}`, r)
+				i += n
 				continue
 			}
 			b.WriteString(key[i : i+n])

@@ -33,6 +33,18 @@ func TestDjangoKey(t *testing.T) {
 		{"::cmu_dataframe_v1", "", 0, "", false},
 		{":v1:cmu_dataframe_v1", "", 0, "", false},
 		{":12345678901:x", "", 0, "", false}, // not a version Django could write
+		// str(int) writes no leading zero and no sign: these only look like Django's
+		{":001:cmu_dataframe_v1", "", 0, "", false},
+		{":01:component_detail_5", "", 0, "", false},
+		{":00:x", "", 0, "", false},
+		{":+1:x", "", 0, "", false},
+		{":-1:x", "", 0, "", false},
+		{": 1:x", "", 0, "", false},
+		{":1 :x", "", 0, "", false},
+		{":١:x", "", 0, "", false}, // an Arabic-Indic digit one
+		{":0:x", "", 0, "x", true},
+		{":10:x", "", 10, "x", true},
+		{"cmr:001:x", "cmr", 0, "", false},
 		{"celery-task-meta-1", "", 0, "", false},
 		{"", "", 0, "", false},
 	} {
@@ -108,6 +120,12 @@ func TestShape(t *testing.T) {
 		{"tab\there\nnl\x00\x7f", `tab\x09here\x0anl\x00\x7f`},
 		{"bin\xff\xfekey", `bin\xff\xfekey`},
 		{"café_été", "café_été"},
+		// characters a terminal would act on, not show: bidi overrides and
+		// isolates, zero-width, line separators, C1 controls
+		{"evil\u202egpj.exe", `evil\u{202e}gpj.exe`},
+		{"a\u2066b\u2069c\u200fd", `a\u{2066}b\u{2069}c\u{200f}d`},
+		{"zero\u200bwidth\ufeff", `zero\u{200b}width\u{feff}`},
+		{"line\u2028sep\u0085", `line\u{2028}sep\u{0085}`},
 		// a huge key's shape is cut, so one key cannot make a 100 KB family name
 		{strings.Repeat("k", 100000), strings.Repeat("k", MaxShape) + "…"},
 		{strings.Repeat("ab:", 50) + "12", strings.Repeat("ab:", 50)[:MaxShape] + "…"},
@@ -220,12 +238,22 @@ func TestRedactURL(t *testing.T) {
 		{"redis://:s3cret@cache:6379/1", "redis://:xxxxx@cache:6379/1"},
 		{"rediss://user:s3cret@cache:6380/0", "rediss://user:xxxxx@cache:6380/0"},
 		{"redis://:pa ss@[bad", "redis://xxxxx@[bad"}, // does not parse
+		{"redis://:pa ss@[bad?password=s3cret", "redis://xxxxx@[bad?xxxxx"},
+		{"redis://cache:6379/0?password=s3cret", "redis://cache:6379/0?password=xxxxx"},
+		{"redis://cache:6379/0?protocol=3&Password=s3cret&db=2", "redis://cache:6379/0?Password=xxxxx&db=2&protocol=3"},
+		{"rediss://u:s3cret@cache/0?auth_token=s3cret&client_name=x", "rediss://u:xxxxx@cache/0?auth_token=xxxxx&client_name=x"},
+		{"redis://cache/0?PWD=s3cret", "redis://cache/0?PWD=xxxxx"},
+		{"redis://cache/0?access_key=s3cret&secret=s3cret", "redis://cache/0?access_key=xxxxx&secret=xxxxx"},
+		{"redis://cache/0?pass=%zzs3cret", "redis://cache/0?xxxxx"}, // a query that does not parse
+		{"redis://cache/0#s3cret", "redis://cache/0#xxxxx"},
 	} {
 		if got := RedactURL(c.in); got != c.want {
 			t.Errorf("RedactURL(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
-	for _, u := range []string{"redis://:s3cret@[bad/0", "redis://:s3cret@host:6379/x", "http://:s3cret@host/0"} {
+	for _, u := range []string{"redis://:s3cret@[bad/0", "redis://:s3cret@host:6379/x", "http://:s3cret@host/0",
+		"redis://127.0.0.1:1/0?password=s3cret", "redis://127.0.0.1:1/x?password=s3cret", "redis://127.0.0.1:1/0?db=x&token=s3cret",
+		"redis://[bad/0?password=s3cret", "redis://127.0.0.1:1/0?password=%zzs3cret", "redis://127.0.0.1:1/0#s3cret"} {
 		if _, err := Connect(t.Context(), u); err == nil || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("Connect(%q): %v, want an error without the password", u, err)
 		}

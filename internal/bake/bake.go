@@ -96,12 +96,16 @@ type Stage struct {
 }
 
 // Run bakes. On error nothing is committed: the previous manifest and its
-// report stay valid. The output directory is locked for the whole bake (see
+// report stay valid. An output that would land on an input or another output
+// is refused before anything is written (CheckPaths, a *PathError). The output directory is locked for the whole bake (see
 // writer.Lock), so a prune cannot remove files the bake has placed.
 func Run(cfg Config) (_ *Summary, err error) {
 	start := time.Now()
 	if cfg.OutDir == "" {
 		cfg.OutDir = "output"
+	}
+	if err := CheckPaths(cfg); err != nil {
+		return nil, err
 	}
 	release, err := writer.Lock(cfg.OutDir, "build")
 	if err != nil {
@@ -310,6 +314,13 @@ type reportLine struct {
 	// BuildID is the build_id of the manifest this report describes ("" in the
 	// report of a failed build), so a report can be matched to its manifest.
 	BuildID string `json:"build_id,omitempty"`
+}
+
+// DefaultReportPath is where build writes the report when --report is not
+// given, and where serve looks for it: prebake-report.jsonl beside the
+// manifest.
+func DefaultReportPath(manifestPath string) string {
+	return filepath.Join(filepath.Dir(filepath.Clean(manifestPath)), "prebake-report.jsonl")
 }
 
 // FailedReportPath is where a failed build writes its report: beside the

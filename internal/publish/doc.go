@@ -10,7 +10,7 @@
 //	<prefix>/cmu/cmus.<hash>.json.br                  its variant: Content-Encoding: br, the original's Content-Type
 //	<prefix>/maptiles/default/DSR.<hash>/3/4/2.json(.br)   every file of a set, and its variant
 //	<prefix>/maptiles/DSR.<hash>.sha256               the set's index
-//	<prefix>/.prebake/manifests/<created>-<build_id>.json   every published manifest (for --prune)
+//	<prefix>/.prebake/manifests/<seq>-<created>-<build_id>.json   every published manifest, numbered in publish order (for --prune)
 //	<prefix>/manifest.json                            the live manifest, written last
 //
 // So the manifest's paths (and its URLs, when base_url is the CDN's URL of the
@@ -59,14 +59,23 @@
 //
 // # Pruning
 //
-// With Options.Prune, after the manifest is written, every content-addressed
-// object that neither the current manifest nor the newest Keep manifests under
-// .prebake/manifests/ name is deleted, then the older history entries: the same
-// rule as writer.Prune on an output directory. Objects without a content hash in
-// their path are not prebake's and are left alone; so are unreferenced objects
-// younger than PruneMinAge (default 1 h in the CLI), which may be the uploads of
-// a publish still running. Keep N at least the number of deploys that may still
-// serve an older manifest.
+// Each publish writes its history copy as the next number of the bucket's
+// history (writer.HistoryName: one past the highest listed), unless the newest
+// entry already is this bake, so the history is in publish order: bakes that
+// share a created time, or an older bake published again (a roll-back, which
+// becomes the newest), are ordered as they were published.
+//
+// With Options.Prune, after the manifest is written, every object that some
+// manifest of the history named (writer.Named: assets, variants, set indexes
+// and the files they list) and that neither the current manifest nor the
+// last Keep builds published name is deleted, set indexes after the files
+// they list, then the older history entries: the same rule as writer.Prune on
+// an output directory. An object no manifest of the history named is not
+// prebake's and is left alone, whatever its name; so are unreferenced objects
+// younger than PruneMinAge (default 1 h in the CLI), which may be the uploads
+// of a publish still running, and while any is spared the history entries stay
+// so that a later prune still knows them. Keep N at least the number of
+// deploys that may still serve an older manifest.
 //
 // # CORS
 //

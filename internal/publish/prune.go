@@ -3,10 +3,9 @@ package publish
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"maps"
-	"path"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -26,64 +25,96 @@ type PruneResult struct {
 	Removed          int      `json:"removed"`           // objects deleted
 	RemovedBytes     int64    `json:"removed_bytes"`
 	RemovedKeys      []string `json:"removed_keys,omitempty"` // with Options.List
-	LeftAlone        []string `json:"left_alone"`             // not content-addressed: not prebake's
+	LeftAlone        []string `json:"left_alone"`             // named by no manifest of the history: not prebake's
 	TooNew           int      `json:"too_new"`                // unreferenced but younger than PruneMinAge
 }
 
 // deleteBatch is S3's limit of keys per DeleteObjects request.
 const deleteBatch = 1000
 
-// prune deletes, from the listing, every content-addressed object that neither
-// the current manifest m nor the newest Keep history entries reference, then
-// the older history entries, as writer.Prune does for an output directory.
-// Objects whose path carries no content hash are not prebake's and are left
-// alone; so are manifest.json and the current manifest's history entry.
-func (p *publisher) prune(ctx context.Context, m *manifest.Manifest, listed map[string]remote, now time.Time) (*PruneResult, error) {
-	current := writer.HistoryName(m)
-	var names []string
-	for rel := range listed {
-		if n, ok := strings.CutPrefix(rel, HistoryPrefix); ok && strings.HasSuffix(n, ".json") && !strings.Contains(n, "/") {
-			names = append(names, n)
-		}
+// prune deletes, from the listing, every object that some manifest of the
+// bucket's history named and that neither the current manifest m (whose
+// history entry is current) nor the newest Keep builds of the history name,
+// then the older history entries, as writer.Prune does for an output
+// directory. The history is in publish order (writer.HistoryName's sequence);
+// an object no manifest of the history named is not prebake's and is left
+// alone whatever its name; so are manifest.json and everything under
+// .prebake/ but the removed history entries.
+func (p *publisher) prune(ctx context.Context, m *manifest.Manifest, current string, listed map[string]remote, now time.Time) (*PruneResult, error) {
+	hist := history(listed)
+	if !slices.ContainsFunc(hist, func(e writer.HistoryEntry) bool { return e.Name == current }) {
+		e, _ := writer.ParseHistoryName(current) // a dry run: it would be there
+		hist = append(hist, e)
+		writer.SortHistory(hist)
 	}
-	if !slices.Contains(names, current) {
-		names = append(names, current) // a dry run: it would be there
-	}
-	// Names start with the compact RFC 3339 creation time: newest first.
-	sort.Sort(sort.Reverse(sort.StringSlice(names)))
+	keptEntries, removedEntries := writer.KeepHistory(hist, p.opts.Keep)
 	res := &PruneResult{KeptManifests: []string{}, RemovedManifests: []string{}, LeftAlone: []string{}}
-	kept := []*manifest.Manifest{m}
-	for i, n := range names {
-		if i >= p.opts.Keep {
-			if n != current {
-				res.RemovedManifests = append(res.RemovedManifests, n)
-			}
-			continue
+	load := func(e writer.HistoryEntry) (*manifest.Manifest, error) {
+		if e.Name == current {
+			return m, nil
 		}
-		res.KeptManifests = append(res.KeptManifests, n)
-		if n == current {
-			continue
-		}
-		data, err := p.get(ctx, HistoryPrefix+n)
+		data, err := p.get(ctx, HistoryPrefix+e.Name)
 		if err != nil {
 			return nil, err
 		}
 		if data == nil {
-			return nil, fmt.Errorf("publish: prune: history entry %s vanished while pruning", n)
+			return nil, fmt.Errorf("publish: prune: history entry %s vanished while pruning", e.Name)
 		}
 		hm, err := manifest.Parse(data)
 		if err != nil {
-			return nil, fmt.Errorf("publish: prune: history entry %s: %w (delete it to prune past it)", p.opts.To.Key(HistoryPrefix+n), err)
+			return nil, fmt.Errorf("publish: prune: history entry %s: %w (delete it to prune past it)", p.opts.To.Key(HistoryPrefix+e.Name), err)
 		}
-		kept = append(kept, hm)
+		return hm, nil
 	}
-	files, dirs := writer.Live(kept...)
-	var doomed []string
+	kept, all := []*manifest.Manifest{m}, []*manifest.Manifest{m}
+	for _, e := range keptEntries {
+		hm, err := load(e)
+		if err != nil {
+			return nil, err
+		}
+		kept, all = append(kept, hm), append(all, hm)
+		res.KeptManifests = append(res.KeptManifests, e.Name)
+	}
+	for _, e := range removedEntries {
+		hm, err := load(e)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, hm)
+		if e.Name != current {
+			res.RemovedManifests = append(res.RemovedManifests, e.Name)
+		}
+	}
+	// Set indexes are read once each, from the bucket (an index the listing
+	// lacks names nothing).
+	indexes := map[string][]byte{}
+	var readErr error
+	read := func(rel string) ([]byte, error) {
+		if b, ok := indexes[rel]; ok {
+			return b, nil
+		}
+		if _, ok := listed[rel]; !ok {
+			return nil, fs.ErrNotExist
+		}
+		b, err := p.get(ctx, rel)
+		if err != nil {
+			readErr = err
+			return nil, err
+		}
+		indexes[rel] = b
+		return b, nil
+	}
+	live, _ := writer.Named(read, kept...)
+	named, isIndex := writer.Named(read, all...)
+	if readErr != nil {
+		return nil, readErr // an unread index would leave its set's files out of live
+	}
+	var doomed, doomedIndexes []string
 	for _, rel := range slices.Sorted(maps.Keys(listed)) {
-		if rel == ManifestKey || strings.HasPrefix(rel, writer.StateDir+"/") || files[rel] || inDir(rel, dirs) {
+		if rel == ManifestKey || strings.HasPrefix(rel, writer.StateDir+"/") || live[rel] {
 			continue
 		}
-		if !writer.ContentAddressed(rel) {
+		if !named[rel] {
 			res.LeftAlone = append(res.LeftAlone, rel)
 			continue
 		}
@@ -91,39 +122,41 @@ func (p *publisher) prune(ctx context.Context, m *manifest.Manifest, listed map[
 			res.TooNew++
 			continue
 		}
-		doomed = append(doomed, rel)
+		if isIndex[rel] {
+			doomedIndexes = append(doomedIndexes, rel)
+		} else {
+			doomed = append(doomed, rel)
+		}
 		res.RemovedBytes += listed[rel].size
 	}
-	res.Removed = len(doomed)
+	res.Removed = len(doomed) + len(doomedIndexes)
 	if p.opts.List {
-		res.RemovedKeys = doomed
+		res.RemovedKeys = append(append([]string{}, doomed...), doomedIndexes...)
 	}
 	if p.opts.DryRun {
 		return res, nil
 	}
-	// Objects first, then the history entries that named them: a prune that
-	// dies half-way is finished by the next one.
-	if err := p.delete(ctx, doomed); err != nil {
-		return nil, err
+	// Objects first, then the set indexes that list them, then the history
+	// entries that named them: a prune that dies half-way is finished by the
+	// next one.
+	for _, batch := range [][]string{doomed, doomedIndexes} {
+		if err := p.delete(ctx, batch); err != nil {
+			return nil, err
+		}
 	}
-	hist := make([]string, len(res.RemovedManifests))
+	if res.TooNew > 0 {
+		// The removed entries name the objects spared: they stay until a
+		// later prune deletes those, or nothing would ever name them again.
+		res.RemovedManifests = []string{}
+	}
+	hk := make([]string, len(res.RemovedManifests))
 	for i, n := range res.RemovedManifests {
-		hist[i] = HistoryPrefix + n
+		hk[i] = HistoryPrefix + n
 	}
-	if err := p.delete(ctx, hist); err != nil {
+	if err := p.delete(ctx, hk); err != nil {
 		return nil, err
 	}
 	return res, nil
-}
-
-// inDir reports whether rel lies below one of dirs.
-func inDir(rel string, dirs map[string]bool) bool {
-	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
-		if dirs[d] {
-			return true
-		}
-	}
-	return false
 }
 
 // delete removes rels in batches; any key S3 reports as not deleted is an error.

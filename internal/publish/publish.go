@@ -97,7 +97,8 @@ type publisher struct {
 //     for variants and Content-MD5 (the origin refuses damaged bytes), then HEAD it
 //     to check the origin kept size and headers;
 //  3. list again and require every named object present with its size;
-//  4. only then write the manifest's history copy and, last, manifest.json, so the
+//  4. only then write the manifest's history copy (numbered in publish order,
+//     writer.HistoryName) and, last, manifest.json, so the
 //     live manifest never names a missing object. A manifest.json already equal
 //     byte for byte is not rewritten: a second run writes nothing;
 //  5. with Prune, delete what no manifest of the last Keep references.
@@ -138,11 +139,21 @@ func Publish(ctx context.Context, c *s3.Client, opts Options) (*Result, error) {
 	}
 	p := &publisher{c: c, opts: opts}
 	res := &Result{Target: opts.To.String(), BuildID: m.BuildID, DryRun: opts.DryRun, Objects: len(objs),
-		ManifestKey: opts.To.Key(ManifestKey), HistoryKey: opts.To.Key(HistoryPrefix + writer.HistoryName(m))}
+		ManifestKey: opts.To.Key(ManifestKey)}
 	listed, err := p.list(ctx)
 	if err != nil {
 		return nil, err
 	}
+	// The bucket's history records the order of publishes: this manifest gets
+	// the next sequence number, unless the newest entry already is this build
+	// (a publish that stopped before manifest.json, or a re-run).
+	hist := history(listed)
+	histName := writer.HistoryName(writer.NextSeq(hist), m)
+	historyPresent := len(hist) > 0 && hist[0].BuildID == m.BuildID && hist[0].Created == writer.CompactCreated(m)
+	if historyPresent {
+		histName = hist[0].Name
+	}
+	res.HistoryKey = opts.To.Key(HistoryPrefix + histName)
 	var todo []object
 	var conflicts []string
 	for _, o := range objs {
@@ -187,7 +198,6 @@ func Publish(ctx context.Context, c *s3.Client, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, historyPresent := listed[HistoryPrefix+writer.HistoryName(m)]
 	unchanged := old != nil && bytes.Equal(old, manifestBytes) && historyPresent
 	if opts.DryRun {
 		res.Manifest = "would upload"
@@ -195,7 +205,7 @@ func Publish(ctx context.Context, c *s3.Client, opts Options) (*Result, error) {
 			res.Manifest = "unchanged"
 		}
 		if opts.Prune {
-			if res.Prune, err = p.prune(ctx, m, listed, time.Now()); err != nil {
+			if res.Prune, err = p.prune(ctx, m, histName, listed, time.Now()); err != nil {
 				return nil, err
 			}
 		}
@@ -220,9 +230,9 @@ func Publish(ctx context.Context, c *s3.Client, opts Options) (*Result, error) {
 		res.Manifest = "unchanged"
 	} else {
 		cc := fmt.Sprintf("public, max-age=%d", opts.ManifestMaxAge)
-		hist := object{rel: HistoryPrefix + writer.HistoryName(m), size: int64(len(manifestBytes)), contentType: "application/json"}
+		ho := object{rel: HistoryPrefix + histName, size: int64(len(manifestBytes)), contentType: "application/json"}
 		if !historyPresent {
-			if err := p.put(ctx, hist, manifestBytes, cc); err != nil {
+			if err := p.put(ctx, ho, manifestBytes, cc); err != nil {
 				return nil, fmt.Errorf("publish: manifest history: %w", err)
 			}
 		}
@@ -236,7 +246,7 @@ func Publish(ctx context.Context, c *s3.Client, opts Options) (*Result, error) {
 		if listed, err = p.list(ctx); err != nil {
 			return nil, err
 		}
-		if res.Prune, err = p.prune(ctx, m, listed, time.Now()); err != nil {
+		if res.Prune, err = p.prune(ctx, m, histName, listed, time.Now()); err != nil {
 			return nil, err
 		}
 	}
@@ -409,4 +419,18 @@ func fileMD5(p string) (string, error) {
 		return "", fmt.Errorf("read %s: %w", p, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// history lists the bucket's history entries in listed, newest first.
+func history(listed map[string]remote) []writer.HistoryEntry {
+	var es []writer.HistoryEntry
+	for rel := range listed {
+		if n, ok := strings.CutPrefix(rel, HistoryPrefix); ok {
+			if e, ok := writer.ParseHistoryName(n); ok {
+				es = append(es, e)
+			}
+		}
+	}
+	writer.SortHistory(es)
+	return es
 }

@@ -39,7 +39,7 @@ type fixture struct {
 }
 
 var (
-	fixtures    = map[int64]*fixture{}
+	fixtures    = map[string]*fixture{}
 	fixturesMu  sync.Mutex
 	fixturesDir string
 	shared      *s3test.Server
@@ -69,19 +69,24 @@ func bakeOf(t testing.TB, seed int64) *fixture { return bakeSized(t, seed, 150) 
 
 // bakeSized bakes a sample of n components (0: the production-sized default).
 func bakeSized(t testing.TB, seed int64, n int) *fixture {
+	return bakeAt(t, seed, n, 1767225600+seed*86400) // a later seed is a later bake
+}
+
+// bakeAt bakes a sample of n components with SOURCE_DATE_EPOCH epoch.
+func bakeAt(t testing.TB, seed int64, n int, epoch int64) *fixture {
 	t.Helper()
 	fixturesMu.Lock()
 	defer fixturesMu.Unlock()
-	id := seed*1_000_000 + int64(n)
+	id := fmt.Sprint(seed, "-", n, "-", epoch)
 	if f, ok := fixtures[id]; ok {
 		return f
 	}
-	dir := filepath.Join(fixturesDir, fmt.Sprint("seed", seed, "-", n))
+	dir := filepath.Join(fixturesDir, "seed"+id)
 	if _, err := sample.Write(filepath.Join(dir, "sample"), sample.Options{Seed: seed, Components: n}); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{out: filepath.Join(dir, "output"), manifest: filepath.Join(dir, "manifest.json")}
-	t.Setenv("SOURCE_DATE_EPOCH", fmt.Sprint(1767225600+seed*86400)) // a later seed is a later bake
+	t.Setenv("SOURCE_DATE_EPOCH", fmt.Sprint(epoch))
 	_, err := bake.Run(bake.Config{
 		Sources:      []string{filepath.Join(dir, "sample", "synthetic_*.json")},
 		Postcodes:    []string{filepath.Join(dir, "sample", "synthetic_postcodes.csv")},
@@ -126,10 +131,10 @@ func bakeSized(t testing.TB, seed int64, n int) *fixture {
 	return f
 }
 
-// want is what a bucket prefix holds once f is published: its files, the manifest
-// and its history copy.
-func (f *fixture) want(prefix string) map[string]int64 {
-	w := map[string]int64{prefix + "manifest.json": int64(len(f.raw)), prefix + publish.HistoryPrefix + writer.HistoryName(f.m): int64(len(f.raw))}
+// want is what a bucket prefix holds once f is published as the seq-th
+// publish there: its files, the manifest and its history copy.
+func (f *fixture) want(prefix string, seq int64) map[string]int64 {
+	w := map[string]int64{prefix + "manifest.json": int64(len(f.raw)), prefix + publish.HistoryPrefix + writer.HistoryName(seq, f.m): int64(len(f.raw))}
 	for rel, n := range f.files {
 		w[prefix+rel] = n
 	}
@@ -229,7 +234,7 @@ func TestPublish(t *testing.T) {
 	if res.Uploaded != len(a.files) || res.Objects != len(a.files) || res.Present != 0 || res.Manifest != "uploaded" {
 		t.Fatalf("first publish: %+v, want all %d files uploaded and the manifest", res, len(a.files))
 	}
-	assertObjects(t, srv.Objects(t, bucket, prefix), a.want(prefix))
+	assertObjects(t, srv.Objects(t, bucket, prefix), a.want(prefix, 1))
 
 	// Headers, as the aws CLI sees them.
 	ca := a.m.Assets["cmu/cmus.json"]
@@ -333,7 +338,7 @@ func TestPublish(t *testing.T) {
 			t.Fatalf("dry run would upload %s, which the second bake does not name or the bucket has", k)
 		}
 	}
-	assertObjects(t, srv.Objects(t, bucket, prefix), a.want(prefix))
+	assertObjects(t, srv.Objects(t, bucket, prefix), a.want(prefix, 1))
 	if shared == 0 {
 		t.Fatal("the two bakes share no file: the skip of present objects is not exercised")
 	}
@@ -343,8 +348,8 @@ func TestPublish(t *testing.T) {
 	if res.Uploaded != len(b.files)-shared || res.Present != shared || res.Manifest != "uploaded" {
 		t.Fatalf("second bake: %+v, want %d uploaded, %d present", res, len(b.files)-shared, shared)
 	}
-	both := a.want(prefix)
-	maps.Copy(both, b.want(prefix))
+	both := a.want(prefix, 1)
+	maps.Copy(both, b.want(prefix, 2))
 	both[prefix+"manifest.json"] = int64(len(b.raw))
 	srv.AWS(t, "s3", "cp", "--quiet", "-", "s3://"+bucket+"/"+prefix+"robots.txt") // not prebake's: never pruned
 	both[prefix+"robots.txt"] = 0
@@ -369,8 +374,8 @@ func TestPublish(t *testing.T) {
 		history         int
 	}{
 		{2, 0, 0, 0, 0},
-		{1, time.Hour, 0, aOnly, 1}, // the old history entry goes, its objects wait
-		{1, 0, aOnly, 0, 0},
+		{1, time.Hour, 0, aOnly, 0}, // the old history entry stays while its objects wait
+		{1, 0, aOnly, 0, 1},         // now the objects, then the entry
 	} {
 		o := opts(b, bucket, prefix)
 		o.Prune, o.Keep, o.PruneMinAge = true, tc.keep, tc.minAge
@@ -384,7 +389,7 @@ func TestPublish(t *testing.T) {
 		if tc.removed == 0 {
 			continue
 		}
-		want := b.want(prefix)
+		want := b.want(prefix, 2)
 		want[prefix+"robots.txt"] = 0
 		assertObjects(t, srv.Objects(t, bucket, prefix), want)
 	}
@@ -518,7 +523,7 @@ func TestPublishFlakyOrigin(t *testing.T) {
 	if proxy.failed < len(a.files)/3 {
 		t.Fatalf("the proxy failed only %d requests", proxy.failed)
 	}
-	assertObjects(t, srv.Objects(t, bucket, prefix), a.want(prefix))
+	assertObjects(t, srv.Objects(t, bucket, prefix), a.want(prefix, 1))
 
 	// One object that always fails: the run gives up after 1+3 attempts of it,
 	// and the bucket's manifest stays the first bake's.
@@ -579,7 +584,7 @@ func TestPublishServerKilled(t *testing.T) {
 		t.Fatal("manifest.json is not the first bake's after the failed publish")
 	}
 	got := srv.Objects(t, bucket, prefix)
-	for k, n := range a.want(prefix) {
+	for k, n := range a.want(prefix, 1) {
 		if got[k] != n {
 			t.Fatalf("after the failed publish, %s (named by the manifest in force) is %d bytes, want %d", k, got[k], n)
 		}
@@ -589,7 +594,7 @@ func TestPublishServerKilled(t *testing.T) {
 		t.Fatalf("re-run after the restart: %+v", res)
 	}
 	got = srv.Objects(t, bucket, prefix)
-	for k, n := range b.want(prefix) {
+	for k, n := range b.want(prefix, 2) {
 		if got[k] != n {
 			t.Fatalf("after the re-run, %s is %d bytes, want %d", k, got[k], n)
 		}

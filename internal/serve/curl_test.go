@@ -56,6 +56,22 @@ func TestCurl(t *testing.T) {
 		t.Errorf("range 0-126: %s, %d bytes", status(h), len(body))
 	}
 
+	// RFC 9110 §14: an unknown unit is ignored, a last-pos past 2^63 clamped,
+	// a flood of ranges ignored.
+	for _, tc := range []struct {
+		rng, status string
+		want        []byte
+	}{
+		{"items=0-5", "200", archive},
+		{"bytes=10-99999999999999999999", "206", archive[10:]},
+		{"bytes=" + manyRanges(MaxRanges+1), "200", archive},
+	} {
+		h, body = run("-H", "Range: "+tc.rng, ts.URL+"/"+pmtiles)
+		if status(h) != tc.status || !bytes.Equal(body, tc.want) {
+			t.Errorf("Range: %.40s: %s with %d bytes, want %s with %d", tc.rng, status(h), len(body), tc.status, len(tc.want))
+		}
+	}
+
 	h, _ = run("-I", ts.URL+"/"+pmtiles) // (curl -I writes the headers as the body too)
 	etag := regexp.MustCompile(`(?m)^etag: (.*?)\r?$`).FindStringSubmatch(h)
 	if status(h) != "200" || etag == nil || !strings.Contains(h, "cache-control: public, max-age=31536000, immutable") {

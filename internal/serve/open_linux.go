@@ -41,7 +41,9 @@ func (b *beneath) open(rel string) (f *os.File, err error, ok bool) {
 	}
 	for {
 		fd, err := unix.Openat2(b.dirfd, rel, &unix.OpenHow{
-			Flags:   unix.O_RDONLY | unix.O_CLOEXEC,
+			// O_NONBLOCK: the open of a FIFO returns at once (regularOnly
+			// then refuses it) instead of waiting for a writer.
+			Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK,
 			Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
 		})
 		switch {

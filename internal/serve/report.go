@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -266,35 +266,27 @@ func bars(cur, prev map[string]float64, byLabel bool) []Bar {
 	return out
 }
 
-// previous loads the newest manifest of the writer's history older than m.
+// previous loads the build committed before m in the writer's history (in
+// commit order, writer.HistoryName): the entry after m's newest one, or the
+// newest entry when m is not in the history; another entry of m's own build
+// is skipped.
 func (s *Server) previous(m *manifest.Manifest) (*manifest.Manifest, string) {
 	dir := writer.HistoryDir(s.opts.OutDir)
-	entries, err := os.ReadDir(dir)
+	entries, err := writer.ReadHistory(s.opts.OutDir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, "no manifest history in " + dir + ": no previous bake to compare with"
-		}
 		return nil, err.Error()
 	}
-	// History names are "<compact creation time>-<build id>.json": any other
-	// build created no later than this one is older (bakes of the sample share
-	// one fixed creation time; then the order among them is by build id).
-	cur := writer.HistoryName(m)
-	curCreated, _, _ := strings.Cut(cur, "-")
-	var names []string
-	for _, e := range entries {
-		n := e.Name()
-		created, _, _ := strings.Cut(n, "-")
-		if strings.HasSuffix(n, ".json") && n != cur && created <= curCreated {
-			names = append(names, n)
-		}
+	if len(entries) == 0 {
+		return nil, "no manifest history in " + dir + ": no previous bake to compare with"
 	}
-	if len(names) == 0 {
+	if i := slices.IndexFunc(entries, func(e writer.HistoryEntry) bool { return e.BuildID == m.BuildID }); i >= 0 {
+		entries = entries[i:]
+	}
+	i := slices.IndexFunc(entries, func(e writer.HistoryEntry) bool { return e.BuildID != m.BuildID })
+	if i < 0 {
 		return nil, "the manifest history holds no bake older than this one"
 	}
-	sort.Strings(names)
-	p := filepath.Join(dir, names[len(names)-1])
-	pm, err := manifest.Load(p)
+	pm, err := manifest.Load(filepath.Join(dir, entries[i].Name))
 	if err != nil {
 		return nil, "previous bake: " + err.Error()
 	}
@@ -308,7 +300,12 @@ func (s *Server) statistics(m *manifest.Manifest) (cats, years map[string]float6
 	if !ok {
 		return nil, nil, fmt.Errorf("the bake %s has no cmu/statistics.json: no counts per category and year", m.BuildID)
 	}
-	data, err := s.root.ReadFile(a.Path)
+	var data []byte
+	f, err := s.open(a.Path)
+	if err == nil {
+		data, err = io.ReadAll(f)
+		f.Close()
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("bake %s: %w", m.BuildID, err)
 	}
@@ -338,32 +335,48 @@ func (s *Server) statistics(m *manifest.Manifest) (cats, years map[string]float6
 	return cats, years, nil
 }
 
+// readReportRows lists the rejected rows of the report file. Every line of a
+// report names the build it describes (build_id, as build writes it); a
+// report of another build (a failed build's, or one left beside another
+// manifest) is not listed, and the note says whose it is.
 func (s *Server) readReportRows(r *Report) error {
 	if s.opts.ReportPath == "" {
 		return errors.New("no report file given: rejected rows are not listed")
 	}
-	f, err := os.Open(s.opts.ReportPath)
+	f, err := openRegular(s.opts.ReportPath)
 	if err != nil {
 		return fmt.Errorf("rejected rows are not listed: %w", err)
 	}
 	defer f.Close()
-	r.ReportFile = s.opts.ReportPath
+	var rows []ReportRow
+	total := 0
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for line := 1; sc.Scan(); line++ {
-		var row ReportRow
+		var row struct {
+			ReportRow
+			BuildID string `json:"build_id"`
+		}
 		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
 			return fmt.Errorf("%s line %d: %w", s.opts.ReportPath, line, err)
+		}
+		if row.BuildID != r.Build.ID {
+			return fmt.Errorf("rejected rows are not listed: %s line %d is of build %q, not this bake's %s (a report of another build)",
+				s.opts.ReportPath, line, row.BuildID, r.Build.ID)
 		}
 		if row.Status != "rejected" {
 			continue
 		}
-		r.RejectedTotal++
-		if len(r.Rejected) < MaxRejectedRows {
-			r.Rejected = append(r.Rejected, row)
+		total++
+		if len(rows) < MaxRejectedRows {
+			rows = append(rows, row.ReportRow)
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s: %w", s.opts.ReportPath, err)
+	}
+	r.ReportFile, r.Rejected, r.RejectedTotal = s.opts.ReportPath, rows, total
+	return nil
 }
 
 // output sums the files and bytes of every set of m, by encoding: tile and

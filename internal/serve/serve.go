@@ -9,7 +9,10 @@
 //   - a strong ETag per representation (the first 128 bits of the SHA-256 of
 //     the bytes sent, then "-br"/"-gzip"/"-zstd" for a variant), and 304 Not
 //     Modified for a matching If-None-Match;
-//   - byte ranges (206, 416, If-Range), which the PMTiles client relies on;
+//   - byte ranges (206, 416, If-Range), which the PMTiles client relies on, as
+//     RFC 9110 §14 has them (rangeHeader: unknown units and more than
+//     MaxRanges or overlapping ranges ignored, a last-pos past the end
+//     clamped however large);
 //   - Cache-Control "public, max-age=31536000, immutable" for content-hashed
 //     names, "public, max-age=60" for everything else (manifest.json);
 //   - CORS for any origin (the app and the preview may live elsewhere);
@@ -18,7 +21,9 @@
 // No path outside the output directory is reachable: requests with "..",
 // empty, hidden (".prebake") or backslash segments are refused, and files are
 // opened through os.Root (on Linux, openat2 with RESOLVE_BENEATH), which does
-// not follow symlinks out of the directory.
+// not follow symlinks out of the directory. Only regular files are served:
+// anything else (a FIFO, a socket, a device) is opened with O_NONBLOCK,
+// refused, and never read, so no request waits on it.
 package serve
 
 import (
@@ -31,9 +36,11 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prebake/prebake/internal/writer"
@@ -44,7 +51,7 @@ import (
 type Options struct {
 	OutDir       string // the output directory (what CI uploads)
 	ManifestPath string // the live manifest, served at /manifest.json
-	ReportPath   string // prebake-report.jsonl of the bake ("" or absent: the report page says so)
+	ReportPath   string // prebake-report.jsonl of the bake (bake.DefaultReportPath in the CLI; "", absent or of another build: the report page says so)
 }
 
 // Cache-Control values: content-hashed files never change; the manifest (and any
@@ -126,12 +133,43 @@ func (s *Server) Close() error {
 	return s.root.Close()
 }
 
-// open opens a file below the output directory, never one outside it.
+// open opens a file below the output directory, never one outside it, and
+// only a regular file or a directory (regularOnly).
 func (s *Server) open(rel string) (*os.File, error) {
 	if f, err, ok := s.beneath.open(rel); ok {
-		return f, err
+		return regularOnly(f, err)
 	}
-	return s.root.Open(rel)
+	return regularOnly(s.root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0))
+}
+
+// errNotRegular refuses a FIFO, socket or device: reading one may block for
+// ever (a FIFO without a writer) or never end.
+var errNotRegular = errors.New("not a regular file")
+
+// regularOnly takes the result of an open made with O_NONBLOCK (so that the
+// open of a FIFO returns at once instead of waiting for a writer) and keeps
+// the file only when it is a regular file or a directory; anything else is
+// closed and refused with errNotRegular.
+func regularOnly(f *os.File, err error) (*os.File, error) {
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() && !fi.IsDir() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: f.Name(), Err: errNotRegular}
+	}
+	return f, nil
+}
+
+// openRegular opens a file by its path (the manifest, the report) as open
+// does a file of the output.
+func openRegular(p string) (*os.File, error) {
+	return regularOnly(os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0))
 }
 
 // manifest returns the current manifest, re-reading it when its file changed.
@@ -139,6 +177,9 @@ func (s *Server) manifest() (*manifest.Manifest, error) {
 	fi, err := os.Stat(s.opts.ManifestPath)
 	if err != nil {
 		return nil, fmt.Errorf("serve: manifest %s: %w%s", s.opts.ManifestPath, pathReason(err), bakeHint(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("serve: manifest %s: %w", s.opts.ManifestPath, errNotRegular)
 	}
 	st := fileStamp{fi.Size(), fi.ModTime()}
 	s.mu.Lock()
@@ -266,7 +307,7 @@ func (s *Server) serveManifest(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	f, err := os.Open(s.opts.ManifestPath)
+	f, err := openRegular(s.opts.ManifestPath)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -364,40 +405,152 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *os.File, k
 		w = &lengthWriter{ResponseWriter: w, size: fi.Size()}
 	}
 	if rng := r.Header.Get("Range"); rng != "" {
-		if fixed, ok := withoutEmptySuffixes(rng, fi.Size()); ok {
+		if fixed, changed := rangeHeader(rng, fi.Size()); changed {
 			r = r.Clone(r.Context())
-			r.Header.Set("Range", fixed)
+			if fixed == "" {
+				r.Header.Del("Range")
+			} else {
+				r.Header.Set("Range", fixed)
+			}
 		}
 	}
 	http.ServeContent(w, r, "", time.Time{}, f)
 }
 
-// withoutEmptySuffixes drops the suffix ranges of zero bytes ("-0") from a
-// Range header: RFC 9110 §14.1.1 calls them unsatisfiable, but ServeContent
-// (Go 1.26) answers "bytes=-0" with a 206 whose Content-Range is "bytes
-// n-(n-1)/n". When nothing is left, the header becomes "bytes=<size>-", which
-// ServeContent answers with 416 and "bytes */<size>" (after If-Range, as for
-// any range). ok is false when the header has no such range.
-func withoutEmptySuffixes(rng string, size int64) (fixed string, ok bool) {
-	specs, found := strings.CutPrefix(rng, "bytes=")
-	if !found {
-		return "", false
+// MaxRanges is the most ranges one request may ask for. RFC 9110 §14.2 lets a
+// server ignore a Range header of many small or overlapping ranges (a broken
+// client or a denial of service: each range costs a multipart header, so
+// thousands of one-byte ranges of a small file build a response many times
+// its size). The PMTiles client asks for one range at a time; 16 leaves room
+// for any reasonable client.
+const MaxRanges = 16
+
+// rangeHeader rewrites a Range header for http.ServeContent (Go 1.26), so the
+// response follows RFC 9110 §14 where ServeContent does not:
+//
+//   - a range unit other than "bytes" (compared case-insensitively, §14.1) is
+//     ignored (§14.2): fixed is "", and the whole representation is sent (200);
+//     ServeContent answers it with 416;
+//   - more than MaxRanges ranges, or three or more of which any two overlap, are ignored
+//     the same way (§14.2 allows ignoring or rejecting; ignoring costs no
+//     more than a plain GET);
+//   - a last-pos past the end is clamped to the last byte, also one too large
+//     for an int64 (§14.1.2: such a range is satisfiable; ServeContent fails
+//     to parse it and answers 416); a suffix length too large for an int64 is
+//     the whole representation; a first-pos too large for an int64 is past the
+//     end, so unsatisfiable, and dropped;
+//   - a suffix range of zero bytes ("-0") is unsatisfiable (§14.1.1) and
+//     dropped (ServeContent answers "bytes=-0" with a 206 of the whole file).
+//
+// When nothing satisfiable is left, or the syntax is broken (no "=", a range
+// that is not digits, a last-pos before its first-pos), the header becomes
+// "bytes=<size>-", which ServeContent answers with 416 and the
+// "bytes */<size>" Content-Range §15.5.17 asks for (after If-Range, as for any
+// range; ServeContent leaves it out for a header it cannot parse). fixed ""
+// means: drop the header. changed is false when the header stays as it is.
+func rangeHeader(rng string, size int64) (fixed string, changed bool) {
+	unsatisfiable := "bytes=" + strconv.FormatInt(size, 10) + "-"
+	unit, set, ok := strings.Cut(rng, "=")
+	unit = strings.TrimSpace(unit)
+	if !ok || !isToken(unit) {
+		return unsatisfiable, true // broken syntax
 	}
+	if !strings.EqualFold(unit, "bytes") {
+		return "", true // an unknown unit: ignored
+	}
+	type span struct{ first, last int64 }
 	var kept []string
-	for _, spec := range strings.Split(specs, ",") {
-		if t := strings.TrimSpace(spec); len(t) > 1 && t[0] == '-' && strings.Trim(t[1:], "0") == "" {
-			ok = true
+	var spans []span
+	specs := strings.Split(set, ",")
+	if len(specs) > MaxRanges {
+		return "", true
+	}
+	for _, spec := range specs {
+		t := strings.TrimSpace(spec)
+		if t == "" {
+			changed = true // an empty list element, which recipients ignore (§5.6.1.2)
 			continue
 		}
-		kept = append(kept, spec)
+		first, last, ok := strings.Cut(t, "-")
+		if !ok || (first != "" && !isDigits(first)) || (last != "" && !isDigits(last)) || (first == "" && last == "") {
+			return unsatisfiable, true // broken syntax
+		}
+		switch {
+		case first == "": // a suffix: the last n bytes
+			n, err := strconv.ParseInt(last, 10, 64)
+			if err != nil {
+				n = size // more than 2^63-1 bytes: all of them
+			}
+			if n == 0 {
+				changed = true
+				continue
+			}
+			t = "-" + strconv.FormatInt(n, 10)
+			spans = append(spans, span{max(size-n, 0), size - 1})
+		default:
+			a, err := strconv.ParseInt(first, 10, 64)
+			if err != nil || a >= size {
+				changed = true // past the end: unsatisfiable
+				continue
+			}
+			b := size - 1
+			if last != "" {
+				if v, err := strconv.ParseInt(last, 10, 64); err == nil && v < size {
+					b = v
+				}
+				if b < a {
+					return unsatisfiable, true // last before first: broken
+				}
+			}
+			t = strconv.FormatInt(a, 10) + "-" + strconv.FormatInt(b, 10)
+			spans = append(spans, span{a, b})
+		}
+		if t != strings.TrimSpace(spec) {
+			changed = true
+		}
+		kept = append(kept, t)
 	}
-	if !ok {
+	if len(spans) > 2 {
+		sort.Slice(spans, func(i, j int) bool { return spans[i].first < spans[j].first })
+		for i := 1; i < len(spans); i++ {
+			if spans[i].first <= spans[i-1].last {
+				return "", true // overlapping ranges: ignored
+			}
+		}
+	}
+	if unit != "bytes" {
+		changed = true
+	}
+	if !changed {
 		return "", false
 	}
 	if len(kept) == 0 {
-		return "bytes=" + strconv.FormatInt(size, 10) + "-", true
+		return unsatisfiable, true
 	}
 	return "bytes=" + strings.Join(kept, ","), true
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isToken reports whether s is an RFC 9110 §5.6.2 token (a range unit is one).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // lengthWriter adds Content-Length to a 200 or single-range 206 response.

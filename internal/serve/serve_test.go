@@ -198,6 +198,27 @@ func TestRanges(t *testing.T) {
 		{"bytes=-0", `"stale"`, 200, 0, n}, // If-Range still decides first
 		{"bytes=0-9", etag, 206, 0, 10},
 		{"bytes=0-9", `"stale"`, 200, 0, n}, // If-Range mismatch: the whole file
+		// an unknown range unit is ignored (RFC 9110 §14.2): the whole file
+		{"items=0-5", "", 200, 0, n},
+		{"x-rows=0-5", "", 200, 0, n},
+		{"Bytes=0-9", "", 206, 0, 10}, // units are case-insensitive
+		{"BYTES=-10", "", 206, n - 10, n},
+		// a last-pos past the end is clamped, however large (§14.1.2)
+		{"bytes=0-9223372036854775807", "", 206, 0, n},
+		{"bytes=5-9223372036854775808", "", 206, 5, n},
+		{"bytes=5-99999999999999999999999999", "", 206, 5, n},
+		{"bytes=-99999999999999999999999999", "", 206, 0, n},
+		{"bytes=99999999999999999999999999-", "", 416, 0, 0},
+		{"bytes=99999999999999999999999999-, 0-9", "", 206, 0, 10},
+		// too many ranges, or overlapping ones: ignored, the whole file
+		{"bytes=" + strings.TrimSuffix(strings.Repeat("0-0,", MaxRanges+1), ","), "", 200, 0, n},
+		{"bytes=" + manyRanges(20000), "", 200, 0, n},
+		{"bytes=0-99,50-149,100-199", "", 200, 0, n},
+		{"bytes=0-9,5-15", "", 206, -1, -1}, // two overlapping: served, multipart
+		{"bytes=" + strings.TrimSuffix(strings.Repeat("0-0,", 3), ","), "", 200, 0, n},
+		// broken syntax stays unsatisfiable
+		{"bytes=abc", "", 416, 0, 0},
+		{"bytes=9-5", "", 416, 0, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.rng+" "+tc.ifRange, func(t *testing.T) {
@@ -212,6 +233,12 @@ func TestRanges(t *testing.T) {
 			if tc.status == 416 {
 				if cr := res.Header.Get("Content-Range"); cr != fmt.Sprintf("bytes */%d", n) {
 					t.Errorf("416 Content-Range %q", cr)
+				}
+				return
+			}
+			if tc.from < 0 {
+				if !strings.HasPrefix(res.Header.Get("Content-Type"), "multipart/byteranges") {
+					t.Errorf("Content-Type %q, want multipart/byteranges", res.Header.Get("Content-Type"))
 				}
 				return
 			}
@@ -235,6 +262,19 @@ func TestRanges(t *testing.T) {
 	if res.StatusCode != 206 || !strings.HasPrefix(res.Header.Get("Content-Type"), "multipart/byteranges") {
 		t.Errorf("two ranges: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
+}
+
+// manyRanges is n one-byte ranges in ascending order, the shape of the
+// response-amplifying request RFC 9110 §14.2 warns of.
+func manyRanges(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%d-%d", i, i)
+	}
+	return b.String()
 }
 
 func TestCachingCORSAndMethods(t *testing.T) {

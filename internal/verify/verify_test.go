@@ -317,14 +317,15 @@ func TestUpgradeFromZstdBake(t *testing.T) {
 
 // TestZstdLeftWithoutHistory: the same reused directory after the old manifest
 // has left the history (pruned before prune knew stale variants): verify reports
-// each .zst file as unexpected, and prune removes them.
+// each .zst file as unexpected, and prune leaves them, as it leaves every file
+// no manifest of the history names, and lists them.
 func TestZstdLeftWithoutHistory(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
 	_, out := oldStyleBake(t, dir)
 	t.Setenv("SOURCE_DATE_EPOCH", "1767229200")
 	m, _ := bakeInto(t, dir)
-	hist, err := filepath.Glob(filepath.Join(writer.HistoryDir(out), "20260101T000000Z-*.json"))
+	hist, err := filepath.Glob(filepath.Join(writer.HistoryDir(out), "*-20260101T000000Z-*.json"))
 	if err != nil || len(hist) != 1 {
 		t.Fatalf("old history entry: %v %v", hist, err)
 	}
@@ -341,11 +342,16 @@ func TestZstdLeftWithoutHistory(t *testing.T) {
 	if unexpected != 8 || len(r.Problems) != 8 {
 		t.Fatalf("problems %v; want the 4 tiles' .zst and .gz unexpected", r.Problems)
 	}
-	if _, err := writer.Prune(writer.PruneOptions{OutDir: out, ManifestPath: filepath.Join(dir, "manifest.json"), Keep: 3}); err != nil {
+	res, err := writer.Prune(writer.PruneOptions{OutDir: out, ManifestPath: filepath.Join(dir, "manifest.json"), Keep: 3})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if r := verify.Check(m, out, verify.Options{}); !r.OK() {
-		t.Errorf("after prune: %v", r.Problems)
+	// The tiles' 4 .zst and 4 .gz, and the asset's .zst.
+	if len(res.Removed) != 0 || len(res.LeftAlone) != 9 {
+		t.Errorf("prune removed %v, left alone %v; want nothing removed, the 9 variants left alone", res.Removed, res.LeftAlone)
+	}
+	if r := verify.Check(m, out, verify.Options{}); len(r.Problems) != 8 {
+		t.Errorf("after prune: %v, want the 8 variants still reported", r.Problems)
 	}
 }
 
@@ -408,7 +414,7 @@ func oldStyleBake(t *testing.T, dir string) (*manifest.Manifest, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{filepath.Join(dir, "manifest.json"), filepath.Join(writer.HistoryDir(out), writer.HistoryName(m))} {
+	for _, p := range []string{filepath.Join(dir, "manifest.json"), filepath.Join(writer.HistoryDir(out), writer.HistoryName(1, m))} {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}

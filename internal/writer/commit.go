@@ -25,7 +25,8 @@ import (
 // now), base_url (when empty) and the assets, tile sets and shard sets written
 // through w (merged with any m already holds). Everything the manifest names is
 // flushed to disk first; the manifest replaces the old one in a single rename,
-// and a copy goes to the history prune reads. Commit removes the staging
+// and a copy goes to the history prune reads, numbered in commit order
+// (HistoryName). Commit removes the staging
 // directory.
 func (w *Writer) Commit(manifestPath string, m manifest.Manifest) error {
 	if manifestPath == "" {
@@ -47,9 +48,17 @@ func (w *Writer) Commit(manifestPath string, m manifest.Manifest) error {
 	if err := syncFS(w.opts.OutDir); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	hist := filepath.Join(HistoryDir(w.opts.OutDir), HistoryName(&m))
-	if !sameContent(hist, data) {
-		if err := atomicfile.Write(hist, data); err != nil {
+	// The history records the order of commits: the entry gets the next
+	// sequence number unless the newest entry is this very manifest (a rebuild
+	// with nothing changed). The bake holds the output directory's Lock, so no
+	// other commit takes the same number.
+	hist, err := ReadHistory(w.opts.OutDir)
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if len(hist) == 0 || !sameContent(filepath.Join(HistoryDir(w.opts.OutDir), hist[0].Name), data) {
+		p := filepath.Join(HistoryDir(w.opts.OutDir), HistoryName(NextSeq(hist), &m))
+		if err := atomicfile.Write(p, data); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
 	}
@@ -121,13 +130,6 @@ func CheckPresent(m *manifest.Manifest, outDir string) error {
 		return fmt.Errorf("%d file(s) the manifest would name are missing from %s (removed during the build?), first %s", len(missing), outDir, missing[0])
 	}
 	return nil
-}
-
-// HistoryName is the file name of m's copy in the history directory: sortable
-// by creation time, then build.
-func HistoryName(m *manifest.Manifest) string {
-	created := strings.NewReplacer("-", "", ":", "").Replace(m.Created)
-	return created + "-" + m.BuildID + ".json"
 }
 
 func (w *Writer) fill(m *manifest.Manifest) error {

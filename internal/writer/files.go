@@ -21,7 +21,8 @@ const StateDir = ".prebake"
 func stagingRoot(outDir string) string { return filepath.Join(outDir, StateDir, "tmp") }
 
 // HistoryDir is where Commit keeps a copy of every manifest it writes, named
-// "<created>-<build_id>.json"; prune keeps the files the newest of them name.
+// "<seq>-<created>-<build_id>.json" (HistoryName); prune keeps the files the
+// newest of them, in commit order, name.
 func HistoryDir(outDir string) string { return filepath.Join(outDir, StateDir, "manifests") }
 
 // newStaging makes a private staging directory for this process. Its name starts

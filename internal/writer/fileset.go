@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -157,12 +158,31 @@ func (s *FileSet) write() (writtenSet, error) {
 	}
 
 	final := filepath.Join(s.w.opts.OutDir, filepath.FromSlash(ws.dir))
-	if fi, err := os.Stat(final); err == nil && fi.IsDir() {
-		// The directory is only ever renamed into place whole, so it is complete.
+	if fi, err := os.Stat(final); err == nil && fi.IsDir() && setComplete(final, files) {
+		// The directory is only ever renamed into place whole, so it is
+		// complete unless something removed files from it (a prune that died
+		// half-way); the stat per file above checks.
 		ws.encodings = setVariants(final, files)
 		if tmp != "" {
 			os.RemoveAll(tmp)
 		}
+	} else if err == nil && fi.IsDir() {
+		// An incomplete directory (prune leaves files it did not write, so a
+		// dead set's directory may stay with only those): the set is staged
+		// whole and its missing files moved in, none replaced.
+		stage, err := s.w.staging()
+		if err != nil {
+			return writtenSet{}, err
+		}
+		whole := filepath.Join(stage, "fill-"+ws.sum[:16])
+		if _, err := s.w.stageSet(whole, tmp, files); err != nil {
+			return writtenSet{}, fmt.Errorf("file set %q: %w", s.name, err)
+		}
+		if err := fillDir(whole, final); err != nil {
+			return writtenSet{}, fmt.Errorf("file set %q: %w", s.name, err)
+		}
+		os.RemoveAll(whole)
+		ws.encodings = setVariants(final, files)
 	} else {
 		encs, err := s.w.stageSet(final, tmp, files)
 		if err != nil {
@@ -182,6 +202,37 @@ func (s *FileSet) write() (writtenSet, error) {
 		s.w.countWritten(1)
 	}
 	return ws, nil
+}
+
+// setComplete reports whether dir holds every file of the set, each a regular
+// file of its size.
+func setComplete(dir string, files []setFile) bool {
+	for _, f := range files {
+		fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(f.rel)))
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() != f.size {
+			return false
+		}
+	}
+	return true
+}
+
+// fillDir moves every file below src that dst lacks to the same place in dst
+// (each a single rename, complete); a file dst has is left as it is.
+func fillDir(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		if _, err := os.Lstat(to); err == nil {
+			return nil
+		}
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		return os.Rename(p, to)
+	})
 }
 
 // setVariants reads back which encodings an existing set carries, decided as

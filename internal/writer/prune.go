@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,7 +20,7 @@ import (
 type PruneOptions struct {
 	OutDir       string // the output directory (default "output")
 	ManifestPath string // the live manifest, always kept; "" for none
-	Keep         int    // how many of the newest manifests in the history to keep (>= 1)
+	Keep         int    // how many of the last builds committed to the history to keep (>= 1)
 	DryRun       bool   // report, remove nothing
 }
 
@@ -27,55 +30,33 @@ type PruneResult struct {
 	RemovedManifests []string `json:"removed_manifests"` // history entries removed
 	Removed          []string `json:"removed"`           // files removed, relative to OutDir
 	RemovedBytes     int64    `json:"removed_bytes"`
-	LeftAlone        []string `json:"left_alone"` // files not written by prebake (no content hash in the name)
+	LeftAlone        []string `json:"left_alone"` // files no manifest of the history names: not prebake's
 }
 
 // contentAddressed matches a path segment carrying a content hash:
 // "components.0123456789abcdef.parquet", "DSR.0123456789abcdef".
 var contentAddressed = regexp.MustCompile(`\.[0-9a-f]{16,64}(\.|/|$)`)
 
-// ContentAddressed reports whether a path (relative, forward slashes) names a
-// file prebake wrote under a content hash, so that its content never changes:
-// prune may remove it once unnamed, and a server may cache it forever.
+// ContentAddressed reports whether a path (relative, forward slashes) is named
+// as prebake names a file under a content hash, so that a server may cache it
+// forever. It says nothing about who wrote the file: prune goes by the history
+// (Named), never by this.
 func ContentAddressed(rel string) bool { return contentAddressed.MatchString(rel) }
 
-// Live is what the manifests ms name: files (assets, their variants, the index of
-// each set, a set written as one file) and dirs (the directory of each set with
-// an index: everything below it belongs to the set). Paths are relative to the
-// output directory, slash-separated.
-func Live(ms ...*manifest.Manifest) (files, dirs map[string]bool) {
-	files, dirs = map[string]bool{}, map[string]bool{}
-	for _, m := range ms {
-		for _, a := range m.Assets {
-			files[a.Path] = true
-			for _, e := range a.Encodings {
-				files[e.Path] = true
-			}
-		}
-		addSet := func(dir, index string) {
-			if index == "" {
-				files[dir] = true // a set written as one file
-				return
-			}
-			dirs[dir] = true
-			files[index] = true
-		}
-		for _, t := range m.TileSets {
-			addSet(t.Path, t.Index)
-		}
-		for _, s := range m.ShardSets {
-			addSet(s.Path, s.Index)
-		}
-	}
-	return files, dirs
-}
-
-// Prune removes the files under OutDir that none of the newest Keep manifests in
-// the history (nor the live manifest) name, and the older history entries.
-// Only content-addressed files are removed (a segment of their path carries a
-// hash, as prebake names them); anything else is reported and left alone, so an
-// output directory shared with other files is safe. Staging directories of
-// builds that died are removed too.
+// Prune removes the files under OutDir that some manifest of the history named
+// and that none of the newest Keep builds of the history (nor the live
+// manifest) name, then the older history entries.
+//
+// The history is ordered by commit (HistoryName's sequence), so the newest
+// builds are the last ones committed whatever their created time; a build
+// committed again counts once, at its latest commit. A file is removed only
+// when a manifest of the history named it (Named: assets, variants, set
+// indexes and the files they list): anything else in OutDir — another tool's
+// "app.0123456789abcdef0123.js", a hidden file, a file dropped into a set
+// directory — is listed in LeftAlone and never removed, nor listed as removed
+// by a dry run. Set indexes go after the files they list and history entries
+// last, so a prune that dies half-way is finished by the next one. Staging
+// directories of builds that died are removed too.
 func Prune(opts PruneOptions) (*PruneResult, error) {
 	if opts.Keep < 1 {
 		return nil, fmt.Errorf("prune: --keep %d: keep at least 1 manifest", opts.Keep)
@@ -94,31 +75,36 @@ func Prune(opts PruneOptions) (*PruneResult, error) {
 		defer release()
 	}
 	hist := HistoryDir(opts.OutDir)
-	entries, err := os.ReadDir(hist)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	entries, err := ReadHistory(opts.OutDir)
+	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
-			names = append(names, e.Name())
-		}
-	}
-	// Names start with the compact RFC 3339 creation time: newest last.
-	sort.Sort(sort.Reverse(sort.StringSlice(names)))
+	keptEntries, removedEntries := KeepHistory(entries, opts.Keep)
 	res := &PruneResult{KeptManifests: []string{}, RemovedManifests: []string{}, Removed: []string{}, LeftAlone: []string{}}
-	var kept []*manifest.Manifest
-	for i, n := range names {
-		if i >= opts.Keep {
-			res.RemovedManifests = append(res.RemovedManifests, n)
-			continue
-		}
-		m, err := manifest.Load(filepath.Join(hist, n))
+	load := func(e HistoryEntry) (*manifest.Manifest, error) {
+		m, err := manifest.Load(filepath.Join(hist, e.Name))
 		if err != nil {
 			return nil, fmt.Errorf("prune: history entry: %w (remove it to prune past it)", err)
 		}
+		return m, nil
+	}
+	var kept, all []*manifest.Manifest
+	for _, e := range keptEntries {
+		m, err := load(e)
+		if err != nil {
+			return nil, err
+		}
 		kept = append(kept, m)
-		res.KeptManifests = append(res.KeptManifests, n)
+		res.KeptManifests = append(res.KeptManifests, e.Name)
+	}
+	all = append(all, kept...)
+	for _, e := range removedEntries {
+		m, err := load(e)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, m)
+		res.RemovedManifests = append(res.RemovedManifests, e.Name)
 	}
 	if opts.ManifestPath != "" {
 		m, err := manifest.Load(opts.ManifestPath)
@@ -127,15 +113,18 @@ func Prune(opts PruneOptions) (*PruneResult, error) {
 		}
 		if m != nil {
 			kept = append(kept, m)
+			all = append(all, m)
 		}
 	}
 	if len(kept) == 0 {
 		return nil, fmt.Errorf("prune: no manifest in %s nor at %q: nothing says what to keep", hist, opts.ManifestPath)
 	}
-	liveFiles, liveDirs := Live(kept...)
-
 	root := opts.OutDir
-	var dirs []string
+	read := func(rel string) ([]byte, error) { return os.ReadFile(filepath.Join(root, filepath.FromSlash(rel))) }
+	live, _ := Named(read, kept...)
+	named, isIndex := Named(read, all...)
+
+	var doomed, indexes []string
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -146,56 +135,53 @@ func Prune(opts PruneOptions) (*PruneResult, error) {
 			return nil
 		}
 		if d.IsDir() {
-			if rel == StateDir || liveDirs[rel] {
+			if rel == StateDir {
 				return fs.SkipDir
 			}
-			dirs = append(dirs, p)
 			return nil
 		}
-		if liveFiles[rel] {
-			return nil
-		}
-		if !ContentAddressed(rel) {
+		switch {
+		case live[rel]:
+		case !named[rel] || !d.Type().IsRegular(): // prebake writes no symlinks, FIFOs, ...
 			res.LeftAlone = append(res.LeftAlone, rel)
-			return nil
+		case isIndex[rel]:
+			indexes = append(indexes, rel)
+		default:
+			doomed = append(doomed, rel)
 		}
-		if fi, err := d.Info(); err == nil {
-			res.RemovedBytes += fi.Size()
-		}
-		res.Removed = append(res.Removed, rel)
-		if opts.DryRun {
-			return nil
-		}
-		return os.Remove(p)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
-	stale, err := staleVariants(root, kept)
-	if err != nil {
-		return nil, fmt.Errorf("prune: %w", err)
-	}
-	for _, rel := range stale {
+	doomed = append(doomed, indexes...)
+	for _, rel := range doomed {
 		p := filepath.Join(root, filepath.FromSlash(rel))
-		fi, err := os.Lstat(p)
-		if err != nil || !fi.Mode().IsRegular() {
-			continue
+		if fi, err := os.Lstat(p); err == nil {
+			res.RemovedBytes += fi.Size()
 		}
-		res.RemovedBytes += fi.Size()
 		res.Removed = append(res.Removed, rel)
-		if !opts.DryRun {
-			if err := os.Remove(p); err != nil {
-				return nil, fmt.Errorf("prune: %w", err)
-			}
-		}
 	}
 	if opts.DryRun {
 		return res, nil
 	}
-	// Deepest first, so a dead set directory goes once its files have.
-	for i := len(dirs) - 1; i >= 0; i-- {
-		if es, err := os.ReadDir(dirs[i]); err == nil && len(es) == 0 {
-			os.Remove(dirs[i])
+	dirs := map[string]bool{}
+	for _, rel := range doomed {
+		if err := os.Remove(filepath.Join(root, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("prune: %w", err)
+		}
+		for d := path.Dir(rel); d != "."; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	// Deepest first, so a dead set directory goes once its files have; only
+	// directories prune emptied, and only when empty.
+	ds := slices.Sorted(maps.Keys(dirs))
+	sort.SliceStable(ds, func(i, j int) bool { return strings.Count(ds[i], "/") > strings.Count(ds[j], "/") })
+	for _, d := range ds {
+		p := filepath.Join(root, filepath.FromSlash(d))
+		if es, err := os.ReadDir(p); err == nil && len(es) == 0 {
+			os.Remove(p)
 		}
 	}
 	for _, n := range res.RemovedManifests {
@@ -207,71 +193,4 @@ func Prune(opts PruneOptions) (*PruneResult, error) {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
 	return res, nil
-}
-
-// staleVariants lists (relative to outDir, sorted) the variant files in the set
-// directories the kept manifests name whose encoding none of them lists for
-// that set. A set directory is content-addressed by its originals, so a bake
-// that makes the same set again reuses the directory whole, with the variants
-// of encodings it no longer writes (the .zst ones of bakes before zstd was
-// dropped); once no kept manifest lists such an encoding, nothing reads them.
-// Only a file that is an index entry's path plus the encoding's suffix, and not
-// itself an entry, counts; a set whose index cannot be read is left alone.
-func staleVariants(outDir string, kept []*manifest.Manifest) ([]string, error) {
-	type set struct {
-		index string
-		encs  map[string]bool
-	}
-	sets := map[string]*set{}
-	add := func(dir, index string, encs []string) {
-		if index == "" {
-			return
-		}
-		s := sets[dir]
-		if s == nil {
-			s = &set{index: index, encs: map[string]bool{}}
-			sets[dir] = s
-		}
-		for _, e := range encs {
-			s.encs[e] = true
-		}
-	}
-	for _, m := range kept {
-		for _, t := range m.TileSets {
-			add(t.Path, t.Index, t.Encodings)
-		}
-		for _, s := range m.ShardSets {
-			add(s.Path, s.Index, s.Encodings)
-		}
-	}
-	var stale []string
-	for dir, s := range sets {
-		data, err := os.ReadFile(filepath.Join(outDir, filepath.FromSlash(s.index)))
-		if err != nil {
-			continue
-		}
-		entries, err := manifest.ParseIndex(data)
-		if err != nil {
-			continue
-		}
-		isEntry := make(map[string]bool, len(entries))
-		for _, e := range entries {
-			isEntry[e.Path] = true
-		}
-		for _, e := range entries {
-			for _, c := range KnownCodecs {
-				if s.encs[c.Name] || isEntry[e.Path+c.Suffix] {
-					continue
-				}
-				rel := dir + "/" + e.Path + c.Suffix
-				if _, err := os.Lstat(filepath.Join(outDir, filepath.FromSlash(rel))); err == nil {
-					stale = append(stale, rel)
-				} else if !errors.Is(err, fs.ErrNotExist) {
-					return nil, err
-				}
-			}
-		}
-	}
-	sort.Strings(stale)
-	return stale, nil
 }

@@ -7,7 +7,7 @@
 //	cmu/components.<sha256[:16]>.json.br     its variants (.br, .gz, .zst)
 //	maptiles/DSR.<set[:16]>/{z}/{x}/{y}.geojson   a tile set, variants beside each tile
 //	maptiles/DSR.<set[:16]>.sha256           the set's index; <set> is its SHA-256
-//	.prebake/manifests/<created>-<build_id>.json  every committed manifest, for prune
+//	.prebake/manifests/<seq>-<created>-<build_id>.json  every committed manifest, numbered in commit order, for prune
 //	.prebake/tmp/<pid>-…/                    staging, removed once a build is done
 //
 // A file is only ever renamed into place complete, and a content-addressed name

@@ -268,8 +268,8 @@ func TestCommitManifest(t *testing.T) {
 	if !bytes.Equal(raw, again) || !bytes.HasSuffix(raw, []byte("}\n")) || !bytes.Contains(raw, []byte("\n  \"schema_version\": 1,\n")) {
 		t.Error("manifest.json is not in its stable, indented form")
 	}
-	// A copy in the history, named by creation time and build.
-	hist, err := os.ReadFile(filepath.Join(writer.HistoryDir(filepath.Join(dir, "output")), "20260101T000000Z-"+m.BuildID+".json"))
+	// A copy in the history, named by commit order, creation time and build.
+	hist, err := os.ReadFile(filepath.Join(writer.HistoryDir(filepath.Join(dir, "output")), "0000000001-20260101T000000Z-"+m.BuildID+".json"))
 	if err != nil || !bytes.Equal(hist, raw) {
 		t.Errorf("history copy: %v", err)
 	}

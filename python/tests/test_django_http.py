@@ -140,7 +140,7 @@ def run_case(send: Send, out: Path, files: Mapping[str, str], c: dict[str, Any],
 
 @pytest.mark.parametrize("transport", ["test_client", "gunicorn"])
 def test_shared_http_cases(transport: str, request: pytest.FixtureRequest, django_project: Bake, files: dict[str, str]) -> None:
-    """Every case, the ones serve does not pass yet (pending) included."""
+    """Every case of the table serve's Go test runs too."""
     send: Send = request.getfixturevalue(transport)
     etags: dict[str, str] = {}
     failed = []

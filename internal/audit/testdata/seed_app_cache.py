@@ -125,7 +125,6 @@ def main():
         if cmu and cmu != "N/A":
             mapping[cmu] = row["Full Name"]
     put("cmu_to_company_mapping", "cmu_to_company_mapping", mapping, 3600 * 24)
-    put("cmu_to_company_mapping", "cmu_to_company_mapping", mapping, 3600 * 24, version=2)
     put("cmu_dataframe_v1", "cmu_dataframe_v1", base64.b64encode(pickle.dumps(df)).decode("utf-8"), 3600 * 24)
 
     # popups: component_detail_<id> (views.component_map_detail_api), map_detail:<id> (map_cache)
@@ -249,9 +248,11 @@ def main():
     # --- what the audit must leave alone ---
     unrelated = []
 
-    def keep(key, value, timeout):
-        cache.set(key, value, timeout)
-        unrelated.append(cache.make_key(key))
+    def keep(key, value, timeout, version=None):
+        cache.set(key, value, timeout, version=version)
+        unrelated.append(cache.make_key(key, version=version))
+    # an app key's name under another cache VERSION: not the app's entry
+    keep("cmu_to_company_mapping", {"A": "B"}, 3600 * 24, version=2)
     # other app keys no bake replaces (views.statistics_view, derated_capacity_list, search)
     keep("statistics_count_desc_count_desc", {"total_components": len(rows)}, 1800)
     keep("derated_capacity_list_p1_sdesc_pp50", "<html>page 1</html>" * 50, 1800)
@@ -287,8 +288,13 @@ def main():
     raw.zadd("unacked_index", {"tag1": 1.0, "tag2": 2.0})
     raw.set("cmu_dataframe_v1", "a raw key, not Django's")
     raw.set("otherapp:1:map_data_" + "0" * 32, "another KEY_PREFIX")
+    # keys that only look like Django's: a version Django never writes (str(int)
+    # has no leading zero, no sign)
+    lookalikes = [":001:cmu_dataframe_v1", ":01:component_detail_5", ":+1:map_data_" + "0" * 32, ":00:statistics_page_data"]
+    for k in lookalikes:
+        raw.set(k, "not Django's")
     unrelated += ["_kombu.binding.celery", "celery", "unacked", "unacked_index", "cmu_dataframe_v1",
-                  "otherapp:1:map_data_" + "0" * 32]
+                  "otherapp:1:map_data_" + "0" * 32] + lookalikes
 
     # database 1: the same names, another database
     db1 = redis.Redis.from_url(args.url.rsplit("/", 1)[0] + "/1")

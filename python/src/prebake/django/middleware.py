@@ -44,9 +44,10 @@ cases in ``internal/serve/testdata/http-cases.json`` run against both:
   or a suffix of zero bytes (``-0``), is unsatisfiable and dropped; when none
   is left, **416** with ``Content-Range: bytes */<size>``. A range ending past
   the end (at any size, 2**64 included) is clipped. A malformed range set is
-  416. One range is a 206 with ``Content-Range``; several a 206
-  ``multipart/byteranges`` in the order asked; more than ``MAX_RANGES``
-  ranges, or ranges adding up to more than the file, are ignored (200).
+  416 with ``Content-Range: bytes */<size>``. One range is a 206 with
+  ``Content-Range``; several a 206 ``multipart/byteranges`` in the order
+  asked; more than ``MAX_RANGES`` (16) ranges, three or more ranges of which
+  two overlap, or ranges adding up to more than the file, are ignored (200).
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ PREFERENCE = ("br", "zstd", "gzip")
 #: More ranges than this in one request are ignored (the whole file is sent):
 #: RFC 9110 §14.2 lets a server ignore many small ranges, and without a bound
 #: tens of thousands of one-byte ranges make a response of megabytes.
-MAX_RANGES = 100
+# serve's MaxRanges (internal/serve/serve.go), the same cap for the same reason.
+MAX_RANGES = 16
 
 
 class WhiteNoiseMiddleware(_WhiteNoiseMiddleware):  # type: ignore[misc]  # WhiteNoise ships no types
@@ -240,48 +242,59 @@ def accepts_identity(header: str) -> bool:
 # -- ranges (RFC 9110 §14; serve's ServeContent plus its -0 rule) --------------
 
 _DIGITS = re.compile(r"[0-9]+")
-_IGNORE, _INVALID, _UNSATISFIABLE = "ignore", "invalid", "unsatisfiable"
+_IGNORE, _UNSATISFIABLE = "ignore", "unsatisfiable"
+# RFC 9110 §5.6.2 tchar
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def parse_ranges(header: str, size: int) -> str | list[tuple[int, int]]:
     """The byte ranges (first, last inclusive) of a ``Range`` header against
-    ``size`` bytes, or ``"ignore"`` (send the whole file), ``"invalid"`` (416)
-    or ``"unsatisfiable"`` (416 with ``bytes */size``)."""
+    ``size`` bytes, or ``"ignore"`` (send the whole file) or ``"unsatisfiable"``
+    (416 with ``bytes */size``).
+
+    The rules are serve's (``rangeHeader`` in internal/serve/serve.go, then Go's
+    ``http.ServeContent``), rule for rule, so the shared cases answer alike:
+    broken syntax (no ``=``, a unit that is not a token, a range that is not
+    digits, a last-pos before its first-pos, no range at all) is unsatisfiable;
+    another unit is ignored; more than ``MAX_RANGES`` ranges, three or more of
+    which two overlap, or ranges adding up to more than the file, are ignored."""
     unit, eq, spec = header.partition("=")
-    if not eq or unit.strip().lower() != "bytes":
+    unit = unit.strip()
+    if not eq or not _TOKEN.fullmatch(unit):
+        return _UNSATISFIABLE
+    if unit.lower() != "bytes":
         return _IGNORE  # RFC 9110 §14.2: a range unit the server does not know is ignored
+    specs = spec.split(",")
+    if len(specs) > MAX_RANGES:
+        return _IGNORE
     ranges: list[tuple[int, int]] = []
-    dropped = False
-    for ra in spec.split(","):
-        ra = ra.strip(" \t")
+    for ra in specs:
+        ra = ra.strip()
         if not ra:
-            continue
+            continue  # an empty list element (RFC 9110 §5.6.1.2)
         start, dash, end = ra.partition("-")
-        if not dash:
-            return _INVALID
-        start, end = start.strip(" \t"), end.strip(" \t")
+        if not dash or (start and not _DIGITS.fullmatch(start)) or (end and not _DIGITS.fullmatch(end)) or (not start and not end):
+            return _UNSATISFIABLE
         if not start:
-            if not _DIGITS.fullmatch(end):
-                return _INVALID
             n = int(end)
             if n == 0 or size == 0:
-                dropped = True  # a suffix of no bytes is unsatisfiable (§14.1.1)
-                continue
+                continue  # a suffix of no bytes is unsatisfiable (§14.1.1)
             ranges.append((size - min(n, size), size - 1))
             continue
-        if not _DIGITS.fullmatch(start) or (end and not _DIGITS.fullmatch(end)):
-            return _INVALID
         first = int(start)
-        last = int(end) if end else size - 1
-        if end and first > last:
-            return _INVALID
         if first >= size:
-            dropped = True  # starts past the end: unsatisfiable
-            continue
-        ranges.append((first, min(last, size - 1)))
+            continue  # starts past the end: unsatisfiable
+        last = min(int(end), size - 1) if end else size - 1
+        if last < first:
+            return _UNSATISFIABLE
+        ranges.append((first, last))
     if not ranges:
-        return _UNSATISFIABLE if dropped else _IGNORE
-    if len(ranges) > MAX_RANGES or sum(b - a + 1 for a, b in ranges) > size:
+        return _UNSATISFIABLE
+    if len(ranges) > 2:
+        spans = sorted(ranges)
+        if any(spans[i][0] <= spans[i - 1][1] for i in range(1, len(spans))):
+            return _IGNORE
+    if sum(b - a + 1 for a, b in ranges) > size:
         return _IGNORE
     return ranges
 
@@ -432,8 +445,6 @@ class NegotiatedFile:
             if not (ir.startswith('"') and ir == etag):  # a date, or another tag: the whole file
                 rng = ""
         ranges = parse_ranges(rng, size) if rng else _IGNORE
-        if ranges == _INVALID:
-            return done(_plain(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "invalid range", headers, method))
         headers.append(("Content-Type", self.content_type))
         if enc:
             headers.append(("Content-Encoding", enc))
