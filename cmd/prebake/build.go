@@ -155,8 +155,8 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 // the Go heap grows to twice its live size before collecting (GOGC=100), and
 // the 1M-component sample's bake went over issue 13's 4 GB resident. With the
 // limit it stays under, for a little more collection near the peak; bakes
-// whose live heap is far below it never reach it and are unchanged (README.md,
-// "The whole bake", has the measurements).
+// whose live heap is far below it never reach it and are unchanged
+// (docs/performance.md, "The whole bake", has the measurements).
 const DefaultMemoryLimitMiB = 3072
 
 // gcPercent is build's GOGC unless the environment sets one, for a bake
@@ -164,8 +164,8 @@ const DefaultMemoryLimitMiB = 3072
 // At 60 the heap may grow 60% past the live heap before a collection: at 100
 // the production-sized sample's peak RSS came too close to issue 13's 512 MB,
 // and 60 keeps it clear for a little more CPU. A big register is bounded by
-// the soft memory limit instead, where 60 would only cost time (README.md, "The
-// whole bake", has the measurements).
+// the soft memory limit instead, where 60 would only cost time
+// (docs/performance.md, "The whole bake", has the measurements).
 func gcPercent(sourceBytes int64) int {
 	if sourceBytes < 256<<20 {
 		return 60

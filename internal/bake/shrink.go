@@ -27,8 +27,8 @@ const DefaultMaxShrink = 0.10
 //
 // A kind is compared like with like: only when the manifest in force read it
 // from the same kind of data, synthetic or real (see provenance). A real
-// register baked where the synthetic sample was (make run, then the README's
-// real bake into the same --out) is another data set, not a loss of rows; so
+// register baked where the synthetic sample was (make run, then a real bake
+// into the same --out) is another data set, not a loss of rows; so
 // is the sample baked over a real bake. Switching is never a truncated
 // download, the fault this guard is for.
 //
