@@ -3,7 +3,8 @@
 # playwright-core (drives Debian's /usr/bin/chromium; no browser download), and
 # maplibre-gl and pmtiles, whose dist files are vendored into internal/serve/preview/vendor
 # (scripts/vendor-preview.sh copies them; TestVendoredLibraries checks the copies
-# equal these packages). Idempotent and quiet when everything is there.
+# equal these packages), and world-atlas and topojson-client, from which
+# scripts/gb-outline.mjs makes internal/serve/preview/gb-outline.geojson (TestGBOutline). Idempotent and quiet when everything is there.
 # The versions match scripts/setup-browser.sh (branch mapout) where both install a package.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,6 +13,10 @@ peers=$root/.cache/peers
 PLAYWRIGHT_CORE=1.65.1
 MAPLIBRE_GL=5.24.1
 PMTILES=4.5.0
+# Natural Earth's 1:50m countries as TopoJSON, and the reader that turns it into
+# GeoJSON: scripts/gb-outline.mjs cuts the preview's GB outline from them.
+WORLD_ATLAS=2.0.2
+TOPOJSON_CLIENT=3.1.0
 
 installed() { # installed NAME VERSION: the package is in peers at exactly that version
   local pj=$peers/node_modules/$1/package.json
@@ -22,6 +27,8 @@ want=()
 installed playwright-core "$PLAYWRIGHT_CORE" || want+=("playwright-core@$PLAYWRIGHT_CORE")
 installed maplibre-gl "$MAPLIBRE_GL" || want+=("maplibre-gl@$MAPLIBRE_GL")
 installed pmtiles "$PMTILES" || want+=("pmtiles@$PMTILES")
+installed world-atlas "$WORLD_ATLAS" || want+=("world-atlas@$WORLD_ATLAS")
+installed topojson-client "$TOPOJSON_CLIENT" || want+=("topojson-client@$TOPOJSON_CLIENT")
 if [ ${#want[@]} -gt 0 ]; then
   mkdir -p "$peers"
   [ -f "$peers/package.json" ] || echo '{"name":"prebake-peers","private":true,"type":"module"}' >"$peers/package.json"

@@ -61,17 +61,17 @@ such bytes as \xNN.`,
 				{"--cache-version", int64(opts.Version), 1},
 			} {
 				if c.got < c.min {
-					return fmt.Errorf("%s %d: must be at least %d", c.flag, c.got, c.min)
+					return usagef("%s %d: must be at least %d", c.flag, c.got, c.min)
 				}
 			}
 			if url == "" {
-				return fmt.Errorf("no --redis given (and REDIS_URL is not set): name the app's cache, e.g. redis://localhost:6379/0")
+				return usagef("no --redis given (and REDIS_URL is not set): name the app's cache, e.g. redis://localhost:6379/0")
 			}
 			if deleteReplaced && manifestPath == "" {
-				return fmt.Errorf("--delete-replaced needs --manifest: only the families a bake replaces are deleted")
+				return usagef("--delete-replaced needs --manifest: only the families a bake replaces are deleted")
 			}
 			if del.Execute && !deleteReplaced {
-				return fmt.Errorf("--yes only confirms --delete-replaced")
+				return usagef("--yes only confirms --delete-replaced")
 			}
 			if manifestPath != "" {
 				m, err := manifest.Load(manifestPath)

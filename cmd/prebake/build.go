@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -56,15 +55,15 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(cfg.Sources) == 0 {
-				return usageError{fmt.Errorf("no --source given: name at least one register file (globs allowed)")}
+				return usagef("no --source given: name at least one register file (globs allowed)")
 			}
 			// The map flags are taken as given: a value out of range is an error
 			// naming the flag, never replaced by a default.
 			if err := cfg.Maptiles.Check(); err != nil {
-				return usageError{fmt.Errorf("map options (--min-zoom, --max-zoom, --radius, --extent, --min-points): %w", err)}
+				return usagef("map options (--min-zoom, --max-zoom, --radius, --extent, --min-points): %w", err)
 			}
 			if cfg.MaxShrink < 0 || cfg.MaxShrink > 1 {
-				return usageError{fmt.Errorf("--max-shrink %g: want a share between 0 and 1", cfg.MaxShrink)}
+				return usagef("--max-shrink %g: want a share between 0 and 1", cfg.MaxShrink)
 			}
 			if cfg.MaxShrink == 0 {
 				cfg.MaxShrink = math.SmallestNonzeroFloat64 // 0 means no loss at all, not the default
@@ -73,11 +72,12 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 			if cfg.ReportPath == "" {
 				cfg.ReportPath = bake.DefaultReportPath(cfg.ManifestPath)
 			}
-			if !quiet && !asJSON && showProgress() {
-				errw := cmd.ErrOrStderr()
-				cfg.Progress = func(stage string, d time.Duration) {
-					fmt.Fprintf(errw, "  %-16s %6.2fs\n", stage, d.Seconds())
-				}
+			// Stages on stderr: redrawn in place on a terminal, a line each
+			// in a log; none with --json (its stages field has the times)
+			var prog *stageProgress
+			if !quiet && !asJSON {
+				prog = newStageProgress(cmd.ErrOrStderr(), showProgress())
+				cfg.StageStarted, cfg.Progress = prog.started, prog.ended
 			}
 			if cpuProfile == "" {
 				cpuProfile = os.Getenv("PREBAKE_CPUPROFILE")
@@ -107,6 +107,7 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 				return err
 			}
 			s, err := bake.Run(cfg)
+			prog.close()
 			if perr := stop(); err == nil {
 				err = perr
 			}
@@ -154,8 +155,8 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 // the Go heap grows to twice its live size before collecting (GOGC=100), and
 // the 1M-component sample's bake went over issue 13's 4 GB resident. With the
 // limit it stays under, for a little more collection near the peak; bakes
-// whose live heap is far below it never reach it and are unchanged (README.md,
-// "The whole bake", has the measurements).
+// whose live heap is far below it never reach it and are unchanged
+// (docs/performance.md, "The whole bake", has the measurements).
 const DefaultMemoryLimitMiB = 3072
 
 // gcPercent is build's GOGC unless the environment sets one, for a bake
@@ -163,8 +164,8 @@ const DefaultMemoryLimitMiB = 3072
 // At 60 the heap may grow 60% past the live heap before a collection: at 100
 // the production-sized sample's peak RSS came too close to issue 13's 512 MB,
 // and 60 keeps it clear for a little more CPU. A big register is bounded by
-// the soft memory limit instead, where 60 would only cost time (README.md, "The
-// whole bake", has the measurements).
+// the soft memory limit instead, where 60 would only cost time
+// (docs/performance.md, "The whole bake", has the measurements).
 func gcPercent(sourceBytes int64) int {
 	if sourceBytes < 256<<20 {
 		return 60
@@ -201,16 +202,6 @@ func memoryLimit(flagGiven bool, gomemlimit string, mib int) (int64, bool) {
 		return math.MaxInt64, true // the runtime's "no limit"
 	}
 	return int64(mib) << 20, true
-}
-
-// showProgress is true on an interactive terminal outside CI: long work shows
-// progress there and stays quiet in CI logs.
-func showProgress() bool {
-	if os.Getenv("CI") != "" {
-		return false
-	}
-	fi, err := os.Stderr.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func printSummary(w io.Writer, s *bake.Summary) {

@@ -5,14 +5,10 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/prebake/prebake/internal/bake"
 )
 
 // version is set at link time (-ldflags "-X main.version=...") for releases.
@@ -38,31 +34,8 @@ Start with:
 	SilenceErrors: true,
 }
 
-func init() {
-	rootCmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-}
-
 func main() {
-	if err := rootCmd.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "prebake:", err)
-		os.Exit(exitCode(err))
-	}
-}
-
-// usageError marks an error in how prebake was called (a flag's value, paths
-// that collide): exit status 2, as for a flag cobra cannot parse.
-type usageError struct{ error }
-
-func (e usageError) Unwrap() error { return e.error }
-
-// exitCode is 2 for a usage error (bake.PathError included), else 1.
-func exitCode(err error) int {
-	var ue usageError
-	var pe *bake.PathError
-	if errors.As(err, &ue) || errors.As(err, &pe) {
-		return 2
-	}
-	return 1
+	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // writeJSON prints v as the indented JSON summary every command's --json gives.

@@ -32,6 +32,9 @@ manifests listed (the .zst of bakes before zstd was dropped) are removed.
 Keep N at least as large as the number of deploys an app may still be serving.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Keep < 1 {
+				return usagef("--keep %d: keep at least 1 manifest", opts.Keep)
+			}
 			res, err := writer.Prune(opts)
 			if err != nil {
 				return err

@@ -61,11 +61,17 @@ progress), and the history entries naming them until a later prune deletes them.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if to == "" {
-				return fmt.Errorf("no --to given: name the bucket and prefix, e.g. --to s3://my-bucket/prebake")
+				return usagef("no --to given: name the bucket and prefix, e.g. --to s3://my-bucket/prebake")
 			}
 			target, err := publish.ParseTarget(to)
 			if err != nil {
-				return err
+				return usageError{fmt.Errorf("--to: %w", err)}
+			}
+			if opts.Prune && opts.Keep < 1 {
+				return usagef("--keep %d: keep at least 1 manifest", opts.Keep)
+			}
+			if opts.Jobs < 1 {
+				return usagef("--jobs %d: want 1 or more", opts.Jobs)
 			}
 			opts.To = target
 			if cmd.Flags().Changed("path-style") {

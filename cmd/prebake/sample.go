@@ -44,10 +44,10 @@ Earlier synthetic_components_*.json files in --out are removed first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
-				return fmt.Errorf("no --out given: name the directory to write the sample into")
+				return usagef("no --out given: name the directory to write the sample into")
 			}
 			if opts.Components <= 0 {
-				return fmt.Errorf("--components must be positive, got %d", opts.Components)
+				return usagef("--components must be positive, got %d", opts.Components)
 			}
 			files, err := sample.Write(out, opts)
 			if err != nil {

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's generated cache-family table")
+var update = flag.Bool("update", false, "rewrite docs/audit.md's generated cache-family table")
 
 func TestCacheFamiliesParse(t *testing.T) {
 	fams, err := CacheFamilies()
@@ -70,7 +70,7 @@ const (
 	readmeEnd   = "<!-- cache-families:end -->\n"
 )
 
-// readmeTable is the README's table of the families, from the file.
+// readmeTable is docs/audit.md's table of the families, from the file.
 func readmeTable(fams []CacheFamily) string {
 	var b strings.Builder
 	b.WriteString(readmeBegin)
@@ -95,15 +95,16 @@ func readmeTable(fams []CacheFamily) string {
 	return b.String()
 }
 
-// TestReadmeTable: the README's family table is generated from the file
-// (-update rewrites it), so the README cannot call a family replaced or kept
+// TestReadmeTable: the family table of docs/audit.md (prebake audit's page,
+// moved there from the README) is generated from the file (-update rewrites
+// it), so the docs cannot call a family replaced or kept
 // against the table audit and the backend read.
 func TestReadmeTable(t *testing.T) {
 	fams, err := CacheFamilies()
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("..", "..", "README.md")
+	path := filepath.Join("..", "..", "docs", "audit.md")
 	readme, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +112,7 @@ func TestReadmeTable(t *testing.T) {
 	s := string(readme)
 	i, j := strings.Index(s, readmeBegin), strings.Index(s, readmeEnd)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no generated cache-family table (markers %q ... %q)", readmeBegin, readmeEnd)
+		t.Fatalf("docs/audit.md has no generated cache-family table (markers %q ... %q)", readmeBegin, readmeEnd)
 	}
 	want := readmeTable(fams)
 	got := s[i : j+len(readmeEnd)]
@@ -124,5 +125,5 @@ func TestReadmeTable(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("README.md's cache-family table differs from cache_families.json; run go test ./internal/apprules/ -update\nwant:\n%s", want)
+	t.Errorf("docs/audit.md's cache-family table differs from cache_families.json; run go test ./internal/apprules/ -update\nwant:\n%s", want)
 }

@@ -50,7 +50,13 @@ type Config struct {
 	Maptiles        maptiles.Options
 
 	Generator manifest.Generator
-	Progress  func(stage string, elapsed time.Duration) // nil: quiet
+	// Progress hears of each stage as it ends, with its wall time, and
+	// StageStarted as it begins (two generators run at once, so two stages can
+	// be under way); either nil: quiet. Stages: "read sources", "load
+	// postcodes", "geocode", each generator, "generators" (all of them, ended
+	// only), "manifest"; or "inputs unchanged" alone for a skipped bake.
+	Progress     func(stage string, elapsed time.Duration)
+	StageStarted func(stage string)
 }
 
 // Summary is what a bake reports, printed or as --json.
@@ -111,6 +117,11 @@ func Run(cfg Config) (_ *Summary, err error) {
 		return skipped, nil
 	}
 	var stages []Stage
+	started := func(name string) {
+		if cfg.StageStarted != nil {
+			cfg.StageStarted(name)
+		}
+	}
 	stage := stageTimer(func(name string, d time.Duration) {
 		if name == "" {
 			return
@@ -122,6 +133,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	})
 
 	// 1. Read every register row; each ends used, duplicate or rejected.
+	started("read sources")
 	res, err := source.Read(cfg.Sources, cfg.Format)
 	if err != nil {
 		return nil, err
@@ -147,6 +159,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	var table *postcode.Table
 	var pcSources []manifest.Source
 	if len(cfg.Postcodes) > 0 {
+		started("load postcodes")
 		table, pcSources, err = postcode.Load(cfg.Postcodes)
 		if err != nil {
 			return nil, err
@@ -163,6 +176,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 			return nil, err
 		}
 	}
+	started("geocode")
 	geocode.Apply(res.Components, table)
 	countGeocodes(res.Sources, res.Components)
 	stage("geocode")
@@ -200,7 +214,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	if cfg.Boundaries != "" {
 		gens = append(gens, generator{"boundaries", func() error { return boundaries.Generate(cfg.Boundaries, w, boundaries.Options{}) }})
 	}
-	took, err := runGenerators(gens, 2, cfg.Progress)
+	took, err := runGenerators(gens, 2, cfg.StageStarted, cfg.Progress)
 	stages = append(stages, took...)
 	if err != nil {
 		return nil, err
@@ -210,6 +224,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	// 4. The manifest, last; then the report beside it, naming its build.
 	sources = append(append([]manifest.Source{}, res.Sources...), pcSources...)
 	m := manifest.Manifest{Generator: cfg.Generator, Sources: sources, Synthetic: synthetic}
+	started("manifest")
 	if err := w.Commit(cfg.ManifestPath, m); err != nil {
 		return nil, err
 	}

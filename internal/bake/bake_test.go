@@ -120,6 +120,53 @@ func TestShrinkGuard(t *testing.T) {
 	}
 }
 
+// TestShrinkGuardLikeWithLike: the guard compares a kind of row only with
+// the same kind of data in the manifest in force. The real register baked
+// where the synthetic sample was (make run, then a real bake into the same
+// --out) is another data set and passes, and so does the sample over a real
+// bake; a loss within real data, or of a postcode table that stayed real while
+// the components switched, is still refused.
+func TestShrinkGuardLikeWithLike(t *testing.T) {
+	dir, in := t.TempDir(), t.TempDir()
+	synPC := postcodes(t, t.TempDir(), "postcode,lat,lng,synthetic", ",true")
+	realPC := postcodes(t, t.TempDir(), "postcode,lat,lng", "")
+	onePC := filepath.Join(in, "one-postcode.csv")
+	os.WriteFile(onePC, []byte("postcode,lat,lng\nWF11 8DX,53.7046,-1.2427\n"), 0o644)
+	steps := []struct {
+		name      string
+		src       string
+		pc        string
+		wantErr   string // "": must succeed
+		synthetic bool   // the manifest's flag after a successful bake
+	}{
+		{"the sample", components(t, in, "syn40.json", 1, 40, true), synPC, "", true},
+		{"the real register, a tenth the size", components(t, in, "real4.json", 1, 4, false), realPC, "", false},
+		{"real, fewer", components(t, in, "real3.json", 1, 3, false), realPC, "components drop from 4 to 3", false},
+		{"the sample again", components(t, in, "syn40b.json", 1, 40, true), synPC, "", true},
+		{"real components, real postcodes", components(t, in, "real4b.json", 1, 4, false), realPC, "", false},
+		{"synthetic components, half the real postcodes", components(t, in, "syn40c.json", 1, 40, true), onePC, "postcodes drop from 2 to 1", false},
+	}
+	for _, st := range steps {
+		cfg := config(dir, st.src)
+		cfg.Postcodes = []string{st.pc}
+		_, err := bake.Run(cfg)
+		if st.wantErr == "" {
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+		} else if err == nil || !strings.Contains(err.Error(), st.wantErr) {
+			t.Fatalf("%s: error %v, want one saying %q", st.name, err, st.wantErr)
+		}
+		m, lerr := manifest.Load(cfg.ManifestPath)
+		if lerr != nil {
+			t.Fatal(lerr)
+		}
+		if m.Synthetic != st.synthetic {
+			t.Errorf("%s: the manifest in force has synthetic %v, want %v", st.name, m.Synthetic, st.synthetic)
+		}
+	}
+}
+
 func writeCKANPage(t *testing.T, dir string) string {
 	p := filepath.Join(dir, "ckan.json")
 	rows := `{"_id": 1, "CMU ID": "A"}, {"_id": 2, "CMU ID": "B"}, {"_id": 3, "CMU ID": "C"}`

@@ -26,8 +26,9 @@ type generator struct {
 // file by name and content and writes the manifest from sorted maps. The error
 // returned is the first in the order given, not the first to happen, so it is
 // the same on every run; after an error no further generator starts.
-// progress (nil: quiet) hears of each generator as it finishes.
-func runGenerators(gens []generator, workers int, progress func(string, time.Duration)) ([]Stage, error) {
+// started and progress (either nil: quiet) hear of each generator as it
+// starts and as it finishes.
+func runGenerators(gens []generator, workers int, started func(string), progress func(string, time.Duration)) ([]Stage, error) {
 	start := time.Now()
 	took := make([]time.Duration, len(gens))
 	errs := make([]error, len(gens))
@@ -46,6 +47,9 @@ func runGenerators(gens []generator, workers int, progress func(string, time.Dur
 				}
 				i := next
 				next++
+				if started != nil {
+					started(gens[i].name)
+				}
 				mu.Unlock()
 				t := time.Now()
 				err := gens[i].run()

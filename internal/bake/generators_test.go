@@ -32,7 +32,7 @@ func TestRunGenerators(t *testing.T) {
 			{"b", func() error { close(started); return nil }},
 			{"c", func() error { return nil }},
 		}
-		stages, err := runGenerators(gens, 2, nil)
+		stages, err := runGenerators(gens, 2, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func TestRunGenerators(t *testing.T) {
 		gen := func(name string) generator {
 			return generator{name, func() error { mu.Lock(); order = append(order, name); mu.Unlock(); return nil }}
 		}
-		if _, err := runGenerators([]generator{gen("a"), gen("b"), gen("c"), gen("d")}, 1, nil); err != nil {
+		if _, err := runGenerators([]generator{gen("a"), gen("b"), gen("c"), gen("d")}, 1, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		if want := []string{"a", "b", "c", "d"}; !slices.Equal(order, want) {
@@ -63,7 +63,7 @@ func TestRunGenerators(t *testing.T) {
 			{"a", func() error { <-bFailed; return fmt.Errorf("a broke") }}, // fails second
 			{"b", func() error { defer close(bFailed); return fmt.Errorf("b broke") }},
 		}
-		_, err := runGenerators(gens, 2, nil)
+		_, err := runGenerators(gens, 2, nil, nil)
 		if err == nil || err.Error() != "a: a broke" {
 			t.Errorf("error %v, want a's", err)
 		}
@@ -74,7 +74,7 @@ func TestRunGenerators(t *testing.T) {
 			{"a", func() error { return errors.New("broke") }},
 			{"b", func() error { ran = true; return nil }},
 		}
-		if _, err := runGenerators(gens, 1, nil); err == nil {
+		if _, err := runGenerators(gens, 1, nil, nil); err == nil {
 			t.Fatal("no error")
 		}
 		if ran {
@@ -84,7 +84,7 @@ func TestRunGenerators(t *testing.T) {
 	t.Run("progress hears each generator once, then the total", func(t *testing.T) {
 		var heard []string
 		gens := []generator{{"a", func() error { return nil }}, {"b", func() error { return nil }}}
-		if _, err := runGenerators(gens, 2, func(name string, _ time.Duration) { heard = append(heard, name) }); err != nil {
+		if _, err := runGenerators(gens, 2, nil, func(name string, _ time.Duration) { heard = append(heard, name) }); err != nil {
 			t.Fatal(err)
 		}
 		slices.Sort(heard[:2])

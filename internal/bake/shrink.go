@@ -25,6 +25,13 @@ const DefaultMaxShrink = 0.10
 //   - a kind of row whose count (used rows, summed over the sources of that
 //     kind) drops by more than MaxShrink against the manifest at ManifestPath.
 //
+// A kind is compared like with like: only when the manifest in force read it
+// from the same kind of data, synthetic or real (see provenance). A real
+// register baked where the synthetic sample was (make run, then a real bake
+// into the same --out) is another data set, not a loss of rows; so
+// is the sample baked over a real bake. Switching is never a truncated
+// download, the fault this guard is for.
+//
 // Each error says what to pass (--allow-shrink) when the drop is intended.
 func checkShrink(cfg Config, sources []manifest.Source, components int) error {
 	const hint = "; pass --allow-shrink if this is intended"
@@ -52,6 +59,7 @@ func checkShrink(cfg Config, sources []manifest.Source, components int) error {
 		limit = DefaultMaxShrink
 	}
 	was, now := usedByKind(prev.Sources), usedByKind(sources)
+	wasFrom, nowFrom := provenance(prev.Sources), provenance(sources)
 	kinds := make([]string, 0, len(was))
 	for k := range was {
 		kinds = append(kinds, k)
@@ -60,6 +68,9 @@ func checkShrink(cfg Config, sources []manifest.Source, components int) error {
 	for _, k := range kinds {
 		if was[k] == 0 || float64(now[k]) >= float64(was[k])*(1-limit) {
 			continue
+		}
+		if _, present := nowFrom[k]; present && wasFrom[k] != nowFrom[k] {
+			continue // another data set of this kind, not fewer rows of the same one
 		}
 		return fmt.Errorf("%s drop from %d to %d (-%.1f%%) against the manifest in force (%s, build %s), more than the %.0f%% allowed (--max-shrink)%s",
 			k, was[k], now[k], 100*float64(was[k]-now[k])/float64(was[k]), cfg.ManifestPath, prev.BuildID, 100*limit, hint)
@@ -71,6 +82,35 @@ func usedByKind(sources []manifest.Source) map[string]int {
 	m := map[string]int{}
 	for _, s := range sources {
 		m[s.Kind] += s.Counts.Used
+	}
+	return m
+}
+
+// provenance says, per kind of row, what the sources of that kind hold:
+// "synthetic" (all prebake's sample), "real" (none of it) or "mixed". CMU rows
+// take the components' provenance: they are joined to them as one register,
+// and only component rows carry the sample's Synthetic column. A kind the
+// bake reads no source of is absent: dropping a kind altogether (no
+// --postcodes, say) is compared, and refused, as a loss.
+func provenance(sources []manifest.Source) map[string]string {
+	m := map[string]string{}
+	for _, s := range sources {
+		if s.Kind == "cmus" {
+			continue
+		}
+		p := "real"
+		if s.Synthetic {
+			p = "synthetic"
+		}
+		if was, ok := m[s.Kind]; ok && was != p {
+			p = "mixed"
+		}
+		m[s.Kind] = p
+	}
+	for _, s := range sources {
+		if s.Kind == "cmus" {
+			m["cmus"] = m["components"]
+		}
 	}
 	return m
 }

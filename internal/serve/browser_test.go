@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,7 +15,12 @@ import (
 
 	"github.com/prebake/prebake/internal/generators/cmu"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
+	"github.com/prebake/prebake/internal/writer"
 )
+
+// appArea is the /map/ page's area (../shared/docs/app-integration.md,
+// "Coordinates"), where the preview opens.
+var appArea = struct{ north, south, east, west float64 }{58.7, 50.0, 1.8, -8.2}
 
 // browserRun is what internal/serve/testdata/preview-browser.mjs prints.
 type browserRun struct {
@@ -40,6 +46,7 @@ type browserRun struct {
 			ID            int64 `json:"id"`
 			ExpansionZoom int   `json:"expansion_zoom"`
 		} `json:"clicked"`
+		Area [][2]float64 `json:"area"` // the map's bounds, [[west, south], [east, north]]
 	} `json:"views"`
 	Popup *struct {
 		IDs     []int64         `json:"ids"`
@@ -59,6 +66,12 @@ type browserRun struct {
 		BuildID      string `json:"buildID"`
 		Previous     string `json:"previous"`
 	} `json:"report"`
+	NoBoundaries *struct {
+		Land        int    `json:"land"`
+		DNODisabled bool   `json:"dnoDisabled"`
+		Notes       string `json:"notes"`
+		Markers     int    `json:"markers"`
+	} `json:"noBoundaries"`
 	Foreign     []string `json:"foreign"`
 	Errors      []string `json:"errors"`
 	Failed      []string `json:"failed"`
@@ -90,10 +103,41 @@ func TestPreviewInChromium(t *testing.T) {
 	if !fx.boundaries {
 		t.Fatal("the fixture was baked without boundaries")
 	}
+	// The previous bake, made without --boundaries, served from its history copy.
+	entries, err := os.ReadDir(writer.HistoryDir(fx.out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prevManifest string
+	for _, e := range entries {
+		if strings.Contains(e.Name(), fx.prevID) {
+			prevManifest = filepath.Join(writer.HistoryDir(fx.out), e.Name())
+		}
+	}
+	prevSrv, err := New(Options{OutDir: fx.out, ManifestPath: prevManifest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prevTS := httptest.NewServer(prevSrv)
+	t.Cleanup(func() { prevTS.Close(); prevSrv.Close() })
+
 	shots := filepath.Join(shareddata.Root(), "test-output", "serve")
 	os.RemoveAll(shots)
 	var run browserRun
-	shareddata.NodeJSON(t, &run, filepath.Join(shareddata.Root(), "internal", "serve", "testdata", "preview-browser.mjs"), ts.URL, shots)
+	shareddata.NodeJSON(t, &run, filepath.Join(shareddata.Root(), "internal", "serve", "testdata", "preview-browser.mjs"), ts.URL, shots, prevTS.URL)
+
+	// The page opens on the app's opening view: the /map/ page's area and its
+	// default filters, which the baked tile set serves.
+	if f := run.Views[0].Filters; !reflect.DeepEqual(f, map[string]string{"cm_period": "future"}) {
+		t.Errorf("the first view has filters %v, want the /map/ page's opening filters {cm_period: future}", f)
+	}
+	if a := run.Views[0].Area; len(a) != 2 || a[0][0] > appArea.west || a[0][1] > appArea.south || a[1][0] < appArea.east || a[1][1] < appArea.north ||
+		a[1][1]-a[0][1] > 2*(appArea.north-appArea.south) {
+		t.Errorf("the first view's bounds %v do not fit the /map/ page's area %+v", a, appArea)
+	}
+	if nb := run.NoBoundaries; nb == nil || nb.Land <= 0 || !nb.DNODisabled || !strings.Contains(nb.Notes, "no DNO boundaries") || nb.Markers == 0 {
+		t.Errorf("a bake without --boundaries: %+v, want the GB outline drawn, the DNO overlay disabled and said so, markers", nb)
+	}
 
 	if len(run.Views) < 3 {
 		t.Fatalf("%d views observed, want the first, at least one after a cluster click, and the overlays", len(run.Views))
@@ -139,8 +183,8 @@ func TestPreviewInChromium(t *testing.T) {
 	}
 	if last := len(run.Views) - 1; run.Views[last].Filters["company"] == "" {
 		t.Errorf("the last view %q has filters %v, want a company", run.Views[last].Label, run.Views[last].Filters)
-	} else if run.Views[last-1].Filters != nil {
-		t.Errorf("view %q is filtered (%v) before any filter was set", run.Views[last-1].Label, run.Views[last-1].Filters)
+	} else if !reflect.DeepEqual(run.Views[last-1].Filters, map[string]string{"cm_period": "future"}) {
+		t.Errorf("view %q has filters %v before any filter was set, want the opening view's", run.Views[last-1].Label, run.Views[last-1].Filters)
 	} else if f, all := total(last), total(last-1); f == 0 || f >= all {
 		t.Errorf("filtered to %q: %d components in view, unfiltered %d; want fewer, not none", run.Views[last].Filters["company"], f, all)
 	}
@@ -196,8 +240,8 @@ func TestPreviewInChromium(t *testing.T) {
 	if r := run.Report; r.Charts < 7 || r.Bars == 0 || r.RejectedRows != 3 || r.BuildID != fx.m.BuildID || !strings.Contains(r.Previous, fx.prevID) {
 		t.Errorf("report page: %+v", r)
 	}
-	if len(run.Screenshots) != 6 {
-		t.Errorf("%d screenshots, want 6", len(run.Screenshots))
+	if len(run.Screenshots) != 7 {
+		t.Errorf("%d screenshots, want 7", len(run.Screenshots))
 	}
 	for _, p := range run.Screenshots {
 		b, err := os.ReadFile(p)

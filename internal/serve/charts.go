@@ -99,21 +99,28 @@ func columnChart(title string, bars []Bar) template.HTML {
 	return template.HTML(sb.String())
 }
 
-// stackRow is one row of a stacked or grouped chart.
+// stackRow is one row of a stacked or grouped chart; Text, when set, is
+// printed after the bar instead of its total.
 type stackRow struct {
 	Label  string
 	Values []float64
+	Text   string
 }
 
-// stackChart draws one horizontal bar per row, split into the series.
-func stackChart(title string, series []string, rows []stackRow, grouped bool) template.HTML {
-	const labelW, barW, valW = 330.0, 360.0, 130.0
+// stackChart draws one horizontal bar per row, split into the series
+// (stacked), or one thin bar per series (grouped). With perRow every row has
+// its own scale, its total (stacked) or largest value (grouped) the full
+// width: for rows of very different sizes, where one axis would leave all but
+// the largest a pixel wide (a register file of 4 rows beside a postcode table
+// of 1.7 million); the bars then show shares within a row, and the figures
+// are in the text.
+func stackChart(title string, series []string, rows []stackRow, grouped, perRow bool) template.HTML {
+	const labelW, barW, valW = 330.0, 360.0, 230.0
 	rowH := 24.0
 	if grouped {
 		rowH = 8*float64(len(series)) + 10
 	}
-	maxV := 0.0
-	for _, r := range rows {
+	scale := func(r stackRow) float64 {
 		t := 0.0
 		for _, v := range r.Values {
 			if grouped {
@@ -122,10 +129,11 @@ func stackChart(title string, series []string, rows []stackRow, grouped bool) te
 				t += v
 			}
 		}
-		maxV = math.Max(maxV, t)
+		return t
 	}
-	if maxV == 0 {
-		maxV = 1
+	maxV := 0.0
+	for _, r := range rows {
+		maxV = math.Max(maxV, scale(r))
 	}
 	var sb strings.Builder
 	svgOpen(&sb, title, labelW+barW+valW, rowH*float64(len(rows))+26)
@@ -139,8 +147,15 @@ func stackChart(title string, series []string, rows []stackRow, grouped bool) te
 		sb.WriteString(svgText(labelW-6, y+13, "end", "label", r.Label))
 		x := labelW
 		total := 0.0
+		rowMax := maxV
+		if perRow {
+			rowMax = scale(r)
+		}
+		if rowMax == 0 {
+			rowMax = 1
+		}
 		for j, v := range r.Values {
-			wv := barW * v / maxV
+			wv := barW * v / rowMax
 			if grouped {
 				fmt.Fprintf(&sb, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="7" fill="%s"><title>%s %s: %s</title></rect>`,
 					labelW, y+float64(j)*8, wv, seriesColors[j%len(seriesColors)], html.EscapeString(r.Label), series[j], num(v))
@@ -156,7 +171,10 @@ func stackChart(title string, series []string, rows []stackRow, grouped bool) te
 		if grouped {
 			label = bytesText(total)
 		}
-		sb.WriteString(svgText(labelW+barW*total/maxV+4, y+13, "start", "value", label))
+		if r.Text != "" {
+			label = r.Text
+		}
+		sb.WriteString(svgText(labelW+barW*total/rowMax+4, y+13, "start", "value", label))
 	}
 	sb.WriteString(`</svg>`)
 	return template.HTML(sb.String())

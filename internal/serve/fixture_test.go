@@ -36,6 +36,14 @@ const (
 	liveComponents = 2000
 )
 
+// badPostcodes is a second, synthetic postcode table the live bake reads: its
+// rows are all rejected (postcodeRejects of them: a malformed postcode and a
+// latitude that is no number), so that the report has rejected rows of
+// another kind than components.
+const badPostcodes = "postcode,lat,lng,synthetic\nNOT A CODE,51.5,-0.1,true\nZZ1 1ZZ,north,-1.2,true\n"
+
+const postcodeRejects = 2
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if fx.dir != "" {
@@ -89,9 +97,17 @@ func bakeFixture() error {
 			return err
 		}
 		os.Setenv("SOURCE_DATE_EPOCH", b.epoch)
+		postcodes := []string{filepath.Join(src, sample.PostcodesFile)}
+		if i == 1 {
+			bad := filepath.Join(dir, "bad_postcodes.csv")
+			if err := os.WriteFile(bad, []byte(badPostcodes), 0o644); err != nil {
+				return err
+			}
+			postcodes = append(postcodes, bad)
+		}
 		s, err := bake.Run(bake.Config{
 			Sources:      []string{filepath.Join(src, "synthetic_*.json")},
-			Postcodes:    []string{filepath.Join(src, sample.PostcodesFile)},
+			Postcodes:    postcodes,
 			Boundaries:   b.boundaries,
 			OutDir:       fx.out,
 			ManifestPath: fx.manifest,

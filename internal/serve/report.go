@@ -34,7 +34,13 @@ type Report struct {
 	Years      []Bar       `json:"years"`      // components per delivery year
 	Geocoded   []Bar       `json:"geocoded"`   // used components located, by geocoding source
 	Unlocated  []Bar       `json:"unlocated"`  // used components left off the map, by reason
-	RejectedBy []Bar       `json:"rejected_by"`
+	// RejectedBy counts the rejected rows of every source, components, CMU
+	// rows and postcodes alike, by "<kind>: <reason>"; RejectedByKind and
+	// RejectedAll sum them (RejectedTotal below is only what the JSON Lines
+	// report lists: the register's rows, not the postcode table's).
+	RejectedBy     []Bar          `json:"rejected_by"`
+	RejectedByKind map[string]int `json:"rejected_by_kind"`
+	RejectedAll    int            `json:"rejected_all"`
 
 	Rejected      []ReportRow `json:"rejected"`       // rejected rows from prebake-report.jsonl (at most MaxRejectedRows)
 	RejectedTotal int         `json:"rejected_total"` // rejected rows in prebake-report.jsonl
@@ -130,6 +136,7 @@ func (s *Server) BuildReport() (*Report, error) {
 		}
 	}
 	geo, unl, rej := map[string]float64{}, map[string]float64{}, map[string]float64{}
+	r.RejectedByKind = map[string]int{}
 	for _, src := range m.Sources {
 		row := SourceRow{Path: src.Path, Kind: src.Kind, Format: src.Format, Counts: src.Counts}
 		if c, ok := prevSources[src.Path]; ok {
@@ -140,8 +147,10 @@ func (s *Server) BuildReport() (*Report, error) {
 			addCounts(&r.Totals, src.Counts)
 			addAll(geo, src.Counts.Geocoded)
 			addAll(unl, src.Counts.Unlocated)
-			addAll(rej, src.Counts.RejectedBy)
 		}
+		addRejected(rej, src)
+		r.RejectedByKind[src.Kind] += src.Counts.Rejected
+		r.RejectedAll += src.Counts.Rejected
 	}
 	var pgeo, punl, prej map[string]float64
 	if prev != nil {
@@ -152,8 +161,8 @@ func (s *Server) BuildReport() (*Report, error) {
 				addCounts(r.PrevTotals, src.Counts)
 				addAll(pgeo, src.Counts.Geocoded)
 				addAll(punl, src.Counts.Unlocated)
-				addAll(prej, src.Counts.RejectedBy)
 			}
+			addRejected(prej, src)
 		}
 	}
 	r.Geocoded, r.Unlocated, r.RejectedBy = bars(geo, pgeo, false), bars(unl, punl, false), bars(rej, prej, false)
@@ -209,6 +218,20 @@ func addCounts(t *Counts, c manifest.SourceCounts) {
 	}
 	for _, n := range c.Unlocated {
 		t.Unlocated += n
+	}
+}
+
+// addRejected adds a source's rejected rows by "<kind>: <reason>"; a count
+// without reasons (none should have) is "<kind>: unknown", so the bars
+// always sum to the rows rejected.
+func addRejected(dst map[string]float64, src manifest.Source) {
+	named := 0
+	for reason, n := range src.Counts.RejectedBy {
+		dst[src.Kind+": "+reason] += float64(n)
+		named += n
+	}
+	if rest := src.Counts.Rejected - named; rest > 0 {
+		dst[src.Kind+": unknown"] += float64(rest)
 	}
 }
 

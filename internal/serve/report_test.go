@@ -3,8 +3,13 @@ package serve
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"html"
+	"math"
 	"os"
+	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,10 +58,26 @@ func TestReport(t *testing.T) {
 		"years":      {r.Years, liveComponents, prevComponents},
 		"geocoded":   {r.Geocoded, float64(tot.Geocoded), float64(r.PrevTotals.Geocoded)},
 		"unlocated":  {r.Unlocated, float64(tot.Unlocated), float64(r.PrevTotals.Unlocated)},
-		"rejected":   {r.RejectedBy, sample.DeliberateRejects, sample.DeliberateRejects},
+		"rejected":   {r.RejectedBy, sample.DeliberateRejects + postcodeRejects, sample.DeliberateRejects},
 	} {
 		if now, prev := sum(tc.bars); now != tc.now || prev != tc.prev {
 			t.Errorf("%s sum to %v (previous %v), want %v (%v)", name, now, prev, tc.now, tc.prev)
+		}
+	}
+	// Every kind of rejected row is counted, postcodes included, as the
+	// manifest's sources count them.
+	rejAll, rejKind := 0, map[string]int{}
+	for _, src := range fx.m.Sources {
+		rejAll += src.Counts.Rejected
+		rejKind[src.Kind] += src.Counts.Rejected
+	}
+	if rejKind["postcodes"] != postcodeRejects || rejKind["components"] != sample.DeliberateRejects ||
+		r.RejectedAll != rejAll || !reflect.DeepEqual(r.RejectedByKind, rejKind) {
+		t.Errorf("rejected rows %d by kind %v; the manifest's sources: %d, %v (want %d postcodes)", r.RejectedAll, r.RejectedByKind, rejAll, rejKind, postcodeRejects)
+	}
+	for _, b := range r.RejectedBy {
+		if !strings.Contains(b.Label, ": ") {
+			t.Errorf("rejected bar %q does not say its kind", b.Label)
 		}
 	}
 	// Rejected rows: those of prebake-report.jsonl, read independently here.
@@ -123,6 +144,19 @@ func TestReport(t *testing.T) {
 		t.Errorf("report page: status %d, %d charts, previous bake named: %v, previous bars %d", res.StatusCode,
 			strings.Count(page, `<svg class="chart"`), strings.Contains(page, fx.prevID), strings.Count(page, "<rect class=\"bar prev\""))
 	}
+	// The page says the same count wherever it counts rejected rows.
+	if !strings.Contains(page, fmt.Sprintf("<b>%d rejected rows</b>", rejAll)) || strings.Contains(page, "No rejected rows") ||
+		strings.Contains(page, "rejected rows, by kind and reason: none") {
+		t.Errorf("report page does not say %d rejected rows, or says none", rejAll)
+	}
+	checkChartScales(t, page)
+	// An encoding no file has gets no column: this bake wrote no zstd.
+	if r.OutputSum.Bytes["zstd"] != 0 {
+		t.Fatalf("the fixture has zstd variants (%d bytes); the next check needs a bake without", r.OutputSum.Bytes["zstd"])
+	}
+	if strings.Contains(page, "<th>zstd</th>") || !strings.Contains(page, "<th>br</th>") || !strings.Contains(page, "<th>gzip</th>") {
+		t.Error("the output table's columns: want br and gzip, no zstd column of zeros")
+	}
 	for _, w := range want {
 		if !strings.Contains(page, html.EscapeString(w.Detail)) {
 			t.Errorf("report page does not list rejected row %s:%d (%s)", w.File, w.Row, w.Detail)
@@ -132,6 +166,31 @@ func TestReport(t *testing.T) {
 	var back Report
 	if res.StatusCode != 200 || json.Unmarshal(body, &back) != nil || back.Build.ID != r.Build.ID {
 		t.Errorf("report.json: status %d, %.100s", res.StatusCode, body)
+	}
+}
+
+// checkChartScales: in the per-source chart every row's bar spans the full
+// width, the register files' as much as the postcode table's, however many
+// rows each has (one axis for all made a small file's bar a pixel wide).
+func checkChartScales(t *testing.T, page string) {
+	t.Helper()
+	i := strings.Index(page, `aria-label="rows per source file`)
+	if i < 0 {
+		t.Fatal("no per-source chart")
+	}
+	svg := page[i : i+strings.Index(page[i:], "</svg>")]
+	widths := map[string]float64{} // bar y -> summed width
+	for _, m := range regexp.MustCompile(`<rect class="bar" x="[\d.]+" y="([\d.]+)" width="([\d.]+)"`).FindAllStringSubmatch(svg, -1) {
+		w, _ := strconv.ParseFloat(m[2], 64)
+		widths[m[1]] += w
+	}
+	if len(widths) != len(fx.m.Sources) {
+		t.Errorf("per-source chart: %d rows, want %d", len(widths), len(fx.m.Sources))
+	}
+	for y, w := range widths {
+		if math.Abs(w-360) > 0.5 {
+			t.Errorf("per-source chart: the row at y %s is %.1f px wide, want the full 360", y, w)
+		}
 	}
 }
 

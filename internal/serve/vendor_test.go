@@ -2,10 +2,16 @@ package serve
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
 
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 	"github.com/prebake/prebake/js"
@@ -44,5 +50,58 @@ func TestVendoredLibraries(t *testing.T) {
 	repo, err := os.ReadFile(filepath.Join(shareddata.Root(), "js", "prebake-map.mjs"))
 	if err != nil || !bytes.Equal(embeddedFiles["prebake-map.mjs"].data, repo) || !bytes.Equal(js.PrebakeMap, repo) {
 		t.Error("the embedded prebake-map.mjs is not js/prebake-map.mjs")
+	}
+}
+
+// TestGBOutline checks the GB outline the preview draws as its base
+// (preview/gb-outline.geojson): it is what scripts/gb-outline.mjs makes from
+// the world-atlas package scripts/setup-serve.sh pins (Natural Earth 1:50m),
+// byte for byte, says so, and is Great Britain: it holds London, Cardiff,
+// Edinburgh, Shetland and Lewis, and not Belfast, Dublin or Douglas.
+func TestGBOutline(t *testing.T) {
+	got := embeddedFiles["gb-outline.geojson"].data
+	var fc struct {
+		Features []struct {
+			Properties map[string]string `json:"properties"`
+			Geometry   json.RawMessage   `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(got, &fc); err != nil || len(fc.Features) != 1 {
+		t.Fatalf("gb-outline.geojson: %v, %d features", err, len(fc.Features))
+	}
+	if src := fc.Features[0].Properties["source"]; !strings.Contains(src, "Natural Earth") || !strings.Contains(src, "world-atlas") {
+		t.Errorf("gb-outline.geojson does not state its provenance: %q", src)
+	}
+	g, err := geojson.UnmarshalGeometry(fc.Features[0].Geometry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp, ok := g.Geometry().(orb.MultiPolygon)
+	if !ok {
+		t.Fatalf("geometry %T, want a MultiPolygon", g.Geometry())
+	}
+	for name, p := range map[string]orb.Point{
+		"London": {-0.1276, 51.5072}, "Cardiff": {-3.1791, 51.4816}, "Edinburgh": {-3.1883, 55.9533},
+		"Shetland (Voe)": {-1.2700, 60.3500}, "Stornoway": {-6.3880, 58.2090},
+	} {
+		if !planar.MultiPolygonContains(mp, p) {
+			t.Errorf("the outline leaves out %s %v", name, p)
+		}
+	}
+	for name, p := range map[string]orb.Point{"Belfast": {-5.9301, 54.5973}, "Dublin": {-6.2603, 53.3498}, "Douglas": {-4.4821, 54.1523}} {
+		if planar.MultiPolygonContains(mp, p) {
+			t.Errorf("the outline holds %s %v, which is not in Great Britain", name, p)
+		}
+	}
+
+	peers := shareddata.Peers(t)
+	cmd := exec.Command("node", filepath.Join(shareddata.Root(), "scripts", "gb-outline.mjs"))
+	cmd.Env = append(os.Environ(), "PREBAKE_PEERS="+peers)
+	want, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("scripts/gb-outline.mjs: %v (run scripts/setup-serve.sh)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("preview/gb-outline.geojson (%d bytes) differs from what scripts/gb-outline.mjs makes (%d bytes): run node scripts/gb-outline.mjs internal/serve/preview/gb-outline.geojson", len(got), len(want))
 	}
 }

@@ -1,14 +1,19 @@
 // The preview page of `prebake serve`: every map tile set of the bake through
 // js/prebake-map.mjs (the module the app's pages use), drawn as markers on a
-// MapLibre map whose base is the GB outline made of the bake's own DNO areas;
-// popups read the baked component_details shards; the PMTiles archive and the
-// DNO areas are overlays. No network beyond this server.
+// MapLibre map whose base is a GB outline (Natural Earth, embedded in the
+// binary: gb-outline.geojson, made by scripts/gb-outline.mjs), so that any bake
+// shows one; popups read the baked component_details shards; the PMTiles
+// archive and the bake's DNO areas (--boundaries) are overlays. No network
+// beyond this server.
 //
-// A filter panel applies the /map/ page's filters (mapFilter in prebake-map.mjs:
-// company, delivery year, period, category, raw class) through
-// getClusters(bbox, zoom, filters): the page's default filters (period future,
-// nothing else) show the baked tile set (maptiles/default/<layer>), other filters
-// and no filter at all (every component) cluster the layer's attribute file.
+// The page opens on the app's opening view: the /map/ page's area (north 58.7,
+// south 50.0, east 1.8, west -8.2: ../shared/docs/app-integration.md) with its
+// default filters (period future, residential DSR left out), which is the baked
+// tile set (maptiles/default/<layer>). A filter panel applies the /map/ page's
+// filters (mapFilter in prebake-map.mjs: company, delivery year, period,
+// category, raw class) through getClusters(bbox, zoom, filters): other filters,
+// and no filter at all (period "any": every component), cluster the layer's
+// attribute file.
 //
 // window.preview exposes the state the browser test reads: the manifest, the
 // open layer, and the last view drawn ({seq, layer, bbox, zoom, filters, features}).
@@ -55,10 +60,17 @@ function localEntry(name) {
 // openPreviewLayer(name): the layer as the app opens it.
 const openPreviewLayer = name => openLayer(localEntry(name));
 
+// The /map/ page's area [[west, south], [east, north]] and opening filters.
+const APP_AREA = [[-8.2, 50.0], [1.8, 58.7]];
+const OPENING_FILTERS = {cm_period: 'future'};
+// Room for the attribution line along the bottom, so no marker of the area hides under it.
+const AREA_PADDING = {top: 10, right: 10, bottom: 44, left: 10};
+
 const map = new maplibregl.Map({
     container: 'map',
     style: {version: 8, sources: {}, layers: [{id: 'sea', type: 'background', paint: {'background-color': '#d6e6f2'}}]},
-    bounds: [[-8.2, 49.8], [1.9, 60.9]],
+    bounds: APP_AREA,
+    fitBoundsOptions: {padding: AREA_PADDING},
     maxZoom: 18,
     // The postcode table's licence (OGL) requires its attribution wherever positions derived from it show.
     attributionControl: {compact: false, customAttribution: ['Capacity Market register (NESO)',
@@ -70,22 +82,21 @@ await new Promise(resolve => map.on('load', resolve));
 const notes = [];
 const note = s => { notes.push(s); $('notes').innerHTML = notes.map(n => `<p>${n}</p>`).join(''); };
 
-// --- Base outline and DNO overlay: the bake's boundaries, per zoom band. ---
+// --- Base outline (Natural Earth, carried by the server) and the DNO overlay:
+// the bake's boundaries, per zoom band. ---
+map.addSource('gb', {type: 'geojson', data: '/_prebake/gb-outline.geojson'});
+map.addLayer({id: 'gb-land', type: 'fill', source: 'gb', paint: {'fill-color': '#f3efe6', 'fill-outline-color': '#c9c2b0'}});
 let dnoBands = null;
 const dnoIndexURL = assetURL('maptiles/boundaries/dno.json');
 if (dnoIndexURL) {
     dnoBands = (await getJSON(dnoIndexURL)).bands;
     const coarsest = dnoBands.reduce((a, b) => a.minzoom <= b.minzoom ? a : b);
-    const outline = await getJSON(local(coarsest.url));
-    // Land is every DNO area filled in one colour with no edges: together they are GB.
-    map.addSource('gb', {type: 'geojson', data: outline});
-    map.addLayer({id: 'gb-land', type: 'fill', source: 'gb', paint: {'fill-color': '#f3efe6', 'fill-outline-color': '#f3efe6'}});
-    map.addSource('dno', {type: 'geojson', data: outline});
+    map.addSource('dno', {type: 'geojson', data: await getJSON(local(coarsest.url))});
     map.addLayer({id: 'dno-lines', type: 'line', source: 'dno', layout: {visibility: 'none'},
         paint: {'line-color': '#b03a2e', 'line-width': 1.5}});
 } else {
     $('dno').disabled = true;
-    note('<span class="warn">This bake has no DNO boundaries (build with --boundaries), so there is no GB outline and no DNO overlay.</span>');
+    note('This bake has no DNO boundaries (build with --boundaries), so there is no DNO overlay.');
 }
 let dnoBand = null;
 async function updateDNO() {
@@ -202,7 +213,9 @@ function filters() {
     for (const [k, id] of Object.entries(filterInputs)) if ($(id).value.trim()) f[k] = $(id).value.trim();
     return Object.keys(f).length ? f : null;
 }
+const isOpening = f => f != null && Object.keys(f).length === 1 && f.cm_period === OPENING_FILTERS.cm_period;
 function describeFilters(f) {
+    if (isOpening(f)) return 'The /map/ page\'s opening view, as baked: period future, residential DSR companies left out (choose a company to see them).';
     if (!f) return 'No filter: every component, clustered from the attribute file (set period future for the /map/ page\'s opening view, as baked).';
     return 'Filtered as /map/ does: ' + [
         f.company ? 'company ' + esc(f.company) : 'residential DSR companies left out (choose a company to see them)',
@@ -284,8 +297,9 @@ async function draw() {
 function selectLayer(name) {
     current = {name, layer: openPreviewLayer(name)};
     preview.layer = current.layer;
-    // A company or class of another layer may not exist here: start unfiltered.
-    for (const id of Object.values(filterInputs)) $(id).value = '';
+    // A company or class of another layer may not exist here: start from the
+    // opening view's filters.
+    for (const [k, id] of Object.entries(filterInputs)) $(id).value = OPENING_FILTERS[k] ?? '';
     fillFilters(current.layer, name).catch(err => { $('f-note').innerHTML = `<span class="warn">${esc(err.message)}</span>`; });
     updatePMTiles();
     return draw();
@@ -294,6 +308,11 @@ function selectLayer(name) {
 $('layers').innerHTML = layerNames.map(n => `<label><input type="radio" name="layer" value="${esc(n)}"${n === layerNames[0] ? ' checked' : ''}> ${esc(n.replace(/^maptiles\/(default\/)?/, ''))} <span class="muted">(${manifest.tilesets[n].files} files)</span></label>`).join('');
 $('layers').addEventListener('change', e => selectLayer(e.target.value));
 $('filters').addEventListener('change', () => draw());
+$('opening').addEventListener('click', () => {
+    for (const [k, id] of Object.entries(filterInputs)) $(id).value = OPENING_FILTERS[k] ?? '';
+    map.fitBounds(APP_AREA, {padding: AREA_PADDING, duration: 0}); // moveend draws
+    draw();
+});
 map.on('moveend', () => { draw(); updateDNO(); });
 if (layerNames.length) await selectLayer(layerNames[0]);
 else note('<span class="warn">This bake has no map tile sets.</span>');

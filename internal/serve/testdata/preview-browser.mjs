@@ -2,7 +2,7 @@
 // Drives `prebake serve`'s preview page in headless Chromium (Debian's
 // /usr/bin/chromium through playwright-core) and prints what it saw as one JSON
 // object; internal/serve/browser_test.go asserts on it.
-// usage: PREBAKE_PEERS=DIR node preview-browser.mjs BASE_URL SCREENSHOT_DIR
+// usage: PREBAKE_PEERS=DIR node preview-browser.mjs BASE_URL SCREENSHOT_DIR [NO_BOUNDARIES_URL]
 //
 // It records, for the first view, after clicking a cluster and after clicking
 // down to a point: the markers on screen (id, kind, count, inside the map) and
@@ -10,7 +10,9 @@
 // zoom; the popup of a point; whether the DNO overlay and the PMTiles archive
 // drew; a view filtered through the panel (the company with the most components
 // in the layer) against getClusters(bbox, zoom, filters) of a fresh layer; the
-// report page's charts; every request that left the server's origin.
+// report page's charts; every request that left the server's origin; and, given
+// a server of a bake without --boundaries, that its page still draws the GB
+// outline (the one the server carries) and says there is no DNO overlay.
 import path from 'node:path';
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
@@ -18,9 +20,9 @@ import {createRequire} from 'node:module';
 const require = createRequire(path.join(process.env.PREBAKE_PEERS, 'node_modules', 'x.js'));
 const {chromium} = require('playwright-core');
 
-const [base, shots] = process.argv.slice(2);
+const [base, shots, noBoundaries] = process.argv.slice(2);
 fs.mkdirSync(shots, {recursive: true});
-const origin = new URL(base).origin;
+const origins = [base, noBoundaries].filter(Boolean).map(u => new URL(u).origin);
 const out = {views: [], foreign: [], errors: [], failed: [], screenshots: []};
 
 setTimeout(() => { console.error('preview-browser: gave up after 180 s'); process.exit(2); }, 180000).unref();
@@ -33,7 +35,7 @@ try {
     const page = await browser.newPage({viewport: {width: 1200, height: 800}});
     page.on('request', r => {
         const u = r.url();
-        if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) out.foreign.push(u);
+        if (!origins.some(o => u.startsWith(o + '/')) && !u.startsWith('data:') && !u.startsWith('blob:')) out.foreign.push(u);
     });
     page.on('requestfailed', r => out.failed.push(r.url() + ' ' + (r.failure() || {}).errorText));
     page.on('pageerror', e => out.errors.push(String(e)));
@@ -94,6 +96,9 @@ try {
     await page.waitForFunction(() => window.preview && window.preview.ready, null, {timeout: 60000});
     await settle(0);
     let v = await observe('initial');
+    // The opening view's area: what the map shows at first (MapLibre fits the
+    // area, so the view holds it and a margin).
+    v.area = await page.evaluate(() => window.preview.map.getBounds().toArray());
     await shot('01-initial.png');
 
     // Click the biggest cluster, then keep clicking clusters until points show.
@@ -165,6 +170,20 @@ try {
         previous: document.getElementById('previous').textContent.trim(),
     }));
     await shot('06-report.png', {fullPage: true});
+
+    if (noBoundaries) {
+        await page.goto(noBoundaries + '/', {waitUntil: 'load'});
+        await page.waitForFunction(() => window.preview && window.preview.ready && window.preview.state, null, {timeout: 60000});
+        await idle();
+        await page.waitForFunction(() => window.preview.map.queryRenderedFeatures({layers: ['gb-land']}).length > 0, null, {timeout: 30000}).catch(() => {});
+        out.noBoundaries = await page.evaluate(() => ({
+            land: window.preview.map.queryRenderedFeatures({layers: ['gb-land']}).length,
+            dnoDisabled: document.getElementById('dno').disabled,
+            notes: document.getElementById('notes').textContent,
+            markers: document.querySelectorAll('.pb-cluster, .pb-point').length,
+        }));
+        await shot('07-no-boundaries.png');
+    }
 } finally {
     await browser.close();
 }
