@@ -153,7 +153,7 @@ def popups(comps):
             near = [o for o in located[i:j] if c.lng - 0.0001 <= o.lng <= c.lng + 0.0001]
         near.sort(key=newest_first_key)
         items = [{"id": o.id, "delivery_year": year_str(o.year) or "Unknown", "auction_name": o.auction,
-                  "cmu_id": o.cmu_id, "derated_capacity_mw": "N/A" if o.mw is None else py_str(o.mw),
+                  "cmu_id": o.cmu_id, "derated_capacity_mw": "N/A" if not o.mw else py_str(o.mw),
                   "detailUrl": url} for o in near]
         out[c.id] = {"success": True, "data": {
             "id": c.id, "title": c.location or "Unknown Location", "technology": c.technology or "Unknown",

@@ -316,6 +316,9 @@ func TestComponentDetails(t *testing.T) {
 		at(11, 2026, 54.1, -1.4, "Unit 2/3, York", nil),
 		at(12, 2025, 54.1+0.00005, -1.4-0.0001, "Elsewhere", f64(3)), // inside the box of 10 and 11
 		at(13, 2027, 54.1+0.0002, -1.4, "Far", nil),                  // outside it
+		// Zero capacities: the app's str(mw or 'N/A') says "N/A" for 0.0 and -0.0.
+		at(14, 2023, 54.1, -1.4, "Unit 2/3, York", f64(0)),
+		at(15, 2022, 54.1, -1.4, "Unit 2/3, York", f64(math.Copysign(0, -1))),
 		{ID: 20, Category: record.Unknown, Geo: record.Geocode{Unlocated: record.UnlocatedNoLocation}},
 	}}
 	out, m := bake(t, ds, Options{})
@@ -328,7 +331,8 @@ func TestComponentDetails(t *testing.T) {
 		"id": float64(10), "title": "Unit 2/3, York", "technology": "Storage (Duration 2h)", "display_technology": "Battery",
 		"company": "Flexitricity  Ltd.", "company_id": "flexitricityltd.", "description": "", "delivery_year": "2024",
 		"auction_name": "A2024", "cmu_id": "CMU10", "detailUrl": url, "has_multiple_years": true,
-		"components_at_location": []any{entry(11, "2026", "CMU11", "N/A"), entry(12, "2025", "CMU12", "3.0"), entry(10, "2024", "CMU10", "1.5")},
+		"components_at_location": []any{entry(11, "2026", "CMU11", "N/A"), entry(12, "2025", "CMU12", "3.0"), entry(10, "2024", "CMU10", "1.5"),
+			entry(14, "2023", "CMU14", "N/A"), entry(15, "2022", "CMU15", "N/A")},
 	}}
 	if got := get(10); !reflect.DeepEqual(got, want10) {
 		gj, _ := json.MarshalIndent(got, "", " ")

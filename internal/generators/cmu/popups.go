@@ -129,8 +129,10 @@ type rowMaker struct {
 
 func (m *rowMaker) row(c *record.Component, strs *popupStrings) *popupRow {
 	year, known := appview.Year(c.DeliveryYear)
+	// The app writes str(derated_capacity_mw or 'N/A'): a zero capacity is
+	// falsy in Python, so it is "N/A" like a missing one.
 	mw := "N/A"
-	if c.DeratedMW != nil {
+	if c.DeratedMW != nil && *c.DeratedMW != 0 {
 		mw = PyFloatStr(*c.DeratedMW)
 	}
 	tech := c.TechClass
