@@ -1,10 +1,11 @@
 // The preview page of `prebake serve`: every map tile set of the bake through
-// js/prebake-map.mjs (the module the app's pages use), drawn as markers on a
+// the bake's own client (its asset js/prebake-client.mjs, the module the app's
+// pages load; this server's own for a bake that has none), drawn as markers on a
 // MapLibre map whose base is the GB outline made of the bake's own DNO areas;
 // popups read the baked component_details shards; the PMTiles archive and the
 // DNO areas are overlays. No network beyond this server.
 //
-// A filter panel applies the /map/ page's filters (mapFilter in prebake-map.mjs:
+// A filter panel applies the /map/ page's filters (mapFilter in js/src/filters.mjs:
 // company, delivery year, period, category, raw class) through
 // getClusters(bbox, zoom, filters): the page's default filters (period future,
 // nothing else) show the baked tile set (maptiles/default/<layer>), other filters
@@ -12,8 +13,6 @@
 //
 // window.preview exposes the state the browser test reads: the manifest, the
 // open layer, and the last view drawn ({seq, layer, bbox, zoom, filters, features}).
-import {openLayer} from '/_prebake/prebake-map.mjs';
-
 const maplibregl = window.maplibregl;
 const $ = id => document.getElementById(id);
 const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c]);
@@ -32,12 +31,14 @@ const local = url => {
     return /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : '/' + url.replace(/^\/+/, '');
 };
 const assetURL = name => manifest.assets[name] && local(manifest.assets[name].url || manifest.assets[name].path);
+// The client the bake was written with, so that it matches the tiles.
+const {openLayer} = await import(assetURL('js/prebake-client.mjs') || '/_prebake/prebake-client.mjs');
 
 $('build').innerHTML = `build <b>${esc(manifest.build_id)}</b>, ${esc(manifest.created)}` +
     (manifest.synthetic ? ' <span class="warn">(SYNTHETIC sample data)</span>' : '');
 
 // The clustered tile sets (maptiles/default/<layer>): a localised copy of each
-// entry for prebake-map.mjs; the all layer first.
+// entry for the client; the all layer first.
 const isClusterTree = n => /^prebake-cluster-tree\//.test((manifest.tilesets[n].layout || {}).scheme || '');
 const layerRank = n => [n.endsWith('/all') ? 0 : 1, n];
 const layerNames = Object.keys(manifest.tilesets)
