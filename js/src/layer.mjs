@@ -53,6 +53,8 @@ export function openLayer(entry, options = {}) {
             return (await client.filteredIndex(filters)).getClusters(bbox, zoom);
         },
         urlsFor: tiles.urlsFor,
+        // attributes() and filteredIndex(filters) are internals for the benchmark
+        // (js/test/bench-filters.mjs), not declared in index.d.ts.
         attributes: client.attributes,
         filteredIndex: client.filteredIndex,
         // clearCache(): forget every fetched file, the index, the attribute file and
@@ -87,13 +89,15 @@ function retryingCache() {
     };
 }
 
+const INDEX = Symbol('index'); // the cache key of a tile set's index, unlike any URL
+
 // bakedView reads the baked tile set (the default filters): the index once,
 // then the files of each viewport.
 function bakedView(entry, layout, {fetchJSON, resolve}) {
     const template = entry.tilejson.tiles[0];
     const minZoom = layout.min_zoom, pointsZoom = layout.points_zoom;
-    const cache = retryingCache(); // 'index' and file URLs -> promises
-    const root = () => cache.get('index', () =>
+    const cache = retryingCache(); // INDEX and file URLs -> promises
+    const root = () => cache.get(INDEX, () =>
         (layout.index ? Promise.resolve(layout.index) : fetchJSON(resolve(layout.index_url))).then(codes => decodeIndex(codes, minZoom)));
     const urlOf = n => resolve(tileURL(template, n));
     // load(n): the features of node n's file with their grid positions.
