@@ -2,7 +2,7 @@ package cluster
 
 // V8's Math.sin, Math.log, Math.atan and Math.exp, ported from fdlibm 5.3 as V8
 // carries it (src/base/ieee754.cc), operation for operation, so that Go computes
-// the same bits as Node and as js/prebake-map.mjs (which carries the same port
+// the same bits as Node and as the JS client's js/src/fdlibm.mjs (the same port
 // in JavaScript). Go's math package uses other algorithms (Cephes, assembly) that
 // differ from V8 in the last bit for about one input in seven: enough to move a
 // point next to a grid line into the neighbouring cell (issue 15). Written by

@@ -106,7 +106,7 @@ func nudge(x float64, k int) float64 {
 
 // TestFdlibmMatchesV8 checks V8's Math functions and SuperCluster's projection
 // in Node against the Go port bit for bit, on random, adversarial and special
-// inputs, and the client's JavaScript port (prebake-map.mjs) against both.
+// inputs, and the client's JavaScript port (js/src/fdlibm.mjs) against both.
 func TestFdlibmMatchesV8(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 4))
 	special := []float64{0, math.Copysign(0, -1), 1, -1, math.Pi / 4, math.Pi / 2, -math.Pi / 2, math.Pi, 3 * math.Pi / 4,

@@ -20,7 +20,7 @@ func LngX(lng float64) float64 { return lng/360 + 0.5 }
 
 // LatY projects a latitude to Web Mercator y in [0, 1], clamped (SuperCluster's latY),
 // with V8's own sin and log (fdlibm.go), so that it equals Math.sin/Math.log in
-// Node and js/prebake-map.mjs bit for bit: a last-bit difference moves a point
+// Node and the JS client's js/src/mercator.mjs bit for bit: a last-bit difference moves a point
 // next to a grid line into the neighbouring cell.
 func LatY(lat float64) float64 {
 	sin := fdlibmSin(lat * math.Pi / 180)

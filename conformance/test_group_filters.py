@@ -1,5 +1,5 @@
 """The search map's location-group filters (/api/search-geojson/) run in the
-browser by js/prebake-groups.mjs over the baked groups, compared with the
+browser by the JS client's searchGroups (js/src/groups.mjs) over the baked groups, compared with the
 endpoint's rules restated here over the groups built from the register rows
 (appcontract.location_groups): q, tech (incl. OCGT, Pumped Hydro, EV Charging),
 DSR subtype, company, residential, show_active, viewport, sort and limit; and
@@ -178,7 +178,7 @@ def param_sets(groups):
 
 def test_group_filters_match_the_endpoint(bake, register, tmp_path):
     node = shutil.which("node")
-    need(node is not None, "needs node to run js/prebake-groups.mjs")
+    need(node is not None, "needs node to run js/src/groups.mjs")
     groups = app.location_groups(register)
     located = [g for g in groups.values() if g["position"] is not None]
     counts = {}

@@ -1,11 +1,13 @@
-// Package js holds prebake's browser module, prebake-map.mjs, and embeds it so
-// that Go programs (prebake serve's preview page) ship the same file the app
-// loads.
+// Package js holds prebake's JavaScript client, the npm package @prebake/client
+// (package.json, src/*.mjs, index.d.ts; see README.md), and embeds its sources so
+// that Go programs ship the client the repository tests: each bake writes it,
+// bundled into one module, as the asset js/prebake-client.mjs
+// (internal/jsclient), and prebake serve's preview page loads it.
 package js
 
-import _ "embed"
+import "embed"
 
-// PrebakeMap is js/prebake-map.mjs, byte for byte.
+// Package is the client's package.json and src/*.mjs, byte for byte.
 //
-//go:embed prebake-map.mjs
-var PrebakeMap []byte
+//go:embed package.json src/*.mjs
+var Package embed.FS

@@ -4,6 +4,7 @@
 # an Arrow IPC reader) into .cache/peers.
 # playwright-core, maplibre-gl and pmtiles for the browser tests go into .cache/peers/browser
 # (scripts/setup-browser.sh).
+# TypeScript (pinned) goes into .cache/peers/typescript, for the JS package test.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,3 +30,12 @@ bash "$root/scripts/setup-serve.sh"
 # SeaweedFS's weed, the S3 server the publish tests start (built once into .cache/tools).
 bash "$root/scripts/setup-seaweedfs.sh"
 bash "$root/scripts/setup-browser.sh"
+# TypeScript, pinned, for js/'s type declarations (the package test compiles a page
+# against them, js/package_test.go), in its own npm project so that no other
+# install prunes it.
+ts=$root/.cache/peers/typescript
+if ! grep -qs '"version": "6.0.3"' "$ts/node_modules/typescript/package.json"; then
+  mkdir -p "$ts"
+  echo '{"name":"prebake-typescript","private":true}' >"$ts/package.json"
+  (cd "$ts" && npm install --save-exact --no-audit --no-fund --loglevel=error typescript@6.0.3 >/dev/null)
+fi

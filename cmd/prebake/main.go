@@ -21,7 +21,7 @@ var rootCmd = &cobra.Command{
 as content-hashed static files with a manifest.json:
   - the map's clustered points for every technology: tile sets in prebake's
     columnar cluster-tree format (prebake-cluster-tree/2, decoded to GeoJSON
-    by js/prebake-map.mjs) and vector tiles in PMTiles,
+    by the JS client, js/) and vector tiles in PMTiles,
   - the CMU and component tables (Parquet, Arrow/Feather, JSON),
   - location lookups, the company index and statistics.
 

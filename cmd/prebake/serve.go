@@ -27,9 +27,9 @@ will: the br, zstd or gzip variant the client accepts (from the variants the
 manifest lists), Vary: Accept-Encoding, ETags and 304s, byte ranges (the PMTiles
 archive), immutable caching for content-hashed names and a short one for
 manifest.json, CORS, HEAD; nothing outside the output directory. Point the app
-or js/prebake-map.mjs at it during development.
+or the JS client (js/) at it during development.
 
-  /                     a preview map: every tile set through js/prebake-map.mjs,
+  /                     a preview map: every tile set through the bake's JS client,
                         popups from the component_details shards, the DNO areas,
                         the PMTiles archive in MapLibre
   /_prebake/report      the bake report: counts per category, year and source,

@@ -19,6 +19,7 @@ import (
 	"github.com/prebake/prebake/internal/generators/maptiles"
 	"github.com/prebake/prebake/internal/generators/maptiles/boundaries"
 	"github.com/prebake/prebake/internal/geocode"
+	"github.com/prebake/prebake/internal/jsclient"
 	"github.com/prebake/prebake/internal/postcode"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/source"
@@ -206,7 +207,15 @@ func Run(cfg Config) (_ *Summary, err error) {
 	// as one, they were left running alone after the others had finished.
 	cmuOpts := cmu.Options{IncludeContacts: cfg.IncludeContacts}
 	gens := []generator{
-		{"map tiles", func() error { _, err := maptiles.Generate(ds, w, cfg.Maptiles); return err }},
+		// The client that reads these tiles (and the location groups) goes with
+		// them, as the asset js/prebake-client.mjs: a page loads the client its
+		// files were baked for.
+		{"map tiles", func() error {
+			if _, err := maptiles.Generate(ds, w, cfg.Maptiles); err != nil {
+				return err
+			}
+			return jsclient.Write(w)
+		}},
 		{"cmu tables", func() error { return cmu.GenerateTables(ds, w, cmuOpts) }},
 		{"locations", func() error { _, err := locations.Generate(ds, w, locations.Options{}); return err }},
 		{"cmu details", func() error { return cmu.GenerateDetails(ds, w, cmuOpts) }},

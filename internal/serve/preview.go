@@ -7,11 +7,11 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"net/http"
-	"path"
+	"sync"
 	"time"
 
+	"github.com/prebake/prebake/internal/jsclient"
 	"github.com/prebake/prebake/internal/writer"
-	"github.com/prebake/prebake/js"
 )
 
 // preview holds the preview page, its script, and the map libraries vendored
@@ -22,18 +22,31 @@ import (
 //go:embed preview
 var preview embed.FS
 
-// embedded is one file the server carries: the preview's and js/prebake-map.mjs.
+// embedded is one file the server carries: the preview's, and the client
+// bundle prebake-client.mjs.
 type embedded struct {
 	data []byte
 	etag string
 }
 
+func newEmbedded(data []byte) embedded {
+	sum := sha256.Sum256(data)
+	return embedded{data, `"` + hex.EncodeToString(sum[:16]) + `"`}
+}
+
+// clientName is this server's own client: what a bake by this binary writes as
+// the asset js/prebake-client.mjs, for bakes whose manifest names none. Bundled
+// on first request, not at start.
+const clientName = "prebake-client.mjs"
+
+var clientFile = sync.OnceValues(func() (embedded, error) {
+	b, err := jsclient.Bundle()
+	return newEmbedded(b), err
+})
+
 var embeddedFiles = func() map[string]embedded {
 	files := map[string]embedded{}
-	add := func(name string, data []byte) {
-		sum := sha256.Sum256(data)
-		files[name] = embedded{data, `"` + hex.EncodeToString(sum[:16]) + `"`}
-	}
+	add := func(name string, data []byte) { files[name] = newEmbedded(data) }
 	err := fs.WalkDir(preview, "preview", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -45,28 +58,26 @@ var embeddedFiles = func() map[string]embedded {
 	if err != nil {
 		panic(err) // the embedded tree is part of the binary
 	}
-	add("prebake-map.mjs", js.PrebakeMap)
 	return files
 }()
 
-// contentType extends the writer's table with the preview's own formats.
-func contentType(name string) string {
-	switch path.Ext(name) {
-	case ".mjs":
-		return "text/javascript; charset=utf-8"
-	}
-	return writer.ContentType(name)
-}
-
 func serveEmbedded(w http.ResponseWriter, r *http.Request, name string) {
 	f, ok := embeddedFiles[name]
+	if name == clientName {
+		var err error
+		if f, err = clientFile(); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		ok = true
+	}
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
 	h := w.Header()
 	h.Set("ETag", f.etag)
-	h.Set("Content-Type", contentType(name))
+	h.Set("Content-Type", writer.ContentType(name))
 	h.Set("Cache-Control", "no-cache") // revalidate: a rebuilt binary may carry a new page
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.data))
 }

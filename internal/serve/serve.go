@@ -1,5 +1,5 @@
 // Package serve serves a bake over HTTP the way the CDN it is uploaded to will,
-// for development: the app's pages and js/prebake-map.mjs can be pointed at it,
+// for development: the app's pages and the JS client (js/) can be pointed at it,
 // and it adds a preview map at "/" and a bake report at "/_prebake/report".
 //
 // For every file under the output directory it gives:

@@ -3,6 +3,7 @@ package serve
 import (
 	"bytes"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,13 +14,13 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 
+	"github.com/prebake/prebake/internal/jsclient"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
-	"github.com/prebake/prebake/js"
 )
 
 // TestVendoredLibraries checks that the map libraries embedded in the binary are
 // byte for byte the npm packages scripts/setup-serve.sh pins (re-vendor with
-// scripts/vendor-preview.sh), and that the embedded prebake-map.mjs is the repo's.
+// scripts/vendor-preview.sh).
 func TestVendoredLibraries(t *testing.T) {
 	nm := filepath.Join(shareddata.Peers(t), "node_modules")
 	for vendored, pkg := range map[string]string{
@@ -47,9 +48,23 @@ func TestVendoredLibraries(t *testing.T) {
 			t.Errorf("vendored %s %s, but scripts/setup-serve.sh does not pin %s", f[0], f[1], pin)
 		}
 	}
-	repo, err := os.ReadFile(filepath.Join(shareddata.Root(), "js", "prebake-map.mjs"))
-	if err != nil || !bytes.Equal(embeddedFiles["prebake-map.mjs"].data, repo) || !bytes.Equal(js.PrebakeMap, repo) {
-		t.Error("the embedded prebake-map.mjs is not js/prebake-map.mjs")
+}
+
+// TestServesItsClient checks /_prebake/prebake-client.mjs, the client the
+// preview loads when the bake's manifest names none: the bundle a bake by this
+// binary writes, as JavaScript, revalidated.
+func TestServesItsClient(t *testing.T) {
+	want, err := jsclient.Bundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	serveEmbedded(rec, httptest.NewRequest("GET", "/_prebake/prebake-client.mjs", nil), "prebake-client.mjs")
+	if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), want) {
+		t.Fatalf("GET prebake-client.mjs: %d, %d bytes; want 200 and the %d-byte bundle", rec.Code, rec.Body.Len(), len(want))
+	}
+	if ct, cc := rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"); ct != "text/javascript; charset=utf-8" || cc != "no-cache" {
+		t.Errorf("Content-Type %q, Cache-Control %q", ct, cc)
 	}
 }
 

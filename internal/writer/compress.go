@@ -104,6 +104,7 @@ var textExts = map[string]string{
 	".html":    "text/html; charset=utf-8",
 	".css":     "text/css; charset=utf-8",
 	".js":      "text/javascript; charset=utf-8",
+	".mjs":     "text/javascript; charset=utf-8",
 	".xml":     "application/xml",
 }
 

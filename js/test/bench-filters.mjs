@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Filtered-view benchmark for scripts/bench-filters.sh: on a bake's all layer,
-// times js/prebake-map.mjs the way a /map/ page uses it, counting the bytes it
+// times the client (js/src/layer.mjs) the way a /map/ page uses it, counting the bytes it
 // fetches (files read from OUT_DIR, uncompressed; brotli sizes from the manifest).
 // usage: node bench-filters.mjs OUT_DIR MANIFEST.json [RUNS]
 // Prints one JSON object.
 import fs from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
-import {openLayer, mapFilter} from '../prebake-map.mjs';
+import {openLayer} from '../src/layer.mjs';
+import {mapFilter} from '../src/filters.mjs';
 
 const peers = process.env.PREBAKE_PEERS || path.join(path.dirname(new URL(import.meta.url).pathname), '../../.cache/peers');
 const {default: Supercluster} = await import(pathToFileURL(path.join(peers, 'node_modules/supercluster/index.js')).href);

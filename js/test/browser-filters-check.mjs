@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Loads js/prebake-map.mjs and js/prebake-groups.mjs in headless Chromium from a
+// Loads the client (js/src: openLayer, searchGroups) in headless Chromium from a
 // page served on localhost and checks a few filtered views there against the
 // supercluster npm package (run here in Node on the same components), and one
 // location-group search against the same call in Node.
@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {isDeepStrictEqual} from 'node:util';
-import {searchGroups} from '../prebake-groups.mjs';
+import {searchGroups} from '../src/groups.mjs';
 
 const [pageURL, manifestPath, tileset, pointsPath, groupsPath] = process.argv.slice(2);
 const {default: Supercluster} = await import(pathToFileURL(path.join(process.env.PREBAKE_PEERS, 'node_modules/supercluster/index.js')).href);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Checks the filtered views of js/prebake-map.mjs against the supercluster npm
+// Checks the filtered views of the client (js/src/layer.mjs) against the supercluster npm
 // package: for no filter (null), the default filters and random /map/ filter
 // combinations x viewports x zooms over a bake, layer.getClusters(bbox, zoom,
 // filters) clustered in the client from the attribute file must equal, feature
@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {isDeepStrictEqual} from 'node:util';
-import {openLayer} from '../prebake-map.mjs';
+import {openLayer} from '../src/layer.mjs';
 
 const {default: Supercluster} = await import(pathToFileURL(path.join(process.env.PREBAKE_PEERS, 'node_modules/supercluster/index.js')).href);
 

@@ -5,7 +5,7 @@
 // checked on the real register by conformance/test_group_filters.py.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {pyQuote, primaryTech, endpointProperties, groupProperties, searchGroups} from '../prebake-groups.mjs';
+import {pyQuote, primaryTech, endpointProperties, groupProperties, searchGroups} from '../src/groups.mjs';
 
 test('pyQuote is urllib.parse.quote(s, safe="")', () => {
     for (const [s, want] of [

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Checks js/prebake-map.mjs against the supercluster npm package: for many random
+// Checks the client (js/src/layer.mjs) against the supercluster npm package: for many random
 // viewports and zooms over a bake, the features the module returns from the
 // baked tile set (getClusters with the default filters, {}) must be the
 // clusters and points getClusters returns for the same components (the ones the
@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
-import {openLayer} from '../prebake-map.mjs';
+import {openLayer} from '../src/layer.mjs';
 
 const {default: Supercluster} = await import(pathToFileURL(path.join(process.env.PREBAKE_PEERS, 'node_modules/supercluster/index.js')).href);
 

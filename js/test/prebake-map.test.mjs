@@ -1,9 +1,10 @@
-// node --test js/test/prebake-map.test.mjs (run by TestJSClient in internal/generators/maptiles).
+// node --test js/test/prebake-map.test.mjs (run by TestJSClientNode in internal/generators/maptiles).
 // The client against a real HTTP server on localhost that fails on purpose.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import {openLayer, pyQuote} from '../prebake-map.mjs';
+import {openLayer} from '../src/layer.mjs';
+import {pyQuote} from '../src/quote.mjs';
 
 // A one-node layer: the root tile holds zooms 0..1 (index code 16 * 2, no
 // children); a file of one point (scheme prebake-cluster-tree/2: columns).

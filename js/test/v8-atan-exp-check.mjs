@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Compares prebake-map.mjs's v8Atan / v8Exp (fdlibm, as V8 carries it) with
+// Compares js/src/fdlibm.mjs's v8Atan / v8Exp (fdlibm, as V8 carries it) with
 // Node's own Math.atan / Math.exp (V8: the same fdlibm) bit for bit: random
 // inputs over many magnitudes, the special values, and the inverse projection's
 // own inputs (exp of (180 - y*360) * pi/180 for y on SuperCluster's grid, then
 // atan of that). Prints {checked, differ, first}.
-import {v8Atan, v8Exp} from '../prebake-map.mjs';
+import {v8Atan, v8Exp} from '../src/fdlibm.mjs';
 
 let a = 7;
 const rand = () => { // mulberry32

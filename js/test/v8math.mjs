@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Evaluates V8's Math functions, SuperCluster's projection and the client's
-// (js/prebake-map.mjs) on the inputs in a file, bit for bit, for the Go tests of
+// (js/src/fdlibm.mjs, mercator.mjs) on the inputs in a file, bit for bit, for the Go tests of
 // cluster/fdlibm.go.
 // usage: node v8math.mjs INPUT   (INPUT: one "op hexbits" per line, op one of
 //   sin log atan exp latY yLat clientLatY clientSin clientLog)
 // Prints a JSON array of the results' IEEE bits in hex, in input order.
 import fs from 'node:fs';
-import {fdlibmSin, fdlibmLog, latY as clientLatY} from '../prebake-map.mjs';
+import {fdlibmSin, fdlibmLog} from '../src/fdlibm.mjs';
+import {latY as clientLatY} from '../src/mercator.mjs';
 
 // SuperCluster 9.1.0's latY and yLat, expression for expression.
 const latY = lat => {

@@ -284,7 +284,7 @@ func (g *group) attributes() attributes {
 // primaryTech is LocationGroup.get_primary_technology: the technologies key
 // with the lowest TechPriority (first in key order among equals), "Unknown"
 // when there is none. Not written: the client rebuilds `tech` from
-// `technologies` (js/prebake-groups.mjs, python prebake.location_groups).
+// `technologies` (js/src/groups.mjs, python prebake.location_groups).
 func (a *attributes) primaryTech() string {
 	best, bestP := "Unknown", 0
 	for i, t := range a.Technologies {
@@ -377,7 +377,7 @@ func (g *group) feature(a *attributes, index map[string]int) feature {
 // writeGroups writes GroupsDir/all.geojson (every group with a located
 // component, at its first located component, in id order) and the lists over
 // every group. There is no file per category: the client filters this one
-// with the endpoint's rules (js/prebake-groups.mjs).
+// with the endpoint's rules (js/src/groups.mjs).
 func writeGroups(comps []record.Component, w *writer.Writer, s *Summary) error {
 	groups := buildGroups(comps)
 	attrs := make([]attributes, len(groups))

@@ -58,7 +58,7 @@ func bakeInto(t *testing.T, dir, baseURL string, ds *record.Dataset, opts maptil
 // TestMapLibreRendersArchive bakes map layers, serves them on localhost and
 // opens them in MapLibre GL JS with the pmtiles protocol in headless Chromium
 // (issue 15): the manifest's tile set, as layout.source and as a source built
-// from its TileJSON, must render the features js/prebake-map.mjs returns for
+// from its TileJSON, must render the features the JS client (js/src) returns for
 // the same view, with MVT ids unique and in the documented scheme; a one
 // component archive (bounds without area before) and zooms below --min-zoom
 // must render too, with no error in the console.

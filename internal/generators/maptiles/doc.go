@@ -55,14 +55,14 @@
 // component's own lng/lat. A feature belongs to the tile holding its position on
 // SuperCluster's integer grid (x = trunc((lngX - 0.5) * 2^30), likewise y), which
 // is also the grid getClusters compares a viewport with. The projection uses
-// V8's fdlibm sin and log (package cluster), and js/prebake-map.mjs carries the
+// V8's fdlibm sin and log (package cluster), and the JS client (js/src/fdlibm.mjs) carries the
 // same port, so Go, SuperCluster under Node and the client in any browser put a
 // point in the same cell bit for bit (browsers' own Math.sin differ in the last
 // bit: Chromium's is glibc's). So a client reproduces
 // getClusters(bbox, zoom) exactly: it takes the zoom SuperCluster would use
 // (clamped to MinZoom..MaxZoom+1), fetches the files of the nodes whose band
 // holds that zoom and whose tile meets the viewport, and keeps the features with
-// minzoom <= zoom <= maxzoom inside the viewport. js/prebake-map.mjs does this.
+// minzoom <= zoom <= maxzoom inside the viewport. The JS client (js/src/tiles.mjs) does this.
 //
 // # File format
 //
@@ -94,7 +94,7 @@
 // "/location/by-name/" + quote(title, safe="") + "/" with Python's quote),
 // count (the length of ids), ids, mw, minzoom and maxzoom (always the raw-point
 // zoom).
-// js/prebake-map.mjs decodeFile does this.
+// The JS client's decodeFile (js/src/tiles.mjs) does this.
 //
 // # Manifest
 //
@@ -143,7 +143,7 @@
 //     by the tile set's layout ("attributes_scheme" AttrsScheme, "attributes_url",
 //     "attributes_path", "attributes_integrity"): one row per component of the
 //     layer in its input order, as dictionary-coded columns (see encodeAttrs).
-//     js/prebake-map.mjs getClusters(bbox, zoom, filters) with any other filters,
+//     The JS client's getClusters(bbox, zoom, filters) with any other filters,
 //     or with none (every component), selects the rows the filters keep and
 //     clusters them in the browser with a port of supercluster 9.1.0 and the
 //     layout's options, returning exactly what supercluster returns for those

@@ -21,8 +21,7 @@ import (
 // script makes.
 const filtersPage = `<!doctype html><meta charset="utf-8"><title>prebake filtered views</title>
 <script type="module">
-import {openLayer} from '/js/prebake-map.mjs';
-import {searchGroups} from '/js/prebake-groups.mjs';
+import {openLayer, searchGroups} from '/js/src/index.mjs';
 const manifest = await (await fetch('/out/manifest.json')).json();
 window.runGroups = async (params, options) => searchGroups((await (await fetch("/groups.geojson")).json()).features, params, options);
 window.runViews = async (tileset, views) => {
@@ -33,8 +32,8 @@ window.runViews = async (tileset, views) => {
 };
 </script>`
 
-// TestFilteredViewsInChromium loads js/prebake-map.mjs and js/prebake-groups.mjs
-// in headless Chromium from a page on localhost and checks filtered views of a
+// TestFilteredViewsInChromium loads the client (js/src/index.mjs: openLayer,
+// searchGroups) in headless Chromium from a page on localhost and checks filtered views of a
 // synthetic bake's all layer against supercluster, and a location-group search
 // against the same call in Node.
 func TestFilteredViewsInChromium(t *testing.T) {

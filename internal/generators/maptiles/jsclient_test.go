@@ -9,7 +9,7 @@ import (
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
-// TestJSClientNode runs the Node tests of js/prebake-map.mjs (js/test/*.test.mjs,
+// TestJSClientNode runs the Node tests of the JS client (js/test/*.test.mjs,
 // node's own test runner): failed fetches are retried, clearCache forgets the
 // index, and the client's projection is bit-identical to package cluster's.
 func TestJSClientNode(t *testing.T) {

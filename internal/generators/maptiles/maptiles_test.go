@@ -70,13 +70,13 @@ func writePoints(t testing.TB, comps []*record.Component) string {
 	return p
 }
 
-// checkClient runs js/prebake-map.mjs against supercluster over n random viewports.
+// checkClient runs the JS client (js/src) against supercluster over n random viewports.
 func checkClient(t *testing.T, out string, ds *record.Dataset, tileset string, cat record.Category, n int) {
 	t.Helper()
 	checkClientComps(t, out, tileset, layerComponents(ds, cat), n)
 }
 
-// checkClientComps runs js/prebake-map.mjs on tileset against supercluster over
+// checkClientComps runs the JS client (js/src) on tileset against supercluster over
 // comps (the tile set's input, in order) in n random viewports.
 func checkClientComps(t *testing.T, out, tileset string, comps []*record.Component, n int) {
 	t.Helper()

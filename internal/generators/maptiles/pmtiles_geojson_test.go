@@ -103,7 +103,7 @@ func sampleTiles(comps []record.Component, minZ, maxZ, maxAll int) [][3]uint32 {
 
 // TestVectorTilesMatchGeoJSON bakes the synthetic layers through the real writer
 // and checks, in Node, that the PMTiles archive MapLibre reads and the GeoJSON
-// tile sets js/prebake-map.mjs reads show the same map: for a sample of tiles at
+// tile sets the JS client (js/src) reads show the same map: for a sample of tiles at
 // every zoom and every layer, the features inside the vector tile proper are the
 // features getClusters returns for the tile, with the same properties.
 func TestVectorTilesMatchGeoJSON(t *testing.T) {

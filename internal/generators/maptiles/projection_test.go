@@ -16,7 +16,7 @@ import (
 
 // TestRealPointsGridMatchesV8 projects every located component of the real
 // register onto SuperCluster's grid in Go and in Node (SuperCluster's latY with
-// V8's Math.sin/Math.log, and the client's own port in prebake-map.mjs): every
+// V8's Math.sin/Math.log, and the client's own port in js/src/mercator.mjs): every
 // point must land in the same cell in all three (issue 15).
 func TestRealPointsGridMatchesV8(t *testing.T) {
 	ds := dataset.Real(t)
@@ -39,7 +39,7 @@ func TestRealPointsGridMatchesV8(t *testing.T) {
 	}
 	bad := 0
 	for i, lat := range lats {
-		for k, who := range []string{"V8 (SuperCluster's latY)", "prebake-map.mjs"} {
+		for k, who := range []string{"V8 (SuperCluster's latY)", "js/src/mercator.mjs"} {
 			bits, err := strconv.ParseUint(hex[2*i+k], 16, 64)
 			if err != nil {
 				t.Fatal(err)

@@ -1,5 +1,6 @@
 // The preview page of `prebake serve`: every map tile set of the bake through
-// js/prebake-map.mjs (the module the app's pages use), drawn as markers on a
+// the bake's own client (its asset js/prebake-client.mjs, the module the app's
+// pages load; this server's own for a bake that has none), drawn as markers on a
 // MapLibre map whose base is a GB outline (Natural Earth, embedded in the
 // binary: gb-outline.geojson, made by scripts/gb-outline.mjs), so that any bake
 // shows one; popups read the baked component_details shards; the PMTiles
@@ -10,15 +11,13 @@
 // south 50.0, east 1.8, west -8.2: ../shared/docs/app-integration.md) with its
 // default filters (period future, residential DSR left out), which is the baked
 // tile set (maptiles/default/<layer>). A filter panel applies the /map/ page's
-// filters (mapFilter in prebake-map.mjs: company, delivery year, period,
+// filters (mapFilter in js/src/filters.mjs: company, delivery year, period,
 // category, raw class) through getClusters(bbox, zoom, filters): other filters,
 // and no filter at all (period "any": every component), cluster the layer's
 // attribute file.
 //
 // window.preview exposes the state the browser test reads: the manifest, the
 // open layer, and the last view drawn ({seq, layer, bbox, zoom, filters, features}).
-import {openLayer} from '/_prebake/prebake-map.mjs';
-
 const maplibregl = window.maplibregl;
 const $ = id => document.getElementById(id);
 const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c]);
@@ -37,12 +36,14 @@ const local = url => {
     return /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : '/' + url.replace(/^\/+/, '');
 };
 const assetURL = name => manifest.assets[name] && local(manifest.assets[name].url || manifest.assets[name].path);
+// The client the bake was written with, so that it matches the tiles.
+const {openLayer} = await import(assetURL('js/prebake-client.mjs') || '/_prebake/prebake-client.mjs');
 
 $('build').innerHTML = `build <b>${esc(manifest.build_id)}</b>, ${esc(manifest.created)}` +
     (manifest.synthetic ? ' <span class="warn">(SYNTHETIC sample data)</span>' : '');
 
 // The clustered tile sets (maptiles/default/<layer>): a localised copy of each
-// entry for prebake-map.mjs; the all layer first.
+// entry for the client; the all layer first.
 const isClusterTree = n => /^prebake-cluster-tree\//.test((manifest.tilesets[n].layout || {}).scheme || '');
 const layerRank = n => [n.endsWith('/all') ? 0 : 1, n];
 const layerNames = Object.keys(manifest.tilesets)

@@ -6,7 +6,7 @@
 //
 // It records, for the first view, after clicking a cluster and after clicking
 // down to a point: the markers on screen (id, kind, count, inside the map) and
-// what a fresh prebake-map.mjs layer's getClusters returns for the same bbox and
+// what a fresh layer's (the page's client) getClusters returns for the same bbox and
 // zoom; the popup of a point; whether the DNO overlay and the PMTiles archive
 // drew; a view filtered through the panel (the company with the most components
 // in the layer) against getClusters(bbox, zoom, filters) of a fresh layer; the

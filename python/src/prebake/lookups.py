@@ -149,7 +149,7 @@ def _shard_entry(m: Manifest, name: str, key: int) -> Any:
 
 
 # The endpoint's ``tech`` values and the technologies keys each matches
-# (checker/views_search_geojson.py; js/prebake-groups.mjs TECH_VARIATIONS).
+# (checker/views_search_geojson.py; js/src/groups.mjs TECH_VARIATIONS).
 TECH_VARIATIONS: dict[str, list[str]] = {
     "CHP": ["CHP", "Combined Heat and Power (CHP)", "CHP and autogeneration"],
     "DSR": ["DSR", "Demand Side Response"],

@@ -1,7 +1,7 @@
 // Compares a bake's two map outputs tile by tile: the vector tile archive
 // (maptiles/map.pmtiles, read with the `pmtiles` npm package MapLibre uses and
 // decoded with vectortiles/testdata/mvt.mjs) and the GeoJSON tile sets (read
-// with js/prebake-map.mjs from disk). For every requested tile and layer, the
+// with the JS client, js/src, from disk). For every requested tile and layer, the
 // features whose position lies in the tile proper (MVT coordinates
 // 0..extent-1, not the buffer) must be exactly the features getClusters returns
 // for that tile's area at that zoom: same clusters and points, same properties.
@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalFileSource, decodeTile } from "../vectortiles/testdata/mvt.mjs";
-import { openLayer } from "../../../js/prebake-map.mjs";
+import { openLayer } from "../../../../js/src/layer.mjs";
 
 const [peers, outDir, tilesPath] = process.argv.slice(2);
 const require = createRequire(join(peers, "package.json"));

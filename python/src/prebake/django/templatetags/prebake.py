@@ -10,7 +10,8 @@
     The asset's Subresource Integrity string (``sha384-…``).
 ``{% prebake_tileset "maptiles/default/DSR" as ts %}``
     A tile set's manifest entry with its TileJSON ``tiles`` turned into this
-    app's URLs, for ``{{ ts|json_script:"tiles" }}`` and ``js/prebake-map.mjs``.
+    app's URLs, for ``{{ ts|json_script:"tiles" }}`` and the JS client (the
+    asset ``js/prebake-client.mjs``).
 ``{% prebake_build_id %}``
     The bake's build id.
 

@@ -1,12 +1,13 @@
-// prebake-groups.mjs — the search map's location-group filters, in the browser.
+// groups.mjs — the search map's location-group filters, in the browser (Go:
+// internal/generators/locations writes the file).
 //
-// Dependency-free ES module. The app's /api/search-geojson/ (search map, map
+// The app's /api/search-geojson/ (search map, map
 // explorer) filters its LocationGroups on the server; prebake bakes every
 // located group, each value written once, as locations/groups/all.geojson, and
 // searchGroups runs the endpoint's rules on those features and returns them in
 // the endpoint's shape:
 //
-//   import {searchGroups, groupProperties} from './prebake-groups.mjs';
+//   import {searchGroups, groupProperties} from '@prebake/client';
 //   const groups = await (await fetch(manifest.assets['locations/groups/all.geojson'].url)).json();
 //   const companies = await (await fetch(manifest.assets['locations/company_list.json'].url)).json();
 //   const {features, total} = searchGroups(groups.features, {q: 'battery', zoom: 8}, {companyList: companies});
@@ -55,6 +56,10 @@
 // metadata.total: the groups that matched before the limit (for an Octopus/Axle
 // query, whose count the app skips, the features shown). A limit or zoom that is
 // not an integer, or a negative limit, throws (the app answers 500).
+
+import {locationURL} from './quote.mjs';
+
+export {pyQuote} from './quote.mjs';
 
 export const TECH_VARIATIONS = {
     'CHP': ['CHP', 'Combined Heat and Power (CHP)', 'CHP and autogeneration'],
@@ -113,13 +118,6 @@ export function pgJSONText(list) {
     return '[' + list.map(esc).join(', ') + ']';
 }
 
-// pyQuote is Python's urllib.parse.quote(s, safe=""): every UTF-8 byte but
-// ASCII letters, digits and "_.-~" as %XX. encodeURIComponent also leaves
-// "!'()*" alone, so those are escaped here.
-export function pyQuote(s) {
-    return encodeURIComponent(s).replace(/[!'()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-}
-
 // primaryTech is LocationGroup.get_primary_technology over technologies keys.
 export function primaryTech(technologies) {
     let best = 'Unknown', bestP = 0, first = true;
@@ -141,7 +139,7 @@ export function endpointProperties(p) {
     return {
         id: p.id, title: p.title, tech: primaryTech(p.technologies), company: Object.keys(p.companies || {})[0] ?? 'Unknown',
         desc: d.length > 100 ? d.slice(0, 100).join('') + '...' : d.join(''), cmu: (p.cmu_ids || [])[0] ?? '',
-        url: '/location/by-name/' + pyQuote(p.title) + '/', count: p.count, active: p.active, mw: p.mw,
+        url: locationURL(p.title), count: p.count, active: p.active, mw: p.mw,
     };
 }
 
