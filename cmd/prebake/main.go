@@ -5,6 +5,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,10 +38,33 @@ Start with:
 
 func main() {
 	if err := rootCmd.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "prebake:", err)
-		os.Exit(1)
+		code := 1
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code, err = ee.code, ee.err
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "prebake:", err)
+		}
+		os.Exit(code)
 	}
 }
+
+// exitError carries a command's own exit status (diff --data: 1 for changes,
+// 2 for trouble); err, when not nil, is printed as any error is.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
 
 // writeJSON prints v as the indented JSON summary every command's --json gives.
 func writeJSON(w io.Writer, v any) error {
