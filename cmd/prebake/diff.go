@@ -12,6 +12,7 @@ import (
 
 func init() {
 	var asJSON, data bool
+	var oldOut, newOut string
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW [--json] [--data]",
 		Short: "List assets, tile sets and shard sets added, removed and changed between two manifests; with --data, the components and CMUs",
@@ -36,7 +37,7 @@ something did, and 2 on trouble (an unreadable bake).`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if data {
-				return diffData(cmd.OutOrStdout(), args[0], args[1], asJSON)
+				return diffData(cmd.OutOrStdout(), args[0], oldOut, args[1], newOut, asJSON)
 			}
 			old, err := manifest.Load(args[0])
 			if err != nil {
@@ -62,25 +63,27 @@ something did, and 2 on trouble (an unreadable bake).`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the changes as JSON")
+	cmd.Flags().StringVar(&oldOut, "old-out", "", "with --data: OLD's output directory, when OLD is a manifest not beside it")
+	cmd.Flags().StringVar(&newOut, "new-out", "", "with --data: NEW's output directory, when NEW is a manifest not beside it")
 	cmd.Flags().BoolVar(&data, "data", false, "compare the bakes' components and CMUs (exit 0 no change, 1 changes, 2 trouble)")
 	rootCmd.AddCommand(cmd)
 }
 
 // diffData prints the changelog from the bake at oldPath to the one at
 // newPath; the error carries the exit status (1 changes, 2 trouble).
-func diffData(w io.Writer, oldPath, newPath string, asJSON bool) error {
-	load := func(p string) (*changes.Snapshot, error) {
-		m, dir, err := changes.Resolve(p)
+func diffData(w io.Writer, oldPath, oldOut, newPath, newOut string, asJSON bool) error {
+	load := func(p, out string) (*changes.Snapshot, error) {
+		m, dir, err := changes.Resolve(p, out)
 		if err != nil {
 			return nil, err
 		}
 		return changes.Load(m, dir)
 	}
-	old, err := load(oldPath)
+	old, err := load(oldPath, oldOut)
 	if err != nil {
 		return &exitError{2, fmt.Errorf("OLD %s: %w", oldPath, err)}
 	}
-	nw, err := load(newPath)
+	nw, err := load(newPath, newOut)
 	if err != nil {
 		return &exitError{2, fmt.Errorf("NEW %s: %w", newPath, err)}
 	}

@@ -249,7 +249,16 @@ func appendBatch(comps *[]Component, rec arrow.RecordBatch, idx map[string]int, 
 // out/, or for a copy in an output directory's .prebake/manifests, that output
 // directory), or an output directory (with the manifest.json inside it, else
 // the newest manifest of its history, .prebake/manifests).
-func Resolve(path string) (*manifest.Manifest, string, error) {
+//
+// outDir, when not empty, is the output directory, and path must be a manifest.
+func Resolve(path, outDir string) (*manifest.Manifest, string, error) {
+	if outDir != "" {
+		m, err := manifest.Load(path)
+		if err != nil {
+			return nil, "", err
+		}
+		return m, outDir, nil
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, "", err
@@ -302,5 +311,5 @@ func Resolve(path string) (*manifest.Manifest, string, error) {
 			return m, d, nil
 		}
 	}
-	return nil, "", fmt.Errorf("%s (build %s): its %s (%s) is in none of %s", mpath, m.BuildID, ComponentsAsset, a.Path, strings.Join(dirs, ", "))
+	return nil, "", fmt.Errorf("%s (build %s): its %s (%s) is in none of %s (name its output directory with --old-out or --new-out)", mpath, m.BuildID, ComponentsAsset, a.Path, strings.Join(dirs, ", "))
 }
