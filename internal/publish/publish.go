@@ -78,10 +78,11 @@ type Result struct {
 	ManifestKey   string       `json:"manifest_key"`
 	HistoryKey    string       `json:"history_key"`
 	Prune         *PruneResult `json:"prune,omitempty"`
+	Seconds       float64      `json:"seconds"`
+
 	// Changes summarises the bake against the bucket's manifest when
 	// --max-changes checked it.
 	Changes *changes.Summary `json:"changes,omitempty"`
-	Seconds       float64      `json:"seconds"`
 }
 
 // remote is one object of a listing.
