@@ -55,6 +55,7 @@ type editedBake struct {
 	old, new      *changes.Snapshot
 	oldM, newM    *manifest.Manifest
 	out, manifest string
+	oldOut        string             // the shared bake's output directory
 	log           *changes.Changelog // the new bake's own changes/latest.json
 	e             edits
 }
@@ -65,7 +66,7 @@ var shared struct {
 	err error
 }
 
-func getEdited(t *testing.T) *editedBake {
+func getEdited(t testing.TB) *editedBake {
 	t.Helper()
 	rb := realbake.Get(t)
 	reg := shareddata.Path(t, realbake.RegisterDir)
@@ -392,7 +393,7 @@ func makeEdited(rb *realbake.Bake, reg string) (*editedBake, error) {
 	if err := json.Unmarshal(data, &log); err != nil {
 		return nil, err
 	}
-	return &editedBake{old: old, new: nw, oldM: rb.Manifest, newM: nm, out: out, manifest: mpath, log: &log, e: e}, nil
+	return &editedBake{old: old, new: nw, oldM: rb.Manifest, oldOut: rb.Out, newM: nm, out: out, manifest: mpath, log: &log, e: e}, nil
 }
 
 func ids(es []changes.Entry) []int64 {
