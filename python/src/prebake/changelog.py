@@ -14,7 +14,7 @@ up by category, company, delivery year and region. :func:`changes` reads it::
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 from .manifest import Manifest, ManifestError
 from .tables import _manifest
@@ -149,4 +149,4 @@ def changes(manifest: Manifest | None = None, *, verify: bool = False) -> Change
     for key in ("summary", "components", "cmus", "rollups"):
         if not isinstance(data.get(key), dict):
             raise ManifestError(f"{ASSET}: no {key!r} object")
-    return data  # type: ignore[return-value]
+    return cast(Changelog, data)
