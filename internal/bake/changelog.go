@@ -27,15 +27,7 @@ import (
 //     nothing. (BuildID leaves the changelog out, see writer.BuildID.)
 func writeChangelog(cfg Config, w *writer.Writer) error {
 	pending := w.Pending()
-	a, ok := pending.Assets[changes.ComponentsAsset]
-	if !ok {
-		return fmt.Errorf("changelog: the bake wrote no %s", changes.ComponentsAsset)
-	}
-	nw, err := loadSnapshot(pending, a, cfg.OutDir)
-	if err != nil {
-		return fmt.Errorf("changelog: %w", err)
-	}
-	log, keep, err := changelogAgainst(cfg, nw)
+	log, keep, err := changelogAgainst(cfg, pending)
 	if err != nil {
 		return fmt.Errorf("changelog: %w", err)
 	}
@@ -61,11 +53,17 @@ func loadSnapshot(m *manifest.Manifest, a manifest.Asset, outDir string) (*chang
 	return &changes.Snapshot{BuildID: m.BuildID, Components: comps, Regions: regions}, nil
 }
 
-// changelogAgainst compares nw with the manifest in force; keep is that
-// manifest's own changelog bytes when it has nw's build_id.
-func changelogAgainst(cfg Config, nw *changes.Snapshot) (_ *changes.Changelog, keep []byte, _ error) {
+// changelogAgainst compares the bake pending (what the writer holds) with the
+// manifest in force; keep is that manifest's own changelog bytes when it has
+// pending's build_id. The new components table is read only when there is a
+// bake to compare with.
+func changelogAgainst(cfg Config, pending *manifest.Manifest) (_ *changes.Changelog, keep []byte, _ error) {
 	nothing := func(note string) (*changes.Changelog, []byte, error) {
-		return changes.AgainstNothing(nw.BuildID, note, nw.Regions), nil, nil
+		regions, err := changes.LoadRegions(pending, changes.DirReader(cfg.OutDir))
+		if err != nil {
+			return nil, nil, err
+		}
+		return changes.AgainstNothing(pending.BuildID, note, regions), nil, nil
 	}
 	if cfg.ManifestPath == "" {
 		return nothing("no manifest path: nothing to compare with")
@@ -77,7 +75,7 @@ func changelogAgainst(cfg Config, nw *changes.Snapshot) (_ *changes.Changelog, k
 	if err != nil {
 		return nothing("the manifest in force cannot be read: " + err.Error())
 	}
-	if prev.BuildID == nw.BuildID {
+	if prev.BuildID == pending.BuildID {
 		if a, ok := prev.Assets[changes.LatestAsset]; ok {
 			if data, err := os.ReadFile(filepath.Join(cfg.OutDir, filepath.FromSlash(a.Path))); err == nil {
 				return nil, data, nil
@@ -91,6 +89,14 @@ func changelogAgainst(cfg Config, nw *changes.Snapshot) (_ *changes.Changelog, k
 	old, err := loadSnapshot(prev, a, cfg.OutDir)
 	if err != nil {
 		return nothing(fmt.Sprintf("the bake in force (build %s) cannot be read from the output directory: %v", prev.BuildID, err))
+	}
+	na, ok := pending.Assets[changes.ComponentsAsset]
+	if !ok {
+		return nil, nil, fmt.Errorf("the bake wrote no %s", changes.ComponentsAsset)
+	}
+	nw, err := loadSnapshot(pending, na, cfg.OutDir)
+	if err != nil {
+		return nil, nil, err
 	}
 	return changes.Compare(old, nw), nil, nil
 }
