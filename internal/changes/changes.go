@@ -179,7 +179,8 @@ type Roll struct {
 	DeratedMWNet float64 `json:"derated_mw_net"` // new minus old, rounded to 0.001 MW
 }
 
-// Against says that Compare is the first bake's: nothing to compare with.
+// AgainstNothing is the changelog of a bake with nothing to compare with (the
+// first bake; note says why): it lists nothing, not every component as added.
 func AgainstNothing(newBuildID, note string, regions *Regions) *Changelog {
 	c := newChangelog(regions)
 	c.NewBuildID, c.AgainstNothing, c.Note = newBuildID, true, note
