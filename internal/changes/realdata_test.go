@@ -64,6 +64,15 @@ var shared struct {
 	sync.Once
 	b   *editedBake
 	err error
+	dir string
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
 }
 
 func getEdited(t testing.TB) *editedBake {
@@ -306,8 +315,7 @@ func makeEdited(rb *realbake.Bake, reg string) (*editedBake, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The temp directory outlives each test (shared by the run's tests); it
-	// is small next to a bake and left in the system's temp directory.
+	shared.dir = dir // shared by the run's tests; TestMain removes it
 	regDir := filepath.Join(dir, "register")
 	if err := os.MkdirAll(regDir, 0o755); err != nil {
 		return nil, err
