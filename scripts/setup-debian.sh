@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, in one apt call, only when missing:
-#   proj-bin (cs2cs: PROJ peer for OSGB36), python3-pandas/python3-django (legacy
+#   proj-bin (cs2cs: PROJ peer for OSGB36; geod: PROJ peer for changelog distances), python3-pandas/python3-django (legacy
 #   checks), redis-server (audit), chromium (browser tests), awscli (publish:
 #   independent S3 client), gdal-bin (GEOS validity of DNO polygons), nginx and wrk
 #   (serve: peer web server and load generator), curl and unzip (the migration

@@ -6,19 +6,39 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prebake/prebake/internal/changes"
 	"github.com/prebake/prebake/manifest"
 )
 
 func init() {
-	var asJSON bool
+	var asJSON, data bool
+	var oldOut, newOut string
 	cmd := &cobra.Command{
-		Use:   "diff OLD NEW [--json]",
-		Short: "List assets, tile sets and shard sets added, removed and changed between two manifests",
+		Use:   "diff OLD NEW [--json] [--data]",
+		Short: "List assets, tile sets and shard sets added, removed and changed between two manifests; with --data, the components and CMUs",
 		Long: `diff compares two manifests and lists, for a CI log, every asset, tile set and
 shard set that was added, removed or changed (its content hash differs), with
-sizes and the size delta. It exits zero whether or not anything changed.`,
-		Args: cobra.ExactArgs(2),
+sizes and the size delta. It exits zero whether or not anything changed.
+
+With --data it compares the data instead (OLD and NEW are manifests or output
+directories; see docs/changes.md): components and CMUs added, removed and
+changed field by field, components moved (positions, geodesic distance in
+metres, why), each with its register id, rolled up by category, company,
+delivery year and region. Like diff(1) it exits 0 when nothing changed, 1 when
+something did, and 2 on trouble (an unreadable bake).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := cobra.ExactArgs(2)(cmd, args); err != nil {
+				if data {
+					return &exitError{2, err}
+				}
+				return err
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if data {
+				return diffData(cmd.OutOrStdout(), args[0], oldOut, args[1], newOut, asJSON)
+			}
 			old, err := manifest.Load(args[0])
 			if err != nil {
 				return err
@@ -43,7 +63,47 @@ sizes and the size delta. It exits zero whether or not anything changed.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the changes as JSON")
+	cmd.Flags().StringVar(&oldOut, "old-out", "", "with --data: OLD's output directory, when OLD is a manifest not beside it")
+	cmd.Flags().StringVar(&newOut, "new-out", "", "with --data: NEW's output directory, when NEW is a manifest not beside it")
+	cmd.Flags().BoolVar(&data, "data", false, "compare the bakes' components and CMUs (exit 0 no change, 1 changes, 2 trouble)")
 	rootCmd.AddCommand(cmd)
+}
+
+// diffData prints the changelog from the bake at oldPath to the one at
+// newPath; the error carries the exit status (1 changes, 2 trouble).
+func diffData(w io.Writer, oldPath, oldOut, newPath, newOut string, asJSON bool) error {
+	load := func(p, out string) (*changes.Snapshot, error) {
+		m, dir, err := changes.Resolve(p, out)
+		if err != nil {
+			return nil, err
+		}
+		return changes.Load(m, dir)
+	}
+	old, err := load(oldPath, oldOut)
+	if err != nil {
+		return &exitError{2, fmt.Errorf("OLD %s: %w", oldPath, err)}
+	}
+	nw, err := load(newPath, newOut)
+	if err != nil {
+		return &exitError{2, fmt.Errorf("NEW %s: %w", newPath, err)}
+	}
+	c := changes.Compare(old, nw)
+	if asJSON {
+		data, err := c.Marshal()
+		if err != nil {
+			return &exitError{2, err}
+		}
+		_, err = w.Write(data)
+		if err != nil {
+			return &exitError{2, err}
+		}
+	} else if err := c.WriteText(w); err != nil {
+		return &exitError{2, err}
+	}
+	if c.Empty() {
+		return nil
+	}
+	return &exitError{1, nil}
 }
 
 func printDiff(w io.Writer, old, nw *manifest.Manifest, changes []manifest.Change) {

@@ -93,11 +93,20 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	code, kind := exitFailed, "failed"
+	// A command's own exit status (diff --data: 1 for changes, 2 for trouble;
+	// publish --max-changes: 3), with or without an error to print.
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err == nil {
+			return ee.code
+		}
+		code, err = ee.code, ee.err
+	}
 	var ue usageError
 	var pe *bake.PathError
 	// cobra finds "prebake bogus" unknown (legacyArgs, the root having no
 	// Args check of its own) before any of ours runs
-	if errors.As(err, &ue) || errors.As(err, &pe) || strings.HasPrefix(err.Error(), "unknown command ") {
+	if ee == nil && (errors.As(err, &ue) || errors.As(err, &pe) || strings.HasPrefix(err.Error(), "unknown command ")) {
 		code, kind = exitUsage, "usage"
 	}
 	if cmd == nil {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 
@@ -37,6 +38,22 @@ Start with:
 func main() {
 	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// exitError carries a command's own exit status (diff --data: 1 for changes,
+// 2 for trouble); err, when not nil, is printed as any error is.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
 
 // writeJSON prints v as the indented JSON summary every command's --json gives.
 func writeJSON(w io.Writer, v any) error {

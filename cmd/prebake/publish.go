@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -22,6 +25,7 @@ func init() {
 		to                     string
 		pathStyle              bool
 		asJSON, verbose, quiet bool
+		maxChanges             string
 	)
 	cmd := &cobra.Command{
 		Use:   "publish --to s3://bucket/prefix [--out output] [--manifest manifest.json]",
@@ -53,7 +57,13 @@ published name, then the older history entries. "Last" is publish order, not
 the manifests' created time: a re-publish of an older bake (a roll-back) is
 the newest. An object no manifest of the history named is left alone, whatever
 its name; so are unreferenced ones younger than --prune-min-age (a publish in
-progress), and the history entries naming them until a later prune deletes them.`,
+progress), and the history entries naming them until a later prune deletes them.
+
+--max-changes N% is the data-level sibling of build's shrink guard: before
+uploading anything it compares the bake's components with those of the
+manifest.json the bucket holds (docs/changes.md) and refuses, with exit status
+3, a bake that adds, removes, changes or moves more than N% of them, or when
+the bucket's components cannot be read; --allow-changes lets it through.`,
 		Example: `  prebake publish --to s3://my-cdn-origin/prebake --dry-run
   prebake publish --to s3://my-cdn-origin/prebake --json
   AWS_ENDPOINT_URL_S3=https://<account>.r2.cloudflarestorage.com prebake publish --to s3://origin/prebake
@@ -77,6 +87,13 @@ progress), and the history entries naming them until a later prune deletes them.
 			if cmd.Flags().Changed("path-style") {
 				client.PathStyle = &pathStyle
 			}
+			if maxChanges != "" {
+				v, err := parsePercent(maxChanges)
+				if err != nil {
+					return &exitError{2, fmt.Errorf("--max-changes %q: %w", maxChanges, err)}
+				}
+				opts.MaxChanges = v
+			}
 			opts.List = verbose || opts.DryRun
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -91,6 +108,10 @@ progress), and the history entries naming them until a later prune deletes them.
 			}
 			res, err := publish.Publish(ctx, c, opts)
 			prog.done()
+			var refused *publish.ChangesError
+			if errors.As(err, &refused) {
+				return &exitError{3, err}
+			}
 			if err != nil {
 				return err
 			}
@@ -144,10 +165,21 @@ progress), and the history entries naming them until a later prune deletes them.
 	f.BoolVar(&opts.Prune, "prune", false, "then delete objects only manifests older than the last --keep published named")
 	f.IntVar(&opts.Keep, "keep", 3, "with --prune: how many of the last builds published to keep")
 	f.DurationVar(&opts.PruneMinAge, "prune-min-age", time.Hour, "with --prune: spare unreferenced objects younger than this")
+	f.StringVar(&maxChanges, "max-changes", "", `refuse (exit 3, nothing uploaded) a bake that adds, removes, changes or moves more than this share of the components of the bucket's manifest.json, e.g. "5%"`)
+	f.BoolVar(&opts.AllowChanges, "allow-changes", false, "publish even when --max-changes would refuse")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	f.BoolVarP(&verbose, "verbose", "v", false, "list every object uploaded and deleted (--dry-run always lists)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	rootCmd.AddCommand(cmd)
+}
+
+// parsePercent reads "5%", "5" (both 5 percent) or "0.5%" as a fraction.
+func parsePercent(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%")), 64)
+	if err != nil || v <= 0 || v > 100 {
+		return 0, fmt.Errorf("want a percentage above 0 and at most 100, e.g. 5%%")
+	}
+	return v / 100, nil
 }
 
 // progressLine redraws one line on a terminal, at most five times a second.

@@ -83,7 +83,7 @@ type Summary struct {
 	// load postcodes, geocode, then each generator (map tiles, cmu tables,
 	// locations, cmu details, boundaries; two run at once, so their times
 	// overlap), then "generators" (the wall time of all of them together),
-	// then manifest.
+	// then changelog, then manifest.
 	Stages []Stage `json:"stages"`
 	// Unchanged is true when the inputs were those of the last bake into this
 	// output directory and it was skipped: nothing was written.
@@ -228,9 +228,15 @@ func Run(cfg Config) (_ *Summary, err error) {
 	if err != nil {
 		return nil, err
 	}
-	stage("") // restart the clock for the manifest stage; the generators' stages are in
+	stage("") // restart the clock for the changelog stage; the generators' stages are in
 
-	// 4. The manifest, last; then the report beside it, naming its build.
+	// 4. The changelog against the manifest this bake replaces (changelog.go).
+	if err := writeChangelog(cfg, w); err != nil {
+		return nil, err
+	}
+	stage("changelog")
+
+	// 5. The manifest, last; then the report beside it, naming its build.
 	sources = append(append([]manifest.Source{}, res.Sources...), pcSources...)
 	m := manifest.Manifest{Generator: cfg.Generator, Sources: sources, Synthetic: synthetic}
 	started("manifest")

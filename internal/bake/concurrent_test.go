@@ -53,7 +53,7 @@ func TestConcurrentStagesDeterministic(t *testing.T) {
 // the generators' overlap ("generators") no longer than their sum.
 func checkStages(t *testing.T, stages []bake.Stage) {
 	t.Helper()
-	want := []string{"read sources", "load postcodes", "geocode", "map tiles", "cmu tables", "locations", "cmu details", "generators", "manifest"}
+	want := []string{"read sources", "load postcodes", "geocode", "map tiles", "cmu tables", "locations", "cmu details", "generators", "changelog", "manifest"}
 	var names []string
 	sum := map[string]float64{}
 	for _, s := range stages {

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/prebake/prebake/internal/changes"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )
@@ -48,6 +49,12 @@ type Options struct {
 	// to a publish still uploading (its manifest is not written yet).
 	PruneMinAge time.Duration
 	Progress    func(Progress) // called after each upload, from one goroutine at a time
+	// MaxChanges, when above 0, refuses (ChangesError, before any upload) a
+	// bake that adds, removes, changes or moves more than this fraction of the
+	// components of the manifest the bucket holds (see checkChanges);
+	// AllowChanges lets it through.
+	MaxChanges   float64
+	AllowChanges bool
 }
 
 // Progress counts uploads so far.
@@ -72,6 +79,10 @@ type Result struct {
 	HistoryKey    string       `json:"history_key"`
 	Prune         *PruneResult `json:"prune,omitempty"`
 	Seconds       float64      `json:"seconds"`
+
+	// Changes summarises the bake against the bucket's manifest when
+	// --max-changes checked it.
+	Changes *changes.Summary `json:"changes,omitempty"`
 }
 
 // remote is one object of a listing.
@@ -197,6 +208,11 @@ func Publish(ctx context.Context, c *s3.Client, opts Options) (*Result, error) {
 	old, err := p.get(ctx, ManifestKey)
 	if err != nil {
 		return nil, err
+	}
+	if opts.MaxChanges > 0 && !opts.AllowChanges {
+		if res.Changes, err = p.checkChanges(ctx, m, old); err != nil {
+			return nil, err
+		}
 	}
 	unchanged := old != nil && bytes.Equal(old, manifestBytes) && historyPresent
 	if opts.DryRun {

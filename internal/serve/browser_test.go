@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -58,13 +59,18 @@ type browserRun struct {
 		PMTiles int `json:"pmtiles"`
 		DNO     int `json:"dno"`
 		Land    int `json:"land"`
+		Changes int `json:"changes"` // changes-points drawn in view
+		// ChangeKinds counts the changes overlay's features by kind.
+		ChangeKinds map[string]int `json:"changeKinds"`
 	} `json:"overlays"`
 	Report struct {
-		Charts       int    `json:"charts"`
-		Bars         int    `json:"bars"`
-		RejectedRows int    `json:"rejectedRows"`
-		BuildID      string `json:"buildID"`
-		Previous     string `json:"previous"`
+		Charts       int        `json:"charts"`
+		Bars         int        `json:"bars"`
+		RejectedRows int        `json:"rejectedRows"`
+		BuildID      string     `json:"buildID"`
+		Previous     string     `json:"previous"`
+		Changes      [][]string `json:"changes"` // the rows of #changes-counts
+		Movers       int        `json:"movers"`
 	} `json:"report"`
 	NoBoundaries *struct {
 		Land        int    `json:"land"`
@@ -224,6 +230,37 @@ func TestPreviewInChromium(t *testing.T) {
 
 	if run.Overlays.PMTiles <= 0 || run.Overlays.DNO <= 0 || run.Overlays.Land <= 0 {
 		t.Errorf("overlays drew %+v features, want some of each", run.Overlays)
+	}
+	// The changes overlay: the bake's changelog drawn, one feature per
+	// located component added, removed or moved, one line per move.
+	log := fixtureChangelog(t)
+	wantKinds := map[string]int{}
+	for _, e := range log.Components.Added {
+		if e.Position != nil {
+			wantKinds["added"]++
+		}
+	}
+	for _, e := range log.Components.Removed {
+		if e.Position != nil {
+			wantKinds["removed"]++
+		}
+	}
+	for _, m := range log.Components.Moved {
+		if m.New != nil {
+			wantKinds["moved"]++
+		}
+		if m.Old != nil && m.New != nil {
+			wantKinds["move"]++
+		}
+	}
+	if run.Overlays.Changes <= 0 || !maps.Equal(run.Overlays.ChangeKinds, wantKinds) {
+		t.Errorf("changes overlay: %d points drawn, features by kind %v, want some drawn and %v", run.Overlays.Changes, run.Overlays.ChangeKinds, wantKinds)
+	}
+	s := log.Summary
+	wantRow := []string{"components", fmt.Sprint(s.OldComponents), fmt.Sprint(s.NewComponents), fmt.Sprint(s.Added), fmt.Sprint(s.Removed),
+		fmt.Sprint(s.Changed), fmt.Sprint(s.Moved), fmt.Sprintf("%d (%.2f%%)", s.Touched, 100*s.TouchedFraction)}
+	if r := run.Report; len(r.Changes) != 3 || !slices.Equal(r.Changes[1], wantRow) || r.Movers != min(MaxMovers, len(log.Components.Moved)) {
+		t.Errorf("report page changes %v (movers %d), want the row %v and %d movers", r.Changes, r.Movers, wantRow, min(MaxMovers, len(log.Components.Moved)))
 	}
 	if len(run.Foreign) > 0 {
 		t.Errorf("the preview fetched from other origins: %v", run.Foreign)

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/prebake/prebake/internal/changes"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )
@@ -50,8 +51,32 @@ type Report struct {
 	OutputSum  OutputRow   `json:"output_sum"`
 	PrevOutput *OutputRow  `json:"prev_output_sum,omitempty"`
 
+	// Changes is the bake's changelog against the bake it replaced
+	// (changes/latest.json, docs/changes.md): its counts and largest movers;
+	// nil when the bake has none.
+	Changes *ChangesReport `json:"changes,omitempty"`
+
 	Notes []string `json:"notes,omitempty"` // what could not be shown, and why
 }
+
+// ChangesReport is what the report shows of changes/latest.json.
+type ChangesReport struct {
+	Asset          string          `json:"asset"` // the file's path, for the preview map and a reader
+	OldBuildID     *string         `json:"old_build_id"`
+	NewBuildID     string          `json:"new_build_id"`
+	AgainstNothing bool            `json:"against_nothing"`
+	Note           string          `json:"note,omitempty"`
+	RegionKind     string          `json:"region_kind"`
+	Summary        changes.Summary `json:"summary"`
+	// LargestMovers are the first MaxMovers moves (the changelog lists them
+	// largest first).
+	LargestMovers []changes.Move `json:"largest_movers"`
+	// Regions is the region rollup, as the changelog sorts it.
+	Regions []changes.Roll `json:"regions"`
+}
+
+// MaxMovers bounds ChangesReport.LargestMovers.
+const MaxMovers = 10
 
 // MaxRejectedRows bounds the rejected rows listed (the counts cover all).
 const MaxRejectedRows = 1000
@@ -180,6 +205,13 @@ func (s *Server) BuildReport() (*Report, error) {
 		}
 	}
 	r.Categories, r.Years = bars(cats, pcats, false), bars(years, pyears, true)
+
+	// The changelog against the previous bake.
+	if c, err := s.changes(m); err != nil {
+		r.Notes = append(r.Notes, err.Error())
+	} else {
+		r.Changes = c
+	}
 
 	// Rejected rows.
 	if err := s.readReportRows(r); err != nil {
@@ -333,6 +365,33 @@ func (s *Server) statistics(m *manifest.Manifest) (cats, years map[string]float6
 		years["none"] = st.WithoutYear
 	}
 	return cats, years, nil
+}
+
+// changes reads the bake's changes/latest.json.
+func (s *Server) changes(m *manifest.Manifest) (*ChangesReport, error) {
+	a, ok := m.Assets[changes.LatestAsset]
+	if !ok {
+		return nil, fmt.Errorf("the bake %s has no %s: no changelog (a bake older than changelogs)", m.BuildID, changes.LatestAsset)
+	}
+	var data []byte
+	f, err := s.open(a.Path) // regular files only, as every read of the bake
+	if err == nil {
+		data, err = io.ReadAll(f)
+		f.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bake %s: %w", m.BuildID, err)
+	}
+	var c changes.Changelog
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("%s: %w", a.Path, err)
+	}
+	if c.Format != changes.Format {
+		return nil, fmt.Errorf("%s: format %q, this prebake reads %q", a.Path, c.Format, changes.Format)
+	}
+	movers := c.Components.Moved[:min(MaxMovers, len(c.Components.Moved))]
+	return &ChangesReport{Asset: a.Path, OldBuildID: c.OldBuildID, NewBuildID: c.NewBuildID, AgainstNothing: c.AgainstNothing,
+		Note: c.Note, RegionKind: c.RegionKind, Summary: c.Summary, LargestMovers: movers, Regions: c.Rollups["region"]}, nil
 }
 
 // readReportRows lists the rejected rows of the report file. Every line of a

@@ -7,13 +7,17 @@ import (
 	"html"
 	"math"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/prebake/prebake/internal/changes"
 	"github.com/prebake/prebake/internal/sample"
+	"github.com/prebake/prebake/internal/writer"
+	"github.com/prebake/prebake/manifest"
 )
 
 func TestReport(t *testing.T) {
@@ -209,5 +213,85 @@ func TestChartText(t *testing.T) {
 	svg := string(hbarChart("t", []Bar{{Label: "<a&b>", Value: 2}}))
 	if strings.Contains(svg, "<a&b>") || !strings.Contains(svg, "&lt;a&amp;b&gt;") {
 		t.Errorf("labels are not escaped: %s", svg)
+	}
+}
+
+// fixtureChangelog is the live fixture bake's changes/latest.json, read from disk.
+func fixtureChangelog(t *testing.T) *changes.Changelog {
+	t.Helper()
+	fixture(t)
+	a, ok := fx.m.Assets[changes.LatestAsset]
+	if !ok {
+		t.Fatalf("the fixture bake has no %s", changes.LatestAsset)
+	}
+	data, err := os.ReadFile(filepath.Join(fx.out, a.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c changes.Changelog
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}
+
+// TestReportChanges: the report carries the live bake's changelog against
+// the previous fixture bake (the one it replaced): the counts, the largest
+// movers and the region rollup, equal to the changelog Compare makes from the
+// two bakes' tables, and the page shows them.
+func TestReportChanges(t *testing.T) {
+	s, ts := newTestServer(t)
+	r, err := s.BuildReport()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Changes
+	if c == nil || c.AgainstNothing || c.OldBuildID == nil || *c.OldBuildID != fx.prevID || c.NewBuildID != fx.m.BuildID {
+		t.Fatalf("report changes %+v, want against %s", c, fx.prevID)
+	}
+	// The previous bake, from the writer's history, and Compare of the two.
+	entries, _ := os.ReadDir(writer.HistoryDir(fx.out))
+	var prev *manifest.Manifest
+	for _, e := range entries {
+		m, err := manifest.Load(filepath.Join(writer.HistoryDir(fx.out), e.Name()))
+		if err == nil && m.BuildID == fx.prevID {
+			prev = m
+		}
+	}
+	if prev == nil {
+		t.Fatal("the previous bake is not in the history")
+	}
+	old, err := changes.Load(prev, fx.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw, err := changes.Load(fx.m, fx.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := changes.Compare(old, nw)
+	if c.Summary != want.Summary || c.Summary.Touched == 0 {
+		t.Errorf("report summary %+v, Compare %+v", c.Summary, want.Summary)
+	}
+	wantMovers := want.Components.Moved[:min(MaxMovers, len(want.Components.Moved))]
+	if !reflect.DeepEqual(c.LargestMovers, wantMovers) || !reflect.DeepEqual(c.Regions, want.Rollups["region"]) {
+		t.Errorf("largest movers or regions differ from Compare's")
+	}
+	wantKind := changes.RegionPostcode
+	if fx.boundaries {
+		wantKind = changes.RegionDNO
+	}
+	if c.RegionKind != wantKind {
+		t.Errorf("region kind %s, want %s", c.RegionKind, wantKind)
+	}
+	_, body := get(t, "GET", ts.URL+"/_prebake/report")
+	page := string(body)
+	for _, s := range []string{`id="changes-counts"`, fmt.Sprintf("<td>%d</td><td>%d</td><td>%d</td>", c.Summary.Added, c.Summary.Removed, c.Summary.Changed), *c.OldBuildID} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the report page lacks %q", s)
+		}
+	}
+	if len(c.LargestMovers) > 0 && !strings.Contains(page, `id="movers"`) {
+		t.Error("the report page lacks the movers table")
 	}
 }

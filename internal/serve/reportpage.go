@@ -17,7 +17,15 @@ import (
 //go:embed templates/report.html
 var templates embed.FS
 
-var reportTemplate = template.Must(template.ParseFS(templates, "templates/report.html"))
+var reportTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
+	"percent": func(f float64) string { return fmt.Sprintf("%.2f%%", 100*f) },
+	"metres": func(d *float64) string {
+		if d == nil {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f", *d)
+	},
+}).ParseFS(templates, "templates/report.html"))
 
 // outputLine is one row of the report's output table, formatted.
 type outputLine struct {

@@ -221,10 +221,16 @@ func Created() (string, error) {
 
 // BuildID hashes what the manifest names: each asset's, tile set's and shard
 // set's name, path and SHA-256. Same content, same build_id, whatever the time,
-// base URL or sources' paths.
+// base URL or sources' paths. Assets under ChangesDir are left out: the
+// changelog names this build_id (and the previous one), so it cannot be part
+// of it, and a rebake of the same data keeps its build_id whatever it was
+// compared with.
 func BuildID(m *manifest.Manifest) string {
 	h := sha256.New()
 	for _, n := range slices.Sorted(maps.Keys(m.Assets)) {
+		if strings.HasPrefix(n, ChangesDir) {
+			continue
+		}
 		a := m.Assets[n]
 		fmt.Fprintf(h, "asset\x00%s\x00%s\x00%s\n", n, a.Path, a.SHA256)
 	}
@@ -237,6 +243,21 @@ func BuildID(m *manifest.Manifest) string {
 		fmt.Fprintf(h, "shardset\x00%s\x00%s\x00%s\n", n, s.Path, s.SHA256)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// ChangesDir is the logical directory of the changelog assets
+// (changes/latest.json), which BuildID leaves out.
+const ChangesDir = "changes/"
+
+// Pending is the manifest of what w has written so far (assets, tile sets and
+// shard sets, no other field), and its build_id as Commit will compute it:
+// what a stage run after the generators (the changelog) reads.
+func (w *Writer) Pending() *manifest.Manifest {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := &manifest.Manifest{Assets: maps.Clone(w.assets), TileSets: maps.Clone(w.tilesets), ShardSets: maps.Clone(w.shardsets)}
+	m.BuildID = BuildID(m)
+	return m
 }
 
 // Marshal encodes m as prebake writes it: keys of every map sorted, two-space

@@ -306,6 +306,50 @@ function selectLayer(name) {
     return draw();
 }
 
+// --- Changes since the previous bake: changes/latest.json (docs/changes.md) as
+// an overlay: components added (green) and removed (red) at their positions,
+// moved ones (orange) at their new position with a dashed line from the old.
+// #changes in the URL (the bake report links it) turns the overlay on.
+const changesURL = assetURL('changes/latest.json');
+if (changesURL) {
+    const log = await getJSON(changesURL);
+    const point = (p, kind, e) => ({type: 'Feature', properties: {kind, id: e.id, company: e.company_name},
+        geometry: {type: 'Point', coordinates: [p.lng, p.lat]}});
+    const features = [];
+    for (const e of log.components.added) if (e.position) features.push(point(e.position, 'added', e));
+    for (const e of log.components.removed) if (e.position) features.push(point(e.position, 'removed', e));
+    for (const m of log.components.moved) {
+        if (m.old && m.new) {
+            features.push({type: 'Feature', properties: {kind: 'move', id: m.id, distance_m: m.distance_m, reason: m.reason},
+                geometry: {type: 'LineString', coordinates: [[m.old.lng, m.old.lat], [m.new.lng, m.new.lat]]}});
+        }
+        if (m.new) features.push(point(m.new, 'moved', m));
+    }
+    map.addSource('changes', {type: 'geojson', data: {type: 'FeatureCollection', features}});
+    map.addLayer({id: 'changes-lines', type: 'line', source: 'changes', filter: ['==', ['geometry-type'], 'LineString'],
+        layout: {visibility: 'none'}, paint: {'line-color': '#e67e22', 'line-width': 2, 'line-dasharray': [2, 1]}});
+    map.addLayer({id: 'changes-points', type: 'circle', source: 'changes', filter: ['==', ['geometry-type'], 'Point'],
+        layout: {visibility: 'none'}, paint: {
+            'circle-radius': 6, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
+            'circle-color': ['match', ['get', 'kind'], 'added', '#27ae60', 'removed', '#c0392b', '#e67e22'],
+        }});
+    const s = log.summary;
+    $('changes-summary').textContent = log.against_nothing ? `nothing to compare with: ${log.note}` :
+        `since build ${log.old_build_id}: ${s.added} added, ${s.removed} removed, ${s.moved} moved, ${s.changed} changed`;
+    preview.changes = {log, features};
+    const showChanges = () => {
+        for (const id of ['changes-lines', 'changes-points']) map.setLayoutProperty(id, 'visibility', $('changes').checked ? 'visible' : 'none');
+    };
+    $('changes').addEventListener('change', showChanges);
+    if (location.hash === '#changes') {
+        $('changes').checked = true;
+        showChanges();
+    }
+} else {
+    $('changes').disabled = true;
+    note('This bake has no changelog (changes/latest.json).');
+}
+
 $('layers').innerHTML = layerNames.map(n => `<label><input type="radio" name="layer" value="${esc(n)}"${n === layerNames[0] ? ' checked' : ''}> ${esc(n.replace(/^maptiles\/(default\/)?/, ''))} <span class="muted">(${manifest.tilesets[n].files} files)</span></label>`).join('');
 $('layers').addEventListener('change', e => selectLayer(e.target.value));
 $('filters').addEventListener('change', () => draw());

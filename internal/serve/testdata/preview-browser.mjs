@@ -133,6 +133,7 @@ try {
     await settle(seq);
     await page.check('#dno');
     await page.check('#pmtiles');
+    await page.check('#changes');
     await idle();
     await page.waitForFunction(() => window.preview.map.queryRenderedFeatures({layers: ['pm-all']}).length > 0 &&
         window.preview.map.queryRenderedFeatures({layers: ['dno-lines']}).length > 0, null, {timeout: 30000}).catch(() => {});
@@ -140,7 +141,12 @@ try {
         const m = window.preview.map;
         return {pmtiles: m.getLayer('pm-all') ? m.queryRenderedFeatures({layers: ['pm-all']}).length : -1,
             dno: m.getLayer('dno-lines') ? m.queryRenderedFeatures({layers: ['dno-lines']}).length : -1,
-            land: m.getLayer('gb-land') ? m.queryRenderedFeatures({layers: ['gb-land']}).length : -1};
+            land: m.getLayer('gb-land') ? m.queryRenderedFeatures({layers: ['gb-land']}).length : -1,
+            changes: m.getLayer('changes-points') ? m.queryRenderedFeatures({layers: ['changes-points']}).length : -1,
+            changeKinds: window.preview.changes ? window.preview.changes.features.reduce((k, f) => {
+                k[f.properties.kind] = (k[f.properties.kind] || 0) + 1;
+                return k;
+            }, {}) : null};
     });
     await observe('with overlays');
     await shot('04-overlays.png');
@@ -168,6 +174,8 @@ try {
         rejectedRows: document.querySelectorAll('#rejected tr').length - 1,
         buildID: document.getElementById('build-id').textContent,
         previous: document.getElementById('previous').textContent.trim(),
+        changes: [...document.querySelectorAll('#changes-counts tr')].map(tr => [...tr.children].map(td => td.textContent.trim())),
+        movers: document.querySelectorAll('#movers tr').length - 1,
     }));
     await shot('06-report.png', {fullPage: true});
 

@@ -8,6 +8,7 @@ Quick start::
     m.url("cmu/cmus.parquet")
     df = prebake.read_table("cmu/cmus", m)          # the app's cmu_dataframe_v1
     prebake.cmu_to_company_mapping(m)               # the app's cmu_to_company_mapping
+    prebake.changes(m)                              # what changed since the bake it replaced
 
 Functions taking ``manifest=None`` use the default manifest: the one
 :func:`set_default` was given (the Django app sets it at start-up), else one
@@ -20,18 +21,21 @@ from __future__ import annotations
 import os
 import threading
 
+from .changelog import Changelog, changes
 from .lookups import PostcodeLocation, company, component_detail, group_properties, location_groups, postcode_location
 from .manifest import SCHEMA_VERSIONS, IntegrityError, Manifest, ManifestError, Problem, load
 from .tables import TableFormatError, cmu_to_company_mapping, frame_from_records, frame_from_split, have_pyarrow, read_json, read_table
 
 __all__ = [
     "SCHEMA_VERSIONS",
+    "Changelog",
     "IntegrityError",
     "Manifest",
     "ManifestError",
     "PostcodeLocation",
     "Problem",
     "TableFormatError",
+    "changes",
     "cmu_to_company_mapping",
     "company",
     "component_detail",

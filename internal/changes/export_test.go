@@ -1,0 +1,4 @@
+package changes
+
+// GeodDistances is geodDistances for the external tests.
+var GeodDistances = geodDistances
