@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -116,9 +117,9 @@ func DatabaseName(source string) (string, error) {
 // openSpec resolves env:NAME and parses the URL. Its errors never show the
 // URL: it may hold a password, in its user part or its query string.
 func openSpec(source string) (*dbSource, error) {
-	raw, label := source, "the database URL"
+	raw, label := source, "database source: cannot parse the database URL"
 	if name, ok := strings.CutPrefix(source, "env:"); ok {
-		label = "the URL in $" + name
+		label = "database source " + source + ": cannot parse the URL in $" + name
 		raw = os.Getenv(name)
 		if name == "" || raw == "" {
 			return nil, fmt.Errorf("--source %s: the environment variable %s is not set or empty", source, name)
@@ -142,7 +143,7 @@ func openSpec(source string) (*dbSource, error) {
 		if u := errors.Unwrap(err); u != nil {
 			inner = ": " + u.Error()
 		}
-		return nil, errors.New(redact("cannot parse "+label+" (not shown: it may hold a password)"+inner, secrets))
+		return nil, errors.New(redact(label+" (not shown: it may hold a password)"+inner, secrets))
 	}
 	if cfg.Password != "" {
 		secrets = append(secrets, cfg.Password)
@@ -260,6 +261,9 @@ func (r *reader) readDB(fs *fileState, source string) error {
 	h := sha256.New()
 	rec := 0
 	for {
+		if testHookBatch != nil {
+			testHookBatch(rec)
+		}
 		rows, err := tx.Query(ctx, "FETCH FORWARD "+strconv.Itoa(dbBatch)+" FROM prebake_rows")
 		if err != nil {
 			return db.fail("read", rec, err, timeout)
@@ -293,6 +297,11 @@ func (r *reader) readDB(fs *fileState, source string) error {
 	fs.src.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return nil
 }
+
+// testHookBatch, when set (by tests only), runs before each FETCH with the
+// rows read so far: the test of a connection dropped mid-read ends the
+// server's backend there.
+var testHookBatch func(rowsRead int)
 
 // checkTable names a missing table or missing columns before reading.
 func (db *dbSource) checkTable(ctx context.Context, conn *pgx.Conn, timeout time.Duration) error {
@@ -366,7 +375,12 @@ func (r *reader) addDBRow(fs *fileState, rec int, row *dbRow) error {
 		return nil
 	}
 	raw := []byte(*row.data)
-	if obj, rep := splitObject(raw); len(raw) > 0 && raw[0] == '{' && rep == "" {
+	// Compared only for a row that can be read: a rejected row says why.
+	var obj *rawRow
+	if len(raw) > 0 && raw[0] == '{' && json.Valid(raw) {
+		obj, _ = splitObject(raw) // nil when a name repeats
+	}
+	if obj != nil {
 		for i, col := range [...]*string{row.technology, row.company, row.location} {
 			he := handEdited[i]
 			reg, err := obj.text(he.register)
