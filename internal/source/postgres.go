@@ -377,7 +377,8 @@ func (r *reader) addDBRow(fs *fileState, rec int, row *dbRow) error {
 	raw := []byte(*row.data)
 	// Compared only for a row that can be read: a rejected row says why.
 	var obj *rawRow
-	if len(raw) > 0 && raw[0] == '{' && json.Valid(raw) {
+	valid := json.Valid(raw)
+	if len(raw) > 0 && raw[0] == '{' && valid {
 		obj, _ = splitObject(raw) // nil when a name repeats
 	}
 	if obj != nil {
@@ -399,7 +400,7 @@ func (r *reader) addDBRow(fs *fileState, rec int, row *dbRow) error {
 	if row.lat != nil && row.lng != nil && !math.IsNaN(*row.lat) && !math.IsNaN(*row.lng) {
 		r.app = &record.Position{Lat: *row.lat, Lng: *row.lng}
 	}
-	err := r.addJSONRow(fs, rec, raw, false)
+	err := r.addJSONRow(fs, rec, raw, valid) // validated once
 	r.app = nil
 	return err
 }
