@@ -4,11 +4,8 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,38 +19,10 @@ import (
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/testkit/pgtest"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
+	"github.com/prebake/prebake/internal/testkit/treetest"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )
-
-// tree maps every file under dir but prebake's state directory to its SHA-256.
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == writer.StateDir {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		sum := sha256.Sum256(b)
-		out[rel] = hex.EncodeToString(sum[:])
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // reportLines reads a JSON Lines report as maps.
 func reportLines(t *testing.T, path string) []map[string]any {
@@ -179,8 +148,8 @@ func TestBakeFromDatabase(t *testing.T) {
 	t.Logf("db bake: %s %v", time.Since(start), fromDB.Stages)
 
 	// The same bake.
-	if a, b := tree(t, fileCfg.OutDir), tree(t, dbCfg.OutDir); !reflect.DeepEqual(a, b) || len(a) == 0 {
-		t.Errorf("the outputs differ: %d files from the file, %d from the database", len(a), len(b))
+	if a, b := treetest.Hashes(t, fileCfg.OutDir, writer.StateDir), treetest.Hashes(t, dbCfg.OutDir, writer.StateDir); len(a) == 0 || len(treetest.Diff(a, b)) > 0 {
+		t.Errorf("the outputs differ: %d files from the file, %d from the database; differing: %.5q", len(a), len(b), treetest.Diff(a, b))
 	}
 	mf, err := manifest.Load(fileCfg.ManifestPath)
 	if err != nil {
@@ -310,7 +279,7 @@ func TestBakeFromDatabaseFailsCleanly(t *testing.T) {
 	if _, err := bake.Run(cfg); err != nil {
 		t.Fatal(err)
 	}
-	before := tree(t, dir)
+	before := treetest.Hashes(t, dir)
 	wrong := strings.Replace(s.URL(pgtest.DB), pgtest.Password, "not-the-password", 1)
 	for _, c := range []struct {
 		name, source, want string
@@ -350,7 +319,7 @@ func TestBakeFromDatabaseFailsCleanly(t *testing.T) {
 					t.Errorf("error %q shows the password", err)
 				}
 			}
-			if after := tree(t, dir); !reflect.DeepEqual(before, after) {
+			if after := treetest.Hashes(t, dir); !reflect.DeepEqual(before, after) {
 				t.Errorf("a failed bake changed the files in %s", dir)
 			}
 		})
