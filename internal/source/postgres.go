@@ -201,8 +201,10 @@ func (db *dbSource) fail(stage string, rows int, err error, timeout time.Duratio
 	case errors.As(err, &pe):
 		msg = fmt.Sprintf("%s (SQLSTATE %s)", pe.Message, pe.Code)
 		switch pe.Code {
-		case "28P01", "28000":
-			msg = fmt.Sprintf("authentication failed: wrong user name or password (SQLSTATE %s; the credentials are not shown)", pe.Code)
+		case "28P01":
+			msg = "authentication failed: wrong user name or password (SQLSTATE 28P01; the credentials are not shown)"
+		case "28000": // pg_hba.conf: this host, user, database or encryption is not allowed
+			msg = fmt.Sprintf("the server refuses the connection: %s (SQLSTATE 28000; sslmode in the URL chooses TLS)", pe.Message)
 		case "57014":
 			msg = fmt.Sprintf("a statement ran longer than the statement timeout %s (--db-timeout) and was cancelled (SQLSTATE 57014): the table may be locked or the server overloaded", timeout)
 		case "57P01", "57P02", "57P03":

@@ -389,3 +389,24 @@ func TestPostgresMemoryBounded(t *testing.T) {
 		t.Errorf("the heap grew by %d MB reading %d MB: want under %d MB", growth>>20, tableBytes>>20, bound>>20)
 	}
 }
+
+// TestPostgresTLS: TLS is what the URL's sslmode says, against a server that
+// accepts TCP over TLS only: verify-full with the server's certificate and
+// require read; disable is refused by the server, and verify-full without
+// the certificate refuses the server; each a clear error without the password.
+func TestPostgresTLS(t *testing.T) {
+	s := pgtest.StartTLS(t)
+	s.Exec(t, pgtest.DB, pgtest.AppTable)
+	s.Exec(t, pgtest.DB, `INSERT INTO checker_component (component_id, additional_data)
+		SELECT g::text, jsonb_build_object('_id', g, 'CMU ID', 'CMU'||g) FROM generate_series(1, 20) g`)
+	for _, u := range []string{s.URL(pgtest.DB), dbURL(s, pgtest.DB, "sslmode=require")} {
+		res, err := Read([]string{u}, "")
+		if err != nil || res.Sources[0].Counts.Used != 20 {
+			t.Fatalf("over TLS: %v", err)
+		}
+	}
+	_, err := Read([]string{dbURL(s, pgtest.DB, "sslmode=disable")}, "")
+	mustFailClearly(t, err, "no encryption")
+	_, err = Read([]string{dbURL(s, pgtest.DB, "sslmode=verify-full")}, "")
+	mustFailClearly(t, err, "certificate")
+}

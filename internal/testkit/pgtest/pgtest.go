@@ -15,8 +15,15 @@ package pgtest
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"net/url"
 	"os"
@@ -25,6 +32,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -46,6 +54,9 @@ const (
 type Server struct {
 	Port   int
 	Socket string // directory of the unix socket
+	// CAFile is the certificate a TLS server (StartTLS) presents, for a
+	// client's sslrootcert; "" without TLS.
+	CAFile string
 }
 
 // binDir finds Debian's PostgreSQL binaries, the newest version installed.
@@ -69,7 +80,14 @@ func version(binDir string) int {
 
 // Start starts a server for t, creates the database DB, and registers the
 // server's shutdown with t.Cleanup.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { t.Helper(); return start(t, false) }
+
+// StartTLS is Start for a server that accepts TCP connections over TLS only
+// (pg_hba.conf hostssl), with a self-signed certificate for 127.0.0.1 in
+// Server.CAFile.
+func StartTLS(t testing.TB) *Server { t.Helper(); return start(t, true) }
+
+func start(t testing.TB, tls bool) *Server {
 	t.Helper()
 	bin := binDir(t)
 	dir, err := os.MkdirTemp("", "pgtest")
@@ -109,11 +127,35 @@ func Start(t testing.TB) *Server {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
 	s := &Server{Socket: sock}
+	args := []string{"-D", data, "-k", sock,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off", "-c", "shared_buffers=32MB", "-c", "max_connections=20"}
+	if tls {
+		s.CAFile = filepath.Join(dir, "server.crt")
+		key := filepath.Join(dir, "server.key")
+		selfSigned(t, s.CAFile, key)
+		hba := filepath.Join(data, "pg_hba.conf")
+		conf, err := os.ReadFile(hba)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// TCP over TLS only: a client that does not ask for TLS is refused.
+		conf = []byte(strings.ReplaceAll(string(conf), "\nhost ", "\nhostssl "))
+		if err := os.WriteFile(hba, conf, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{s.CAFile, key, hba} {
+			if cred != nil {
+				if err := os.Chown(p, int(cred.Uid), int(cred.Gid)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		args = append(args, "-c", "ssl=on", "-c", "ssl_cert_file="+s.CAFile, "-c", "ssl_key_file="+key)
+	}
 	for attempt := 0; ; attempt++ {
 		s.Port = freePort(t)
-		cmd := run("postgres", "-D", data, "-p", strconv.Itoa(s.Port), "-k", sock,
-			"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-			"-c", "full_page_writes=off", "-c", "shared_buffers=32MB", "-c", "max_connections=20")
+		cmd := run("postgres", append([]string{"-p", strconv.Itoa(s.Port)}, args...)...)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -164,6 +206,33 @@ func runAs(t testing.TB, dir string) *syscall.Credential {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 }
 
+// selfSigned writes a self-signed certificate for 127.0.0.1 and its key.
+func selfSigned(t testing.TB, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // waitReady tries to connect for up to 30 s, giving up when the server exits.
 func (s *Server) waitReady(exited chan error) bool {
 	deadline := time.Now().Add(30 * time.Second)
@@ -197,9 +266,15 @@ func freePort(t testing.TB) int {
 }
 
 // URL is a postgres:// URL of database db over TCP, with the password.
+// A TLS server's URL asks for TLS and checks the server's certificate
+// (sslmode=verify-full, sslrootcert=CAFile); any other's has sslmode=disable.
 func (s *Server) URL(db string) string {
+	q := url.Values{"sslmode": {"disable"}}
+	if s.CAFile != "" {
+		q = url.Values{"sslmode": {"verify-full"}, "sslrootcert": {s.CAFile}}
+	}
 	u := url.URL{Scheme: "postgres", User: url.UserPassword(User, Password),
-		Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)), Path: "/" + db, RawQuery: "sslmode=disable"}
+		Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)), Path: "/" + db, RawQuery: q.Encode()}
 	return u.String()
 }
 
