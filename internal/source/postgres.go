@@ -40,7 +40,7 @@ const FormatPostgres = "postgres"
 const Table = "checker_component"
 
 // DefaultStatementTimeout bounds every statement of a database read (each
-// FETCH of a batch, the schema check), as the server's statement_timeout:
+// FETCH of a batch, the schema check), as the transaction's statement_timeout:
 // a batch takes milliseconds, so a minute means a locked table or a server in
 // trouble, and the bake fails rather than hang.
 const DefaultStatementTimeout = time.Minute
@@ -236,9 +236,12 @@ func (r *reader) readDB(fs *fileState, source string) error {
 	if timeout <= 0 {
 		timeout = DefaultStatementTimeout
 	}
+	// Everything happens in one transaction, with no prepared statement and
+	// no startup parameter but application_name, so that the read also works
+	// through a transaction-mode pooler (PgBouncer, Supabase's), where a
+	// session's settings and prepared statements do not survive a transaction.
 	cfg := db.cfg.Copy()
-	cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(1, timeout.Milliseconds()), 10)
-	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = "prebake"
 	}
@@ -248,14 +251,17 @@ func (r *reader) readDB(fs *fileState, source string) error {
 		return db.fail("connect", 0, err, timeout)
 	}
 	defer conn.Close(ctx)
-	if err := db.checkTable(ctx, conn, timeout); err != nil {
-		return err
-	}
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return db.fail("read", 0, err, timeout)
+		return db.fail("connect", 0, err, timeout)
 	}
 	defer tx.Rollback(ctx) // read only: nothing to commit
+	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(max(1, timeout.Milliseconds()), 10)); err != nil {
+		return db.fail("connect", 0, err, timeout)
+	}
+	if err := db.checkTable(ctx, tx, timeout); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `DECLARE prebake_rows NO SCROLL CURSOR FOR SELECT id, component_id, additional_data::text,
 		technology, company_name, location, latitude, longitude FROM `+Table+` ORDER BY id`); err != nil {
 		return db.fail("read", 0, err, timeout)
@@ -306,7 +312,7 @@ func (r *reader) readDB(fs *fileState, source string) error {
 var testHookBatch func(rowsRead int)
 
 // checkTable names a missing table or missing columns before reading.
-func (db *dbSource) checkTable(ctx context.Context, conn *pgx.Conn, timeout time.Duration) error {
+func (db *dbSource) checkTable(ctx context.Context, conn pgx.Tx, timeout time.Duration) error {
 	var have []string
 	err := conn.QueryRow(ctx, `SELECT coalesce(array_agg(attname::text), '{}') FROM pg_attribute
 		WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped`, Table).Scan(&have)
