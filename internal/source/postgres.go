@@ -151,12 +151,13 @@ func openSpec(source string) (*dbSource, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = dbConnectTimeout
 	}
-	host := cfg.Host
-	u := url.URL{Scheme: "postgresql", Host: net.JoinHostPort(host, strconv.Itoa(int(cfg.Port))), Path: "/" + cfg.Database, Fragment: Table}
-	if strings.HasPrefix(host, "/") {
-		u.Host = url.PathEscape(host) + ":" + strconv.Itoa(int(cfg.Port)) // a unix socket directory
+	port := strconv.Itoa(int(cfg.Port))
+	host := net.JoinHostPort(cfg.Host, port)
+	if strings.HasPrefix(cfg.Host, "/") {
+		host = url.PathEscape(cfg.Host) + ":" + port // a unix socket's directory, as libpq's URLs write it
 	}
-	return &dbSource{name: u.String(), cfg: cfg, secrets: secrets}, nil
+	name := "postgresql://" + host + "/" + url.PathEscape(cfg.Database) + "#" + Table
+	return &dbSource{name: name, cfg: cfg, secrets: secrets}, nil
 }
 
 // redact replaces every secret in msg.

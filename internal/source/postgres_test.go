@@ -88,6 +88,17 @@ func testPostgresErrors(t *testing.T, s *pgtest.Server) {
 			t.Errorf("last component %+v", c)
 		}
 	})
+	t.Run("unix socket", func(t *testing.T) {
+		q := url.Values{"host": {s.Socket}, "port": {strconv.Itoa(s.Port)}, "password": {pgtest.Password}}
+		res, err := read("postgresql://"+pgtest.User+"@/small?"+q.Encode(), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("postgresql://%s:%d/small#checker_component", url.PathEscape(s.Socket), s.Port)
+		if got := res.Sources[0].Path; got != want || res.Sources[0].Counts.Used != 3000 {
+			t.Errorf("source %s, %d used; want %s, 3000", got, res.Sources[0].Counts.Used, want)
+		}
+	})
 	t.Run("password in the query string", func(t *testing.T) {
 		secret := pgtest.Password
 		res, err := read(fmt.Sprintf("postgresql://%s@127.0.0.1:%d/small?sslmode=disable&password=%s", pgtest.User, s.Port, secret), Options{})
