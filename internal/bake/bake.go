@@ -121,10 +121,12 @@ func Run(cfg Config) (_ *Summary, err error) {
 	// source reads first, then decides whether its inputs are the last bake's.
 	var res *source.Result
 	var dbSources []manifest.Source
+	var preRead time.Duration // counted in the "read sources" stage
 	if slices.ContainsFunc(cfg.Sources, source.IsDatabase) {
 		if res, err = readSources(cfg); err != nil {
 			return nil, err
 		}
+		preRead = time.Since(start)
 		for _, s := range res.Sources {
 			if s.Format == source.FormatPostgres {
 				dbSources = append(dbSources, s)
@@ -139,6 +141,9 @@ func Run(cfg Config) (_ *Summary, err error) {
 	stage := stageTimer(func(name string, d time.Duration) {
 		if name == "" {
 			return
+		}
+		if name == "read sources" {
+			d += preRead
 		}
 		stages = append(stages, Stage{Name: name, Seconds: d.Seconds()})
 		if cfg.Progress != nil {
