@@ -28,7 +28,10 @@ type Generator struct {
 	Version string `json:"version"`
 }
 
-// Source is one input file and what became of its rows.
+// Source is one input file and what became of its rows. A database source
+// (Format "postgres") has as Path the database without credentials,
+// "postgresql://HOST:PORT/DB#checker_component", and as SHA256 a digest of
+// every column of every row read, in id order.
 type Source struct {
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`

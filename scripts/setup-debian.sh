@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, in one apt call, only when missing:
 #   proj-bin (cs2cs: PROJ peer for OSGB36; geod: PROJ peer for changelog distances), python3-pandas/python3-django (legacy
-#   checks), redis-server (audit), chromium (browser tests), awscli (publish:
+#   checks), redis-server (audit), postgresql (the database source: internal/testkit/pgtest), chromium (browser tests), awscli (publish:
 #   independent S3 client), gdal-bin (GEOS validity of DNO polygons), nginx and wrk
 #   (serve: peer web server and load generator), curl and unzip (the migration
 #   guide's step 0, python/docs/post_compile.sh).
 # Idempotent: prints nothing and changes nothing when everything is present.
 set -euo pipefail
-want=(proj-bin python3-pandas python3-django redis-server chromium awscli gdal-bin nginx wrk curl unzip)
+want=(proj-bin python3-pandas python3-django redis-server postgresql chromium awscli gdal-bin nginx wrk curl unzip)
 need=()
 for p in "${want[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")

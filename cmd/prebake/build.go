@@ -27,6 +27,12 @@ func init() {
 (OS grid reference or postcode), and writes map tiles, tables, location lookups,
 the company index and statistics into --out, then manifest.json last.
 
+A --source postgres://..., postgresql://... or env:NAME (a variable holding such
+a URL: keep the password off the command line) reads the app's database, table
+checker_component: each row's additional_data is the register row, accounted
+for like a file's; its stored latitude/longitude place what offline geocoding
+cannot. The database is named in the manifest and report without credentials.
+
 Every input row is accounted for: used, duplicate or rejected (with its reason).
 A build whose inputs (this executable, every input file's bytes, the options and
 SOURCE_DATE_EPOCH) are those of the last build into --out, with its manifest and
@@ -51,7 +57,11 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
   prebake build --source '../shared/data/register/components_*.json' \
     --source ../shared/data/register/cmu_register_rows.json \
     --postcodes ../shared/data/postcodes/postcodes-en.csv.gz \
-    --boundaries ../shared/data/geo/gb_dno_boundaries.geojson`,
+    --boundaries ../shared/data/geo/gb_dno_boundaries.geojson
+
+  # the app's database (DATABASE_URL as its deploys set it) and the CMU register
+  prebake build --source env:DATABASE_URL --source cmu_register_rows.json \
+    --postcodes postcodes-en.csv.gz`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(cfg.Sources) == 0 {
@@ -124,7 +134,8 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&cfg.Sources, "source", "s", nil, "register file: app cache JSON, CKAN response, JSON array, NDJSON, CSV or CMU rows (repeatable; globs allowed)")
+	f.StringArrayVarP(&cfg.Sources, "source", "s", nil, "register file: app cache JSON, CKAN response, JSON array, NDJSON, CSV or CMU rows (repeatable; globs allowed); or the app's database: postgres://... or env:NAME")
+	f.DurationVar(&cfg.DBTimeout, "db-timeout", source.DefaultStatementTimeout, "statement timeout of a database --source (each statement of the read: the table check, each batch of rows)")
 	f.StringVar(&cfg.Format, "format", "", "force the input format (app-cache, ckan, json, ndjson, csv, cmu) instead of detecting it")
 	f.StringArrayVarP(&cfg.Postcodes, "postcodes", "p", nil, "postcode table: Code-Point Open CSV (gzip ok), ONS Postcode Directory CSV, or postcode,lat,lng CSV (repeatable)")
 	f.StringVar(&cfg.Boundaries, "boundaries", "", "polygon GeoJSON of DNO areas (EPSG:27700 or WGS84) to bake per zoom")
@@ -228,6 +239,12 @@ func printSummary(w io.Writer, s *bake.Summary) {
 		if len(c.Unlocated) > 0 {
 			fmt.Fprintf(w, "    unlocated: %s\n", bake.FormatCounts(c.Unlocated))
 		}
+	}
+	if len(s.ColumnDifferences) > 0 {
+		fmt.Fprintf(w, "hand-edited database columns that differ from the register row (the register wins): %s\n", bake.FormatCounts(s.ColumnDifferences))
+	}
+	if len(s.AppPositions) > 0 {
+		fmt.Fprintf(w, "the app's stored positions: %s\n", bake.FormatCounts(s.AppPositions))
 	}
 	if s.DuplicatesDiffering > 0 {
 		fmt.Fprintf(w, "%d duplicate rows differ from the row kept (the first read wins)\n", s.DuplicatesDiffering)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,6 +40,10 @@ type Config struct {
 	ReportPath        string // JSON Lines report of rejected, unlocated and differing duplicate rows
 	BaseURL           string // CDN prefix for every URL in the manifest
 	DjangoStaticfiles string // optional staticfiles.json for Django's ManifestStaticFilesStorage
+
+	// DBTimeout is a database source's statement timeout; 0 means
+	// source.DefaultStatementTimeout.
+	DBTimeout time.Duration
 
 	Strict bool // any rejected row fails the build
 	Force  bool // bake even when the inputs are those of the last bake (see unchanged.go)
@@ -73,12 +78,22 @@ type Summary struct {
 	Postcodes  int    `json:"postcodes"`
 	// DuplicatesDiffering counts duplicate component rows whose fields differ
 	// from the row kept (each listed in the report as duplicate_differs).
-	DuplicatesDiffering int               `json:"duplicates_differing"`
-	Sources             []manifest.Source `json:"sources"`
-	Assets              int               `json:"assets"`
-	TileSets            int               `json:"tilesets"`
-	ShardSets           int               `json:"shardsets"`
-	Seconds             float64           `json:"seconds"`
+	DuplicatesDiffering int `json:"duplicates_differing"`
+	// ColumnDifferences counts, per column of the app's database that the app
+	// edits by hand (technology, company_name, location), the rows where it
+	// differs from the register row, which wins (each listed in the report as
+	// column_differs). Absent without a database source.
+	ColumnDifferences map[string]int `json:"column_differences,omitempty"`
+	// AppPositions counts the app's stored positions by what became of them:
+	// "used" (placed a component the row's own evidence could not), and the
+	// reported ones, record.AppOutsideGB and record.AppDisagrees (each listed
+	// in the report with status app_position). Absent without a database source.
+	AppPositions map[string]int    `json:"app_positions,omitempty"`
+	Sources      []manifest.Source `json:"sources"`
+	Assets       int               `json:"assets"`
+	TileSets     int               `json:"tilesets"`
+	ShardSets    int               `json:"shardsets"`
+	Seconds      float64           `json:"seconds"`
 	// Stages is each pipeline stage's wall time, in this order: read sources,
 	// load postcodes, geocode, then each generator (map tiles, cmu tables,
 	// locations, cmu details, boundaries; two run at once, so their times
@@ -113,7 +128,23 @@ func Run(cfg Config) (_ *Summary, err error) {
 		return nil, err
 	}
 	defer release()
-	skipped, key := skipUnchanged(cfg, start)
+	// A database's rows are known only once read: a bake with a database
+	// source reads first, then decides whether its inputs are the last bake's.
+	var res *source.Result
+	var dbSources []manifest.Source
+	var preRead time.Duration // counted in the "read sources" stage
+	if slices.ContainsFunc(cfg.Sources, source.IsDatabase) {
+		if res, err = readSources(cfg); err != nil {
+			return nil, err
+		}
+		preRead = time.Since(start)
+		for _, s := range res.Sources {
+			if s.Format == source.FormatPostgres {
+				dbSources = append(dbSources, s)
+			}
+		}
+	}
+	skipped, key := skipUnchanged(cfg, start, dbSources)
 	if skipped != nil {
 		return skipped, nil
 	}
@@ -127,6 +158,9 @@ func Run(cfg Config) (_ *Summary, err error) {
 		if name == "" {
 			return
 		}
+		if name == "read sources" {
+			d += preRead
+		}
 		stages = append(stages, Stage{Name: name, Seconds: d.Seconds()})
 		if cfg.Progress != nil {
 			cfg.Progress(name, d)
@@ -135,9 +169,10 @@ func Run(cfg Config) (_ *Summary, err error) {
 
 	// 1. Read every register row; each ends used, duplicate or rejected.
 	started("read sources")
-	res, err := source.Read(cfg.Sources, cfg.Format)
-	if err != nil {
-		return nil, err
+	if res == nil {
+		if res, err = readSources(cfg); err != nil {
+			return nil, err
+		}
 	}
 	// A failed bake's rows go to a report of its own: the one beside the
 	// manifest describes the bake in force and is left alone.
@@ -268,9 +303,28 @@ func Run(cfg Config) (_ *Summary, err error) {
 		Seconds: time.Since(start).Seconds(), Stages: stages,
 	}
 	for i := range res.Components {
-		if res.Components[i].Geo.Located {
+		c := &res.Components[i]
+		if c.Geo.Located {
 			s.Located++
 		}
+		if c.App != nil {
+			outcome := c.Geo.AppIssue
+			if c.Geo.Source == record.GeoApp {
+				outcome = "used"
+			}
+			if outcome != "" {
+				if s.AppPositions == nil {
+					s.AppPositions = map[string]int{}
+				}
+				s.AppPositions[outcome]++
+			}
+		}
+	}
+	for _, d := range res.ColumnDiffs {
+		if s.ColumnDifferences == nil {
+			s.ColumnDifferences = map[string]int{}
+		}
+		s.ColumnDifferences[d.Column]++
 	}
 	if key != "" {
 		if err := rememberBuild(cfg, key, s); err != nil {
@@ -278,6 +332,11 @@ func Run(cfg Config) (_ *Summary, err error) {
 		}
 	}
 	return s, nil
+}
+
+// readSources reads every register source, files and databases.
+func readSources(cfg Config) (*source.Result, error) {
+	return source.ReadWith(cfg.Sources, cfg.Format, source.Options{StatementTimeout: cfg.DBTimeout})
 }
 
 // countGeocodes fills each source's geocoded-by-source and unlocated-by-reason counts.
@@ -313,19 +372,21 @@ func countGeocodes(sources []manifest.Source, comps []record.Component) {
 type reportLine struct {
 	File   string `json:"file"`
 	Row    int    `json:"row"`
-	Status string `json:"status"` // "rejected", "unlocated", "grid_ref" or "duplicate_differs"
+	Status string `json:"status"` // "rejected", "unlocated", "grid_ref", "duplicate_differs", "column_differs" or "app_position"
 	Field  string `json:"field,omitempty"`
 	Reason string `json:"reason"`
 	Detail string `json:"detail,omitempty"`
 	ID     int64  `json:"id,omitempty"`
 
-	// duplicate_differs only: the row kept (reason "first_read_wins": the first
+	// duplicate_differs: the row kept (reason "first_read_wins": the first
 	// row read with an _id is used, files in the order given, globs sorted),
 	// and each differing field's value in the kept and in this dropped row.
 	KeptFile string            `json:"kept_file,omitempty"`
 	KeptRow  int               `json:"kept_row,omitempty"`
 	Kept     map[string]string `json:"kept,omitempty"`
 	Dropped  map[string]string `json:"dropped,omitempty"`
+	// column_differs (reason "register_wins"): Kept holds the register
+	// field's value, which is used, and Dropped the database column's.
 	// BuildID is the build_id of the manifest this report describes ("" in the
 	// report of a failed build), so a report can be matched to its manifest.
 	BuildID string `json:"build_id,omitempty"`
@@ -364,8 +425,17 @@ func writeReport(path string, res *source.Result, buildID string) error {
 		}
 		lines = append(lines, l)
 	}
+	for _, d := range res.ColumnDiffs {
+		lines = append(lines, reportLine{File: d.File, Row: d.Row, Status: "column_differs", Field: d.Column, Reason: "register_wins",
+			Detail: fmt.Sprintf("database id %d: the app's column %s differs from the register row's %q, which is used", d.ID, d.Column, d.Field),
+			Kept:   map[string]string{d.Field: d.Register}, Dropped: map[string]string{d.Column: d.Database}})
+	}
 	for i := range res.Components {
 		c := &res.Components[i]
+		// The app's stored position, not used or disagreeing (record.App*).
+		if c.Geo.AppIssue != "" {
+			lines = append(lines, reportLine{File: c.SourceFile, Row: c.SourceRow, Status: "app_position", Field: "latitude, longitude", Reason: c.Geo.AppIssue, ID: c.ID, Detail: c.Geo.AppDetail})
+		}
 		if !c.Geo.Located {
 			lines = append(lines, reportLine{File: c.SourceFile, Row: c.SourceRow, Status: "unlocated", Reason: c.Geo.Unlocated, ID: c.ID, Detail: locationDetail(c)})
 		}
@@ -416,8 +486,8 @@ func stageTimer(progress func(string, time.Duration)) func(string) {
 
 // skipUnchanged returns the last bake's summary when this bake's inputs are its
 // inputs (see unchanged.go), and the input key to remember after a full bake.
-func skipUnchanged(cfg Config, start time.Time) (*Summary, string) {
-	key, err := inputKey(cfg)
+func skipUnchanged(cfg Config, start time.Time, db []manifest.Source) (*Summary, string) {
+	key, err := inputKey(cfg, db)
 	if err != nil {
 		return nil, "" // an unreadable input: the bake says which
 	}

@@ -39,7 +39,9 @@ func lastBuildPath(outDir string) string {
 }
 
 // inputKey is the SHA-256 over everything a bake's bytes depend on (see above).
-func inputKey(cfg Config) (string, error) {
+// A database source counts by its name (no credentials) and the digest of the
+// rows read (its manifest entry, in db): the bake reads it before deciding.
+func inputKey(cfg Config, db []manifest.Source) (string, error) {
 	h := sha256.New()
 	field := func(name string, v any) {
 		b, _ := json.Marshal(v)
@@ -71,17 +73,36 @@ func inputKey(cfg Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	field("source_patterns", cfg.Sources)
+	// A database URL may hold a password: the key takes its name instead.
+	patterns := make([]string, len(cfg.Sources))
+	for i, p := range cfg.Sources {
+		if patterns[i] = p; source.IsDatabase(p) {
+			if patterns[i], err = source.DatabaseName(p); err != nil {
+				return "", err
+			}
+		}
+	}
+	field("source_patterns", patterns)
+	files := sources[:0:0]
+	for _, p := range sources {
+		if !source.IsDatabase(p) {
+			files = append(files, p)
+		}
+	}
 	for _, group := range []struct {
 		name  string
 		paths []string
-	}{{"source", sources}, {"postcodes", cfg.Postcodes}, {"boundaries", nonEmpty(cfg.Boundaries)}} {
+	}{{"source", files}, {"postcodes", cfg.Postcodes}, {"boundaries", nonEmpty(cfg.Boundaries)}} {
 		for _, p := range group.paths {
 			if err := hashFile(h, group.name, p); err != nil {
 				return "", err
 			}
 		}
 	}
+	for _, d := range db {
+		fmt.Fprintf(h, "database %q %d %s\n", d.Path, d.Counts.Read, d.SHA256)
+	}
+	field("db_timeout", cfg.DBTimeout)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 

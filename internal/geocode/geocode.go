@@ -180,7 +180,9 @@ func agree(a, b candidate, t *postcode.Table) bool {
 	return gap(a, b, t, limit) <= limit
 }
 
-// Locate geocodes one component in place (see Apply).
+// Locate geocodes one component in place (see Apply). Its evidence, in the
+// precedence of docs/geocoding.md: the grid reference, the postcodes in the
+// location, and last the app's stored position (Component.App).
 func Locate(c *record.Component, t *postcode.Table) {
 	mentions := postcode.Mentions(c.Location)
 	c.Geo = record.Geocode{}
@@ -304,6 +306,18 @@ func Locate(c *record.Component, t *postcode.Table) {
 		c.Postcode, c.Outcode = mentions[pick].Postcode, mentions[pick].Outcode
 	}
 
+	// The app's stored position is the last evidence: it places the
+	// component only when the row's own evidence cannot, and is otherwise
+	// checked against the position used as a second postcode would be.
+	if app := appCandidate(c); app != nil {
+		switch {
+		case chosen == nil:
+			chosen = app
+		case !agree(*chosen, *app, t):
+			c.Geo.AppIssue = record.AppDisagrees
+			c.Geo.AppDetail = appDisagreement(*chosen, *app, t)
+		}
+	}
 	if chosen != nil {
 		c.Geo.Lat, c.Geo.Lng, c.Geo.Located = chosen.lat, chosen.lng, true
 		c.Geo.Source, c.Geo.Precision = chosen.source, chosen.precision
@@ -344,6 +358,34 @@ func contradiction(grid candidate, pcs []candidate, chosen *candidate, t *postco
 	}
 	fmt.Fprintf(&b, "; used %s", chosen.label)
 	return b.String()
+}
+
+// appCandidate is the app's stored position as a candidate, nil when the row
+// has none or it lies outside Great Britain (then reported: AppOutsideGB).
+func appCandidate(c *record.Component) *candidate {
+	if c.App == nil {
+		return nil
+	}
+	lat, lng := c.App.Lat, c.App.Lng
+	if !InGB(lat, lng) {
+		c.Geo.AppIssue = record.AppOutsideGB
+		c.Geo.AppDetail = fmt.Sprintf("the app's position (%.5f, %.5f) is outside Great Britain", lat, lng)
+		return nil
+	}
+	return &candidate{lat: lat, lng: lng, source: record.GeoApp, precision: record.PrecisionApp,
+		rank: 6, mention: -2, label: fmt.Sprintf("(%.5f, %.5f)", lat, lng)}
+}
+
+// appDisagreement says, for the report, how far the app's position is from
+// the position used, against which limit: "the app's position (51.50000,
+// -0.12000) is 73 km from SE 473 250 (limit 20 km), which is used".
+func appDisagreement(chosen, app candidate, t *postcode.Table) string {
+	limit, what := MaxDisagreementKm, ""
+	if chosen.area != "" {
+		limit, what = MaxAreaDisagreementKm, "the nearest unit of "
+	}
+	return fmt.Sprintf("the app's position %s is %.0f km from %s%s (limit %d km), which is used",
+		app.label, gap(chosen, app, t, -1)/1000, what, chosen.label, limit)
 }
 
 // Apply geocodes every component in place: it sets Postcode and Outcode from

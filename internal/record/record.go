@@ -33,6 +33,12 @@ type Component struct {
 	Outcode  string // outward code of Postcode, or an outcode found alone in Location
 	GridRef  string // OS grid reference as given, normalized "SE 473 250"; "" if none
 
+	// App is the position the app's database stores for the row (latitude,
+	// longitude from its paid geocoder, which reads the location text); nil
+	// when the source is a file or the database has none. The geocode package
+	// weighs it as the last evidence (docs/geocoding.md).
+	App *Position
+
 	Geo Geocode // where the component is, or why it is not on the map
 
 	// Joined from the CMU-level register by (CMU ID, delivery year); empty when no CMU row.
@@ -60,7 +66,24 @@ type Geocode struct {
 	// distance to the postcodes that outvoted it).
 	GridRefIssue  string
 	GridRefDetail string
+
+	// AppIssue says why the app's stored position (Component.App) was not
+	// used, or that it disagrees with the position used: App* constants; ""
+	// when there is none or it agrees. AppDetail says it in words.
+	AppIssue  string
+	AppDetail string
 }
+
+// Position is a WGS84 latitude/longitude in degrees.
+type Position struct{ Lat, Lng float64 }
+
+// Why the app's stored position was reported (Geocode.AppIssue).
+const (
+	AppOutsideGB = "app_position_outside_gb" // the stored position is outside Great Britain (geocode.InGB): not used
+	// AppDisagrees: the row's own evidence placed the component, and the stored
+	// position is farther from it than two postcodes of one site may be.
+	AppDisagrees = "app_position_disagrees"
+)
 
 // Why a row's grid reference was not used (Geocode.GridRefIssue).
 const (
@@ -76,6 +99,9 @@ const (
 const (
 	GeoGridRef  = "os_grid_ref"
 	GeoPostcode = "postcode"
+	// GeoApp: the position the app's database stores (its paid geocoder),
+	// used only when the row gives no usable grid reference or postcode.
+	GeoApp = "app_database"
 )
 
 // Geocode precisions. Grid precisions name the size of the grid square.
@@ -89,6 +115,8 @@ const (
 	PrecisionUnit    = "postcode_unit"
 	PrecisionSector  = "postcode_sector"
 	PrecisionOutcode = "postcode_district"
+	// PrecisionApp: the app's geocoder's point, whose precision it does not store.
+	PrecisionApp = "app_geocoder"
 )
 
 // Reasons a used component is left off the map.

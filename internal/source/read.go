@@ -71,6 +71,9 @@ type Result struct {
 	// Conflicts lists every duplicate component row (same ID as a row read
 	// before) whose fields differ from the row kept, in read order.
 	Conflicts []Conflict
+	// ColumnDiffs lists, for database sources, every hand-edited column that
+	// differs from the register row, in read order (the register row wins).
+	ColumnDiffs []ColumnDiff
 }
 
 // Conflict is a duplicate component row that disagrees with the row kept: the
@@ -162,6 +165,12 @@ func (e *FileError) locate() {
 // at least one file; matches are taken in sorted order, a file named twice is read
 // once). format "" detects each file's format from its content.
 func Read(patterns []string, format string) (*Result, error) {
+	return ReadWith(patterns, format, Options{})
+}
+
+// ReadWith is Read with options. A pattern for which IsDatabase holds is a
+// database source (postgres.go), read beside the files in the order given.
+func ReadWith(patterns []string, format string, opt Options) (*Result, error) {
 	if format != "" && !validFormat(format) {
 		return nil, fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 	}
@@ -173,6 +182,7 @@ func Read(patterns []string, format string) (*Result, error) {
 		return nil, fmt.Errorf("no source files given")
 	}
 	r := &reader{
+		opt:      opt,
 		compSeen: map[int64]int{},
 		cmuSeen:  map[int64]bool{},
 		compSums: map[int64][32]byte{},
@@ -219,6 +229,13 @@ func expand(patterns []string) ([]string, error) {
 	seen := map[string]bool{}
 	for _, p := range patterns {
 		var matches []string
+		if IsDatabase(p) {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+			continue
+		}
 		// An existing file is that file, even when its name has glob characters
 		// ("register [2024].json" would otherwise be a character class).
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
@@ -291,7 +308,7 @@ func (r *reader) readAll(files []string, format string) error {
 			go func() {
 				defer parsers.Done()
 				p := &results[i]
-				sub := &reader{out: p.rows, stop: stop}
+				sub := &reader{out: p.rows, stop: stop, opt: r.opt}
 				p.fs, p.err = sub.readFile(f, format)
 				// The rows before a parse error go to the merge too: read one
 				// after another, one of them may fail first (a mix of ID
@@ -326,6 +343,7 @@ func (r *reader) readAll(files []string, format string) error {
 			return p.err
 		}
 		r.res.Problems = append(r.res.Problems, p.fs.problems...)
+		r.res.ColumnDiffs = append(r.res.ColumnDiffs, p.fs.diffs...)
 		r.finishFile(p.fs)
 		*p = parsed{}
 		<-ahead
@@ -415,6 +433,8 @@ const (
 )
 
 type reader struct {
+	opt       Options
+	app       *record.Position // the stored position of the database row being added
 	res       Result
 	compSeen  map[int64]int // ID -> index in res.Components
 	cmuSeen   map[int64]bool
@@ -466,7 +486,8 @@ type fileState struct {
 
 	synthetic int // used rows flagged Synthetic
 	ckan      *ckanPage
-	problems  []Problem // the file's rejections, added to the result after its rows
+	problems  []Problem    // the file's rejections, added to the result after its rows
+	diffs     []ColumnDiff // a database source's hand-edited columns that differ from the register
 }
 
 // hashingReader hashes the file as it is read, so the SHA-256 costs no second pass.
@@ -484,6 +505,13 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 // readFile parses one file; merge completes its counts of use and its source
 // entry (finishFile).
 func (r *reader) readFile(path, format string) (*fileState, error) {
+	if IsDatabase(path) {
+		fs := &fileState{}
+		if err := r.readDB(fs, path); err != nil {
+			return nil, err
+		}
+		return fs, nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", path, err)
@@ -662,6 +690,7 @@ func (r *reader) addRow(fs *fileState, rec int, row *rawRow) error {
 		r.reject(fs, rec, fld, reason, detail)
 		return nil
 	}
+	c.App = r.app
 	if r.compRows == nil {
 		r.compRows = compRowsPool.Get().([]compRow)
 	}

@@ -5,7 +5,9 @@
 # It runs in the app's repository as it is:
 #   - the register: json_data/components_*.json (the app's crawler keeps them in
 #     the repository; there is no cmu_data.json, and none is needed: the CMU frame
-#     is built from the components, as the app builds it from its Component table);
+#     is built from the components, as the app builds it from its Component table),
+#     or with PREBAKE_FROM_DATABASE=1 the app's database through $DATABASE_URL
+#     (its live rows, and its stored positions for what offline geocoding cannot place);
 #   - the postcode table: OS Code-Point Open (open data, no key), downloaded once
 #     and kept in the build cache ($CACHE_DIR on Heroku, .cache/ elsewhere),
 #     refreshed when older than PREBAKE_POSTCODES_MAX_DAYS (default 90: OS
@@ -63,7 +65,14 @@ elif [ -n "$(find "$postcodes" -mtime +"${PREBAKE_POSTCODES_MAX_DAYS:-90}")" ]; 
   fi
 fi
 
+# The register: the repository's files, or with PREBAKE_FROM_DATABASE=1 the
+# app's live database (its table checker_component) through $DATABASE_URL, the
+# URL its deploys set: passed by name, so the password is on no command line.
+register="$app/json_data/components_*.json"
+if [ "${PREBAKE_FROM_DATABASE:-0}" = 1 ]; then
+  register=env:DATABASE_URL
+fi
 "$bin" build --quiet \
-  --source "$app/json_data/components_*.json" \
+  --source "$register" \
   --postcodes "$postcodes" \
   --out "$out" --manifest "$out/manifest.json"
