@@ -39,7 +39,8 @@ Every key is sorted by the app's cache-family table
     ``map_data_*``, ``geojson_static:*``, ``component_detail_<database key>``,
     ``tech_map_*``, values of builders nothing reads): ``set``/``get`` use one
     store per process, bounded in bytes (``PREBAKE_PROCESS_MAX_BYTES``, default
-    4 MiB, least recently used dropped first), values pickled as Redis would
+    4 MiB, keys and per-entry overhead counted with the values, least recently
+    used dropped first), values pickled as Redis would
     hold them (each ``get`` returns a fresh copy), timeouts kept. Never Redis.
 ``redis``
     Every other key: passed through to the wrapped backend unchanged.
