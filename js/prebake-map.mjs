@@ -6,7 +6,7 @@
 // /map/ page's filters, exactly the clusters and points SuperCluster's
 // getClusters(bbox, zoom) returns for the components those filters keep (the
 // layout is described in internal/generators/maptiles/doc.go, scheme
-// "prebake-cluster-tree/2").
+// "prebake-cluster-tree/3").
 //
 //   import {openLayer} from './prebake-map.mjs';
 //   const layer = openLayer(manifest.tilesets['maptiles/default/DSR'], {baseURL: '/static/prebake/'});
@@ -24,12 +24,16 @@
 //   one point feature with `count` and `ids`, clustered as SuperCluster does;
 // - any other filters, and no filters at all (filters null or absent: every
 //   component of the layer), fetch the layer's attribute file once, select the
-//   components the filters keep and cluster them in the browser with
-//   SuperCluster's algorithm and the tile set's options (Supercluster below, a
-//   port of supercluster 9.1.0), returning exactly what supercluster returns for
-//   the same points in the layer's input order (ascending register id).
+//   components the filters keep, make the markers /api/map-data/ would give
+//   for them (one per exact position, attrMarkers) and cluster those in the
+//   browser with SuperCluster's algorithm and the tile set's options
+//   (Supercluster below, a port of supercluster 9.1.0), returning exactly what
+//   supercluster returns for the same markers in the same order.
+// Either way a cluster's point_count counts markers (positions), as the app's
+// page does, and its "components" the components they stand for; a point's
+// "count" and "ids" are the components at its position.
 
-const SCHEME = 'prebake-cluster-tree/2';
+const SCHEME = 'prebake-cluster-tree/3';
 const SCALE = 0x40000000; // 2^30: SuperCluster's integer grid
 const HALF = 0x20000000; // 2^29
 
@@ -334,13 +338,34 @@ export function openLayer(entry, options = {}) {
         const a = await attributes();
         const keep = [];
         for (let i = 0; i < a.count; i++) if (f.test(a, i)) keep.push(i);
+        const markers = attrMarkers(a, keep);
+        const seeds = new WeakMap(); // a marker's properties -> its cluster aggregate
+        const props = markers.map(rows => {
+            const p = a.properties(rows[0]);
+            const seed = {mw: 0, components: rows.length};
+            // Summed in rows order, as the Go baker sums a point's mw.
+            let mw = 0;
+            for (const r of rows) {
+                mw += a.mw[r];
+                if (withCats) {
+                    const cat = a.dicts.category[a.category[r]];
+                    seed[cat] = (seed[cat] || 0) + 1;
+                }
+            }
+            p.count = rows.length;
+            p.ids = rows.map(r => a.id[r]);
+            p.mw = mw;
+            seed.mw = mw;
+            seeds.set(p, seed);
+            return p;
+        });
         ix = new Supercluster({radius: layout.radius, extent: layout.extent, minZoom: minZoom,
             maxZoom: pointsZoom - 1, minPoints: layout.min_points, nodeSize: 64,
-            map: withCats ? p => ({mw: p.mw, [p.display_technology]: 1}) : p => ({mw: p.mw}),
+            map: p => Object.assign({}, seeds.get(p)),
             reduce: (acc, p) => {
                 for (const k in p) acc[k] = (acc[k] || 0) + p[k];
             }});
-        ix.loadColumns(keep.length, i => a.lng[keep[i]], i => a.lat[keep[i]], i => a.id[keep[i]], i => a.properties(keep[i]));
+        ix.loadColumns(markers.length, i => a.lng[markers[i][0]], i => a.lat[markers[i][0]], i => a.id[markers[i][0]], i => props[i]);
         indexes.set(f.key, ix);
         if (indexes.size > 4) indexes.delete(indexes.keys().next().value);
         return ix;
@@ -365,7 +390,7 @@ export function openLayer(entry, options = {}) {
 }
 
 // decodeFile(file, layout) turns a file of a tile set (scheme
-// prebake-cluster-tree/2: columns, strings indexed) into its GeoJSON features,
+// prebake-cluster-tree/3: columns, strings indexed) into its GeoJSON features,
 // each as {f, minzoom, maxzoom, x, y} with x, y its cell on SuperCluster's
 // integer grid: clusters with the properties SuperCluster gives them (cluster,
 // cluster_id, point_count, point_count_abbreviated), expansion_zoom, mw, a
@@ -382,7 +407,8 @@ export function decodeFile(file, layout) {
         for (let i = 0; i < c.id.length; i++) {
             const count = c.count[i];
             const properties = {cluster: true, cluster_id: c.id[i], point_count: count,
-                point_count_abbreviated: abbreviate(count), expansion_zoom: c.expansion_zoom[i], mw: c.mw[i]};
+                point_count_abbreviated: abbreviate(count), components: c.components[i],
+                expansion_zoom: c.expansion_zoom[i], mw: c.mw[i]};
             if (c.categories) {
                 const pairs = c.categories[i];
                 for (let k = 0; k < pairs.length; k += 2) properties[cats[pairs[k]]] = pairs[k + 1];
@@ -414,6 +440,41 @@ export function decodeFile(file, layout) {
         }
     }
     return out;
+}
+
+// attrMarkers(a, rows) groups the attribute rows the filters keep (rows, in
+// the file's order) as the app's /api/map-data/ gives them: one marker per
+// exact lng/lat, its rows in `delivery_year DESC` order (a string; unknown
+// last; ties ascending register id) so the first is the representative, and
+// the markers in the order of their representatives in that same order (the
+// app walks its query's rows and keeps positions in order of first
+// appearance). The Go baker's maptiles.Markers does the same for the opening
+// view.
+export function attrMarkers(a, rows) {
+    const year = r => (a.delivery_year[r] < 0 ? null : a.dicts.delivery_year[a.delivery_year[r]]);
+    const newer = (r, s) => {
+        const yr = year(r), ys = year(s);
+        if (yr !== ys) {
+            if (yr === null) return 1;
+            if (ys === null) return -1;
+            return yr > ys ? -1 : 1;
+        }
+        return a.id[r] - a.id[s];
+    };
+    const at = new Map();
+    const out = [];
+    for (const r of rows) {
+        const k = a.lng[r] + ',' + a.lat[r]; // exact: the shortest round-trip text of each float
+        let m = at.get(k);
+        if (!m) {
+            m = [];
+            at.set(k, m);
+            out.push(m);
+        }
+        m.push(r);
+    }
+    for (const m of out) m.sort(newer);
+    return out.sort((m, n) => newer(m[0], n[0]));
 }
 
 // ResidentialCompanies: the companies /map/ hides unless a company is chosen.

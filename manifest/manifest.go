@@ -117,10 +117,11 @@ type TileJSON struct {
 	VectorLayers []VectorLayer     `json:"vector_layers,omitempty"`
 }
 
-// VectorLayer describes one layer of a vector tile set.
+// VectorLayer describes one layer of a tile set (TileJSON 3.0.0 vector_layers).
 type VectorLayer struct {
-	ID      string            `json:"id"`
-	Fields  map[string]string `json:"fields"`
+	ID          string            `json:"id"`
+	Description string            `json:"description,omitempty"`
+	Fields      map[string]string `json:"fields"`
 	MinZoom int               `json:"minzoom"`
 	MaxZoom int               `json:"maxzoom"`
 }

@@ -24,7 +24,7 @@ var rootCmd = &cobra.Command{
 	Long: `prebake reads the Capacity Market register and postcode tables and writes,
 as content-hashed static files with a manifest.json:
   - the map's clustered points for every technology: tile sets in prebake's
-    columnar cluster-tree format (prebake-cluster-tree/2, decoded to GeoJSON
+    columnar cluster-tree format (prebake-cluster-tree/3, decoded to GeoJSON
     by js/prebake-map.mjs) and vector tiles in PMTiles,
   - the CMU and component tables (Parquet, Arrow/Feather, JSON),
   - location lookups, the company index and statistics.

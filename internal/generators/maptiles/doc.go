@@ -31,7 +31,7 @@
 // always share a zoom range; with min points 2 they only ever show as points at
 // the raw-point zoom.
 //
-// # File layout (scheme "prebake-cluster-tree/2")
+// # File layout (scheme "prebake-cluster-tree/3")
 //
 // Every distinct cluster or point is one feature with the zooms it is shown at
 // in its properties: "minzoom" and "maxzoom" (maxzoom = MaxZoom+1 means every

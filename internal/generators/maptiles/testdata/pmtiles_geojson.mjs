@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalFileSource, decodeTile } from "../vectortiles/testdata/mvt.mjs";
-import { openLayer } from "../../../js/prebake-map.mjs";
+import { openLayer } from "../../../../js/prebake-map.mjs";
 
 const [peers, outDir, tilesPath] = process.argv.slice(2);
 const require = createRequire(join(peers, "package.json"));
