@@ -90,7 +90,7 @@ func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, attribution strin
 	// clusters, as SuperCluster does, instead of nothing.
 	vo := vectortiles.Options{
 		MinZoom: 0, MaxZoom: o.MaxZoom + 1,
-		Name:        "prebake map layers",
+		Name: "prebake map layers",
 		Description: "The /map/ page's opening view (residential DSR excluded, period future) as Mapbox Vector Tiles: " +
 			"one marker per exact position of the Capacity Market components shown, clustered with SuperCluster's algorithm " +
 			"(point_count counts markers, components the components), one layer per technology category and all",
