@@ -122,8 +122,8 @@ type VectorLayer struct {
 	ID          string            `json:"id"`
 	Description string            `json:"description,omitempty"`
 	Fields      map[string]string `json:"fields"`
-	MinZoom int               `json:"minzoom"`
-	MaxZoom int               `json:"maxzoom"`
+	MinZoom     int               `json:"minzoom"`
+	MaxZoom     int               `json:"maxzoom"`
 }
 
 // ShardSet is a set of small JSON files keyed by a stable function of a lookup key
