@@ -5,7 +5,7 @@
 // filters) clustered in the client from the attribute file must equal, feature
 // for feature and in order, what supercluster's getClusters returns after
 // loading the markers /api/map-data/ gives for the components the filters
-// keep (one per exact position; see markers below). The
+// keep (one per exact position; app-markers.mjs). The
 // layer is opened without its layout's "view", so that the default filters are
 // clustered in the client too (served from the baked tile set they are checked
 // by prebake-map-check.mjs).
@@ -21,6 +21,7 @@ import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {isDeepStrictEqual} from 'node:util';
 import {openLayer} from '../prebake-map.mjs';
+import {markerIndex} from './app-markers.mjs';
 
 const {default: Supercluster} = await import(pathToFileURL(path.join(process.env.PREBAKE_PEERS, 'node_modules/supercluster/index.js')).href);
 
@@ -69,26 +70,6 @@ function keep(f, p) {
     return true;
 }
 
-// The markers /api/map-data/ gives for the components a filter keeps, stated
-// again from app-integration.md (Map points) and the app's map_data_api: one
-// per exact position, the representative the first in delivery_year DESC
-// (string; unknown last; ties by id), the markers in the order the app's
-// query meets their representatives (that same order).
-function markers(ps) {
-    const order = (a, b) => {
-        const ya = a.properties.delivery_year, yb = b.properties.delivery_year;
-        if (ya !== yb) return ya == null ? 1 : yb == null ? -1 : (ya < yb ? 1 : -1);
-        return a.properties.id - b.properties.id;
-    };
-    const byPos = new Map();
-    for (const p of [...ps].sort(order)) {
-        const k = JSON.stringify(p.geometry.coordinates);
-        if (!byPos.has(k)) byPos.set(k, []);
-        byPos.get(k).push(p);
-    }
-    return [...byPos.values()];
-}
-
 function randomFilters() {
     const f = {};
     if (rand() < 0.3) f.company = pick(companies);
@@ -105,31 +86,7 @@ while (filterSets.length < +n) filterSets.push(randomFilters());
 let checks = 0, features = 0, mismatches = 0, first = null;
 const rebuild = [], queries = [];
 for (const filters of filterSets) {
-    const subset = points.filter(p => keep(filters, p.properties));
-    const ms = markers(subset);
-    const index = new Supercluster({radius: L.radius, extent: L.extent, minZoom: L.min_zoom,
-        maxZoom: L.points_zoom - 1, minPoints: L.min_points,
-        map: p => {
-            const a = {mw: p.mw, components: p.count};
-            if (withCats) for (const c of p.cats) a[c] = (a[c] || 0) + 1;
-            return a;
-        },
-        reduce: (a, b) => {
-            for (const k of Object.keys(b)) a[k] = (a[k] || 0) + b[k];
-        }}).load(ms.map(m => {
-            const r = m[0].properties;
-            let mw = 0;
-            for (const p of m) mw += p.properties.mw;
-            return {type: 'Feature', id: r.id, geometry: m[0].geometry, properties: {
-                id: r.id, technology: r.technology, display_technology: r.display_technology,
-                company: r.company, delivery_year: r.delivery_year, mw, count: m.length, ids: m.map(p => p.properties.id),
-                cats: m.map(p => p.properties.display_technology)}};
-        }));
-    // supercluster hands a point's own properties back: drop the test's helper.
-    const strip = fs => fs.map(f => {
-        if (!f.properties.cluster) delete f.properties.cats;
-        return f;
-    });
+    const index = markerIndex(Supercluster, L, points.filter(p => keep(filters, p.properties)), withCats);
     const views = [[[-180, -90, 180, 90], rand() * 6], [[-8.2, 50, 1.8, 58.7], 5 + rand() * 2]];
     for (let i = 0; i < 4; i++) {
         const z = rand() * 19;
@@ -143,7 +100,7 @@ for (const filters of filterSets) {
         const got = await layer.getClusters(bbox, z, filters);
         const t1 = performance.now();
         (k === 0 ? rebuild : queries).push(t1 - t0);
-        const want = strip(structuredClone(index.getClusters(bbox, z)));
+        const want = index.getClusters(bbox, z);
         checks++;
         features += want.length;
         if (!isDeepStrictEqual(got, want)) {
