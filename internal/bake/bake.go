@@ -191,19 +191,33 @@ func Run(cfg Config) (_ *Summary, err error) {
 	// The CMU outputs are two generators so that the queue stays balanced:
 	// as one, they were left running alone after the others had finished.
 	cmuOpts := cmu.Options{IncludeContacts: cfg.IncludeContacts}
+	var mapSum maptiles.Summary
+	var dno []boundaries.IndexEntry
 	gens := []generator{
-		{"map tiles", func() error { _, err := maptiles.Generate(ds, w, cfg.Maptiles); return err }},
+		{"map tiles", func() error { var err error; mapSum, err = maptiles.Generate(ds, w, cfg.Maptiles); return err }},
 		{"cmu tables", func() error { return cmu.GenerateTables(ds, w, cmuOpts) }},
 		{"locations", func() error { _, err := locations.Generate(ds, w, locations.Options{}); return err }},
 		{"cmu details", func() error { return cmu.GenerateDetails(ds, w, cmuOpts) }},
 	}
 	if cfg.Boundaries != "" {
-		gens = append(gens, generator{"boundaries", func() error { return boundaries.Generate(cfg.Boundaries, w, boundaries.Options{}) }})
+		gens = append(gens, generator{"boundaries", func() error {
+			var err error
+			dno, err = boundaries.Generate(cfg.Boundaries, w, boundaries.Options{})
+			return err
+		}})
 	}
 	took, err := runGenerators(gens, 2, cfg.Progress)
 	stages = append(stages, took...)
 	if err != nil {
 		return nil, err
+	}
+	// The map style names the archive and the boundary files: written once both are.
+	bands := make([]maptiles.Band, len(dno))
+	for i, b := range dno {
+		bands[i] = maptiles.Band{MinZoom: b.MinZoom, MaxZoom: b.MaxZoom, URL: b.URL}
+	}
+	if _, err := maptiles.WriteStyle(w, mapSum.Archive, mapSum.Attribution, bands); err != nil {
+		return nil, fmt.Errorf("map style: %w", err)
 	}
 	stage("") // restart the clock for the manifest stage; the generators' stages are in
 

@@ -90,6 +90,11 @@ const Scheme = "prebake-cluster-tree/3"
 // Summary is what Generate wrote.
 type Summary struct {
 	Layers []LayerSummary // in legend order, AllLayer last
+	// Archive is the PMTiles archive written (nil when none was) and
+	// Attribution what the map outputs carry (see Attribution): WriteStyle's
+	// inputs.
+	Archive     *manifest.Asset
+	Attribution string
 }
 
 // LayerSummary describes one layer: its attribute file and the tile set of its
@@ -213,12 +218,15 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	}
 	// An archive without tiles is not a valid PMTiles archive (go-pmtiles
 	// verify): none is written when no default view shows a component.
+	var archive *manifest.Asset
 	if !o.SkipVectorTiles && shown > 0 {
-		if err := writeVectorTiles(w, vls, attribution, o); err != nil {
+		a, err := writeVectorTiles(w, vls, attribution, o)
+		if err != nil {
 			return Summary{}, fmt.Errorf("maptiles: vector tiles: %w", err)
 		}
+		archive = &a
 	}
-	return Summary{Layers: sums}, nil
+	return Summary{Layers: sums, Archive: archive, Attribution: attribution}, nil
 }
 
 func bySizeDesc(n int, size func(int) int) []int {

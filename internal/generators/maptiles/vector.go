@@ -6,6 +6,7 @@ import (
 	"github.com/prebake/prebake/internal/generators/maptiles/vectortiles"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/writer"
+	"github.com/prebake/prebake/manifest"
 )
 
 // vectorLayer is what a layer keeps for the vector tiles: the same features as
@@ -80,7 +81,7 @@ func (l *vectorLayer) at(z int) []*geojson.Feature {
 
 // writeVectorTiles bakes every layer into one PMTiles archive and registers it
 // as the tile set vectortiles.AssetName.
-func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, attribution string, o Options) error {
+func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, attribution string, o Options) (manifest.Asset, error) {
 	vl := make([]vectortiles.Layer, len(layers))
 	for i, l := range layers {
 		l.bottom = o.MinZoom
@@ -98,11 +99,11 @@ func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, attribution strin
 	}
 	data, stats, err := vectortiles.Build(vl, vo)
 	if err != nil {
-		return err
+		return manifest.Asset{}, err
 	}
 	asset, err := w.WriteAsset(vectortiles.AssetName, data, writer.Meta{ContentType: vectortiles.ContentType})
 	if err != nil {
-		return err
+		return manifest.Asset{}, err
 	}
-	return w.RegisterTileSet(vectortiles.AssetName, vectortiles.TileSetEntry(asset, stats, vo))
+	return asset, w.RegisterTileSet(vectortiles.AssetName, vectortiles.TileSetEntry(asset, stats, vo))
 }
