@@ -5,8 +5,6 @@ import (
 	"image"
 	"image/png"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -54,18 +52,7 @@ func TestStyleRendersInChromium(t *testing.T) {
 	ds := &record.Dataset{Components: comps, PostcodeAttribution: ogl}
 
 	root := t.TempDir()
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	mux.Handle("/lib/", http.StripPrefix("/lib/", http.FileServer(http.Dir(filepath.Join(peers, "node_modules")))))
-	page := filepath.Join(shareddata.Root(), "internal", "generators", "maptiles", "testdata", "browser", "style.html")
-	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
-		if strings.HasSuffix(req.URL.Path, "/style.html") {
-			http.ServeFile(w, req, page)
-			return
-		}
-		http.FileServer(http.Dir(root)).ServeHTTP(w, req)
-	})
+	srv := pageServer(t, peers, root, "style.html")
 
 	// Two DNO areas in WGS84, the boundaries generator's input.
 	dnoPath := filepath.Join(t.TempDir(), "dno.geojson")
@@ -209,4 +196,3 @@ func readPNG(t *testing.T, path string) image.Image {
 	}
 	return img
 }
-
