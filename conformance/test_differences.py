@@ -11,6 +11,9 @@ import appcontract as app
 def doc_table():
     with open(os.path.join(ROOT, "docs", "app-contract.md"), encoding="utf-8") as f:
         text = f.read()
+    # This suite's table only: the cache backend's and the views' sections have
+    # tables of the same shape, recomputed by their own tests.
+    text = text.split("## Remaining deliberate differences", 1)[1].split("\n## ", 1)[0]
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| `([a-z-]+)` \|[^|]*\| (\d+) \|", text, re.M)}
 
 

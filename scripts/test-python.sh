@@ -12,4 +12,11 @@ done
 if [ ${#dirs[@]} -eq 0 ]; then
   exit 0
 fi
-exec .cache/venv/bin/python -m pytest -q "${dirs[@]}" "$@"
+# One pytest run per directory: each has a conftest.py of its own that its tests
+# import by name (`from conftest import ...`), and one process can hold only one
+# module named conftest.
+rc=0
+for d in "${dirs[@]}"; do
+  .cache/venv/bin/python -m pytest -q "$d" "$@" || rc=$?
+done
+exit $rc
