@@ -1,6 +1,7 @@
 // prebake-map.mjs — find and filter the map features prebake baked for a viewport.
 //
-// Dependency-free ES module. Given a layer's tile set entry from prebake's
+// ES module; its one import is ./src/rules.mjs (the app's rules, generated
+// from internal/apprules/app_rules.json). Given a layer's tile set entry from prebake's
 // manifest.json (manifest.tilesets["maptiles/default/DSR"]: the /map/ page's
 // opening view of the DSR layer) it returns, for a viewport, a zoom and the
 // /map/ page's filters, exactly the clusters and points SuperCluster's
@@ -400,7 +401,7 @@ export function decodeFile(file, layout) {
         const top = layout.points_zoom;
         const str = (col, i) => { const v = p[col][i]; return v < 0 ? null : strs[v]; };
         // -2 in detailUrl: the app's location page of the title.
-        const url = (i, title) => p.detailUrl[i] === -2 ? '/location/by-name/' + pyQuote(title) + '/' : str('detailUrl', i);
+        const url = (i, title) => p.detailUrl[i] === -2 ? locationURL(title) : str('detailUrl', i);
         for (let i = 0; i < p.ids.length; i++) {
             const ids = p.ids[i], lng = p.lng[i], lat = p.lat[i], title = str('title', i);
             const properties = {id: ids[0], cmu_id: str('cmu_id', i), title,
@@ -416,8 +417,10 @@ export function decodeFile(file, layout) {
     return out;
 }
 
-// ResidentialCompanies: the companies /map/ hides unless a company is chosen.
-export const RESIDENTIAL_COMPANIES = ['AXLE ENERGY LIMITED', 'OCTOPUS ENERGY LIMITED'];
+// ResidentialCompanies: the companies /map/ hides unless a company is chosen
+// (app_rules.json residential_companies, in its order).
+import {RESIDENTIAL_COMPANIES as RESIDENTIAL_BY_SUBTYPE, pyQuote, locationURL} from './src/rules.mjs';
+export const RESIDENTIAL_COMPANIES = Object.values(RESIDENTIAL_BY_SUBTYPE);
 
 // decodeAttributes turns an attribute file (scheme prebake-attrs/1, written by
 // internal/generators/maptiles) into columns: lng, lat (Float64Array), id (register ids),
@@ -810,9 +813,8 @@ export class Supercluster {
 }
 
 // pyQuote(s) is Python's urllib.parse.quote(s, safe=""), which the app's
-// detailUrl uses: every UTF-8 byte but ASCII letters, digits and "_.-~" as %XX.
-// encodeURIComponent also keeps !'()*.
-export const pyQuote = s => encodeURIComponent(s).replace(/[!'()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+// detailUrl uses (./src/rules.mjs).
+export {pyQuote};
 
 // abbreviate(count) is SuperCluster's point_count_abbreviated.
 const abbreviate = count =>

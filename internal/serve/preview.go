@@ -22,7 +22,8 @@ import (
 //go:embed preview
 var preview embed.FS
 
-// embedded is one file the server carries: the preview's and js/prebake-map.mjs.
+// embedded is one file the server carries: the preview's, js/prebake-map.mjs and
+// the js/src/rules.mjs it imports.
 type embedded struct {
 	data []byte
 	etag string
@@ -46,6 +47,7 @@ var embeddedFiles = func() map[string]embedded {
 		panic(err) // the embedded tree is part of the binary
 	}
 	add("prebake-map.mjs", js.PrebakeMap)
+	add("src/rules.mjs", js.Rules) // prebake-map.mjs imports ./src/rules.mjs
 	return files
 }()
 

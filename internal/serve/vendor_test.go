@@ -45,4 +45,8 @@ func TestVendoredLibraries(t *testing.T) {
 	if err != nil || !bytes.Equal(embeddedFiles["prebake-map.mjs"].data, repo) || !bytes.Equal(js.PrebakeMap, repo) {
 		t.Error("the embedded prebake-map.mjs is not js/prebake-map.mjs")
 	}
+	rules, err := os.ReadFile(filepath.Join(shareddata.Root(), "js", "src", "rules.mjs"))
+	if err != nil || !bytes.Equal(embeddedFiles["src/rules.mjs"].data, rules) || !bytes.Equal(js.Rules, rules) {
+		t.Error("the embedded src/rules.mjs is not js/src/rules.mjs")
+	}
 }
