@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/prebake/prebake/internal/sample"
 )
 
 // parse runs args through a root holding only cmd (made by a NewCmdX with a
@@ -44,5 +47,34 @@ func TestVersionCmd(t *testing.T) {
 	_, _, out := parse(t, NewCmdVersion(&Factory{Version: "9.9.9"}, nil), "version")
 	if out != "prebake 9.9.9\n" {
 		t.Errorf("version printed %q", out)
+	}
+}
+
+func TestSampleCmd(t *testing.T) {
+	var got *SampleOptions
+	if err, _, _ := parse(t, NewCmdSample(&Factory{}, capture(&got)), "sample", "-o", "d", "--seed", "7", "--components", "2000"); err != nil ||
+		got.Dir != "d" || got.Sample.Seed != 7 || got.Sample.Components != 2000 {
+		t.Fatalf("sample: %v %+v", err, got)
+	}
+	got = nil
+	if err, _, _ := parse(t, NewCmdSample(&Factory{}, capture(&got)), "sample", "--out", "d"); err != nil ||
+		got.Sample.Seed != sample.DefaultSeed || got.Sample.Components != sample.DefaultComponents {
+		t.Fatalf("sample defaults: %v %+v", err, got)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sample"}, "no --out given"},
+		{[]string{"sample", "--out", "d", "--components", "0"}, "--components must be positive, got 0"},
+		{[]string{"sample", "--out", "d", "--components", "-3"}, "--components must be positive, got -3"},
+		{[]string{"sample", "--out", "d", "--seed", "x"}, `invalid argument "x" for "--seed"`},
+		{[]string{"sample", "--out", "d", "extra"}, `unknown command "extra"`},
+	} {
+		got = nil
+		err, code, _ := parse(t, NewCmdSample(&Factory{}, capture(&got)), c.args...)
+		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
+			t.Errorf("%q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
+		}
 	}
 }

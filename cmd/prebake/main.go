@@ -36,6 +36,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 	root := rootCmd
 	root.AddCommand(
 		NewCmdVersion(f, nil),
+		NewCmdSample(f, nil),
 	)
 	return root
 }
