@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prebake/prebake/internal/sample"
+	"github.com/prebake/prebake/internal/writer"
 )
 
 // parse runs args through a root holding only cmd (made by a NewCmdX with a
@@ -75,6 +76,52 @@ func TestSampleCmd(t *testing.T) {
 		err, code, _ := parse(t, NewCmdSample(&Factory{}, capture(&got)), c.args...)
 		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
 			t.Errorf("%q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
+		}
+	}
+}
+
+// TestOutManifestDefaults: every command that reads or writes a bake takes
+// --out and --manifest (-o, -m) with the one default (writer.DefaultOutDir,
+// writer.DefaultManifestPath), and the short forms.
+func TestOutManifestDefaults(t *testing.T) {
+	f := &Factory{}
+	for _, c := range []struct {
+		name     string
+		cmd      func() (*cobra.Command, func() (out, manifest string))
+		required []string
+	}{
+		{"verify", func() (*cobra.Command, func() (string, string)) {
+			var o *VerifyOptions
+			return NewCmdVerify(f, capture(&o)), func() (string, string) { return o.OutDir, o.ManifestPath }
+		}, nil},
+	} {
+		cmd, get := c.cmd()
+		if err, _, _ := parse(t, cmd, append([]string{c.name}, c.required...)...); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if out, m := get(); out != writer.DefaultOutDir || m != writer.DefaultManifestPath {
+			t.Errorf("%s: defaults --out %q --manifest %q", c.name, out, m)
+		}
+		cmd, get = c.cmd()
+		if err, _, _ := parse(t, cmd, append([]string{c.name, "-o", "o2", "-m", "m2.json"}, c.required...)...); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if out, m := get(); out != "o2" || m != "m2.json" {
+			t.Errorf("%s -o o2 -m m2.json: --out %q --manifest %q", c.name, out, m)
+		}
+	}
+}
+
+func TestVerifyCmd(t *testing.T) {
+	var got *VerifyOptions
+	if err, _, _ := parse(t, NewCmdVerify(&Factory{}, capture(&got)), "verify", "--json", "--out", "x", "--manifest", "y.json"); err != nil ||
+		!got.JSON || got.OutDir != "x" || got.ManifestPath != "y.json" {
+		t.Fatalf("verify: %v %+v", err, got)
+	}
+	for _, args := range [][]string{{"verify", "extra"}, {"verify", "--json=maybe"}, {"verify", "--out"}} {
+		got = nil
+		if err, code, _ := parse(t, NewCmdVerify(&Factory{}, capture(&got)), args...); err == nil || code != 2 || got != nil {
+			t.Errorf("%q: %v (exit %d), want a usage error", args, err, code)
 		}
 	}
 }

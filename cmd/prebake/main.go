@@ -37,6 +37,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 	root.AddCommand(
 		NewCmdVersion(f, nil),
 		NewCmdSample(f, nil),
+		NewCmdVerify(f, nil),
 	)
 	return root
 }
