@@ -125,3 +125,17 @@ func TestVerifyCmd(t *testing.T) {
 		}
 	}
 }
+
+func TestDiffCmd(t *testing.T) {
+	var got *DiffOptions
+	if err, _, _ := parse(t, NewCmdDiff(&Factory{}, capture(&got)), "diff", "a.json", "b.json", "--json"); err != nil ||
+		got.Old != "a.json" || got.New != "b.json" || !got.JSON {
+		t.Fatalf("diff: %v %+v", err, got)
+	}
+	for _, args := range [][]string{{"diff"}, {"diff", "a.json"}, {"diff", "a", "b", "c"}, {"diff", "a", "b", "--yaml"}} {
+		got = nil
+		if err, code, _ := parse(t, NewCmdDiff(&Factory{}, capture(&got)), args...); err == nil || code != 2 || got != nil {
+			t.Errorf("%q: %v (exit %d), want a usage error", args, err, code)
+		}
+	}
+}

@@ -9,41 +9,58 @@ import (
 	"github.com/prebake/prebake/manifest"
 )
 
-func init() {
-	var asJSON bool
+// DiffOptions are diff's arguments and flags.
+type DiffOptions struct {
+	Out      io.Writer
+	Old, New string // the two manifests
+	JSON     bool   // --json
+}
+
+// NewCmdDiff is `prebake diff`; runF, when not nil, runs instead of diffRun.
+func NewCmdDiff(_ *Factory, runF func(*DiffOptions) error) *cobra.Command {
+	opts := &DiffOptions{}
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW [--json]",
 		Short: "List assets, tile sets and shard sets added, removed and changed between two manifests",
 		Long: `diff compares two manifests and lists, for a CI log, every asset, tile set and
 shard set that was added, removed or changed (its content hash differs), with
 sizes and the size delta. It exits zero whether or not anything changed.`,
-		Args: cobra.ExactArgs(2),
+		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			old, err := manifest.Load(args[0])
-			if err != nil {
-				return err
+			opts.Old, opts.New = args[0], args[1]
+			opts.Out = cmd.OutOrStdout()
+			if runF != nil {
+				return runF(opts)
 			}
-			nw, err := manifest.Load(args[1])
-			if err != nil {
-				return err
-			}
-			changes := manifest.Diff(old, nw)
-			if asJSON {
-				if changes == nil {
-					changes = []manifest.Change{}
-				}
-				return writeJSON(cmd.OutOrStdout(), struct {
-					Old     string            `json:"old_build_id"`
-					New     string            `json:"new_build_id"`
-					Changes []manifest.Change `json:"changes"`
-				}{old.BuildID, nw.BuildID, changes})
-			}
-			printDiff(cmd.OutOrStdout(), old, nw, changes)
-			return nil
+			return diffRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the changes as JSON")
-	rootCmd.AddCommand(cmd)
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the changes as JSON")
+	return cmd
+}
+
+func diffRun(opts *DiffOptions) error {
+	old, err := manifest.Load(opts.Old)
+	if err != nil {
+		return err
+	}
+	nw, err := manifest.Load(opts.New)
+	if err != nil {
+		return err
+	}
+	changes := manifest.Diff(old, nw)
+	if opts.JSON {
+		if changes == nil {
+			changes = []manifest.Change{}
+		}
+		return writeJSON(opts.Out, struct {
+			Old     string            `json:"old_build_id"`
+			New     string            `json:"new_build_id"`
+			Changes []manifest.Change `json:"changes"`
+		}{old.BuildID, nw.BuildID, changes})
+	}
+	printDiff(opts.Out, old, nw, changes)
+	return nil
 }
 
 func printDiff(w io.Writer, old, nw *manifest.Manifest, changes []manifest.Change) {

@@ -38,6 +38,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 		NewCmdVersion(f, nil),
 		NewCmdSample(f, nil),
 		NewCmdVerify(f, nil),
+		NewCmdDiff(f, nil),
 	)
 	return root
 }
