@@ -94,6 +94,10 @@ func TestOutManifestDefaults(t *testing.T) {
 			var o *VerifyOptions
 			return NewCmdVerify(f, capture(&o)), func() (string, string) { return o.OutDir, o.ManifestPath }
 		}, nil},
+		{"prune", func() (*cobra.Command, func() (string, string)) {
+			var o *PruneOptions
+			return NewCmdPrune(f, capture(&o)), func() (string, string) { return o.Prune.OutDir, o.Prune.ManifestPath }
+		}, nil},
 	} {
 		cmd, get := c.cmd()
 		if err, _, _ := parse(t, cmd, append([]string{c.name}, c.required...)...); err != nil {
@@ -135,6 +139,23 @@ func TestDiffCmd(t *testing.T) {
 	for _, args := range [][]string{{"diff"}, {"diff", "a.json"}, {"diff", "a", "b", "c"}, {"diff", "a", "b", "--yaml"}} {
 		got = nil
 		if err, code, _ := parse(t, NewCmdDiff(&Factory{}, capture(&got)), args...); err == nil || code != 2 || got != nil {
+			t.Errorf("%q: %v (exit %d), want a usage error", args, err, code)
+		}
+	}
+}
+
+func TestPruneCmd(t *testing.T) {
+	var got *PruneOptions
+	if err, _, _ := parse(t, NewCmdPrune(&Factory{}, capture(&got)), "prune", "--keep", "5", "--dry-run", "-v", "--json"); err != nil ||
+		got.Prune.Keep != 5 || !got.Prune.DryRun || !got.Verbose || !got.JSON {
+		t.Fatalf("prune: %v %+v", err, got)
+	}
+	if err, _, _ := parse(t, NewCmdPrune(&Factory{}, capture(&got)), "prune"); err != nil || got.Prune.Keep != 3 || got.Prune.DryRun || got.Verbose || got.JSON {
+		t.Fatalf("prune defaults: %v %+v", err, got)
+	}
+	for _, args := range [][]string{{"prune", "x"}, {"prune", "--keep", "three"}, {"prune", "--keep"}, {"prune", "--keep", "0"}, {"prune", "--keep", "-1"}} {
+		got = nil
+		if err, code, _ := parse(t, NewCmdPrune(&Factory{}, capture(&got)), args...); err == nil || code != 2 || got != nil {
 			t.Errorf("%q: %v (exit %d), want a usage error", args, err, code)
 		}
 	}

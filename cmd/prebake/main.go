@@ -39,6 +39,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 		NewCmdSample(f, nil),
 		NewCmdVerify(f, nil),
 		NewCmdDiff(f, nil),
+		NewCmdPrune(f, nil),
 	)
 	return root
 }
