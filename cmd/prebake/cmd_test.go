@@ -98,6 +98,10 @@ func TestOutManifestDefaults(t *testing.T) {
 			var o *PruneOptions
 			return NewCmdPrune(f, capture(&o)), func() (string, string) { return o.Prune.OutDir, o.Prune.ManifestPath }
 		}, nil},
+		{"serve", func() (*cobra.Command, func() (string, string)) {
+			var o *ServeOptions
+			return NewCmdServe(f, capture(&o)), func() (string, string) { return o.Serve.OutDir, o.Serve.ManifestPath }
+		}, nil},
 	} {
 		cmd, get := c.cmd()
 		if err, _, _ := parse(t, cmd, append([]string{c.name}, c.required...)...); err != nil {
@@ -156,6 +160,24 @@ func TestPruneCmd(t *testing.T) {
 	for _, args := range [][]string{{"prune", "x"}, {"prune", "--keep", "three"}, {"prune", "--keep"}, {"prune", "--keep", "0"}, {"prune", "--keep", "-1"}} {
 		got = nil
 		if err, code, _ := parse(t, NewCmdPrune(&Factory{}, capture(&got)), args...); err == nil || code != 2 || got != nil {
+			t.Errorf("%q: %v (exit %d), want a usage error", args, err, code)
+		}
+	}
+}
+
+func TestServeCmd(t *testing.T) {
+	var got *ServeOptions
+	if err, _, _ := parse(t, NewCmdServe(&Factory{}, capture(&got)), "serve", "--addr", "127.0.0.1:0", "--report", "r.jsonl"); err != nil ||
+		got.Addr != "127.0.0.1:0" || got.Serve.ReportPath != "r.jsonl" || got.Ctx == nil {
+		t.Fatalf("serve: %v %+v", err, got)
+	}
+	// The report's default follows --manifest, resolved when serve runs.
+	if err, _, _ := parse(t, NewCmdServe(&Factory{}, capture(&got)), "serve"); err != nil || got.Addr != "127.0.0.1:8080" || got.Serve.ReportPath != "" {
+		t.Fatalf("serve defaults: %v %+v", err, got)
+	}
+	for _, args := range [][]string{{"serve", "x"}, {"serve", "--addr"}, {"serve", "--port", "1"}} {
+		got = nil
+		if err, code, _ := parse(t, NewCmdServe(&Factory{}, capture(&got)), args...); err == nil || code != 2 || got != nil {
 			t.Errorf("%q: %v (exit %d), want a usage error", args, err, code)
 		}
 	}

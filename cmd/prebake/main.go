@@ -40,6 +40,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 		NewCmdVerify(f, nil),
 		NewCmdDiff(f, nil),
 		NewCmdPrune(f, nil),
+		NewCmdServe(f, nil),
 	)
 	return root
 }
