@@ -182,3 +182,54 @@ func TestServeCmd(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditCmd: an out-of-range number is refused, naming the flag and its
+// range, and so are flags that need another, as usage errors before anything
+// is read or unlinked (runF is never reached; never quietly replaced by the
+// default).
+func TestAuditCmd(t *testing.T) {
+	t.Setenv("REDIS_URL", "")
+	const url = "redis://127.0.0.1:6379/0"
+	var got *AuditOptions
+	if err, _, _ := parse(t, NewCmdAudit(&Factory{}, capture(&got)), "audit", "--redis", url, "-m", "m.json", "--key-prefix", "p",
+		"--cache-version", "2", "--count", "50", "--top", "3", "--families", "0", "--delete-replaced", "--execute", "--batch", "9", "--json"); err != nil {
+		t.Fatal(err)
+	}
+	if got.RedisURL != url || got.ManifestPath != "m.json" || got.Audit.KeyPrefix != "p" || got.Audit.Version != 2 || got.Audit.ScanCount != 50 ||
+		got.Audit.Top != 3 || got.Families != 0 || !got.DeleteReplaced || !got.Delete.Execute || got.Delete.Batch != 9 || !got.JSON {
+		t.Errorf("audit: %+v", got)
+	}
+	if err, _, _ := parse(t, NewCmdAudit(&Factory{}, capture(&got)), "audit", "--redis", url); err != nil || got.ManifestPath != "" ||
+		got.Audit.Version != 1 || got.Audit.ScanCount != 200 || got.Audit.Top != 5 || got.Families != 30 || got.Delete.Batch != 500 || got.Delete.Execute {
+		t.Errorf("audit defaults: %v %+v", err, got)
+	}
+	t.Setenv("REDIS_URL", "redis://env:6379/1")
+	if err, _, _ := parse(t, NewCmdAudit(&Factory{}, capture(&got)), "audit"); err != nil || got.RedisURL != "redis://env:6379/1" {
+		t.Errorf("audit with REDIS_URL: %v %+v", err, got)
+	}
+	t.Setenv("REDIS_URL", "")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "no --redis given (and REDIS_URL is not set)"},
+		{[]string{"--redis", url, "--delete-replaced"}, "--delete-replaced needs --manifest"},
+		{[]string{"--redis", url, "--manifest", "m.json", "--yes"}, "--yes only confirms --delete-replaced"},
+		{[]string{"--redis", url, "--count", "0"}, "--count 0: must be at least 1"},
+		{[]string{"--redis", url, "--count", "-5"}, "--count -5: must be at least 1"},
+		{[]string{"--redis", url, "--top", "0"}, "--top 0: must be at least 1"},
+		{[]string{"--redis", url, "--top", "-1"}, "--top -1: must be at least 1"},
+		{[]string{"--redis", url, "--families", "-1"}, "--families -1: must be at least 0"},
+		{[]string{"--redis", url, "--cache-version", "0"}, "--cache-version 0: must be at least 1"},
+		{[]string{"--redis", url, "--manifest", "m.json", "--delete-replaced", "--yes", "--batch", "-1"}, "--batch -1: must be at least 1"},
+		{[]string{"--redis", url, "--manifest", "m.json", "--delete-replaced", "--yes", "--batch", "0"}, "--batch 0: must be at least 1"},
+		{[]string{"--redis", url, "--count", "many"}, `invalid argument "many" for "--count"`},
+		{[]string{"--redis", url, "extra"}, `unknown command "extra"`},
+	} {
+		got = nil
+		err, code, _ := parse(t, NewCmdAudit(&Factory{}, capture(&got)), append([]string{"audit"}, c.args...)...)
+		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
+			t.Errorf("audit %q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
+		}
+	}
+}

@@ -41,6 +41,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 		NewCmdDiff(f, nil),
 		NewCmdPrune(f, nil),
 		NewCmdServe(f, nil),
+		NewCmdAudit(f, nil),
 	)
 	return root
 }
