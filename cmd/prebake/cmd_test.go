@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -102,6 +103,10 @@ func TestOutManifestDefaults(t *testing.T) {
 			var o *ServeOptions
 			return NewCmdServe(f, capture(&o)), func() (string, string) { return o.Serve.OutDir, o.Serve.ManifestPath }
 		}, nil},
+		{"publish", func() (*cobra.Command, func() (string, string)) {
+			var o *PublishOptions
+			return NewCmdPublish(f, capture(&o)), func() (string, string) { return o.Publish.OutDir, o.Publish.ManifestPath }
+		}, []string{"--to", "s3://b"}},
 	} {
 		cmd, get := c.cmd()
 		if err, _, _ := parse(t, cmd, append([]string{c.name}, c.required...)...); err != nil {
@@ -230,6 +235,46 @@ func TestAuditCmd(t *testing.T) {
 		err, code, _ := parse(t, NewCmdAudit(&Factory{}, capture(&got)), append([]string{"audit"}, c.args...)...)
 		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
 			t.Errorf("audit %q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
+		}
+	}
+}
+
+func TestPublishCmd(t *testing.T) {
+	var got *PublishOptions
+	if err, _, _ := parse(t, NewCmdPublish(&Factory{}, capture(&got)), "publish", "--to", "s3://bkt/a/b/", "--endpoint", "http://e", "--region", "r",
+		"--profile", "p", "--path-style=false", "--retries", "2", "--timeout", "3s", "-j", "4", "--dry-run", "--checksum", "--manifest-max-age", "7",
+		"--prune", "--keep", "2", "--prune-min-age", "5m", "--json"); err != nil {
+		t.Fatal(err)
+	}
+	p, c := got.Publish, got.Client
+	if p.To.Bucket != "bkt" || p.To.Prefix != "a/b/" || c.Endpoint != "http://e" || c.Region != "r" || c.Profile != "p" ||
+		c.PathStyle == nil || *c.PathStyle || c.Retries != 2 || c.Timeout != 3*time.Second || p.Jobs != 4 || !p.DryRun || !p.Checksum ||
+		p.ManifestMaxAge != 7 || !p.Prune || p.Keep != 2 || p.PruneMinAge != 5*time.Minute || !got.JSON || !p.List {
+		t.Errorf("publish: %+v %+v", p, c)
+	}
+	// --path-style not given: the client decides (on with an endpoint).
+	if err, _, _ := parse(t, NewCmdPublish(&Factory{}, capture(&got)), "publish", "--to", "s3://bkt"); err != nil || got.Client.PathStyle != nil ||
+		got.Publish.List || got.Publish.Jobs != 16 || got.Publish.Keep != 3 || got.Publish.PruneMinAge != time.Hour || got.Client.Retries != 5 {
+		t.Errorf("publish defaults: %v %+v", err, got)
+	}
+	if err, _, _ := parse(t, NewCmdPublish(&Factory{}, capture(&got)), "publish", "--to", "s3://bkt", "-v"); err != nil || !got.Publish.List {
+		t.Errorf("publish -v: %v, list %v", err, got.Publish.List)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "no --to given"},
+		{[]string{"--to", "bkt/prefix"}, `target "bkt/prefix": want s3://bucket/prefix`},
+		{[]string{"--to", "s3:///prefix"}, "no bucket name"},
+		{[]string{"--to", "s3://b/a/../c"}, `prefix segment ".."`},
+		{[]string{"--to", "s3://b", "--timeout", "soon"}, `invalid argument "soon" for "--timeout"`},
+		{[]string{"--to", "s3://b", "extra"}, `unknown command "extra"`},
+	} {
+		got = nil
+		err, code, _ := parse(t, NewCmdPublish(&Factory{}, capture(&got)), append([]string{"publish"}, c.args...)...)
+		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
+			t.Errorf("publish %q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
 		}
 	}
 }

@@ -42,6 +42,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 		NewCmdPrune(f, nil),
 		NewCmdServe(f, nil),
 		NewCmdAudit(f, nil),
+		NewCmdPublish(f, nil),
 	)
 	return root
 }
