@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prebake/prebake/internal/bake"
 	"github.com/prebake/prebake/internal/sample"
 	"github.com/prebake/prebake/internal/writer"
 )
@@ -107,6 +108,10 @@ func TestOutManifestDefaults(t *testing.T) {
 			var o *PublishOptions
 			return NewCmdPublish(f, capture(&o)), func() (string, string) { return o.Publish.OutDir, o.Publish.ManifestPath }
 		}, []string{"--to", "s3://b"}},
+		{"build", func() (*cobra.Command, func() (string, string)) {
+			var o *BuildOptions
+			return NewCmdBuild(f, capture(&o)), func() (string, string) { return o.Config.OutDir, o.Config.ManifestPath }
+		}, []string{"--source", "x.json"}},
 	} {
 		cmd, get := c.cmd()
 		if err, _, _ := parse(t, cmd, append([]string{c.name}, c.required...)...); err != nil {
@@ -276,5 +281,71 @@ func TestPublishCmd(t *testing.T) {
 		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
 			t.Errorf("publish %q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
 		}
+	}
+}
+
+func TestBuildCmd(t *testing.T) {
+	var got *BuildOptions
+	if err, _, _ := parse(t, NewCmdBuild(&Factory{Version: "1.2.3"}, capture(&got)), "build", "-s", "a.json", "--source", "b*.json", "--format", "csv",
+		"-p", "pc.csv", "--boundaries", "dno.geojson", "--report", "r.jsonl", "--base-url", "https://cdn", "--django-staticfiles", "sf.json",
+		"--strict", "--allow-shrink", "--max-shrink", "0", "--force", "--include-contacts", "--min-zoom", "2", "--max-zoom", "14", "--radius", "40",
+		"--extent", "256", "--min-points", "3", "--json", "-q", "--memory-limit", "0", "--cpuprofile", "c.prof", "--memprofile", "m.prof"); err != nil {
+		t.Fatal(err)
+	}
+	c := got.Config
+	if strings.Join(c.Sources, "|") != "a.json|b*.json" || c.Format != "csv" || strings.Join(c.Postcodes, "|") != "pc.csv" || c.Boundaries != "dno.geojson" ||
+		c.ReportPath != "r.jsonl" || c.BaseURL != "https://cdn" || c.DjangoStaticfiles != "sf.json" || !c.Strict || !c.AllowShrink ||
+		c.MaxShrink != 0 || !c.Force || !c.IncludeContacts || c.Maptiles.MinZoom != 2 || c.Maptiles.MaxZoom != 14 || c.Maptiles.Radius != 40 ||
+		c.Maptiles.Extent != 256 || c.Maptiles.MinPoints != 3 || !got.JSON || !got.Quiet || got.MemoryLimitMiB != 0 || !got.MemoryLimitGiven ||
+		got.CPUProfile != "c.prof" || got.MemProfile != "m.prof" || got.Version != "1.2.3" {
+		t.Errorf("build: %+v", got)
+	}
+	if err, _, _ := parse(t, NewCmdBuild(&Factory{}, capture(&got)), "build", "--source", "a.json"); err != nil {
+		t.Fatal(err)
+	}
+	c = got.Config
+	if c.MaxShrink != bake.DefaultMaxShrink || c.ReportPath != "" || c.Maptiles.MaxZoom != 16 || c.Maptiles.Radius != 60 || c.Maptiles.Extent != 512 ||
+		c.Maptiles.MinPoints != 2 || got.MemoryLimitMiB != DefaultMemoryLimitMiB || got.MemoryLimitGiven || got.JSON || got.Quiet {
+		t.Errorf("build defaults: %+v", got)
+	}
+	// Map options out of range are rejected before any work, never replaced by
+	// defaults (issue 15): 24 used to pass here and fail in the vector tiles.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "no --source"},
+		{[]string{"--max-zoom", "24"}, "max zoom 24: want 0 to 23"},
+		{[]string{"--max-zoom", "-1"}, "max zoom -1"},
+		{[]string{"--radius", "0"}, "radius 0: want a positive"},
+		{[]string{"--radius", "NaN"}, "radius NaN"},
+		{[]string{"--min-points", "0"}, "min points 0: want 2 or more"},
+		{[]string{"--extent", "0"}, "extent 0"},
+		{[]string{"--min-zoom", "9", "--max-zoom", "8"}, "zooms 9..8"},
+		{[]string{"--max-shrink", "2"}, "--max-shrink 2: want a share between 0 and 1"},
+		{[]string{"--max-shrink", "-0.1"}, "--max-shrink -0.1"},
+		{[]string{"--radius", "wide"}, `invalid argument "wide" for "--radius"`},
+		{[]string{"extra"}, `unknown command "extra"`},
+	} {
+		args := append([]string{"build"}, c.args...)
+		if c.args != nil {
+			args = append(args, "--source", "x.json")
+		}
+		got = nil
+		err, code, _ := parse(t, NewCmdBuild(&Factory{}, capture(&got)), args...)
+		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
+			t.Errorf("build %q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
+		}
+	}
+}
+
+// TestRootCmd: the root holds every command, once.
+func TestRootCmd(t *testing.T) {
+	var names []string
+	for _, c := range newRootCmd(&Factory{}).Commands() {
+		names = append(names, c.Name())
+	}
+	if got := strings.Join(names, " "); got != "audit build diff prune publish sample serve verify version" {
+		t.Errorf("commands: %s", got)
 	}
 }

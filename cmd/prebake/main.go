@@ -21,10 +21,6 @@ import (
 // version is set at link time (-ldflags "-X main.version=...") for releases.
 var version = "0.1.0"
 
-// rootCmd is the root while commands still add themselves in init();
-// newRootCmd adds the ones in the NewCmdX shape.
-var rootCmd = newRoot()
-
 // Factory is what commands take from the program (cli/cli's cmdutil.Factory,
 // cut to prebake's needs).
 type Factory struct {
@@ -33,7 +29,7 @@ type Factory struct {
 
 // newRootCmd is prebake's root command with every subcommand.
 func newRootCmd(f *Factory) *cobra.Command {
-	root := rootCmd
+	root := newRoot()
 	root.AddCommand(
 		NewCmdVersion(f, nil),
 		NewCmdSample(f, nil),
@@ -43,6 +39,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 		NewCmdServe(f, nil),
 		NewCmdAudit(f, nil),
 		NewCmdPublish(f, nil),
+		NewCmdBuild(f, nil),
 	)
 	return root
 }
