@@ -36,6 +36,26 @@ func capture[T any](dst **T) func(*T) error {
 	return func(o *T) error { *dst = o; return nil }
 }
 
+// usageCase is a command line (after the command's name) and what its usage
+// error says ("" for anything).
+type usageCase struct {
+	args []string
+	want string
+}
+
+// wantUsageErrors runs each case through the command newCmd makes: each must
+// fail as a usage error (exit status 2) saying want, and never reach runF.
+func wantUsageErrors[T any](t *testing.T, name string, newCmd func(runF func(*T) error) *cobra.Command, cases []usageCase) {
+	t.Helper()
+	for _, c := range cases {
+		ran := false
+		err, code, _ := parse(t, newCmd(func(*T) error { ran = true; return nil }), append([]string{name}, c.args...)...)
+		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || ran {
+			t.Errorf("%s %q: %v (exit %d, ran %v), want a usage error saying %q", name, c.args, err, code, ran, c.want)
+		}
+	}
+}
+
 func TestVersionCmd(t *testing.T) {
 	var got *VersionOptions
 	if err, _, _ := parse(t, NewCmdVersion(&Factory{Version: "9.9.9"}, capture(&got)), "version"); err != nil || got == nil || got.Version != "9.9.9" {
@@ -64,22 +84,13 @@ func TestSampleCmd(t *testing.T) {
 		got.Sample.Seed != sample.DefaultSeed || got.Sample.Components != sample.DefaultComponents {
 		t.Fatalf("sample defaults: %v %+v", err, got)
 	}
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"sample"}, "no --out given"},
-		{[]string{"sample", "--out", "d", "--components", "0"}, "--components must be positive, got 0"},
-		{[]string{"sample", "--out", "d", "--components", "-3"}, "--components must be positive, got -3"},
-		{[]string{"sample", "--out", "d", "--seed", "x"}, `invalid argument "x" for "--seed"`},
-		{[]string{"sample", "--out", "d", "extra"}, `unknown command "extra"`},
-	} {
-		got = nil
-		err, code, _ := parse(t, NewCmdSample(&Factory{}, capture(&got)), c.args...)
-		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
-			t.Errorf("%q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
-		}
-	}
+	wantUsageErrors(t, "sample", func(runF func(*SampleOptions) error) *cobra.Command { return NewCmdSample(&Factory{}, runF) }, []usageCase{
+		{nil, "no --out given"},
+		{[]string{"--out", "d", "--components", "0"}, "--components must be positive, got 0"},
+		{[]string{"--out", "d", "--components", "-3"}, "--components must be positive, got -3"},
+		{[]string{"--out", "d", "--seed", "x"}, `invalid argument "x" for "--seed"`},
+		{[]string{"--out", "d", "extra"}, `unknown command "extra"`},
+	})
 }
 
 // TestOutManifestDefaults: every command that reads or writes a bake takes
@@ -136,12 +147,11 @@ func TestVerifyCmd(t *testing.T) {
 		!got.JSON || got.OutDir != "x" || got.ManifestPath != "y.json" {
 		t.Fatalf("verify: %v %+v", err, got)
 	}
-	for _, args := range [][]string{{"verify", "extra"}, {"verify", "--json=maybe"}, {"verify", "--out"}} {
-		got = nil
-		if err, code, _ := parse(t, NewCmdVerify(&Factory{}, capture(&got)), args...); err == nil || code != 2 || got != nil {
-			t.Errorf("%q: %v (exit %d), want a usage error", args, err, code)
-		}
-	}
+	wantUsageErrors(t, "verify", func(runF func(*VerifyOptions) error) *cobra.Command { return NewCmdVerify(&Factory{}, runF) }, []usageCase{
+		{[]string{"extra"}, ""},
+		{[]string{"--json=maybe"}, ""},
+		{[]string{"--out"}, ""},
+	})
 }
 
 func TestDiffCmd(t *testing.T) {
@@ -150,12 +160,12 @@ func TestDiffCmd(t *testing.T) {
 		got.Old != "a.json" || got.New != "b.json" || !got.JSON {
 		t.Fatalf("diff: %v %+v", err, got)
 	}
-	for _, args := range [][]string{{"diff"}, {"diff", "a.json"}, {"diff", "a", "b", "c"}, {"diff", "a", "b", "--yaml"}} {
-		got = nil
-		if err, code, _ := parse(t, NewCmdDiff(&Factory{}, capture(&got)), args...); err == nil || code != 2 || got != nil {
-			t.Errorf("%q: %v (exit %d), want a usage error", args, err, code)
-		}
-	}
+	wantUsageErrors(t, "diff", func(runF func(*DiffOptions) error) *cobra.Command { return NewCmdDiff(&Factory{}, runF) }, []usageCase{
+		{nil, ""},
+		{[]string{"a.json"}, ""},
+		{[]string{"a", "b", "c"}, ""},
+		{[]string{"a", "b", "--yaml"}, ""},
+	})
 }
 
 func TestPruneCmd(t *testing.T) {
@@ -167,12 +177,13 @@ func TestPruneCmd(t *testing.T) {
 	if err, _, _ := parse(t, NewCmdPrune(&Factory{}, capture(&got)), "prune"); err != nil || got.Prune.Keep != 3 || got.Prune.DryRun || got.Verbose || got.JSON {
 		t.Fatalf("prune defaults: %v %+v", err, got)
 	}
-	for _, args := range [][]string{{"prune", "x"}, {"prune", "--keep", "three"}, {"prune", "--keep"}, {"prune", "--keep", "0"}, {"prune", "--keep", "-1"}} {
-		got = nil
-		if err, code, _ := parse(t, NewCmdPrune(&Factory{}, capture(&got)), args...); err == nil || code != 2 || got != nil {
-			t.Errorf("%q: %v (exit %d), want a usage error", args, err, code)
-		}
-	}
+	wantUsageErrors(t, "prune", func(runF func(*PruneOptions) error) *cobra.Command { return NewCmdPrune(&Factory{}, runF) }, []usageCase{
+		{[]string{"x"}, ""},
+		{[]string{"--keep", "three"}, `invalid argument "three" for "--keep"`},
+		{[]string{"--keep"}, ""},
+		{[]string{"--keep", "0"}, "prune: --keep 0: keep at least 1 manifest"},
+		{[]string{"--keep", "-1"}, ""},
+	})
 }
 
 func TestServeCmd(t *testing.T) {
@@ -185,12 +196,11 @@ func TestServeCmd(t *testing.T) {
 	if err, _, _ := parse(t, NewCmdServe(&Factory{}, capture(&got)), "serve"); err != nil || got.Addr != "127.0.0.1:8080" || got.Serve.ReportPath != "" {
 		t.Fatalf("serve defaults: %v %+v", err, got)
 	}
-	for _, args := range [][]string{{"serve", "x"}, {"serve", "--addr"}, {"serve", "--port", "1"}} {
-		got = nil
-		if err, code, _ := parse(t, NewCmdServe(&Factory{}, capture(&got)), args...); err == nil || code != 2 || got != nil {
-			t.Errorf("%q: %v (exit %d), want a usage error", args, err, code)
-		}
-	}
+	wantUsageErrors(t, "serve", func(runF func(*ServeOptions) error) *cobra.Command { return NewCmdServe(&Factory{}, runF) }, []usageCase{
+		{[]string{"x"}, ""},
+		{[]string{"--addr"}, ""},
+		{[]string{"--port", "1"}, ""},
+	})
 }
 
 // TestAuditCmd: an out-of-range number is refused, naming the flag and its
@@ -218,10 +228,7 @@ func TestAuditCmd(t *testing.T) {
 		t.Errorf("audit with REDIS_URL: %v %+v", err, got)
 	}
 	t.Setenv("REDIS_URL", "")
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	wantUsageErrors(t, "audit", func(runF func(*AuditOptions) error) *cobra.Command { return NewCmdAudit(&Factory{}, runF) }, []usageCase{
 		{nil, "no --redis given (and REDIS_URL is not set)"},
 		{[]string{"--redis", url, "--delete-replaced"}, "--delete-replaced needs --manifest"},
 		{[]string{"--redis", url, "--manifest", "m.json", "--yes"}, "--yes only confirms --delete-replaced"},
@@ -235,13 +242,7 @@ func TestAuditCmd(t *testing.T) {
 		{[]string{"--redis", url, "--manifest", "m.json", "--delete-replaced", "--yes", "--batch", "0"}, "--batch 0: must be at least 1"},
 		{[]string{"--redis", url, "--count", "many"}, `invalid argument "many" for "--count"`},
 		{[]string{"--redis", url, "extra"}, `unknown command "extra"`},
-	} {
-		got = nil
-		err, code, _ := parse(t, NewCmdAudit(&Factory{}, capture(&got)), append([]string{"audit"}, c.args...)...)
-		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
-			t.Errorf("audit %q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
-		}
-	}
+	})
 }
 
 func TestPublishCmd(t *testing.T) {
@@ -265,23 +266,14 @@ func TestPublishCmd(t *testing.T) {
 	if err, _, _ := parse(t, NewCmdPublish(&Factory{}, capture(&got)), "publish", "--to", "s3://bkt", "-v"); err != nil || !got.Publish.List {
 		t.Errorf("publish -v: %v, list %v", err, got.Publish.List)
 	}
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	wantUsageErrors(t, "publish", func(runF func(*PublishOptions) error) *cobra.Command { return NewCmdPublish(&Factory{}, runF) }, []usageCase{
 		{nil, "no --to given"},
 		{[]string{"--to", "bkt/prefix"}, `target "bkt/prefix": want s3://bucket/prefix`},
 		{[]string{"--to", "s3:///prefix"}, "no bucket name"},
 		{[]string{"--to", "s3://b/a/../c"}, `prefix segment ".."`},
 		{[]string{"--to", "s3://b", "--timeout", "soon"}, `invalid argument "soon" for "--timeout"`},
 		{[]string{"--to", "s3://b", "extra"}, `unknown command "extra"`},
-	} {
-		got = nil
-		err, code, _ := parse(t, NewCmdPublish(&Factory{}, capture(&got)), append([]string{"publish"}, c.args...)...)
-		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
-			t.Errorf("publish %q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
-		}
-	}
+	})
 }
 
 func TestBuildCmd(t *testing.T) {
@@ -310,33 +302,20 @@ func TestBuildCmd(t *testing.T) {
 	}
 	// Map options out of range are rejected before any work, never replaced by
 	// defaults (issue 15): 24 used to pass here and fail in the vector tiles.
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	wantUsageErrors(t, "build", func(runF func(*BuildOptions) error) *cobra.Command { return NewCmdBuild(&Factory{}, runF) }, []usageCase{
 		{nil, "no --source"},
-		{[]string{"--max-zoom", "24"}, "max zoom 24: want 0 to 23"},
-		{[]string{"--max-zoom", "-1"}, "max zoom -1"},
-		{[]string{"--radius", "0"}, "radius 0: want a positive"},
-		{[]string{"--radius", "NaN"}, "radius NaN"},
-		{[]string{"--min-points", "0"}, "min points 0: want 2 or more"},
-		{[]string{"--extent", "0"}, "extent 0"},
-		{[]string{"--min-zoom", "9", "--max-zoom", "8"}, "zooms 9..8"},
-		{[]string{"--max-shrink", "2"}, "--max-shrink 2: want a share between 0 and 1"},
-		{[]string{"--max-shrink", "-0.1"}, "--max-shrink -0.1"},
+		{[]string{"--source", "x.json", "--max-zoom", "24"}, "max zoom 24: want 0 to 23"},
+		{[]string{"--source", "x.json", "--max-zoom", "-1"}, "max zoom -1"},
+		{[]string{"--source", "x.json", "--radius", "0"}, "radius 0: want a positive"},
+		{[]string{"--source", "x.json", "--radius", "NaN"}, "radius NaN"},
+		{[]string{"--source", "x.json", "--min-points", "0"}, "min points 0: want 2 or more"},
+		{[]string{"--source", "x.json", "--extent", "0"}, "extent 0"},
+		{[]string{"--source", "x.json", "--min-zoom", "9", "--max-zoom", "8"}, "zooms 9..8"},
+		{[]string{"--source", "x.json", "--max-shrink", "2"}, "--max-shrink 2: want a share between 0 and 1"},
+		{[]string{"--source", "x.json", "--max-shrink", "-0.1"}, "--max-shrink -0.1"},
 		{[]string{"--radius", "wide"}, `invalid argument "wide" for "--radius"`},
 		{[]string{"extra"}, `unknown command "extra"`},
-	} {
-		args := append([]string{"build"}, c.args...)
-		if c.args != nil {
-			args = append(args, "--source", "x.json")
-		}
-		got = nil
-		err, code, _ := parse(t, NewCmdBuild(&Factory{}, capture(&got)), args...)
-		if err == nil || code != 2 || !strings.Contains(err.Error(), c.want) || got != nil {
-			t.Errorf("build %q: %v (exit %d, ran %v), want a usage error saying %q", c.args, err, code, got != nil, c.want)
-		}
-	}
+	})
 }
 
 // TestRootCmd: the root holds every command, once.

@@ -63,19 +63,6 @@ func TestAppRulesRefused(t *testing.T) {
 	}
 }
 
-// TestAppRulesPythonCopy: the Python package's data file is this file (a
-// symlink that a wheel build copies; python/tests/test_rules.py checks the
-// wheel and the Python code).
-func TestAppRulesPythonCopy(t *testing.T) {
-	py, err := os.ReadFile(filepath.Join("..", "..", "python", "src", "prebake", "data", "app_rules.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(py, AppRulesJSON) {
-		t.Error("python/src/prebake/data/app_rules.json differs from internal/apprules/app_rules.json")
-	}
-}
-
 // TestJSModule: js/src/rules.mjs is generated from app_rules.json (-update
 // rewrites it); js/test/rules.test.mjs checks the client's code against it.
 func TestJSModule(t *testing.T) {
