@@ -119,4 +119,8 @@ func TestGBOutline(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("preview/gb-outline.geojson (%d bytes) differs from what scripts/gb-outline.mjs makes (%d bytes): run node scripts/gb-outline.mjs internal/serve/preview/gb-outline.geojson", len(got), len(want))
 	}
+	rules, err := os.ReadFile(filepath.Join(shareddata.Root(), "js", "src", "rules.mjs"))
+	if err != nil || !bytes.Equal(embeddedFiles["rules.mjs"].data, rules) {
+		t.Error("the preview's rules.mjs is not js/src/rules.mjs")
+	}
 }
