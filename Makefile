@@ -23,8 +23,13 @@ run: sample
 	./$(BIN) build --source '$(SAMPLE)/synthetic_*.json' --postcodes $(SAMPLE)/synthetic_postcodes.csv \
 		--out output --manifest manifest.json
 
-# After an intended change of output: bake the sample and commit its manifest.
-golden: run
+# After an intended change of output: bake the sample afresh (no earlier bake in
+# output/, so changes/latest.json is against nothing, as in TestBakeReproducible)
+# and commit its manifest.
+golden:
+	find output -mindepth 1 ! -name README.md -exec rm -rf {} +
+	rm -f manifest.json prebake-report.jsonl
+	$(MAKE) run
 	cp manifest.json $(GOLDEN)
 
 test:

@@ -27,11 +27,11 @@ def need(ok, what):
 
 def layer_points(bake, layer):
     """The point features (not clusters) of a map tile set at the raw-point zoom,
-    by id, as GeoJSON: its files (scheme prebake-cluster-tree/2, columns with the
+    by id, as GeoJSON: its files (scheme prebake-cluster-tree/3, columns with the
     text fields as indexes into the file's strings, -2 in detailUrl for the
     location page of the title) decoded here independently of the JS client (js/src)."""
     ts = bake["manifest"]["tilesets"]["maptiles/" + layer]
-    assert ts["layout"]["scheme"] == "prebake-cluster-tree/2", ts["layout"]["scheme"]
+    assert ts["layout"]["scheme"] == "prebake-cluster-tree/3", ts["layout"]["scheme"]
     top = int(ts["layout"]["points_zoom"])
     texts = ["cmu_id", "title", "technology", "display_technology", "company", "description",
              "delivery_year", "auction_name", "detailUrl"]

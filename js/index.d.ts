@@ -1,10 +1,10 @@
 // Type declarations of @prebake/client's public API (src/index.mjs), written by
 // hand: the sources are plain JavaScript. Shapes follow the baked formats
 // (docs/manifest.md; internal/generators/maptiles/doc.go for scheme
-// prebake-cluster-tree/2) and the app's endpoints (docs/app-contract.md).
+// prebake-cluster-tree/3) and the app's endpoints (docs/app-contract.md).
 
 /** The tile set layout this client reads; the package's major version is its number. */
-export const CLUSTER_TREE_SCHEME: 'prebake-cluster-tree/2';
+export const CLUSTER_TREE_SCHEME: 'prebake-cluster-tree/3';
 /** The attribute file layout this client reads. */
 export const ATTRIBUTES_SCHEME: 'prebake-attrs/1';
 
@@ -79,8 +79,11 @@ export interface PointFeature<P> {
 export interface ClusterProperties {
     cluster: true;
     cluster_id: number;
+    /** Markers (exact positions) in the cluster, as the app's page counts them. */
     point_count: number;
     point_count_abbreviated: number | string;
+    /** Components the cluster's markers stand for. */
+    components: number;
     /** Summed de-rated capacity, MW. */
     mw: number;
     /** Baked tile sets only. */
@@ -107,8 +110,9 @@ export interface ComponentProperties {
     description?: string | null;
     auction_name?: string | null;
     detailUrl?: string | null;
-    count?: number;
-    ids?: number[];
+    /** Components at this position, and their register ids (representative first). */
+    count: number;
+    ids: number[];
     minzoom?: number;
     maxzoom?: number;
 }

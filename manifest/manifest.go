@@ -120,12 +120,13 @@ type TileJSON struct {
 	VectorLayers []VectorLayer     `json:"vector_layers,omitempty"`
 }
 
-// VectorLayer describes one layer of a vector tile set.
+// VectorLayer describes one layer of a tile set (TileJSON 3.0.0 vector_layers).
 type VectorLayer struct {
-	ID      string            `json:"id"`
-	Fields  map[string]string `json:"fields"`
-	MinZoom int               `json:"minzoom"`
-	MaxZoom int               `json:"maxzoom"`
+	ID          string            `json:"id"`
+	Description string            `json:"description,omitempty"`
+	Fields      map[string]string `json:"fields"`
+	MinZoom     int               `json:"minzoom"`
+	MaxZoom     int               `json:"maxzoom"`
 }
 
 // ShardSet is a set of small JSON files keyed by a stable function of a lookup key

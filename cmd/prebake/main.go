@@ -49,9 +49,13 @@ func newRoot() *cobra.Command {
 		Short: "Bake the Capacity Market app's cache entries into static files",
 		Long: `prebake reads the Capacity Market register and postcode tables and writes,
 as content-hashed static files with a manifest.json:
-  - the map's clustered points for every technology: tile sets in prebake's
-    columnar cluster-tree format (prebake-cluster-tree/2, decoded to GeoJSON
-    by the JS client, js/) and vector tiles in PMTiles,
+  - the map page's opening view for every technology: its markers (one per
+    exact position) clustered as the app's page clusters them, as tile sets
+    maptiles/default/<layer> in prebake's own columnar JSON
+    (prebake-cluster-tree/3: not GeoJSON, not XYZ tiles; the JS client, js/,
+    decodes them to GeoJSON), attribute files for any other filter,
+    the same as Mapbox Vector Tiles in one PMTiles archive (maptiles/map.pmtiles)
+    with a MapLibre style (maptiles/style.json), and the DNO areas as GeoJSON,
   - the CMU and component tables (Parquet, Arrow/Feather, JSON),
   - location lookups, the company index and statistics.
 

@@ -241,12 +241,15 @@ func Run(cfg Config) (_ *Summary, err error) {
 	// The CMU outputs are two generators so that the queue stays balanced:
 	// as one, they were left running alone after the others had finished.
 	cmuOpts := cmu.Options{IncludeContacts: cfg.IncludeContacts}
+	var mapSum maptiles.Summary
+	var dno []boundaries.IndexEntry
 	gens := []generator{
 		// The client that reads these tiles (and the location groups) goes with
 		// them, as the asset js/prebake-client.mjs: a page loads the client its
 		// files were baked for.
 		{"map tiles", func() error {
-			if _, err := maptiles.Generate(ds, w, cfg.Maptiles); err != nil {
+			var err error
+			if mapSum, err = maptiles.Generate(ds, w, cfg.Maptiles); err != nil {
 				return err
 			}
 			return jsclient.Write(w)
@@ -256,12 +259,24 @@ func Run(cfg Config) (_ *Summary, err error) {
 		{"cmu details", func() error { return cmu.GenerateDetails(ds, w, cmuOpts) }},
 	}
 	if cfg.Boundaries != "" {
-		gens = append(gens, generator{"boundaries", func() error { return boundaries.Generate(cfg.Boundaries, w, boundaries.Options{}) }})
+		gens = append(gens, generator{"boundaries", func() error {
+			var err error
+			dno, err = boundaries.Generate(cfg.Boundaries, w, boundaries.Options{})
+			return err
+		}})
 	}
 	took, err := runGenerators(gens, 2, cfg.StageStarted, cfg.Progress)
 	stages = append(stages, took...)
 	if err != nil {
 		return nil, err
+	}
+	// The map style names the archive and the boundary files: written once both are.
+	bands := make([]maptiles.Band, len(dno))
+	for i, b := range dno {
+		bands[i] = maptiles.Band{MinZoom: b.MinZoom, MaxZoom: b.MaxZoom, URL: b.URL}
+	}
+	if _, err := maptiles.WriteStyle(w, mapSum.Archive, mapSum.Attribution, bands); err != nil {
+		return nil, fmt.Errorf("map style: %w", err)
 	}
 	stage("") // restart the clock for the changelog stage; the generators' stages are in
 

@@ -39,7 +39,7 @@ func TestBundleDeterministic(t *testing.T) {
 		t.Fatalf("bundles differ: %d, %d and %d (from js/ on disk) bytes", len(b), len(again), len(fromDisk))
 	}
 	for _, notice := range []string{"Copyright (C) 1993 by Sun Microsystems", "Ported from kdbush 4.1.0, ISC License",
-		"Ported from supercluster 9.1.0, ISC License", "// @prebake/client 2."} {
+		"Ported from supercluster 9.1.0, ISC License", "// @prebake/client 3."} {
 		if !bytes.Contains(b, []byte(notice)) {
 			t.Errorf("the bundle lacks %q", notice)
 		}

@@ -6,7 +6,7 @@
 // the DSR layer) it returns, for a viewport, a zoom and the /map/ page's
 // filters, exactly the clusters and points SuperCluster's getClusters(bbox,
 // zoom) returns for the components those filters keep (the layout is described
-// in internal/generators/maptiles/doc.go, scheme "prebake-cluster-tree/2").
+// in internal/generators/maptiles/doc.go, scheme "prebake-cluster-tree/3").
 //
 //   import {openLayer} from '@prebake/client';
 //   const layer = openLayer(manifest.tilesets['maptiles/default/DSR'], {baseURL: '/static/prebake/'});
@@ -24,13 +24,18 @@
 //   one point feature with `count` and `ids`, clustered as SuperCluster does;
 // - any other filters, and no filters at all (filters null or absent: every
 //   component of the layer), fetch the layer's attribute file once, select the
-//   components the filters keep and cluster them in the browser with
-//   SuperCluster's algorithm and the tile set's options (supercluster.mjs, a
-//   port of supercluster 9.1.0), returning exactly what supercluster returns for
-//   the same points in the layer's input order (ascending register id).
+//   components the filters keep, make the markers /api/map-data/ would give
+//   for them (one per exact position, markers.mjs) and cluster those in the
+//   browser with SuperCluster's algorithm and the tile set's options
+//   (supercluster.mjs, a port of supercluster 9.1.0), returning exactly what
+//   supercluster returns for the same markers in the same order.
+// Either way a cluster's point_count counts markers (positions), as the app's
+// page does, and its "components" the components they stand for; a point's
+// "count" and "ids" are the components at its position.
 import {CLUSTER_TREE_SCHEME, decodeIndex, tileURL, collectNodes, plan, decodeFile} from './tiles.mjs';
 import {decodeAttributes, mapFilter} from './filters.mjs';
 import {Supercluster} from './supercluster.mjs';
+import {attrMarkers} from './markers.mjs';
 
 export function openLayer(entry, options = {}) {
     const layout = entry && entry.layout;
@@ -169,13 +174,34 @@ function clientClustering(entry, layout, {fetchJSON, resolve}) {
         const a = await attributes();
         const keep = [];
         for (let i = 0; i < a.count; i++) if (f.test(a, i)) keep.push(i);
+        const markers = attrMarkers(a, keep);
+        const seeds = new WeakMap(); // a marker's properties -> its cluster aggregate
+        const props = markers.map(rows => {
+            const p = a.properties(rows[0]);
+            const seed = {mw: 0, components: rows.length};
+            // Summed in rows order, as the Go baker sums a point's mw.
+            let mw = 0;
+            for (const r of rows) {
+                mw += a.mw[r];
+                if (withCats) {
+                    const cat = a.dicts.category[a.category[r]];
+                    seed[cat] = (seed[cat] || 0) + 1;
+                }
+            }
+            p.count = rows.length;
+            p.ids = rows.map(r => a.id[r]);
+            p.mw = mw;
+            seed.mw = mw;
+            seeds.set(p, seed);
+            return p;
+        });
         ix = new Supercluster({radius: layout.radius, extent: layout.extent, minZoom: layout.min_zoom,
             maxZoom: layout.points_zoom - 1, minPoints: layout.min_points, nodeSize: 64,
-            map: withCats ? p => ({mw: p.mw, [p.display_technology]: 1}) : p => ({mw: p.mw}),
+            map: p => Object.assign({}, seeds.get(p)),
             reduce: (acc, p) => {
                 for (const k in p) acc[k] = (acc[k] || 0) + p[k];
             }});
-        ix.loadColumns(keep.length, i => a.lng[keep[i]], i => a.lat[keep[i]], i => a.id[keep[i]], i => a.properties(keep[i]));
+        ix.loadColumns(markers.length, i => a.lng[markers[i][0]], i => a.lat[markers[i][0]], i => a.id[markers[i][0]], i => props[i]);
         indexes.set(f.key, ix);
         if (indexes.size > 4) indexes.delete(indexes.keys().next().value);
         return ix;

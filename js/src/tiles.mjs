@@ -1,4 +1,4 @@
-// tiles.mjs — reading a baked tile set of scheme prebake-cluster-tree/2 (Go:
+// tiles.mjs — reading a baked tile set of scheme prebake-cluster-tree/3 (Go:
 // internal/generators/maptiles; the layout is described in its doc.go): the
 // node index, the nodes a viewport needs, and a file's GeoJSON features.
 import {HALF, lngX, latY, xLng, yLat, encode, decodeGrid} from './mercator.mjs';
@@ -7,7 +7,7 @@ import {locationURL} from './rules.mjs';
 
 // CLUSTER_TREE_SCHEME is the tile set layout this client reads
 // (manifest.tilesets[name].layout.scheme); the package's major version is its number.
-export const CLUSTER_TREE_SCHEME = 'prebake-cluster-tree/2';
+export const CLUSTER_TREE_SCHEME = 'prebake-cluster-tree/3';
 
 // decodeIndex(codes, minZoom) is the node tree of a tile set's index, or null
 // for an empty layer. The index is the tree in preorder: 16 * band length +
@@ -64,7 +64,7 @@ export function plan(bbox, zoom, minZoom, pointsZoom) {
 }
 
 // decodeFile(file, layout) turns a file of a tile set (scheme
-// prebake-cluster-tree/2: columns, strings indexed) into its GeoJSON features,
+// prebake-cluster-tree/3: columns, strings indexed) into its GeoJSON features,
 // each as {f, minzoom, maxzoom, x, y} with x, y its cell on SuperCluster's
 // integer grid: clusters with the properties SuperCluster gives them (cluster,
 // cluster_id, point_count, point_count_abbreviated), expansion_zoom, mw, a
@@ -81,7 +81,8 @@ export function decodeFile(file, layout) {
         for (let i = 0; i < c.id.length; i++) {
             const count = c.count[i];
             const properties = {cluster: true, cluster_id: c.id[i], point_count: count,
-                point_count_abbreviated: abbreviate(count), expansion_zoom: c.expansion_zoom[i], mw: c.mw[i]};
+                point_count_abbreviated: abbreviate(count), components: c.components[i],
+                expansion_zoom: c.expansion_zoom[i], mw: c.mw[i]};
             if (c.categories) {
                 const pairs = c.categories[i];
                 for (let k = 0; k < pairs.length; k += 2) properties[cats[pairs[k]]] = pairs[k + 1];

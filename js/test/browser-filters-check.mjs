@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Loads the client (js/src: openLayer, searchGroups) in headless Chromium from a
 // page served on localhost and checks a few filtered views there against the
-// supercluster npm package (run here in Node on the same components), and one
+// supercluster npm package (run here in Node on the markers of the same
+// components, app-markers.mjs), and one
 // location-group search against the same call in Node.
 // usage: node browser-filters-check.mjs PAGE_URL MANIFEST.json TILESET POINTS.geojson GROUPS.geojson
 //   env: PREBAKE_PEERS (supercluster), PREBAKE_BROWSER_PEERS (playwright-core), CHROMIUM, CHROMIUM_ARGS
@@ -13,6 +14,7 @@ import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {isDeepStrictEqual} from 'node:util';
 import {searchGroups} from '../src/groups.mjs';
+import {markerIndex} from './app-markers.mjs';
 
 const [pageURL, manifestPath, tileset, pointsPath, groupsPath] = process.argv.slice(2);
 const {default: Supercluster} = await import(pathToFileURL(path.join(process.env.PREBAKE_PEERS, 'node_modules/supercluster/index.js')).href);
@@ -43,13 +45,7 @@ function keep(f, p) { // the /map/ filters, as in prebake-filters-check.mjs
     return true;
 }
 function want(filters, bbox, z) {
-    const subset = points.filter(p => keep(filters, p.properties));
-    const index = new Supercluster({radius: L.radius, extent: L.extent, minZoom: L.min_zoom, maxZoom: L.points_zoom - 1,
-        minPoints: L.min_points, map: p => withCats ? {mw: p.mw, [p.display_technology]: 1} : {mw: p.mw},
-        reduce: (a, b) => { for (const k of Object.keys(b)) a[k] = (a[k] || 0) + b[k]; }})
-        .load(subset.map(p => ({type: 'Feature', id: p.id, geometry: p.geometry, properties: {id: p.properties.id,
-            technology: p.properties.technology, display_technology: p.properties.display_technology,
-            company: p.properties.company, delivery_year: p.properties.delivery_year, mw: p.properties.mw}})));
+    const index = markerIndex(Supercluster, L, points.filter(p => keep(filters, p.properties)), withCats);
     return index.getClusters(bbox, z);
 }
 

@@ -4,7 +4,8 @@
 // combinations x viewports x zooms over a bake, layer.getClusters(bbox, zoom,
 // filters) clustered in the client from the attribute file must equal, feature
 // for feature and in order, what supercluster's getClusters returns after
-// loading the components the filters keep, in the layer's input order. The
+// loading the markers /api/map-data/ gives for the components the filters
+// keep (one per exact position; app-markers.mjs). The
 // layer is opened without its layout's "view", so that the default filters are
 // clustered in the client too (served from the baked tile set they are checked
 // by prebake-map-check.mjs).
@@ -20,6 +21,7 @@ import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {isDeepStrictEqual} from 'node:util';
 import {openLayer} from '../src/layer.mjs';
+import {markerIndex} from './app-markers.mjs';
 
 const {default: Supercluster} = await import(pathToFileURL(path.join(process.env.PREBAKE_PEERS, 'node_modules/supercluster/index.js')).href);
 
@@ -84,16 +86,7 @@ while (filterSets.length < +n) filterSets.push(randomFilters());
 let checks = 0, features = 0, mismatches = 0, first = null;
 const rebuild = [], queries = [];
 for (const filters of filterSets) {
-    const subset = points.filter(p => keep(filters, p.properties));
-    const index = new Supercluster({radius: L.radius, extent: L.extent, minZoom: L.min_zoom,
-        maxZoom: L.points_zoom - 1, minPoints: L.min_points,
-        map: p => withCats ? {mw: p.mw, [p.display_technology]: 1} : {mw: p.mw},
-        reduce: (a, b) => {
-            a.mw += b.mw;
-            if (withCats) for (const k of Object.keys(b)) if (k !== 'mw') a[k] = (a[k] || 0) + b[k];
-        }}).load(subset.map(p => ({type: 'Feature', id: p.id, geometry: p.geometry, properties: {
-            id: p.properties.id, technology: p.properties.technology, display_technology: p.properties.display_technology,
-            company: p.properties.company, delivery_year: p.properties.delivery_year, mw: p.properties.mw}})));
+    const index = markerIndex(Supercluster, L, points.filter(p => keep(filters, p.properties)), withCats);
     const views = [[[-180, -90, 180, 90], rand() * 6], [[-8.2, 50, 1.8, 58.7], 5 + rand() * 2]];
     for (let i = 0; i < 4; i++) {
         const z = rand() * 19;

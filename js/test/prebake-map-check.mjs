@@ -2,12 +2,16 @@
 // Checks the client (js/src/layer.mjs) against the supercluster npm package: for many random
 // viewports and zooms over a bake, the features the module returns from the
 // baked tile set (getClusters with the default filters, {}) must be the
-// clusters and points getClusters returns for the same components (the ones the
-// default view shows).
+// clusters and points getClusters returns for the markers of the same
+// components (the ones the default view shows; one marker per exact position),
+// with the components a cluster stands for as the aggregate "components".
 // usage: PREBAKE_PEERS=DIR node prebake-map-check.mjs OUT_DIR MANIFEST.json TILESET POINTS.geojson N SEED
 //   OUT_DIR      the bake's output directory (manifest URLs are relative to it)
 //   TILESET      e.g. maptiles/default/DSR
-//   POINTS       the layer's components in input order, feature id = component id
+//   POINTS       the markers of the components the default view shows, as
+//                /api/map-data/ gives them (one per exact position, in the app's
+//                order), feature id = the representative's register id,
+//                properties.ids = the register ids of the components there
 // Prints one JSON line: {checks, features, mismatches: [...], maxFiles, meanFiles, maxBytes}.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +27,8 @@ if (!entry) throw new Error(`no tile set ${tileset} in ${manifestPath}`);
 const L = entry.layout;
 const points = JSON.parse(fs.readFileSync(pointsPath, 'utf8')).features;
 const index = new Supercluster({radius: L.radius, extent: L.extent, minZoom: L.min_zoom,
-    maxZoom: L.points_zoom - 1, minPoints: L.min_points}).load(points);
+    maxZoom: L.points_zoom - 1, minPoints: L.min_points,
+    map: p => ({components: p.ids.length}), reduce: (a, b) => { a.components += b.components; }}).load(points);
 
 let fetched = [];
 const layer = openLayer(entry, {
@@ -87,10 +92,12 @@ for (const [bbox, z] of viewports) {
             if (Math.abs(a - c) > 1e-9 || Math.abs(b - d) > 1e-9) { bad = `cluster ${key(f)} at ${a},${b}, supercluster ${c},${d}`; break; }
             if (p.expansion_zoom !== index.getClusterExpansionZoom(p.cluster_id)) { bad = `cluster ${key(f)} expansion ${p.expansion_zoom}`; break; }
             if (p.point_count_abbreviated !== w.properties.point_count_abbreviated) { bad = `cluster ${key(f)} abbreviated ${p.point_count_abbreviated}`; break; }
+            if (p.components !== w.properties.components) { bad = `cluster ${key(f)} components ${p.components}, supercluster ${w.properties.components}`; break; }
         } else {
             if (p.count !== p.ids.length || p.ids[0] !== f.id) { bad = `point ${f.id}: count ${p.count}, ids ${p.ids}`; break; }
-            for (const id of p.ids) gotP.push(id);
+            gotP.push(f.id);
             const w = wantPoint.get(f.id);
+            if (w && JSON.stringify(w.properties.ids) !== JSON.stringify(p.ids)) { bad = `point ${f.id}: ids ${p.ids}, supercluster ${w.properties.ids}`; break; }
             if (w && (Math.abs(w.geometry.coordinates[0] - f.geometry.coordinates[0]) > 1e-9 || Math.abs(w.geometry.coordinates[1] - f.geometry.coordinates[1]) > 1e-9)) {
                 bad = `point ${f.id} at ${f.geometry.coordinates}, supercluster ${w.geometry.coordinates}`; break;
             }
@@ -100,7 +107,7 @@ for (const [bbox, z] of viewports) {
     if (!bad) {
         wantP.sort((a, b) => a - b);
         gotP.sort((a, b) => a - b);
-        if (wantP.length !== gotP.length || wantP.some((v, i) => v !== gotP[i])) bad = `points: ${gotP.length} component ids, supercluster ${wantP.length}`;
+        if (wantP.length !== gotP.length || wantP.some((v, i) => v !== gotP[i])) bad = `points: ${gotP.length} markers, supercluster ${wantP.length}`;
     }
     features += want.length;
     if (bad && mismatches.length < 10) mismatches.push({bbox, z, problem: bad});

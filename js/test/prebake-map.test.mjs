@@ -7,13 +7,13 @@ import {openLayer} from '../src/layer.mjs';
 import {pyQuote} from '../src/rules.mjs';
 
 // A one-node layer: the root tile holds zooms 0..1 (index code 16 * 2, no
-// children); a file of one point (scheme prebake-cluster-tree/2: columns).
+// children); a file of one point (scheme prebake-cluster-tree/3: columns).
 const texts = ['cmu_id', 'title', 'technology', 'display_technology', 'company', 'description', 'delivery_year', 'auction_name', 'detailUrl'];
 const point = (id, lng, lat) => ({strings: ['DSR'], points: {ids: [[id]], lng: [lng], lat: [lat], minzoom: [0], mw: [1.5],
     ...Object.fromEntries(texts.map(k => [k, [k === 'technology' ? 0 : -1]]))}});
 const entry = {
     tilejson: {tiles: ['t/{z}/{x}/{y}.json']},
-    layout: {scheme: 'prebake-cluster-tree/2', min_zoom: 0, points_zoom: 1, index_url: 'index.json', view: {}},
+    layout: {scheme: 'prebake-cluster-tree/3', min_zoom: 0, points_zoom: 1, index_url: 'index.json', view: {}},
 };
 
 // serve starts a server whose answers come from routes[path](hits) -> [status, body];

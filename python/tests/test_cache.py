@@ -7,6 +7,7 @@ other key passes through."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pickle
 import shutil
@@ -283,20 +284,32 @@ def test_timeouts_and_versions(backend) -> None:
     assert backend.get("map_data_" + md5("t")) is None
 
 
-def test_process_store_is_bounded(django_project, realbake, redis_server) -> None:
-    """The per-process store never holds more than PREBAKE_PROCESS_MAX_BYTES;
-    the least recently used go first; a value over a quarter of it is not kept."""
+@contextlib.contextmanager
+def small_process_store(redis_server, wrapped: str, limit: int):
+    """CACHES["default"] = PrebakeCache wrapping ``wrapped`` with a process
+    store of ``limit`` bytes, fresh stores before and after."""
     from django.core.cache import caches
     from django.test import override_settings
 
     from prebake.django import cache as pc
 
     pc._stores.clear()
-    limit = 64 << 10
-    conf = {"BACKEND": "prebake.django.cache.PrebakeCache", "PREBAKE_WRAPPED_BACKEND": WRAPPED["django-redis"], "LOCATION": redis_server.url,
+    conf = {"BACKEND": "prebake.django.cache.PrebakeCache", "PREBAKE_WRAPPED_BACKEND": wrapped, "LOCATION": redis_server.url,
             "PREBAKE_PROCESS_MAX_BYTES": limit}
-    with override_settings(CACHES={"default": conf}):
-        c = caches["default"]
+    try:
+        with override_settings(CACHES={"default": conf}):
+            c = caches["default"]
+            yield c
+            c.close()
+    finally:
+        pc._stores.clear()
+
+
+def test_process_store_is_bounded(django_project, realbake, redis_server) -> None:
+    """The per-process store never holds more than PREBAKE_PROCESS_MAX_BYTES;
+    the least recently used go first; a value over a quarter of it is not kept."""
+    limit = 64 << 10
+    with small_process_store(redis_server, WRAPPED["django-redis"], limit) as c:
         value = ["x" * 1000]  # about 1 KB pickled
         for i in range(500):
             c.set(f"components_for_cmu_p1_s100_sortdesc:{i}", value)
@@ -309,8 +322,35 @@ def test_process_store_is_bounded(django_project, realbake, redis_server) -> Non
         assert c.set("components_for_cmu_big", "y" * (limit // 4 + 1)) is False
         assert c.get("components_for_cmu_big") is None
         assert redis_server.keys() == []
-        c.close()
-    pc._stores.clear()
+
+
+def test_process_store_bound_counts_keys(django_project, realbake, redis_server) -> None:
+    """The bound is on memory, not on values alone: the app's search caches an
+    empty result (``cache.set(components_cache_key, [], 3600)``, a 5-byte
+    pickle) under a key that carries the search text when it is alphanumeric
+    (``get_cache_key``: ``components_for_cmu_p1_s100_sortdesc_<text>``), so
+    distinct long searches must not grow the worker past
+    PREBAKE_PROCESS_MAX_BYTES (the keys were not counted: 2,000 such searches
+    held about 4 MB under a 64 KiB bound)."""
+    import gc
+    import tracemalloc
+
+    limit = 64 << 10
+    with small_process_store(redis_server, WRAPPED["django"], limit) as c:
+        for variant in ("ascii", "wide"):
+            c._process.clear()
+            gc.collect()
+            tracemalloc.start()
+            before = tracemalloc.get_traced_memory()[0]
+            for i in range(2000):
+                text = (f"{i:06d}" + ("a" if variant == "ascii" else "\u0101") * 1000).lower()  # str.isalnum() holds for both
+                c.set(f"components_for_cmu_p1_s100_sortdesc_{text}", [], 3600)
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - before
+            tracemalloc.stop()
+            assert held <= 2 * limit, (variant, held, len(c._process))
+            assert c.get(f"components_for_cmu_p1_s100_sortdesc_{1999:06d}" + ("a" if variant == "ascii" else "\u0101") * 1000) == []
+        assert redis_server.keys() == []
 
 
 def test_ambiguous_list_key_stays_in_process(backend, redis_server) -> None:

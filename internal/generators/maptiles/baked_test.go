@@ -22,6 +22,7 @@ type bakedFeature struct {
 		Cluster       bool    `json:"cluster"`
 		ClusterID     int     `json:"cluster_id"`
 		PointCount    int     `json:"point_count"`
+		Components    int     `json:"components"`
 		ExpansionZoom int     `json:"expansion_zoom"`
 		MW            float64 `json:"mw"`
 		Count         int     `json:"count"`
@@ -145,7 +146,7 @@ func (l *bakedLayer) at(z int) []bakedFeature {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-// decodeFile reads a file of scheme prebake-cluster-tree/2 into the GeoJSON
+// decodeFile reads a file of scheme prebake-cluster-tree/3 into the GeoJSON
 // features it stands for (stated again here from the package documentation,
 // File format, independently of the generator's code).
 func decodeFile(data []byte, layout map[string]any) ([]bakedFeature, error) {
@@ -178,7 +179,8 @@ func decodeFile(data []byte, layout map[string]any) ([]bakedFeature, error) {
 		p := &b.Properties
 		p.Cluster, p.ClusterID, p.PointCount, p.ExpansionZoom, p.MW = true, int(b.ID), int(c("count")), int(c("expansion_zoom")), c("mw")
 		p.MinZoom, p.MaxZoom = int(c("minzoom")), int(c("maxzoom"))
-		b.Raw = map[string]any{"cluster": true, "cluster_id": float64(p.ClusterID), "point_count": float64(p.PointCount),
+		p.Components = int(c("components"))
+		b.Raw = map[string]any{"cluster": true, "cluster_id": float64(p.ClusterID), "point_count": float64(p.PointCount), "components": float64(p.Components),
 			"expansion_zoom": float64(p.ExpansionZoom), "mw": p.MW, "minzoom": float64(p.MinZoom), "maxzoom": float64(p.MaxZoom)}
 		if col, ok := f.Clusters["categories"]; ok {
 			var pairs []int

@@ -40,6 +40,28 @@ type pageRun struct {
 	Errors []string   `json:"errors"`
 }
 
+// pageServer serves, on localhost until the test ends, the browser peers'
+// packages under /lib/, js/ under /js/, testdata/browser/<page> at any
+// path ending in /<page>, and everything else from root (http.FileServer
+// answers Range requests, as a CDN does for PMTiles).
+func pageServer(t *testing.T, peers, root, page string) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	mux.Handle("/lib/", http.StripPrefix("/lib/", http.FileServer(http.Dir(filepath.Join(peers, "node_modules")))))
+	mux.Handle("/js/", http.StripPrefix("/js/", http.FileServer(http.Dir(filepath.Join(shareddata.Root(), "js")))))
+	file := filepath.Join(shareddata.Root(), "internal", "generators", "maptiles", "testdata", "browser", page)
+	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasSuffix(req.URL.Path, "/"+page) {
+			http.ServeFile(w, req, file)
+			return
+		}
+		http.FileServer(http.Dir(root)).ServeHTTP(w, req)
+	})
+	return srv
+}
+
 // bakeInto bakes ds with opts into dir, the manifest's URLs under baseURL.
 func bakeInto(t *testing.T, dir, baseURL string, ds *record.Dataset, opts maptiles.Options) {
 	t.Helper()
@@ -74,20 +96,7 @@ func TestMapLibreRendersArchive(t *testing.T) {
 		comps = append(comps, located(int64(i+1), lng, lat, 1, record.DSR, "x"))
 	}
 	root := t.TempDir()
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	mux.Handle("/lib/", http.StripPrefix("/lib/", http.FileServer(http.Dir(filepath.Join(peers, "node_modules")))))
-	mux.Handle("/js/", http.StripPrefix("/js/", http.FileServer(http.Dir(filepath.Join(shareddata.Root(), "js")))))
-	page := filepath.Join(shareddata.Root(), "internal", "generators", "maptiles", "testdata", "browser", "map.html")
-	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
-		if strings.HasSuffix(req.URL.Path, "/map.html") {
-			http.ServeFile(w, req, page)
-			return
-		}
-		// http.FileServer answers Range requests, as a CDN does for PMTiles.
-		http.FileServer(http.Dir(root)).ServeHTTP(w, req)
-	})
+	srv := pageServer(t, peers, root, "map.html")
 
 	// a: absolute URLs (--base-url), the app's settings; b: --min-zoom 5;
 	// c: one component, relative URLs.

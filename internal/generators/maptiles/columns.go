@@ -9,12 +9,12 @@ import (
 	"github.com/prebake/prebake/internal/record"
 )
 
-// The columns of a file (scheme prebake-cluster-tree/2; see the package
+// The columns of a file (scheme prebake-cluster-tree/3; see the package
 // documentation, File format). A GeoJSON Feature repeated its keys, its
 // geometry's and type's boilerplate and the values clients can derive in every
 // feature; as columns a file is about a third of the GeoJSON it decodes to.
 var (
-	clusterColumns = []string{"id", "x", "y", "count", "expansion_zoom", "mw", "minzoom", "maxzoom"}
+	clusterColumns = []string{"id", "x", "y", "count", "components", "expansion_zoom", "mw", "minzoom", "maxzoom"}
 	// catColumn is the all layer's extra cluster column: per cluster the
 	// flattened pairs [category index, components of that category, ...].
 	catColumn    = "categories"

@@ -7,31 +7,38 @@
 //
 // # Input order and clustering
 //
-// A layer's input is its located components (Geo.Located), one SuperCluster
-// point per component, in ascending register row id (record.Component.ID); a
-// tile set's input is those of them the default view shows (DefaultView).
-// SuperCluster's result depends on input order, so this order is part of the
-// output's definition. Clustering is package cluster, an exact port of the
-// supercluster npm package 9.1.0 with the app's options (radius 60, extent 512,
-// min points 2, zooms 0..16; raw points at 17 and above). Clusters sum the
-// components' de-rated capacity into "mw" and, in the "all" layer, count the
-// components per category (a property per category name, e.g. "DSR": 12).
+// A layer's input is its located components (Geo.Located) in ascending
+// register row id (record.Component.ID); a tile set's input is those of them
+// the default view shows (DefaultView). The tile set clusters what the app's
+// /map/ page clusters: the markers /api/map-data/ gives (Markers), one per
+// exact lng/lat, whose representative is the first component there in the
+// app's `delivery_year DESC` order (ties: ascending register id), in the order
+// of their representatives in that same order (the app's view walks its
+// query's rows and keeps positions in order of first appearance). The page
+// feeds those markers to @googlemaps/markerclusterer's default SuperCluster
+// (app-integration.md, Observed running the app), so a cluster's number counts
+// positions and its centre weighs each position once. SuperCluster's result
+// depends on input order, so this order is part of the output's definition.
+// Clustering is package cluster, an exact port of the supercluster npm package
+// 9.1.0 with the app's options (radius 60, extent 512, min points 2, zooms
+// 0..16; raw points at 17 and above). Clusters carry point_count (markers),
+// "components" (the components at those markers: what a page should label a
+// cluster with to count components), "mw" (their summed de-rated capacity) and,
+// in the "all" layer, the components per category (a property per category
+// name, e.g. "DSR": 12).
 //
 // # Merge rule
 //
-// Components are clustered one point each, so point_count counts components and
-// the point_counts of the features shown at a zoom add up to the layer's located
-// components. Components at exactly the same lng/lat are written as one point
-// feature (as the app's /api/map-data/ collapses them): the details of the first
-// of them in the app's `delivery_year DESC` order (ties: ascending register id),
-// in the app's shape (technology = raw class, display_technology = category,
+// Each marker is one point feature: the details of its representative in the
+// app's shape (technology = raw class, display_technology = category,
 // delivery_year a string, the full description, detailUrl
-// /location/by-name/<quote(location, safe="")>/), "count" and "ids" of all of
-// them (in that order) and their summed "mw". SuperCluster treats points at one position alike at every zoom, so they
-// always share a zoom range; with min points 2 they only ever show as points at
-// the raw-point zoom.
+// /location/by-name/<quote(location, safe="")>/), "count" and "ids" of all the
+// components at that position (delivery_year DESC, ties ascending id) and
+// their summed "mw". The point_counts of the features shown at a zoom add up
+// to the layer's markers, their components (count on points) to its
+// components.
 //
-// # File layout (scheme "prebake-cluster-tree/2")
+// # File layout (scheme "prebake-cluster-tree/3")
 //
 // Every distinct cluster or point is one feature with the zooms it is shown at
 // in its properties: "minzoom" and "maxzoom" (maxzoom = MaxZoom+1 means every
@@ -72,7 +79,7 @@
 // larger. Each column holds one value per feature of its section, in file order:
 //
 //	{"strings":["DSR","2025",...],
-//	 "clusters":{"id":[...],"x":[...],"y":[...],"count":[...],"expansion_zoom":[...],
+//	 "clusters":{"id":[...],"x":[...],"y":[...],"count":[...],"components":[...],"expansion_zoom":[...],
 //	             "mw":[...],"minzoom":[...],"maxzoom":[...],"categories":[[k,n,...],...]},
 //	 "points":{"ids":[[...],...],"lng":[...],"lat":[...],"minzoom":[...],"mw":[...],
 //	           "cmu_id":[...],"title":[...],"technology":[...],"display_technology":[...],
@@ -82,7 +89,7 @@
 // A section without features is left out. A cluster is the GeoJSON Feature
 // {"type":"Feature","id":id,"geometry":{"type":"Point","coordinates":[lng,lat]},
 // "properties":{"cluster":true,"cluster_id":id,"point_count":count,
-// "point_count_abbreviated":SuperCluster's abbreviation of count,
+// "point_count_abbreviated":SuperCluster's abbreviation of count,"components",
 // "expansion_zoom","mw",(all layer) a count per category,"minzoom","maxzoom"}}
 // where x, y is its cell on SuperCluster's integer grid and lng, lat the
 // position SuperCluster reports for that cell (cluster.XLng, cluster.YLat);
@@ -98,8 +105,12 @@
 //
 // # Manifest
 //
-// Each layer's default view is the tile set "maptiles/default/<layer>". Its
-// TileJSON's tiles template is "{z}/{x}/{y}.json" with {z} the node level. Its layout holds the scheme,
+// Each layer's default view is the tile set "maptiles/default/<layer>". These
+// are not image or vector tiles, and no GDAL driver opens them: their TileJSON
+// (valid TileJSON 3.0.0: one vector layer named by the layer, listing the
+// decoded features' fields) says so in its description; its tiles template
+// "{z}/{x}/{y}.json" addresses the quadtree nodes below, {z} a node level (a
+// Web Mercator tile), not a display zoom. Its layout holds the scheme,
 // min_zoom, points_zoom (MaxZoom+1), the clustering options and the index: the
 // nodes in preorder from 0/0/0, one integer each, 16 × (zooms in the node's band)
 // + a bit mask of the children present (bit 0: 2x,2y; 1: 2x+1,2y; 2: 2x,2y+1;
@@ -119,7 +130,14 @@
 // (vectortiles.ClusterID, PointID); map code reads cluster_id and id from the
 // properties. The tile set's layout.source is a MapLibre source for the
 // pmtiles protocol, and its TileJSON tiles template is
-// "pmtiles://<archive URL>/{z}/{x}/{y}" (vectortiles.TileSetEntry).
+// "pmtiles://<archive URL>/{z}/{x}/{y}" (vectortiles.TileSetEntry): a static
+// host serves no tile URLs, only the archive, whose plain URL is layout.url
+// (GDAL >= 3.8 opens it as /vsicurl/<url>, as do QGIS and the pmtiles CLI).
+//
+// Every TileJSON and the archive's metadata carry an "attribution" when a
+// position on the map came from a postcode (Attribution: the postcode inputs'
+// OGL statement, "Contains OS data © Crown copyright and database right; ...").
+// WriteStyle writes the MapLibre style StyleAsset beside the archive.
 // Layers without located components are not written; a layer whose default
 // view shows none of them has a tile set of one file without features (the root
 // node over every zoom) that names its attribute file, and no archive is written when no layer's
@@ -144,12 +162,14 @@
 //     "attributes_path", "attributes_integrity"): one row per component of the
 //     layer in its input order, as dictionary-coded columns (see encodeAttrs).
 //     The JS client's getClusters(bbox, zoom, filters) with any other filters,
-//     or with none (every component), selects the rows the filters keep and
-//     clusters them in the browser with a port of supercluster 9.1.0 and the
-//     layout's options, returning exactly what supercluster returns for those
-//     components in that order (points: properties id, technology,
-//     display_technology, company, delivery_year, mw; clusters: mw and, on the
-//     all layer, a count per category).
+//     or with none (every component), selects the rows the filters keep, makes
+//     their markers as /api/map-data/ would (one per exact position, as
+//     Markers) and clusters those in the browser with a port of supercluster
+//     9.1.0 and the layout's options, returning exactly what supercluster
+//     returns for those markers in that order (points: properties id,
+//     technology, display_technology, company, delivery_year of the
+//     representative, count, ids, mw; clusters: point_count in markers,
+//     components, mw and, on the all layer, components per category).
 //
 // # Server-side map data
 //

@@ -12,11 +12,13 @@ import (
 	"github.com/prebake/prebake/internal/record"
 )
 
-// totals is the cluster aggregate: summed de-rated capacity and, for the all
-// layer, components per category (indexed like record.Categories).
+// totals is the cluster aggregate: the components the cluster's markers stand
+// for, their summed de-rated capacity and, for the all layer, components per
+// category (indexed like record.Categories).
 type totals struct {
-	mw   float64
-	cats [16]int32
+	components int32
+	mw         float64
+	cats       [16]int32
 }
 
 // feature is one distinct cluster or point feature of a layer with the zooms it
@@ -40,21 +42,58 @@ type feature struct {
 	members   []int                    // a point feature's components (indexes into the layer's input)
 }
 
-// layerFeatures clusters comps (located, in input order) and returns every
-// distinct feature of every zoom, each serialised once.
-func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, withCats bool, o Options) ([]feature, *stringTable, error) {
-	points := make([]orb.Point, len(comps))
+// Markers returns the markers the app's /api/map-data/ gives for comps (the
+// components its filters keep): one per exact lng/lat, as lists of indexes
+// into comps. Each list is in the app's `delivery_year DESC` order (ties:
+// ascending register id; byNewest), so its first is the marker's
+// representative, and the markers are in the order of their representatives
+// in that same order: the app's view walks its query's rows in that order and
+// keeps the positions in a dict in order of first appearance
+// (checker/views.py, map_data_api). SuperCluster's result depends on input
+// order, so this order is part of the output's definition.
+func Markers(comps []*record.Component) [][]int {
+	type pos struct{ lng, lat float64 }
+	at := map[pos]int{}
+	var out [][]int
 	for i, c := range comps {
+		k := pos{c.Geo.Lng, c.Geo.Lat}
+		g, ok := at[k]
+		if !ok {
+			g = len(out)
+			at[k] = g
+			out = append(out, nil)
+		}
+		out[g] = append(out[g], i)
+	}
+	for _, m := range out {
+		byNewest(comps, m)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return newer(comps[out[i][0]], comps[out[j][0]]) })
+	return out
+}
+
+// layerFeatures clusters the markers of comps (located, in input order; see
+// Markers) and returns every distinct feature of every zoom, each serialised
+// once.
+func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, withCats bool, o Options) ([]feature, *stringTable, error) {
+	members := Markers(comps)
+	points := make([]orb.Point, len(members))
+	for i, m := range members {
+		c := comps[m[0]]
 		points[i] = orb.Point{c.Geo.Lng, c.Geo.Lat}
 	}
 	agg := &cluster.Aggregate[totals]{
 		Map: func(i int) totals {
 			var t totals
-			t.mw = derated(comps[i])
-			t.cats[catIndex[comps[i].Category]] = 1
+			for _, k := range members[i] {
+				t.components++
+				t.mw += derated(comps[k])
+				t.cats[catIndex[comps[k].Category]]++
+			}
 			return t
 		},
 		Reduce: func(acc *totals, c totals) {
+			acc.components += c.components
 			acc.mw += c.mw
 			for k := range acc.cats {
 				acc.cats[k] += c.cats[k]
@@ -70,7 +109,7 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 	top := o.MaxZoom + 1
 
 	// Walk the zooms from the raw points down: a cluster keeps its id from the zoom
-	// it forms at down to the zoom it merges into another, and a point from the raw
+	// it forms at down to the zoom it merges into another, and a marker from the raw
 	// zoom down to the zoom it first joins a cluster, so each has one zoom range.
 	type span struct {
 		f          cluster.Feature[totals]
@@ -78,12 +117,12 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 	}
 	var clusters []span
 	clusterAt := map[int]int{} // cluster id -> index in clusters
-	pointMin := make([]int, len(comps))
+	memberMin := make([]int, len(members))
 	for z := top; z >= o.MinZoom; z-- {
 		for i, n := 0, ix.Len(z); i < n; i++ {
 			id, isCluster := ix.IDAt(z, i)
 			if !isCluster {
-				pointMin[id] = z
+				memberMin[id] = z
 				continue
 			}
 			if k, ok := clusterAt[id]; ok {
@@ -93,32 +132,6 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 			clusterAt[id] = len(clusters)
 			clusters = append(clusters, span{f: ix.At(z, i), minZ: z, maxZ: z})
 		}
-	}
-
-	// Components at exactly the same position share one point feature (as the
-	// app's /api/map-data/ collapses them). SuperCluster treats such points alike
-	// at every zoom, so they also share a zoom range; the key includes it anyway.
-	type posKey struct {
-		lng, lat float64
-		minZ     int
-	}
-	groups := map[posKey]int{} // -> index in members
-	var members [][]int
-	var memberMin []int
-	for i, c := range comps {
-		k := posKey{c.Geo.Lng, c.Geo.Lat, pointMin[i]}
-		g, ok := groups[k]
-		if !ok {
-			g = len(members)
-			groups[k] = g
-			members = append(members, nil)
-			memberMin = append(memberMin, pointMin[i])
-		}
-		members[g] = append(members[g], i)
-	}
-
-	for _, m := range members {
-		byNewest(comps, m)
 	}
 
 	// Render every feature's column values once, clusters first, in parallel
@@ -200,6 +213,7 @@ func appendClusterValues(b []byte, f cluster.Feature[totals], expansion int, wit
 	b = append(strconv.AppendInt(b, int64(f.X), 10), 0)
 	b = append(strconv.AppendInt(b, int64(f.Y), 10), 0)
 	b = append(strconv.AppendInt(b, int64(f.Count), 10), 0)
+	b = append(strconv.AppendInt(b, int64(f.Agg.components), 10), 0)
 	b = append(strconv.AppendInt(b, int64(expansion), 10), 0)
 	b = append(appendMW(b, f.Agg.mw), 0)
 	b = append(strconv.AppendInt(b, int64(minZ), 10), 0)
@@ -260,13 +274,16 @@ func rawTechnology(c *record.Component) string {
 // year, "", sorts last), ties by ascending register id: the first is the map
 // point's representative.
 func byNewest(comps []*record.Component, members []int) {
-	sort.SliceStable(members, func(i, j int) bool {
-		a, b := comps[members[i]], comps[members[j]]
-		if a.DeliveryYear != b.DeliveryYear {
-			return a.DeliveryYear > b.DeliveryYear
-		}
-		return a.ID < b.ID
-	})
+	sort.SliceStable(members, func(i, j int) bool { return newer(comps[members[i]], comps[members[j]]) })
+}
+
+// newer reports whether a comes before b in the app's `delivery_year DESC`
+// order, ties by ascending register id.
+func newer(a, b *record.Component) bool {
+	if a.DeliveryYear != b.DeliveryYear {
+		return a.DeliveryYear > b.DeliveryYear
+	}
+	return a.ID < b.ID
 }
 
 // located returns the components on the map in the documented input order:

@@ -85,11 +85,16 @@ func (o Options) withDefaults() (Options, error) {
 const AllLayer = "all"
 
 // Scheme names the file layout in each tile set's layout, for clients.
-const Scheme = "prebake-cluster-tree/2"
+const Scheme = "prebake-cluster-tree/3"
 
 // Summary is what Generate wrote.
 type Summary struct {
 	Layers []LayerSummary // in legend order, AllLayer last
+	// Archive is the PMTiles archive written (nil when none was) and
+	// Attribution what the map outputs carry (see Attribution): WriteStyle's
+	// inputs.
+	Archive     *manifest.Asset
+	Attribution string
 }
 
 // LayerSummary describes one layer: its attribute file and the tile set of its
@@ -145,6 +150,7 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 			return Summary{}, fmt.Errorf("maptiles: %w", err)
 		}
 	}
+	attribution := Attribution(ds, comps)
 
 	type job struct {
 		name     string
@@ -202,7 +208,7 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 			defer wg.Done()
 			for i := range order {
 				j := jobs[i]
-				sums[i], vls[i], errs[i] = writeLayer(w, j.name, j.comps, j.view, catIndex, j.withCats, active, o)
+				sums[i], vls[i], errs[i] = writeLayer(w, j.name, j.comps, j.view, catIndex, j.withCats, active, attribution, o)
 			}
 		}()
 	}
@@ -218,12 +224,15 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	}
 	// An archive without tiles is not a valid PMTiles archive (go-pmtiles
 	// verify): none is written when no default view shows a component.
+	var archive *manifest.Asset
 	if !o.SkipVectorTiles && shown > 0 {
-		if err := writeVectorTiles(w, vls, o); err != nil {
+		a, err := writeVectorTiles(w, vls, attribution, o)
+		if err != nil {
 			return Summary{}, fmt.Errorf("maptiles: vector tiles: %w", err)
 		}
+		archive = &a
 	}
-	return Summary{Layers: sums}, nil
+	return Summary{Layers: sums, Archive: archive, Attribution: attribution}, nil
 }
 
 func bySizeDesc(n int, size func(int) int) []int {
@@ -261,7 +270,7 @@ const inlineIndexMax = 2048
 
 // writeLayer bakes one layer: the attribute file of comps (the layer's located
 // components) and the tile set of view (those the default view shows).
-func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, catIndex map[record.Category]int, withCats bool, active map[string]bool, o Options) (LayerSummary, *vectorLayer, error) {
+func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, catIndex map[record.Category]int, withCats bool, active map[string]bool, attribution string, o Options) (LayerSummary, *vectorLayer, error) {
 	feats, strs, err := layerFeatures(view, catIndex, withCats, o)
 	if err != nil {
 		return LayerSummary{}, nil, err
@@ -339,18 +348,21 @@ func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, 
 		south, north = math.Min(south, c.Geo.Lat), math.Max(north, c.Geo.Lat)
 	}
 	tj := manifest.TileJSON{
-		TileJSON: "3.0.0",
-		Name:     name,
-		Description: "The /map/ page's opening view of the " + name + " layer (residential DSR excluded, period future): " +
-			"Capacity Market components clustered with SuperCluster's algorithm. {z} is a node level of the " +
-			"layout's index, not a display zoom: use the layout (scheme " + Scheme + ") to find the files for a viewport; " +
-			"other filters cluster the layout's attribute file.",
-		Tiles:   []string{"{z}/{x}/{y}.json"},
-		MinZoom: o.MinZoom,
-		MaxZoom: o.MaxZoom + 1,
-		Bounds:  []float64{west, south, east, north},
-		Center:  []float64{(west + east) / 2, (south + north) / 2, float64(min(max(o.MinZoom, 5), o.MaxZoom))},
-		Fields:  fields(withCats),
+		TileJSON:    "3.0.0",
+		Name:        name,
+		Description: tileSetDescription(name),
+		Attribution: attribution,
+		Scheme:      "xyz",
+		Tiles:       []string{"{z}/{x}/{y}.json"},
+		MinZoom:     o.MinZoom,
+		MaxZoom:     o.MaxZoom + 1,
+		Bounds:      []float64{west, south, east, north},
+		Center:      []float64{(west + east) / 2, (south + north) / 2, float64(min(max(o.MinZoom, 5), o.MaxZoom))},
+		Fields:      fields(withCats),
+		// One layer, so that the document passes the TileJSON 3.0.0 schema (which
+		// requires vector_layers) and names the features' fields where tools look.
+		VectorLayers: []manifest.VectorLayer{{ID: name, Description: "clusters and markers as GeoJSON Point features once decoded (" + Scheme + ")",
+			Fields: fields(withCats), MinZoom: o.MinZoom, MaxZoom: o.MaxZoom + 1}},
 	}
 	if _, err := set.FinishTileSet(tileSet, tj, layout); err != nil {
 		return LayerSummary{}, nil, err
@@ -375,14 +387,41 @@ func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, 
 		Files: t.files, Bytes: bytes, Largest: t.largest, Nodes: t.nodes, AttrsBytes: len(data)}, vl, nil
 }
 
+// tileSetDescription says what tile set "maptiles/default/<name>" is, for the
+// TileJSON and the CLI's help.
+func tileSetDescription(name string) string {
+	return "The /map/ page's opening view of the " + name + " layer (residential DSR excluded, period future): " +
+		"one marker per exact position of the Capacity Market components shown (as the app's /api/map-data/ gives them), " +
+		"clustered with SuperCluster's algorithm (point_count counts markers, components the components). " +
+		"Not image or vector tiles: files in prebake's own columnar JSON format (layout.scheme " + Scheme + "), " +
+		"decoded to GeoJSON features by the JS client (@prebake/client, the asset js/prebake-client.mjs). {z}/{x}/{y} addresses a Web Mercator quadtree tile whose file " +
+		"holds the features inside it for a band of display zooms given by the layout's index, so not every tile exists; " +
+		"other filters cluster the layout's attribute file."
+}
+
+// Attribution is what the map outputs of comps (the located components) must
+// carry: the postcode inputs' statement (record.Dataset.PostcodeAttribution,
+// the OGL statement of Code-Point Open / ONSPD) when one of them was located
+// by its postcode, else "" (a position from the register's own OS grid
+// reference derives from no licensed data set).
+func Attribution(ds *record.Dataset, comps []*record.Component) string {
+	for _, c := range comps {
+		if c.Geo.Source == record.GeoPostcode {
+			return ds.PostcodeAttribution
+		}
+	}
+	return ""
+}
+
 func fields(withCats bool) map[string]string {
 	f := map[string]string{
 		"cluster":                 "true on clusters",
 		"cluster_id":              "SuperCluster's cluster id",
-		"point_count":             "components in the cluster",
+		"point_count":             "markers (exact positions) in the cluster, as the app's page counts",
+		"components":              "components at the cluster's markers",
 		"point_count_abbreviated": "point_count as SuperCluster abbreviates it",
 		"expansion_zoom":          "zoom at which the cluster splits",
-		"mw":                      "summed de-rated capacity, MW",
+		"mw":                      "summed de-rated capacity of the components, MW",
 		"minzoom":                 "lowest zoom the feature is shown at",
 		"maxzoom":                 "highest zoom the feature is shown at (the raw-point zoom means every zoom above too)",
 		"id":                      "register id (_id) of the representative: the first of ids",

@@ -50,16 +50,53 @@ func layerComponents(ds *record.Dataset, cat record.Category) []*record.Componen
 	return out
 }
 
-// writePoints writes comps as the GeoJSON input supercluster gets: id = component id.
+// testMarkers restates, for the tests, the markers the app's /api/map-data/
+// gives for comps (app-integration.md, Map points; the app's map_data_api):
+// one per exact lng/lat, its components newest delivery year first (unknown
+// last, ties ascending id), the markers in the order the app's query (that
+// same order) meets their first components.
+func testMarkers(comps []*record.Component) [][]*record.Component {
+	sorted := append([]*record.Component(nil), comps...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if a.DeliveryYear != b.DeliveryYear {
+			return a.DeliveryYear > b.DeliveryYear
+		}
+		return a.ID < b.ID
+	})
+	type pos struct{ lng, lat float64 }
+	at := map[pos]int{}
+	var out [][]*record.Component
+	for _, c := range sorted {
+		k := pos{c.Geo.Lng, c.Geo.Lat}
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], c)
+	}
+	return out
+}
+
+// writePoints writes the markers of comps (testMarkers) as the GeoJSON input
+// supercluster gets: id = the representative's register id, properties.ids the
+// register ids of the marker's components.
 func writePoints(t testing.TB, comps []*record.Component) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString(`{"type":"FeatureCollection","features":[`)
-	for i, c := range comps {
+	for i, m := range testMarkers(comps) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(`{"type":"Feature","id":` + strconv.FormatInt(c.ID, 10) + `,"properties":{},"geometry":{"type":"Point","coordinates":[` +
+		ids := make([]string, len(m))
+		for k, c := range m {
+			ids[k] = strconv.FormatInt(c.ID, 10)
+		}
+		c := m[0]
+		b.WriteString(`{"type":"Feature","id":` + strconv.FormatInt(c.ID, 10) + `,"properties":{"ids":[` + strings.Join(ids, ",") + `]},"geometry":{"type":"Point","coordinates":[` +
 			strconv.FormatFloat(c.Geo.Lng, 'g', -1, 64) + "," + strconv.FormatFloat(c.Geo.Lat, 'g', -1, 64) + "]}}")
 	}
 	b.WriteString("]}")
@@ -102,12 +139,15 @@ func checkClientComps(t *testing.T, out, tileset string, comps []*record.Compone
 }
 
 // checkCounts checks, at every zoom, that the features a client shows for the
-// whole world count every located component of the layer once, each cluster and
-// position once, and that above the max zoom every component id is listed once.
+// whole world count every marker (exact position) of the layer once in
+// point_count and every located component once in components / count, each
+// cluster and position once, and that above the max zoom every component id is
+// listed once.
 func checkCounts(t *testing.T, l *bakedLayer, comps []*record.Component, maxZoom int) {
 	t.Helper()
+	markers := len(testMarkers(comps))
 	for z := 0; z <= maxZoom+1; z++ {
-		total := 0
+		total, positions := 0, 0
 		clusters := map[int]bool{}
 		seen := map[int64]int{}
 		for _, f := range l.at(z) {
@@ -120,19 +160,27 @@ func checkCounts(t *testing.T, l *bakedLayer, comps []*record.Component, maxZoom
 				if z > maxZoom {
 					t.Errorf("zoom %d: cluster %d above the max zoom", z, p.ClusterID)
 				}
-				total += p.PointCount
+				if p.Components < p.PointCount {
+					t.Errorf("zoom %d: cluster %d of %d markers stands for %d components", z, p.ClusterID, p.PointCount, p.Components)
+				}
+				total += p.Components
+				positions += p.PointCount
 				continue
 			}
 			if p.Count != len(p.IDs) || p.Count == 0 {
 				t.Errorf("zoom %d: point %d has count %d and %d ids", z, f.ID, p.Count, len(p.IDs))
 			}
 			total += p.Count
+			positions++
 			for _, id := range p.IDs {
 				seen[id]++
 			}
 		}
 		if total != len(comps) {
-			t.Errorf("zoom %d: point counts add up to %d, want %d located components", z, total, len(comps))
+			t.Errorf("zoom %d: components add up to %d, want %d located components", z, total, len(comps))
+		}
+		if positions != markers {
+			t.Errorf("zoom %d: point_counts add up to %d, want %d markers (positions)", z, positions, markers)
 		}
 		if z == maxZoom+1 {
 			for _, c := range comps {

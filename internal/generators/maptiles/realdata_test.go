@@ -1,9 +1,12 @@
 package maptiles_test
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -114,4 +117,118 @@ func TestRealDSRMatchesSupercluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	clustertest.Compare(t, ix, want, queries, func(a float64) float64 { return a })
+}
+
+// TestRealOpeningViewMatchesSupercluster: on the real register, every layer's
+// opening view (the tile set "maptiles/default/<layer>", as a client decodes
+// it) equals, at every zoom over the whole world, what the
+// supercluster npm package returns when fed the markers the app's
+// /api/map-data/ gives for the default filters (testMarkers: one per exact
+// position, the app's representative and order): the same clusters (id,
+// point_count = markers, position bit for bit, expansion zoom, summed mw) and
+// the same points (the representative's id at its position, with the ids of
+// every component there). Viewports are checked by TestRealLayers through the
+// JS client. It logs the markers and components of each opening view (the
+// counts docs/app-contract.md states).
+func TestRealOpeningViewMatchesSupercluster(t *testing.T) {
+	ds := dataset.Real(t)
+	active := activeTexts(ds.Components)
+	out, m, _ := bake(t, ds, maptiles.Options{SkipVectorTiles: true})
+	opts := cluster.DefaultOptions()
+	for name, ts := range m.TileSets {
+		layer, ok := strings.CutPrefix(name, maptiles.DefaultViewPrefix)
+		if !ok {
+			continue
+		}
+		t.Run(layer, func(t *testing.T) {
+			cat := record.Category(layer)
+			if layer == maptiles.AllLayer {
+				cat = ""
+			}
+			view := viewComponents(layerComponents(ds, cat), active)
+			markers := testMarkers(view)
+			t.Logf("%s: opening view %d markers for %d components", layer, len(markers), len(view))
+			if len(markers) == 0 {
+				return
+			}
+			points := make([]orb.Point, len(markers))
+			mw := make([]float64, len(markers))
+			for i, mk := range markers {
+				points[i] = orb.Point{mk[0].Geo.Lng, mk[0].Geo.Lat}
+				for _, c := range mk {
+					if c.DeratedMW != nil {
+						mw[i] += *c.DeratedMW
+					}
+				}
+			}
+			want := clustertest.Run(t, points, mw, opts, nil)
+			l := readLayer(t, out, ts)
+			bad := 0
+			for zi, feats := range want.Zooms {
+				z := opts.MinZoom + zi
+				clusters := map[int64]bakedFeature{}
+				pts := map[int64]bakedFeature{} // by representative id
+				for _, f := range l.at(z) {
+					if f.Properties.Cluster {
+						clusters[f.ID] = f
+					} else {
+						pts[f.ID] = f
+					}
+				}
+				if len(clusters)+len(pts) != len(feats) {
+					t.Errorf("zoom %d: %d features baked, supercluster %d", z, len(clusters)+len(pts), len(feats))
+					bad++
+				}
+				for _, w := range feats {
+					var problem string
+					if w[0] == 1 {
+						g, ok := clusters[int64(w[1])]
+						switch {
+						case !ok:
+							problem = "missing"
+						case g.Geometry.Coordinates != [2]float64{w[3], w[4]}:
+							problem = fmt.Sprintf("at %v, supercluster %v", g.Geometry.Coordinates, w[3:5])
+						case math.Abs(g.Properties.MW-w[6]) > 1e-6:
+							problem = fmt.Sprintf("mw %v, supercluster %v", g.Properties.MW, w[6])
+						case g.Properties.PointCount != int(w[2]) || g.Properties.ExpansionZoom != int(w[5]):
+							problem = fmt.Sprintf("point_count %d expansion %d, supercluster %v %v", g.Properties.PointCount, g.Properties.ExpansionZoom, w[2], w[5])
+						}
+					} else {
+						// supercluster's point ids are input indexes: the marker.
+						mk := markers[int(w[1])]
+						g, ok := pts[mk[0].ID]
+						switch {
+						case !ok:
+							problem = "missing"
+						case fmt.Sprint(g.Properties.IDs) != fmt.Sprint(componentIDs(mk)):
+							problem = fmt.Sprintf("ids %v, the marker's components %v", g.Properties.IDs, componentIDs(mk))
+						case g.Geometry.Coordinates != [2]float64{mk[0].Geo.Lng, mk[0].Geo.Lat}:
+							problem = fmt.Sprintf("at %v, the marker at %v %v", g.Geometry.Coordinates, mk[0].Geo.Lng, mk[0].Geo.Lat)
+						case math.Abs(g.Geometry.Coordinates[0]-w[3]) > 1e-9 || math.Abs(g.Geometry.Coordinates[1]-w[4]) > 1e-9:
+							// supercluster reports an unclustered point at its grid
+							// cell, within 1e-14 of the marker; the bake keeps the
+							// marker's own position (package doc).
+							problem = fmt.Sprintf("at %v, supercluster %v", g.Geometry.Coordinates, w[3:5])
+						}
+					}
+					if problem != "" {
+						if bad++; bad <= 10 {
+							t.Errorf("zoom %d: feature %v: %s", z, w, problem)
+						}
+					}
+				}
+			}
+			if bad > 0 {
+				t.Errorf("%d differences from supercluster over the markers", bad)
+			}
+		})
+	}
+}
+
+func componentIDs(cs []*record.Component) []int64 {
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	return ids
 }

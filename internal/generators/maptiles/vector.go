@@ -6,6 +6,7 @@ import (
 	"github.com/prebake/prebake/internal/generators/maptiles/vectortiles"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/writer"
+	"github.com/prebake/prebake/manifest"
 )
 
 // vectorLayer is what a layer keeps for the vector tiles: the same features as
@@ -30,7 +31,7 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 			g = geojson.NewFeature(c.Point)
 			g.ID = vectortiles.ClusterID(c.ID)
 			g.Properties = geojson.Properties{
-				"cluster": true, "cluster_id": c.ID, "point_count": c.Count,
+				"cluster": true, "cluster_id": c.ID, "point_count": c.Count, "components": int(c.Agg.components),
 				"point_count_abbreviated": abbreviated(c.Count), "expansion_zoom": f.expansion, "mw": roundMW(c.Agg.mw),
 			}
 			if withCats {
@@ -80,7 +81,7 @@ func (l *vectorLayer) at(z int) []*geojson.Feature {
 
 // writeVectorTiles bakes every layer into one PMTiles archive and registers it
 // as the tile set vectortiles.AssetName.
-func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, o Options) error {
+func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, attribution string, o Options) (manifest.Asset, error) {
 	vl := make([]vectortiles.Layer, len(layers))
 	for i, l := range layers {
 		l.bottom = o.MinZoom
@@ -90,16 +91,19 @@ func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, o Options) error 
 	// clusters, as SuperCluster does, instead of nothing.
 	vo := vectortiles.Options{
 		MinZoom: 0, MaxZoom: o.MaxZoom + 1,
-		Name:        "prebake map layers",
-		Description: "Capacity Market components clustered with SuperCluster's algorithm, one layer per technology category and all",
+		Name: "prebake map layers",
+		Description: "The /map/ page's opening view (residential DSR excluded, period future) as Mapbox Vector Tiles: " +
+			"one marker per exact position of the Capacity Market components shown, clustered with SuperCluster's algorithm " +
+			"(point_count counts markers, components the components), one layer per technology category and all",
+		Attribution: attribution,
 	}
 	data, stats, err := vectortiles.Build(vl, vo)
 	if err != nil {
-		return err
+		return manifest.Asset{}, err
 	}
 	asset, err := w.WriteAsset(vectortiles.AssetName, data, writer.Meta{ContentType: vectortiles.ContentType})
 	if err != nil {
-		return err
+		return manifest.Asset{}, err
 	}
-	return w.RegisterTileSet(vectortiles.AssetName, vectortiles.TileSetEntry(asset, stats, vo))
+	return asset, w.RegisterTileSet(vectortiles.AssetName, vectortiles.TileSetEntry(asset, stats, vo))
 }

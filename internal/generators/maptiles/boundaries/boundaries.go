@@ -85,28 +85,29 @@ type IndexEntry struct {
 // "maptiles/boundaries/dno-z0-5.geojson" and so on), then an index asset
 // Name + ".json" listing the bands with their URLs, so a client can pick the
 // file for its zoom from one small document.
-func Generate(path string, w *writer.Writer, opts Options) error {
+// It returns the index's entries.
+func Generate(path string, w *writer.Writer, opts Options) ([]IndexEntry, error) {
 	levels, err := Bake(path, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var index []IndexEntry
 	for _, lv := range levels {
 		data, err := lv.Collection.MarshalJSON()
 		if err != nil {
-			return fmt.Errorf("%s: band %d-%d: %w", path, lv.MinZoom, lv.MaxZoom, err)
+			return nil, fmt.Errorf("%s: band %d-%d: %w", path, lv.MinZoom, lv.MaxZoom, err)
 		}
 		name := opts.AssetName(lv.Band)
 		a, err := w.WriteAsset(name, data, writer.Meta{ContentType: ContentType})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		index = append(index, IndexEntry{MinZoom: lv.MinZoom, MaxZoom: lv.MaxZoom, Asset: name, URL: a.URL, Size: a.Size, Vertices: lv.Vertices})
 	}
 	data, err := json.Marshal(map[string]any{"bands": index})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, err = w.WriteAsset(opts.withDefaults().Name+".json", data, writer.Meta{ContentType: "application/json"})
-	return err
+	return index, err
 }

@@ -227,7 +227,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 			}
 		} else if w, err := writer.New(writer.Options{OutDir: dir}); err != nil {
 			t.Fatal(err)
-		} else if err := Generate(path, w, Options{}); err != nil {
+		} else if _, err := Generate(path, w, Options{}); err != nil {
 			t.Fatal(err)
 		}
 		files := map[string][]byte{}

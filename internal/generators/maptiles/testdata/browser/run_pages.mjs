@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Opens pages in headless Chromium (playwright-core) and prints what each page
 // leaves in window.result (a promise), with the browser console's errors.
-// usage: node run_pages.mjs URL...   (env: PREBAKE_BROWSER_PEERS, CHROMIUM, CHROMIUM_ARGS)
+// usage: node run_pages.mjs URL...   (env: PREBAKE_BROWSER_PEERS, CHROMIUM, CHROMIUM_ARGS,
+//        SCREENSHOT_DIR: also save a screenshot of page i as SCREENSHOT_DIR/i.png)
 // Prints a JSON array, one {url, result, errors} per page.
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
@@ -26,6 +27,8 @@ try {
             await page.goto(url);
             await page.waitForFunction(() => window.result !== undefined, null, {timeout: Number(process.env.PAGE_TIMEOUT_MS || 60000)});
             result = await page.evaluate(() => window.result);
+            // SCREENSHOT_DIR: a PNG of each page once it finished, <index>.png.
+            if (process.env.SCREENSHOT_DIR) await page.screenshot({path: path.join(process.env.SCREENSHOT_DIR, `${out.length}.png`)});
         } catch (e) {
             result = {error: `page did not finish: ${e.message}`};
         }

@@ -17,6 +17,7 @@ import (
 	"github.com/prebake/prebake/internal/generators/maptiles"
 	"github.com/prebake/prebake/internal/generators/maptiles/vectortiles"
 	"github.com/prebake/prebake/internal/record"
+	"github.com/prebake/prebake/internal/testkit/realbake"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )
@@ -152,5 +153,19 @@ func TestVerifyBakedArchives(t *testing.T) {
 				t.Errorf("tiles %v", ts.TileJSON.Tiles)
 			}
 		})
+	}
+}
+
+// TestVerifyRealArchive checks the shared real-data bake's archive
+// (internal/testkit/realbake) with go-pmtiles verify.
+func TestVerifyRealArchive(t *testing.T) {
+	b := realbake.Get(t)
+	ts, ok := b.Manifest.TileSets[vectortiles.AssetName]
+	if !ok {
+		t.Fatalf("the real bake has no %s", vectortiles.AssetName)
+	}
+	h := verify(t, filepath.Join(b.Out, filepath.FromSlash(ts.Path)))
+	if h.MaxZoom != uint8(ts.TileJSON.MaxZoom) || h.AddressedTilesCount == 0 {
+		t.Errorf("header max zoom %d, %d tiles; TileJSON max zoom %d", h.MaxZoom, h.AddressedTilesCount, ts.TileJSON.MaxZoom)
 	}
 }
