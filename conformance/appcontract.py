@@ -3,12 +3,16 @@
 Written independently of prebake's Go code: each function states one rule of the
 document (and, where it is silent, of the app's live code in daveyboyc/cm-search)
 over plain register rows, so the conformance tests can compare a real bake's files
-with what the app would have built, field by field.
+with what the app would have built, field by field. The rules' tables (technology
+priorities, categories, filter classes, residential companies, active years, the
+URL templates and quoting) are the one source every language reads,
+internal/apprules/app_rules.json, through prebake.rules.
 """
 
 import re
 from collections import Counter, OrderedDict
-from urllib.parse import quote
+
+from prebake import rules
 
 # --- identity -----------------------------------------------------------------
 
@@ -17,16 +21,9 @@ def normalize(text):
     return re.sub(r"\s+", "", text.lower())
 
 
-def location_url(text):
-    return "/location/by-name/" + quote(text, safe="") + "/"
-
-
-def component_url(register_id):
-    return "/component/by-id/%d/" % register_id
-
-
-def company_url(company_id):
-    return "/company-list/" + quote(company_id, safe="") + "/"
+location_url = rules.location_url
+component_url = rules.component_url
+company_url = rules.company_url
 
 
 def year_str(y):
@@ -35,21 +32,8 @@ def year_str(y):
 
 # --- technology ---------------------------------------------------------------
 
-EXACT = {
-    "Combined Heat and Power (CHP)": "CHP", "Solar Photovoltaic": "Solar", "Onshore Wind": "Wind",
-    "Offshore Wind": "Wind", "Open Cycle Gas Turbine (OCGT)": "Gas", "Combined Cycle Gas Turbine (CCGT)": "Gas",
-    "Reciprocating engines": "Gas", "Energy from Waste": "Biomass", "Coal/biomass": "Biomass", "Storage": "Battery",
-    "OCGT and Reciprocating Engines": "Gas", "OCGT and Reciprocating Engines (Fuel Type - Diesel)": "Gas",
-    "Oil-fired steam generators": "Gas", "Hydro": "Hydro", "Nuclear": "Nuclear", "Coal": "Coal", "Biomass": "Biomass",
-    "Gas": "Gas", "DSR": "DSR", "Interconnector": "Interconnector", "BritNED (Netherlands)": "Interconnector",
-    "Eleclink (France)": "Interconnector", "EWIC (Ireland)": "Interconnector", "EWIC (Republic of Ireland)": "Interconnector",
-    "Greenlink (Republic of Ireland)": "Interconnector", "IFA2 (France)": "Interconnector", "IFA (France)": "Interconnector",
-    "Moyle (Northern Ireland)": "Interconnector", "NEMO (Belgium)": "Interconnector", "NeuConnect (Germany)": "Interconnector",
-    "NSL (Norway)": "Interconnector", "VikingLink (Denmark)": "Interconnector",
-}
-KEYWORDS = [("storage", "Battery"), ("battery", "Battery"), ("wind", "Wind"), ("solar", "Solar"), ("hydro", "Hydro"),
-            ("nuclear", "Nuclear"), ("interconnector", "Interconnector"), ("gas", "Gas"), ("chp", "CHP"),
-            ("biomass", "Biomass"), ("waste", "Biomass"), ("coal", "Coal"), ("dsr", "DSR")]
+EXACT = rules.CATEGORY_EXACT
+KEYWORDS = rules.CATEGORY_KEYWORDS
 
 
 def simplified(tech):
@@ -122,7 +106,7 @@ def map_points(comps):
         here.sort(key=newest_first_key)
         c = here[0]
         out[c.id] = ({
-            "id": c.id, "cmu_id": c.cmu_id, "title": c.location or "Unknown Location",
+            "id": c.id, "cmu_id": c.cmu_id, "title": c.location or rules.UNKNOWN_LOCATION,
             "technology": c.technology or "Unknown", "display_technology": simplified(c.technology),
             "company": c.company, "description": c.description, "delivery_year": year_str(c.year),
             "auction_name": c.auction,
@@ -156,7 +140,7 @@ def popups(comps):
                   "cmu_id": o.cmu_id, "derated_capacity_mw": "N/A" if not o.mw else py_str(o.mw),
                   "detailUrl": url} for o in near]
         out[c.id] = {"success": True, "data": {
-            "id": c.id, "title": c.location or "Unknown Location", "technology": c.technology or "Unknown",
+            "id": c.id, "title": c.location or rules.UNKNOWN_LOCATION, "technology": c.technology or "Unknown",
             "display_technology": simplified(c.technology), "company": c.company,
             "company_id": normalize(c.company) if c.company else None, "description": c.description,
             "delivery_year": year_str(c.year), "auction_name": c.auction, "cmu_id": c.cmu_id, "detailUrl": url,
@@ -167,15 +151,14 @@ def popups(comps):
 
 # --- location groups (/api/search-geojson/) -----------------------------------
 
-PRIORITY = {"EV Charging": 1, "Pumped Hydro": 2, "Battery": 3, "Nuclear": 4, "Interconnector": 5, "Solar": 6,
-            "Wind": 7, "Hydro": 8, "CHP": 9, "OCGT": 10, "Gas": 10, "Biomass": 11, "Coal": 12, "DSR": 13}
-PUMPED = ["pumped storage", "pumped hydro"]
-EV = ["ev charging", "electric vehicle", "domestic ev", "residential ev", "bus depot"]
-ACTIVE = ["2024-25", "2025-26", "2026-27", "2027-28", "2028-29", "2029-30"]
+PRIORITY = rules.TECH_PRIORITY
+PSEUDO = {p["name"]: p["patterns"] for p in rules.PSEUDO_TECHNOLOGIES}
+PUMPED = PSEUDO["Pumped Hydro"]
+EV = PSEUDO["EV Charging"]
+ACTIVE = rules.ACTIVE_AUCTION_YEARS
 
 
-TECH_FILTERS = ["CHP", "DSR", "EV Charging", "Battery", "OCGT", "Wind", "Solar", "Nuclear", "Hydro", "Biomass",
-                "Interconnector", "Coal"]
+TECH_FILTERS = list(rules.TECH_FILTER_CLASSES)
 
 
 def tech_filters(techs):
@@ -231,8 +214,8 @@ def location_groups(comps):
         conf = ("none" if not with_mw else "high" if len(with_mw) == len(ms)
                 else "medium" if len(with_mw) >= len(ms) * 0.5 else "low")
         cmu_ids = sorted({c.cmu_id for c in ms if c.cmu_id})
-        tech = min(techs, key=lambda t: PRIORITY.get(t, 999)) if techs else "Unknown"
-        desc = descs[0][:100] + "..." if descs and len(descs[0]) > 100 else (descs[0] if descs else "")
+        tech = min(techs, key=lambda t: PRIORITY.get(t, rules.TECH_PRIORITY_DEFAULT)) if techs else "Unknown"
+        desc = descs[0][:rules.DESCRIPTION_MAX] + "..." if descs and len(descs[0]) > rules.DESCRIPTION_MAX else (descs[0] if descs else "")
         pos = next((c for c in ms if c.lat is not None), None)
         out[text] = {
             "title": text, "tech": tech, "company": next(iter(companies), "Unknown"), "desc": desc,

@@ -6,9 +6,10 @@ directory uses.)"""
 import glob
 import json
 import os
-from urllib.parse import quote
 
 import pytest
+
+from prebake import rules
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
@@ -47,7 +48,7 @@ def layer_points(bake, layer):
                 v = cols[k][i]
                 props[k] = None if v < 0 else strings[v]
             if cols["detailUrl"][i] == -2:  # the app's location page of the title
-                props["detailUrl"] = "/location/by-name/" + quote(props["title"], safe="") + "/"
+                props["detailUrl"] = rules.location_url(props["title"])
             props.update(count=len(ids), ids=ids, mw=cols["mw"][i], minzoom=cols["minzoom"][i], maxzoom=top)
             points[ids[0]] = {"type": "Feature", "id": ids[0], "properties": props,
                               "geometry": {"type": "Point", "coordinates": [cols["lng"][i], cols["lat"][i]]}}

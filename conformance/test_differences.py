@@ -6,6 +6,7 @@ import re
 
 from bakefiles import ROOT, asset
 import appcontract as app
+from prebake import rules
 
 
 def doc_table():
@@ -50,7 +51,7 @@ def test_difference_table_is_current(bake, register):
         "description-trim": _untrimmed_descriptions(),
         "collation": sum(a != b for a, b in zip(sorted(techs), sorted(techs, key=str.casefold))),
         "default-exclusion": sum(1 for c in register if c.lat is not None
-                                 and c.company.upper() in ("AXLE ENERGY LIMITED", "OCTOPUS ENERGY LIMITED")),
+                                 and c.company.upper() in rules.RESIDENTIAL_COMPANIES.values()),
         "category-keywords": len([t for t in {c.technology for c in register} if app.simplified(t) != app.simplified_substring(t)]),
     }
     assert got == doc_table()

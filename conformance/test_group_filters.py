@@ -15,32 +15,12 @@ import subprocess
 
 from bakefiles import ROOT, need
 import appcontract as app
+from prebake import rules
 
-OCTOPUS, AXLE = "OCTOPUS ENERGY LIMITED", "AXLE ENERGY LIMITED"
+OCTOPUS, AXLE = rules.RESIDENTIAL_COMPANIES["Octopus"], rules.RESIDENTIAL_COMPANIES["Axle"]
 
 # The endpoint's tech values and the technologies keys each matches.
-TECH = {
-    "CHP": ["CHP", "Combined Heat and Power (CHP)", "CHP and autogeneration"],
-    "DSR": ["DSR", "Demand Side Response"],
-    "EV Charging": ["EV Charging"],
-    "Battery": ["Battery", "Battery Storage", "Battery storage", "Storage"]
-    + ["Storage (Duration %sh)" % d for d in ("0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5", "5.5", "6",
-                                               "7", "8", "8.5", "9", "9.5", "12")],
-    "OCGT": ["Gas", "Gas - OCGTs and reciprocating engines", "Gas reciprocating engines", "OCGT",
-             "Combined Cycle Gas Turbine (CCGT)", "Open Cycle Gas Turbine (OCGT)", "OCGT and Reciprocating Engines",
-             "OCGT and Reciprocating Engines (Fuel Type - Diesel)", "OCGT and Reciprocating Engines (Fuel Type - Gas)",
-             "Reciprocating engines"],
-    "Wind": ["Wind", "Onshore Wind", "Offshore Wind"],
-    "Solar": ["Solar", "Solar Photovoltaic"],
-    "Nuclear": ["Nuclear"],
-    "Hydro": ["Hydro", "Hydro Power", "Pumped Storage Hydro"],
-    "Biomass": ["Biomass", "Energy from Waste", "Coal/biomass"],
-    "Interconnector": ["Interconnector", "Interconnection", "BritNED (Netherlands)", "Eleclink (France)",
-                       "EWIC (Ireland)", "EWIC (Republic of Ireland)", "Greenlink (Republic of Ireland)",
-                       "IFA2 (France)", "IFA (France)", "Moyle (Northern Ireland)", "NEMO (Belgium)",
-                       "NeuConnect (Germany)", "NSL (Norway)", "VikingLink (Denmark)"],
-    "Coal": ["Coal"],
-}
+TECH = rules.TECH_FILTER_CLASSES
 
 
 def group_id(text):

@@ -4,6 +4,7 @@ the app's field types, in every baked tile set (maptiles/default/<layer>: the
 attribute files, checked in internal/generators/maptiles)."""
 
 import appcontract as app
+from prebake import rules
 from bakefiles import layer_points
 
 
@@ -11,7 +12,7 @@ def default_view(register):
     """The components the /map/ page shows by default: residential DSR excluded,
     period future (the component's location group is active)."""
     groups = app.location_groups(register)
-    return [c for c in register if c.company not in ("AXLE ENERGY LIMITED", "OCTOPUS ENERGY LIMITED")
+    return [c for c in register if c.company not in rules.RESIDENTIAL_COMPANIES.values()
             and c.location in groups and groups[c.location]["active"]]
 
 

@@ -4,10 +4,10 @@ one of the point's components."""
 
 import json
 import os
-from urllib.parse import quote
 
 import appcontract as app
 from bakefiles import layer_points, shard_files
+from prebake import rules
 
 
 def rebuild(at, files, cid):
@@ -19,10 +19,10 @@ def rebuild(at, files, cid):
     rows = [dict(zip(f["fields"], [r[0]] + [None if v is None else f["strings"][v] for v in r[1:]])) for r in f["lists"][at[1]]]
     me = next(r for r in rows if r["id"] == cid)
     loc = me["location"]
-    url = "/location/by-name/%s/" % quote(loc, safe="") if loc is not None else "/component/by-id/%d/" % cid
+    url = rules.location_url(loc) if loc is not None else rules.component_url(cid)
     data = {k: me[k] for k in ("technology", "display_technology", "company", "company_id", "description",
                                 "delivery_year", "auction_name", "cmu_id")}
-    data.update(id=cid, title=loc if loc is not None else "Unknown Location", detailUrl=url, has_multiple_years=len(rows) > 1,
+    data.update(id=cid, title=loc if loc is not None else rules.UNKNOWN_LOCATION, detailUrl=url, has_multiple_years=len(rows) > 1,
                 components_at_location=[{"id": r["id"], "delivery_year": r["delivery_year"] or "Unknown", "auction_name": r["auction_name"],
                                          "cmu_id": r["cmu_id"], "derated_capacity_mw": r["derated_capacity_mw"], "detailUrl": url} for r in rows])
     return {"success": True, "data": data}

@@ -17,12 +17,23 @@ import (
 	"github.com/prebake/prebake/manifest"
 )
 
-func init() {
-	var opts audit.Options
-	var del audit.DeleteOptions
-	var url, manifestPath string
-	var asJSON, deleteReplaced bool
-	var shown int
+// AuditOptions are audit's flags.
+type AuditOptions struct {
+	Out, ErrOut    io.Writer
+	Audit          audit.Options
+	Delete         audit.DeleteOptions
+	RedisURL       string // --redis
+	ManifestPath   string // --manifest
+	JSON           bool   // --json
+	DeleteReplaced bool   // --delete-replaced
+	Families       int    // --families: families printed
+}
+
+// NewCmdAudit is `prebake audit`; runF, when not nil, runs instead of auditRun.
+// Out-of-range numbers and flags that need another are usage errors, found
+// before anything is read.
+func NewCmdAudit(_ *Factory, runF func(*AuditOptions) error) *cobra.Command {
+	opts := &AuditOptions{}
 	cmd := &cobra.Command{
 		Use:   "audit --redis redis://host:port/db [--manifest manifest.json] [--delete-replaced [--yes]]",
 		Short: "Measure what sits in the app's Redis and what the bake replaces",
@@ -46,99 +57,114 @@ such bytes as \xNN.`,
   prebake audit --redis "$REDIS_URL" --json > redis-audit.json
   prebake audit --redis redis://localhost:6379/0 --manifest manifest.json --delete-replaced        # dry run
   prebake audit --redis redis://localhost:6379/0 --manifest manifest.json --delete-replaced --yes  # unlink`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// reject, never substitute: the library's defaults are for its
-			// zero Options, not for a number the user typed
-			for _, c := range []struct {
-				flag     string
-				got, min int64
-			}{
-				{"--count", opts.ScanCount, 1},
-				{"--top", int64(opts.Top), 1},
-				{"--families", int64(shown), 0},
-				{"--batch", int64(del.Batch), 1},
-				{"--cache-version", int64(opts.Version), 1},
-			} {
-				if c.got < c.min {
-					return usagef("%s %d: must be at least %d", c.flag, c.got, c.min)
-				}
+			if err := checkAuditOptions(opts); err != nil {
+				return usageError{err}
 			}
-			if url == "" {
-				return usagef("no --redis given (and REDIS_URL is not set): name the app's cache, e.g. redis://localhost:6379/0")
+			opts.Out, opts.ErrOut = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if runF != nil {
+				return runF(opts)
 			}
-			if deleteReplaced && manifestPath == "" {
-				return usagef("--delete-replaced needs --manifest: only the families a bake replaces are deleted")
-			}
-			if del.Execute && !deleteReplaced {
-				return usagef("--yes only confirms --delete-replaced")
-			}
-			if manifestPath != "" {
-				m, err := manifest.Load(manifestPath)
-				if err != nil {
-					return err
-				}
-				opts.Manifest, opts.ManifestPath = m, manifestPath
-			}
-			opts.KeepReplacedKeys = deleteReplaced
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
-			// go-redis logs every failed dial on its own; the error returned
-			// says it once, on one line
-			redis.SetLogger(quietLogger{})
-			rdb, err := audit.Connect(ctx, url)
-			if err != nil {
-				return err
-			}
-			defer rdb.Close()
-			errw := cmd.ErrOrStderr()
-			progress := !asJSON && showProgress()
-			if progress {
-				opts.Progress = func(read, total int64) {
-					fmt.Fprintf(errw, "\r  read %d of %d keys", read, total)
-				}
-				del.Progress = func(done, total int64) {
-					fmt.Fprintf(errw, "\r  unlinked %d of %d keys", done, total)
-				}
-			}
-			r, err := audit.Run(ctx, rdb, opts)
-			if progress {
-				fmt.Fprintln(errw)
-			}
-			if err != nil {
-				return err
-			}
-			if deleteReplaced {
-				_, err := audit.DeleteReplaced(ctx, rdb, r, del)
-				if progress && del.Execute {
-					fmt.Fprintln(errw)
-				}
-				if err != nil {
-					return err
-				}
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				return writeJSON(out, r)
-			}
-			printAudit(out, r, shown)
-			return nil
+			return auditRun(opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&url, "redis", os.Getenv("REDIS_URL"), "the app's cache: redis://[user:password@]host:port/db (default $REDIS_URL)")
-	f.StringVarP(&manifestPath, "manifest", "m", "", "a bake's manifest.json: say which families it replaces")
-	f.StringVar(&opts.KeyPrefix, "key-prefix", "", "Django's KEY_PREFIX of the app's cache")
-	f.IntVar(&opts.Version, "cache-version", 1, "Django's VERSION of the app's cache: only <KEY_PREFIX>:<VERSION>:<key> is the app's")
-	f.Int64Var(&opts.ScanCount, "count", 200, "SCAN COUNT, at least 1: about the keys read per round trip (larger: more latency for other clients)")
-	f.IntVar(&opts.Top, "top", 5, "largest keys listed per family, at least 1")
-	f.IntVar(&shown, "families", 30, "families printed, largest first, at least 0 (the rest are summed; --json has all)")
-	f.BoolVar(&deleteReplaced, "delete-replaced", false, "remove the keys of the families the manifest replaces (a dry run without --yes)")
-	f.BoolVar(&del.Execute, "yes", false, "with --delete-replaced: really UNLINK the keys")
-	f.BoolVar(&del.Execute, "execute", false, "the same as --yes")
-	f.IntVar(&del.Batch, "batch", 500, "keys per UNLINK, at least 1")
-	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	rootCmd.AddCommand(cmd)
+	f.StringVar(&opts.RedisURL, "redis", os.Getenv("REDIS_URL"), "the app's cache: redis://[user:password@]host:port/db (default $REDIS_URL)")
+	f.StringVarP(&opts.ManifestPath, "manifest", "m", "", "a bake's manifest.json: say which families it replaces")
+	f.StringVar(&opts.Audit.KeyPrefix, "key-prefix", "", "Django's KEY_PREFIX of the app's cache")
+	f.IntVar(&opts.Audit.Version, "cache-version", 1, "Django's VERSION of the app's cache: only <KEY_PREFIX>:<VERSION>:<key> is the app's")
+	f.Int64Var(&opts.Audit.ScanCount, "count", 200, "SCAN COUNT, at least 1: about the keys read per round trip (larger: more latency for other clients)")
+	f.IntVar(&opts.Audit.Top, "top", 5, "largest keys listed per family, at least 1")
+	f.IntVar(&opts.Families, "families", 30, "families printed, largest first, at least 0 (the rest are summed; --json has all)")
+	f.BoolVar(&opts.DeleteReplaced, "delete-replaced", false, "remove the keys of the families the manifest replaces (a dry run without --yes)")
+	f.BoolVar(&opts.Delete.Execute, "yes", false, "with --delete-replaced: really UNLINK the keys")
+	f.BoolVar(&opts.Delete.Execute, "execute", false, "the same as --yes")
+	f.IntVar(&opts.Delete.Batch, "batch", 500, "keys per UNLINK, at least 1")
+	f.BoolVar(&opts.JSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// checkAuditOptions refuses, never substitutes: the library's defaults are
+// for its zero Options, not for a number the user typed.
+func checkAuditOptions(opts *AuditOptions) error {
+	for _, c := range []struct {
+		flag     string
+		got, min int64
+	}{
+		{"--count", opts.Audit.ScanCount, 1},
+		{"--top", int64(opts.Audit.Top), 1},
+		{"--families", int64(opts.Families), 0},
+		{"--batch", int64(opts.Delete.Batch), 1},
+		{"--cache-version", int64(opts.Audit.Version), 1},
+	} {
+		if c.got < c.min {
+			return fmt.Errorf("%s %d: must be at least %d", c.flag, c.got, c.min)
+		}
+	}
+	if opts.RedisURL == "" {
+		return fmt.Errorf("no --redis given (and REDIS_URL is not set): name the app's cache, e.g. redis://localhost:6379/0")
+	}
+	if opts.DeleteReplaced && opts.ManifestPath == "" {
+		return fmt.Errorf("--delete-replaced needs --manifest: only the families a bake replaces are deleted")
+	}
+	if opts.Delete.Execute && !opts.DeleteReplaced {
+		return fmt.Errorf("--yes only confirms --delete-replaced")
+	}
+	return nil
+}
+
+func auditRun(o *AuditOptions) error {
+	opts, del := o.Audit, o.Delete
+	if o.ManifestPath != "" {
+		m, err := manifest.Load(o.ManifestPath)
+		if err != nil {
+			return err
+		}
+		opts.Manifest, opts.ManifestPath = m, o.ManifestPath
+	}
+	opts.KeepReplacedKeys = o.DeleteReplaced
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	// go-redis logs every failed dial on its own; the error returned
+	// says it once, on one line
+	redis.SetLogger(quietLogger{})
+	rdb, err := audit.Connect(ctx, o.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	errw := o.ErrOut
+	progress := !o.JSON && showProgress()
+	if progress {
+		opts.Progress = func(read, total int64) {
+			fmt.Fprintf(errw, "\r  read %d of %d keys", read, total)
+		}
+		del.Progress = func(done, total int64) {
+			fmt.Fprintf(errw, "\r  unlinked %d of %d keys", done, total)
+		}
+	}
+	r, err := audit.Run(ctx, rdb, opts)
+	if progress {
+		fmt.Fprintln(errw)
+	}
+	if err != nil {
+		return err
+	}
+	if o.DeleteReplaced {
+		_, err := audit.DeleteReplaced(ctx, rdb, r, del)
+		if progress && del.Execute {
+			fmt.Fprintln(errw)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if o.JSON {
+		return writeJSON(o.Out, r)
+	}
+	printAudit(o.Out, r, o.Families)
+	return nil
 }
 
 func printAudit(w io.Writer, r *audit.Report, shown int) {

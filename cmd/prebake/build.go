@@ -15,11 +15,26 @@ import (
 	"github.com/prebake/prebake/manifest"
 )
 
-func init() {
-	var cfg bake.Config
-	var asJSON, quiet bool
-	var cpuProfile, memProfile string
-	var memLimitMiB int
+// BuildOptions are build's flags.
+type BuildOptions struct {
+	Out, ErrOut      io.Writer
+	Version          string      // prebake's, written into the manifest
+	Config           bake.Config // the bake's flags
+	JSON             bool        // --json
+	Quiet            bool        // --quiet
+	CPUProfile       string      // --cpuprofile
+	MemProfile       string      // --memprofile
+	MemoryLimitMiB   int         // --memory-limit
+	MemoryLimitGiven bool        // whether --memory-limit was given (else GOMEMLIMIT, when set, wins)
+}
+
+// NewCmdBuild is `prebake build`; runF, when not nil, runs instead of
+// buildRun. No --source and out-of-range map or shrink options are usage
+// errors; so are outputs that collide with inputs (bake.CheckPaths, in
+// buildRun, as it reads the file system).
+func NewCmdBuild(factory *Factory, runF func(*BuildOptions) error) *cobra.Command {
+	opts := &BuildOptions{Version: factory.Version}
+	cfg := &opts.Config
 	cmd := &cobra.Command{
 		Use:   "build --source FILE... [--postcodes FILE...]",
 		Short: "Bake the register into content-hashed files and manifest.json",
@@ -62,7 +77,7 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
   # the app's database (DATABASE_URL as its deploys set it) and the CMU register
   prebake build --source env:DATABASE_URL --source cmu_register_rows.json \
     --postcodes postcodes-en.csv.gz`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(cfg.Sources) == 0 {
 				return usagef("no --source given: name at least one register file (globs allowed)")
@@ -75,62 +90,12 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 			if cfg.MaxShrink < 0 || cfg.MaxShrink > 1 {
 				return usagef("--max-shrink %g: want a share between 0 and 1", cfg.MaxShrink)
 			}
-			if cfg.MaxShrink == 0 {
-				cfg.MaxShrink = math.SmallestNonzeroFloat64 // 0 means no loss at all, not the default
+			opts.MemoryLimitGiven = cmd.Flags().Changed("memory-limit")
+			opts.Out, opts.ErrOut = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if runF != nil {
+				return runF(opts)
 			}
-			cfg.Generator = manifest.Generator{Name: "prebake", Version: version}
-			if cfg.ReportPath == "" {
-				cfg.ReportPath = bake.DefaultReportPath(cfg.ManifestPath)
-			}
-			// Stages on stderr: redrawn in place on a terminal, a line each
-			// in a log; none with --json (its stages field has the times)
-			var prog *stageProgress
-			if !quiet && !asJSON {
-				prog = newStageProgress(cmd.ErrOrStderr(), showProgress())
-				cfg.StageStarted, cfg.Progress = prog.started, prog.ended
-			}
-			if cpuProfile == "" {
-				cpuProfile = os.Getenv("PREBAKE_CPUPROFILE")
-			}
-			if memProfile == "" {
-				memProfile = os.Getenv("PREBAKE_MEMPROFILE")
-			}
-			if limit, ok := memoryLimit(cmd.Flags().Changed("memory-limit"), os.Getenv("GOMEMLIMIT"), memLimitMiB); ok {
-				debug.SetMemoryLimit(limit)
-			}
-			if os.Getenv("GOGC") == "" {
-				debug.SetGCPercent(gcPercent(sourceBytes(cfg.Sources)))
-			}
-			// Before anything is written (the profiles, the lock, the bake):
-			// no output may land on an input or on another output.
-			var profiles []bake.Path
-			for _, p := range []bake.Path{{Flag: "--cpuprofile", Path: cpuProfile}, {Flag: "--memprofile", Path: memProfile}} {
-				if p.Path != "" {
-					profiles = append(profiles, p)
-				}
-			}
-			if err := bake.CheckPaths(cfg, profiles...); err != nil {
-				return err
-			}
-			stop, err := startProfiles(cpuProfile, memProfile)
-			if err != nil {
-				return err
-			}
-			s, err := bake.Run(cfg)
-			prog.close()
-			if perr := stop(); err == nil {
-				err = perr
-			}
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), s)
-			}
-			if !quiet {
-				printSummary(cmd.OutOrStdout(), s)
-			}
-			return nil
+			return buildRun(opts)
 		},
 	}
 	f := cmd.Flags()
@@ -139,8 +104,8 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 	f.StringVar(&cfg.Format, "format", "", "force the input format (app-cache, ckan, json, ndjson, csv, cmu) instead of detecting it")
 	f.StringArrayVarP(&cfg.Postcodes, "postcodes", "p", nil, "postcode table: Code-Point Open CSV (gzip ok), ONS Postcode Directory CSV, or postcode,lat,lng CSV (repeatable)")
 	f.StringVar(&cfg.Boundaries, "boundaries", "", "polygon GeoJSON of DNO areas (EPSG:27700 or WGS84) to bake per zoom")
-	f.StringVarP(&cfg.OutDir, "out", "o", "output", "output directory (what CI uploads to the CDN)")
-	f.StringVarP(&cfg.ManifestPath, "manifest", "m", "manifest.json", "where to write the manifest")
+	addOutFlag(f, &cfg.OutDir, "output directory (what CI uploads to the CDN)")
+	addManifestFlag(f, &cfg.ManifestPath, "where to write the manifest")
 	f.StringVar(&cfg.ReportPath, "report", "", "JSON Lines report of rejected and unlocated rows, unused grid references and differing duplicates, replaced only when the manifest is (default: prebake-report.jsonl beside --manifest; a failed build writes prebake-report.failed.jsonl)")
 	f.StringVar(&cfg.BaseURL, "base-url", "", "URL prefix for every file in the manifest, e.g. https://cdn.example.org/prebake")
 	f.StringVar(&cfg.DjangoStaticfiles, "django-staticfiles", "", "also write a Django ManifestStaticFilesStorage staticfiles.json here")
@@ -154,12 +119,73 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 	f.Float64Var(&cfg.Maptiles.Radius, "radius", 60, "cluster radius in pixels (SuperCluster's radius)")
 	f.IntVar(&cfg.Maptiles.Extent, "extent", 512, "tile extent in pixels the radius is relative to (SuperCluster's extent)")
 	f.IntVar(&cfg.Maptiles.MinPoints, "min-points", 2, "minimum points to form a cluster, 2 or more")
-	f.BoolVar(&asJSON, "json", false, "print a machine-readable summary on stdout")
-	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
-	f.IntVar(&memLimitMiB, "memory-limit", DefaultMemoryLimitMiB, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit): near it the bake collects garbage more often rather than grow; 0 for none; GOMEMLIMIT, when set, replaces the default. (build also sets GOGC=60 for registers under 256 MiB unless GOGC is set)")
-	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole bake here, for go tool pprof (or set PREBAKE_CPUPROFILE)")
-	f.StringVar(&memProfile, "memprofile", "", "write the heap profile taken at the bake's peak live heap here, for go tool pprof -sample_index=inuse_space (or set PREBAKE_MEMPROFILE)")
-	rootCmd.AddCommand(cmd)
+	f.BoolVar(&opts.JSON, "json", false, "print a machine-readable summary on stdout")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing but errors")
+	f.IntVar(&opts.MemoryLimitMiB, "memory-limit", DefaultMemoryLimitMiB, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit): near it the bake collects garbage more often rather than grow; 0 for none; GOMEMLIMIT, when set, replaces the default. (build also sets GOGC=60 for registers under 256 MiB unless GOGC is set)")
+	f.StringVar(&opts.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole bake here, for go tool pprof (or set PREBAKE_CPUPROFILE)")
+	f.StringVar(&opts.MemProfile, "memprofile", "", "write the heap profile taken at the bake's peak live heap here, for go tool pprof -sample_index=inuse_space (or set PREBAKE_MEMPROFILE)")
+	return cmd
+}
+
+func buildRun(opts *BuildOptions) error {
+	cfg := opts.Config
+	if cfg.MaxShrink == 0 {
+		cfg.MaxShrink = math.SmallestNonzeroFloat64 // 0 means no loss at all, not the default
+	}
+	cfg.Generator = manifest.Generator{Name: "prebake", Version: opts.Version}
+	if cfg.ReportPath == "" {
+		cfg.ReportPath = bake.DefaultReportPath(cfg.ManifestPath)
+	}
+	// Stages on stderr: redrawn in place on a terminal, a line each
+	// in a log; none with --json (its stages field has the times)
+	var prog *stageProgress
+	if !opts.Quiet && !opts.JSON {
+		prog = newStageProgress(opts.ErrOut, showProgress())
+		cfg.StageStarted, cfg.Progress = prog.started, prog.ended
+	}
+	cpuProfile, memProfile := opts.CPUProfile, opts.MemProfile
+	if cpuProfile == "" {
+		cpuProfile = os.Getenv("PREBAKE_CPUPROFILE")
+	}
+	if memProfile == "" {
+		memProfile = os.Getenv("PREBAKE_MEMPROFILE")
+	}
+	if limit, ok := memoryLimit(opts.MemoryLimitGiven, os.Getenv("GOMEMLIMIT"), opts.MemoryLimitMiB); ok {
+		debug.SetMemoryLimit(limit)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent(sourceBytes(cfg.Sources)))
+	}
+	// Before anything is written (the profiles, the lock, the bake):
+	// no output may land on an input or on another output.
+	var profiles []bake.Path
+	for _, p := range []bake.Path{{Flag: "--cpuprofile", Path: cpuProfile}, {Flag: "--memprofile", Path: memProfile}} {
+		if p.Path != "" {
+			profiles = append(profiles, p)
+		}
+	}
+	if err := bake.CheckPaths(cfg, profiles...); err != nil {
+		return err
+	}
+	stop, err := startProfiles(cpuProfile, memProfile)
+	if err != nil {
+		return err
+	}
+	s, err := bake.Run(cfg)
+	prog.close()
+	if perr := stop(); err == nil {
+		err = perr
+	}
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(opts.Out, s)
+	}
+	if !opts.Quiet {
+		printSummary(opts.Out, s)
+	}
+	return nil
 }
 
 // DefaultMemoryLimitMiB is build's default soft heap limit, 3 GiB. Without one

@@ -10,9 +10,19 @@ import (
 	"github.com/prebake/prebake/manifest"
 )
 
-func init() {
-	var asJSON, data bool
-	var oldOut, newOut string
+// DiffOptions are diff's arguments and flags.
+type DiffOptions struct {
+	Out      io.Writer
+	Old, New string // the two manifests (with --data: or output directories)
+	JSON     bool   // --json
+	Data     bool   // --data: compare the components and CMUs
+	OldOut   string // --old-out
+	NewOut   string // --new-out
+}
+
+// NewCmdDiff is `prebake diff`; runF, when not nil, runs instead of diffRun.
+func NewCmdDiff(_ *Factory, runF func(*DiffOptions) error) *cobra.Command {
+	opts := &DiffOptions{}
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW [--json] [--data]",
 		Short: "List assets, tile sets and shard sets added, removed and changed between two manifests; with --data, the components and CMUs",
@@ -26,47 +36,56 @@ changed field by field, components moved (positions, geodesic distance in
 metres, why), each with its register id, rolled up by category, company,
 delivery year and region. Like diff(1) it exits 0 when nothing changed, 1 when
 something did, and 2 on trouble (an unreadable bake).`,
-		Args: func(cmd *cobra.Command, args []string) error {
+		Args: usageArgs(func(cmd *cobra.Command, args []string) error {
 			if err := cobra.ExactArgs(2)(cmd, args); err != nil {
-				if data {
+				if opts.Data {
 					return &exitError{2, err}
 				}
 				return err
 			}
 			return nil
-		},
+		}),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if data {
-				return diffData(cmd.OutOrStdout(), args[0], oldOut, args[1], newOut, asJSON)
+			opts.Old, opts.New = args[0], args[1]
+			opts.Out = cmd.OutOrStdout()
+			if runF != nil {
+				return runF(opts)
 			}
-			old, err := manifest.Load(args[0])
-			if err != nil {
-				return err
-			}
-			nw, err := manifest.Load(args[1])
-			if err != nil {
-				return err
-			}
-			changes := manifest.Diff(old, nw)
-			if asJSON {
-				if changes == nil {
-					changes = []manifest.Change{}
-				}
-				return writeJSON(cmd.OutOrStdout(), struct {
-					Old     string            `json:"old_build_id"`
-					New     string            `json:"new_build_id"`
-					Changes []manifest.Change `json:"changes"`
-				}{old.BuildID, nw.BuildID, changes})
-			}
-			printDiff(cmd.OutOrStdout(), old, nw, changes)
-			return nil
+			return diffRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the changes as JSON")
-	cmd.Flags().StringVar(&oldOut, "old-out", "", "with --data: OLD's output directory, when OLD is a manifest not beside it")
-	cmd.Flags().StringVar(&newOut, "new-out", "", "with --data: NEW's output directory, when NEW is a manifest not beside it")
-	cmd.Flags().BoolVar(&data, "data", false, "compare the bakes' components and CMUs (exit 0 no change, 1 changes, 2 trouble)")
-	rootCmd.AddCommand(cmd)
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the changes as JSON")
+	cmd.Flags().StringVar(&opts.OldOut, "old-out", "", "with --data: OLD's output directory, when OLD is a manifest not beside it")
+	cmd.Flags().StringVar(&opts.NewOut, "new-out", "", "with --data: NEW's output directory, when NEW is a manifest not beside it")
+	cmd.Flags().BoolVar(&opts.Data, "data", false, "compare the bakes' components and CMUs (exit 0 no change, 1 changes, 2 trouble)")
+	return cmd
+}
+
+func diffRun(opts *DiffOptions) error {
+	if opts.Data {
+		return diffData(opts.Out, opts.Old, opts.OldOut, opts.New, opts.NewOut, opts.JSON)
+	}
+	old, err := manifest.Load(opts.Old)
+	if err != nil {
+		return err
+	}
+	nw, err := manifest.Load(opts.New)
+	if err != nil {
+		return err
+	}
+	changes := manifest.Diff(old, nw)
+	if opts.JSON {
+		if changes == nil {
+			changes = []manifest.Change{}
+		}
+		return writeJSON(opts.Out, struct {
+			Old     string            `json:"old_build_id"`
+			New     string            `json:"new_build_id"`
+			Changes []manifest.Change `json:"changes"`
+		}{old.BuildID, nw.BuildID, changes})
+	}
+	printDiff(opts.Out, old, nw, changes)
+	return nil
 }
 
 // diffData prints the changelog from the bake at oldPath to the one at

@@ -158,19 +158,11 @@ func TestBuildErrors(t *testing.T) {
 		{"no source", []string{"build"}, "no --source", 2},
 		{"missing file", []string{"build", "--source", "nope.json"}, "nope.json", 1},
 		{"truncated json", []string{"build", "--source", "truncated.json"}, "truncated.json", 1},
-		// Map options out of range are rejected before any work, never replaced by
-		// defaults (issue 15): 24 used to pass here and fail in the vector tiles.
-		{"max zoom 24", []string{"build", "--source", "truncated.json", "--max-zoom", "24"}, "max zoom 24: want 0 to 23", 2},
-		{"max zoom -1", []string{"build", "--source", "truncated.json", "--max-zoom", "-1"}, "max zoom -1", 2},
-		{"radius 0", []string{"build", "--source", "truncated.json", "--radius", "0"}, "radius 0: want a positive", 2},
-		{"radius NaN", []string{"build", "--source", "truncated.json", "--radius", "NaN"}, "radius NaN", 2},
-		{"min points 0", []string{"build", "--source", "truncated.json", "--min-points", "0"}, "min points 0: want 2 or more", 2},
-		{"extent 0", []string{"build", "--source", "truncated.json", "--extent", "0"}, "extent 0", 2},
-		{"min zoom above max zoom", []string{"build", "--source", "truncated.json", "--min-zoom", "9", "--max-zoom", "8"}, "zooms 9..8", 2},
+		// (the other flag errors, map options and --max-shrink out of range:
+		// TestBuildCmd, in-process)
 		{"an empty object", []string{"build", "--source", "empty.json"}, "no rows", 1},
 		{"every row rejected", []string{"build", "--source", "rejected.json"}, "--allow-shrink", 1},
 		{"a first CKAN page", []string{"build", "--source", "page.json", "--allow-shrink"}, "total 27078", 1},
-		{"a share out of range", []string{"build", "--source", "page.json", "--max-shrink", "2"}, "--max-shrink", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

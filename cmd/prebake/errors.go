@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/prebake/prebake/internal/bake"
 )
@@ -53,64 +52,35 @@ type ErrorDetail struct {
 	ExitCode int    `json:"exit_code"`
 }
 
-func init() {
-	rootCmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	wrapArgs(rootCmd)
-}
-
-// wrapArgs marks the errors of c's and its subcommands' argument checks
-// as usage errors. Commands add themselves in their files' init, which Go runs
-// in file-name order, before or after this one; so execute calls it again.
-func wrapArgs(c *cobra.Command) {
-	if a := c.Args; a != nil && c.Annotations["prebake-args-wrapped"] == "" {
-		c.Args = func(cmd *cobra.Command, args []string) error {
-			if err := a(cmd, args); err != nil {
-				return usageError{err}
-			}
-			return nil
+// usageArgs makes a command's positional-argument check a usageError.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
 		}
-		if c.Annotations == nil {
-			c.Annotations = map[string]string{}
-		}
-		c.Annotations["prebake-args-wrapped"] = "1"
-	}
-	for _, sub := range c.Commands() {
-		wrapArgs(sub)
+		return nil
 	}
 }
 
-// execute runs the command line args (without the program name) and returns
-// the exit code, writing errors to stderr: one "prebake: ..." line (and, for
-// a usage error, where to find the usage), or ErrorJSON when the command was
-// given --json.
+// execute runs the command line args (without the program name) on a fresh
+// root (newRootCmd) and returns the exit code, writing errors to stderr: one
+// "prebake: ..." line (and, for a usage error, where to find the usage), or
+// ErrorJSON when the command was given --json.
 func execute(args []string, stdout, stderr io.Writer) int {
-	wrapArgs(rootCmd)
-	rootCmd.SetArgs(args)
-	rootCmd.SetOut(stdout)
-	rootCmd.SetErr(stderr)
-	cmd, err := rootCmd.ExecuteC()
+	root := newRootCmd(&Factory{Version: version})
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		return 0
 	}
-	code, kind := exitFailed, "failed"
-	// A command's own exit status (diff --data: 1 for changes, 2 for trouble;
-	// publish --max-changes: 3), with or without an error to print.
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err == nil {
-			return ee.code
-		}
-		code, err = ee.code, ee.err
-	}
-	var ue usageError
-	var pe *bake.PathError
-	// cobra finds "prebake bogus" unknown (legacyArgs, the root having no
-	// Args check of its own) before any of ours runs
-	if ee == nil && (errors.As(err, &ue) || errors.As(err, &pe) || strings.HasPrefix(err.Error(), "unknown command ")) {
-		code, kind = exitUsage, "usage"
+	code, kind, err := classify(err)
+	if err == nil {
+		return code
 	}
 	if cmd == nil {
-		cmd = rootCmd
+		cmd = root
 	}
 	if wantsJSON(cmd, args) {
 		writeJSONLine(stderr, ErrorJSON{ErrorDetail{Command: cmd.CommandPath(), Kind: kind, Message: err.Error(), ExitCode: code}})
@@ -120,6 +90,32 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	if code == exitUsage {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
+	return code
+}
+
+// classify is err's exit code and kind ("usage" or "failed"), and the error
+// to print (nil when there is nothing to print: a command's own exit status
+// alone).
+func classify(err error) (code int, kind string, show error) {
+	// A command's own exit status (diff --data: 1 for changes, 2 for trouble;
+	// publish --max-changes: 3), with or without an error to print.
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code, "failed", ee.err
+	}
+	var ue usageError
+	var pe *bake.PathError
+	// cobra finds "prebake bogus" unknown (legacyArgs, the root having no
+	// Args check of its own) before any of ours runs
+	if errors.As(err, &ue) || errors.As(err, &pe) || strings.HasPrefix(err.Error(), "unknown command ") {
+		return exitUsage, "usage", err
+	}
+	return exitFailed, "failed", err
+}
+
+// exitCode is the exit code execute gives for err.
+func exitCode(err error) int {
+	code, _, _ := classify(err)
 	return code
 }
 
@@ -156,23 +152,4 @@ func writeJSONLine(w io.Writer, v any) {
 		return
 	}
 	w.Write(append(b, '\n'))
-}
-
-// resetFlags puts every flag of c and its subcommands back to its default
-// and unset, so that execute can be called again in one process (tests): cobra
-// and pflag keep parsed values in the variables the commands bind.
-func resetFlags(c *cobra.Command) {
-	reset := func(f *pflag.Flag) {
-		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			sv.Replace(nil)
-		} else {
-			f.Value.Set(f.DefValue)
-		}
-		f.Changed = false
-	}
-	c.Flags().VisitAll(reset)
-	c.PersistentFlags().VisitAll(reset)
-	for _, sub := range c.Commands() {
-		resetFlags(sub)
-	}
 }

@@ -1,6 +1,9 @@
 // Command prebake turns a web app's biggest cache entries into static, content-
-// hashed files and a manifest. Each subcommand lives in its own file and adds
-// itself to rootCmd.
+// hashed files and a manifest. Each subcommand lives in its own file in
+// cli/cli's shape: an options struct XOptions, NewCmdX(f, runF) building the
+// cobra command (runF, when not nil, receives the parsed options instead of
+// xRun: the tests' way to check flag parsing in-process), and xRun doing the
+// work; newRootCmd adds them to a fresh root.
 package main
 
 import (
@@ -15,10 +18,36 @@ import (
 // version is set at link time (-ldflags "-X main.version=...") for releases.
 var version = "0.1.0"
 
-var rootCmd = &cobra.Command{
-	Use:   "prebake",
-	Short: "Bake the Capacity Market app's cache entries into static files",
-	Long: `prebake reads the Capacity Market register and postcode tables and writes,
+// Factory is what commands take from the program (cli/cli's cmdutil.Factory,
+// cut to prebake's needs).
+type Factory struct {
+	Version string // prebake's version: printed by version, written into manifests by build
+}
+
+// newRootCmd is prebake's root command with every subcommand.
+func newRootCmd(f *Factory) *cobra.Command {
+	root := newRoot()
+	root.AddCommand(
+		NewCmdVersion(f, nil),
+		NewCmdSample(f, nil),
+		NewCmdVerify(f, nil),
+		NewCmdDiff(f, nil),
+		NewCmdPrune(f, nil),
+		NewCmdServe(f, nil),
+		NewCmdAudit(f, nil),
+		NewCmdPublish(f, nil),
+		NewCmdBuild(f, nil),
+	)
+	return root
+}
+
+// newRoot is the root command alone. A flag cobra cannot parse, in any
+// subcommand, is a usageError (exit status 2).
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "prebake",
+		Short: "Bake the Capacity Market app's cache entries into static files",
+		Long: `prebake reads the Capacity Market register and postcode tables and writes,
 as content-hashed static files with a manifest.json:
   - the map page's opening view for every technology: its markers (one per
     exact position) clustered as the app's page clusters them, as tile sets
@@ -35,8 +64,11 @@ Start with:
   prebake build --source '.cache/sample/synthetic_*.json' \
     --postcodes .cache/sample/synthetic_postcodes.csv
   prebake verify                         # re-check every file the manifest names`,
-	SilenceUsage:  true,
-	SilenceErrors: true,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	return root
 }
 
 func main() {

@@ -2,15 +2,24 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/prebake/prebake/internal/writer"
 )
 
-func init() {
-	var opts writer.PruneOptions
-	var asJSON, verbose bool
+// PruneOptions are prune's flags.
+type PruneOptions struct {
+	Out     io.Writer
+	Prune   writer.PruneOptions
+	JSON    bool // --json
+	Verbose bool // --verbose
+}
+
+// NewCmdPrune is `prebake prune`; runF, when not nil, runs instead of pruneRun.
+func NewCmdPrune(_ *Factory, runF func(*PruneOptions) error) *cobra.Command {
+	opts := &PruneOptions{}
 	cmd := &cobra.Command{
 		Use:   "prune --keep N [--out output] [--manifest manifest.json] [--dry-run]",
 		Short: "Remove files no longer named by the last N manifests",
@@ -30,42 +39,50 @@ file dropped into a set directory, a hidden file. Inside the set directories
 the kept manifests name, the variant files of an encoding only older
 manifests listed (the .zst of bakes before zstd was dropped) are removed.
 Keep N at least as large as the number of deploys an app may still be serving.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Keep < 1 {
-				return usagef("--keep %d: keep at least 1 manifest", opts.Keep)
+			if opts.Prune.Keep < 1 { // writer.Prune refuses it too, for other callers; here it is a usage error
+				return usagef("--keep %d: keep at least 1 manifest", opts.Prune.Keep)
 			}
-			res, err := writer.Prune(opts)
-			if err != nil {
-				return err
+			opts.Out = cmd.OutOrStdout()
+			if runF != nil {
+				return runF(opts)
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				return writeJSON(out, res)
-			}
-			verb := "removed"
-			if opts.DryRun {
-				verb = "would remove"
-			}
-			if verbose || opts.DryRun {
-				for _, p := range res.Removed {
-					fmt.Fprintln(out, verb, p)
-				}
-			}
-			for _, p := range res.LeftAlone {
-				fmt.Fprintln(out, "left alone (no manifest of the history named it):", p)
-			}
-			fmt.Fprintf(out, "kept %d manifests; %s %d files (%s) and %d old manifests\n",
-				len(res.KeptManifests), verb, len(res.Removed), humanBytes(res.RemovedBytes), len(res.RemovedManifests))
-			return nil
+			return pruneRun(opts)
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&opts.Keep, "keep", 3, "how many of the last builds committed to the history to keep")
-	f.StringVarP(&opts.OutDir, "out", "o", "output", "the output directory")
-	f.StringVarP(&opts.ManifestPath, "manifest", "m", "manifest.json", "the live manifest, whose files are always kept")
-	f.BoolVar(&opts.DryRun, "dry-run", false, "list what would be removed, remove nothing")
-	f.BoolVarP(&verbose, "verbose", "v", false, "list every file removed (--dry-run always lists)")
-	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
-	rootCmd.AddCommand(cmd)
+	f.IntVar(&opts.Prune.Keep, "keep", 3, "how many of the last builds committed to the history to keep")
+	addOutFlag(f, &opts.Prune.OutDir, "the output directory")
+	addManifestFlag(f, &opts.Prune.ManifestPath, "the live manifest, whose files are always kept")
+	f.BoolVar(&opts.Prune.DryRun, "dry-run", false, "list what would be removed, remove nothing")
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "list every file removed (--dry-run always lists)")
+	f.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func pruneRun(opts *PruneOptions) error {
+	res, err := writer.Prune(opts.Prune)
+	if err != nil {
+		return err
+	}
+	out := opts.Out
+	if opts.JSON {
+		return writeJSON(out, res)
+	}
+	verb := "removed"
+	if opts.Prune.DryRun {
+		verb = "would remove"
+	}
+	if opts.Verbose || opts.Prune.DryRun {
+		for _, p := range res.Removed {
+			fmt.Fprintln(out, verb, p)
+		}
+	}
+	for _, p := range res.LeftAlone {
+		fmt.Fprintln(out, "left alone (no manifest of the history named it):", p)
+	}
+	fmt.Fprintf(out, "kept %d manifests; %s %d files (%s) and %d old manifests\n",
+		len(res.KeptManifests), verb, len(res.Removed), humanBytes(res.RemovedBytes), len(res.RemovedManifests))
+	return nil
 }

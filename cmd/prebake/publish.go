@@ -18,15 +18,23 @@ import (
 	"github.com/prebake/prebake/internal/publish"
 )
 
-func init() {
-	var (
-		opts                   publish.Options
-		client                 publish.ClientOptions
-		to                     string
-		pathStyle              bool
-		asJSON, verbose, quiet bool
-		maxChanges             string
-	)
+// PublishOptions are publish's flags.
+type PublishOptions struct {
+	Out, ErrOut io.Writer
+	Publish     publish.Options // Publish.To is --to, parsed
+	Client      publish.ClientOptions
+	To          string // --to as given
+	PathStyle   bool   // --path-style; Client.PathStyle points at it when the flag is given
+	JSON        bool   // --json
+	Verbose     bool   // --verbose
+	Quiet       bool   // --quiet
+	MaxChanges  string // --max-changes as given; Publish.MaxChanges is it parsed
+}
+
+// NewCmdPublish is `prebake publish`; runF, when not nil, runs instead of
+// publishRun. A missing or malformed --to is a usage error.
+func NewCmdPublish(_ *Factory, runF func(*PublishOptions) error) *cobra.Command {
+	opts := &PublishOptions{}
 	cmd := &cobra.Command{
 		Use:   "publish --to s3://bucket/prefix [--out output] [--manifest manifest.json]",
 		Short: "Upload a bake to an S3 bucket (the CDN's origin), manifest.json last",
@@ -68,109 +76,118 @@ the bucket's components cannot be read; --allow-changes lets it through.`,
   prebake publish --to s3://my-cdn-origin/prebake --json
   AWS_ENDPOINT_URL_S3=https://<account>.r2.cloudflarestorage.com prebake publish --to s3://origin/prebake
   prebake publish --to s3://my-cdn-origin/prebake --prune --keep 3`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if to == "" {
+			if opts.To == "" {
 				return usagef("no --to given: name the bucket and prefix, e.g. --to s3://my-bucket/prebake")
 			}
-			target, err := publish.ParseTarget(to)
+			target, err := publish.ParseTarget(opts.To)
 			if err != nil {
-				return usageError{fmt.Errorf("--to: %w", err)}
+				return usagef("--to: %w", err)
 			}
-			if opts.Prune && opts.Keep < 1 {
-				return usagef("--keep %d: keep at least 1 manifest", opts.Keep)
+			if opts.Publish.Prune && opts.Publish.Keep < 1 {
+				return usagef("--keep %d: keep at least 1 manifest", opts.Publish.Keep)
 			}
-			if opts.Jobs < 1 {
-				return usagef("--jobs %d: want 1 or more", opts.Jobs)
+			if opts.Publish.Jobs < 1 {
+				return usagef("--jobs %d: want 1 or more", opts.Publish.Jobs)
 			}
-			opts.To = target
+			opts.Publish.To = target
 			if cmd.Flags().Changed("path-style") {
-				client.PathStyle = &pathStyle
+				opts.Client.PathStyle = &opts.PathStyle
 			}
-			if maxChanges != "" {
-				v, err := parsePercent(maxChanges)
+			if opts.MaxChanges != "" {
+				v, err := parsePercent(opts.MaxChanges)
 				if err != nil {
-					return &exitError{2, fmt.Errorf("--max-changes %q: %w", maxChanges, err)}
+					return &exitError{2, fmt.Errorf("--max-changes %q: %w", opts.MaxChanges, err)}
 				}
-				opts.MaxChanges = v
+				opts.Publish.MaxChanges = v
 			}
-			opts.List = verbose || opts.DryRun
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			c, err := publish.NewClient(ctx, client)
-			if err != nil {
-				return err
+			opts.Publish.List = opts.Verbose || opts.Publish.DryRun
+			opts.Out, opts.ErrOut = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if runF != nil {
+				return runF(opts)
 			}
-			var prog *progressLine
-			if !quiet && !asJSON && showProgress() {
-				prog = &progressLine{w: cmd.ErrOrStderr()}
-				opts.Progress = prog.update
-			}
-			res, err := publish.Publish(ctx, c, opts)
-			prog.done()
-			var refused *publish.ChangesError
-			if errors.As(err, &refused) {
-				return &exitError{3, err}
-			}
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				return writeJSON(out, res)
-			}
-			if quiet {
-				return nil
-			}
-			verb, mverb := "uploaded", res.Manifest
-			if res.DryRun {
-				verb = "would upload"
-			}
-			for _, k := range res.UploadedKeys {
-				fmt.Fprintln(out, verb, k)
-			}
-			fmt.Fprintf(out, "%s: %s %d of %d objects (%s), %d already present; %s %s\n",
-				res.Target, verb, res.Uploaded, res.Objects, humanBytes(res.UploadedBytes), res.Present, res.ManifestKey, mverb)
-			if p := res.Prune; p != nil {
-				pverb := "deleted"
-				if res.DryRun {
-					pverb = "would delete"
-				}
-				for _, k := range p.RemovedKeys {
-					fmt.Fprintln(out, pverb, k)
-				}
-				for _, k := range p.LeftAlone {
-					fmt.Fprintln(out, "left alone (no manifest of the history named it):", k)
-				}
-				fmt.Fprintf(out, "prune: kept %d manifests; %s %d objects (%s) and %d old manifests; %d unreferenced objects younger than %s kept\n",
-					len(p.KeptManifests), pverb, p.Removed, humanBytes(p.RemovedBytes), len(p.RemovedManifests), p.TooNew, opts.PruneMinAge)
-			}
-			return nil
+			return publishRun(opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&to, "to", "", "where to publish: s3://bucket or s3://bucket/prefix")
-	f.StringVarP(&opts.OutDir, "out", "o", "output", "the output directory of the bake")
-	f.StringVarP(&opts.ManifestPath, "manifest", "m", "manifest.json", "the bake's manifest")
-	f.StringVar(&client.Endpoint, "endpoint", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)")
-	f.StringVar(&client.Region, "region", "", "region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else us-east-1)")
-	f.StringVar(&client.Profile, "profile", "", "named profile of ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)")
-	f.BoolVar(&pathStyle, "path-style", false, "address the bucket in the path, not the host name (default: on with an endpoint)")
-	f.IntVar(&client.Retries, "retries", 5, "retries of a failed request, with exponential backoff")
-	f.DurationVar(&client.Timeout, "timeout", 2*time.Minute, "time limit of one attempt of one request")
-	f.IntVarP(&opts.Jobs, "jobs", "j", 16, "objects uploaded at once")
-	f.BoolVar(&opts.DryRun, "dry-run", false, "list what would be uploaded (and pruned); write and delete nothing")
-	f.BoolVar(&opts.Checksum, "checksum", false, "also compare present objects' ETags with the local files' MD5 (reads every file)")
-	f.IntVar(&opts.ManifestMaxAge, "manifest-max-age", publish.DefaultManifestMaxAge, "Cache-Control max-age of manifest.json, in seconds")
-	f.BoolVar(&opts.Prune, "prune", false, "then delete objects only manifests older than the last --keep published named")
-	f.IntVar(&opts.Keep, "keep", 3, "with --prune: how many of the last builds published to keep")
-	f.DurationVar(&opts.PruneMinAge, "prune-min-age", time.Hour, "with --prune: spare unreferenced objects younger than this")
-	f.StringVar(&maxChanges, "max-changes", "", `refuse (exit 3, nothing uploaded) a bake that adds, removes, changes or moves more than this share of the components of the bucket's manifest.json, e.g. "5%"`)
-	f.BoolVar(&opts.AllowChanges, "allow-changes", false, "publish even when --max-changes would refuse")
-	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
-	f.BoolVarP(&verbose, "verbose", "v", false, "list every object uploaded and deleted (--dry-run always lists)")
-	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
-	rootCmd.AddCommand(cmd)
+	f.StringVar(&opts.To, "to", "", "where to publish: s3://bucket or s3://bucket/prefix")
+	addOutFlag(f, &opts.Publish.OutDir, "the output directory of the bake")
+	addManifestFlag(f, &opts.Publish.ManifestPath, "the bake's manifest")
+	f.StringVar(&opts.Client.Endpoint, "endpoint", "", "S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)")
+	f.StringVar(&opts.Client.Region, "region", "", "region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else us-east-1)")
+	f.StringVar(&opts.Client.Profile, "profile", "", "named profile of ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)")
+	f.BoolVar(&opts.PathStyle, "path-style", false, "address the bucket in the path, not the host name (default: on with an endpoint)")
+	f.IntVar(&opts.Client.Retries, "retries", 5, "retries of a failed request, with exponential backoff")
+	f.DurationVar(&opts.Client.Timeout, "timeout", 2*time.Minute, "time limit of one attempt of one request")
+	f.IntVarP(&opts.Publish.Jobs, "jobs", "j", 16, "objects uploaded at once")
+	f.BoolVar(&opts.Publish.DryRun, "dry-run", false, "list what would be uploaded (and pruned); write and delete nothing")
+	f.BoolVar(&opts.Publish.Checksum, "checksum", false, "also compare present objects' ETags with the local files' MD5 (reads every file)")
+	f.IntVar(&opts.Publish.ManifestMaxAge, "manifest-max-age", publish.DefaultManifestMaxAge, "Cache-Control max-age of manifest.json, in seconds")
+	f.BoolVar(&opts.Publish.Prune, "prune", false, "then delete objects only manifests older than the last --keep published named")
+	f.IntVar(&opts.Publish.Keep, "keep", 3, "with --prune: how many of the last builds published to keep")
+	f.DurationVar(&opts.Publish.PruneMinAge, "prune-min-age", time.Hour, "with --prune: spare unreferenced objects younger than this")
+	f.StringVar(&opts.MaxChanges, "max-changes", "", `refuse (exit 3, nothing uploaded) a bake that adds, removes, changes or moves more than this share of the components of the bucket's manifest.json, e.g. "5%"`)
+	f.BoolVar(&opts.Publish.AllowChanges, "allow-changes", false, "publish even when --max-changes would refuse")
+	f.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "list every object uploaded and deleted (--dry-run always lists)")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing but errors")
+	return cmd
+}
+
+func publishRun(o *PublishOptions) error {
+	opts := o.Publish
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	c, err := publish.NewClient(ctx, o.Client)
+	if err != nil {
+		return err
+	}
+	var prog *progressLine
+	if !o.Quiet && !o.JSON && showProgress() {
+		prog = &progressLine{w: o.ErrOut}
+		opts.Progress = prog.update
+	}
+	res, err := publish.Publish(ctx, c, opts)
+	prog.done()
+	var refused *publish.ChangesError
+	if errors.As(err, &refused) {
+		return &exitError{3, err}
+	}
+	if err != nil {
+		return err
+	}
+	out := o.Out
+	if o.JSON {
+		return writeJSON(out, res)
+	}
+	if o.Quiet {
+		return nil
+	}
+	verb, mverb := "uploaded", res.Manifest
+	if res.DryRun {
+		verb = "would upload"
+	}
+	for _, k := range res.UploadedKeys {
+		fmt.Fprintln(out, verb, k)
+	}
+	fmt.Fprintf(out, "%s: %s %d of %d objects (%s), %d already present; %s %s\n",
+		res.Target, verb, res.Uploaded, res.Objects, humanBytes(res.UploadedBytes), res.Present, res.ManifestKey, mverb)
+	if p := res.Prune; p != nil {
+		pverb := "deleted"
+		if res.DryRun {
+			pverb = "would delete"
+		}
+		for _, k := range p.RemovedKeys {
+			fmt.Fprintln(out, pverb, k)
+		}
+		for _, k := range p.LeftAlone {
+			fmt.Fprintln(out, "left alone (no manifest of the history named it):", k)
+		}
+		fmt.Fprintf(out, "prune: kept %d manifests; %s %d objects (%s) and %d old manifests; %d unreferenced objects younger than %s kept\n",
+			len(p.KeptManifests), pverb, p.Removed, humanBytes(p.RemovedBytes), len(p.RemovedManifests), p.TooNew, opts.PruneMinAge)
+	}
+	return nil
 }
 
 // parsePercent reads "5%", "5" (both 5 percent) or "0.5%" as a fraction.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,9 +12,16 @@ import (
 	"github.com/prebake/prebake/internal/sample"
 )
 
-func init() {
-	var out string
-	var opts sample.Options
+// SampleOptions are sample's flags.
+type SampleOptions struct {
+	Out    io.Writer
+	Dir    string // --out
+	Sample sample.Options
+}
+
+// NewCmdSample is `prebake sample`; runF, when not nil, runs instead of sampleRun.
+func NewCmdSample(_ *Factory, runF func(*SampleOptions) error) *cobra.Command {
+	opts := &SampleOptions{}
 	cmd := &cobra.Command{
 		Use:   "sample --out DIR [--seed N] [--components N]",
 		Short: "Write the bundled synthetic register (what 'make run' bakes)",
@@ -41,51 +49,59 @@ Earlier synthetic_components_*.json files in --out are removed first.`,
 
   # a small sample for a quick look
   prebake sample --out /tmp/small --components 2000 --seed 7`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" {
+			if opts.Dir == "" {
 				return usagef("no --out given: name the directory to write the sample into")
 			}
-			if opts.Components <= 0 {
-				return usagef("--components must be positive, got %d", opts.Components)
+			if opts.Sample.Components <= 0 {
+				return usagef("--components must be positive, got %d", opts.Sample.Components)
 			}
-			files, err := sample.Write(out, opts)
-			if err != nil {
-				return err
+			opts.Out = cmd.OutOrStdout()
+			if runF != nil {
+				return runF(opts)
 			}
-			n := opts.Components
-			if n == 0 {
-				n = sample.DefaultComponents
-			}
-			seed := opts.Seed
-			if seed == 0 {
-				seed = sample.DefaultSeed
-			}
-			w := cmd.OutOrStdout()
-			var total, compBytes int64
-			compFiles := 0
-			for _, f := range files {
-				st, err := os.Stat(f)
-				if err != nil {
-					return err
-				}
-				total += st.Size()
-				if strings.HasPrefix(filepath.Base(f), sample.ComponentsPrefix) {
-					compFiles++
-					compBytes += st.Size()
-					continue
-				}
-				fmt.Fprintf(w, "  %-56s %10d bytes\n", f, st.Size())
-			}
-			fmt.Fprintf(w, "  %-56s %10d bytes in %d files\n", filepath.Join(out, sample.ComponentsPrefix+"*.json"), compBytes, compFiles)
-			fmt.Fprintf(w, "wrote %d files (%.1f MB) to %s: %d distinct components (%d DSR), seed %d; synthetic data\n",
-				len(files), float64(total)/1e6, out, n, sample.DSRCount(n), seed)
-			return nil
+			return sampleRun(opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&out, "out", "o", "", "directory to write the sample into (created if needed)")
-	f.Int64Var(&opts.Seed, "seed", sample.DefaultSeed, "random seed; the same seed writes the same bytes")
-	f.IntVar(&opts.Components, "components", sample.DefaultComponents, "distinct components to generate (DSR share scales with it)")
-	rootCmd.AddCommand(cmd)
+	f.StringVarP(&opts.Dir, "out", "o", "", "directory to write the sample into (created if needed)")
+	f.Int64Var(&opts.Sample.Seed, "seed", sample.DefaultSeed, "random seed; the same seed writes the same bytes")
+	f.IntVar(&opts.Sample.Components, "components", sample.DefaultComponents, "distinct components to generate (DSR share scales with it)")
+	return cmd
+}
+
+func sampleRun(opts *SampleOptions) error {
+	files, err := sample.Write(opts.Dir, opts.Sample)
+	if err != nil {
+		return err
+	}
+	n := opts.Sample.Components
+	if n == 0 {
+		n = sample.DefaultComponents
+	}
+	seed := opts.Sample.Seed
+	if seed == 0 {
+		seed = sample.DefaultSeed
+	}
+	w := opts.Out
+	var total, compBytes int64
+	compFiles := 0
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			return err
+		}
+		total += st.Size()
+		if strings.HasPrefix(filepath.Base(f), sample.ComponentsPrefix) {
+			compFiles++
+			compBytes += st.Size()
+			continue
+		}
+		fmt.Fprintf(w, "  %-56s %10d bytes\n", f, st.Size())
+	}
+	fmt.Fprintf(w, "  %-56s %10d bytes in %d files\n", filepath.Join(opts.Dir, sample.ComponentsPrefix+"*.json"), compBytes, compFiles)
+	fmt.Fprintf(w, "wrote %d files (%.1f MB) to %s: %d distinct components (%d DSR), seed %d; synthetic data\n",
+		len(files), float64(total)/1e6, opts.Dir, n, sample.DSRCount(n), seed)
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os/signal"
@@ -16,9 +17,17 @@ import (
 	"github.com/prebake/prebake/internal/serve"
 )
 
-func init() {
-	var opts serve.Options
-	var addr string
+// ServeOptions are serve's flags.
+type ServeOptions struct {
+	Ctx   context.Context
+	Out   io.Writer
+	Serve serve.Options
+	Addr  string // --addr
+}
+
+// NewCmdServe is `prebake serve`; runF, when not nil, runs instead of serveRun.
+func NewCmdServe(_ *Factory, runF func(*ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve [--out output] [--manifest manifest.json] [--addr 127.0.0.1:8080]",
 		Short: "Serve a bake as the CDN will, with a preview map and a bake report",
@@ -39,40 +48,49 @@ or the JS client (js/) at it during development.
   /<path>               the output directory's files
 
 It stops on Ctrl-C.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.ReportPath == "" {
-				opts.ReportPath = bake.DefaultReportPath(opts.ManifestPath)
+			opts.Ctx, opts.Out = cmd.Context(), cmd.OutOrStdout()
+			if runF != nil {
+				return runF(opts)
 			}
-			srv, err := serve.New(opts)
-			if err != nil {
-				return err
-			}
-			defer srv.Close()
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return fmt.Errorf("serve: %w", err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "serving %s at http://%s/ (report: http://%s/_prebake/report)\n", opts.OutDir, ln.Addr(), ln.Addr())
-			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			go func() {
-				<-ctx.Done()
-				shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				hs.Shutdown(shut)
-			}()
-			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("serve: %w", err)
-			}
-			return nil
+			return serveRun(opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.OutDir, "out", "o", "output", "the output directory to serve")
-	f.StringVarP(&opts.ManifestPath, "manifest", "m", "manifest.json", "the bake's manifest, served at /manifest.json")
-	f.StringVar(&opts.ReportPath, "report", "", "the bake's rejected and unlocated rows, listed only when of the manifest's build (default: prebake-report.jsonl beside --manifest, where build writes it)")
-	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (port 0: any free port, printed)")
-	rootCmd.AddCommand(cmd)
+	addOutFlag(f, &opts.Serve.OutDir, "the output directory to serve")
+	addManifestFlag(f, &opts.Serve.ManifestPath, "the bake's manifest, served at /manifest.json")
+	f.StringVar(&opts.Serve.ReportPath, "report", "", "the bake's rejected and unlocated rows, listed only when of the manifest's build (default: prebake-report.jsonl beside --manifest, where build writes it)")
+	f.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on (port 0: any free port, printed)")
+	return cmd
+}
+
+func serveRun(o *ServeOptions) error {
+	opts := o.Serve
+	if opts.ReportPath == "" {
+		opts.ReportPath = bake.DefaultReportPath(opts.ManifestPath)
+	}
+	srv, err := serve.New(opts)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Fprintf(o.Out, "serving %s at http://%s/ (report: http://%s/_prebake/report)\n", opts.OutDir, ln.Addr(), ln.Addr())
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(o.Ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(shut)
+	}()
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
 }

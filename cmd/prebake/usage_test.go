@@ -9,11 +9,10 @@ import (
 	"testing"
 )
 
-// runInProcess runs the command line in this process, as main does, with
-// every flag back at its default first.
+// runInProcess runs the command line in this process, as main does (on a
+// fresh root, every flag at its default).
 func runInProcess(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	resetFlags(rootCmd)
 	var out, errb bytes.Buffer
 	code = execute(args, &out, &errb)
 	return code, out.String(), errb.String()
@@ -157,7 +156,7 @@ func TestJSONErrors(t *testing.T) {
 		}
 		covered[c.cmd] = true
 	}
-	for _, sub := range rootCmd.Commands() {
+	for _, sub := range newRootCmd(&Factory{}).Commands() {
 		if sub.Flags().Lookup("json") != nil && !covered[sub.Name()] {
 			t.Errorf("prebake %s takes --json but no case here checks its errors", sub.Name())
 		}

@@ -2,17 +2,35 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	rootCmd.AddCommand(&cobra.Command{
+// VersionOptions are version's inputs.
+type VersionOptions struct {
+	Out     io.Writer
+	Version string
+}
+
+// NewCmdVersion is `prebake version`; runF, when not nil, runs instead of versionRun.
+func NewCmdVersion(f *Factory, runF func(*VersionOptions) error) *cobra.Command {
+	opts := &VersionOptions{Version: f.Version}
+	return &cobra.Command{
 		Use:   "version",
 		Short: "Print prebake's version",
-		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), "prebake", version)
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Out = cmd.OutOrStdout()
+			if runF != nil {
+				return runF(opts)
+			}
+			return versionRun(opts)
 		},
-	})
+	}
+}
+
+func versionRun(opts *VersionOptions) error {
+	_, err := fmt.Fprintln(opts.Out, "prebake", opts.Version)
+	return err
 }

@@ -1,8 +1,11 @@
 // Package apprules holds rules of the web app (daveyboyc/cm-search) that more
 // than one language of prebake needs, as data files embedded here and shipped
-// in the Python package, so that Go and Python read one source (issue 25
-// item 2): today the app's Redis cache families (cache_families.json), read by
-// `prebake audit` and by the Django cache backend prebake.django.cache.
+// in the Python package, so that every language reads one source (issue 25
+// item 2): the app's Redis cache families (cache_families.json), read by
+// `prebake audit` and by the Django cache backend prebake.django.cache; and
+// the app's rules for showing and filtering components (app_rules.json, App),
+// read by the generators, by prebake.rules in Python, and by the JS client
+// through js/src/rules.mjs, generated from it.
 package apprules
 
 import (

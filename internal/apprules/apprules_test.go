@@ -53,15 +53,18 @@ func TestCacheFamiliesRefused(t *testing.T) {
 	}
 }
 
-// TestPythonCopy: the Python package's data file is this file (a symlink that
-// a wheel build copies; python/tests/test_cache_families.py checks the wheel).
+// TestPythonCopy: the Python package's data files are these files (symlinks
+// that a wheel build copies; python/tests/test_cache.py checks the wheel,
+// test_rules.py the Python code against app_rules.json).
 func TestPythonCopy(t *testing.T) {
-	py, err := os.ReadFile(filepath.Join("..", "..", "python", "src", "prebake", "data", "cache_families.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(py, CacheFamiliesJSON) {
-		t.Error("python/src/prebake/data/cache_families.json differs from internal/apprules/cache_families.json")
+	for name, embedded := range map[string][]byte{"cache_families.json": CacheFamiliesJSON, "app_rules.json": AppRulesJSON} {
+		py, err := os.ReadFile(filepath.Join("..", "..", "python", "src", "prebake", "data", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(py, embedded) {
+			t.Errorf("python/src/prebake/data/%s differs from internal/apprules/%s", name, name)
+		}
 	}
 }
 

@@ -10,15 +10,18 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/prebake/prebake/internal/apprules"
 	"github.com/prebake/prebake/internal/record"
 )
 
 // DescriptionMax is the app's cut, in characters, of a location group's
-// description (its `desc` property): longer texts keep this many and get "...".
-const DescriptionMax = 100
+// description (its `desc` property): longer texts keep this many and get "..."
+// (app_rules.json description_max).
+var DescriptionMax = apprules.App.DescriptionMax
 
-// UnknownLocation is the app's popup title for a component without location text.
-const UnknownLocation = "Unknown Location"
+// UnknownLocation is the app's popup title for a component without location
+// text (app_rules.json unknown_location).
+var UnknownLocation = apprules.App.UnknownLocation
 
 // Title is the app's title of a component: its location text verbatim
 // (newlines kept), else UnknownLocation.
@@ -31,20 +34,25 @@ func Title(c *record.Component) string {
 
 // DetailURL is the app's page for a component: its location page
 // /location/by-name/<quote(location text, safe="")>/, or, for a component
-// without location text, its component page /component/by-id/<_id>/. Both
-// routes resolve without the app's database keys.
+// without location text, its component page /component/by-id/<_id>/ (the
+// templates: app_rules.json url_templates). Both routes resolve without the
+// app's database keys.
 func DetailURL(c *record.Component) string {
 	if c.LocationText == "" {
-		return "/component/by-id/" + strconv.FormatInt(c.ID, 10) + "/"
+		return apprules.Fill(apprules.App.URLTemplates.Component, apprules.ComponentPlaceholder, strconv.FormatInt(c.ID, 10))
 	}
 	return LocationURL(c.LocationText)
 }
 
 // LocationURL is the app's location page for a location text.
-func LocationURL(text string) string { return "/location/by-name/" + Quote(text) + "/" }
+func LocationURL(text string) string {
+	return apprules.Fill(apprules.App.URLTemplates.Location, apprules.LocationPlaceholder, Quote(text))
+}
 
 // CompanyURL is the app's page of a company_id (Normalize of the company name).
-func CompanyURL(companyID string) string { return "/company-list/" + Quote(companyID) + "/" }
+func CompanyURL(companyID string) string {
+	return apprules.Fill(apprules.App.URLTemplates.Company, apprules.CompanyPlaceholder, Quote(companyID))
+}
 
 // Year is a delivery year as the app stores it (a CharField: "2024"); ok is
 // false for an unknown year (0).
@@ -72,14 +80,28 @@ func ShortDescription(s string) string {
 	return s
 }
 
+// quoteSafe marks the bytes Quote keeps: ASCII letters, digits and
+// app_rules.json's quote_safe.
+var quoteSafe = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	for _, c := range []byte(apprules.App.QuoteSafe) {
+		t[c] = true
+	}
+	return t
+}()
+
 // Quote is Python's urllib.parse.quote(s, safe=""): every UTF-8 byte other than
-// an ASCII letter, digit or one of "_.-~" becomes %XX (so "/" is "%2F").
+// an ASCII letter, digit or one of app_rules.json's quote_safe ("_.-~")
+// becomes %XX (so "/" is "%2F"). Hand-written: net/url's escapers keep other
+// sets ("!*'()" in PathEscape, "+" for space in QueryEscape).
 func Quote(s string) string {
 	const hex = "0123456789ABCDEF"
 	b := make([]byte, 0, len(s)+8)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-' || c == '~' {
+		if quoteSafe[c] {
 			b = append(b, c)
 			continue
 		}

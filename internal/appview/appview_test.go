@@ -1,9 +1,11 @@
 package appview
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/prebake/prebake/internal/apprules"
 	"github.com/prebake/prebake/internal/record"
 )
 
@@ -128,5 +130,42 @@ func TestStrip(t *testing.T) {
 		if got := Strip(tt.in); got != tt.want {
 			t.Errorf("Strip(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestFollowsAppRules: Quote keeps exactly the bytes app_rules.json says
+// (ASCII letters, digits, quote_safe) and escapes every other byte as %XX;
+// the URLs are the file's templates; ShortDescription cuts at description_max.
+func TestFollowsAppRules(t *testing.T) {
+	r := apprules.App
+	for c := 0; c < 256; c++ {
+		s := string([]byte{byte(c)})
+		keep := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(r.QuoteSafe, byte(c)) >= 0
+		want := fmt.Sprintf("%%%02X", c)
+		if keep {
+			want = s
+		}
+		if got := Quote(s); got != want {
+			t.Errorf("Quote(%q) = %q, want %q", s, got, want)
+		}
+	}
+	if got, want := LocationURL("a b"), strings.Replace(r.URLTemplates.Location, "{location}", "a%20b", 1); got != want {
+		t.Errorf("LocationURL = %q, want %q", got, want)
+	}
+	if got, want := CompanyURL("a/b"), strings.Replace(r.URLTemplates.Company, "{company_id}", "a%2Fb", 1); got != want {
+		t.Errorf("CompanyURL = %q, want %q", got, want)
+	}
+	if got, want := DetailURL(&record.Component{ID: 42}), strings.Replace(r.URLTemplates.Component, "{id}", "42", 1); got != want {
+		t.Errorf("DetailURL = %q, want %q", got, want)
+	}
+	if got := Title(&record.Component{}); got != r.UnknownLocation {
+		t.Errorf("Title = %q, want %q", got, r.UnknownLocation)
+	}
+	long := strings.Repeat("é", r.DescriptionMax+1)
+	if got := ShortDescription(long); got != strings.Repeat("é", r.DescriptionMax)+"..." {
+		t.Errorf("ShortDescription cuts at %d characters, want %d", len([]rune(got))-3, r.DescriptionMax)
+	}
+	if got := ShortDescription(long[:len(long)-2]); got != long[:len(long)-2] {
+		t.Errorf("ShortDescription cut a text of description_max characters")
 	}
 }

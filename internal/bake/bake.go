@@ -118,7 +118,7 @@ type Stage struct {
 func Run(cfg Config) (_ *Summary, err error) {
 	start := time.Now()
 	if cfg.OutDir == "" {
-		cfg.OutDir = "output"
+		cfg.OutDir = writer.DefaultOutDir
 	}
 	if err := CheckPaths(cfg); err != nil {
 		return nil, err

@@ -90,7 +90,7 @@ func (cfg Config) Outputs() []Path {
 func CheckPaths(cfg Config, extra ...Path) error {
 	outDir := cfg.OutDir
 	if outDir == "" {
-		outDir = "output"
+		outDir = writer.DefaultOutDir
 	}
 	outs := append(cfg.Outputs(), extra...)
 	others := append([]Path{}, cfg.Inputs()...)

@@ -119,10 +119,10 @@ type publisher struct {
 func Publish(ctx context.Context, c *s3.Client, opts Options) (*Result, error) {
 	start := time.Now()
 	if opts.OutDir == "" {
-		opts.OutDir = "output"
+		opts.OutDir = writer.DefaultOutDir
 	}
 	if opts.ManifestPath == "" {
-		opts.ManifestPath = "manifest.json"
+		opts.ManifestPath = writer.DefaultManifestPath
 	}
 	if opts.Jobs <= 0 {
 		opts.Jobs = 16

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/prebake/prebake/internal/apprules"
 )
 
 // Category is the simplified technology the map pages colour by.
@@ -30,64 +32,22 @@ const (
 var Categories = []Category{DSR, Battery, Gas, CHP, Wind, Solar, Hydro, Nuclear, Biomass, Coal, Interconnector, Other, Unknown}
 
 // exactCategory is the app's TECHNOLOGY_MAPPING (checker/views.py,
-// get_simplified_technology): exact, case-sensitive class names, tried first.
-var exactCategory = map[string]Category{
-	"Combined Heat and Power (CHP)":     CHP,
-	"Solar Photovoltaic":                Solar,
-	"Onshore Wind":                      Wind,
-	"Offshore Wind":                     Wind,
-	"Open Cycle Gas Turbine (OCGT)":     Gas,
-	"Combined Cycle Gas Turbine (CCGT)": Gas,
-	"Reciprocating engines":             Gas,
-	"Energy from Waste":                 Biomass,
-	"Coal/biomass":                      Biomass,
-	"Storage":                           Battery,
-	"OCGT and Reciprocating Engines":    Gas,
-	"OCGT and Reciprocating Engines (Fuel Type - Diesel)": Gas,
-	"Oil-fired steam generators":                          Gas,
-	"Hydro":                                               Hydro,
-	"Nuclear":                                             Nuclear,
-	"Coal":                                                Coal,
-	"Biomass":                                             Biomass,
-	"Gas":                                                 Gas,
-	"DSR":                                                 DSR,
-	"Interconnector":                                      Interconnector,
-	"BritNED (Netherlands)":                               Interconnector,
-	"Eleclink (France)":                                   Interconnector,
-	"EWIC (Ireland)":                                      Interconnector,
-	"EWIC (Republic of Ireland)":                          Interconnector,
-	"Greenlink (Republic of Ireland)":                     Interconnector,
-	"IFA2 (France)":                                       Interconnector,
-	"IFA (France)":                                        Interconnector,
-	"Moyle (Northern Ireland)":                            Interconnector,
-	"NEMO (Belgium)":                                      Interconnector,
-	"NeuConnect (Germany)":                                Interconnector,
-	"NSL (Norway)":                                        Interconnector,
-	"VikingLink (Denmark)":                                Interconnector,
-}
+// get_simplified_technology): exact, case-sensitive class names, tried first
+// (app_rules.json category_exact).
+var exactCategory = func() map[string]Category {
+	m := map[string]Category{}
+	for class, c := range apprules.App.CategoryExact {
+		m[class] = Category(c)
+	}
+	return m
+}()
 
 // keywordCategory is the app's KEYWORD_MAPPING, tried in this order on the
-// lower-cased class when no exact name matches. Unlike the app (a substring
-// test), a keyword must be a whole word (app-integration.md: "Unsleeved
-// generation" is not an interconnector, nor "Gaseous ..." gas).
-var keywordCategory = []struct {
-	keyword  string
-	category Category
-}{
-	{"storage", Battery},
-	{"battery", Battery},
-	{"wind", Wind},
-	{"solar", Solar},
-	{"hydro", Hydro},
-	{"nuclear", Nuclear},
-	{"interconnector", Interconnector},
-	{"gas", Gas},
-	{"chp", CHP},
-	{"biomass", Biomass},
-	{"waste", Biomass},
-	{"coal", Coal},
-	{"dsr", DSR},
-}
+// lower-cased class when no exact name matches (app_rules.json
+// category_keywords). Unlike the app (a substring test), a keyword must be a
+// whole word (app-integration.md: "Unsleeved generation" is not an
+// interconnector, nor "Gaseous ..." gas).
+var keywordCategory = apprules.App.CategoryKeywords
 
 // Categorize is the app's get_simplified_technology with whole-word keywords:
 // the exact (case-sensitive) class names first, then the keywords in order,
@@ -101,8 +61,8 @@ func Categorize(techClass string) Category {
 	}
 	t := strings.ToLower(techClass)
 	for _, k := range keywordCategory {
-		if containsWord(t, k.keyword) {
-			return k.category
+		if containsWord(t, k.Keyword) {
+			return Category(k.Category)
 		}
 	}
 	return Other

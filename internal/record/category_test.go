@@ -1,6 +1,12 @@
 package record
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/prebake/prebake/internal/apprules"
+)
 
 func TestCategorize(t *testing.T) {
 	tests := []struct {
@@ -55,6 +61,45 @@ func TestCategorize(t *testing.T) {
 	for _, tt := range tests {
 		if got := Categorize(tt.in); got != tt.want {
 			t.Errorf("Categorize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestCategorizeFollowsAppRules: Categorize gives every class of
+// app_rules.json's category_exact its category, and a class made of one
+// keyword of category_keywords (upper-cased, as a word among others) the
+// keyword's category, the first keyword in the file's order winning; every
+// category the file names is one of Categories.
+func TestCategorizeFollowsAppRules(t *testing.T) {
+	r := apprules.App
+	for class, want := range r.CategoryExact {
+		if got := Categorize(class); string(got) != want {
+			t.Errorf("Categorize(%q) = %q, app_rules.json category_exact says %q", class, got, want)
+		}
+	}
+	for i, k := range r.CategoryKeywords {
+		class := "Plant " + strings.ToUpper(k.Keyword) + " unit"
+		if _, exact := r.CategoryExact[class]; exact {
+			continue
+		}
+		if got := Categorize(class); string(got) != k.Category {
+			t.Errorf("Categorize(%q) = %q, app_rules.json category_keywords[%d] says %q", class, got, i, k.Category)
+		}
+		for _, later := range r.CategoryKeywords[i+1:] {
+			both := k.Keyword + " " + later.Keyword
+			if got := Categorize(both); string(got) != k.Category {
+				t.Errorf("Categorize(%q) = %q, want the earlier keyword's %q", both, got, k.Category)
+			}
+		}
+	}
+	for _, c := range r.CategoryExact {
+		if !slices.Contains(Categories, Category(c)) {
+			t.Errorf("app_rules.json names category %q, not one of Categories", c)
+		}
+	}
+	for _, k := range r.CategoryKeywords {
+		if !slices.Contains(Categories, Category(k.Category)) {
+			t.Errorf("app_rules.json names category %q, not one of Categories", k.Category)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prebake/prebake/internal/jsclient"
 	"github.com/prebake/prebake/internal/writer"
+	"github.com/prebake/prebake/js"
 )
 
 // preview holds the preview page, its script, and the map libraries vendored
@@ -22,8 +23,9 @@ import (
 //go:embed preview
 var preview embed.FS
 
-// embedded is one file the server carries: the preview's, and the client
-// bundle prebake-client.mjs.
+// embedded is one file the server carries: the preview's, the client
+// bundle prebake-client.mjs, and rules.mjs (js/src/rules.mjs, the app's rules
+// generated from internal/apprules/app_rules.json), which the preview imports.
 type embedded struct {
 	data []byte
 	etag string
@@ -58,6 +60,11 @@ var embeddedFiles = func() map[string]embedded {
 	if err != nil {
 		panic(err) // the embedded tree is part of the binary
 	}
+	rules, err := js.Package.ReadFile("src/rules.mjs")
+	if err != nil {
+		panic(err) // embedded too
+	}
+	add("rules.mjs", rules)
 	return files
 }()
 

@@ -90,10 +90,10 @@ type etagKey struct {
 // whose manifest file changed on disk, so a rebuild while serving shows up.
 func New(opts Options) (*Server, error) {
 	if opts.OutDir == "" {
-		opts.OutDir = "output"
+		opts.OutDir = writer.DefaultOutDir
 	}
 	if opts.ManifestPath == "" {
-		opts.ManifestPath = "manifest.json"
+		opts.ManifestPath = writer.DefaultManifestPath
 	}
 	root, err := os.OpenRoot(opts.OutDir)
 	if err != nil {

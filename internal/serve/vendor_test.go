@@ -58,14 +58,32 @@ func TestServesItsClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	getEmbeddedJS(t, "prebake-client.mjs", want)
+}
+
+// getEmbeddedJS checks that GET /_prebake/<name> answers want, as JavaScript,
+// revalidated.
+func getEmbeddedJS(t *testing.T, name string, want []byte) {
+	t.Helper()
 	rec := httptest.NewRecorder()
-	serveEmbedded(rec, httptest.NewRequest("GET", "/_prebake/prebake-client.mjs", nil), "prebake-client.mjs")
+	serveEmbedded(rec, httptest.NewRequest("GET", "/_prebake/"+name, nil), name)
 	if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), want) {
-		t.Fatalf("GET prebake-client.mjs: %d, %d bytes; want 200 and the %d-byte bundle", rec.Code, rec.Body.Len(), len(want))
+		t.Fatalf("GET %s: %d, %d bytes; want 200 and %d bytes", name, rec.Code, rec.Body.Len(), len(want))
 	}
 	if ct, cc := rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"); ct != "text/javascript; charset=utf-8" || cc != "no-cache" {
-		t.Errorf("Content-Type %q, Cache-Control %q", ct, cc)
+		t.Errorf("GET %s: Content-Type %q, Cache-Control %q", name, ct, cc)
 	}
+}
+
+// TestServesRules checks /_prebake/rules.mjs, the app's rules the preview
+// imports (its popups' URLs and titles): js/src/rules.mjs byte for byte, as
+// JavaScript, revalidated.
+func TestServesRules(t *testing.T) {
+	want, err := os.ReadFile(filepath.Join(shareddata.Root(), "js", "src", "rules.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	getEmbeddedJS(t, "rules.mjs", want)
 }
 
 // TestGBOutline checks the GB outline the preview draws as its base

@@ -62,7 +62,7 @@ func Prune(opts PruneOptions) (*PruneResult, error) {
 		return nil, fmt.Errorf("prune: --keep %d: keep at least 1 manifest", opts.Keep)
 	}
 	if opts.OutDir == "" {
-		opts.OutDir = "output"
+		opts.OutDir = DefaultOutDir
 	}
 	if _, err := os.Stat(opts.OutDir); err != nil {
 		return nil, fmt.Errorf("prune: %w", err)

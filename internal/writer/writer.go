@@ -61,11 +61,19 @@ type Writer struct {
 	written   int // files created or replaced (not left as they were)
 }
 
+// The default output directory and manifest path of a bake: cmd/prebake's
+// --out and --manifest flags and the zero Options of writer, bake, serve and
+// publish all take these.
+const (
+	DefaultOutDir       = "output"
+	DefaultManifestPath = "manifest.json"
+)
+
 // New returns a Writer for opts. It removes staging directories left by builds
 // that died; files from earlier builds stay until prune.
 func New(opts Options) (*Writer, error) {
 	if opts.OutDir == "" {
-		opts.OutDir = "output"
+		opts.OutDir = DefaultOutDir
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)

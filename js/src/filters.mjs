@@ -1,11 +1,13 @@
 // filters.mjs — the /map/ page's filters over a layer's attribute file (Go:
 // internal/generators/maptiles writes the file, scheme prebake-attrs/1).
+import {RESIDENTIAL_COMPANIES as RESIDENTIAL_BY_SUBTYPE} from './rules.mjs';
 
 // ATTRIBUTES_SCHEME is the attribute file layout this client reads.
 export const ATTRIBUTES_SCHEME = 'prebake-attrs/1';
 
-// ResidentialCompanies: the companies /map/ hides unless a company is chosen.
-export const RESIDENTIAL_COMPANIES = ['AXLE ENERGY LIMITED', 'OCTOPUS ENERGY LIMITED'];
+// RESIDENTIAL_COMPANIES: the companies /map/ hides unless a company is chosen
+// (app_rules.json residential_companies, in its order).
+export const RESIDENTIAL_COMPANIES = Object.values(RESIDENTIAL_BY_SUBTYPE);
 
 // decodeAttributes turns an attribute file (scheme prebake-attrs/1, written by
 // internal/generators/maptiles) into columns: lng, lat (Float64Array), id (register ids),

@@ -1,7 +1,8 @@
 // groups.mjs — the search map's location-group filters, in the browser (Go:
 // internal/generators/locations writes the file).
 //
-// The app's /api/search-geojson/ (search map, map
+// Its one import is ./rules.mjs (the app's rules, generated from
+// internal/apprules/app_rules.json). The app's /api/search-geojson/ (search map, map
 // explorer) filters its LocationGroups on the server; prebake bakes every
 // located group, each value written once, as locations/groups/all.geojson, and
 // searchGroups runs the endpoint's rules on those features and returns them in
@@ -57,44 +58,15 @@
 // query, whose count the app skips, the features shown). A limit or zoom that is
 // not an integer, or a negative limit, throws (the app answers 500).
 
-import {locationURL} from './quote.mjs';
-
-export {pyQuote} from './quote.mjs';
-
-export const TECH_VARIATIONS = {
-    'CHP': ['CHP', 'Combined Heat and Power (CHP)', 'CHP and autogeneration'],
-    'DSR': ['DSR', 'Demand Side Response'],
-    'EV Charging': ['EV Charging'],
-    'Battery': ['Battery', 'Battery Storage', 'Battery storage', 'Storage', 'Storage (Duration 0.5h)', 'Storage (Duration 1h)',
-        'Storage (Duration 1.5h)', 'Storage (Duration 2h)', 'Storage (Duration 2.5h)', 'Storage (Duration 3h)',
-        'Storage (Duration 3.5h)', 'Storage (Duration 4h)', 'Storage (Duration 4.5h)', 'Storage (Duration 5h)',
-        'Storage (Duration 5.5h)', 'Storage (Duration 6h)', 'Storage (Duration 7h)', 'Storage (Duration 8h)',
-        'Storage (Duration 8.5h)', 'Storage (Duration 9h)', 'Storage (Duration 9.5h)', 'Storage (Duration 12h)'],
-    'OCGT': ['Gas', 'Gas - OCGTs and reciprocating engines', 'Gas reciprocating engines', 'OCGT',
-        'Combined Cycle Gas Turbine (CCGT)', 'Open Cycle Gas Turbine (OCGT)', 'OCGT and Reciprocating Engines',
-        'OCGT and Reciprocating Engines (Fuel Type - Diesel)', 'OCGT and Reciprocating Engines (Fuel Type - Gas)',
-        'Reciprocating engines'],
-    'Wind': ['Wind', 'Onshore Wind', 'Offshore Wind'],
-    'Solar': ['Solar', 'Solar Photovoltaic'],
-    'Nuclear': ['Nuclear'],
-    'Hydro': ['Hydro', 'Hydro Power', 'Pumped Storage Hydro'],
-    'Biomass': ['Biomass', 'Energy from Waste', 'Coal/biomass'],
-    'Interconnector': ['Interconnector', 'Interconnection', 'BritNED (Netherlands)', 'Eleclink (France)', 'EWIC (Ireland)',
-        'EWIC (Republic of Ireland)', 'Greenlink (Republic of Ireland)', 'IFA2 (France)', 'IFA (France)',
-        'Moyle (Northern Ireland)', 'NEMO (Belgium)', 'NeuConnect (Germany)', 'NSL (Norway)', 'VikingLink (Denmark)'],
-    'Coal': ['Coal'],
-};
-
-// TECH_PRIORITY is LocationGroup._TECH_PRIORITIES: a group's `tech` is its
-// technologies key with the lowest number (any other key 999; the first in key
-// order among equals), "Unknown" when it has none.
-export const TECH_PRIORITY = {
-    'EV Charging': 1, 'Pumped Hydro': 2, 'Battery': 3, 'Nuclear': 4, 'Interconnector': 5, 'Solar': 6, 'Wind': 7,
-    'Hydro': 8, 'CHP': 9, 'OCGT': 10, 'Gas': 10, 'Biomass': 11, 'Coal': 12, 'DSR': 13,
-};
-
-const OCTOPUS = 'OCTOPUS ENERGY LIMITED';
-const AXLE = 'AXLE ENERGY LIMITED';
+// TECH_VARIATIONS: the endpoint's tech values and the technologies keys each
+// matches. TECH_PRIORITY is LocationGroup._TECH_PRIORITIES: a group's `tech` is
+// its technologies key with the lowest number (any other key
+// TECH_PRIORITY_DEFAULT; the first in key order among equals), "Unknown" when
+// it has none. Both from internal/apprules/app_rules.json (./rules.mjs).
+import {TECH_FILTER_CLASSES as TECH_VARIATIONS, TECH_PRIORITY, TECH_PRIORITY_DEFAULT, RESIDENTIAL_COMPANIES, DESCRIPTION_MAX,
+    pyQuote, locationURL} from './rules.mjs';
+export {TECH_VARIATIONS, TECH_PRIORITY, pyQuote};
+const {Octopus: OCTOPUS, Axle: AXLE} = RESIDENTIAL_COMPANIES;
 
 // pyTitle is Python's str.title(): a cased character after an uncased one is
 // upper-cased (title case), any other cased character lower-cased.
@@ -122,7 +94,7 @@ export function pgJSONText(list) {
 export function primaryTech(technologies) {
     let best = 'Unknown', bestP = 0, first = true;
     for (const k of Object.keys(technologies || {})) {
-        const p = TECH_PRIORITY[k] ?? 999;
+        const p = TECH_PRIORITY[k] ?? TECH_PRIORITY_DEFAULT;
         if (first || p < bestP) { best = k; bestP = p; }
         first = false;
     }
@@ -132,13 +104,13 @@ export function primaryTech(technologies) {
 // endpointProperties are a baked group's properties as /api/search-geojson/
 // shows them with no tech or company filter: tech (primaryTech), company (the
 // first companies key: most components, ties by name; "Unknown" when none),
-// desc (the first description, cut at 100 characters with "..." appended),
+// desc (the first description, cut at DESCRIPTION_MAX (100) characters with "..." appended),
 // cmu (the first cmu_ids), url (/location/by-name/<quote(title, safe="")>/).
 export function endpointProperties(p) {
     const d = [...((p.descriptions || [])[0] || '')];
     return {
         id: p.id, title: p.title, tech: primaryTech(p.technologies), company: Object.keys(p.companies || {})[0] ?? 'Unknown',
-        desc: d.length > 100 ? d.slice(0, 100).join('') + '...' : d.join(''), cmu: (p.cmu_ids || [])[0] ?? '',
+        desc: d.length > DESCRIPTION_MAX ? d.slice(0, DESCRIPTION_MAX).join('') + '...' : d.join(''), cmu: (p.cmu_ids || [])[0] ?? '',
         url: locationURL(p.title), count: p.count, active: p.active, mw: p.mw,
     };
 }

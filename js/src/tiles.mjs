@@ -3,7 +3,7 @@
 // node index, the nodes a viewport needs, and a file's GeoJSON features.
 import {HALF, lngX, latY, xLng, yLat, encode, decodeGrid} from './mercator.mjs';
 import {abbreviate} from './supercluster.mjs';
-import {locationURL} from './quote.mjs';
+import {locationURL} from './rules.mjs';
 
 // CLUSTER_TREE_SCHEME is the tile set layout this client reads
 // (manifest.tilesets[name].layout.scheme); the package's major version is its number.

@@ -4,7 +4,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import {openLayer} from '../src/layer.mjs';
-import {pyQuote} from '../src/quote.mjs';
+import {pyQuote} from '../src/rules.mjs';
 
 // A one-node layer: the root tile holds zooms 0..1 (index code 16 * 2, no
 // children); a file of one point (scheme prebake-cluster-tree/3: columns).

@@ -455,7 +455,8 @@ def test_family_table_is_the_go_one() -> None:
 
 
 def test_wheel_ships_the_table(tmp_path) -> None:
-    """`pip wheel ./python` copies the symlink's target into the wheel (built
+    """`pip wheel ./python` copies the symlinks' targets (cache_families.json,
+    app_rules.json) into the wheel (built
     from a copy of python/ and the file, the symlink kept as a symlink, so that
     the build leaves nothing in the checkout)."""
     import zipfile
@@ -463,15 +464,16 @@ def test_wheel_ships_the_table(tmp_path) -> None:
     src = tmp_path / "repo"
     shutil.copytree(ROOT / "python", src / "python", symlinks=True, ignore=shutil.ignore_patterns("tests", "__pycache__", "build", "*.egg-info"))
     (src / "internal" / "apprules").mkdir(parents=True)
-    shutil.copy(ROOT / "internal" / "apprules" / "cache_families.json", src / "internal" / "apprules")
-    assert (src / "python" / "src" / "prebake" / "data" / "cache_families.json").is_symlink()
+    for name in ("cache_families.json", "app_rules.json"):
+        shutil.copy(ROOT / "internal" / "apprules" / name, src / "internal" / "apprules")
+        assert (src / "python" / "src" / "prebake" / "data" / name).is_symlink()
     p = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(src / "python")],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     (wheel,) = tmp_path.glob("prebake-*.whl")
     with zipfile.ZipFile(wheel) as z:
-        data = z.read("prebake/data/cache_families.json")
-    assert data == (ROOT / "internal" / "apprules" / "cache_families.json").read_bytes()
+        for name in ("cache_families.json", "app_rules.json"):
+            assert z.read("prebake/data/" + name) == (ROOT / "internal" / "apprules" / name).read_bytes(), name
 
 
 def test_worker_memory_within_20_mb(realbake, redis_server) -> None:

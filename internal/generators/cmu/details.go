@@ -49,7 +49,7 @@ var PopupFields = []string{"id", "delivery_year", "auction_name", "cmu_id", "der
 const popupValues = 10 // fields after id
 
 // The app's texts for a component without location text.
-const unknownLocation = appview.UnknownLocation
+var unknownLocation = appview.UnknownLocation
 
 // AppDetail is the body of the app's /api/component-map-detail/<id>/, its
 // fields in the app's order (../shared/docs/app-integration.md, "Popups").

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prebake/prebake/internal/apprules"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/writer"
 )
@@ -76,33 +77,22 @@ func buildGroups(comps []record.Component) []*group {
 	return groups
 }
 
-// Pseudo-technologies the app adds to a location group's technologies, each
-// counted as the group's component count, when its stored descriptions
-// (lower-cased, joined with spaces) contain one of the patterns
-// (checker/management/commands/add_pumped_hydro.py, add_ev_charging.py).
-const (
-	PumpedHydro = "Pumped Hydro"
-	EVCharging  = "EV Charging"
-)
+// pseudoTechnologies are the app's pseudo-technologies (app_rules.json
+// pseudo_technologies, from checker/management/commands/add_pumped_hydro.py,
+// add_ev_charging.py): a location group gains the technologies key Name,
+// counted as its component count, when its stored descriptions (lower-cased,
+// joined with spaces) contain one of Patterns.
+var pseudoTechnologies = apprules.App.PseudoTechnologies
 
-var pseudoPatterns = []struct {
-	tech     string
-	patterns []string
-}{
-	{PumpedHydro, []string{"pumped storage", "pumped hydro"}},
-	{EVCharging, []string{"ev charging", "electric vehicle", "domestic ev", "residential ev", "bus depot"}},
-}
+// techPriority is the app's LocationGroup._TECH_PRIORITIES (app_rules.json
+// tech_priority): a group's primary technology (`tech`) is the key of its
+// technologies with the lowest number; any other key (a raw class) counts as
+// tech_priority_default.
+var techPriority, techPriorityDefault = apprules.App.TechPriority, apprules.App.TechPriorityDefault
 
-// TechPriority is the app's LocationGroup._TECH_PRIORITIES: a group's primary
-// technology (`tech`) is the key of its technologies with the lowest number;
-// any other key (a raw class) counts as 999.
-var TechPriority = map[string]int{
-	EVCharging: 1, PumpedHydro: 2, "Battery": 3, "Nuclear": 4, "Interconnector": 5, "Solar": 6, "Wind": 7,
-	"Hydro": 8, "CHP": 9, "OCGT": 10, "Gas": 10, "Biomass": 11, "Coal": 12, "DSR": 13,
-}
-
-// activeAuctions are the auction-name fragments that make a group active.
-var activeAuctions = []string{"2024-25", "2025-26", "2026-27", "2027-28", "2028-29", "2029-30"}
+// activeAuctions are the auction-name fragments that make a group active
+// (app_rules.json active_auction_years).
+var activeAuctions = apprules.App.ActiveAuctionYears
 
 // counted is an ordered {name: count} object: the app builds it from a query
 // ordered by count descending (ties here: by name), so its key order is part
@@ -267,13 +257,13 @@ func (g *group) attributes() attributes {
 		}
 	}
 	joined := strings.ToLower(strings.Join(a.Descriptions, " "))
-	for _, p := range pseudoPatterns {
-		for _, pat := range p.patterns {
+	for _, p := range pseudoTechnologies {
+		for _, pat := range p.Patterns {
 			if strings.Contains(joined, pat) {
 				a.Technologies = append(a.Technologies, struct {
 					Name  string
 					Count int
-				}{p.tech, len(g.members)})
+				}{p.Name, len(g.members)})
 				break
 			}
 		}
@@ -282,15 +272,15 @@ func (g *group) attributes() attributes {
 }
 
 // primaryTech is LocationGroup.get_primary_technology: the technologies key
-// with the lowest TechPriority (first in key order among equals), "Unknown"
+// with the lowest techPriority (first in key order among equals), "Unknown"
 // when there is none. Not written: the client rebuilds `tech` from
 // `technologies` (js/src/groups.mjs, python prebake.location_groups).
 func (a *attributes) primaryTech() string {
 	best, bestP := "Unknown", 0
 	for i, t := range a.Technologies {
-		p, ok := TechPriority[t.Name]
+		p, ok := techPriority[t.Name]
 		if !ok {
-			p = 999
+			p = techPriorityDefault
 		}
 		if i == 0 || p < bestP {
 			best, bestP = t.Name, p

@@ -134,7 +134,7 @@ func TestEVCharging(t *testing.T) {
 	c.Description = "Domestic EV chargers at residential premises"
 	a := buildGroups([]record.Component{c})[0].attributes()
 	techs, _ := json.Marshal(a.Technologies)
-	if a.primaryTech() != EVCharging || string(techs) != `{"DSR":1,"EV Charging":1}` {
+	if a.primaryTech() != "EV Charging" || string(techs) != `{"DSR":1,"EV Charging":1}` {
 		t.Errorf("tech %q technologies %s", a.primaryTech(), techs)
 	}
 }

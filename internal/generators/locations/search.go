@@ -190,9 +190,9 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 		JSONBKeyOrder(techs)
 		primary, best := "Unknown", 0
 		for k, t := range techs {
-			p, ok := TechPriority[t]
+			p, ok := techPriority[t]
 			if !ok {
-				p = 999
+				p = techPriorityDefault
 			}
 			if k == 0 || p < best {
 				primary, best = t, p

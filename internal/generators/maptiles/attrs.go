@@ -3,6 +3,7 @@ package maptiles
 import (
 	"strconv"
 
+	"github.com/prebake/prebake/internal/apprules"
 	"github.com/prebake/prebake/internal/appview"
 	"github.com/prebake/prebake/internal/record"
 )
@@ -11,8 +12,9 @@ import (
 const AttrsScheme = "prebake-attrs/1"
 
 // ResidentialCompanies are the companies whose components the /map/ page hides
-// unless a company is chosen (residential DSR; app-integration.md, Map points).
-var ResidentialCompanies = []string{"AXLE ENERGY LIMITED", "OCTOPUS ENERGY LIMITED"}
+// unless a company is chosen (residential DSR; app-integration.md, Map points;
+// app_rules.json residential_companies).
+var ResidentialCompanies = apprules.App.ResidentialCompanyNames()
 
 func isResidential(company string) bool {
 	for _, r := range ResidentialCompanies {

@@ -18,6 +18,8 @@
 //
 // window.preview exposes the state the browser test reads: the manifest, the
 // open layer, and the last view drawn ({seq, layer, bbox, zoom, filters, features}).
+import {locationURL, componentURL, UNKNOWN_LOCATION} from '/_prebake/rules.mjs';
+
 const maplibregl = window.maplibregl;
 const $ = id => document.getElementById(id);
 const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c]);
@@ -149,7 +151,7 @@ $('pmtiles').addEventListener('change', updatePMTiles);
 // id and the indexes of its texts in the file's strings. The app's body is
 // rebuilt as internal/generators/cmu/README.md says: the list's rows are the entries,
 // the component's own row the popup, title and detailUrl from its location
-// text (quote(location, safe="") is encodeURIComponent with !'()* escaped too).
+// text (locationURL, componentURL: the app's rules, js/src/rules.mjs).
 const details = manifest.shardsets['cmu/component_details'];
 const atLocation = manifest.shardsets['cmu/components_at_location'];
 const shardCache = new Map();
@@ -158,7 +160,6 @@ function shardFile(set, key) {
     if (!shardCache.has(url)) shardCache.set(url, getJSON(url));
     return shardCache.get(url);
 }
-const pyQuote = s => encodeURIComponent(s).replace(/[!'()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 async function detailFor(id) {
     if (!details || !atLocation) return null;
     const at = (await shardFile(details, Math.abs(id) % details.params.n))[String(id)];
@@ -168,9 +169,9 @@ async function detailFor(id) {
     const me = rows.find(r => r.id === id);
     if (!me) return null;
     const loc = me.location;
-    const detailUrl = loc == null ? `/component/by-id/${id}/` : `/location/by-name/${pyQuote(loc)}/`;
+    const detailUrl = loc == null ? componentURL(id) : locationURL(loc);
     return {
-        id, title: loc ?? 'Unknown Location', technology: me.technology, display_technology: me.display_technology,
+        id, title: loc ?? UNKNOWN_LOCATION, technology: me.technology, display_technology: me.display_technology,
         company: me.company, company_id: me.company_id, description: me.description, delivery_year: me.delivery_year,
         auction_name: me.auction_name, cmu_id: me.cmu_id, detailUrl, has_multiple_years: rows.length > 1,
         components_at_location: rows.map(r => ({id: r.id, delivery_year: r.delivery_year ?? 'Unknown', auction_name: r.auction_name,

@@ -23,8 +23,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
-
+from . import rules
 from .manifest import Manifest, ManifestError
 from .tables import _manifest, read_json
 
@@ -105,9 +104,9 @@ def rebuild_detail(lists: Mapping[str, Any], list_index: int, component_id: int)
         raise ManifestError(f"cmu/components_at_location: component {component_id} is not in its list {list_index}")
     location = me["location"]
     if location is None:
-        title, url = "Unknown Location", f"/component/by-id/{component_id}/"
+        title, url = rules.UNKNOWN_LOCATION, rules.component_url(component_id)
     else:
-        title, url = location, f"/location/by-name/{quote(location, safe='')}/"
+        title, url = location, rules.location_url(location)
     data = {
         "id": component_id,
         "title": title,
@@ -148,39 +147,6 @@ def _shard_entry(m: Manifest, name: str, key: int) -> Any:
     return shard.get(str(key))
 
 
-# The endpoint's ``tech`` values and the technologies keys each matches
-# (checker/views_search_geojson.py; js/src/groups.mjs TECH_VARIATIONS).
-TECH_VARIATIONS: dict[str, list[str]] = {
-    "CHP": ["CHP", "Combined Heat and Power (CHP)", "CHP and autogeneration"],
-    "DSR": ["DSR", "Demand Side Response"],
-    "EV Charging": ["EV Charging"],
-    "Battery": ["Battery", "Battery Storage", "Battery storage", "Storage"]
-    + [f"Storage (Duration {d}h)" for d in ("0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5", "5.5", "6",
-                                             "7", "8", "8.5", "9", "9.5", "12")],
-    "OCGT": ["Gas", "Gas - OCGTs and reciprocating engines", "Gas reciprocating engines", "OCGT",
-             "Combined Cycle Gas Turbine (CCGT)", "Open Cycle Gas Turbine (OCGT)", "OCGT and Reciprocating Engines",
-             "OCGT and Reciprocating Engines (Fuel Type - Diesel)", "OCGT and Reciprocating Engines (Fuel Type - Gas)",
-             "Reciprocating engines"],
-    "Wind": ["Wind", "Onshore Wind", "Offshore Wind"],
-    "Solar": ["Solar", "Solar Photovoltaic"],
-    "Nuclear": ["Nuclear"],
-    "Hydro": ["Hydro", "Hydro Power", "Pumped Storage Hydro"],
-    "Biomass": ["Biomass", "Energy from Waste", "Coal/biomass"],
-    "Interconnector": ["Interconnector", "Interconnection", "BritNED (Netherlands)", "Eleclink (France)",
-                       "EWIC (Ireland)", "EWIC (Republic of Ireland)", "Greenlink (Republic of Ireland)",
-                       "IFA2 (France)", "IFA (France)", "Moyle (Northern Ireland)", "NEMO (Belgium)",
-                       "NeuConnect (Germany)", "NSL (Norway)", "VikingLink (Denmark)"],
-    "Coal": ["Coal"],
-}
-
-# LocationGroup._TECH_PRIORITIES: ``tech`` is the technologies key with the
-# lowest number (any other key 999; the first in key order among equals).
-TECH_PRIORITY: dict[str, int] = {
-    "EV Charging": 1, "Pumped Hydro": 2, "Battery": 3, "Nuclear": 4, "Interconnector": 5, "Solar": 6, "Wind": 7,
-    "Hydro": 8, "CHP": 9, "OCGT": 10, "Gas": 10, "Biomass": 11, "Coal": 12, "DSR": 13,
-}
-
-
 def group_properties(feature: dict[str, Any], auction_names: list[str]) -> dict[str, Any]:
     """Every name of one feature of ``locations/groups/all.geojson``, which
     writes each value once (internal/generators/locations/README.md): the endpoint's
@@ -193,15 +159,10 @@ def group_properties(feature: dict[str, Any], auction_names: list[str]) -> dict[
     techs, companies = p["technologies"], p["companies"]
     descs, cmus, auctions = p["descriptions"], p["cmu_ids"], p["auctions"]
     first = descs[0] if descs else ""
-    tech, best = "Unknown", 0
-    for i, k in enumerate(techs):
-        prio = TECH_PRIORITY.get(k, 999)
-        if i == 0 or prio < best:
-            tech, best = k, prio
     return {
-        "id": p["id"], "title": p["title"], "tech": tech, "company": next(iter(companies), "Unknown"),
-        "desc": first[:100] + ("..." if len(first) > 100 else ""), "cmu": cmus[0] if cmus else "",
-        "url": "/location/by-name/" + quote(p["title"], safe="") + "/", "count": p["count"], "active": p["active"],
+        "id": p["id"], "title": p["title"], "tech": rules.primary_tech(techs), "company": next(iter(companies), "Unknown"),
+        "desc": rules.short_description(first), "cmu": cmus[0] if cmus else "",
+        "url": rules.location_url(p["title"]), "count": p["count"], "active": p["active"],
         "mw": p["mw"], "component_count": p["count"], "technologies": techs, "companies": companies,
         "descriptions": descs, "auction_years": [auction_names[i] for i in auctions], "cmu_ids": cmus,
         "capacity_mw": p["mw"], "capacity_confidence": p["capacity_confidence"], "is_active": p["active"],
@@ -215,14 +176,14 @@ def location_groups(tech: str = "All", manifest: Manifest | None = None) -> dict
     """The located location groups as a GeoJSON FeatureCollection, each
     feature's properties every name :func:`group_properties` gives, in id
     order. ``tech`` is the endpoint's ``tech`` filter: ``"All"`` every group,
-    else the groups with one of its technologies keys (``TECH_VARIATIONS``; a
+    else the groups with one of its technologies keys (``prebake.rules.TECH_FILTER_CLASSES``; a
     value not there is itself the key, so ``"Storage (Duration 2h)"`` works and
     ``"Steam"`` finds none). Reads one file, ``locations/groups/all.geojson``.
     ``TypeError`` unless a str."""
     _need_str(tech, "tech")
     fc = read_json("locations/groups/all.geojson", manifest)
     names = fc["auction_names"]
-    keys = None if tech == "All" else TECH_VARIATIONS.get(tech, [tech])
+    keys = None if tech == "All" else rules.TECH_FILTER_CLASSES.get(tech, [tech])
     features = []
     for f in fc["features"]:
         if keys is not None and not any(k in f["properties"]["technologies"] for k in keys):

@@ -34,12 +34,12 @@ import math
 import re
 import time
 from typing import Any
-from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from .. import rules
 from . import get_manifest
 from . import views_data as vd
 
@@ -225,7 +225,8 @@ def _map_data_body(request: HttpRequest) -> dict[str, Any]:
             "metadata": {"count": len(features), "total": total, "filtered": filtered}}
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.~-]+")
+# What rules.quote escapes: anything but ASCII letters, digits and QUOTE_SAFE.
+_UNSAFE = re.compile(r"[^A-Za-z0-9" + re.escape(rules.QUOTE_SAFE) + r"]+")
 
 
 _RUNS: dict[str, str] = {}
@@ -235,23 +236,28 @@ def _quote_run(m: re.Match[str]) -> str:
     run = m.group(0)
     q = _RUNS.get(run)
     if q is None:
-        q = quote(run, safe="")
+        q = rules.quote(run)
         if len(run) <= 4 and len(_RUNS) < 4096:  # ", ", " ", "\n": the same few runs again and again
             _RUNS[run] = q
     return q
 
 
 def _quote(text: str) -> str:
-    """``urllib.parse.quote(text, safe="")``, quoting only the runs that need
-    it, short ones remembered (quote() calls Python once per byte: it was most
-    of a search answer's time)."""
+    """``rules.quote(text)`` (``urllib.parse.quote(text, safe="")``), quoting
+    only the runs that need it, short ones remembered (quote() calls Python
+    once per byte: it was most of a search answer's time)."""
     return _UNSAFE.sub(_quote_run, text)
+
+
+def _by_name_url(text: str) -> str:
+    """``rules.location_url(text)``, with the fast :func:`_quote`."""
+    return rules.URL_TEMPLATES["location"].replace("{location}", _quote(text), 1)
 
 
 def _location_url(location: str | None, component_id: int) -> str:
     if location is None:
-        return f"/component/by-id/{component_id}/"
-    return f"/location/by-name/{_quote(location)}/"
+        return rules.component_url(component_id)
+    return _by_name_url(location)
 
 
 def _marker(md: vd.MapData, r: int, detail_level: str) -> dict[str, Any]:
@@ -273,7 +279,7 @@ def _marker(md: vd.MapData, r: int, detail_level: str) -> dict[str, Any]:
         "properties": {
             "id": cid,
             "cmu_id": cmu_id,
-            "title": "Unknown Location" if location is None else location,
+            "title": rules.UNKNOWN_LOCATION if location is None else location,
             "technology": technology,
             "display_technology": md.strings[int(md.category[r])],
             "company": company,
@@ -294,7 +300,7 @@ def _sw11_marker(n: int) -> dict[str, Any]:
             "id": 0, "cmu_id": "SW11", "title": title, "technology": "Various",
             "display_technology": vd.simplified_technology("Various"), "company": "Multiple Companies",
             "description": f"Area contains {n} components without precise geocoding", "delivery_year": "",
-            "auction_name": "", "detailUrl": f"/location/by-name/{_quote(title)}/",
+            "auction_name": "", "detailUrl": _by_name_url(title),
         },
     }
 
@@ -318,9 +324,8 @@ def component_map_detail(request: HttpRequest, component_id: int) -> HttpRespons
     if row is None:
         return JsonResponse({"success": False, "error": "Component not found"}, status=404)
     location = md.text(md.location, row)
-    url = f"/location/by-name/{_quote(location or 'Unknown Location')}/"
-    if location is None:  # docs/app-contract.md, no-location-text: the by-id page, not /location/by-name/Unknown Location/
-        url = f"/component/by-id/{component_id}/"
+    # docs/app-contract.md, no-location-text: the by-id page, not /location/by-name/Unknown Location/
+    url = _location_url(location, component_id)
     items: list[dict[str, Any]] = []
     if md.located[row]:
         lat, lng = float(md.lat[row]), float(md.lng[row])
@@ -337,7 +342,7 @@ def component_map_detail(request: HttpRequest, component_id: int) -> HttpRespons
     company = md.text(md.company, row) or "Unknown"
     data = {
         "id": component_id,
-        "title": location or "Unknown Location",
+        "title": location or rules.UNKNOWN_LOCATION,
         "technology": md.text(md.technology, row) or "Unknown",
         "display_technology": md.strings[int(md.category[row])],
         "company": company,
@@ -360,7 +365,7 @@ def _capacity(mw: float) -> str:
 
 # --- /api/search-geojson/ ----------------------------------------------------------
 
-_OCTOPUS, _AXLE = "OCTOPUS ENERGY LIMITED", "AXLE ENERGY LIMITED"
+_OCTOPUS, _AXLE = rules.RESIDENTIAL_COMPANIES["Octopus"], rules.RESIDENTIAL_COMPANIES["Axle"]
 
 
 def _ge(x: Any, v: float) -> Any:
@@ -390,8 +395,6 @@ def search_geojson(request: HttpRequest) -> HttpResponse:
 
 def _search_geojson_body(request: HttpRequest) -> dict[str, Any]:
     import numpy as np
-
-    from ..lookups import TECH_VARIATIONS
 
     start = time.time()
     G = request.GET
@@ -437,7 +440,7 @@ def _search_geojson_body(request: HttpRequest) -> dict[str, Any]:
                 if not mask.any():
                     break
     if tech and tech != "All":
-        mask &= g.having("tech", TECH_VARIATIONS.get(tech, [tech]))
+        mask &= g.having("tech", rules.TECH_FILTER_CLASSES.get(tech, [tech]))
     if tech == "DSR" and subtype:
         if subtype == "Octopus":
             mask &= g.having("company", [_OCTOPUS])
@@ -456,8 +459,8 @@ def _search_geojson_body(request: HttpRequest) -> dict[str, Any]:
         else:
             mask &= g.having("company", [company, company.upper(), company.lower(), company.title()])
 
-    octopus_axle = (company in (_OCTOPUS, _AXLE) or (tech == "DSR" and subtype in ("Octopus", "Axle"))
-                    or (tech == "EV Charging" and subtype in ("Octopus", "Axle")))
+    octopus_axle = (company in (_OCTOPUS, _AXLE) or (tech == "DSR" and subtype in rules.RESIDENTIAL_COMPANIES)
+                    or (tech == "EV Charging" and subtype in rules.RESIDENTIAL_COMPANIES))
     total = -1 if octopus_axle else int(mask.sum())
     if octopus_axle:
         limit = min(limit, 200 if viewport else 100)
@@ -499,7 +502,7 @@ def _search_geojson_body(request: HttpRequest) -> dict[str, Any]:
                 "company": company if company and company != "Everything else" else g.strings[g.primary_company[i]],
                 "desc": g.strings[g.desc[i]],
                 "cmu": g.strings[cmu] if cmu >= 0 else "",
-                "url": f"/location/by-name/{_quote(title)}/",
+                "url": _by_name_url(title),
                 "count": int(g.count[i]),
                 "active": bool(g.active[i]),
                 "mw": mw or 0,

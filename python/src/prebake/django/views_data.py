@@ -30,39 +30,26 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
+from .. import rules
+
 if TYPE_CHECKING:
     from ..manifest import Manifest
 
 MAP_DATA_ASSET = "maptiles/map_data.json"
 SEARCH_ASSET = "locations/groups/search.json"
 
-#: The companies the app treats as residential DSR (excluded by default).
-RESIDENTIAL = ("AXLE ENERGY LIMITED", "OCTOPUS ENERGY LIMITED")
+#: The companies the app treats as residential DSR (excluded by default):
+#: ``rules.RESIDENTIAL_COMPANIES``, in its order.
+RESIDENTIAL = tuple(rules.RESIDENTIAL_COMPANIES.values())
 
 # get_simplified_technology (checker/views.py): the exact-name table, then
-# keywords as substrings of the lower-cased name, in this order, else "Other".
+# keywords as substrings of the lower-cased name, in this order, else "Other"
+# (the tables: rules.CATEGORY_EXACT and rules.CATEGORY_KEYWORDS).
 # Applied here to request values only (what the page or a URL sends); the
 # bake's categories of real classes are the same (docs/app-contract.md,
 # category-keywords: 0).
-_EXACT = {
-    "Combined Heat and Power (CHP)": "CHP", "Solar Photovoltaic": "Solar", "Onshore Wind": "Wind",
-    "Offshore Wind": "Wind", "Open Cycle Gas Turbine (OCGT)": "Gas", "Combined Cycle Gas Turbine (CCGT)": "Gas",
-    "Reciprocating engines": "Gas", "Energy from Waste": "Biomass", "Coal/biomass": "Biomass", "Storage": "Battery",
-    "OCGT and Reciprocating Engines": "Gas", "OCGT and Reciprocating Engines (Fuel Type - Diesel)": "Gas",
-    "Oil-fired steam generators": "Gas", "Hydro": "Hydro", "Nuclear": "Nuclear", "Coal": "Coal",
-    "Biomass": "Biomass", "Gas": "Gas", "DSR": "DSR", "Interconnector": "Interconnector",
-    "BritNED (Netherlands)": "Interconnector", "Eleclink (France)": "Interconnector",
-    "EWIC (Ireland)": "Interconnector", "EWIC (Republic of Ireland)": "Interconnector",
-    "Greenlink (Republic of Ireland)": "Interconnector", "IFA2 (France)": "Interconnector",
-    "IFA (France)": "Interconnector", "Moyle (Northern Ireland)": "Interconnector",
-    "NEMO (Belgium)": "Interconnector", "NeuConnect (Germany)": "Interconnector",
-    "NSL (Norway)": "Interconnector", "VikingLink (Denmark)": "Interconnector",
-}
-_KEYWORDS = (
-    ("storage", "Battery"), ("battery", "Battery"), ("wind", "Wind"), ("solar", "Solar"), ("hydro", "Hydro"),
-    ("nuclear", "Nuclear"), ("interconnector", "Interconnector"), ("gas", "Gas"), ("chp", "CHP"),
-    ("biomass", "Biomass"), ("waste", "Biomass"), ("coal", "Coal"), ("dsr", "DSR"),
-)
+_EXACT = rules.CATEGORY_EXACT
+_KEYWORDS = rules.CATEGORY_KEYWORDS
 
 
 def simplified_technology(name: str | None) -> str:
