@@ -28,4 +28,6 @@ fi
 bash "$root/scripts/setup-serve.sh"
 # SeaweedFS's weed, the S3 server the publish tests start (built once into .cache/tools).
 bash "$root/scripts/setup-seaweedfs.sh"
+# actionlint, which checks the CI recipe's workflow (docs/ci.md).
+bash "$root/scripts/setup-actionlint.sh"
 bash "$root/scripts/setup-browser.sh"

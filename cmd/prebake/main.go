@@ -12,9 +12,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at link time (-ldflags "-X main.version=...") for releases.
-var version = "0.1.0"
-
 var rootCmd = &cobra.Command{
 	Use:   "prebake",
 	Short: "Bake the Capacity Market app's cache entries into static files",
