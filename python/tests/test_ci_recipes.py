@@ -105,3 +105,11 @@ def test_hook_without_the_wheel_says_what_to_do(app: dict, tmp_path: Path) -> No
     p = hook(app, PATH="/usr/bin:/bin", PREBAKE_OUT=str(tmp_path / "out"))
     assert p.returncode == 1 and "add prebake to requirements.txt" in p.stderr, p.stdout + p.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_hook_passes_shellcheck() -> None:
+    exe = shutil.which("shellcheck")
+    if exe is None:
+        missing("shellcheck is not installed (scripts/setup-debian.sh installs it)")
+    p = subprocess.run([exe, str(HOOK)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
