@@ -153,8 +153,9 @@ def test_installed_cli_reports_its_version(installed: dict[str, str]) -> None:
 
 
 def test_installed_cli_bakes_the_sample(installed: dict[str, str], tmp_path: Path) -> None:
-    run(installed, "prebake", "sample", "--out", "s", cwd=tmp_path)
-    run(installed, "prebake", "build", "--quiet", "--source", "s/synthetic_*.json", "--postcodes", "s/synthetic_postcodes.csv",
+    # make run's commands (the manifest records the source paths as given)
+    run(installed, "prebake", "sample", "--out", ".cache/sample", cwd=tmp_path)
+    run(installed, "prebake", "build", "--quiet", "--source", ".cache/sample/synthetic_*.json", "--postcodes", ".cache/sample/synthetic_postcodes.csv",
         "--out", "output", "--manifest", "manifest.json", cwd=tmp_path)
     run(installed, "prebake", "verify", "--out", "output", "--manifest", "manifest.json", cwd=tmp_path)
     m = json.loads((tmp_path / "manifest.json").read_text())
