@@ -1,5 +1,6 @@
 # prebake — see README.md. `make run` bakes the bundled synthetic sample,
-# `make test` runs the whole suite (what CI runs), `make bench` the benchmarks.
+# `make test` runs the whole suite (what CI runs), `make bench` the benchmarks,
+# `make dist` the Python wheels that carry the CLI (docs/ci.md).
 
 GO      ?= go
 BIN     := bin/prebake
