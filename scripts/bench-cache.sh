@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench` part for the Django cache backend (prebake.django.cache): worker
 # memory with and without it, on the real register's shared bake
-# (internal/realbake) and a throw-away redis-server on a private Unix socket.
+# (internal/testkit/realbake) and a throw-away redis-server on a private Unix socket.
 # python/tests/cache_rss.py says how: two fresh worker processes (django-redis
 # as the app has it, and PrebakeCache wrapping it) serve the same session of the
 # app's cache calls through django.test.Client; VmRSS from /proc/self/status at
@@ -13,7 +13,7 @@ cd "$root"
 py=$root/.cache/venv/bin/python
 [ -x "$py" ] || bash scripts/setup-python.sh
 export PREBAKE_SHARED=${PREBAKE_SHARED:-$root/../shared}
-bake=${PREBAKE_REALBAKE:-$(go run ./internal/realbake/cmd/realbake)}
+bake=${PREBAKE_REALBAKE:-$(go run ./internal/testkit/realbake/cmd/realbake)}
 if [ -z "$bake" ]; then echo "bench-cache: no real bake (needs the register in $PREBAKE_SHARED)" >&2; exit 1; fi
 work=$(mktemp -d)
 redis-server --port 0 --unixsocket "$work/redis.sock" --save '' --appendonly no --daemonize yes --pidfile "$work/redis.pid" --logfile "$work/redis.log"

@@ -1,5 +1,5 @@
 """Helpers of the cache-backend tests: the test run's shared real bake
-(internal/realbake), a throw-away redis-server, and the app's cache code
+(internal/testkit/realbake), a throw-away redis-server, and the app's cache code
 restated from its source (daveyboyc/cm-search) and
 ../shared/docs/app-integration.md, independently of prebake.django.cache.
 (Kept out of conftest.py so that the names do not clash with other helpers'.)"""
@@ -25,7 +25,7 @@ from conftest import ROOT, missing, shared_dir
 
 def realbake_dir() -> Path:
     """The test run's shared real bake: $PREBAKE_REALBAKE (make test), else
-    `go run ./internal/realbake/cmd/realbake` (which finds or makes it)."""
+    `go run ./internal/testkit/realbake/cmd/realbake` (which finds or makes it)."""
     d = os.environ.get("PREBAKE_REALBAKE")
     if not d:
         if not (shared_dir() / "data" / "register").is_dir():
@@ -33,7 +33,7 @@ def realbake_dir() -> Path:
         go = shutil.which("go") or ("/usr/local/go/bin/go" if os.path.exists("/usr/local/go/bin/go") else None)
         if go is None:
             missing("go is not installed: it bakes the shared real bake")
-        p = subprocess.run([go, "run", "./internal/realbake/cmd/realbake"], cwd=ROOT, capture_output=True, text=True,
+        p = subprocess.run([go, "run", "./internal/testkit/realbake/cmd/realbake"], cwd=ROOT, capture_output=True, text=True,
                            env={**os.environ, "PREBAKE_SHARED": str(shared_dir())})
         assert p.returncode == 0, "the shared real bake failed:\n" + p.stderr[-4000:]
         d = p.stdout.strip()
