@@ -1,5 +1,6 @@
 # prebake — see README.md. `make run` bakes the bundled synthetic sample,
-# `make test` runs the whole suite (what CI runs), `make bench` the benchmarks.
+# `make test` runs the whole suite (what CI runs), `make bench` the benchmarks,
+# `make dist` the Python wheels that carry the CLI (docs/ci.md).
 
 GO      ?= go
 BIN     := bin/prebake
@@ -10,11 +11,19 @@ GOLDEN  := cmd/prebake/testdata/sample-manifest.json
 # manifest (GOLDEN) byte for byte. Override it for real bakes (CI: the commit time).
 SOURCE_DATE_EPOCH ?= 1767225600
 export SOURCE_DATE_EPOCH
+# The commit stamped into the binary (`prebake version`); the version itself is
+# cmd/prebake/VERSION, embedded. Same commit, same binary (-trimpath).
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 
-.PHONY: run golden test bench build sample clean
+.PHONY: run golden test bench build dist sample clean
 
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/prebake
+	$(GO) build -trimpath -ldflags '-X main.commit=$(COMMIT)' -o $(BIN) ./cmd/prebake
+
+# Platform wheels carrying the CLI, and an sdist, in dist/ (scripts/dist.sh).
+dist:
+	bash scripts/setup-python.sh
+	bash scripts/dist.sh
 
 sample: build
 	./$(BIN) sample --out $(SAMPLE)
@@ -51,4 +60,4 @@ bench: build
 
 clean:
 	find output -mindepth 1 ! -name README.md -exec rm -rf {} +
-	rm -rf bin .cache/sample prebake-report.jsonl manifest.json
+	rm -rf bin dist .cache/sample prebake-report.jsonl manifest.json

@@ -4,10 +4,11 @@
 #   checks), redis-server (audit), postgresql (the database source: internal/testkit/pgtest), chromium (browser tests), awscli (publish:
 #   independent S3 client), gdal-bin (GEOS validity of DNO polygons), nginx and wrk
 #   (serve: peer web server and load generator), curl and unzip (the migration
-#   guide's step 0, python/docs/post_compile.sh).
+#   guide's step 0, python/docs/post_compile.sh), file (the dist tests name each
+#   wheel's binary) and shellcheck (actionlint checks the CI recipe's run: steps with it).
 # Idempotent: prints nothing and changes nothing when everything is present.
 set -euo pipefail
-want=(proj-bin python3-pandas python3-django redis-server postgresql chromium awscli gdal-bin nginx wrk curl unzip)
+want=(proj-bin python3-pandas python3-django redis-server postgresql chromium awscli gdal-bin nginx wrk curl unzip file shellcheck)
 need=()
 for p in "${want[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")

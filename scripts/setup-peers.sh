@@ -29,6 +29,8 @@ fi
 bash "$root/scripts/setup-serve.sh"
 # SeaweedFS's weed, the S3 server the publish tests start (built once into .cache/tools).
 bash "$root/scripts/setup-seaweedfs.sh"
+# actionlint, which checks the CI recipe's workflow (docs/ci.md).
+bash "$root/scripts/setup-actionlint.sh"
 bash "$root/scripts/setup-browser.sh"
 # TypeScript, pinned, for js/'s type declarations (the package test compiles a page
 # against them, js/package_test.go), in its own npm project so that no other

@@ -58,7 +58,7 @@ func wantUsageErrors[T any](t *testing.T, name string, newCmd func(runF func(*T)
 
 func TestVersionCmd(t *testing.T) {
 	var got *VersionOptions
-	if err, _, _ := parse(t, NewCmdVersion(&Factory{Version: "9.9.9"}, capture(&got)), "version"); err != nil || got == nil || got.Version != "9.9.9" {
+	if err, _, _ := parse(t, NewCmdVersion(&Factory{Version: "9.9.9"}, capture(&got)), "version"); err != nil || got == nil || got.Info.Version != "9.9.9" || got.JSON {
 		t.Fatalf("version: %v %+v", err, got)
 	}
 	if err, code, _ := parse(t, NewCmdVersion(&Factory{Version: "9.9.9"}, capture(&got)), "version", "extra"); err == nil || code != 2 {
@@ -67,8 +67,11 @@ func TestVersionCmd(t *testing.T) {
 	if err, code, _ := parse(t, NewCmdVersion(&Factory{Version: "9.9.9"}, capture(&got)), "version", "--nope"); err == nil || code != 2 {
 		t.Errorf("version --nope: %v, exit %d, want 2", err, code)
 	}
+	if err, _, _ := parse(t, NewCmdVersion(&Factory{Version: "9.9.9"}, capture(&got)), "version", "--json"); err != nil || !got.JSON {
+		t.Errorf("version --json: %v %+v", err, got)
+	}
 	_, _, out := parse(t, NewCmdVersion(&Factory{Version: "9.9.9"}, nil), "version")
-	if out != "prebake 9.9.9\n" {
+	if !strings.HasPrefix(out, "prebake 9.9.9 (commit ") {
 		t.Errorf("version printed %q", out)
 	}
 }

@@ -15,9 +15,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at link time (-ldflags "-X main.version=...") for releases.
-var version = "0.1.0"
-
 // Factory is what commands take from the program (cli/cli's cmdutil.Factory,
 // cut to prebake's needs).
 type Factory struct {
@@ -68,6 +65,9 @@ Start with:
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	// `prebake --version` prints the same line as `prebake version`.
+	root.Version = versionInfo().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	return root
 }
 

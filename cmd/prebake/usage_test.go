@@ -117,6 +117,7 @@ func TestJSONErrors(t *testing.T) {
 		{"prune", []string{"prune", "--json", "--out", filepath.Join(dir, "none"), "--manifest", missing}, "failed", 1, ""},
 		{"audit", []string{"audit", "--json", "--redis", "redis://127.0.0.1:1/0", "--yes"}, "usage", 2, "--yes only confirms"},
 		{"audit", []string{"audit", "--json", "--redis", "redis://:secret@127.0.0.1:1/0"}, "failed", 1, "127.0.0.1:1"},
+		{"version", []string{"version", "--json", "extra"}, "usage", 2, `unknown command "extra"`},
 		{"publish", []string{"publish", "--json"}, "usage", 2, "no --to"},
 		{"publish", []string{"publish", "--json", "--to", "s3://b/p", "--out", dir, "--manifest", missing, "--endpoint", "http://127.0.0.1:1"}, "failed", 1, "missing.json"},
 	}

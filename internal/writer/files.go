@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // StateDir is the directory inside the output directory where prebake keeps its
@@ -60,14 +59,6 @@ func removeDeadStaging(outDir string) error {
 		}
 	}
 	return nil
-}
-
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // sameContent reports whether the file at p holds exactly data.

@@ -14,11 +14,13 @@
 #     publishes it quarterly; a failed refresh warns and keeps the old table, a
 #     failed first download fails the build). Its CSV files (Data/CSV/<area>.csv, no header) are
 #     concatenated into one gzip file, which prebake reads as Code-Point Open;
-#   - the prebake executable: $PREBAKE_BIN when set, else built once with
-#     `go install` into the build cache (a Go toolchain is fetched into the cache
-#     the first time).
+#   - the prebake executable: the `prebake` command of the prebake wheel that
+#     the app's requirements.txt names (the buildpack pip-installs it before this
+#     hook; docs/ci.md), or $PREBAKE_BIN when set. No Go is needed.
 # Writes prebake_output/ (served by prebake.django.middleware.WhiteNoiseMiddleware)
-# with prebake_output/manifest.json last. Fails the build on any error.
+# with prebake_output/manifest.json last; then, when PREBAKE_PUBLISH_TO is set
+# (s3://bucket/prefix; credentials as for the aws CLI), publishes it there
+# (`prebake publish`, manifest.json last). Fails the build on any error.
 set -euo pipefail
 
 app=${BUILD_DIR:-$(pwd)}
@@ -27,19 +29,12 @@ out=${PREBAKE_OUT:-$app/prebake_output}
 mkdir -p "$cache"
 
 # The prebake executable.
-bin=${PREBAKE_BIN:-}
+bin=${PREBAKE_BIN:-$(command -v prebake || true)}
 if [ -z "$bin" ]; then
-  version=${PREBAKE_VERSION:-latest}
-  goversion=${PREBAKE_GO_VERSION:-1.26.8}
-  bin=$cache/bin/prebake
-  if [ ! -x "$bin" ] || [ "$(cat "$cache/bin/prebake.version" 2>/dev/null)" != "$version" ]; then
-    if [ ! -x "$cache/go/bin/go" ]; then
-      curl -fsSL "https://go.dev/dl/go$goversion.linux-amd64.tar.gz" | tar -xz -C "$cache"
-    fi
-    GOBIN=$cache/bin GOPATH=$cache/gopath GOCACHE=$cache/gocache "$cache/go/bin/go" install "github.com/prebake/prebake/cmd/prebake@$version"
-    echo "$version" >"$cache/bin/prebake.version"
-  fi
+  echo "prebake: no prebake command: add prebake to requirements.txt (see docs/ci.md in the prebake repository) or set PREBAKE_BIN" >&2
+  exit 1
 fi
+"$bin" --version
 
 # The postcode table, cached between builds.
 postcodes=$cache/codepo_gb.csv.gz
@@ -76,3 +71,7 @@ fi
   --source "$register" \
   --postcodes "$postcodes" \
   --out "$out" --manifest "$out/manifest.json"
+
+if [ -n "${PREBAKE_PUBLISH_TO:-}" ]; then
+  "$bin" publish --to "$PREBAKE_PUBLISH_TO" --out "$out" --manifest "$out/manifest.json"
+fi

@@ -58,9 +58,7 @@ class Bake:
 
 @pytest.fixture(scope="session")
 def prebake_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    go = shutil.which("go") or ("/usr/local/go/bin/go" if os.path.exists("/usr/local/go/bin/go") else None)
-    if go is None:
-        missing("go is not installed: it builds the prebake binary these tests run")
+    go = go_exe()
     exe = tmp_path_factory.mktemp("bin") / "prebake"
     subprocess.run([go, "build", "-o", str(exe), "./cmd/prebake"], cwd=ROOT, check=True)
     return exe
@@ -230,3 +228,45 @@ def gunicorn_server() -> Iterator[int]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def go_exe() -> str:
+    go = shutil.which("go") or ("/usr/local/go/bin/go" if os.path.exists("/usr/local/go/bin/go") else None)
+    if go is None:
+        missing("go is not installed: it builds the prebake binary these tests run")
+    return go
+
+
+# What `make dist` (scripts/dist.sh) builds: GOOS/GOARCH -> (the wheel's
+# platform tags, the executable's name in prebake/bin/).
+DIST_PLATFORMS = {
+    "linux/amd64": ({"manylinux_2_17_x86_64", "manylinux2014_x86_64"}, "prebake"),
+    "linux/arm64": ({"manylinux_2_17_aarch64", "manylinux2014_aarch64"}, "prebake"),
+    "darwin/amd64": ({"macosx_10_12_x86_64"}, "prebake"),
+    "darwin/arm64": ({"macosx_11_0_arm64"}, "prebake"),
+    "windows/amd64": ({"win_amd64"}, "prebake.exe"),
+}
+
+
+@pytest.fixture(scope="session")
+def dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output of scripts/dist.sh (`make dist`) for every platform, built once
+    per session: the sdist and five wheels."""
+    d = tmp_path_factory.mktemp("dist")
+    go = go_exe()
+    p = subprocess.run(["bash", str(ROOT / "scripts" / "dist.sh")], cwd=ROOT, capture_output=True, text=True,
+                       env={**os.environ, "DIST_DIR": str(d), "PYTHON": sys.executable, "GO": go,
+                            "PREBAKE_DIST_PLATFORMS": " ".join(DIST_PLATFORMS)})
+    assert p.returncode == 0, p.stderr[-4000:]
+    return d
+
+
+def venv_with_wheel(dest: Path, requirement: list[str]) -> Path:
+    """A fresh virtual environment at dest with ``pip install <requirement>``
+    done (no index: the wheel comes from a --find-links directory); returns
+    its bin directory."""
+    subprocess.run([sys.executable, "-m", "venv", str(dest)], check=True)
+    bindir = dest / "bin"
+    subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-index", *requirement],
+                   check=True)
+    return bindir

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 from .changelog import Changelog, changes
 from .lookups import PostcodeLocation, company, component_detail, group_properties, location_groups, postcode_location
@@ -52,7 +53,9 @@ __all__ = [
     "set_default",
 ]
 
-__version__ = "0.1.0"
+# The version lives in one place, cmd/prebake/VERSION (this package's VERSION is
+# a symlink to it; wheels carry a copy): the Go binary embeds the same file.
+__version__ = (Path(__file__).with_name("VERSION")).read_text(encoding="utf-8").strip()
 
 _default: Manifest | None = None
 _lock = threading.Lock()
