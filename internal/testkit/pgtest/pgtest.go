@@ -40,6 +40,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/prebake/prebake/internal/testkit/daemon"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
@@ -154,7 +155,7 @@ func start(t testing.TB, tls bool) *Server {
 		args = append(args, "-c", "ssl=on", "-c", "ssl_cert_file="+s.CAFile, "-c", "ssl_key_file="+key)
 	}
 	for attempt := 0; ; attempt++ {
-		s.Port = freePort(t)
+		s.Port = daemon.FreePort(t)
 		cmd := run("postgres", append([]string{"-p", strconv.Itoa(s.Port)}, args...)...)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -235,34 +236,16 @@ func selfSigned(t testing.TB, certFile, keyFile string) {
 
 // waitReady tries to connect for up to 30 s, giving up when the server exits.
 func (s *Server) waitReady(exited chan error) bool {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			exited <- err
-			return false
-		default:
-		}
+	return daemon.WaitReady(exited, 30*time.Second, 50*time.Millisecond, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
 		conn, err := pgx.Connect(ctx, s.URL("postgres"))
-		cancel()
-		if err == nil {
-			conn.Close(context.Background())
-			return true
+		if err != nil {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return false
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+		conn.Close(context.Background())
+		return true
+	})
 }
 
 // URL is a postgres:// URL of database db over TCP, with the password.

@@ -7,13 +7,13 @@ package redistest
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prebake/prebake/internal/testkit/daemon"
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
 
@@ -29,7 +29,7 @@ func Start(t testing.TB) *Server {
 	server := shareddata.Tool(t, "redis-server")
 	s := &Server{cli: shareddata.Tool(t, "redis-cli")}
 	for attempt := 0; ; attempt++ {
-		s.Port = freePort(t)
+		s.Port = daemon.FreePort(t)
 		cmd := exec.Command(server, "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
 			"--dir", t.TempDir(), "--save", "", "--appendonly", "no", "--daemonize", "no")
 		var out bytes.Buffer
@@ -48,7 +48,7 @@ func Start(t testing.TB) *Server {
 		}
 		_ = cmd.Process.Kill()
 		<-exited
-		if attempt == 2 { // the port was taken between freePort and the start, thrice
+		if attempt == 2 { // the port was taken between daemon.FreePort and the start, thrice
 			t.Fatalf("redis-server did not start on port %d:\n%s", s.Port, out.String())
 		}
 	}
@@ -56,30 +56,10 @@ func Start(t testing.TB) *Server {
 
 // waitReady polls PING for up to 10 s, giving up when the server exits.
 func (s *Server) waitReady(exited chan error) bool {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			exited <- err
-			return false
-		default:
-		}
-		if out, err := exec.Command(s.cli, "-p", strconv.Itoa(s.Port), "PING").Output(); err == nil && strings.TrimSpace(string(out)) == "PONG" {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return daemon.WaitReady(exited, 10*time.Second, 20*time.Millisecond, func() bool {
+		out, err := exec.Command(s.cli, "-p", strconv.Itoa(s.Port), "PING").Output()
+		return err == nil && strings.TrimSpace(string(out)) == "PONG"
+	})
 }
 
 // URL is the server's database db as a redis:// URL.
