@@ -17,7 +17,7 @@ import (
 
 // bakeStages are the stages a bake of the sample (no --boundaries) reports;
 // the generators run two at once and may end in any order.
-var bakeStages = []string{"read sources", "load postcodes", "geocode", "map tiles", "cmu tables", "locations", "cmu details", "generators", "changelog", "manifest"}
+var bakeStages = []string{"read sources", "load postcodes", "geocode", "postcodes", "map tiles", "cmu tables", "locations", "cmu details", "generators", "changelog", "manifest"}
 
 // envWithout is os.Environ without the named variables.
 func envWithout(names ...string) []string {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prebake/prebake/internal/atomicfile"
@@ -95,14 +96,18 @@ type Summary struct {
 	ShardSets    int               `json:"shardsets"`
 	Seconds      float64           `json:"seconds"`
 	// Stages is each pipeline stage's wall time, in this order: read sources,
-	// load postcodes, geocode, then each generator (map tiles, cmu tables,
-	// locations, cmu details, boundaries; two run at once, so their times
+	// load postcodes, geocode, then each generator (postcodes, map tiles, cmu
+	// tables, locations, cmu details, boundaries; two run at once, so their times
 	// overlap), then "generators" (the wall time of all of them together),
 	// then changelog, then manifest.
 	Stages []Stage `json:"stages"`
 	// Unchanged is true when the inputs were those of the last bake into this
 	// output directory and it was skipped: nothing was written.
 	Unchanged bool `json:"unchanged"`
+	// Reuse says, for the loading of the postcode tables and each generator,
+	// in that order, whether the last bake's outputs were reused and why
+	// (reuse.go). Absent when the whole bake was skipped (Unchanged).
+	Reuse []Reuse `json:"reuse,omitempty"`
 }
 
 // Stage is one pipeline stage's wall time in seconds.
@@ -147,6 +152,12 @@ func Run(cfg Config) (_ *Summary, err error) {
 	skipped, key := skipUnchanged(cfg, start, dbSources)
 	if skipped != nil {
 		return skipped, nil
+	}
+	// Each stage below that can be reused is, when its inputs are the last
+	// bake's (reuse.go).
+	ru, err := newReuser(cfg)
+	if err != nil {
+		return nil, err
 	}
 	var stages []Stage
 	started := func(name string) {
@@ -194,9 +205,13 @@ func Run(cfg Config) (_ *Summary, err error) {
 	// 2. Postcode tables, then offline geocoding.
 	var table *postcode.Table
 	var pcSources []manifest.Source
+	var pcDigest string // the postcode files' digest: an input of the stages that read them
 	if len(cfg.Postcodes) > 0 {
 		started("load postcodes")
-		table, pcSources, err = postcode.Load(cfg.Postcodes)
+		if pcDigest, err = fileDigests(cfg.Postcodes); err != nil {
+			return nil, err
+		}
+		table, pcSources, err = ru.loadPostcodes(cfg.Postcodes, pcDigest)
 		if err != nil {
 			return nil, err
 		}
@@ -241,29 +256,56 @@ func Run(cfg Config) (_ *Summary, err error) {
 	// The CMU outputs are two generators so that the queue stays balanced:
 	// as one, they were left running alone after the others had finished.
 	cmuOpts := cmu.Options{IncludeContacts: cfg.IncludeContacts}
-	var mapSum maptiles.Summary
+	locOpts := locations.Options{}
+	// Each generator's inputs (reuse.go): exactly what it reads.
+	register := registerDigest(ds)
+	var mapRes mapResult
 	var dno []boundaries.IndexEntry
+	var mu sync.Mutex // guards ru's records: two generators run at once
+	locked := func(f func()) { mu.Lock(); defer mu.Unlock(); f() }
+	gen := func(name string, in map[string]string, result any, run func(w *writer.Writer) error) generator {
+		return generator{name, func() error { return ru.generate(name, in, result, w, run, locked) }}
+	}
 	gens := []generator{
+		// The postcode files' outputs follow the postcode files alone (their
+		// attribution and synthetic flag come from them too). First: the
+		// longest of a real bake, so the queue ends balanced.
+		gen("postcodes", map[string]string{inputPostcodes: pcDigest, inputOptions: digest(locOpts)}, nil, func(w *writer.Writer) error {
+			_, err := locations.GeneratePostcodes(ds, w, locOpts)
+			return err
+		}),
 		// The client that reads these tiles (and the location groups) goes with
 		// them, as the asset js/prebake-client.mjs: a page loads the client its
 		// files were baked for.
-		{"map tiles", func() error {
-			var err error
-			if mapSum, err = maptiles.Generate(ds, w, cfg.Maptiles); err != nil {
+		gen("map tiles", map[string]string{inputRegister: register, inputOptions: digest(cfg.Maptiles)}, &mapRes, func(w *writer.Writer) error {
+			sum, err := maptiles.Generate(ds, w, cfg.Maptiles)
+			if err != nil {
 				return err
 			}
+			mapRes = mapResult{Archive: sum.Archive, Attribution: sum.Attribution}
 			return jsclient.Write(w)
-		}},
-		{"cmu tables", func() error { return cmu.GenerateTables(ds, w, cmuOpts) }},
-		{"locations", func() error { _, err := locations.Generate(ds, w, locations.Options{}); return err }},
-		{"cmu details", func() error { return cmu.GenerateDetails(ds, w, cmuOpts) }},
+		}),
+		gen("cmu tables", map[string]string{inputRegister: register, inputOptions: digest(cmuOpts)}, nil, func(w *writer.Writer) error {
+			return cmu.GenerateTables(ds, w, cmuOpts)
+		}),
+		gen("locations", map[string]string{inputRegister: register, inputPostcodes: pcDigest, inputOptions: digest(locOpts)}, nil, func(w *writer.Writer) error {
+			_, err := locations.GenerateRegister(ds, w, locOpts)
+			return err
+		}),
+		gen("cmu details", map[string]string{inputRegister: register, inputOptions: digest(cmuOpts)}, nil, func(w *writer.Writer) error {
+			return cmu.GenerateDetails(ds, w, cmuOpts)
+		}),
 	}
 	if cfg.Boundaries != "" {
-		gens = append(gens, generator{"boundaries", func() error {
+		bdDigest, err := fileDigests([]string{cfg.Boundaries})
+		if err != nil {
+			return nil, err
+		}
+		gens = append(gens, gen("boundaries", map[string]string{inputBoundaries: bdDigest, inputOptions: digest(boundaries.Options{})}, &dno, func(w *writer.Writer) error {
 			var err error
 			dno, err = boundaries.Generate(cfg.Boundaries, w, boundaries.Options{})
 			return err
-		}})
+		}))
 	}
 	took, err := runGenerators(gens, 2, cfg.StageStarted, cfg.Progress)
 	stages = append(stages, took...)
@@ -275,7 +317,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	for i, b := range dno {
 		bands[i] = maptiles.Band{MinZoom: b.MinZoom, MaxZoom: b.MaxZoom, URL: b.URL}
 	}
-	if _, err := maptiles.WriteStyle(w, mapSum.Archive, mapSum.Attribution, bands); err != nil {
+	if _, err := maptiles.WriteStyle(w, mapRes.Archive, mapRes.Attribution, bands); err != nil {
 		return nil, fmt.Errorf("map style: %w", err)
 	}
 	stage("") // restart the clock for the changelog stage; the generators' stages are in
@@ -341,12 +383,23 @@ func Run(cfg Config) (_ *Summary, err error) {
 		}
 		s.ColumnDifferences[d.Column]++
 	}
+	s.Reuse = ru.summary(gens)
+	if err := ru.remember(); err != nil {
+		return nil, err
+	}
 	if key != "" {
 		if err := rememberBuild(cfg, key, s); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// mapResult is what the map style needs of the map tiles generator, kept for
+// reuse with its outputs.
+type mapResult struct {
+	Archive     *manifest.Asset `json:"archive,omitempty"`
+	Attribution string          `json:"attribution,omitempty"`
 }
 
 // readSources reads every register source, files and databases.
@@ -517,6 +570,6 @@ func skipUnchanged(cfg Config, start time.Time, db []manifest.Source) (*Summary,
 	if cfg.Progress != nil {
 		cfg.Progress("inputs unchanged", d)
 	}
-	s.Unchanged, s.Seconds, s.Stages = true, d.Seconds(), []Stage{{Name: "inputs unchanged", Seconds: d.Seconds()}}
+	s.Unchanged, s.Seconds, s.Stages, s.Reuse = true, d.Seconds(), []Stage{{Name: "inputs unchanged", Seconds: d.Seconds()}}, nil
 	return s, key
 }

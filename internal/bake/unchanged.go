@@ -203,7 +203,7 @@ func rememberBuild(cfg Config, key string, s *Summary) error {
 	}
 	sum := sha256.Sum256(mdata)
 	kept := *s
-	kept.Seconds, kept.Stages = 0, nil // the state file is as deterministic as the bake
+	kept.Seconds, kept.Stages, kept.Reuse = 0, nil, nil // the state file is as deterministic as the bake
 	data, err := json.MarshalIndent(lastBuild{Key: key, ManifestSHA256: hex.EncodeToString(sum[:]), Summary: kept}, "", "  ")
 	if err != nil {
 		return err

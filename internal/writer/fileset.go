@@ -403,11 +403,5 @@ func (s *FileSet) FinishShardSet(name, key, urlPattern string, params map[string
 	}
 	ss := manifest.ShardSet{Path: ws.dir, URL: s.w.url(ws.dir + "/" + urlPattern), Key: key, Files: ws.files, Bytes: ws.bytes,
 		Encodings: ws.encodings, Params: params, SHA256: ws.sum, Index: ws.index}
-	s.w.mu.Lock()
-	defer s.w.mu.Unlock()
-	if _, dup := s.w.shardsets[name]; dup {
-		return manifest.ShardSet{}, fmt.Errorf("shard set %q written twice", name)
-	}
-	s.w.shardsets[name] = ss
-	return ss, nil
+	return ss, s.w.addShardSet(name, ss)
 }

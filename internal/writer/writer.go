@@ -47,8 +47,9 @@ type Meta struct {
 // Writer collects a bake's outputs. It is safe for concurrent use; the manifest it
 // writes does not depend on the order of calls.
 type Writer struct {
-	opts Options
-	sem  chan struct{} // bounds compression and file writing across all callers
+	opts   Options
+	sem    chan struct{} // bounds compression and file writing across all callers
+	parent *Writer       // the Writer this is a Scope of; nil for the one that commits
 
 	stageOnce sync.Once
 	stage     string
@@ -96,22 +97,27 @@ func New(opts Options) (*Writer, error) {
 // Written counts the files this Writer created or replaced; a rebuild whose
 // inputs did not change writes none.
 func (w *Writer) Written() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.written
+	r := w.root()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.written
 }
 
 func (w *Writer) countWritten(n int) {
 	if n == 0 {
 		return
 	}
-	w.mu.Lock()
-	w.written += n
-	w.mu.Unlock()
+	r := w.root()
+	r.mu.Lock()
+	r.written += n
+	r.mu.Unlock()
 }
 
 // staging is this build's private staging directory, made on first use.
 func (w *Writer) staging() (string, error) {
+	if w.parent != nil {
+		return w.root().staging()
+	}
 	w.stageOnce.Do(func() { w.stage, w.stageErr = newStaging(w.opts.OutDir) })
 	if w.stage == "" && w.stageErr == nil {
 		return "", fmt.Errorf("writer for %s is closed (Commit closes it)", w.opts.OutDir)
@@ -123,6 +129,9 @@ func (w *Writer) staging() (string, error) {
 // written. Commit calls it; call it yourself (e.g. deferred) when a build is
 // abandoned without a Commit. Closing twice is harmless.
 func (w *Writer) Close() error {
+	if w.parent != nil {
+		return nil
+	}
 	w.stageOnce.Do(func() {}) // no staging from now on
 	if w.stage == "" {
 		return nil
@@ -183,10 +192,7 @@ func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset
 	if err := checkName(name); err != nil {
 		return manifest.Asset{}, err
 	}
-	w.mu.Lock()
-	_, dup := w.assets[name]
-	w.mu.Unlock()
-	if dup {
+	if w.hasAsset(name) {
 		return manifest.Asset{}, fmt.Errorf("asset %q written twice", name)
 	}
 	sum := sha256.Sum256(data)
@@ -203,12 +209,9 @@ func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset
 	}
 	a := manifest.Asset{Path: rel, URL: w.url(rel), SHA256: h, Integrity: "sha384-" + base64.StdEncoding.EncodeToString(sri[:]),
 		Size: int64(len(data)), ContentType: ct, Encodings: encs, Rows: meta.Rows, Columns: meta.Columns}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if _, dup := w.assets[name]; dup {
-		return manifest.Asset{}, fmt.Errorf("asset %q written twice", name)
+	if err := w.addAsset(name, a); err != nil {
+		return manifest.Asset{}, err
 	}
-	w.assets[name] = a
 	return a, nil
 }
 
@@ -291,13 +294,7 @@ func (w *Writer) RegisterTileSet(name string, ts manifest.TileSet) error {
 	if ts.TileJSON.TileJSON == "" {
 		ts.TileJSON.TileJSON = "3.0.0"
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if _, dup := w.tilesets[name]; dup {
-		return fmt.Errorf("tile set %q written twice", name)
-	}
-	w.tilesets[name] = ts
-	return nil
+	return w.addTileSet(name, ts)
 }
 
 func (w *Writer) url(rel string) string {

@@ -81,8 +81,25 @@ type Summary struct {
 	PostcodeShardsPath string // the shard set's directory, relative to the output directory
 }
 
-// Generate writes every location file for ds through w.
+// Generate writes every location file for ds through w: GenerateRegister's
+// and GeneratePostcodes', in one Summary.
 func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, error) {
+	s, err := GenerateRegister(ds, w, opts)
+	if err != nil {
+		return s, err
+	}
+	p, err := GeneratePostcodes(ds, w, opts)
+	s.PostcodeShards, s.ShardBytes, s.LargestShard, s.LargestShardBytes = p.PostcodeShards, p.ShardBytes, p.LargestShard, p.LargestShardBytes
+	s.Sectors, s.ParquetBytes, s.PostcodeShardsPath = p.Sectors, p.ParquetBytes, p.PostcodeShardsPath
+	return s, err
+}
+
+// GenerateRegister writes the location files that follow the register: the
+// app's three files, the location groups and the components of each outcode
+// (which reads the postcode table to file a component under its nearest
+// postcode's outcode). A bake runs it apart from GeneratePostcodes so that a
+// register change leaves the postcode files to be reused.
+func GenerateRegister(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, error) {
 	opts = opts.withDefaults()
 	var s Summary
 	if ds == nil {
@@ -103,10 +120,28 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	}
 	s.Postcodes = len(table.points)
 	s.DuplicatePostcodes = table.duplicates
-	if err := writePostcodes(table, w, opts, ds.PostcodesSynthetic, ds.PostcodeAttribution, &s); err != nil {
+	if err := writeOutcodeComponents(ds.Components, table, w, opts, &s); err != nil {
 		return s, err
 	}
-	if err := writeOutcodeComponents(ds.Components, table, w, opts, &s); err != nil {
+	return s, nil
+}
+
+// GeneratePostcodes writes the location files that follow the postcode table
+// alone (ds.Postcodes, PostcodesSynthetic, PostcodeAttribution): the
+// per-outcode shards, the district and sector centroids and the Parquet table.
+func GeneratePostcodes(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, error) {
+	opts = opts.withDefaults()
+	var s Summary
+	if ds == nil {
+		return s, fmt.Errorf("locations: no dataset")
+	}
+	table, err := newPostcodeTable(ds.Postcodes)
+	if err != nil {
+		return s, err
+	}
+	s.Postcodes = len(table.points)
+	s.DuplicatePostcodes = table.duplicates
+	if err := writePostcodes(table, w, opts, ds.PostcodesSynthetic, ds.PostcodeAttribution, &s); err != nil {
 		return s, err
 	}
 	return s, nil

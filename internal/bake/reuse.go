@@ -1,0 +1,325 @@
+package bake
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/prebake/prebake/internal/atomicfile"
+	"github.com/prebake/prebake/internal/postcode"
+	"github.com/prebake/prebake/internal/record"
+	"github.com/prebake/prebake/internal/writer"
+	"github.com/prebake/prebake/manifest"
+)
+
+// Per-stage reuse (issue 29). Each generator, and the loading of the postcode
+// tables, has inputs: named digests of exactly what it reads (the dataset's
+// register part, the postcode files, the boundary file), of its options, of
+// the base URL its URLs are made with, and of this prebake executable (its
+// version: any code change counts). After a committed bake, each stage's
+// inputs and what it produced are kept in <out>/.prebake/reuse/; a later bake
+// whose stage has the same inputs names the same files again (writer.Reuse)
+// instead of regenerating them, once it has checked every one of them is still
+// in place. A generator is a pure function of its inputs, so the manifest is
+// the one a fresh bake writes, byte for byte (tested for every generator).
+// Config.Force bakes every stage afresh.
+
+// Reuse says what became of one stage that can be reused, and why.
+type Reuse struct {
+	Stage  string `json:"stage"`
+	Reused bool   `json:"reused"`
+	// Reason: "inputs unchanged" when reused; otherwise "forced" (--force),
+	// "no earlier bake" (none kept in this output directory), "changed: "
+	// and the inputs that changed (e.g. "changed: register"), or why the
+	// earlier outputs could not be used (a file of theirs is missing).
+	Reason string `json:"reason"`
+}
+
+// The names of a stage's inputs, as Reuse.Reason lists them.
+const (
+	inputPrebake    = "prebake"    // the executable (generator versions)
+	inputBaseURL    = "base URL"   // --base-url
+	inputRegister   = "register"   // the dataset's components and CMUs, as geocoded, and its flags
+	inputPostcodes  = "postcodes"  // the postcode files, in order
+	inputBoundaries = "boundaries" // the boundary file
+	inputOptions    = "options"    // the stage's own options
+)
+
+// stageRecord is <out>/.prebake/reuse/<stage>.json: a committed bake's stage.
+type stageRecord struct {
+	Inputs  map[string]string `json:"inputs"`
+	Outputs writer.Outputs    `json:"outputs"`
+	Result  json.RawMessage   `json:"result,omitempty"`
+}
+
+func reuseDir(outDir string) string { return filepath.Join(outDir, writer.StateDir, "reuse") }
+
+// recordPath is where a stage's record is kept: its name with spaces as dashes.
+func recordPath(outDir, stage string) string {
+	return filepath.Join(reuseDir(outDir), strings.ReplaceAll(stage, " ", "-")+".json")
+}
+
+// digest is the hex SHA-256 of v's JSON.
+func digest(v any) string {
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(v); err != nil {
+		// Only a value JSON cannot hold (a NaN): such inputs never match.
+		return "unencodable: " + err.Error()
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// registerDigest is the digest of everything a register generator reads of the
+// dataset: every component (geocoded) and CMU, all of whose fields are
+// exported (TestRegisterDigestSeesEveryField), and the dataset's flags. The
+// postcode points are not part of it: a generator that reads them has the
+// postcodes input too.
+func registerDigest(ds *record.Dataset) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for i := range ds.Components {
+		if err := enc.Encode(&ds.Components[i]); err != nil {
+			return "unencodable: " + err.Error()
+		}
+	}
+	for i := range ds.CMUs {
+		if err := enc.Encode(&ds.CMUs[i]); err != nil {
+			return "unencodable: " + err.Error()
+		}
+	}
+	fmt.Fprintf(h, "synthetic=%t postcodes_synthetic=%t attribution=%q\n", ds.Synthetic, ds.PostcodesSynthetic, ds.PostcodeAttribution)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// fileDigests is the SHA-256 of each file, in order.
+func fileDigests(paths []string) (string, error) {
+	h := sha256.New()
+	for _, p := range paths {
+		if err := hashFile(h, "", p); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// reuser decides, stage by stage, whether a bake can reuse the last one's.
+type reuser struct {
+	outDir string
+	force  bool
+	common map[string]string // inputs every stage has: prebake, base URL
+
+	decided []Reuse                // in the order asked
+	keep    map[string]stageRecord // the records to write once the bake is committed
+	// A postcode table loaded afresh, and its sources: kept once the bake is
+	// committed (encoded then, not held in binary form through the bake).
+	loaded        *postcode.Table
+	loadedSources []manifest.Source
+}
+
+// tableResult is the result kept of "load postcodes": the manifest's sources
+// of the postcode files, and the checksum that ends the table kept beside it
+// (postcodeTableFile), so that a table of another bake is never taken for it.
+type tableResult struct {
+	Sources []manifest.Source `json:"sources"`
+	Table   string            `json:"table_sha256"`
+}
+
+func newReuser(cfg Config) (*reuser, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	exeSum, err := fileDigests([]string{exe})
+	if err != nil {
+		return nil, err
+	}
+	return &reuser{outDir: cfg.OutDir, force: cfg.Force, keep: map[string]stageRecord{},
+		common: map[string]string{inputPrebake: exeSum, inputBaseURL: digest(cfg.BaseURL)}}, nil
+}
+
+// inputs is the stage's own inputs with the common ones.
+func (r *reuser) inputs(own map[string]string) map[string]string {
+	in := maps.Clone(r.common)
+	maps.Copy(in, own)
+	return in
+}
+
+// earlier returns the last bake's record of stage when its inputs are in, or
+// the reason it cannot be used.
+func (r *reuser) earlier(stage string, in map[string]string) (*stageRecord, string) {
+	if r.force {
+		return nil, "forced"
+	}
+	data, err := os.ReadFile(recordPath(r.outDir, stage))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, "no earlier bake"
+	}
+	var rec stageRecord
+	if err != nil || json.Unmarshal(data, &rec) != nil {
+		return nil, "the earlier bake's record is unreadable"
+	}
+	var changed []string
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		if rec.Inputs[k] != in[k] {
+			changed = append(changed, k)
+		}
+	}
+	for k := range rec.Inputs {
+		if _, ok := in[k]; !ok {
+			changed = append(changed, k)
+		}
+	}
+	if len(changed) > 0 {
+		slices.Sort(changed)
+		return nil, "changed: " + strings.Join(slices.Compact(changed), ", ")
+	}
+	return &rec, ""
+}
+
+func (r *reuser) decide(stage string, reused bool, reason string) {
+	r.decided = append(r.decided, Reuse{Stage: stage, Reused: reused, Reason: reason})
+}
+
+// generate runs one generator with reuse: when the last bake's record of
+// stage has these inputs and its files are all in place, it names them again
+// through w and fills result from the record; otherwise it runs gen on a scope
+// of w and keeps what gen wrote, and result, for the next bake. result is a
+// pointer that gen fills (nil when the generator returns nothing the bake
+// needs). Safe for the generators running at once.
+func (r *reuser) generate(stage string, own map[string]string, result any, w *writer.Writer, gen func(w *writer.Writer) error, mu func(func())) error {
+	in := r.inputs(own)
+	rec, reason := r.earlier(stage, in)
+	if rec != nil {
+		err := w.Reuse(rec.Outputs)
+		if err == nil && result != nil && len(rec.Result) > 0 {
+			err = json.Unmarshal(rec.Result, result)
+		}
+		if err == nil {
+			mu(func() {
+				r.decide(stage, true, "inputs unchanged")
+				r.keep[stage] = *rec
+			})
+			return nil
+		}
+		reason = "the earlier outputs cannot be used: " + err.Error()
+	}
+	scope := w.Scope()
+	if err := gen(scope); err != nil {
+		return err
+	}
+	rec = &stageRecord{Inputs: in, Outputs: scope.Outputs()}
+	if result != nil {
+		b, err := json.Marshal(result)
+		if err != nil {
+			return fmt.Errorf("keep the result for reuse: %w", err)
+		}
+		rec.Result = b
+	}
+	mu(func() {
+		r.decide(stage, false, reason)
+		r.keep[stage] = *rec
+	})
+	return nil
+}
+
+// remember writes the records of a committed bake's stages, replacing the
+// earlier ones (the same stages: a bake always has the same ones, but for
+// boundaries, whose record stays when a bake has none).
+func (r *reuser) remember() error {
+	// The table before its record, which names its checksum.
+	if r.loaded != nil {
+		var buf bytes.Buffer
+		if err := r.loaded.WriteBinary(&buf); err != nil {
+			return err
+		}
+		table := buf.Bytes()
+		if err := atomicfile.Write(postcodeTableFile(r.outDir), table); err != nil {
+			return err
+		}
+		res, err := json.Marshal(tableResult{Sources: r.loadedSources, Table: hex.EncodeToString(table[len(table)-sha256.Size:])})
+		if err != nil {
+			return err
+		}
+		rec := r.keep["load postcodes"]
+		rec.Result = res
+		r.keep["load postcodes"] = rec
+	}
+	for _, stage := range slices.Sorted(maps.Keys(r.keep)) {
+		data, err := json.Marshal(r.keep[stage])
+		if err != nil {
+			return err
+		}
+		p := recordPath(r.outDir, stage)
+		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, data) {
+			continue
+		}
+		if err := atomicfile.Write(p, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// postcodeTableFile is where the last bake's postcode table is kept, in
+// postcode.Table's binary form, under the record "load postcodes".
+func postcodeTableFile(outDir string) string {
+	return filepath.Join(reuseDir(outDir), "postcode-table.bin")
+}
+
+// loadPostcodes loads the postcode tables, or reads back the table the last
+// bake loaded from the same files (the stage "load postcodes"); the manifest
+// sources come with it.
+func (r *reuser) loadPostcodes(paths []string, pcDigest string) (*postcode.Table, []manifest.Source, error) {
+	const stage = "load postcodes"
+	in := r.inputs(map[string]string{inputPostcodes: pcDigest})
+	delete(in, inputBaseURL) // the table has no URLs
+	rec, reason := r.earlier(stage, in)
+	if rec != nil {
+		var res tableResult
+		data, err := os.ReadFile(postcodeTableFile(r.outDir))
+		var t *postcode.Table
+		if err == nil {
+			err = json.Unmarshal(rec.Result, &res)
+		}
+		if err == nil && (len(data) < sha256.Size || hex.EncodeToString(data[len(data)-sha256.Size:]) != res.Table) {
+			err = errors.New("it is another bake's")
+		}
+		if err == nil {
+			t, err = postcode.ReadBinary(data)
+		}
+		if err == nil {
+			r.decide(stage, true, "inputs unchanged")
+			r.keep[stage] = *rec
+			return t, res.Sources, nil
+		}
+		reason = "the earlier table cannot be read: " + err.Error()
+	}
+	t, sources, err := postcode.Load(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.loaded, r.loadedSources = t, sources
+	r.decide(stage, false, reason)
+	r.keep[stage] = stageRecord{Inputs: in} // its Result once the table is kept (remember)
+	return t, sources, nil
+}
+
+// summary is what became of each stage, "load postcodes" first, then the
+// generators in the order given (not the order they ended in).
+func (r *reuser) summary(gens []generator) []Reuse {
+	order := []string{"load postcodes"}
+	for _, g := range gens {
+		order = append(order, g.name)
+	}
+	out := slices.Clone(r.decided)
+	slices.SortStableFunc(out, func(a, b Reuse) int { return slices.Index(order, a.Stage) - slices.Index(order, b.Stage) })
+	return out
+}
