@@ -6,8 +6,10 @@
 package atomicfile
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -19,6 +21,16 @@ import (
 // crash leaves one of them, never a part. On error the temporary file is
 // removed and p is untouched; the error names p.
 func Write(p string, data []byte) error {
+	return WriteFrom(p, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFrom is Write with the content written by write, buffered, instead of
+// held whole in memory (a large file kept between bakes). An error of write's
+// fails it as one of Write's does.
+func WriteFrom(p string, write func(w io.Writer) error) error {
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -33,7 +45,11 @@ func Write(p string, data []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", p, err)
 	}
-	if _, err := f.Write(data); err != nil {
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err := write(bw); err != nil {
+		return fail(err)
+	}
+	if err := bw.Flush(); err != nil {
 		return fail(err)
 	}
 	if err := f.Chmod(0o644); err != nil {

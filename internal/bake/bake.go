@@ -257,6 +257,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	// as one, they were left running alone after the others had finished.
 	cmuOpts := cmu.Options{IncludeContacts: cfg.IncludeContacts}
 	locOpts := locations.Options{}
+	pcs := locations.NewPostcodes(ds.Postcodes) // built once, for the two generators that read it
 	// Each generator's inputs (reuse.go): exactly what it reads.
 	register := registerDigest(ds)
 	var mapRes mapResult
@@ -271,7 +272,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 		// attribution and synthetic flag come from them too). First: the
 		// longest of a real bake, so the queue ends balanced.
 		gen("postcodes", map[string]string{inputPostcodes: pcDigest, inputOptions: digest(locOpts)}, nil, func(w *writer.Writer) error {
-			_, err := locations.GeneratePostcodes(ds, w, locOpts)
+			_, err := locations.GeneratePostcodes(ds, pcs, w, locOpts)
 			return err
 		}),
 		// The client that reads these tiles (and the location groups) goes with
@@ -289,7 +290,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 			return cmu.GenerateTables(ds, w, cmuOpts)
 		}),
 		gen("locations", map[string]string{inputRegister: register, inputPostcodes: pcDigest, inputOptions: digest(locOpts)}, nil, func(w *writer.Writer) error {
-			_, err := locations.GenerateRegister(ds, w, locOpts)
+			_, err := locations.GenerateRegister(ds, pcs, w, locOpts)
 			return err
 		}),
 		gen("cmu details", map[string]string{inputRegister: register, inputOptions: digest(cmuOpts)}, nil, func(w *writer.Writer) error {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -236,15 +237,14 @@ func (r *reuser) generate(stage string, own map[string]string, result any, w *wr
 func (r *reuser) remember() error {
 	// The table before its record, which names its checksum.
 	if r.loaded != nil {
-		var buf bytes.Buffer
-		if err := r.loaded.WriteBinary(&buf); err != nil {
+		var sum []byte
+		if err := atomicfile.WriteFrom(postcodeTableFile(r.outDir), func(w io.Writer) (err error) {
+			sum, err = r.loaded.WriteBinary(w)
+			return err
+		}); err != nil {
 			return err
 		}
-		table := buf.Bytes()
-		if err := atomicfile.Write(postcodeTableFile(r.outDir), table); err != nil {
-			return err
-		}
-		res, err := json.Marshal(tableResult{Sources: r.loadedSources, Table: hex.EncodeToString(table[len(table)-sha256.Size:])})
+		res, err := json.Marshal(tableResult{Sources: r.loadedSources, Table: hex.EncodeToString(sum)})
 		if err != nil {
 			return err
 		}

@@ -27,15 +27,16 @@ import (
 // Little-endian throughout; a string is a uint64 length and its bytes.
 const binaryMagic = "prebake-postcode-table/1\n"
 
-// WriteBinary writes t in the form ReadBinary reads.
-func (t *Table) WriteBinary(w io.Writer) error {
+// WriteBinary writes t in the form ReadBinary reads, and returns the checksum
+// that ends it.
+func (t *Table) WriteBinary(w io.Writer) ([]byte, error) {
 	h := sha256.New()
 	bw := &binWriter{w: io.MultiWriter(w, h)}
 	bw.bytes([]byte(binaryMagic))
 	bw.u64(uint64(len(t.keys)))
-	bw.data(t.keys)
-	bw.data(t.lat)
-	bw.data(t.lng)
+	chunks(bw, t.keys)
+	chunks(bw, t.lat)
+	chunks(bw, t.lng)
 	for _, m := range []map[string]centroid{t.sectors, t.outcodes} {
 		bw.u64(uint64(len(m)))
 		for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -54,10 +55,11 @@ func (t *Table) WriteBinary(w io.Writer) error {
 		bw.str(r.Reason)
 	}
 	if bw.err != nil {
-		return bw.err
+		return nil, bw.err
 	}
-	_, err := w.Write(h.Sum(nil))
-	return err
+	sum := h.Sum(nil)
+	_, err := w.Write(sum)
+	return sum, err
 }
 
 // ReadBinary reads a Table that WriteBinary wrote. It fails on a file of
@@ -120,6 +122,16 @@ func (b *binWriter) str(s string) { b.u64(uint64(len(s))); b.bytes([]byte(s)) }
 func (b *binWriter) data(v any) {
 	if b.err == nil {
 		b.err = binary.Write(b.w, binary.LittleEndian, v)
+	}
+}
+
+// chunks writes a long slice a piece at a time: binary.Write copies what it
+// writes into a buffer of its own, and the whole table at once would add its
+// size to the bake's peak memory.
+func chunks[T uint64 | float64](b *binWriter, v []T) {
+	const n = 1 << 14
+	for i := 0; i < len(v); i += n {
+		b.data(v[i:min(i+n, len(v))])
 	}
 }
 

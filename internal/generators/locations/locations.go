@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sync"
 
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/writer"
@@ -84,22 +85,46 @@ type Summary struct {
 // Generate writes every location file for ds through w: GenerateRegister's
 // and GeneratePostcodes', in one Summary.
 func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, error) {
-	s, err := GenerateRegister(ds, w, opts)
+	if ds == nil {
+		return Summary{}, fmt.Errorf("locations: no dataset")
+	}
+	pc := NewPostcodes(ds.Postcodes)
+	s, err := GenerateRegister(ds, pc, w, opts)
 	if err != nil {
 		return s, err
 	}
-	p, err := GeneratePostcodes(ds, w, opts)
+	p, err := GeneratePostcodes(ds, pc, w, opts)
 	s.PostcodeShards, s.ShardBytes, s.LargestShard, s.LargestShardBytes = p.PostcodeShards, p.ShardBytes, p.LargestShard, p.LargestShardBytes
 	s.Sectors, s.ParquetBytes, s.PostcodeShardsPath = p.Sectors, p.ParquetBytes, p.PostcodeShardsPath
 	return s, err
 }
 
+// Postcodes is the postcode table GenerateRegister and GeneratePostcodes
+// read, checked, sorted and cut into outcodes once for both, when the first of
+// them asks (a bake that reuses the postcode files never builds it for them).
+// Safe for concurrent use.
+type Postcodes struct {
+	once sync.Once
+	pts  []record.PostcodePoint
+	t    *postcodeTable
+	err  error
+}
+
+// NewPostcodes returns the table of pts (record.Dataset.Postcodes), built on
+// first use.
+func NewPostcodes(pts []record.PostcodePoint) *Postcodes { return &Postcodes{pts: pts} }
+
+func (p *Postcodes) table() (*postcodeTable, error) {
+	p.once.Do(func() { p.t, p.err = newPostcodeTable(p.pts) })
+	return p.t, p.err
+}
+
 // GenerateRegister writes the location files that follow the register: the
 // app's three files, the location groups and the components of each outcode
-// (which reads the postcode table to file a component under its nearest
+// (which reads the postcode table pc to file a component under its nearest
 // postcode's outcode). A bake runs it apart from GeneratePostcodes so that a
 // register change leaves the postcode files to be reused.
-func GenerateRegister(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, error) {
+func GenerateRegister(ds *record.Dataset, pc *Postcodes, w *writer.Writer, opts Options) (Summary, error) {
 	opts = opts.withDefaults()
 	var s Summary
 	if ds == nil {
@@ -114,7 +139,7 @@ func GenerateRegister(ds *record.Dataset, w *writer.Writer, opts Options) (Summa
 	if err := writeGroups(ds.Components, w, &s); err != nil {
 		return s, err
 	}
-	table, err := newPostcodeTable(ds.Postcodes)
+	table, err := pc.table()
 	if err != nil {
 		return s, err
 	}
@@ -127,15 +152,16 @@ func GenerateRegister(ds *record.Dataset, w *writer.Writer, opts Options) (Summa
 }
 
 // GeneratePostcodes writes the location files that follow the postcode table
-// alone (ds.Postcodes, PostcodesSynthetic, PostcodeAttribution): the
-// per-outcode shards, the district and sector centroids and the Parquet table.
-func GeneratePostcodes(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, error) {
+// pc alone (with ds.PostcodesSynthetic and ds.PostcodeAttribution, which come
+// from the same files): the per-outcode shards, the district and sector
+// centroids and the Parquet table.
+func GeneratePostcodes(ds *record.Dataset, pc *Postcodes, w *writer.Writer, opts Options) (Summary, error) {
 	opts = opts.withDefaults()
 	var s Summary
 	if ds == nil {
 		return s, fmt.Errorf("locations: no dataset")
 	}
-	table, err := newPostcodeTable(ds.Postcodes)
+	table, err := pc.table()
 	if err != nil {
 		return s, err
 	}
