@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -112,7 +113,7 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 	f.BoolVar(&cfg.Strict, "strict", false, "fail the build if any input row is rejected")
 	f.BoolVar(&cfg.AllowShrink, "allow-shrink", false, "publish even if the bake has no components, a source yields no row, or a kind of row drops by more than --max-shrink against the manifest in force")
 	f.Float64Var(&cfg.MaxShrink, "max-shrink", bake.DefaultMaxShrink, "largest share of components, CMU rows or postcodes a bake may lose against the manifest in force without --allow-shrink")
-	f.BoolVar(&cfg.Force, "force", false, "bake even when every input is that of the last bake into --out (otherwise skipped, writing nothing)")
+	f.BoolVar(&cfg.Force, "force", false, "bake every stage afresh: without it, a bake whose inputs are all the last bake's into --out is skipped (writing nothing), and a stage whose inputs are reuses the last bake's files (--json's reuse says which and why)")
 	f.BoolVar(&cfg.IncludeContacts, "include-contacts", false, "publish the CMU register's contact names, e-mails and phone numbers (off: never published)")
 	f.IntVar(&cfg.Maptiles.MinZoom, "min-zoom", 0, "lowest zoom clustered; vector tiles below it show its clusters")
 	f.IntVar(&cfg.Maptiles.MaxZoom, "max-zoom", 16, fmt.Sprintf("highest zoom clustered, 0 to %d; raw points above it", maptiles.MaxMaxZoom))
@@ -241,6 +242,13 @@ func memoryLimit(flagGiven bool, gomemlimit string, mib int) (int64, bool) {
 	return int64(mib) << 20, true
 }
 
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, "; ")
+}
+
 func printSummary(w io.Writer, s *bake.Summary) {
 	label := ""
 	if s.Synthetic {
@@ -250,6 +258,17 @@ func printSummary(w io.Writer, s *bake.Summary) {
 		s.BuildID[:min(16, len(s.BuildID))], label, s.Seconds, s.Components, s.Located, s.CMUs, s.Postcodes)
 	if s.Unchanged {
 		fmt.Fprintf(w, "inputs unchanged since the last bake into %s: nothing written (--force bakes anyway)\n", s.OutDir)
+	}
+	var reused, afresh []string
+	for _, r := range s.Reuse {
+		if r.Reused {
+			reused = append(reused, r.Stage)
+		} else {
+			afresh = append(afresh, r.Stage+" ("+r.Reason+")")
+		}
+	}
+	if len(reused) > 0 {
+		fmt.Fprintf(w, "reused from the last bake (inputs unchanged): %s; baked afresh: %s\n", strings.Join(reused, ", "), orNone(afresh))
 	}
 	fmt.Fprintf(w, "wrote %d assets, %d tile sets, %d shard sets into %s; manifest %s\n", s.Assets, s.TileSets, s.ShardSets, s.OutDir, s.Manifest)
 	for _, src := range s.Sources {
