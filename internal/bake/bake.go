@@ -149,13 +149,14 @@ func Run(cfg Config) (_ *Summary, err error) {
 			}
 		}
 	}
-	skipped, key := skipUnchanged(cfg, start, dbSources)
+	sums := fileSums{} // each input file hashed once in this bake
+	skipped, key := skipUnchanged(cfg, start, dbSources, sums)
 	if skipped != nil {
 		return skipped, nil
 	}
 	// Each stage below that can be reused is, when its inputs are the last
 	// bake's (reuse.go).
-	ru, err := newReuser(cfg)
+	ru, err := newReuser(cfg, sums)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +209,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	var pcDigest string // the postcode files' digest: an input of the stages that read them
 	if len(cfg.Postcodes) > 0 {
 		started("load postcodes")
-		if pcDigest, err = fileDigests(cfg.Postcodes); err != nil {
+		if pcDigest, err = fileDigests(sums, cfg.Postcodes); err != nil {
 			return nil, err
 		}
 		table, pcSources, err = ru.loadPostcodes(cfg.Postcodes, pcDigest)
@@ -298,7 +299,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 		}),
 	}
 	if cfg.Boundaries != "" {
-		bdDigest, err := fileDigests([]string{cfg.Boundaries})
+		bdDigest, err := fileDigests(sums, []string{cfg.Boundaries})
 		if err != nil {
 			return nil, err
 		}
@@ -555,8 +556,8 @@ func stageTimer(progress func(string, time.Duration)) func(string) {
 
 // skipUnchanged returns the last bake's summary when this bake's inputs are its
 // inputs (see unchanged.go), and the input key to remember after a full bake.
-func skipUnchanged(cfg Config, start time.Time, db []manifest.Source) (*Summary, string) {
-	key, err := inputKey(cfg, db)
+func skipUnchanged(cfg Config, start time.Time, db []manifest.Source, sums fileSums) (*Summary, string) {
+	key, err := inputKey(cfg, db, sums)
 	if err != nil {
 		return nil, "" // an unreadable input: the bake says which
 	}

@@ -100,11 +100,11 @@ func registerDigest(ds *record.Dataset) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// fileDigests is the SHA-256 of each file, in order.
-func fileDigests(paths []string) (string, error) {
+// fileDigests is the SHA-256 of each file's name, size and SHA-256, in order.
+func fileDigests(sums fileSums, paths []string) (string, error) {
 	h := sha256.New()
 	for _, p := range paths {
-		if err := hashFile(h, "", p); err != nil {
+		if err := sums.add(h, "", p); err != nil {
 			return "", err
 		}
 	}
@@ -133,12 +133,12 @@ type tableResult struct {
 	Table   string            `json:"table_sha256"`
 }
 
-func newReuser(cfg Config) (*reuser, error) {
+func newReuser(cfg Config, sums fileSums) (*reuser, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	exeSum, err := fileDigests([]string{exe})
+	exeSum, err := fileDigests(sums, []string{exe})
 	if err != nil {
 		return nil, err
 	}

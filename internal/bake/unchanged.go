@@ -41,7 +41,7 @@ func lastBuildPath(outDir string) string {
 // inputKey is the SHA-256 over everything a bake's bytes depend on (see above).
 // A database source counts by its name (no credentials) and the digest of the
 // rows read (its manifest entry, in db): the bake reads it before deciding.
-func inputKey(cfg Config, db []manifest.Source) (string, error) {
+func inputKey(cfg Config, db []manifest.Source, sums fileSums) (string, error) {
 	h := sha256.New()
 	field := func(name string, v any) {
 		b, _ := json.Marshal(v)
@@ -51,7 +51,7 @@ func inputKey(cfg Config, db []manifest.Source) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := hashFile(h, "executable", exe); err != nil {
+	if err := sums.add(h, "executable", exe); err != nil {
 		return "", err
 	}
 	field("format", cfg.Format)
@@ -94,7 +94,7 @@ func inputKey(cfg Config, db []manifest.Source) (string, error) {
 		paths []string
 	}{{"source", files}, {"postcodes", cfg.Postcodes}, {"boundaries", nonEmpty(cfg.Boundaries)}} {
 		for _, p := range group.paths {
-			if err := hashFile(h, group.name, p); err != nil {
+			if err := sums.add(h, group.name, p); err != nil {
 				return "", err
 			}
 		}
@@ -113,19 +113,33 @@ func nonEmpty(s string) []string {
 	return []string{s}
 }
 
-// hashFile adds a file's name, size and bytes to h.
-func hashFile(h io.Writer, kind, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
+// fileSums hashes each file once in a bake, though the whole-bake key and
+// several stages' inputs name it (the executable alone is tens of megabytes).
+type fileSums map[string]fileSum
+
+type fileSum struct {
+	size int64
+	sum  []byte
+}
+
+// add adds a file's name, size and SHA-256 to h.
+func (fs fileSums) add(h io.Writer, kind, path string) error {
+	s, ok := fs[path]
+	if !ok {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fh := sha256.New()
+		n, err := io.Copy(fh, f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		s = fileSum{n, fh.Sum(nil)}
+		fs[path] = s
 	}
-	defer f.Close()
-	fh := sha256.New()
-	n, err := io.Copy(fh, f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	fmt.Fprintf(h, "%s %q %d %x\n", kind, path, n, fh.Sum(nil))
+	fmt.Fprintf(h, "%s %q %d %x\n", kind, path, s.size, s.sum)
 	return nil
 }
 
