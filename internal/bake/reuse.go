@@ -138,12 +138,14 @@ func newReuser(cfg Config, sums fileSums) (*reuser, error) {
 	if err != nil {
 		return nil, err
 	}
-	exeSum, err := fileDigests(sums, []string{exe})
+	// The executable by its bytes alone: the same prebake installed
+	// elsewhere (a new virtualenv for each deploy) reuses the same stages.
+	exeSum, err := sums.get(exe)
 	if err != nil {
 		return nil, err
 	}
 	return &reuser{outDir: cfg.OutDir, force: cfg.Force, keep: map[string]stageRecord{},
-		common: map[string]string{inputPrebake: exeSum, inputBaseURL: digest(cfg.BaseURL)}}, nil
+		common: map[string]string{inputPrebake: hex.EncodeToString(exeSum.sum), inputBaseURL: digest(cfg.BaseURL)}}, nil
 }
 
 // inputs is the stage's own inputs with the common ones.

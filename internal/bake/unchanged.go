@@ -124,23 +124,32 @@ type fileSum struct {
 
 // add adds a file's name, size and SHA-256 to h.
 func (fs fileSums) add(h io.Writer, kind, path string) error {
-	s, ok := fs[path]
-	if !ok {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		fh := sha256.New()
-		n, err := io.Copy(fh, f)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		s = fileSum{n, fh.Sum(nil)}
-		fs[path] = s
+	s, err := fs.get(path)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(h, "%s %q %d %x\n", kind, path, s.size, s.sum)
 	return nil
+}
+
+// get hashes the file at path, the first time it is asked.
+func (fs fileSums) get(path string) (fileSum, error) {
+	if s, ok := fs[path]; ok {
+		return s, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fileSum{}, err
+	}
+	defer f.Close()
+	fh := sha256.New()
+	n, err := io.Copy(fh, f)
+	if err != nil {
+		return fileSum{}, fmt.Errorf("%s: %w", path, err)
+	}
+	s := fileSum{n, fh.Sum(nil)}
+	fs[path] = s
+	return s, nil
 }
 
 // unchanged returns the summary of the last bake when it can stand for this one:
