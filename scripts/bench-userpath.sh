@@ -4,8 +4,9 @@
 # of the real register in ../shared and a publish to a local S3 server
 # (SeaweedFS, as internal/testkit/s3test starts it); then a second deploy after a
 # change to 1% of the register's component rows (every 100th row, in a temporary
-# copy: its description gains " (revised)" and a numeric de-rated capacity grows
-# by 1 MW): pip install again, a bake, a publish of what changed.
+# copy, by scripts/change-register.py: its description gains " (revised)" and a
+# numeric de-rated capacity grows by 1 MW): pip install again, a bake, a publish
+# of what changed.
 # Targets on 2 cores: first deploy <= 60 s, second <= 15 s. Each is printed with
 # its target and met / NOT MET, and appended to $BENCH_TARGETS when set.
 # Needs Go (for the wheel), ../shared, .cache/tools/weed and the aws CLI.
@@ -28,24 +29,7 @@ for d in "$shared"/data/*; do
 done
 cp "$shared"/data/register/* "$tmp/shared2/data/register/"
 chmod -R u+w "$tmp/shared2/data/register"
-python3 - "$tmp/shared2/data/register" <<'PY'
-import glob, json, sys
-n = changed = 0
-for path in sorted(glob.glob(sys.argv[1] + "/components_*.json")):
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    for rows in data.values():
-        for row in rows:
-            n += 1
-            if n % 100 == 0:
-                row["Description of CMU Components"] = (row.get("Description of CMU Components") or "") + " (revised)"
-                if isinstance(row.get("De-Rated Capacity"), (int, float)):
-                    row["De-Rated Capacity"] += 1
-                changed += 1
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-print(f"bench-userpath: changed {changed} of {n} component rows")
-PY
+echo "bench-userpath: $(python3 scripts/change-register.py "$tmp/shared2/data/register")"
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 out=$(PREBAKE_USERPATH_DIST=$tmp/dist PREBAKE_USERPATH_SHARED2=$tmp/shared2 PREBAKE_SHARED=$shared \
