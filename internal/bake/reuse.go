@@ -16,7 +16,6 @@ import (
 
 	"github.com/prebake/prebake/internal/atomicfile"
 	"github.com/prebake/prebake/internal/postcode"
-	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )
@@ -75,28 +74,6 @@ func digest(v any) string {
 		// Only a value JSON cannot hold (a NaN): such inputs never match.
 		return "unencodable: " + err.Error()
 	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// registerDigest is the digest of everything a register generator reads of the
-// dataset: every component (geocoded) and CMU, all of whose fields are
-// exported (TestRegisterDigestSeesEveryField), and the dataset's flags. The
-// postcode points are not part of it: a generator that reads them has the
-// postcodes input too.
-func registerDigest(ds *record.Dataset) string {
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	for i := range ds.Components {
-		if err := enc.Encode(&ds.Components[i]); err != nil {
-			return "unencodable: " + err.Error()
-		}
-	}
-	for i := range ds.CMUs {
-		if err := enc.Encode(&ds.CMUs[i]); err != nil {
-			return "unencodable: " + err.Error()
-		}
-	}
-	fmt.Fprintf(h, "synthetic=%t postcodes_synthetic=%t attribution=%q\n", ds.Synthetic, ds.PostcodesSynthetic, ds.PostcodeAttribution)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
