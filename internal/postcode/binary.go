@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 )
 
@@ -78,9 +79,9 @@ func ReadBinary(data []byte) (*Table, error) {
 	t.keys = make([]uint64, n)
 	t.lat = make([]float64, n)
 	t.lng = make([]float64, n)
-	r.data(t.keys)
-	r.data(t.lat)
-	r.data(t.lng)
+	r.uint64s(t.keys)
+	r.float64s(t.lat)
+	r.float64s(t.lng)
 	for _, m := range []*map[string]centroid{&t.sectors, &t.outcodes} {
 		k := r.count(32)
 		*m = make(map[string]centroid, k)
@@ -170,6 +171,28 @@ func (r *binReader) count(min uint64) int {
 		return 0
 	}
 	return int(n)
+}
+
+// uint64s and float64s fill v from the bytes in place: binary.Read would
+// copy the tens of megabytes of a whole table through a buffer of its own.
+func (r *binReader) uint64s(v []uint64) {
+	p := r.take(uint64(len(v)) * 8)
+	for i := range v {
+		if p == nil {
+			return
+		}
+		v[i] = binary.LittleEndian.Uint64(p[8*i:])
+	}
+}
+
+func (r *binReader) float64s(v []float64) {
+	p := r.take(uint64(len(v)) * 8)
+	for i := range v {
+		if p == nil {
+			return
+		}
+		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[8*i:]))
+	}
 }
 
 func (r *binReader) str() string { return string(r.take(r.u64())) }
