@@ -86,17 +86,26 @@ func changelogAgainst(cfg Config, pending *manifest.Manifest) (_ *changes.Change
 	if !ok {
 		return nothing(fmt.Sprintf("the manifest in force (build %s) has no %s to compare with", prev.BuildID, changes.ComponentsAsset))
 	}
-	old, err := loadSnapshot(prev, a, cfg.OutDir)
-	if err != nil {
-		return nothing(fmt.Sprintf("the bake in force (build %s) cannot be read from the output directory: %v", prev.BuildID, err))
-	}
 	na, ok := pending.Assets[changes.ComponentsAsset]
 	if !ok {
 		return nil, nil, fmt.Errorf("the bake wrote no %s", changes.ComponentsAsset)
 	}
-	nw, err := loadSnapshot(pending, na, cfg.OutDir)
-	if err != nil {
-		return nil, nil, err
+	// The two bakes are read at once: the changelog is on the path of every
+	// bake after the generators, with nothing else to run beside it.
+	var old, nw *changes.Snapshot
+	var oldErr, newErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		old, oldErr = loadSnapshot(prev, a, cfg.OutDir)
+	}()
+	nw, newErr = loadSnapshot(pending, na, cfg.OutDir)
+	<-done
+	if oldErr != nil {
+		return nothing(fmt.Sprintf("the bake in force (build %s) cannot be read from the output directory: %v", prev.BuildID, oldErr))
+	}
+	if newErr != nil {
+		return nil, nil, newErr
 	}
 	return changes.Compare(old, nw), nil, nil
 }
