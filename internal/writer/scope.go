@@ -1,8 +1,14 @@
 package writer
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/prebake/prebake/manifest"
 )
@@ -37,32 +43,144 @@ func (w *Writer) Outputs() Outputs {
 }
 
 // Reuse names again, through w, the outputs an earlier bake wrote, without
-// writing anything: w's manifest will hold o's entries unchanged. It fails when
-// any file o names is not in the output directory with its size (CheckPresent,
-// which also lists every file of every set), so the caller can generate
-// instead; nothing is added then. The caller answers for o being what the
-// generator would write now (its inputs, options and version unchanged), and
-// for the base URL being the one o's URLs were made with.
+// writing anything: w's manifest will hold o's entries unchanged. It fails,
+// adding nothing, when the files are not the ones the earlier bake wrote, so
+// the caller can generate instead: a file o names is not in the output
+// directory with its size (CheckPresent, which also lists every file of every
+// set from its index), an asset's bytes are not its SHA-256, or a set's index
+// does not hash to the set's SHA-256 (a fresh bake would write either again);
+// or a name of o is already w's. The bytes of the files inside a set and of
+// variants are not read: a fresh bake does not write those again either when
+// they are in place with their sizes (fileset.go, existingVariants). The
+// caller answers for o being what the generator would write now (its inputs,
+// options and version unchanged), and for the base URL being the one o's URLs
+// were made with.
 func (w *Writer) Reuse(o Outputs) error {
 	if err := CheckPresent(&manifest.Manifest{Assets: o.Assets, TileSets: o.TileSets, ShardSets: o.ShardSets}, w.opts.OutDir); err != nil {
 		return err
 	}
-	for n, a := range o.Assets {
-		if err := w.addAsset(n, a); err != nil {
-			return err
+	if err := checkContent(o, w.opts.OutDir); err != nil {
+		return err
+	}
+	for _, x := range w.chain() {
+		x.mu.Lock()
+		dup := firstShared(o.Assets, x.assets, "asset")
+		if dup == "" {
+			dup = firstShared(o.TileSets, x.tilesets, "tile set")
+		}
+		if dup == "" {
+			dup = firstShared(o.ShardSets, x.shardsets, "shard set")
+		}
+		x.mu.Unlock()
+		if dup != "" {
+			return fmt.Errorf("%s written twice", dup)
 		}
 	}
-	for n, t := range o.TileSets {
-		if err := w.addTileSet(n, t); err != nil {
-			return err
+	// Added one by one: a name another scope adds meanwhile still fails, and
+	// what this call added is then taken out again.
+	var assets, tilesets, shardsets []string
+	err := func() error {
+		for _, n := range slices.Sorted(maps.Keys(o.Assets)) {
+			if err := w.addAsset(n, o.Assets[n]); err != nil {
+				return err
+			}
+			assets = append(assets, n)
+		}
+		for _, n := range slices.Sorted(maps.Keys(o.TileSets)) {
+			if err := w.addTileSet(n, o.TileSets[n]); err != nil {
+				return err
+			}
+			tilesets = append(tilesets, n)
+		}
+		for _, n := range slices.Sorted(maps.Keys(o.ShardSets)) {
+			if err := w.addShardSet(n, o.ShardSets[n]); err != nil {
+				return err
+			}
+			shardsets = append(shardsets, n)
+		}
+		return nil
+	}()
+	if err != nil {
+		for _, x := range w.chain() {
+			x.mu.Lock()
+			for _, n := range assets {
+				delete(x.assets, n)
+			}
+			for _, n := range tilesets {
+				delete(x.tilesets, n)
+			}
+			for _, n := range shardsets {
+				delete(x.shardsets, n)
+			}
+			x.mu.Unlock()
 		}
 	}
-	for n, s := range o.ShardSets {
-		if err := w.addShardSet(n, s); err != nil {
+	return err
+}
+
+// firstShared names the first (sorted) key of o that have also holds, as
+// "<kind> \"<name>\"", or "".
+func firstShared[V any](o, have map[string]V, kind string) string {
+	for _, n := range slices.Sorted(maps.Keys(o)) {
+		if _, ok := have[n]; ok {
+			return fmt.Sprintf("%s %q", kind, n)
+		}
+	}
+	return ""
+}
+
+// checkContent checks that each asset of o holds the bytes of its SHA-256 and
+// that each set's index hashes to the set's SHA-256. Both are what a fresh
+// bake checks before it leaves a file in place (placeFile compares the bytes;
+// an index is written again unless it is the same), and cheap beside
+// generating: the assets of a real bake are tens of megabytes, the indexes
+// small.
+func checkContent(o Outputs, outDir string) error {
+	for _, n := range slices.Sorted(maps.Keys(o.Assets)) {
+		a := o.Assets[n]
+		sum, err := fileSHA256(filepath.Join(outDir, filepath.FromSlash(a.Path)))
+		if err != nil {
+			return fmt.Errorf("asset %q: %w", n, err)
+		}
+		if sum != a.SHA256 {
+			return fmt.Errorf("asset %q: %s does not hold the bytes it was written with (SHA-256 %s, want %s)", n, a.Path, sum, a.SHA256)
+		}
+	}
+	sets := map[string]string{} // index path -> the set's SHA-256
+	for _, t := range o.TileSets {
+		if t.Index != "" {
+			sets[t.Index] = t.SHA256
+		}
+	}
+	for _, s := range o.ShardSets {
+		if s.Index != "" {
+			sets[s.Index] = s.SHA256
+		}
+	}
+	for _, index := range slices.Sorted(maps.Keys(sets)) {
+		sum, err := fileSHA256(filepath.Join(outDir, filepath.FromSlash(index)))
+		if err != nil {
 			return err
+		}
+		if sum != sets[index] {
+			return fmt.Errorf("set index %s is not the one the set was written with (SHA-256 %s, want %s)", index, sum, sets[index])
 		}
 	}
 	return nil
+}
+
+// fileSHA256 is the hex SHA-256 of the file at p.
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // chain is w and the Writers it is a scope of, the outermost first: an output
