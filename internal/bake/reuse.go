@@ -55,7 +55,11 @@ const (
 )
 
 // stageRecord is <out>/.prebake/reuse/<stage>.json: a committed bake's stage.
+// It names its stage: two stages can have the same inputs (cmu tables and cmu
+// details), and a record copied to another stage's file must not be taken
+// for that stage's.
 type stageRecord struct {
+	Stage   string            `json:"stage"`
 	Inputs  map[string]string `json:"inputs"`
 	Outputs writer.Outputs    `json:"outputs"`
 	Result  json.RawMessage   `json:"result,omitempty"`
@@ -169,6 +173,9 @@ func (r *reuser) earlier(stage string, in map[string]string) (*stageRecord, stri
 	if err != nil || json.Unmarshal(data, &rec) != nil {
 		return nil, "the earlier bake's record is unreadable"
 	}
+	if rec.Stage != stage {
+		return nil, fmt.Sprintf("the earlier bake's record is another stage's (%q)", rec.Stage)
+	}
 	var changed []string
 	for _, k := range slices.Sorted(maps.Keys(in)) {
 		if rec.Inputs[k] != in[k] {
@@ -218,7 +225,7 @@ func (r *reuser) generate(stage string, own map[string]string, result any, w *wr
 	if err := gen(scope); err != nil {
 		return err
 	}
-	rec = &stageRecord{Inputs: in, Outputs: scope.Outputs()}
+	rec = &stageRecord{Stage: stage, Inputs: in, Outputs: scope.Outputs()}
 	if result != nil {
 		b, err := json.Marshal(result)
 		if err != nil {
@@ -285,17 +292,19 @@ func (r *reuser) loadPostcodes(paths []string, pcDigest string) (*postcode.Table
 	delete(in, inputBaseURL) // the table has no URLs
 	rec, reason := r.earlier(stage, in)
 	if rec != nil {
+		// The table's own checksum first (a damaged table says so), then
+		// the record's: a whole table of another bake is refused too.
 		var res tableResult
 		data, err := os.ReadFile(postcodeTableFile(r.outDir))
 		var t *postcode.Table
 		if err == nil {
-			err = json.Unmarshal(rec.Result, &res)
-		}
-		if err == nil && (len(data) < sha256.Size || hex.EncodeToString(data[len(data)-sha256.Size:]) != res.Table) {
-			err = errors.New("it is another bake's")
+			t, err = postcode.ReadBinary(data)
 		}
 		if err == nil {
-			t, err = postcode.ReadBinary(data)
+			err = json.Unmarshal(rec.Result, &res)
+		}
+		if err == nil && hex.EncodeToString(data[len(data)-sha256.Size:]) != res.Table {
+			err = errors.New("it is another bake's")
 		}
 		if err == nil {
 			r.decide(stage, true, "inputs unchanged")
@@ -310,7 +319,7 @@ func (r *reuser) loadPostcodes(paths []string, pcDigest string) (*postcode.Table
 	}
 	r.loaded, r.loadedSources = t, sources
 	r.decide(stage, false, reason)
-	r.keep[stage] = stageRecord{Inputs: in} // its Result once the table is kept (remember)
+	r.keep[stage] = stageRecord{Stage: stage, Inputs: in} // its Result once the table is kept (remember)
 	return t, sources, nil
 }
 

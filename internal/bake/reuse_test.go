@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prebake/prebake/internal/postcode"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/sample"
 	"github.com/prebake/prebake/internal/testkit/treetest"
@@ -363,4 +364,116 @@ func readFile(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestReuseRefusesDamagedState damages, one at a time, what a reusing bake
+// reads of the last bake (its records, its kept postcode table, the files of
+// a stage) as an operator's hand might, and bakes the same inputs again: the
+// stage damaged is baked afresh with a reason that says what is wrong, every
+// other stage is reused, and the bake equals a --force bake from the same
+// damaged state, byte for byte.
+func TestReuseRefusesDamagedState(t *testing.T) {
+	dir, cfg := reuseFixture(t)
+	if _, err := Run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	// A table the same code loads from other postcode files: another bake's.
+	other := filepath.Join(t.TempDir(), "postcodes.csv")
+	if err := os.WriteFile(other, append(readFile(t, cfg.Postcodes[0]), []byte("ZE2 9ZZ,60.3,-1.3,true\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	otherTable, _, err := postcode.Load([]string{other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, out string)
+		stage  string // the stage baked afresh
+		reason string // in its reason
+	}{
+		{"a record of another stage", func(t *testing.T, out string) {
+			if err := os.WriteFile(recordPath(out, "cmu details"), readFile(t, recordPath(out, "cmu tables")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "cmu details", "another stage's"},
+		{"a record cut short", func(t *testing.T, out string) {
+			p := recordPath(out, "map tiles")
+			if err := os.WriteFile(p, readFile(t, p)[:40], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "map tiles", "unreadable"},
+		{"the kept table cut short", func(t *testing.T, out string) {
+			p := postcodeTableFile(out)
+			b := readFile(t, p)
+			if err := os.WriteFile(p, b[:len(b)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "load postcodes", "checksum"},
+		{"the kept table another bake's", func(t *testing.T, out string) {
+			f, err := os.Create(postcodeTableFile(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := otherTable.WriteBinary(f); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}, "load postcodes", "another bake's"},
+		{"an asset's bytes replaced, same size", func(t *testing.T, out string) {
+			ps, _ := filepath.Glob(filepath.Join(out, "cmu", "companies.*.json"))
+			if len(ps) != 1 {
+				t.Fatalf("cmu/companies.*.json: %v", ps)
+			}
+			b := readFile(t, ps[0])
+			b[len(b)/2] ^= 1
+			if err := os.WriteFile(ps[0], b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "cmu tables", "does not hold the bytes"},
+		{"a shard set's index cut after a line", func(t *testing.T, out string) {
+			ps, _ := filepath.Glob(filepath.Join(out, "locations", "postcodes.*.sha256"))
+			if len(ps) != 1 {
+				t.Fatalf("locations/postcodes.*.sha256: %v", ps)
+			}
+			first, _, _ := bytes.Cut(readFile(t, ps[0]), []byte("\n"))
+			if err := os.WriteFile(ps[0], append(first, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "postcodes", "index"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := copyBake(t, dir, cfg)
+			tc.damage(t, c.OutDir)
+			twin := copyBake(t, filepath.Dir(c.OutDir), c)
+			twin.Force = true
+			got, err := Run(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Unchanged {
+				t.Fatal("the whole bake was skipped")
+			}
+			for _, r := range got.Reuse {
+				if r.Stage == tc.stage {
+					if r.Reused || !strings.Contains(r.Reason, tc.reason) {
+						t.Errorf("%s: reused=%v %q, want baked afresh: %q", r.Stage, r.Reused, r.Reason, tc.reason)
+					}
+				} else if !r.Reused {
+					t.Errorf("%s: baked afresh (%s), want reused", r.Stage, r.Reason)
+				}
+			}
+			if _, err := Run(twin); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(readFile(t, c.ManifestPath), readFile(t, twin.ManifestPath)) {
+				t.Error("the manifest differs from the --force bake's")
+			}
+			if d := treetest.Diff(treetest.Hashes(t, c.OutDir, ".prebake"), treetest.Hashes(t, twin.OutDir, ".prebake")); len(d) > 0 {
+				t.Errorf("output files differ from the --force bake's: %v", d[:min(5, len(d))])
+			}
+		})
+	}
 }
