@@ -173,9 +173,6 @@ func (r *reuser) earlier(stage string, in map[string]string) (*stageRecord, stri
 	if err != nil || json.Unmarshal(data, &rec) != nil {
 		return nil, "the earlier bake's record is unreadable"
 	}
-	if rec.Stage != stage {
-		return nil, fmt.Sprintf("the earlier bake's record is another stage's (%q)", rec.Stage)
-	}
 	var changed []string
 	for _, k := range slices.Sorted(maps.Keys(in)) {
 		if rec.Inputs[k] != in[k] {
@@ -190,6 +187,11 @@ func (r *reuser) earlier(stage string, in map[string]string) (*stageRecord, stri
 	if len(changed) > 0 {
 		slices.Sort(changed)
 		return nil, "changed: " + strings.Join(slices.Compact(changed), ", ")
+	}
+	// After the inputs: a record of an older prebake, without a stage, has
+	// changed inputs (its executable).
+	if rec.Stage != stage {
+		return nil, fmt.Sprintf("the earlier bake's record is another stage's (%q)", rec.Stage)
 	}
 	return &rec, ""
 }
