@@ -46,8 +46,8 @@ func (w *Writer) Outputs() Outputs {
 // writing anything: w's manifest will hold o's entries unchanged. It fails,
 // adding nothing, when the files are not the ones the earlier bake wrote, so
 // the caller can generate instead: a file o names is not in the output
-// directory with its size (CheckPresent, which also lists every file of every
-// set from its index), an asset's bytes are not its SHA-256, or a set's index
+// directory with its size (as CheckPresent checks: every file of every set
+// listed from its index too), an asset's bytes are not its SHA-256, or a set's index
 // does not hash to the set's SHA-256 (a fresh bake would write either again);
 // or a name of o is already w's. The bytes of the files inside a set and of
 // variants are not read: a fresh bake does not write those again either when
@@ -56,8 +56,10 @@ func (w *Writer) Outputs() Outputs {
 // options and version unchanged), and for the base URL being the one o's URLs
 // were made with.
 func (w *Writer) Reuse(o Outputs) error {
-	if err := CheckPresent(&manifest.Manifest{Assets: o.Assets, TileSets: o.TileSets, ShardSets: o.ShardSets}, w.opts.OutDir); err != nil {
-		return err
+	// Not CheckPresent's error: its "(removed during the build?)" is the
+	// commit's guess, and these files are usually gone by a prune.
+	if missing := notInPlace(&manifest.Manifest{Assets: o.Assets, TileSets: o.TileSets, ShardSets: o.ShardSets}, w.opts.OutDir); len(missing) > 0 {
+		return fmt.Errorf("%d of its files missing or not of their size, first %s", len(missing), missing[0])
 	}
 	if err := checkContent(o, w.opts.OutDir); err != nil {
 		return err

@@ -252,6 +252,8 @@ func TestReuseRefusesDamagedOutputs(t *testing.T) {
 			s := w.Scope()
 			if err := s.Reuse(a); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("reuse: %v, want an error naming %q", err, tc.want)
+			} else if strings.Contains(err.Error(), "during the build") {
+				t.Errorf("reuse: %v: the files were changed before this bake, not during it", err)
 			}
 			if got := s.Outputs(); len(got.Assets)+len(got.TileSets)+len(got.ShardSets) != 0 {
 				t.Errorf("the refused reuse added to the scope: %+v", got)
