@@ -46,22 +46,16 @@ func (w *Writer) Outputs() Outputs {
 // writing anything: w's manifest will hold o's entries unchanged. It fails,
 // adding nothing, when the files are not the ones the earlier bake wrote, so
 // the caller can generate instead: a file o names is not in the output
-// directory with its size (as CheckPresent checks: every file of every set
-// listed from its index too), an asset's bytes are not its SHA-256, or a set's index
-// does not hash to the set's SHA-256 (a fresh bake would write either again);
-// or a name of o is already w's. The bytes of the files inside a set and of
-// variants are not read: a fresh bake does not write those again either when
-// they are in place with their sizes (fileset.go, existingVariants). The
+// directory with its size, an asset's bytes are not its SHA-256, or a set's
+// index does not hash to the set's SHA-256 (CheckAsWritten: a fresh bake would
+// write these again); or a name of o is already w's. The bytes of the files
+// inside a set and of variants are not read: a fresh bake does not write those
+// again either once they are there (fileset.go's fillDir, existingVariants). The
 // caller answers for o being what the generator would write now (its inputs,
 // options and version unchanged), and for the base URL being the one o's URLs
 // were made with.
 func (w *Writer) Reuse(o Outputs) error {
-	// Not CheckPresent's error: its "(removed during the build?)" is the
-	// commit's guess, and these files are usually gone by a prune.
-	if missing := notInPlace(&manifest.Manifest{Assets: o.Assets, TileSets: o.TileSets, ShardSets: o.ShardSets}, w.opts.OutDir); len(missing) > 0 {
-		return fmt.Errorf("%d of its files missing or not of their size, first %s", len(missing), missing[0])
-	}
-	if err := checkContent(o, w.opts.OutDir); err != nil {
+	if err := CheckAsWritten(&manifest.Manifest{Assets: o.Assets, TileSets: o.TileSets, ShardSets: o.ShardSets}, w.opts.OutDir); err != nil {
 		return err
 	}
 	for _, x := range w.chain() {
@@ -131,13 +125,29 @@ func firstShared[V any](o, have map[string]V, kind string) string {
 	return ""
 }
 
+// CheckAsWritten checks that the files m names in outDir are as a bake wrote
+// them, as far as a fresh bake would leave them in place: every file
+// CheckPresent checks is there with its size (every file of every set listed
+// from its index), each asset holds the bytes of its SHA-256, and each set's
+// index hashes to the set's SHA-256. A bake that names files it did not write
+// (Reuse, and a rebuild skipped because its inputs are unchanged) checks them
+// so first. It reads the assets and the indexes, not the files inside sets.
+func CheckAsWritten(m *manifest.Manifest, outDir string) error {
+	// Not CheckPresent's error: its "(removed during the build?)" is the
+	// commit's guess, and these files are usually gone by a prune.
+	if missing := notInPlace(m, outDir); len(missing) > 0 {
+		return fmt.Errorf("%d file(s) missing or not of their size, first %s", len(missing), missing[0])
+	}
+	return checkContent(m, outDir)
+}
+
 // checkContent checks that each asset of o holds the bytes of its SHA-256 and
 // that each set's index hashes to the set's SHA-256. Both are what a fresh
 // bake checks before it leaves a file in place (placeFile compares the bytes;
 // an index is written again unless it is the same), and cheap beside
 // generating: the assets of a real bake are tens of megabytes, the indexes
 // small.
-func checkContent(o Outputs, outDir string) error {
+func checkContent(o *manifest.Manifest, outDir string) error {
 	for _, n := range slices.Sorted(maps.Keys(o.Assets)) {
 		a := o.Assets[n]
 		sum, err := fileSHA256(filepath.Join(outDir, filepath.FromSlash(a.Path)))
