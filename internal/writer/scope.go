@@ -8,7 +8,9 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/prebake/prebake/manifest"
 )
@@ -148,15 +150,10 @@ func CheckAsWritten(m *manifest.Manifest, outDir string) error {
 // generating: the assets of a real bake are tens of megabytes, the indexes
 // small.
 func checkContent(o *manifest.Manifest, outDir string) error {
+	type check struct{ rel, want, what string }
+	var checks []check
 	for _, n := range slices.Sorted(maps.Keys(o.Assets)) {
-		a := o.Assets[n]
-		sum, err := fileSHA256(filepath.Join(outDir, filepath.FromSlash(a.Path)))
-		if err != nil {
-			return fmt.Errorf("asset %q: %w", n, err)
-		}
-		if sum != a.SHA256 {
-			return fmt.Errorf("asset %q: %s does not hold the bytes it was written with (SHA-256 %s, want %s)", n, a.Path, sum, a.SHA256)
-		}
+		checks = append(checks, check{o.Assets[n].Path, o.Assets[n].SHA256, fmt.Sprintf("asset %q", n)})
 	}
 	sets := map[string]string{} // index path -> the set's SHA-256
 	for _, t := range o.TileSets {
@@ -170,12 +167,38 @@ func checkContent(o *manifest.Manifest, outDir string) error {
 		}
 	}
 	for _, index := range slices.Sorted(maps.Keys(sets)) {
-		sum, err := fileSHA256(filepath.Join(outDir, filepath.FromSlash(index)))
+		checks = append(checks, check{index, sets[index], "set index"})
+	}
+	// Hashed GOMAXPROCS at once (a no-change rebuild waits for it); the
+	// first failing check in the order above is the error, whatever the
+	// scheduling.
+	errs := make([]error, len(checks))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(checks)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				c := checks[i]
+				sum, err := fileSHA256(filepath.Join(outDir, filepath.FromSlash(c.rel)))
+				if err == nil && sum != c.want {
+					err = fmt.Errorf("%s does not hold the bytes it was written with (SHA-256 %s, want %s)", c.rel, sum, c.want)
+				}
+				if err != nil {
+					errs[i] = fmt.Errorf("%s: %w", c.what, err)
+				}
+			}
+		}()
+	}
+	for i := range checks {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return err
-		}
-		if sum != sets[index] {
-			return fmt.Errorf("set index %s is not the one the set was written with (SHA-256 %s, want %s)", index, sum, sets[index])
 		}
 	}
 	return nil
