@@ -119,7 +119,11 @@ func fileDigests(sums fileSums, paths []string) (string, error) {
 type reuser struct {
 	outDir string
 	force  bool
-	common map[string]string // inputs every stage has: prebake, base URL
+	sums   fileSums // the input files as hashed before the bake began
+	// boundaries is the boundary file ("" for none): read by its generator,
+	// which hashes nothing, so inputsAsHashed hashes it again.
+	boundaries string
+	common     map[string]string // inputs every stage has: prebake, base URL
 
 	decided []Reuse                // in the order asked
 	keep    map[string]stageRecord // the records to write once the bake is committed
@@ -148,7 +152,7 @@ func newReuser(cfg Config, sums fileSums) (*reuser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &reuser{outDir: cfg.OutDir, force: cfg.Force, keep: map[string]stageRecord{},
+	return &reuser{outDir: cfg.OutDir, force: cfg.Force, sums: sums, boundaries: cfg.Boundaries, keep: map[string]stageRecord{},
 		common: map[string]string{inputPrebake: hex.EncodeToString(exeSum.sum), inputBaseURL: digest(cfg.BaseURL)}}, nil
 }
 
@@ -242,10 +246,40 @@ func (r *reuser) generate(stage string, own map[string]string, result any, w *wr
 	return nil
 }
 
+// inputsAsHashed reports whether the input files the bake hashed before it
+// began (the whole-bake key's and the stages' inputs) hold the bytes it read:
+// each source's SHA-256 as read (the register files, the postcode files) is
+// the one hashed, and the boundary file hashes as it did. A file replaced
+// while the bake ran would otherwise leave records pairing the bytes hashed
+// with outputs made from others, and a later bake of those bytes would reuse
+// them, or be skipped. (A boundary file replaced and put back while the
+// bake ran is not seen: its generator does not say what it read.)
+func (r *reuser) inputsAsHashed(sources []manifest.Source) bool {
+	for _, src := range sources {
+		if h, ok := r.sums[src.Path]; ok && src.SHA256 != "" && src.SHA256 != hex.EncodeToString(h.sum) {
+			return false
+		}
+	}
+	if r.boundaries != "" {
+		now, err := (fileSums{}).get(r.boundaries)
+		if err != nil || !bytes.Equal(now.sum, r.sums[r.boundaries].sum) {
+			return false
+		}
+	}
+	return true
+}
+
 // remember writes the records of a committed bake's stages, replacing the
 // earlier ones (the same stages: a bake always has the same ones, but for
-// boundaries, whose record stays when a bake has none).
-func (r *reuser) remember() error {
+// boundaries, whose record stays when a bake has none), and reports true. A
+// bake whose input files changed while it ran (inputsAsHashed, given the
+// manifest's sources) writes none and reports false: the records of the bake
+// before stay, true of their own inputs, and the caller keeps no whole-bake
+// key either.
+func (r *reuser) remember(sources []manifest.Source) (bool, error) {
+	if !r.inputsAsHashed(sources) {
+		return false, nil
+	}
 	// The table before its record, which names its checksum.
 	if r.loaded != nil {
 		var sum []byte
@@ -253,11 +287,11 @@ func (r *reuser) remember() error {
 			sum, err = r.loaded.WriteBinary(w)
 			return err
 		}); err != nil {
-			return err
+			return false, err
 		}
 		res, err := json.Marshal(tableResult{Sources: r.loadedSources, Table: hex.EncodeToString(sum)})
 		if err != nil {
-			return err
+			return false, err
 		}
 		rec := r.keep["load postcodes"]
 		rec.Result = res
@@ -266,17 +300,17 @@ func (r *reuser) remember() error {
 	for _, stage := range slices.Sorted(maps.Keys(r.keep)) {
 		data, err := json.Marshal(r.keep[stage])
 		if err != nil {
-			return err
+			return false, err
 		}
 		p := recordPath(r.outDir, stage)
 		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, data) {
 			continue
 		}
 		if err := atomicfile.Write(p, data); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // postcodeTableFile is where the last bake's postcode table is kept, in

@@ -477,3 +477,85 @@ func TestReuseRefusesDamagedState(t *testing.T) {
 		})
 	}
 }
+
+// TestInputReplacedDuringABake: an input file replaced while a bake runs,
+// between the hashing of the inputs (before anything is read) and the stage
+// that reads it, must not leave a record pairing the hashed bytes with
+// outputs made from other bytes. The bake hashes the file as it is changed
+// (Y) but reads it as it was (X); then a bake of Y must bake what reads it
+// afresh (not skip, not reuse X's outputs) and equal a --force bake of Y from
+// the same state.
+func TestInputReplacedDuringABake(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		file  func(cfg Config) string
+		at    string // the stage whose start puts X back
+		stage string // a stage that reads the file, not to be reused afterwards
+	}{
+		{"the boundary file", func(cfg Config) string { return cfg.Boundaries }, "geocode", "boundaries"},
+		{"a postcode file", func(cfg Config) string { return cfg.Postcodes[0] }, "read sources", "load postcodes"},
+		{"a register file", func(cfg Config) string {
+			files, _ := filepath.Glob(filepath.Join(filepath.Dir(cfg.Postcodes[0]), sample.ComponentsPrefix+"*.json"))
+			slices.Sort(files)
+			return files[0]
+		}, "read sources", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, cfg := reuseFixture(t)
+			if _, err := Run(cfg); err != nil {
+				t.Fatal(err)
+			}
+			p := tc.file(cfg)
+			x := readFile(t, p)
+			// Y: X with one more byte of white space where JSON and CSV allow
+			// it, so that what the bake reads of it (the rows) differs only
+			// where a stage reads its bytes.
+			y := append(bytes.Clone(x), '\n')
+			if tc.stage == "boundaries" {
+				y = []byte(boundaryFile(0.25))
+			} else if tc.stage == "load postcodes" {
+				y = append(bytes.Clone(x), []byte("ZE2 9ZZ,60.3,-1.3,true\n")...)
+			}
+			if err := os.WriteFile(p, y, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			during := cfg
+			during.StageStarted = func(stage string) {
+				if stage == tc.at {
+					if err := os.WriteFile(p, x, 0o644); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			if _, err := Run(during); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, y, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			twin := copyBake(t, dir, cfg)
+			twin.Force = true
+			got, err := Run(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Unchanged {
+				t.Fatal("the bake of Y was skipped: the last bake hashed Y but read X")
+			}
+			for _, r := range got.Reuse {
+				if r.Stage == tc.stage && r.Reused {
+					t.Errorf("%s reused: the last bake hashed Y but read X", r.Stage)
+				}
+			}
+			if _, err := Run(twin); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(readFile(t, cfg.ManifestPath), readFile(t, twin.ManifestPath)) {
+				t.Error("the manifest differs from the --force bake's")
+			}
+			if d := treetest.Diff(treetest.Hashes(t, cfg.OutDir, ".prebake"), treetest.Hashes(t, twin.OutDir, ".prebake")); len(d) > 0 {
+				t.Errorf("output files differ from the --force bake's: %v", d[:min(5, len(d))])
+			}
+		})
+	}
+}
