@@ -72,12 +72,15 @@ func recordPath(outDir, stage string) string {
 	return filepath.Join(reuseDir(outDir), strings.ReplaceAll(stage, " ", "-")+".json")
 }
 
+// unencodable begins the "digest" of a value JSON cannot hold (a NaN): such
+// an input never matches (earlier), though the text is the same for any two.
+const unencodable = "unencodable: "
+
 // digest is the hex SHA-256 of v's JSON.
 func digest(v any) string {
 	h := sha256.New()
 	if err := json.NewEncoder(h).Encode(v); err != nil {
-		// Only a value JSON cannot hold (a NaN): such inputs never match.
-		return "unencodable: " + err.Error()
+		return unencodable + err.Error()
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -92,12 +95,12 @@ func registerDigest(ds *record.Dataset) string {
 	enc := json.NewEncoder(h)
 	for i := range ds.Components {
 		if err := enc.Encode(&ds.Components[i]); err != nil {
-			return "unencodable: " + err.Error()
+			return unencodable + err.Error()
 		}
 	}
 	for i := range ds.CMUs {
 		if err := enc.Encode(&ds.CMUs[i]); err != nil {
-			return "unencodable: " + err.Error()
+			return unencodable + err.Error()
 		}
 	}
 	fmt.Fprintf(h, "synthetic=%t postcodes_synthetic=%t attribution=%q\n", ds.Synthetic, ds.PostcodesSynthetic, ds.PostcodeAttribution)
@@ -179,7 +182,7 @@ func (r *reuser) earlier(stage string, in map[string]string) (*stageRecord, stri
 	}
 	var changed []string
 	for _, k := range slices.Sorted(maps.Keys(in)) {
-		if rec.Inputs[k] != in[k] {
+		if rec.Inputs[k] != in[k] || strings.HasPrefix(in[k], unencodable) {
 			changed = append(changed, k)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -557,5 +558,29 @@ func TestInputReplacedDuringABake(t *testing.T) {
 				t.Errorf("output files differ from the --force bake's: %v", d[:min(5, len(d))])
 			}
 		})
+	}
+}
+
+// TestUnencodableInputsNeverMatch: an input JSON cannot hold (a NaN) has no
+// digest; two such inputs must not be taken for the same, whatever else they
+// held.
+func TestUnencodableInputsNeverMatch(t *testing.T) {
+	out := t.TempDir()
+	a, b := digest(map[string]float64{"radius": math.NaN(), "zoom": 1}), digest(map[string]float64{"radius": math.NaN(), "zoom": 2})
+	if err := os.MkdirAll(reuseDir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(stageRecord{Stage: "map tiles", Inputs: map[string]string{inputOptions: a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(recordPath(out, "map tiles"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &reuser{outDir: out}
+	for _, in := range []string{a, b} {
+		if rec, reason := r.earlier("map tiles", map[string]string{inputOptions: in}); rec != nil || !strings.Contains(reason, inputOptions) {
+			t.Errorf("inputs with a NaN: record %v, reason %q; want none, naming the input", rec, reason)
+		}
 	}
 }
