@@ -281,6 +281,38 @@ func checkReuse(t *testing.T, what string, got []Reuse, rerun []string, reason s
 	}
 }
 
+// rebake copies cfg's bake to a twin that bakes with --force (sameAsForced),
+// then bakes cfg, which must not be skipped (fatal with why).
+func rebake(t *testing.T, cfg Config, why string) (*Summary, Config) {
+	t.Helper()
+	twin := copyBake(t, "", cfg)
+	twin.Force = true
+	got, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Unchanged {
+		t.Fatal(why)
+	}
+	return got, twin
+}
+
+// sameAsForced bakes twin (a --force bake of cfg's inputs into a copy of
+// cfg's earlier state) and checks that cfg's bake equals it byte for byte:
+// the manifest and every output file.
+func sameAsForced(t *testing.T, cfg, twin Config) {
+	t.Helper()
+	if _, err := Run(twin); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(readFile(t, cfg.ManifestPath), readFile(t, twin.ManifestPath)) {
+		t.Error("the manifest differs from the --force bake's")
+	}
+	if d := treetest.Diff(treetest.Hashes(t, cfg.OutDir, ".prebake"), treetest.Hashes(t, twin.OutDir, ".prebake")); len(d) > 0 {
+		t.Errorf("output files differ from the --force bake's: %v", d[:min(5, len(d))])
+	}
+}
+
 // copyBake copies the bake in dir (output directory with its state, manifest,
 // report) to a twin directory and returns cfg pointed at it.
 func copyBake(t *testing.T, dir string, cfg Config) Config {
@@ -448,15 +480,7 @@ func TestReuseRefusesDamagedState(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := copyBake(t, dir, cfg)
 			tc.damage(t, c.OutDir)
-			twin := copyBake(t, filepath.Dir(c.OutDir), c)
-			twin.Force = true
-			got, err := Run(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Unchanged {
-				t.Fatal("the whole bake was skipped")
-			}
+			got, twin := rebake(t, c, "the whole bake was skipped")
 			for _, r := range got.Reuse {
 				if r.Stage == tc.stage {
 					if r.Reused || !strings.Contains(r.Reason, tc.reason) {
@@ -466,15 +490,7 @@ func TestReuseRefusesDamagedState(t *testing.T) {
 					t.Errorf("%s: baked afresh (%s), want reused", r.Stage, r.Reason)
 				}
 			}
-			if _, err := Run(twin); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(readFile(t, c.ManifestPath), readFile(t, twin.ManifestPath)) {
-				t.Error("the manifest differs from the --force bake's")
-			}
-			if d := treetest.Diff(treetest.Hashes(t, c.OutDir, ".prebake"), treetest.Hashes(t, twin.OutDir, ".prebake")); len(d) > 0 {
-				t.Errorf("output files differ from the --force bake's: %v", d[:min(5, len(d))])
-			}
+			sameAsForced(t, c, twin)
 		})
 	}
 }
@@ -502,7 +518,7 @@ func TestInputReplacedDuringABake(t *testing.T) {
 		}, "read sources", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir, cfg := reuseFixture(t)
+			_, cfg := reuseFixture(t)
 			if _, err := Run(cfg); err != nil {
 				t.Fatal(err)
 			}
@@ -534,29 +550,13 @@ func TestInputReplacedDuringABake(t *testing.T) {
 			if err := os.WriteFile(p, y, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			twin := copyBake(t, dir, cfg)
-			twin.Force = true
-			got, err := Run(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Unchanged {
-				t.Fatal("the bake of Y was skipped: the last bake hashed Y but read X")
-			}
+			got, twin := rebake(t, cfg, "the bake of Y was skipped: the last bake hashed Y but read X")
 			for _, r := range got.Reuse {
 				if r.Stage == tc.stage && r.Reused {
 					t.Errorf("%s reused: the last bake hashed Y but read X", r.Stage)
 				}
 			}
-			if _, err := Run(twin); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(readFile(t, cfg.ManifestPath), readFile(t, twin.ManifestPath)) {
-				t.Error("the manifest differs from the --force bake's")
-			}
-			if d := treetest.Diff(treetest.Hashes(t, cfg.OutDir, ".prebake"), treetest.Hashes(t, twin.OutDir, ".prebake")); len(d) > 0 {
-				t.Errorf("output files differ from the --force bake's: %v", d[:min(5, len(d))])
-			}
+			sameAsForced(t, cfg, twin)
 		})
 	}
 }

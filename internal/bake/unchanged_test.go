@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/prebake/prebake/internal/sample"
-	"github.com/prebake/prebake/internal/testkit/treetest"
 )
 
 // TestRebuildSkipsUnchangedInputs bakes a small synthetic register, then checks
@@ -273,33 +272,17 @@ func TestRebuildChecksTheFilesItWouldName(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir, cfg := reuseFixture(t)
+			_, cfg := reuseFixture(t)
 			first, err := Run(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			tc.damage(t, cfg.OutDir)
-			twin := copyBake(t, dir, cfg)
-			twin.Force = true
-			got, err := Run(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Unchanged {
-				t.Fatal("the rebuild was skipped: the manifest in force names a file that is not as the bake wrote it")
-			}
+			got, twin := rebake(t, cfg, "the rebuild was skipped: the manifest in force names a file that is not as the bake wrote it")
 			if got.BuildID != first.BuildID {
 				t.Errorf("build %s, first %s", got.BuildID, first.BuildID)
 			}
-			if _, err := Run(twin); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(readFile(t, cfg.ManifestPath), readFile(t, twin.ManifestPath)) {
-				t.Error("the manifest differs from the --force bake's")
-			}
-			if d := treetest.Diff(treetest.Hashes(t, cfg.OutDir, ".prebake"), treetest.Hashes(t, twin.OutDir, ".prebake")); len(d) > 0 {
-				t.Errorf("output files differ from the --force bake's: %v", d[:min(5, len(d))])
-			}
+			sameAsForced(t, cfg, twin)
 		})
 	}
 }
