@@ -386,10 +386,11 @@ func Run(cfg Config) (_ *Summary, err error) {
 		s.ColumnDifferences[d.Column]++
 	}
 	s.Reuse = ru.summary(gens)
-	if err := ru.remember(); err != nil {
+	held, err := ru.remember(written.Sources)
+	if err != nil {
 		return nil, err
 	}
-	if key != "" {
+	if key != "" && held { // not when an input changed while the bake ran
 		if err := rememberBuild(cfg, key, s); err != nil {
 			return nil, err
 		}

@@ -54,7 +54,11 @@ const (
 )
 
 // stageRecord is <out>/.prebake/reuse/<stage>.json: a committed bake's stage.
+// It names its stage: two stages can have the same inputs (cmu tables and cmu
+// details), and a record copied to another stage's file must not be taken
+// for that stage's.
 type stageRecord struct {
+	Stage   string            `json:"stage"`
 	Inputs  map[string]string `json:"inputs"`
 	Outputs writer.Outputs    `json:"outputs"`
 	Result  json.RawMessage   `json:"result,omitempty"`
@@ -67,12 +71,15 @@ func recordPath(outDir, stage string) string {
 	return filepath.Join(reuseDir(outDir), strings.ReplaceAll(stage, " ", "-")+".json")
 }
 
+// unencodable begins the "digest" of a value JSON cannot hold (a NaN): such
+// an input never matches (earlier), though the text is the same for any two.
+const unencodable = "unencodable: "
+
 // digest is the hex SHA-256 of v's JSON.
 func digest(v any) string {
 	h := sha256.New()
 	if err := json.NewEncoder(h).Encode(v); err != nil {
-		// Only a value JSON cannot hold (a NaN): such inputs never match.
-		return "unencodable: " + err.Error()
+		return unencodable + err.Error()
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -92,7 +99,11 @@ func fileDigests(sums fileSums, paths []string) (string, error) {
 type reuser struct {
 	outDir string
 	force  bool
-	common map[string]string // inputs every stage has: prebake, base URL
+	sums   fileSums // the input files as hashed before the bake began
+	// boundaries is the boundary file ("" for none): read by its generator,
+	// which hashes nothing, so inputsAsHashed hashes it again.
+	boundaries string
+	common     map[string]string // inputs every stage has: prebake, base URL
 
 	decided []Reuse                // in the order asked
 	keep    map[string]stageRecord // the records to write once the bake is committed
@@ -121,7 +132,7 @@ func newReuser(cfg Config, sums fileSums) (*reuser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &reuser{outDir: cfg.OutDir, force: cfg.Force, keep: map[string]stageRecord{},
+	return &reuser{outDir: cfg.OutDir, force: cfg.Force, sums: sums, boundaries: cfg.Boundaries, keep: map[string]stageRecord{},
 		common: map[string]string{inputPrebake: hex.EncodeToString(exeSum.sum), inputBaseURL: digest(cfg.BaseURL)}}, nil
 }
 
@@ -148,7 +159,7 @@ func (r *reuser) earlier(stage string, in map[string]string) (*stageRecord, stri
 	}
 	var changed []string
 	for _, k := range slices.Sorted(maps.Keys(in)) {
-		if rec.Inputs[k] != in[k] {
+		if rec.Inputs[k] != in[k] || strings.HasPrefix(in[k], unencodable) {
 			changed = append(changed, k)
 		}
 	}
@@ -160,6 +171,11 @@ func (r *reuser) earlier(stage string, in map[string]string) (*stageRecord, stri
 	if len(changed) > 0 {
 		slices.Sort(changed)
 		return nil, "changed: " + strings.Join(slices.Compact(changed), ", ")
+	}
+	// After the inputs: a record of an older prebake, without a stage, has
+	// changed inputs (its executable).
+	if rec.Stage != stage {
+		return nil, fmt.Sprintf("the earlier bake's record is another stage's (%q)", rec.Stage)
 	}
 	return &rec, ""
 }
@@ -195,7 +211,7 @@ func (r *reuser) generate(stage string, own map[string]string, result any, w *wr
 	if err := gen(scope); err != nil {
 		return err
 	}
-	rec = &stageRecord{Inputs: in, Outputs: scope.Outputs()}
+	rec = &stageRecord{Stage: stage, Inputs: in, Outputs: scope.Outputs()}
 	if result != nil {
 		b, err := json.Marshal(result)
 		if err != nil {
@@ -210,10 +226,40 @@ func (r *reuser) generate(stage string, own map[string]string, result any, w *wr
 	return nil
 }
 
+// inputsAsHashed reports whether the input files the bake hashed before it
+// began (the whole-bake key's and the stages' inputs) hold the bytes it read:
+// each source's SHA-256 as read (the register files, the postcode files) is
+// the one hashed, and the boundary file hashes as it did. A file replaced
+// while the bake ran would otherwise leave records pairing the bytes hashed
+// with outputs made from others, and a later bake of those bytes would reuse
+// them, or be skipped. (A boundary file replaced and put back while the
+// bake ran is not seen: its generator does not say what it read.)
+func (r *reuser) inputsAsHashed(sources []manifest.Source) bool {
+	for _, src := range sources {
+		if h, ok := r.sums[src.Path]; ok && src.SHA256 != "" && src.SHA256 != hex.EncodeToString(h.sum) {
+			return false
+		}
+	}
+	if r.boundaries != "" {
+		now, err := (fileSums{}).get(r.boundaries)
+		if err != nil || !bytes.Equal(now.sum, r.sums[r.boundaries].sum) {
+			return false
+		}
+	}
+	return true
+}
+
 // remember writes the records of a committed bake's stages, replacing the
 // earlier ones (the same stages: a bake always has the same ones, but for
-// boundaries, whose record stays when a bake has none).
-func (r *reuser) remember() error {
+// boundaries, whose record stays when a bake has none), and reports true. A
+// bake whose input files changed while it ran (inputsAsHashed, given the
+// manifest's sources) writes none and reports false: the records of the bake
+// before stay, true of their own inputs, and the caller keeps no whole-bake
+// key either.
+func (r *reuser) remember(sources []manifest.Source) (bool, error) {
+	if !r.inputsAsHashed(sources) {
+		return false, nil
+	}
 	// The table before its record, which names its checksum.
 	if r.loaded != nil {
 		var sum []byte
@@ -221,11 +267,11 @@ func (r *reuser) remember() error {
 			sum, err = r.loaded.WriteBinary(w)
 			return err
 		}); err != nil {
-			return err
+			return false, err
 		}
 		res, err := json.Marshal(tableResult{Sources: r.loadedSources, Table: hex.EncodeToString(sum)})
 		if err != nil {
-			return err
+			return false, err
 		}
 		rec := r.keep["load postcodes"]
 		rec.Result = res
@@ -234,17 +280,17 @@ func (r *reuser) remember() error {
 	for _, stage := range slices.Sorted(maps.Keys(r.keep)) {
 		data, err := json.Marshal(r.keep[stage])
 		if err != nil {
-			return err
+			return false, err
 		}
 		p := recordPath(r.outDir, stage)
 		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, data) {
 			continue
 		}
 		if err := atomicfile.Write(p, data); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // postcodeTableFile is where the last bake's postcode table is kept, in
@@ -262,17 +308,19 @@ func (r *reuser) loadPostcodes(paths []string, pcDigest string) (*postcode.Table
 	delete(in, inputBaseURL) // the table has no URLs
 	rec, reason := r.earlier(stage, in)
 	if rec != nil {
+		// The table's own checksum first (a damaged table says so), then
+		// the record's: a whole table of another bake is refused too.
 		var res tableResult
 		data, err := os.ReadFile(postcodeTableFile(r.outDir))
 		var t *postcode.Table
 		if err == nil {
-			err = json.Unmarshal(rec.Result, &res)
-		}
-		if err == nil && (len(data) < sha256.Size || hex.EncodeToString(data[len(data)-sha256.Size:]) != res.Table) {
-			err = errors.New("it is another bake's")
+			t, err = postcode.ReadBinary(data)
 		}
 		if err == nil {
-			t, err = postcode.ReadBinary(data)
+			err = json.Unmarshal(rec.Result, &res)
+		}
+		if err == nil && hex.EncodeToString(data[len(data)-sha256.Size:]) != res.Table {
+			err = errors.New("it is another bake's")
 		}
 		if err == nil {
 			r.decide(stage, true, "inputs unchanged")
@@ -287,7 +335,7 @@ func (r *reuser) loadPostcodes(paths []string, pcDigest string) (*postcode.Table
 	}
 	r.loaded, r.loadedSources = t, sources
 	r.decide(stage, false, reason)
-	r.keep[stage] = stageRecord{Inputs: in} // its Result once the table is kept (remember)
+	r.keep[stage] = stageRecord{Stage: stage, Inputs: in} // its Result once the table is kept (remember)
 	return t, sources, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prebake/prebake/internal/postcode"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/sample"
 	"github.com/prebake/prebake/internal/testkit/treetest"
@@ -279,6 +281,38 @@ func checkReuse(t *testing.T, what string, got []Reuse, rerun []string, reason s
 	}
 }
 
+// rebake copies cfg's bake to a twin that bakes with --force (sameAsForced),
+// then bakes cfg, which must not be skipped (fatal with why).
+func rebake(t *testing.T, cfg Config, why string) (*Summary, Config) {
+	t.Helper()
+	twin := copyBake(t, "", cfg)
+	twin.Force = true
+	got, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Unchanged {
+		t.Fatal(why)
+	}
+	return got, twin
+}
+
+// sameAsForced bakes twin (a --force bake of cfg's inputs into a copy of
+// cfg's earlier state) and checks that cfg's bake equals it byte for byte:
+// the manifest and every output file.
+func sameAsForced(t *testing.T, cfg, twin Config) {
+	t.Helper()
+	if _, err := Run(twin); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(readFile(t, cfg.ManifestPath), readFile(t, twin.ManifestPath)) {
+		t.Error("the manifest differs from the --force bake's")
+	}
+	if d := treetest.Diff(treetest.Hashes(t, cfg.OutDir, ".prebake"), treetest.Hashes(t, twin.OutDir, ".prebake")); len(d) > 0 {
+		t.Errorf("output files differ from the --force bake's: %v", d[:min(5, len(d))])
+	}
+}
+
 // copyBake copies the bake in dir (output directory with its state, manifest,
 // report) to a twin directory and returns cfg pointed at it.
 func copyBake(t *testing.T, dir string, cfg Config) Config {
@@ -363,4 +397,190 @@ func readFile(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestReuseRefusesDamagedState damages, one at a time, what a reusing bake
+// reads of the last bake (its records, its kept postcode table, the files of
+// a stage) as an operator's hand might, and bakes the same inputs again: the
+// stage damaged is baked afresh with a reason that says what is wrong, every
+// other stage is reused, and the bake equals a --force bake from the same
+// damaged state, byte for byte.
+func TestReuseRefusesDamagedState(t *testing.T) {
+	dir, cfg := reuseFixture(t)
+	if _, err := Run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	// A table the same code loads from other postcode files: another bake's.
+	other := filepath.Join(t.TempDir(), "postcodes.csv")
+	if err := os.WriteFile(other, append(readFile(t, cfg.Postcodes[0]), []byte("ZE2 9ZZ,60.3,-1.3,true\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	otherTable, _, err := postcode.Load([]string{other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, out string)
+		stage  string // the stage baked afresh
+		reason string // in its reason
+	}{
+		{"a record of another stage", func(t *testing.T, out string) {
+			if err := os.WriteFile(recordPath(out, "cmu details"), readFile(t, recordPath(out, "cmu tables")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "cmu details", "another stage's"},
+		{"a record cut short", func(t *testing.T, out string) {
+			p := recordPath(out, "map tiles")
+			if err := os.WriteFile(p, readFile(t, p)[:40], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "map tiles", "unreadable"},
+		{"the kept table cut short", func(t *testing.T, out string) {
+			p := postcodeTableFile(out)
+			b := readFile(t, p)
+			if err := os.WriteFile(p, b[:len(b)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "load postcodes", "checksum"},
+		{"the kept table another bake's", func(t *testing.T, out string) {
+			f, err := os.Create(postcodeTableFile(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := otherTable.WriteBinary(f); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}, "load postcodes", "another bake's"},
+		{"an asset's bytes replaced, same size", func(t *testing.T, out string) {
+			ps, _ := filepath.Glob(filepath.Join(out, "cmu", "companies.*.json"))
+			if len(ps) != 1 {
+				t.Fatalf("cmu/companies.*.json: %v", ps)
+			}
+			b := readFile(t, ps[0])
+			b[len(b)/2] ^= 1
+			if err := os.WriteFile(ps[0], b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "cmu tables", "does not hold the bytes"},
+		{"a shard set's index cut after a line", func(t *testing.T, out string) {
+			ps, _ := filepath.Glob(filepath.Join(out, "locations", "postcodes.*.sha256"))
+			if len(ps) != 1 {
+				t.Fatalf("locations/postcodes.*.sha256: %v", ps)
+			}
+			first, _, _ := bytes.Cut(readFile(t, ps[0]), []byte("\n"))
+			if err := os.WriteFile(ps[0], append(first, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "postcodes", "index"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := copyBake(t, dir, cfg)
+			tc.damage(t, c.OutDir)
+			got, twin := rebake(t, c, "the whole bake was skipped")
+			for _, r := range got.Reuse {
+				if r.Stage == tc.stage {
+					if r.Reused || !strings.Contains(r.Reason, tc.reason) {
+						t.Errorf("%s: reused=%v %q, want baked afresh: %q", r.Stage, r.Reused, r.Reason, tc.reason)
+					}
+				} else if !r.Reused {
+					t.Errorf("%s: baked afresh (%s), want reused", r.Stage, r.Reason)
+				}
+			}
+			sameAsForced(t, c, twin)
+		})
+	}
+}
+
+// TestInputReplacedDuringABake: an input file replaced while a bake runs,
+// between the hashing of the inputs (before anything is read) and the stage
+// that reads it, must not leave a record pairing the hashed bytes with
+// outputs made from other bytes. The bake hashes the file as it is changed
+// (Y) but reads it as it was (X); then a bake of Y must bake what reads it
+// afresh (not skip, not reuse X's outputs) and equal a --force bake of Y from
+// the same state.
+func TestInputReplacedDuringABake(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		file  func(cfg Config) string
+		at    string // the stage whose start puts X back
+		stage string // a stage that reads the file, not to be reused afterwards
+	}{
+		{"the boundary file", func(cfg Config) string { return cfg.Boundaries }, "geocode", "boundaries"},
+		{"a postcode file", func(cfg Config) string { return cfg.Postcodes[0] }, "read sources", "load postcodes"},
+		{"a register file", func(cfg Config) string {
+			files, _ := filepath.Glob(filepath.Join(filepath.Dir(cfg.Postcodes[0]), sample.ComponentsPrefix+"*.json"))
+			slices.Sort(files)
+			return files[0]
+		}, "read sources", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, cfg := reuseFixture(t)
+			if _, err := Run(cfg); err != nil {
+				t.Fatal(err)
+			}
+			p := tc.file(cfg)
+			x := readFile(t, p)
+			// Y: X with one more byte of white space where JSON and CSV allow
+			// it, so that what the bake reads of it (the rows) differs only
+			// where a stage reads its bytes.
+			y := append(bytes.Clone(x), '\n')
+			if tc.stage == "boundaries" {
+				y = []byte(boundaryFile(0.25))
+			} else if tc.stage == "load postcodes" {
+				y = append(bytes.Clone(x), []byte("ZE2 9ZZ,60.3,-1.3,true\n")...)
+			}
+			if err := os.WriteFile(p, y, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			during := cfg
+			during.StageStarted = func(stage string) {
+				if stage == tc.at {
+					if err := os.WriteFile(p, x, 0o644); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			if _, err := Run(during); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, y, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, twin := rebake(t, cfg, "the bake of Y was skipped: the last bake hashed Y but read X")
+			for _, r := range got.Reuse {
+				if r.Stage == tc.stage && r.Reused {
+					t.Errorf("%s reused: the last bake hashed Y but read X", r.Stage)
+				}
+			}
+			sameAsForced(t, cfg, twin)
+		})
+	}
+}
+
+// TestUnencodableInputsNeverMatch: an input JSON cannot hold (a NaN) has no
+// digest; two such inputs must not be taken for the same, whatever else they
+// held.
+func TestUnencodableInputsNeverMatch(t *testing.T) {
+	out := t.TempDir()
+	a, b := digest(map[string]float64{"radius": math.NaN(), "zoom": 1}), digest(map[string]float64{"radius": math.NaN(), "zoom": 2})
+	if err := os.MkdirAll(reuseDir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(stageRecord{Stage: "map tiles", Inputs: map[string]string{inputOptions: a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(recordPath(out, "map tiles"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &reuser{outDir: out}
+	for _, in := range []string{a, b} {
+		if rec, reason := r.earlier("map tiles", map[string]string{inputOptions: in}); rec != nil || !strings.Contains(reason, inputOptions) {
+			t.Errorf("inputs with a NaN: record %v, reason %q; want none, naming the input", rec, reason)
+		}
+	}
 }

@@ -23,8 +23,10 @@ import (
 // that reaches the output, and SOURCE_DATE_EPOCH. After each committed bake, the
 // key and the summary are kept in <out>/.prebake/last-build.json; a later bake
 // with the same key is skipped only when the manifest it wrote is still the one
-// at --manifest (same SHA-256) and every file that manifest names is on disk with
-// its size, and the report and Django staticfiles it wrote are still there.
+// at --manifest (same SHA-256) and every file that manifest names is as the bake
+// wrote it (writer.CheckAsWritten: each file on disk with its size, every file
+// of every set, each asset's bytes and each set index's checked against their
+// SHA-256), and the report and Django staticfiles it wrote are still there.
 // Anything else, or Config.Force, bakes in full.
 
 // lastBuild is <out>/.prebake/last-build.json.
@@ -172,7 +174,7 @@ func unchanged(cfg Config, key string) *Summary {
 		return nil
 	}
 	m, err := manifest.Parse(mdata)
-	if err != nil || !filesInPlace(cfg.OutDir, m) {
+	if err != nil || writer.CheckAsWritten(m, cfg.OutDir) != nil {
 		return nil
 	}
 	for _, p := range []string{cfg.ReportPath, cfg.DjangoStaticfiles} {
@@ -185,37 +187,6 @@ func unchanged(cfg Config, key string) *Summary {
 	}
 	s := last.Summary
 	return &s
-}
-
-// filesInPlace reports whether every asset and variant a manifest names is on
-// disk with its size, and every tile and shard set's directory and index exist (a
-// set directory is renamed into place whole, so existing means complete).
-func filesInPlace(outDir string, m *manifest.Manifest) bool {
-	has := func(rel string, size int64) bool {
-		fi, err := os.Stat(filepath.Join(outDir, filepath.FromSlash(rel)))
-		return err == nil && (size < 0 || fi.Size() == size)
-	}
-	for _, a := range m.Assets {
-		if !has(a.Path, a.Size) {
-			return false
-		}
-		for _, e := range a.Encodings {
-			if !has(e.Path, e.Size) {
-				return false
-			}
-		}
-	}
-	for _, ts := range m.TileSets {
-		if !has(ts.Path, -1) || (ts.Index != "" && !has(ts.Index, -1)) {
-			return false
-		}
-	}
-	for _, ss := range m.ShardSets {
-		if !has(ss.Path, -1) || (ss.Index != "" && !has(ss.Index, -1)) {
-			return false
-		}
-	}
-	return true
 }
 
 // rememberBuild records a committed bake's key and summary for the next run.

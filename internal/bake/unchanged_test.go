@@ -1,8 +1,10 @@
 package bake
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -222,4 +224,65 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// TestRebuildChecksTheFilesItWouldName: a rebuild whose inputs are the last
+// bake's is skipped only when every file the manifest names is as that bake
+// wrote it. Each damage below (a hand's, or a prune that died half-way) makes
+// it bake instead, and the bake equals a --force bake from the same damaged
+// state, byte for byte, so the files are all in place again.
+func TestRebuildChecksTheFilesItWouldName(t *testing.T) {
+	setFile := func(t *testing.T, out, glob string) string {
+		t.Helper()
+		ps, _ := filepath.Glob(filepath.Join(out, glob))
+		slices.Sort(ps)
+		if len(ps) == 0 {
+			t.Fatalf("nothing matches %s", glob)
+		}
+		return ps[0]
+	}
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, out string)
+	}{
+		{"a file of a tile set removed", func(t *testing.T, out string) {
+			if err := os.Remove(setFile(t, out, "maptiles/default/DSR.*/0/0/0.json")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a variant of a shard set's file removed", func(t *testing.T, out string) {
+			if err := os.Remove(setFile(t, out, "locations/postcodes.*/*.json.br")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a set index cut after its first line", func(t *testing.T, out string) {
+			p := setFile(t, out, "locations/postcodes.*.sha256")
+			first, _, _ := bytes.Cut(readFile(t, p), []byte("\n"))
+			if err := os.WriteFile(p, append(first, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"an asset's bytes replaced, same size", func(t *testing.T, out string) {
+			p := setFile(t, out, "cmu/companies.*.json")
+			b := readFile(t, p)
+			b[len(b)/2] ^= 1
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, cfg := reuseFixture(t)
+			first, err := Run(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.damage(t, cfg.OutDir)
+			got, twin := rebake(t, cfg, "the rebuild was skipped: the manifest in force names a file that is not as the bake wrote it")
+			if got.BuildID != first.BuildID {
+				t.Errorf("build %s, first %s", got.BuildID, first.BuildID)
+			}
+			sameAsForced(t, cfg, twin)
+		})
+	}
 }

@@ -75,6 +75,15 @@ func (w *Writer) Commit(manifestPath string, m manifest.Manifest) error {
 // index lists with the set's variants. It reads no content (verify does), so it
 // costs a stat per file. The error names the first file missing and how many are.
 func CheckPresent(m *manifest.Manifest, outDir string) error {
+	if missing := notInPlace(m, outDir); len(missing) > 0 {
+		return fmt.Errorf("%d file(s) the manifest would name are missing from %s (removed during the build?), first %s", len(missing), outDir, missing[0])
+	}
+	return nil
+}
+
+// notInPlace lists the files CheckPresent checks that are missing or not of
+// their size, sorted by asset and set name.
+func notInPlace(m *manifest.Manifest, outDir string) []string {
 	var missing []string
 	check := func(rel string, size int64) {
 		fi, err := os.Stat(filepath.Join(outDir, filepath.FromSlash(rel)))
@@ -126,10 +135,7 @@ func CheckPresent(m *manifest.Manifest, outDir string) error {
 		s := m.ShardSets[n]
 		set(s.Path, s.Index, s.Encodings)
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%d file(s) the manifest would name are missing from %s (removed during the build?), first %s", len(missing), outDir, missing[0])
-	}
-	return nil
+	return missing
 }
 
 func (w *Writer) fill(m *manifest.Manifest) error {

@@ -186,3 +186,89 @@ func readBytes(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// TestReuseRefusesDamagedOutputs: outputs whose files are not the ones the
+// earlier bake wrote are refused, and nothing of them is added, whatever the
+// damage: a fresh bake would write those files again (an asset whose bytes are
+// not its SHA-256, a set index that does not hash to the set's SHA-256), so
+// reusing them as they are would not be the fresh bake's output. Names the
+// Writer already holds are refused before anything is added too.
+func TestReuseRefusesDamagedOutputs(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, out string, a writer.Outputs, w *writer.Writer)
+		want   string // in the error
+	}{
+		{"an asset's bytes replaced, same size", func(t *testing.T, out string, a writer.Outputs, _ *writer.Writer) {
+			p := filepath.Join(out, filepath.FromSlash(a.Assets["x/a.json"].Path))
+			b := readBytes(t, p)
+			b[len(b)/2] ^= 1
+			writeBytes(t, p, b)
+		}, "x/a.json"},
+		{"an asset's variant removed", func(t *testing.T, out string, a writer.Outputs, _ *writer.Writer) {
+			for _, e := range a.Assets["x/a.json"].Encodings {
+				if err := os.Remove(filepath.Join(out, filepath.FromSlash(e.Path))); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			t.Fatal("x/a.json has no variant")
+		}, "missing"},
+		{"a set index cut after its first line", func(t *testing.T, out string, a writer.Outputs, _ *writer.Writer) {
+			p := filepath.Join(out, filepath.FromSlash(a.TileSets["x/tiles"].Index))
+			first, _, _ := bytes.Cut(readBytes(t, p), []byte("\n"))
+			writeBytes(t, p, append(first, '\n'))
+		}, "index"},
+		{"a set index emptied", func(t *testing.T, out string, a writer.Outputs, _ *writer.Writer) {
+			writeBytes(t, filepath.Join(out, filepath.FromSlash(a.TileSets["x/tiles"].Index)), nil)
+		}, "index"},
+		{"a set index of another set", func(t *testing.T, out string, a writer.Outputs, _ *writer.Writer) {
+			writeBytes(t, filepath.Join(out, filepath.FromSlash(a.TileSets["x/tiles"].Index)),
+				[]byte(strings.Repeat("0", 64)+"  0/0/0.json\n"))
+		}, "index"},
+		{"a set file removed", func(t *testing.T, out string, a writer.Outputs, _ *writer.Writer) {
+			if err := os.Remove(filepath.Join(out, filepath.FromSlash(a.TileSets["x/tiles"].Path), "0", "0", "0.json")); err != nil {
+				t.Fatal(err)
+			}
+		}, "missing"},
+		{"a name the Writer already holds", func(t *testing.T, out string, a writer.Outputs, w *writer.Writer) {
+			// A tile set: Reuse would add the outputs' asset before it.
+			if err := w.RegisterTileSet("x/tiles", manifest.TileSet{Path: "elsewhere.pmtiles"}); err != nil {
+				t.Fatal(err)
+			}
+		}, "x/tiles"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "out")
+			a, _ := scopedBake(t, out, filepath.Join(dir, "manifest.json"))
+			w, err := writer.New(writer.Options{OutDir: out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			tc.damage(t, out, a, w)
+			before := w.Pending()
+			s := w.Scope()
+			if err := s.Reuse(a); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("reuse: %v, want an error naming %q", err, tc.want)
+			} else if strings.Contains(err.Error(), "during the build") {
+				t.Errorf("reuse: %v: the files were changed before this bake, not during it", err)
+			}
+			if got := s.Outputs(); len(got.Assets)+len(got.TileSets)+len(got.ShardSets) != 0 {
+				t.Errorf("the refused reuse added to the scope: %+v", got)
+			}
+			if after := w.Pending(); !reflect.DeepEqual(before, after) {
+				t.Errorf("the refused reuse changed the Writer: %d assets, %d tile sets before; %d, %d after",
+					len(before.Assets), len(before.TileSets), len(after.Assets), len(after.TileSets))
+			}
+		})
+	}
+}
+
+func writeBytes(t *testing.T, p string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
