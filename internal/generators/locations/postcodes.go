@@ -11,7 +11,7 @@ import (
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/compress"
 
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/writer"
@@ -217,9 +217,19 @@ var postcodeColumns = []manifest.Column{
 
 // encodeParquet writes the whole table, sorted by postcode, zstd-compressed.
 func encodeParquet(t *postcodeTable) ([]byte, error) {
+	codec, err := newParquetZstd()
+	if err != nil {
+		return nil, err
+	}
+	return encodeParquetWith(t, codec)
+}
+
+// encodeParquetWith is encodeParquet with another zstd codec (tests compare
+// parquetZstd's file with parquet-go's codec's).
+func encodeParquetWith(t *postcodeTable, codec compress.Codec) ([]byte, error) {
 	var buf bytes.Buffer
 	pw := parquet.NewGenericWriter[postcodeRow](&buf,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault, Concurrency: 1}),
+		parquet.Compression(codec),
 		parquet.CreatedBy("prebake", "1", "locations"),
 		parquet.MaxRowsPerRowGroup(256*1024),
 		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending("postcode"))),
