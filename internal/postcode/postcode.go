@@ -78,6 +78,16 @@ func validInward(s string) bool {
 // than max other bytes.
 func compact(s string, max int) (string, bool) {
 	var buf [8]byte
+	n, ok := compactInto(&buf, s, max)
+	if !ok {
+		return "", false
+	}
+	return string(buf[:n]), true
+}
+
+// compactInto is compact writing into buf (max is at most 8): the table loader
+// normalizes 1.7 M postcodes through it without allocating.
+func compactInto(buf *[8]byte, s string, max int) (int, bool) {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -88,27 +98,42 @@ func compact(s string, max int) (string, bool) {
 			c -= 'a' - 'A'
 		}
 		if n == max || n == len(buf) {
-			return "", false
+			return 0, false
 		}
 		buf[n] = c
 		n++
 	}
-	return string(buf[:n]), true
+	return n, true
 }
 
 // Normalize validates s as a full UK unit postcode and returns its canonical
 // form "AA9A 9AA": upper case, one space before the three-character inward code.
 // Whitespace anywhere in s is ignored; nothing else is corrected.
 func Normalize(s string) (string, bool) {
-	c, ok := compact(s, 7)
-	if !ok || len(c) < 5 {
+	var buf [8]byte
+	n := normalizeInto(&buf, s)
+	if n == 0 {
 		return "", false
 	}
-	out, in := c[:len(c)-3], c[len(c)-3:]
-	if !validOutward(out) || !validInward(in) {
-		return "", false
+	return string(buf[:n]), true
+}
+
+// normalizeInto writes Normalize(s) into dst and returns its length, 0 when s
+// is not a postcode. The validators' string(...) arguments do not escape, so
+// nothing is allocated.
+func normalizeInto(dst *[8]byte, s string) int {
+	var c [8]byte
+	n, ok := compactInto(&c, s, 7)
+	if !ok || n < 5 {
+		return 0
 	}
-	return out + " " + in, true
+	if !validOutward(string(c[:n-3])) || !validInward(string(c[n-3:n])) {
+		return 0
+	}
+	copy(dst[:], c[:n-3])
+	dst[n-3] = ' '
+	copy(dst[n-2:], c[n-3:n])
+	return n + 1
 }
 
 // NormalizeOutcode validates s as an outward code (postcode district) such as

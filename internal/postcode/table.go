@@ -1,6 +1,7 @@
 package postcode
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"math/bits"
 	"os"
 	"runtime"
 	"slices"
@@ -136,13 +138,25 @@ func (t *Table) OutcodeCount(outcode string) int {
 }
 
 // Points returns every unit postcode with its position, sorted by postcode.
+// The postcode strings share one backing string: 1.7 M separate 8-byte strings
+// were as many heap objects for the collector to mark for the whole bake.
 func (t *Table) Points() []record.PostcodePoint {
 	if t == nil {
 		return nil
 	}
+	var sb strings.Builder
+	sb.Grow(8 * len(t.keys))
+	var b [8]byte
+	for _, k := range t.keys {
+		sb.Write(b[:decodeInto(&b, k)])
+	}
+	all := sb.String()
 	pts := make([]record.PostcodePoint, len(t.keys))
+	off := 0
 	for i, k := range t.keys {
-		pts[i] = record.PostcodePoint{Postcode: decode(k), Lat: t.lat[i], Lng: t.lng[i]}
+		n := 8 - bits.TrailingZeros64(k)/6
+		pts[i] = record.PostcodePoint{Postcode: all[off : off+n], Lat: t.lat[i], Lng: t.lng[i]}
+		off += n
 	}
 	return pts
 }
@@ -161,7 +175,7 @@ func charCode(c byte) uint64 {
 	}
 }
 
-func encode(normalized string) uint64 {
+func encode[S string | []byte](normalized S) uint64 {
 	var k uint64
 	for i := 0; i < 8; i++ {
 		k <<= 6
@@ -174,6 +188,11 @@ func encode(normalized string) uint64 {
 
 func decode(k uint64) string {
 	var b [8]byte
+	return string(b[:decodeInto(&b, k)])
+}
+
+// decodeInto writes the postcode of key k into b and returns its length.
+func decodeInto(b *[8]byte, k uint64) int {
 	n := 0
 	for i := 7; i >= 0; i-- {
 		c := (k >> (6 * uint(i))) & 63
@@ -189,7 +208,18 @@ func decode(k uint64) string {
 		}
 		n++
 	}
-	return string(b[:n])
+	return n
+}
+
+// keyPrefix is the key of k's postcode without its last drop characters
+// ("WF11 8DX" less 2 is the sector "WF11 8", less 4 the district "WF11"). A key
+// is its characters left-aligned with zero padding after them, and no
+// character's code is 0, so the padding is the key's trailing zero bits
+// divided by 6, rounded down.
+func keyPrefix(k uint64, drop int) uint64 {
+	n := 8 - bits.TrailingZeros64(k)/6
+	shift := uint(6 * (8 - n + drop))
+	return k >> shift << shift
 }
 
 // entry is one accepted row before de-duplication.
@@ -301,7 +331,7 @@ type chunkResult struct {
 	entries  []entry
 	lines    int
 	rejected map[string]int
-	examples []Rejection // Line relative to the chunk until merged
+	examples []Rejection // File is set when merged
 }
 
 func (c *chunkResult) reject(line int, field, value, reason string) {
@@ -313,45 +343,45 @@ func (c *chunkResult) reject(line int, field, value, reason string) {
 		}
 	}
 	if n < maxExamples {
-		c.examples = append(c.examples, Rejection{Line: line, Field: field, Value: truncate(value, 60), Reason: reason})
+		// value is a view into the chunk's text: a copy lets the chunk go.
+		c.examples = append(c.examples, Rejection{Line: line, Field: field, Value: strings.Clone(truncate(value, 60)), Reason: reason})
 	}
 }
 
-// parseFloat is strconv.ParseFloat without allocating for the common case.
+// parseNumber is strconv.ParseFloat of the trimmed field, refusing NaN and infinities.
 func parseNumber(s string) (float64, bool) {
 	s = strings.TrimSpace(s)
 	v, err := strconv.ParseFloat(s, 64)
 	return v, err == nil && !math.IsNaN(v) && !math.IsInf(v, 0)
 }
 
-func parseChunk(data []byte, lay layout, fileIdx uint64, firstLine int) *chunkResult {
-	res := &chunkResult{rejected: map[string]int{}}
+// parseChunk parses text, whole lines of which the first is line firstLine+1
+// of the file; rows sizes the entries (the number of lines, at most).
+func parseChunk(text string, lay layout, fileIdx uint64, firstLine, rows int) *chunkResult {
+	res := &chunkResult{rejected: map[string]int{}, entries: make([]entry, 0, rows)}
 	var fields []string
+	var pc [8]byte
 	line := firstLine
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		var raw []byte
-		if i < 0 {
-			raw, data = data, nil
+	for len(text) > 0 {
+		var s string
+		if i := strings.IndexByte(text, '\n'); i < 0 {
+			s, text = text, ""
 		} else {
-			raw, data = data[:i], data[i+1:]
+			s, text = text[:i], text[i+1:]
 		}
 		line++
-		if len(raw) > 0 && raw[len(raw)-1] == '\r' {
-			raw = raw[:len(raw)-1]
-		}
-		if len(bytes.TrimSpace(raw)) == 0 {
+		s = strings.TrimSuffix(s, "\r")
+		if len(strings.TrimSpace(s)) == 0 {
 			continue // blank lines are not rows
 		}
 		res.lines++
-		s := string(raw)
 		fields = splitCSV(s, fields)
 		if len(fields) < lay.minFields {
 			res.reject(line, "row", s, RejectShortRow)
 			continue
 		}
-		pc, ok := Normalize(fields[lay.pc])
-		if !ok {
+		n := normalizeInto(&pc, fields[lay.pc])
+		if n == 0 {
 			res.reject(line, lay.fieldPC, fields[lay.pc], RejectInvalidPostcode)
 			continue
 		}
@@ -401,33 +431,116 @@ func parseChunk(data []byte, lay layout, fileIdx uint64, firstLine int) *chunkRe
 			}
 			lat, lng = x, y
 		}
-		res.entries = append(res.entries, entry{key: encode(pc), seq: fileIdx<<32 | uint64(line), lat: lat, lng: lng})
+		res.entries = append(res.entries, entry{key: encode(pc[:n]), seq: fileIdx<<32 | uint64(line), lat: lat, lng: lng})
 	}
 	return res
 }
 
-// readAll reads a file, returning its SHA-256 and the content, gunzipped when it
-// starts with the gzip magic bytes.
-func readAll(path string) (sum string, data []byte, err error) {
-	raw, err := os.ReadFile(path)
+// chunkSize is about how much decompressed text one parse worker takes at a time.
+const chunkSize = 4 << 20
+
+// loadFile reads one postcode table, gunzipping it when it starts with the gzip
+// magic bytes, and parses it in runs of whole lines. Decompression is serial;
+// the runs are parsed concurrently while the next is decompressed (at most
+// GOMAXPROCS at once, so at most that many runs are held), and the results come
+// back in file order, so the outcome does not depend on GOMAXPROCS. The SHA-256
+// is of the file as stored.
+func loadFile(path string, fileIdx uint64) (lay layout, sum string, results []*chunkResult, err error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return "", nil, err
+		return lay, "", nil, err
 	}
-	h := sha256.Sum256(raw)
-	sum = hex.EncodeToString(h[:])
-	if len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
+	defer f.Close()
+	h := sha256.New()
+	br := bufio.NewReaderSize(io.TeeReader(f, h), 1<<16)
+	var text io.Reader = br
+	readErr := func(err error) error { return err }
+	magic, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return lay, "", nil, err
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return "", nil, fmt.Errorf("%s: gzip: %w", path, err)
+			return lay, "", nil, fmt.Errorf("%s: gzip: %w", path, err)
 		}
-		var buf bytes.Buffer
-		buf.Grow(len(raw) * 6)
-		if _, err := io.Copy(&buf, zr); err != nil {
-			return "", nil, fmt.Errorf("%s: gzip: %w", path, err)
-		}
-		return sum, buf.Bytes(), nil
+		text = zr
+		readErr = func(err error) error { return fmt.Errorf("%s: gzip: %w", path, err) }
 	}
-	return sum, raw, nil
+
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	defer wg.Wait() // on an error, the runs already started finish first
+	parse := func(text string, firstLine, rows int) {
+		r := &chunkResult{}
+		results = append(results, r)
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			*r = *parseChunk(text, lay, fileIdx, firstLine, rows)
+			<-sem
+		}()
+	}
+
+	buf := make([]byte, chunkSize)
+	have, line, first := 0, 0, true // have: bytes of an unfinished line kept at buf[:have]
+	for {
+		// Not io.ReadFull: it reports a short final read as io.ErrUnexpectedEOF,
+		// which is also what a truncated gzip stream returns.
+		var err error
+		for have < len(buf) && err == nil {
+			var n int
+			n, err = text.Read(buf[have:])
+			have += n
+		}
+		eof := err == io.EOF
+		if err != nil && !eof {
+			return lay, "", nil, readErr(err)
+		}
+		cut := have
+		if !eof {
+			cut = bytes.LastIndexByte(buf[:have], '\n') + 1
+			if cut == 0 { // a line longer than the buffer
+				buf = append(buf, make([]byte, len(buf))...)
+				continue
+			}
+		}
+		chunk := string(buf[:cut]) // a copy: buf is read into again
+		have = copy(buf, buf[cut:have])
+		if first {
+			first = false
+			nl := strings.IndexByte(chunk, '\n')
+			head := chunk
+			if nl >= 0 {
+				head = chunk[:nl]
+			}
+			if len(strings.TrimSpace(head)) == 0 {
+				return lay, "", nil, fmt.Errorf("%s:1: empty postcode table", path)
+			}
+			if lay, err = detect(path, strings.TrimRight(head, "\r")); err != nil {
+				return lay, "", nil, err
+			}
+			if lay.skipHeader {
+				chunk, line = chunk[len(head):], 1
+				chunk = strings.TrimPrefix(chunk, "\n")
+			}
+		}
+		if chunk != "" {
+			rows := strings.Count(chunk, "\n")
+			parse(chunk, line, rows+1)
+			line += rows
+		}
+		if eof {
+			break
+		}
+	}
+	// The rest of the file (past the gzip stream's end, if anything) counts towards the hash.
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return lay, "", nil, err
+	}
+	wg.Wait()
+	return lay, hex.EncodeToString(h.Sum(nil)), results, nil
 }
 
 // Load reads postcode tables, detecting each file's format from its first line
@@ -438,35 +551,14 @@ func readAll(path string) (sum string, data []byte, err error) {
 // file that cannot be read or whose header is not recognised is an error.
 func Load(paths []string) (*Table, []manifest.Source, error) {
 	sources := make([]manifest.Source, len(paths))
-	var all []entry
+	var parts [][]entry // in file and line order
+	total := 0
 	t := &Table{}
 	for fi, path := range paths {
-		sum, data, err := readAll(path)
+		lay, sum, results, err := loadFile(path, uint64(fi))
 		if err != nil {
 			return nil, nil, err
 		}
-		nl := bytes.IndexByte(data, '\n')
-		first := data
-		if nl >= 0 {
-			first = data[:nl]
-		}
-		if len(bytes.TrimSpace(first)) == 0 {
-			return nil, nil, fmt.Errorf("%s:1: empty postcode table", path)
-		}
-		lay, err := detect(path, strings.TrimRight(string(first), "\r"))
-		if err != nil {
-			return nil, nil, err
-		}
-		body, startLine := data, 0
-		if lay.skipHeader {
-			if nl < 0 {
-				body = nil
-			} else {
-				body = data[nl+1:]
-			}
-			startLine = 1
-		}
-		results := parseParallel(body, lay, uint64(fi), startLine)
 		src := manifest.Source{Path: path, SHA256: sum, Format: lay.format, Kind: "postcodes",
 			Counts: manifest.SourceCounts{RejectedBy: map[string]int{}}}
 		for _, r := range results {
@@ -481,44 +573,78 @@ func Load(paths []string) (*Table, []manifest.Source, error) {
 					t.rejected = append(t.rejected, ex)
 				}
 			}
-			all = append(all, r.entries...)
+			parts = append(parts, r.entries)
+			total += len(r.entries)
 		}
 		if len(src.Counts.RejectedBy) == 0 {
 			src.Counts.RejectedBy = nil
 		}
 		sources[fi] = src
 	}
-	// pdqsort is near-linear on Code-Point's already sorted rows.
-	slices.SortFunc(all, func(a, b entry) int {
-		if a.key != b.key {
-			if a.key < b.key {
+	t.keys = make([]uint64, 0, total)
+	t.lat = make([]float64, 0, total)
+	t.lng = make([]float64, 0, total)
+	if strictlyIncreasing(parts) {
+		// A sorted table without repeats (Code-Point Open as published) is
+		// taken as it is: no copy of every row to sort.
+		for _, p := range parts {
+			for _, e := range p {
+				sources[e.seq>>32].Counts.Used++
+				t.keys = append(t.keys, e.key)
+				t.lat = append(t.lat, e.lat)
+				t.lng = append(t.lng, e.lng)
+			}
+		}
+	} else {
+		all := make([]entry, 0, total)
+		for _, p := range parts {
+			all = append(all, p...)
+		}
+		parts = nil
+		slices.SortFunc(all, func(a, b entry) int {
+			if a.key != b.key {
+				if a.key < b.key {
+					return -1
+				}
+				return 1
+			}
+			if a.seq < b.seq {
 				return -1
 			}
-			return 1
+			if a.seq > b.seq {
+				return 1
+			}
+			return 0
+		})
+		for i, e := range all {
+			if i > 0 && e.key == all[i-1].key {
+				sources[e.seq>>32].Counts.Duplicate++
+				continue
+			}
+			sources[e.seq>>32].Counts.Used++
+			t.keys = append(t.keys, e.key)
+			t.lat = append(t.lat, e.lat)
+			t.lng = append(t.lng, e.lng)
 		}
-		if a.seq < b.seq {
-			return -1
-		}
-		if a.seq > b.seq {
-			return 1
-		}
-		return 0
-	})
-	t.keys = make([]uint64, 0, len(all))
-	t.lat = make([]float64, 0, len(all))
-	t.lng = make([]float64, 0, len(all))
-	for i, e := range all {
-		if i > 0 && e.key == all[i-1].key {
-			sources[e.seq>>32].Counts.Duplicate++
-			continue
-		}
-		sources[e.seq>>32].Counts.Used++
-		t.keys = append(t.keys, e.key)
-		t.lat = append(t.lat, e.lat)
-		t.lng = append(t.lng, e.lng)
 	}
 	t.centroids()
 	return t, sources, nil
+}
+
+// strictlyIncreasing reports whether the keys of parts, taken in order, rise
+// strictly: sorted, and no postcode twice.
+func strictlyIncreasing(parts [][]entry) bool {
+	var prev uint64
+	started := false
+	for _, p := range parts {
+		for _, e := range p {
+			if started && e.key <= prev {
+				return false
+			}
+			prev, started = e.key, true
+		}
+	}
+	return true
 }
 
 func countReason(rs []Rejection, file, reason string) int {
@@ -531,74 +657,29 @@ func countReason(rs []Rejection, file, reason string) int {
 	return n
 }
 
-// parseParallel splits body at line boundaries and parses the pieces
-// concurrently; results come back in file order, so the outcome does not depend
-// on GOMAXPROCS.
-func parseParallel(body []byte, lay layout, fileIdx uint64, startLine int) []*chunkResult {
-	const chunkSize = 4 << 20
-	var chunks [][]byte
-	for len(body) > 0 {
-		n := min(chunkSize, len(body))
-		if n < len(body) {
-			if j := bytes.IndexByte(body[n:], '\n'); j >= 0 {
-				n += j + 1
-			} else {
-				n = len(body)
-			}
-		}
-		chunks = append(chunks, body[:n])
-		body = body[n:]
-	}
-	// Line numbers: count each chunk's newlines first (cheap) so workers know where they start.
-	starts := make([]int, len(chunks))
-	line := startLine
-	for i, c := range chunks {
-		starts[i] = line
-		line += bytes.Count(c, []byte{'\n'})
-	}
-	results := make([]*chunkResult, len(chunks))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := range chunks {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int) {
-			defer wg.Done()
-			results[i] = parseChunk(chunks[i], lay, fileIdx, starts[i])
-			<-sem
-		}(i)
-	}
-	wg.Wait()
-	return results
-}
-
 // centroids computes sector and district centroids as the mean position of their
 // units. Keys are sorted, so every sector and district is a contiguous run and
 // the sums are taken in a fixed order.
 func (t *Table) centroids() {
 	t.sectors = map[string]centroid{}
 	t.outcodes = map[string]centroid{}
-	var pcs []string
-	for _, k := range t.keys {
-		pcs = append(pcs, decode(k))
-	}
-	sum := func(prefix func(string) string, into map[string]centroid) {
-		for i := 0; i < len(pcs); {
-			p := prefix(pcs[i])
+	sum := func(drop int, into map[string]centroid) {
+		for i := 0; i < len(t.keys); {
+			p := keyPrefix(t.keys[i], drop)
 			j := i
 			var slat, slng float64
-			for j < len(pcs) && prefix(pcs[j]) == p {
+			for j < len(t.keys) && keyPrefix(t.keys[j], drop) == p {
 				slat += t.lat[j]
 				slng += t.lng[j]
 				j++
 			}
 			n := j - i
-			into[p] = centroid{lat: slat / float64(n), lng: slng / float64(n), n: n}
+			into[decode(p)] = centroid{lat: slat / float64(n), lng: slng / float64(n), n: n}
 			i = j
 		}
 	}
-	sum(func(s string) string { return s[:len(s)-2] }, t.sectors)
-	sum(func(s string) string { return s[:len(s)-4] }, t.outcodes)
+	sum(2, t.sectors)
+	sum(4, t.outcodes)
 }
 
 // Sectors returns the sector codes in the table, sorted.

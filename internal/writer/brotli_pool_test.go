@@ -60,33 +60,101 @@ func brotliCorpus(t *testing.T) [][]byte {
 // requires each output to equal a fresh Writer's, byte for byte.
 func TestBrotliPoolMatchesFresh(t *testing.T) {
 	corpus := brotliCorpus(t)
-	want := make([][]byte, len(corpus))
+	// Each input at the default small level (Compress) and at the fast one
+	// (a CompressFast set), interleaved, so that pooled Writers of both
+	// qualities are reused across inputs of every size.
+	levels := []int{BrotliSmallLevel, BrotliFastLevel}
+	want := make([][]byte, 2*len(corpus))
 	for i, d := range corpus {
 		if len(d) >= BrotliBigSize { // not pooled: TestBrotliBig
 			continue
 		}
-		q := BrotliLevel
-		if len(d) <= BrotliSmallSize {
-			q = BrotliSmallLevel
+		for l, small := range levels {
+			q := BrotliLevel
+			if len(d) <= BrotliSmallSize {
+				q = small
+			}
+			want[2*i+l] = freshBrotli(d, q)
 		}
-		want[i] = freshBrotli(d, q)
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	for round := range 3 {
-		for _, i := range r.Perm(len(corpus)) {
-			if want[i] == nil {
+		for _, j := range r.Perm(len(want)) {
+			if want[j] == nil {
 				continue
 			}
-			got, err := Compress("br", corpus[i])
+			i, small := j/2, levels[j%2]
+			got, err := compressSmall("br", corpus[i], small)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got, want[i]) {
-				t.Fatalf("round %d: input %d (%d bytes): pooled brotli gives %d bytes, a fresh Writer %d", round, i, len(corpus[i]), len(got), len(want[i]))
+			if !bytes.Equal(got, want[j]) {
+				t.Fatalf("round %d: input %d (%d bytes), small level %d: pooled brotli gives %d bytes, a fresh Writer %d", round, i, len(corpus[i]), small, len(got), len(want[j]))
 			}
 		}
 	}
-	t.Logf("%d inputs (less the big ones), 3 shuffled rounds, all equal to a fresh Writer's output", len(corpus))
+	for i, d := range corpus {
+		if got, _ := Compress("br", d); want[2*i] != nil && !bytes.Equal(got, want[2*i]) {
+			t.Fatalf("input %d (%d bytes): Compress is not the small level %d", i, len(d), BrotliSmallLevel)
+		}
+	}
+	t.Logf("%d inputs (less the big ones) at small levels %v, 3 shuffled rounds, all equal to a fresh Writer's output", len(corpus), levels)
+}
+
+// TestFileSetCompressFast: a set that asks for the fast level gets its small
+// files' brotli at BrotliFastLevel and its larger ones at BrotliLevel, as a
+// fresh Writer writes them; another set keeps BrotliSmallLevel. Each variant
+// decodes to its file.
+func TestFileSetCompressFast(t *testing.T) {
+	out := t.TempDir()
+	w, err := New(Options{OutDir: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var files [][]byte
+	for _, d := range brotliCorpus(t) {
+		if len(d) > 1000 && len(d) < BrotliBigSize {
+			files = append(files, d)
+		}
+	}
+	for _, fast := range []bool{true, false} {
+		name := fmt.Sprintf("sets/fast-%v", fast)
+		set := w.NewFileSet(name)
+		small := BrotliSmallLevel
+		if fast {
+			set.CompressFast()
+			small = BrotliFastLevel
+		}
+		for i, d := range files {
+			if err := set.Add(fmt.Sprintf("%d.json", i), d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ss, err := set.FinishShardSet(name, "k", "{k}.json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(ss.Encodings, ",") != "br" {
+			t.Fatalf("%s: encodings %v", name, ss.Encodings)
+		}
+		for i, d := range files {
+			got, err := os.ReadFile(filepath.Join(out, ss.Path, fmt.Sprintf("%d.json.br", i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := BrotliLevel
+			if len(d) <= BrotliSmallSize {
+				q = small
+			}
+			if want := freshBrotli(d, q); !bytes.Equal(got, want) {
+				t.Errorf("%s: file %d (%d bytes): %d bytes of brotli, quality %d gives %d", name, i, len(d), len(got), q, len(want))
+			}
+			if back, err := Decompress("br", got); err != nil || !bytes.Equal(back, d) {
+				t.Errorf("%s: file %d does not decode to itself (%v)", name, i, err)
+			}
+		}
+	}
 }
 
 // TestBrotliBig: inputs of BrotliBigSize bytes or more go to the matchfinder

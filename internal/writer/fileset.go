@@ -20,7 +20,18 @@ import (
 // NewFileSet starts a set of files content-addressed as a whole: the set named
 // "maptiles/DSR" is stored under "maptiles/DSR.<hash>/".
 func (w *Writer) NewFileSet(name string) *FileSet {
-	return &FileSet{w: w, name: name, files: map[string]setFile{}, dirs: map[string]bool{}}
+	return &FileSet{w: w, name: name, files: map[string]setFile{}, dirs: map[string]bool{}, smallLevel: BrotliSmallLevel}
+}
+
+// CompressFast has the set's brotli variants of small files (up to
+// BrotliSmallSize bytes) written at BrotliFastLevel rather than
+// BrotliSmallLevel: for a set of dense numeric text, where the higher level
+// buys little for its CPU. Call it before Finish; it returns s.
+func (s *FileSet) CompressFast() *FileSet {
+	s.mu.Lock()
+	s.smallLevel = BrotliFastLevel
+	s.mu.Unlock()
+	return s
 }
 
 // FileSet is a directory of files named by the hash of all of them. Add writes
@@ -36,6 +47,8 @@ type FileSet struct {
 	dirs     map[string]bool // directories made under tmp
 	tmp      string          // the staging directory, made by the first Add
 	finished bool
+	// smallLevel is the brotli quality of files up to BrotliSmallSize bytes.
+	smallLevel int
 }
 
 type setFile struct {
@@ -133,7 +146,7 @@ func (s *FileSet) write() (writtenSet, error) {
 		files = append(files, f)
 	}
 	s.files = nil
-	tmp := s.tmp
+	tmp, level := s.tmp, s.smallLevel
 	s.mu.Unlock()
 	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
 
@@ -175,7 +188,7 @@ func (s *FileSet) write() (writtenSet, error) {
 			return writtenSet{}, err
 		}
 		whole := filepath.Join(stage, "fill-"+ws.sum[:16])
-		if _, err := s.w.stageSet(whole, tmp, files); err != nil {
+		if _, err := s.w.stageSet(whole, tmp, files, level); err != nil {
 			return writtenSet{}, fmt.Errorf("file set %q: %w", s.name, err)
 		}
 		if err := fillDir(whole, final); err != nil {
@@ -184,7 +197,7 @@ func (s *FileSet) write() (writtenSet, error) {
 		os.RemoveAll(whole)
 		ws.encodings = setVariants(final, files)
 	} else {
-		encs, err := s.w.stageSet(final, tmp, files)
+		encs, err := s.w.stageSet(final, tmp, files, level)
 		if err != nil {
 			return writtenSet{}, fmt.Errorf("file set %q: %w", s.name, err)
 		}
@@ -269,12 +282,13 @@ codecs:
 }
 
 // stageSet adds the variants to the files Add staged in tmp ("" for an empty
-// set), then renames tmp to final in one step. A set gets SetCodecs only (see
+// set), small files' brotli at quality smallLevel, then renames tmp to final
+// in one step. A set gets SetCodecs only (see
 // Codecs). An encoding is kept when it makes the set as a whole at least a
 // tenth smaller, and then sits beside every file (a few tiny files may get a
 // variant a few bytes larger than the original), so a client or an upload
 // script can rely on "every file has every listed encoding".
-func (w *Writer) stageSet(final, tmp string, files []setFile) ([]string, error) {
+func (w *Writer) stageSet(final, tmp string, files []setFile, smallLevel int) ([]string, error) {
 	if tmp == "" {
 		stage, err := w.staging()
 		if err != nil {
@@ -306,7 +320,7 @@ func (w *Writer) stageSet(final, tmp string, files []setFile) ([]string, error) 
 			}
 			sizes[i] = make([]int64, len(SetCodecs))
 			for c, codec := range SetCodecs {
-				z, err := Compress(codec.Name, data)
+				z, err := compressSmall(codec.Name, data, smallLevel)
 				if err != nil {
 					return fmt.Errorf("%s %s: %w", files[i].rel, codec.Name, err)
 				}
