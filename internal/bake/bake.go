@@ -58,8 +58,9 @@ type Config struct {
 
 	Generator manifest.Generator
 	// Progress hears of each stage as it ends, with its wall time, and
-	// StageStarted as it begins (two generators run at once, so two stages can
-	// be under way); either nil: quiet. Stages: "read sources", "load
+	// StageStarted as it begins (the sources are read while the postcode
+	// tables load, and two generators run at once, so two stages can be under
+	// way); either nil: quiet. Stages: "read sources", "load
 	// postcodes", "geocode", each generator, "generators" (all of them, ended
 	// only), "manifest"; or "inputs unchanged" alone for a skipped bake.
 	Progress     func(stage string, elapsed time.Duration)
@@ -170,19 +171,49 @@ func Run(cfg Config) (_ *Summary, err error) {
 		if name == "" {
 			return
 		}
-		if name == "read sources" {
-			d += preRead
-		}
 		stages = append(stages, Stage{Name: name, Seconds: d.Seconds()})
 		if cfg.Progress != nil {
 			cfg.Progress(name, d)
 		}
 	})
 
-	// 1. Read every register row; each ends used, duplicate or rejected.
+	// timed adds a stage timed on its own (two ran at once), and restarts
+	// the clock of the next.
+	timed := func(name string, d time.Duration) {
+		stages = append(stages, Stage{Name: name, Seconds: d.Seconds()})
+		if cfg.Progress != nil {
+			cfg.Progress(name, d)
+		}
+		stage("")
+	}
+
+	// 1. Read every register row (each ends used, duplicate or rejected)
+	// and, at once, load the postcode tables: neither needs the other.
+	var table *postcode.Table
+	var pcSources []manifest.Source
+	var pcDigest string // the postcode files' digest: an input of the stages that read them
+	var pcErr error
+	var pcTook time.Duration
+	pcDone := make(chan struct{})
+	if len(cfg.Postcodes) > 0 {
+		if pcDigest, err = fileDigests(sums, cfg.Postcodes); err != nil {
+			return nil, err
+		}
+		started("load postcodes")
+		go func() {
+			defer close(pcDone)
+			t := time.Now()
+			table, pcSources, pcErr = ru.loadPostcodes(cfg.Postcodes, pcDigest)
+			pcTook = time.Since(t)
+		}()
+	} else {
+		close(pcDone)
+	}
 	started("read sources")
+	readStart := time.Now()
 	if res == nil {
 		if res, err = readSources(cfg); err != nil {
+			<-pcDone
 			return nil, err
 		}
 	}
@@ -197,26 +228,20 @@ func Run(cfg Config) (_ *Summary, err error) {
 		}
 	}()
 	source.JoinCMUs(res.Components, res.CMUs)
-	stage("read sources")
+	readTook := time.Since(readStart) + preRead
+	<-pcDone
+	timed("read sources", readTook)
 	if cfg.Strict && len(res.Problems) > 0 {
 		p := res.Problems[0]
 		return nil, fmt.Errorf("--strict: %d rejected rows; first: %s record %d field %q: %s %s", len(res.Problems), p.File, p.Row, p.Field, p.Reason, p.Detail)
 	}
 
-	// 2. Postcode tables, then offline geocoding.
-	var table *postcode.Table
-	var pcSources []manifest.Source
-	var pcDigest string // the postcode files' digest: an input of the stages that read them
+	// 2. Offline geocoding, with the postcode tables.
+	if pcErr != nil {
+		return nil, pcErr
+	}
 	if len(cfg.Postcodes) > 0 {
-		started("load postcodes")
-		if pcDigest, err = fileDigests(sums, cfg.Postcodes); err != nil {
-			return nil, err
-		}
-		table, pcSources, err = ru.loadPostcodes(cfg.Postcodes, pcDigest)
-		if err != nil {
-			return nil, err
-		}
-		stage("load postcodes")
+		timed("load postcodes", pcTook)
 	}
 	pcAttribution, pcSynthetic, err := postcodeProvenance(pcSources)
 	if err != nil {

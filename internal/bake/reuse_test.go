@@ -510,7 +510,7 @@ func TestInputReplacedDuringABake(t *testing.T) {
 		stage string // a stage that reads the file, not to be reused afterwards
 	}{
 		{"the boundary file", func(cfg Config) string { return cfg.Boundaries }, "geocode", "boundaries"},
-		{"a postcode file", func(cfg Config) string { return cfg.Postcodes[0] }, "read sources", "load postcodes"},
+		{"a postcode file", func(cfg Config) string { return cfg.Postcodes[0] }, "load postcodes", "load postcodes"},
 		{"a register file", func(cfg Config) string {
 			files, _ := filepath.Glob(filepath.Join(filepath.Dir(cfg.Postcodes[0]), sample.ComponentsPrefix+"*.json"))
 			slices.Sort(files)
