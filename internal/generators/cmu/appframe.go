@@ -97,7 +97,7 @@ var appFrameSortKey = []string{"-Delivery Year", "CMU ID", "Full Name", "Auction
 
 // appFrameTable is the app's dataframe with the app's column names and order.
 func appFrameTable(rows []frameRow) (*table.Table, error) {
-	b := table.NewBuilder("cmus", appFrameSortKey, frameColumns...)
+	b := table.NewBuilder("cmus", appFrameSortKey, frameColumns...).Grow(len(rows))
 	normalize := memoized(appview.Normalize)
 	for _, r := range rows {
 		b.Str(r.CMUID).

@@ -7,6 +7,7 @@ package table
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/prebake/prebake/manifest"
@@ -36,6 +37,8 @@ type Column struct {
 	Bools   []bool
 	Strings []string
 	Valid   []bool
+
+	rows int // the rows a Builder expects (Builder.Grow): Valid's capacity when a null first comes
 }
 
 // Len is the column's number of rows.
@@ -155,6 +158,29 @@ func NewBuilder(name string, sortKey []string, cols ...Column) *Builder {
 	return &Builder{t: t}
 }
 
+// Grow makes room for rows more rows in every column, so that a table whose
+// size is known is built without growing its columns (at 1M components the
+// growing columns of cmu/components were a tenth of the bake's allocation).
+func (b *Builder) Grow(rows int) *Builder {
+	for _, c := range b.t.Columns {
+		c.rows = c.Len() + rows
+		switch c.Type {
+		case Int64:
+			c.Ints = slices.Grow(c.Ints, rows)
+		case Float64:
+			c.Floats = slices.Grow(c.Floats, rows)
+		case Bool:
+			c.Bools = slices.Grow(c.Bools, rows)
+		case String:
+			c.Strings = slices.Grow(c.Strings, rows)
+		}
+		if c.Valid != nil {
+			c.Valid = slices.Grow(c.Valid, rows)
+		}
+	}
+	return b
+}
+
 func (b *Builder) next(typ Type) *Column {
 	if b.col >= len(b.t.Columns) {
 		if b.err == nil {
@@ -175,7 +201,7 @@ func (c *Column) markValid(valid bool) {
 		if valid {
 			return
 		}
-		c.Valid = make([]bool, c.Len(), c.Len()+1)
+		c.Valid = make([]bool, c.Len(), max(c.Len()+1, c.rows))
 		for i := range c.Valid {
 			c.Valid[i] = true
 		}
