@@ -83,39 +83,79 @@ func componentsTable(comps []record.Component) (*table.Table, error) {
 	if !sort.SliceIsSorted(sorted, byID) {
 		sort.SliceStable(sorted, byID)
 	}
-	b := table.NewBuilder("components", []string{"id"}, componentColumns...).Grow(len(sorted))
-	normalize := memoized(looseName)
+	// Numbers are built as columns; texts are read from the components as
+	// the encoders ask (table.Column.StringAt), not copied into the table.
+	n := len(sorted)
+	b := table.NewBuilder("components", nil, componentNumbers()...).Grow(n)
 	for _, c := range sorted {
 		b.Int(c.ID).
-			StrOrNull(c.ComponentID).
-			StrOrNull(c.CMUID).
-			StrOrNull(c.Company).
-			StrOrNull(normalize(c.Company)).
-			StrOrNull(c.TechClass).
-			Str(string(categoryOf(c))).
 			IntOrNull(int64(c.DeliveryYear), c.DeliveryYear != 0).
-			StrOrNull(c.AuctionName).
-			StrOrNull(c.AuctionType).
 			Float(c.DeratedMW).
 			Float(c.ConnectionMW).
-			StrOrNull(c.Description).
-			StrOrNull(c.Location).
-			StrOrNull(c.Postcode).
-			StrOrNull(c.Outcode).
-			StrOrNull(c.GridRef).
 			FloatOrNull(c.Geo.Lat, c.Geo.Located).
 			FloatOrNull(c.Geo.Lng, c.Geo.Located).
 			Bool(c.Geo.Located).
-			StrOrNull(located(c, c.Geo.Source)).
-			StrOrNull(located(c, c.Geo.Precision)).
-			StrOrNull(unlocated(c)).
-			StrOrNull(c.ParentCompany).
-			StrOrNull(c.UnitType).
-			StrOrNull(c.UnitCategory).
-			StrOrNull(c.TransmissionDistribution).
 			EndRow()
 	}
-	return b.Table()
+	numbers, err := b.Table()
+	if err != nil {
+		return nil, err
+	}
+	normalized := make([]string, n)
+	normalize := memoized(looseName)
+	for i, c := range sorted {
+		normalized[i] = normalize(c.Company)
+	}
+	texts := map[string]func(i int) string{
+		"component_id":              func(i int) string { return sorted[i].ComponentID },
+		"cmu_id":                    func(i int) string { return sorted[i].CMUID },
+		"company_name":              func(i int) string { return sorted[i].Company },
+		"normalized_company_name":   func(i int) string { return normalized[i] },
+		"technology":                func(i int) string { return sorted[i].TechClass },
+		"category":                  func(i int) string { return string(categoryOf(sorted[i])) },
+		"auction_name":              func(i int) string { return sorted[i].AuctionName },
+		"auction_type":              func(i int) string { return sorted[i].AuctionType },
+		"description":               func(i int) string { return sorted[i].Description },
+		"location":                  func(i int) string { return sorted[i].Location },
+		"postcode":                  func(i int) string { return sorted[i].Postcode },
+		"outcode":                   func(i int) string { return sorted[i].Outcode },
+		"os_grid_ref":               func(i int) string { return sorted[i].GridRef },
+		"geocode_source":            func(i int) string { return located(sorted[i], sorted[i].Geo.Source) },
+		"geocode_precision":         func(i int) string { return located(sorted[i], sorted[i].Geo.Precision) },
+		"unlocated_reason":          func(i int) string { return unlocated(sorted[i]) },
+		"parent_company":            func(i int) string { return sorted[i].ParentCompany },
+		"cm_unit_type":              func(i int) string { return sorted[i].UnitType },
+		"cm_unit_category":          func(i int) string { return sorted[i].UnitCategory },
+		"transmission_distribution": func(i int) string { return sorted[i].TransmissionDistribution },
+	}
+	t := &table.Table{Name: "components", SortKey: []string{"id"}}
+	for _, def := range componentColumns {
+		if def.Type != table.String {
+			t.Columns = append(t.Columns, numbers.Column(def.Name))
+			continue
+		}
+		c := def
+		c.StringAt, c.Count = texts[def.Name], n
+		if c.StringAt == nil {
+			return nil, fmt.Errorf("cmu: components: no text for column %q", def.Name)
+		}
+		t.Columns = append(t.Columns, &c)
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// componentNumbers is componentColumns' non-text columns, in order.
+func componentNumbers() []table.Column {
+	var cols []table.Column
+	for _, c := range componentColumns {
+		if c.Type != table.String {
+			cols = append(cols, c)
+		}
+	}
+	return cols
 }
 
 // categoryOf is the component's category, recomputed from the technology class

@@ -84,7 +84,7 @@ func appendArrow(fb array.Builder, c *Column, start, end int) {
 		case Bool:
 			fb.(*array.BooleanBuilder).Append(c.Bools[i])
 		default:
-			fb.(*array.StringBuilder).Append(c.Strings[i])
+			fb.(*array.StringBuilder).Append(c.Str(i))
 		}
 	}
 }

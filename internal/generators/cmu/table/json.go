@@ -86,7 +86,7 @@ func (t *Table) JSON() ([]byte, error) {
 			case Bool:
 				buf.WriteString(strconv.FormatBool(c.Bools[i]))
 			default:
-				if err := str(c.Strings[i]); err != nil {
+				if err := str(c.Str(i)); err != nil {
 					return nil, err
 				}
 			}
