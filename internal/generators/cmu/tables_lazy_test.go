@@ -94,7 +94,7 @@ func TestComponentsTableMatchesBuilt(t *testing.T) {
 				t.Fatal("the sample's table has no nulls: the comparison would not cover them")
 			}
 			for _, f := range []struct {
-				name     string
+				name      string
 				got, want func() ([]byte, error)
 			}{{"parquet", got.Parquet, want.Parquet}, {"arrow", got.Arrow, want.Arrow}, {"json", got.JSON, want.JSON}} {
 				g, err := f.got()
