@@ -1,9 +1,12 @@
 package cmu
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/prebake/prebake/internal/generators/cmu/table"
 	"github.com/prebake/prebake/internal/record"
@@ -218,24 +221,29 @@ func cmuRows(ds *record.Dataset) []cmuRow {
 		c := &ds.CMUs[i]
 		add(c.CMUID, c.Applicant, c.DeliveryYear, c.AuctionName)
 	}
-	sort.Slice(rows, func(i, j int) bool { return cmuRowLess(&rows[i], &rows[j]) })
+	// The rows are distinct (FullName follows from Applicant), so this order
+	// is total and any sort gives it.
+	slices.SortFunc(rows, func(a, b cmuRow) int { return cmuRowCompare(&a, &b) })
 	return rows
 }
 
-func cmuRowLess(a, b *cmuRow) bool {
-	if a.CMUID != b.CMUID {
-		return a.CMUID < b.CMUID
+func cmuRowCompare(a, b *cmuRow) int {
+	if c := strings.Compare(a.CMUID, b.CMUID); c != 0 {
+		return c
 	}
 	if a.DeliveryYear != b.DeliveryYear {
 		if a.DeliveryYear == 0 || b.DeliveryYear == 0 {
-			return b.DeliveryYear == 0
+			if b.DeliveryYear == 0 {
+				return -1 // unknown last
+			}
+			return 1
 		}
-		return a.DeliveryYear < b.DeliveryYear
+		return cmp.Compare(a.DeliveryYear, b.DeliveryYear)
 	}
-	if a.AuctionName != b.AuctionName {
-		return a.AuctionName < b.AuctionName
+	if c := strings.Compare(a.AuctionName, b.AuctionName); c != 0 {
+		return c
 	}
-	return a.Applicant < b.Applicant
+	return strings.Compare(a.Applicant, b.Applicant)
 }
 
 // contactsTable is the CMU register's contact columns, written only with
