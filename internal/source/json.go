@@ -166,7 +166,7 @@ func splitObject(raw []byte) (*rawRow, string) {
 	return row, ""
 }
 
-// maxKeys bounds a parser's cache of column names (keyCache): a register has
+// maxKeys bounds a parser's cache of column names (cachedKey): a register has
 // a few dozen; a file whose rows all name different keys is not cached past it.
 const maxKeys = 1024
 

@@ -25,8 +25,9 @@ const (
 )
 
 // Column is one named, typed column. Exactly one of the value slices is used,
-// the one matching Type. Valid marks non-null rows; it is nil when the column has
-// no nulls. A non-nullable column must have no nulls.
+// the one matching Type (or, for a String column, StringAt instead of Strings).
+// Valid marks non-null rows; it is nil when the column has no nulls. A
+// non-nullable column must have no nulls.
 type Column struct {
 	Name     string
 	Type     Type
