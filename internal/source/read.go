@@ -257,8 +257,18 @@ func (c *compChunks) sorted() []record.Component {
 	}
 	slices.SortFunc(keys, func(a, b key) int { return cmp.Compare(a.id, b.id) })
 	out := make([]record.Component, c.n)
-	for k, kk := range keys {
-		out[k] = *c.at(kk.i)
+	// Runs of components that were merged in ID order (a register file is
+	// mostly sorted) go over with one copy each: a struct at a time was
+	// most of this function.
+	for k := 0; k < len(keys); {
+		i := keys[k].i
+		run := 1
+		for k+run < len(keys) && keys[k+run].i == i+run && (i+run)%compChunkSize != 0 {
+			run++
+		}
+		ch := c.chunks[i/compChunkSize]
+		copy(out[k:k+run], ch[i%compChunkSize:i%compChunkSize+run])
+		k += run
 	}
 	*c = compChunks{}
 	return out
