@@ -99,12 +99,7 @@ func TestBrotliPoolMatchesFresh(t *testing.T) {
 // that matches cross the history's trimming, and one whose repeats lie beyond
 // the window, so that no match may reach them.
 func TestBrotliBig(t *testing.T) {
-	var inputs [][]byte
-	for _, d := range brotliCorpus(t) {
-		if len(d) >= BrotliBigSize {
-			inputs = append(inputs, d)
-		}
-	}
+	inputs := bigInputs(t)
 	r := rand.New(rand.NewPCG(5, 6))
 	unit := make([]byte, 17<<20) // random bytes repeated 17 MiB later: out of reach
 	for i := range unit {
@@ -181,12 +176,7 @@ func freshBrotliBig(data []byte) []byte {
 // kept any of the last input (its history, its match table, its bit
 // writer) would give other bytes for the next.
 func TestBrotliBigPoolMatchesFresh(t *testing.T) {
-	var inputs [][]byte
-	for _, d := range brotliCorpus(t) {
-		if len(d) >= BrotliBigSize {
-			inputs = append(inputs, d)
-		}
-	}
+	inputs := bigInputs(t)
 	r := rand.New(rand.NewPCG(7, 8))
 	var long bytes.Buffer
 	for long.Len() < 17<<20 {
@@ -208,4 +198,15 @@ func TestBrotliBigPoolMatchesFresh(t *testing.T) {
 			}
 		}
 	}
+}
+
+// bigInputs is the corpus's inputs of BrotliBigSize bytes or more.
+func bigInputs(t *testing.T) [][]byte {
+	var inputs [][]byte
+	for _, d := range brotliCorpus(t) {
+		if len(d) >= BrotliBigSize {
+			inputs = append(inputs, d)
+		}
+	}
+	return inputs
 }
