@@ -18,7 +18,7 @@ func TestMemoryLimit(t *testing.T) {
 		want       int64
 		set        bool
 	}{
-		{"default", false, "", DefaultMemoryLimitMiB, 3 << 30, true},
+		{"default", false, "", DefaultMemoryLimitMiB, 1900 << 20, true},
 		{"GOMEMLIMIT set, flag not given: the runtime's", false, "1GiB", DefaultMemoryLimitMiB, 0, false},
 		{"flag given beats GOMEMLIMIT", true, "1GiB", 512, 512 << 20, true},
 		{"flag 0: no limit", true, "", 0, math.MaxInt64, true},

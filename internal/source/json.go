@@ -129,7 +129,15 @@ func (r *reader) addJSONRow(fs *fileState, rec int, raw []byte, decoded bool) er
 		r.reject(fs, rec, "", ReasonNotARow, fmt.Sprintf("row does not parse: %v", err))
 		return nil
 	}
-	row, repeated := splitObject(raw)
+	// One row at a time per parser: its map and its column names are reused
+	// (addRow copies what it keeps), which was most of what parsing allocated.
+	if r.scratch == nil {
+		r.scratch = &rawRow{fields: make(map[string]cell, 16)}
+	}
+	row := r.scratch
+	*row = rawRow{fields: row.fields}
+	clear(row.fields)
+	repeated := splitInto(row, raw, &r.keys)
 	if repeated != "" {
 		// A map keeps one value of a repeated key; which one a reader keeps
 		// varies, so the row is rejected rather than read one way.
@@ -152,15 +160,29 @@ func (r *reader) addJSONRow(fs *fileState, rec int, raw []byte, decoded bool) er
 // TestSplitObjectMatchesUnmarshal checks it against json.Unmarshal.
 func splitObject(raw []byte) (*rawRow, string) {
 	row := &rawRow{fields: make(map[string]cell, 8)}
+	if repeated := splitInto(row, raw, nil); repeated != "" {
+		return nil, repeated
+	}
+	return row, ""
+}
+
+// maxKeys bounds a parser's cache of column names (cachedKey): a register has
+// a few dozen; a file whose rows all name different keys is not cached past it.
+const maxKeys = 1024
+
+// splitInto is splitObject into row, whose fields must be empty. keys, when
+// not nil, caches the column names already seen, so that a name is one string
+// however many rows repeat it.
+func splitInto(row *rawRow, raw []byte, keys *map[string]string) string {
 	i := skipSpace(raw, 1) // past '{'
 	for i < len(raw) && raw[i] != '}' {
 		end := stringEnd(raw, i)
-		key := objectKey(raw[i:end])
+		key := cachedKey(raw[i:end], keys)
 		i = skipSpace(raw, end)
 		i = skipSpace(raw, i+1) // past ':'
 		vend := valueEnd(raw, i)
 		if _, dup := row.fields[key]; dup {
-			return nil, key
+			return key
 		}
 		row.fields[key] = jsonCell(raw[i:vend:vend])
 		i = skipSpace(raw, vend)
@@ -168,7 +190,26 @@ func splitObject(raw []byte) (*rawRow, string) {
 			i = skipSpace(raw, i+1)
 		}
 	}
-	return row, ""
+	return ""
+}
+
+// cachedKey is objectKey(q), taken from *keys when an equal quoted name was
+// seen before (the lookup by string(q) does not allocate).
+func cachedKey(q []byte, keys *map[string]string) string {
+	if keys == nil {
+		return objectKey(q)
+	}
+	if k, ok := (*keys)[string(q)]; ok {
+		return k
+	}
+	k := objectKey(q)
+	if *keys == nil {
+		*keys = map[string]string{}
+	}
+	if len(*keys) < maxKeys {
+		(*keys)[string(q)] = k
+	}
+	return k
 }
 
 func skipSpace(b []byte, i int) int {
@@ -344,7 +385,11 @@ func (r *reader) readWhole(fs *fileState, format string, br *bufio.Reader, size 
 	if size < 0 || size > wholeMax {
 		return br, false, nil
 	}
-	data, err := io.ReadAll(br)
+	// Sized to the file (plus bytes.Buffer's MinRead, so that ReadFrom never
+	// grows it): io.ReadAll's doubling copied and dropped about as much again.
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err := buf.ReadFrom(br)
+	data := buf.Bytes()
 	if err != nil {
 		return nil, false, fmt.Errorf("source %s: %w", fs.path, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
+	"github.com/andybalholm/brotli/matchfinder"
 
 	"github.com/prebake/prebake/internal/testkit/shareddata"
 )
@@ -166,12 +167,7 @@ func TestFileSetCompressFast(t *testing.T) {
 // that matches cross the history's trimming, and one whose repeats lie beyond
 // the window, so that no match may reach them.
 func TestBrotliBig(t *testing.T) {
-	var inputs [][]byte
-	for _, d := range brotliCorpus(t) {
-		if len(d) >= BrotliBigSize {
-			inputs = append(inputs, d)
-		}
-	}
+	inputs := bigInputs(t)
 	r := rand.New(rand.NewPCG(5, 6))
 	unit := make([]byte, 17<<20) // random bytes repeated 17 MiB later: out of reach
 	for i := range unit {
@@ -220,4 +216,65 @@ print(len(sys.argv) - 1)`
 	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprint(len(files)) {
 		t.Fatalf("Python brotli (Google's decoder): %v\n%s", err, out)
 	}
+}
+
+// freshBrotliBig is brotliBig as it was before its encoders were pooled: a
+// new matchfinder Writer for every input.
+func freshBrotliBig(data []byte) []byte {
+	var buf bytes.Buffer
+	w := &matchfinder.Writer{
+		Dest:        &buf,
+		MatchFinder: &matchfinder.Bargain1{MaxDistance: brotliBigWindow},
+		Encoder:     &brotli.Encoder{},
+		BlockSize:   1 << 16,
+	}
+	for len(data) > 0 {
+		n := min(1<<16, len(data))
+		w.Write(data[:n])
+		data = data[n:]
+	}
+	w.Close()
+	return buf.Bytes()
+}
+
+// TestBrotliBigPoolMatchesFresh compresses big inputs (the corpus's, one past
+// the 16 MiB window and one of a single block) in shuffled orders, three
+// rounds, through Compress, whose big-input encoders are reused, and requires
+// each output to equal a fresh encoder's byte for byte: a reused encoder that
+// kept any of the last input (its history, its match table, its bit
+// writer) would give other bytes for the next.
+func TestBrotliBigPoolMatchesFresh(t *testing.T) {
+	inputs := bigInputs(t)
+	r := rand.New(rand.NewPCG(7, 8))
+	var long bytes.Buffer
+	for long.Len() < 17<<20 {
+		fmt.Fprintf(&long, `{"id":%d,"lat":%.6f,"name":"site %d"},`, r.IntN(1_000_000), r.Float64()*8+50, r.IntN(5000))
+	}
+	inputs = append(inputs, long.Bytes(), bytes.Repeat([]byte(`{"a":1},`), BrotliBigSize/8))
+	want := make([][]byte, len(inputs))
+	for i, d := range inputs {
+		want[i] = freshBrotliBig(d)
+	}
+	for round := range 3 {
+		for _, i := range r.Perm(len(inputs)) {
+			got, err := Compress("br", inputs[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want[i]) {
+				t.Fatalf("round %d: input %d (%d bytes): the pooled encoder gives %d bytes, a fresh one %d", round, i, len(inputs[i]), len(got), len(want[i]))
+			}
+		}
+	}
+}
+
+// bigInputs is the corpus's inputs of BrotliBigSize bytes or more.
+func bigInputs(t *testing.T) [][]byte {
+	var inputs [][]byte
+	for _, d := range brotliCorpus(t) {
+		if len(d) >= BrotliBigSize {
+			inputs = append(inputs, d)
+		}
+	}
+	return inputs
 }

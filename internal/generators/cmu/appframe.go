@@ -1,8 +1,9 @@
 package cmu
 
 import (
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/prebake/prebake/internal/appview"
 	"github.com/prebake/prebake/internal/generators/cmu/table"
@@ -51,35 +52,46 @@ type frameRow struct {
 func appFrame(comps []record.Component) []frameRow {
 	seen := make(map[frameRow]bool, len(comps))
 	rows := make([]frameRow, 0, len(comps)/2)
+	years := map[int]string{} // a year's text made once, not once per component
 	for i := range comps {
 		c := &comps[i]
 		r := frameRow{CMUID: c.CMUID, Company: c.Company, Auction: c.AuctionName}
 		if c.DeliveryYear != 0 {
-			r.Year = strconv.Itoa(c.DeliveryYear)
+			y, ok := years[c.DeliveryYear]
+			if !ok {
+				y = strconv.Itoa(c.DeliveryYear)
+				years[c.DeliveryYear] = y
+			}
+			r.Year = y
 		}
 		if !seen[r] {
 			seen[r] = true
 			rows = append(rows, r)
 		}
 	}
-	sort.Slice(rows, func(i, j int) bool { return frameRowLess(&rows[i], &rows[j]) })
+	// The rows are distinct, so frameRowCompare orders them totally and any
+	// sort gives this order.
+	slices.SortFunc(rows, func(a, b frameRow) int { return frameRowCompare(&a, &b) })
 	return rows
 }
 
-func frameRowLess(a, b *frameRow) bool {
+func frameRowCompare(a, b *frameRow) int {
 	if a.Year != b.Year {
 		if a.Year == "" || b.Year == "" {
-			return a.Year == "" // NULL first under DESC
+			if a.Year == "" {
+				return -1 // NULL first under DESC
+			}
+			return 1
 		}
-		return a.Year > b.Year // string order, as ORDER BY on the CharField
+		return strings.Compare(b.Year, a.Year) // string order, as ORDER BY on the CharField
 	}
-	if a.CMUID != b.CMUID {
-		return a.CMUID < b.CMUID
+	if c := strings.Compare(a.CMUID, b.CMUID); c != 0 {
+		return c
 	}
-	if a.Company != b.Company {
-		return a.Company < b.Company
+	if c := strings.Compare(a.Company, b.Company); c != 0 {
+		return c
 	}
-	return a.Auction < b.Auction
+	return strings.Compare(a.Auction, b.Auction)
 }
 
 var frameColumns = []table.Column{
@@ -97,7 +109,7 @@ var appFrameSortKey = []string{"-Delivery Year", "CMU ID", "Full Name", "Auction
 
 // appFrameTable is the app's dataframe with the app's column names and order.
 func appFrameTable(rows []frameRow) (*table.Table, error) {
-	b := table.NewBuilder("cmus", appFrameSortKey, frameColumns...)
+	b := table.NewBuilder("cmus", appFrameSortKey, frameColumns...).Grow(len(rows))
 	normalize := memoized(appview.Normalize)
 	for _, r := range rows {
 		b.Str(r.CMUID).

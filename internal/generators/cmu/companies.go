@@ -143,7 +143,7 @@ var companyColumns = []table.Column{
 
 // companiesTable is one row per company of the index, sorted by normalized name.
 func companiesTable(idx []*Company) (*table.Table, error) {
-	b := table.NewBuilder("companies", []string{"normalized_name"}, companyColumns...)
+	b := table.NewBuilder("companies", []string{"normalized_name"}, companyColumns...).Grow(len(idx))
 	for _, c := range idx {
 		first, last := 0, 0
 		if len(c.Years) > 0 {

@@ -1,9 +1,12 @@
 package cmu
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/prebake/prebake/internal/generators/cmu/table"
 	"github.com/prebake/prebake/internal/record"
@@ -76,40 +79,86 @@ func componentsTable(comps []record.Component) (*table.Table, error) {
 	for i := range comps {
 		sorted[i] = &comps[i]
 	}
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
-	b := table.NewBuilder("components", []string{"id"}, componentColumns...)
-	normalize := memoized(looseName)
+	// The dataset comes sorted by ID (record.Dataset): a stable sort of a
+	// sorted slice leaves it as it is, and checking costs one pass where
+	// sorting cost seconds at 1M components.
+	byID := func(i, j int) bool { return sorted[i].ID < sorted[j].ID }
+	if !sort.SliceIsSorted(sorted, byID) {
+		sort.SliceStable(sorted, byID)
+	}
+	// Numbers are built as columns; texts are read from the components as
+	// the encoders ask (table.Column.StringAt), not copied into the table.
+	n := len(sorted)
+	b := table.NewBuilder("components", nil, componentNumbers()...).Grow(n)
 	for _, c := range sorted {
 		b.Int(c.ID).
-			StrOrNull(c.ComponentID).
-			StrOrNull(c.CMUID).
-			StrOrNull(c.Company).
-			StrOrNull(normalize(c.Company)).
-			StrOrNull(c.TechClass).
-			Str(string(categoryOf(c))).
 			IntOrNull(int64(c.DeliveryYear), c.DeliveryYear != 0).
-			StrOrNull(c.AuctionName).
-			StrOrNull(c.AuctionType).
 			Float(c.DeratedMW).
 			Float(c.ConnectionMW).
-			StrOrNull(c.Description).
-			StrOrNull(c.Location).
-			StrOrNull(c.Postcode).
-			StrOrNull(c.Outcode).
-			StrOrNull(c.GridRef).
 			FloatOrNull(c.Geo.Lat, c.Geo.Located).
 			FloatOrNull(c.Geo.Lng, c.Geo.Located).
 			Bool(c.Geo.Located).
-			StrOrNull(located(c, c.Geo.Source)).
-			StrOrNull(located(c, c.Geo.Precision)).
-			StrOrNull(unlocated(c)).
-			StrOrNull(c.ParentCompany).
-			StrOrNull(c.UnitType).
-			StrOrNull(c.UnitCategory).
-			StrOrNull(c.TransmissionDistribution).
 			EndRow()
 	}
-	return b.Table()
+	numbers, err := b.Table()
+	if err != nil {
+		return nil, err
+	}
+	normalized := make([]string, n)
+	normalize := memoized(looseName)
+	for i, c := range sorted {
+		normalized[i] = normalize(c.Company)
+	}
+	texts := map[string]func(i int) string{
+		"component_id":              func(i int) string { return sorted[i].ComponentID },
+		"cmu_id":                    func(i int) string { return sorted[i].CMUID },
+		"company_name":              func(i int) string { return sorted[i].Company },
+		"normalized_company_name":   func(i int) string { return normalized[i] },
+		"technology":                func(i int) string { return sorted[i].TechClass },
+		"category":                  func(i int) string { return string(categoryOf(sorted[i])) },
+		"auction_name":              func(i int) string { return sorted[i].AuctionName },
+		"auction_type":              func(i int) string { return sorted[i].AuctionType },
+		"description":               func(i int) string { return sorted[i].Description },
+		"location":                  func(i int) string { return sorted[i].Location },
+		"postcode":                  func(i int) string { return sorted[i].Postcode },
+		"outcode":                   func(i int) string { return sorted[i].Outcode },
+		"os_grid_ref":               func(i int) string { return sorted[i].GridRef },
+		"geocode_source":            func(i int) string { return located(sorted[i], sorted[i].Geo.Source) },
+		"geocode_precision":         func(i int) string { return located(sorted[i], sorted[i].Geo.Precision) },
+		"unlocated_reason":          func(i int) string { return unlocated(sorted[i]) },
+		"parent_company":            func(i int) string { return sorted[i].ParentCompany },
+		"cm_unit_type":              func(i int) string { return sorted[i].UnitType },
+		"cm_unit_category":          func(i int) string { return sorted[i].UnitCategory },
+		"transmission_distribution": func(i int) string { return sorted[i].TransmissionDistribution },
+	}
+	t := &table.Table{Name: "components", SortKey: []string{"id"}}
+	for _, def := range componentColumns {
+		if def.Type != table.String {
+			t.Columns = append(t.Columns, numbers.Column(def.Name))
+			continue
+		}
+		c := def
+		c.StringAt, c.Count = texts[def.Name], n
+		if c.StringAt == nil {
+			return nil, fmt.Errorf("cmu: components: no text for column %q", def.Name)
+		}
+		t.Columns = append(t.Columns, &c)
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// componentNumbers is componentColumns' non-text columns, in order.
+func componentNumbers() []table.Column {
+	var cols []table.Column
+	for _, c := range componentColumns {
+		if c.Type != table.String {
+			cols = append(cols, c)
+		}
+	}
+	return cols
 }
 
 // categoryOf is the component's category, recomputed from the technology class
@@ -172,24 +221,29 @@ func cmuRows(ds *record.Dataset) []cmuRow {
 		c := &ds.CMUs[i]
 		add(c.CMUID, c.Applicant, c.DeliveryYear, c.AuctionName)
 	}
-	sort.Slice(rows, func(i, j int) bool { return cmuRowLess(&rows[i], &rows[j]) })
+	// The rows are distinct (FullName follows from Applicant), so this order
+	// is total and any sort gives it.
+	slices.SortFunc(rows, func(a, b cmuRow) int { return cmuRowCompare(&a, &b) })
 	return rows
 }
 
-func cmuRowLess(a, b *cmuRow) bool {
-	if a.CMUID != b.CMUID {
-		return a.CMUID < b.CMUID
+func cmuRowCompare(a, b *cmuRow) int {
+	if c := strings.Compare(a.CMUID, b.CMUID); c != 0 {
+		return c
 	}
 	if a.DeliveryYear != b.DeliveryYear {
 		if a.DeliveryYear == 0 || b.DeliveryYear == 0 {
-			return b.DeliveryYear == 0
+			if b.DeliveryYear == 0 {
+				return -1 // unknown last
+			}
+			return 1
 		}
-		return a.DeliveryYear < b.DeliveryYear
+		return cmp.Compare(a.DeliveryYear, b.DeliveryYear)
 	}
-	if a.AuctionName != b.AuctionName {
-		return a.AuctionName < b.AuctionName
+	if c := strings.Compare(a.AuctionName, b.AuctionName); c != 0 {
+		return c
 	}
-	return a.Applicant < b.Applicant
+	return strings.Compare(a.Applicant, b.Applicant)
 }
 
 // contactsTable is the CMU register's contact columns, written only with

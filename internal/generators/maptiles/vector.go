@@ -13,9 +13,13 @@ import (
 // the tile set files; clusters with the same properties but minzoom/maxzoom (a
 // vector tile is already one zoom), points with a few properties (see below).
 type vectorLayer struct {
-	name  string
-	feats []feature
-	geo   []*geojson.Feature // parallel to feats
+	name string
+	// zooms is each feature's zoom range; the layer's features themselves
+	// (their rendered values, clusters and members) are not kept: every layer
+	// waits here for the archive, and at 1M components they were a fifth of
+	// the bake's peak heap.
+	zooms [][2]int
+	geo   []*geojson.Feature // parallel to zooms
 	top   int
 	// bottom is the lowest clustered zoom: zooms below it show its features, as
 	// SuperCluster's getClusters does (it clamps the zoom to minZoom).
@@ -23,9 +27,10 @@ type vectorLayer struct {
 }
 
 func newVectorLayer(name string, feats []feature, comps []*record.Component, withCats bool, top int) *vectorLayer {
-	l := &vectorLayer{name: name, feats: feats, geo: make([]*geojson.Feature, len(feats)), top: top}
+	l := &vectorLayer{name: name, zooms: make([][2]int, len(feats)), geo: make([]*geojson.Feature, len(feats)), top: top}
 	for i := range feats {
 		f := &feats[i]
+		l.zooms[i] = [2]int{f.minZ, f.maxZ}
 		var g *geojson.Feature
 		if c := f.cluster; c != nil {
 			g = geojson.NewFeature(c.Point)
@@ -71,8 +76,8 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 func (l *vectorLayer) at(z int) []*geojson.Feature {
 	z = max(min(z, l.top), l.bottom)
 	var out []*geojson.Feature
-	for i := range l.feats {
-		if l.feats[i].minZ <= z && z <= l.feats[i].maxZ {
+	for i, zr := range l.zooms {
+		if zr[0] <= z && z <= zr[1] {
 			out = append(out, l.geo[i])
 		}
 	}

@@ -50,11 +50,11 @@ func (t *Table) Checksums() map[string]Checksum {
 					v = 1
 				}
 			case String:
-				v = int64(len(c.Strings[i]))
+				v = int64(len(c.Str(i)))
 				if !first {
 					h.Write([]byte{'\n'})
 				}
-				h.Write([]byte(c.Strings[i]))
+				h.Write([]byte(c.Str(i)))
 				first = false
 			}
 			x := big.NewInt(v)

@@ -149,7 +149,7 @@ func parquetValue(c *Column, i, ci int) parquet.Value {
 		// its page and dictionary buffers and never writes to them (a copy per
 		// string was a tenth of the table's encoding time, in allocation and
 		// garbage collection).
-		s := c.Strings[i]
+		s := c.Str(i)
 		v = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
 	}
 	return v.Level(0, def, ci)
