@@ -82,3 +82,74 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// Pending is a file written beside its final place and not yet in it: Prepare
+// writes it, Commit puts it in place as Write does, Discard removes it. A bake
+// prepares a large file as soon as its content is known, so that the content
+// need not stay in memory, and commits it only if the bake commits.
+type Pending struct {
+	final, tmp string
+	done       bool
+}
+
+// Prepare writes the content write gives to a temporary file beside p, not
+// yet synced: p is untouched until Commit. On error nothing is left behind.
+func Prepare(p string, write func(w io.Writer) error) (*Pending, error) {
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(p)+".tmp-")
+	if err != nil {
+		return nil, err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("write %s: %w", p, err)
+	}
+	return &Pending{final: p, tmp: f.Name()}, nil
+}
+
+// Commit syncs the prepared file, renames it over its final path and syncs the
+// directory, as Write does. It is an error after Commit or Discard.
+func (pf *Pending) Commit() error {
+	if pf.done {
+		return fmt.Errorf("write %s: already committed or discarded", pf.final)
+	}
+	pf.done = true
+	f, err := os.OpenFile(pf.tmp, os.O_RDWR, 0)
+	if err == nil {
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err == nil {
+		err = os.Rename(pf.tmp, pf.final)
+	}
+	if err != nil {
+		os.Remove(pf.tmp)
+		return fmt.Errorf("write %s: %w", pf.final, err)
+	}
+	return syncDir(filepath.Dir(pf.final))
+}
+
+// Discard removes the prepared file, unless it was committed; harmless twice.
+func (pf *Pending) Discard() {
+	if pf == nil || pf.done {
+		return
+	}
+	pf.done = true
+	os.Remove(pf.tmp)
+}

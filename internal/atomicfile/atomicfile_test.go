@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,5 +56,57 @@ func TestWriteFailureLeavesOldFile(t *testing.T) {
 		if strings.Contains(e.Name(), ".tmp-") {
 			t.Errorf("temporary file %s left behind", e.Name())
 		}
+	}
+}
+
+// TestPrepareCommitDiscard: a prepared file leaves its final path as it was
+// until Commit, which puts it in place whole; Discard leaves nothing; a
+// failing writer leaves nothing; a second Commit is an error.
+func TestPrepareCommitDiscard(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "table.bin")
+	if err := Write(p, []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	entries := func() int { es, _ := os.ReadDir(dir); return len(es) }
+	writeString := func(s string) func(w io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	pf, err := Prepare(p, writeString("new"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != "old" || entries() != 2 {
+		t.Fatalf("prepared: %q with %d entries, want the old file and the temporary", got, entries())
+	}
+	if err := pf.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != "new" || entries() != 1 {
+		t.Fatalf("committed: %q with %d entries", got, entries())
+	}
+	if err := pf.Commit(); err == nil {
+		t.Error("a second Commit succeeded")
+	}
+	pf.Discard() // after Commit: nothing to do
+	if got, _ := os.ReadFile(p); string(got) != "new" {
+		t.Fatalf("Discard after Commit changed the file: %q", got)
+	}
+
+	pf, err = Prepare(p, writeString("discarded"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf.Discard()
+	pf.Discard()
+	if got, _ := os.ReadFile(p); string(got) != "new" || entries() != 1 {
+		t.Fatalf("discarded: %q with %d entries", got, entries())
+	}
+
+	if _, err := Prepare(p, func(io.Writer) error { return errors.New("boom") }); err == nil || !strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), p) {
+		t.Errorf("failing writer: %v", err)
+	}
+	if entries() != 1 {
+		t.Errorf("a failed Prepare left %d entries", entries())
 	}
 }

@@ -161,6 +161,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	if err != nil {
 		return nil, err
 	}
+	defer ru.abandon() // after remember, nothing to do
 	var stages []Stage
 	started := func(name string) {
 		if cfg.StageStarted != nil {
@@ -272,6 +273,10 @@ func Run(cfg Config) (_ *Summary, err error) {
 		PostcodesSynthetic: pcSynthetic, PostcodeAttribution: pcAttribution}
 	if table != nil {
 		ds.Postcodes = table.Points()
+		// The generators read the points; the table (and its tens of
+		// megabytes) is not needed after geocoding: kept for reuse already
+		// (reuser.loadPostcodes).
+		table = nil
 	}
 	// The generators read ds and write through w, and nothing else: two run
 	// at once (see runGenerators), taken in this order, and the writer makes

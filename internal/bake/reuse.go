@@ -109,7 +109,8 @@ type reuser struct {
 	keep    map[string]stageRecord // the records to write once the bake is committed
 	// A postcode table loaded afresh, and its sources: kept once the bake is
 	// committed (encoded then, not held in binary form through the bake).
-	loaded        *postcode.Table
+	loaded        *atomicfile.Pending // its binary form, written beside its place
+	loadedSum     []byte              // the checksum that ends it
 	loadedSources []manifest.Source
 }
 
@@ -262,14 +263,10 @@ func (r *reuser) remember(sources []manifest.Source) (bool, error) {
 	}
 	// The table before its record, which names its checksum.
 	if r.loaded != nil {
-		var sum []byte
-		if err := atomicfile.WriteFrom(postcodeTableFile(r.outDir), func(w io.Writer) (err error) {
-			sum, err = r.loaded.WriteBinary(w)
-			return err
-		}); err != nil {
+		if err := r.loaded.Commit(); err != nil {
 			return false, err
 		}
-		res, err := json.Marshal(tableResult{Sources: r.loadedSources, Table: hex.EncodeToString(sum)})
+		res, err := json.Marshal(tableResult{Sources: r.loadedSources, Table: hex.EncodeToString(r.loadedSum)})
 		if err != nil {
 			return false, err
 		}
@@ -292,6 +289,10 @@ func (r *reuser) remember(sources []manifest.Source) (bool, error) {
 	}
 	return true, nil
 }
+
+// abandon removes what a bake that does not commit prepared (remember not
+// called, or failed): the postcode table written beside its place.
+func (r *reuser) abandon() { r.loaded.Discard() }
 
 // postcodeTableFile is where the last bake's postcode table is kept, in
 // postcode.Table's binary form, under the record "load postcodes".
@@ -333,7 +334,17 @@ func (r *reuser) loadPostcodes(paths []string, pcDigest string) (*postcode.Table
 	if err != nil {
 		return nil, nil, err
 	}
-	r.loaded, r.loadedSources = t, sources
+	// The table is written out now, beside its place (committed with the
+	// bake, in remember), so that the bake need not hold it to the end.
+	var sum []byte
+	pf, err := atomicfile.Prepare(postcodeTableFile(r.outDir), func(w io.Writer) (err error) {
+		sum, err = t.WriteBinary(w)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	r.loaded, r.loadedSum, r.loadedSources = pf, sum, sources
 	r.decide(stage, false, reason)
 	r.keep[stage] = stageRecord{Stage: stage, Inputs: in} // its Result once the table is kept (remember)
 	return t, sources, nil
