@@ -8,6 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
 
 	"github.com/prebake/prebake/internal/atomicfile"
 	"github.com/prebake/prebake/internal/source"
@@ -52,6 +55,10 @@ func inputKey(cfg Config, db []manifest.Source, sums fileSums) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", err
+	}
+	if files, err := source.Files(cfg.Sources); err == nil {
+		all := append(append([]string{exe}, files...), cfg.Postcodes...)
+		sums.prefetch(append(all, nonEmpty(cfg.Boundaries)...))
 	}
 	if err := sums.add(h, "executable", exe); err != nil {
 		return "", err
@@ -134,11 +141,57 @@ func (fs fileSums) add(h io.Writer, kind, path string) error {
 	return nil
 }
 
+// prefetch hashes the files not hashed yet on GOMAXPROCS goroutines at once:
+// the executable alone takes as long as every other input together, and on
+// the path of every bake. A file that cannot be read is left to get, which
+// says why.
+func (fs fileSums) prefetch(paths []string) {
+	var todo []string
+	for _, p := range paths {
+		if _, ok := fs[p]; !ok && !slices.Contains(todo, p) {
+			todo = append(todo, p)
+		}
+	}
+	got := make([]*fileSum, len(todo))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if s, err := hashOne(todo[i]); err == nil {
+					got[i] = &s
+				}
+			}
+		}()
+	}
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, s := range got {
+		if s != nil {
+			fs[todo[i]] = *s
+		}
+	}
+}
+
 // get hashes the file at path, the first time it is asked.
 func (fs fileSums) get(path string) (fileSum, error) {
 	if s, ok := fs[path]; ok {
 		return s, nil
 	}
+	s, err := hashOne(path)
+	if err != nil {
+		return fileSum{}, err
+	}
+	fs[path] = s
+	return s, nil
+}
+
+func hashOne(path string) (fileSum, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return fileSum{}, err
@@ -149,9 +202,7 @@ func (fs fileSums) get(path string) (fileSum, error) {
 	if err != nil {
 		return fileSum{}, fmt.Errorf("%s: %w", path, err)
 	}
-	s := fileSum{n, fh.Sum(nil)}
-	fs[path] = s
-	return s, nil
+	return fileSum{n, fh.Sum(nil)}, nil
 }
 
 // unchanged returns the summary of the last bake when it can stand for this one:
