@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/prebake/prebake/internal/atomicfile"
 	"github.com/prebake/prebake/internal/source"
@@ -153,24 +154,17 @@ func (fs fileSums) prefetch(paths []string) {
 		}
 	}
 	got := make([]*fileSum, len(todo))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if s, err := hashOne(todo[i]); err == nil {
-					got[i] = &s
-				}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, p := range todo {
+		g.Go(func() error {
+			if s, err := hashOne(p); err == nil {
+				got[i] = &s
 			}
-		}()
+			return nil
+		})
 	}
-	for i := range todo {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	g.Wait()
 	for i, s := range got {
 		if s != nil {
 			fs[todo[i]] = *s

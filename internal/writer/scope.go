@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/prebake/prebake/manifest"
 )
@@ -173,29 +174,21 @@ func checkContent(o *manifest.Manifest, outDir string) error {
 	// first failing check in the order above is the error, whatever the
 	// scheduling.
 	errs := make([]error, len(checks))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(checks)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				c := checks[i]
-				sum, err := fileSHA256(filepath.Join(outDir, filepath.FromSlash(c.rel)))
-				if err == nil && sum != c.want {
-					err = fmt.Errorf("%s does not hold the bytes it was written with (SHA-256 %s, want %s)", c.rel, sum, c.want)
-				}
-				if err != nil {
-					errs[i] = fmt.Errorf("%s: %w", c.what, err)
-				}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, c := range checks {
+		g.Go(func() error {
+			sum, err := fileSHA256(filepath.Join(outDir, filepath.FromSlash(c.rel)))
+			if err == nil && sum != c.want {
+				err = fmt.Errorf("%s does not hold the bytes it was written with (SHA-256 %s, want %s)", c.rel, sum, c.want)
 			}
-		}()
+			if err != nil {
+				errs[i] = fmt.Errorf("%s: %w", c.what, err)
+			}
+			return nil
+		})
 	}
-	for i := range checks {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	g.Wait()
 	for _, err := range errs {
 		if err != nil {
 			return err
