@@ -41,18 +41,6 @@ func writeChangelog(cfg Config, w *writer.Writer) error {
 	return err
 }
 
-func loadSnapshot(m *manifest.Manifest, a manifest.Asset, outDir string) (*changes.Snapshot, error) {
-	comps, err := changes.ReadComponentsFile(filepath.Join(outDir, filepath.FromSlash(a.Path)))
-	if err != nil {
-		return nil, err
-	}
-	regions, err := changes.LoadRegions(m, changes.DirReader(outDir))
-	if err != nil {
-		return nil, err
-	}
-	return &changes.Snapshot{BuildID: m.BuildID, Components: comps, Regions: regions}, nil
-}
-
 // changelogAgainst compares the bake pending (what the writer holds) with the
 // manifest in force; keep is that manifest's own changelog bytes when it has
 // pending's build_id. The new components table is read only when there is a
@@ -90,22 +78,61 @@ func changelogAgainst(cfg Config, pending *manifest.Manifest) (_ *changes.Change
 	if !ok {
 		return nil, nil, fmt.Errorf("the bake wrote no %s", changes.ComponentsAsset)
 	}
-	// The two bakes are read at once: the changelog is on the path of every
-	// bake after the generators, with nothing else to run beside it.
-	var old, nw *changes.Snapshot
-	var oldErr, newErr error
+	// The two bakes' components and regions are read at once: the changelog
+	// is on the path of every bake after the generators, with nothing else
+	// to run beside it. A rebake that reused the boundaries names the same
+	// boundary files in both: they are parsed once.
+	read := func(asset manifest.Asset) func() ([]changes.Component, error) {
+		return func() ([]changes.Component, error) {
+			return changes.ReadComponentsFile(filepath.Join(cfg.OutDir, filepath.FromSlash(asset.Path)))
+		}
+	}
+	regions := func(m *manifest.Manifest) func() (*changes.Regions, error) {
+		return func() (*changes.Regions, error) { return changes.LoadRegions(m, changes.DirReader(cfg.OutDir)) }
+	}
+	oldComps, newComps := goValue(read(a)), goValue(read(na))
+	newRegions := goValue(regions(pending))
+	oldRegions := newRegions
+	if prev.Assets[changes.BoundariesIndex].SHA256 != pending.Assets[changes.BoundariesIndex].SHA256 {
+		oldRegions = goValue(regions(prev))
+	}
+	old, err := snapshot(prev.BuildID, oldComps, oldRegions)
+	if err != nil {
+		return nothing(fmt.Sprintf("the bake in force (build %s) cannot be read from the output directory: %v", prev.BuildID, err))
+	}
+	nw, err := snapshot(pending.BuildID, newComps, newRegions)
+	if err != nil {
+		return nil, nil, err
+	}
+	return changes.Compare(old, nw), nil, nil
+}
+
+// goValue runs f on a goroutine of its own and returns a function that waits
+// for its result.
+func goValue[T any](f func() (T, error)) func() (T, error) {
+	var v T
+	var err error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		old, oldErr = loadSnapshot(prev, a, cfg.OutDir)
+		v, err = f()
 	}()
-	nw, newErr = loadSnapshot(pending, na, cfg.OutDir)
-	<-done
-	if oldErr != nil {
-		return nothing(fmt.Sprintf("the bake in force (build %s) cannot be read from the output directory: %v", prev.BuildID, oldErr))
+	return func() (T, error) {
+		<-done
+		return v, err
 	}
-	if newErr != nil {
-		return nil, nil, newErr
+}
+
+// snapshot is a bake's snapshot from its components and regions, each
+// awaited.
+func snapshot(buildID string, comps func() ([]changes.Component, error), regions func() (*changes.Regions, error)) (*changes.Snapshot, error) {
+	c, err := comps()
+	r, rerr := regions()
+	if err != nil {
+		return nil, err
 	}
-	return changes.Compare(old, nw), nil, nil
+	if rerr != nil {
+		return nil, rerr
+	}
+	return &changes.Snapshot{BuildID: buildID, Components: c, Regions: r}, nil
 }
