@@ -195,6 +195,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	var pcDigest string // the postcode files' digest: an input of the stages that read them
 	var pcErr error
 	var pcTook time.Duration
+	var pcPoints []record.PostcodePoint // the table's points, for the generators
 	pcDone := make(chan struct{})
 	if len(cfg.Postcodes) > 0 {
 		if pcDigest, err = fileDigests(sums, cfg.Postcodes); err != nil {
@@ -205,6 +206,11 @@ func Run(cfg Config) (_ *Summary, err error) {
 			defer close(pcDone)
 			t := time.Now()
 			table, pcSources, pcErr = ru.loadPostcodes(cfg.Postcodes, pcDigest)
+			if pcErr == nil {
+				// Listed here, while the register is still being read:
+				// after geocoding it would be on every bake's path.
+				pcPoints = table.Points()
+			}
 			pcTook = time.Since(t)
 		}()
 	} else {
@@ -272,7 +278,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	ds := &record.Dataset{Components: res.Components, CMUs: res.CMUs, Synthetic: res.Synthetic,
 		PostcodesSynthetic: pcSynthetic, PostcodeAttribution: pcAttribution}
 	if table != nil {
-		ds.Postcodes = table.Points()
+		ds.Postcodes = pcPoints
 		// The generators read the points; the table (and its tens of
 		// megabytes) is not needed after geocoding: kept for reuse already
 		// (reuser.loadPostcodes).

@@ -129,12 +129,12 @@ func newReuser(cfg Config, sums fileSums) (*reuser, error) {
 	}
 	// The executable by its bytes alone: the same prebake installed
 	// elsewhere (a new virtualenv for each deploy) reuses the same stages.
-	exeSum, err := sums.get(exe)
+	exeID, err := sums.exeIdentity(exe)
 	if err != nil {
 		return nil, err
 	}
 	return &reuser{outDir: cfg.OutDir, force: cfg.Force, sums: sums, boundaries: cfg.Boundaries, keep: map[string]stageRecord{},
-		common: map[string]string{inputPrebake: hex.EncodeToString(exeSum.sum), inputBaseURL: digest(cfg.BaseURL)}}, nil
+		common: map[string]string{inputPrebake: digest(exeID), inputBaseURL: digest(cfg.BaseURL)}}, nil
 }
 
 // inputs is the stage's own inputs with the common ones.

@@ -58,12 +58,14 @@ func inputKey(cfg Config, db []manifest.Source, sums fileSums) (string, error) {
 		return "", err
 	}
 	if files, err := source.Files(cfg.Sources); err == nil {
-		all := append(append([]string{exe}, files...), cfg.Postcodes...)
+		all := append(append([]string{}, files...), cfg.Postcodes...)
 		sums.prefetch(append(all, nonEmpty(cfg.Boundaries)...))
 	}
-	if err := sums.add(h, "executable", exe); err != nil {
+	exeID, err := sums.exeIdentity(exe)
+	if err != nil {
 		return "", err
 	}
+	fmt.Fprintf(h, "executable %s\n", exeID)
 	field("format", cfg.Format)
 	field("out", cfg.OutDir)
 	field("manifest", cfg.ManifestPath)
