@@ -6,9 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 
 	"github.com/prebake/prebake/internal/publish"
 	"github.com/prebake/prebake/internal/testkit/s3test"
@@ -59,13 +63,47 @@ func TestPublishCLI(t *testing.T) {
 		t.Fatalf("second publish: %+v", res)
 	}
 
-	// Kill the publisher of the second bake part-way, one upload at a time.
+	// Kill the publisher of the second bake part-way, one upload at a time:
+	// once its progress line (stderr on a pseudo-terminal, CI unset for it)
+	// says its first object is up. (A fixed sleep let a fast publish finish
+	// before the kill.)
 	cmd := exec.Command(bin, "publish", "--to", "s3://cli/prebake", "--endpoint", srv.Endpoint, "--out", "b", "--manifest", "b.json", "--jobs", "1")
-	cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+	cmd.Dir, cmd.Env = dir, slices.DeleteFunc(append(os.Environ(), env...), func(kv string) bool { return strings.HasPrefix(kv, "CI=") })
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatalf("a pseudo-terminal for the publisher's progress: %v", err)
+	}
+	defer ptmx.Close()
+	cmd.Stderr = tty
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(700 * time.Millisecond)
+	tty.Close()
+	firstUp := make(chan bool, 1)
+	go func() {
+		var seen []byte
+		buf := make([]byte, 256)
+		for {
+			n, err := ptmx.Read(buf)
+			seen = append(seen, buf[:n]...)
+			if bytes.Contains(seen, []byte("uploaded ")) {
+				firstUp <- true
+				return
+			}
+			if err != nil {
+				firstUp <- false
+				return
+			}
+		}
+	}()
+	select {
+	case ok := <-firstUp:
+		if !ok {
+			t.Fatal("the publisher ended without reporting an upload")
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("no upload reported in 2 minutes")
+	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	// The live manifest is a whole bake's, and every file of that bake is in the bucket.
@@ -78,6 +116,9 @@ func TestPublishCLI(t *testing.T) {
 	}
 	if liveOut == "" {
 		t.Fatalf("the live manifest after a killed publish is neither bake's: %.200q", live)
+	}
+	if liveOut != "a" {
+		t.Fatal("killed after its first upload, the publish of b had put its manifest up (the manifest goes last)")
 	}
 	objs := srv.Objects(t, "cli", "prebake/")
 	for rel, size := range treeSizes(t, filepath.Join(dir, liveOut)) {
