@@ -12,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prebake/prebake/internal/atomicfile"
@@ -299,10 +298,8 @@ func Run(cfg Config) (_ *Summary, err error) {
 	register := registerDigest(ds)
 	var mapRes mapResult
 	var dno []boundaries.IndexEntry
-	var mu sync.Mutex // guards ru's records: two generators run at once
-	locked := func(f func()) { mu.Lock(); defer mu.Unlock(); f() }
 	gen := func(name string, in map[string]string, result any, run func(w *writer.Writer) error) generator {
-		return generator{name, func() error { return ru.generate(name, in, result, w, run, locked) }}
+		return generator{name, func() error { return ru.generate(name, in, result, w, run) }}
 	}
 	gens := []generator{
 		// The postcode files' outputs follow the postcode files alone (their

@@ -55,4 +55,3 @@ func goBuildID(path string) (string, error) {
 	}
 	return string(data[descStart : descStart+uint64(descsz)]), nil
 }
-

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/prebake/prebake/internal/atomicfile"
 	"github.com/prebake/prebake/internal/postcode"
@@ -105,10 +106,11 @@ type reuser struct {
 	boundaries string
 	common     map[string]string // inputs every stage has: prebake, base URL
 
+	mu      sync.Mutex             // guards decided and keep: two generators run at once
 	decided []Reuse                // in the order asked
 	keep    map[string]stageRecord // the records to write once the bake is committed
-	// A postcode table loaded afresh, and its sources: kept once the bake is
-	// committed (encoded then, not held in binary form through the bake).
+	// A postcode table loaded afresh, and its sources: written beside its
+	// place as soon as it is loaded, put in place once the bake commits.
 	loaded        *atomicfile.Pending // its binary form, written beside its place
 	loadedSum     []byte              // the checksum that ends it
 	loadedSources []manifest.Source
@@ -181,8 +183,12 @@ func (r *reuser) earlier(stage string, in map[string]string) (*stageRecord, stri
 	return &rec, ""
 }
 
-func (r *reuser) decide(stage string, reused bool, reason string) {
+// decide records what became of stage, and the record to keep of it.
+func (r *reuser) decide(stage string, reused bool, reason string, rec *stageRecord) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.decided = append(r.decided, Reuse{Stage: stage, Reused: reused, Reason: reason})
+	r.keep[stage] = *rec
 }
 
 // generate runs one generator with reuse: when the last bake's record of
@@ -191,7 +197,7 @@ func (r *reuser) decide(stage string, reused bool, reason string) {
 // of w and keeps what gen wrote, and result, for the next bake. result is a
 // pointer that gen fills (nil when the generator returns nothing the bake
 // needs). Safe for the generators running at once.
-func (r *reuser) generate(stage string, own map[string]string, result any, w *writer.Writer, gen func(w *writer.Writer) error, mu func(func())) error {
+func (r *reuser) generate(stage string, own map[string]string, result any, w *writer.Writer, gen func(w *writer.Writer) error) error {
 	in := r.inputs(own)
 	rec, reason := r.earlier(stage, in)
 	if rec != nil {
@@ -200,10 +206,7 @@ func (r *reuser) generate(stage string, own map[string]string, result any, w *wr
 			err = json.Unmarshal(rec.Result, result)
 		}
 		if err == nil {
-			mu(func() {
-				r.decide(stage, true, "inputs unchanged")
-				r.keep[stage] = *rec
-			})
+			r.decide(stage, true, "inputs unchanged", rec)
 			return nil
 		}
 		reason = "the earlier outputs cannot be used: " + err.Error()
@@ -220,10 +223,7 @@ func (r *reuser) generate(stage string, own map[string]string, result any, w *wr
 		}
 		rec.Result = b
 	}
-	mu(func() {
-		r.decide(stage, false, reason)
-		r.keep[stage] = *rec
-	})
+	r.decide(stage, false, reason, rec)
 	return nil
 }
 
@@ -324,8 +324,7 @@ func (r *reuser) loadPostcodes(paths []string, pcDigest string) (*postcode.Table
 			err = errors.New("it is another bake's")
 		}
 		if err == nil {
-			r.decide(stage, true, "inputs unchanged")
-			r.keep[stage] = *rec
+			r.decide(stage, true, "inputs unchanged", rec)
 			return t, res.Sources, nil
 		}
 		reason = "the earlier table cannot be read: " + err.Error()
@@ -345,8 +344,7 @@ func (r *reuser) loadPostcodes(paths []string, pcDigest string) (*postcode.Table
 		return nil, nil, err
 	}
 	r.loaded, r.loadedSum, r.loadedSources = pf, sum, sources
-	r.decide(stage, false, reason)
-	r.keep[stage] = stageRecord{Stage: stage, Inputs: in} // its Result once the table is kept (remember)
+	r.decide(stage, false, reason, &stageRecord{Stage: stage, Inputs: in}) // its Result once the table is kept (remember)
 	return t, sources, nil
 }
 
