@@ -122,7 +122,7 @@ bake writes, or that is a directory, is refused (exit status 2), naming both.`,
 	f.IntVar(&cfg.Maptiles.MinPoints, "min-points", 2, "minimum points to form a cluster, 2 or more")
 	f.BoolVar(&opts.JSON, "json", false, "print a machine-readable summary on stdout")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing but errors")
-	f.IntVar(&opts.MemoryLimitMiB, "memory-limit", DefaultMemoryLimitMiB, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit): near it the bake collects garbage more often rather than grow; 0 for none; GOMEMLIMIT, when set, replaces the default. (build also sets GOGC=60 for registers under 256 MiB unless GOGC is set)")
+	f.IntVar(&opts.MemoryLimitMiB, "memory-limit", 0, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit): near it the bake collects garbage more often rather than grow; 0 or less for none. Default: 8.5 times the register files' size, from 340 to 1,900 MiB; GOMEMLIMIT, when set, replaces the default. (build also sets GOGC=200 for registers under 256 MiB unless GOGC is set, so that this limit decides when to collect)")
 	f.StringVar(&opts.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole bake here, for go tool pprof (or set PREBAKE_CPUPROFILE)")
 	f.StringVar(&opts.MemProfile, "memprofile", "", "write the heap profile taken at the bake's peak live heap here, for go tool pprof -sample_index=inuse_space (or set PREBAKE_MEMPROFILE)")
 	return cmd
@@ -151,11 +151,12 @@ func buildRun(opts *BuildOptions) error {
 	if memProfile == "" {
 		memProfile = os.Getenv("PREBAKE_MEMPROFILE")
 	}
-	if limit, ok := memoryLimit(opts.MemoryLimitGiven, os.Getenv("GOMEMLIMIT"), opts.MemoryLimitMiB); ok {
+	srcBytes := sourceBytes(cfg.Sources)
+	if limit, ok := memoryLimit(opts.MemoryLimitGiven, os.Getenv("GOMEMLIMIT"), opts.MemoryLimitMiB, srcBytes); ok {
 		debug.SetMemoryLimit(limit)
 	}
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent(sourceBytes(cfg.Sources)))
+		debug.SetGCPercent(gcPercent(srcBytes))
 	}
 	// Before anything is written (the profiles, the lock, the bake):
 	// no output may land on an input or on another output.
@@ -189,26 +190,47 @@ func buildRun(opts *BuildOptions) error {
 	return nil
 }
 
-// DefaultMemoryLimitMiB is build's default soft heap limit, 1,900 MiB. Without
-// one the Go heap grows to twice its live size before collecting (GOGC=100):
-// the 1M-component sample's bake peaked at 3.1 GB resident under the earlier
-// 3 GiB limit, and at 1.91 GiB under this one, within issue 29's 2 GiB, for
-// 15% more CPU (161 against 140 s, the collector working near the peak);
-// bakes whose live heap is far below it (the real register, the 64k sample)
-// never reach it and are unchanged (docs/performance.md, "The whole bake",
-// has the measurements).
-const DefaultMemoryLimitMiB = 1900
+// build's default soft heap limit is a budget that grows with the register:
+// HeapPerSourceByte times the register files' size, at least
+// MinDefaultMemoryLimitMiB and at most MaxDefaultMemoryLimitMiB.
+//
+//   - The floor, 340 MiB, keeps the real register's bake (its live heap peaks
+//     at about 200 MB, most of it the Code-Point table) at 378 MB resident,
+//     within issue 29's 400 MB, and the 64k sample's (about 160 MB live) at
+//     382 MB, within issue 13's 512 MB.
+//   - The slope, 8.5, is twice the live heap per register byte of the 64k
+//     sample (160 MB for 40 MB of files), so that a register too big for the
+//     floor gets a limit with room above its live heap instead of collecting
+//     without pause near it.
+//   - The ceiling, 1,900 MiB, held the 1M-component sample to 1.91 GiB
+//     resident, within issue 29's 2 GiB, for 15% more CPU than at 3 GiB.
+//
+// docs/performance.md, "The whole bake", has the measurements.
+const (
+	MinDefaultMemoryLimitMiB = 340
+	MaxDefaultMemoryLimitMiB = 1900
+	HeapPerSourceByte        = 8.5
+)
+
+// defaultMemoryLimit is the soft heap limit in bytes for a bake whose register
+// files total sourceBytes.
+func defaultMemoryLimit(sourceBytes int64) int64 {
+	// In float64, compared before converting: 8.5 times a huge size does not fit an int64.
+	limit := min(max(HeapPerSourceByte*float64(sourceBytes), MinDefaultMemoryLimitMiB<<20), MaxDefaultMemoryLimitMiB<<20)
+	return int64(limit)
+}
 
 // gcPercent is build's GOGC unless the environment sets one, for a bake
-// whose register files total sourceBytes: 60 below 256 MiB, else Go's 100.
-// At 60 the heap may grow 60% past the live heap before a collection: at 100
-// the production-sized sample's peak RSS came too close to issue 13's 512 MB,
-// and 60 keeps it clear for a little more CPU. A big register is bounded by
-// the soft memory limit instead, where 60 would only cost time
+// whose register files total sourceBytes: 200 below 256 MiB, else Go's 100.
+// At 200 the heap may grow to three times the live heap before a collection,
+// so on a register this small the soft limit (defaultMemoryLimit), not the
+// growth ratio, decides when to collect: the 64k sample collected 60% past
+// its live heap before (GOGC=60, for issue 13's 512 MB), and spent 0.5 s more
+// of its 4 s on it. A big register is bounded by the limit either way
 // (docs/performance.md, "The whole bake", has the measurements).
 func gcPercent(sourceBytes int64) int {
 	if sourceBytes < 256<<20 {
-		return 60
+		return 200
 	}
 	return 100
 }
@@ -232,11 +254,14 @@ func sourceBytes(patterns []string) int64 {
 
 // memoryLimit is the soft heap limit build sets, in bytes, and whether to set
 // one: the --memory-limit flag (MiB; 0 or less for none) when given, else
-// nothing when GOMEMLIMIT is set (the runtime has applied it), else the flag's
-// default.
-func memoryLimit(flagGiven bool, gomemlimit string, mib int) (int64, bool) {
-	if !flagGiven && gomemlimit != "" {
-		return 0, false
+// nothing when GOMEMLIMIT is set (the runtime has applied it), else
+// defaultMemoryLimit for register files totalling sourceBytes.
+func memoryLimit(flagGiven bool, gomemlimit string, mib int, sourceBytes int64) (int64, bool) {
+	if !flagGiven {
+		if gomemlimit != "" {
+			return 0, false
+		}
+		return defaultMemoryLimit(sourceBytes), true
 	}
 	if mib <= 0 || int64(mib) > math.MaxInt64>>20 { // none asked for, or more than an int64 of bytes
 		return math.MaxInt64, true // the runtime's "no limit"

@@ -300,7 +300,7 @@ func TestBuildCmd(t *testing.T) {
 	}
 	c = got.Config
 	if c.MaxShrink != bake.DefaultMaxShrink || c.ReportPath != "" || c.Maptiles.MaxZoom != 16 || c.Maptiles.Radius != 60 || c.Maptiles.Extent != 512 ||
-		c.Maptiles.MinPoints != 2 || got.MemoryLimitMiB != DefaultMemoryLimitMiB || got.MemoryLimitGiven || got.JSON || got.Quiet {
+		c.Maptiles.MinPoints != 2 || got.MemoryLimitMiB != 0 || got.MemoryLimitGiven || got.JSON || got.Quiet {
 		t.Errorf("build defaults: %+v", got)
 	}
 	// Map options out of range are rejected before any work, never replaced by
