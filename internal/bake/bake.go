@@ -342,6 +342,9 @@ func Run(cfg Config) (_ *Summary, err error) {
 			return err
 		}))
 	}
+	// The changelog's reading of the bake in force runs beside them (changelog.go).
+	prev := readInForce(cfg)
+	defer prev.wait()
 	took, err := runGenerators(gens, 2, cfg.StageStarted, cfg.Progress)
 	stages = append(stages, took...)
 	if err != nil {
@@ -358,7 +361,7 @@ func Run(cfg Config) (_ *Summary, err error) {
 	stage("") // restart the clock for the changelog stage; the generators' stages are in
 
 	// 4. The changelog against the manifest this bake replaces (changelog.go).
-	if err := writeChangelog(cfg, w); err != nil {
+	if err := writeChangelog(cfg, w, prev); err != nil {
 		return nil, err
 	}
 	stage("changelog")

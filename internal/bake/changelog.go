@@ -6,16 +6,76 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/prebake/prebake/internal/changes"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )
 
+// inForce is the bake a new bake replaces, as the changelog reads it: its
+// manifest, why there is nothing to compare with (note, when there is not),
+// and its components and regions, being read (goValue).
+type inForce struct {
+	m          *manifest.Manifest
+	note       string
+	components func() ([]changes.Component, error)
+	regions    func() (*changes.Regions, error)
+	prefetched bool // components and regions are being read on goroutines of their own
+}
+
+// wait returns once nothing is reading the bake in force: a bake that fails
+// leaves nothing running.
+func (f *inForce) wait() {
+	if f.prefetched {
+		f.components()
+		f.regions()
+	}
+}
+
+// prefetchMaxBytes is the largest components table of the bake in force that
+// readInForce reads while the generators run: a larger one (a register of
+// hundreds of thousands of components) is read after them, when their
+// working memory is free, so that it does not add to the bake's peak.
+var prefetchMaxBytes int64 = 32 << 20
+
+// readInForce starts reading the bake in force (the manifest at
+// cfg.ManifestPath, which the writer's history also holds, and its
+// cmu/components table and boundary regions in cfg.OutDir) on goroutines of
+// its own, so that the changelog, which needs it after the generators, finds
+// it read. Nothing it reads is written by the bake: every file a manifest
+// names is content-addressed, and the bake only adds files.
+func readInForce(cfg Config) *inForce {
+	if cfg.ManifestPath == "" {
+		return &inForce{note: "no manifest path: nothing to compare with"}
+	}
+	prev, err := manifest.Load(cfg.ManifestPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &inForce{note: "the first bake: no manifest in force to compare with"}
+	}
+	if err != nil {
+		return &inForce{note: "the manifest in force cannot be read: " + err.Error()}
+	}
+	a, ok := prev.Assets[changes.ComponentsAsset]
+	if !ok {
+		return &inForce{m: prev, note: fmt.Sprintf("the manifest in force (build %s) has no %s to compare with", prev.BuildID, changes.ComponentsAsset)}
+	}
+	f := &inForce{m: prev}
+	read := func() ([]changes.Component, error) {
+		return changes.ReadComponentsFile(filepath.Join(cfg.OutDir, filepath.FromSlash(a.Path)))
+	}
+	regions := func() (*changes.Regions, error) { return changes.LoadRegions(prev, changes.DirReader(cfg.OutDir)) }
+	if a.Size > prefetchMaxBytes {
+		f.components, f.regions = later(read), later(regions)
+	} else {
+		f.components, f.regions = goValue(read), goValue(regions)
+		f.prefetched = true
+	}
+	return f
+}
+
 // writeChangelog writes changes/latest.json: the changelog of what w has
-// written against the manifest this bake replaces (the one at
-// cfg.ManifestPath, the manifest in force, which the writer's history also
-// holds), read through that bake's own cmu/components table in cfg.OutDir.
+// written against prev, the bake in force (readInForce).
 //
 //   - No manifest there: the first bake. The changelog lists nothing, with
 //     old_build_id null and against_nothing true.
@@ -25,9 +85,9 @@ import (
 //   - The manifest there has this bake's build_id (same data, a rebake): its
 //     changelog is kept as it is, so that rebaking the same data rewrites
 //     nothing. (BuildID leaves the changelog out, see writer.BuildID.)
-func writeChangelog(cfg Config, w *writer.Writer) error {
+func writeChangelog(cfg Config, w *writer.Writer, prev *inForce) error {
 	pending := w.Pending()
-	log, keep, err := changelogAgainst(cfg, pending)
+	log, keep, err := changelogAgainst(cfg, pending, prev)
 	if err != nil {
 		return fmt.Errorf("changelog: %w", err)
 	}
@@ -42,10 +102,10 @@ func writeChangelog(cfg Config, w *writer.Writer) error {
 }
 
 // changelogAgainst compares the bake pending (what the writer holds) with the
-// manifest in force; keep is that manifest's own changelog bytes when it has
+// bake in force; keep is that bake's own changelog bytes when it has
 // pending's build_id. The new components table is read only when there is a
 // bake to compare with.
-func changelogAgainst(cfg Config, pending *manifest.Manifest) (_ *changes.Changelog, keep []byte, _ error) {
+func changelogAgainst(cfg Config, pending *manifest.Manifest, prev *inForce) (_ *changes.Changelog, keep []byte, _ error) {
 	nothing := func(note string) (*changes.Changelog, []byte, error) {
 		regions, err := changes.LoadRegions(pending, changes.DirReader(cfg.OutDir))
 		if err != nil {
@@ -53,52 +113,38 @@ func changelogAgainst(cfg Config, pending *manifest.Manifest) (_ *changes.Change
 		}
 		return changes.AgainstNothing(pending.BuildID, note, regions), nil, nil
 	}
-	if cfg.ManifestPath == "" {
-		return nothing("no manifest path: nothing to compare with")
-	}
-	prev, err := manifest.Load(cfg.ManifestPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nothing("the first bake: no manifest in force to compare with")
-	}
-	if err != nil {
-		return nothing("the manifest in force cannot be read: " + err.Error())
-	}
-	if prev.BuildID == pending.BuildID {
-		if a, ok := prev.Assets[changes.LatestAsset]; ok {
+	if prev.m != nil && prev.m.BuildID == pending.BuildID {
+		if a, ok := prev.m.Assets[changes.LatestAsset]; ok {
 			if data, err := os.ReadFile(filepath.Join(cfg.OutDir, filepath.FromSlash(a.Path))); err == nil {
 				return nil, data, nil
 			}
 		}
 	}
-	a, ok := prev.Assets[changes.ComponentsAsset]
-	if !ok {
-		return nothing(fmt.Sprintf("the manifest in force (build %s) has no %s to compare with", prev.BuildID, changes.ComponentsAsset))
+	if prev.components == nil {
+		return nothing(prev.note)
 	}
 	na, ok := pending.Assets[changes.ComponentsAsset]
 	if !ok {
 		return nil, nil, fmt.Errorf("the bake wrote no %s", changes.ComponentsAsset)
 	}
-	// The two bakes' components and regions are read at once: the changelog
-	// is on the path of every bake after the generators, with nothing else
-	// to run beside it. A rebake that reused the boundaries names the same
-	// boundary files in both: they are parsed once.
-	read := func(asset manifest.Asset) func() ([]changes.Component, error) {
-		return func() ([]changes.Component, error) {
-			return changes.ReadComponentsFile(filepath.Join(cfg.OutDir, filepath.FromSlash(asset.Path)))
-		}
+	// The new bake's components and regions are read at once. A bake that
+	// names the same boundary files as the bake in force (the boundaries
+	// reused) has its regions: they are parsed once.
+	newComps := goValue(func() ([]changes.Component, error) {
+		return changes.ReadComponentsFile(filepath.Join(cfg.OutDir, filepath.FromSlash(na.Path)))
+	})
+	newRegions := prev.regions
+	if prev.m.Assets[changes.BoundariesIndex].SHA256 != pending.Assets[changes.BoundariesIndex].SHA256 {
+		newRegions = goValue(func() (*changes.Regions, error) {
+			return changes.LoadRegions(pending, changes.DirReader(cfg.OutDir))
+		})
 	}
-	regions := func(m *manifest.Manifest) func() (*changes.Regions, error) {
-		return func() (*changes.Regions, error) { return changes.LoadRegions(m, changes.DirReader(cfg.OutDir)) }
-	}
-	oldComps, newComps := goValue(read(a)), goValue(read(na))
-	newRegions := goValue(regions(pending))
-	oldRegions := newRegions
-	if prev.Assets[changes.BoundariesIndex].SHA256 != pending.Assets[changes.BoundariesIndex].SHA256 {
-		oldRegions = goValue(regions(prev))
-	}
-	old, err := snapshot(prev.BuildID, oldComps, oldRegions)
+	old, err := snapshot(prev.m.BuildID, prev.components, prev.regions)
 	if err != nil {
-		return nothing(fmt.Sprintf("the bake in force (build %s) cannot be read from the output directory: %v", prev.BuildID, err))
+		// Wait for the new bake's reads before returning: nothing is left running.
+		newComps()
+		newRegions()
+		return nothing(fmt.Sprintf("the bake in force (build %s) cannot be read from the output directory: %v", prev.m.BuildID, err))
 	}
 	nw, err := snapshot(pending.BuildID, newComps, newRegions)
 	if err != nil {
@@ -119,6 +165,18 @@ func goValue[T any](f func() (T, error)) func() (T, error) {
 	}()
 	return func() (T, error) {
 		<-done
+		return v, err
+	}
+}
+
+// later is goValue's counterpart that runs f only when its result is first
+// asked for, and once.
+func later[T any](f func() (T, error)) func() (T, error) {
+	var once sync.Once
+	var v T
+	var err error
+	return func() (T, error) {
+		once.Do(func() { v, err = f() })
 		return v, err
 	}
 }
