@@ -90,6 +90,7 @@ func placeFile(stage, final string, data []byte) (bool, error) {
 		os.Remove(f.Name())
 		return false, fmt.Errorf("write %s: %w", final, err)
 	}
+	startWriteback(f)
 	if err := f.Close(); err != nil {
 		os.Remove(f.Name())
 		return false, err

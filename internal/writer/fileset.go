@@ -95,7 +95,7 @@ func (s *FileSet) Add(rel string, data []byte) error {
 	s.files[rel] = f
 	tmp := s.tmp
 	s.mu.Unlock()
-	if err := os.WriteFile(filepath.Join(tmp, filepath.FromSlash(rel)), data, 0o644); err != nil {
+	if err := writeFile(filepath.Join(tmp, filepath.FromSlash(rel)), data); err != nil {
 		return fmt.Errorf("%s: file %q: %w", s.name, rel, err)
 	}
 	return nil
@@ -324,7 +324,7 @@ func (w *Writer) stageSet(final, tmp string, files []setFile, smallLevel int) ([
 				if err != nil {
 					return fmt.Errorf("%s %s: %w", files[i].rel, codec.Name, err)
 				}
-				if err := os.WriteFile(p+codec.Suffix, z, 0o644); err != nil {
+				if err := writeFile(p+codec.Suffix, z); err != nil {
 					return err
 				}
 				sizes[i][c] = int64(len(z))
