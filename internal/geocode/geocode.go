@@ -184,7 +184,27 @@ func agree(a, b candidate, t *postcode.Table) bool {
 // precedence of docs/geocoding.md: the grid reference, the postcodes in the
 // location, and last the app's stored position (Component.App).
 func Locate(c *record.Component, t *postcode.Table) {
-	mentions := postcode.Mentions(c.Location)
+	locate(c, t, postcode.Mentions(c.Location))
+}
+
+// mentionsMemo is postcode.Mentions of each location text seen, for one
+// goroutine of Apply: a register repeats a site's text on each of its
+// components (the real one has about four rows per distinct text), and
+// reading the text was half of geocoding. The slices are shared by the rows
+// of one text and only read.
+type mentionsMemo map[string][]postcode.Mention
+
+func (m mentionsMemo) of(text string) []postcode.Mention {
+	got, ok := m[text]
+	if !ok {
+		got = postcode.Mentions(text)
+		m[text] = got
+	}
+	return got
+}
+
+// locate is Locate with the postcodes the location mentions already found.
+func locate(c *record.Component, t *postcode.Table, mentions []postcode.Mention) {
 	c.Geo = record.Geocode{}
 
 	var grid *candidate
@@ -397,8 +417,9 @@ func Apply(comps []record.Component, t *postcode.Table) {
 	workers := runtime.GOMAXPROCS(0)
 	const minChunk = 512
 	if workers <= 1 || len(comps) < 2*minChunk {
+		memo := mentionsMemo{}
 		for i := range comps {
-			Locate(&comps[i], t)
+			locate(&comps[i], t, memo.of(comps[i].Location))
 		}
 		return
 	}
@@ -409,8 +430,9 @@ func Apply(comps []record.Component, t *postcode.Table) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			memo := mentionsMemo{}
 			for i := range part {
-				Locate(&part[i], t)
+				locate(&part[i], t, memo.of(part[i].Location))
 			}
 		}()
 	}

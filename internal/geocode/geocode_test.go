@@ -428,6 +428,35 @@ func TestApplyDeterministic(t *testing.T) {
 	}
 }
 
+// TestApplyEqualsLocate: Apply, which reads each distinct location text once
+// per goroutine and shares its postcode mentions between the rows that repeat
+// it, gives every component of the real register exactly what Locate gives it
+// alone; and the register does repeat texts, so the sharing is exercised.
+func TestApplyEqualsLocate(t *testing.T) {
+	comps := registerComponents(t)
+	tab := realTable(t)
+	texts := map[string]bool{}
+	for _, c := range comps {
+		texts[c.Location] = true
+	}
+	if len(texts)*2 > len(comps) {
+		t.Fatalf("%d distinct location texts in %d components: too few repeats to test sharing", len(texts), len(comps))
+	}
+	for _, procs := range []int{1, 2} {
+		applied := append([]record.Component(nil), comps...)
+		prev := runtime.GOMAXPROCS(procs)
+		Apply(applied, tab)
+		runtime.GOMAXPROCS(prev)
+		for i := range comps {
+			alone := comps[i]
+			Locate(&alone, tab)
+			if !reflect.DeepEqual(applied[i], alone) {
+				t.Fatalf("GOMAXPROCS %d: component %d applied %+v, located alone %+v", procs, comps[i].ID, applied[i], alone)
+			}
+		}
+	}
+}
+
 func BenchmarkApply(b *testing.B) {
 	comps := registerComponents(b)
 	tab := realTable(b)
