@@ -194,7 +194,7 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	// Layers are independent: bake them in parallel, biggest first; the writer
 	// makes the result independent of the order they finish in.
 	sums := make([]LayerSummary, len(jobs))
-	vls := make([]*vectorLayer, len(jobs))
+	vls := make([]*vectortiles.Layer, len(jobs))
 	errs := make([]error, len(jobs))
 	order := make(chan int, len(jobs))
 	for _, i := range bySizeDesc(len(jobs), func(i int) int { return len(jobs[i].comps) }) {
@@ -270,7 +270,7 @@ const inlineIndexMax = 2048
 
 // writeLayer bakes one layer: the attribute file of comps (the layer's located
 // components) and the tile set of view (those the default view shows).
-func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, catIndex map[record.Category]int, withCats bool, active map[string]bool, attribution string, o Options) (LayerSummary, *vectorLayer, error) {
+func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, catIndex map[record.Category]int, withCats bool, active map[string]bool, attribution string, o Options) (LayerSummary, *vectortiles.Layer, error) {
 	feats, strs, err := layerFeatures(view, catIndex, withCats, o)
 	if err != nil {
 		return LayerSummary{}, nil, err
@@ -379,9 +379,9 @@ func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, 
 		}
 	}
 	countFiles(root)
-	var vl *vectorLayer
+	var vl *vectortiles.Layer
 	if !o.SkipVectorTiles {
-		vl = newVectorLayer(name, feats, view, withCats, o.MaxZoom+1)
+		vl = newVectorLayer(name, feats, view, withCats, o.MinZoom, o.MaxZoom+1)
 	}
 	return LayerSummary{Name: name, TileSet: tileSet, Components: len(comps), Shown: len(view), Features: len(feats),
 		Files: t.files, Bytes: bytes, Largest: t.largest, Nodes: t.nodes, AttrsBytes: len(data)}, vl, nil

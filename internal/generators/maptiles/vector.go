@@ -9,28 +9,35 @@ import (
 	"github.com/prebake/prebake/manifest"
 )
 
-// vectorLayer is what a layer keeps for the vector tiles: the same features as
-// the tile set files; clusters with the same properties but minzoom/maxzoom (a
-// vector tile is already one zoom), points with a few properties (see below).
-type vectorLayer struct {
-	name string
-	// zooms is each feature's zoom range; the layer's features themselves
-	// (their rendered values, clusters and members) are not kept: every layer
-	// waits here for the archive, and at 1M components they were a fifth of
-	// the bake's peak heap.
-	zooms [][2]int
-	geo   []*geojson.Feature // parallel to zooms
-	top   int
-	// bottom is the lowest clustered zoom: zooms below it show its features, as
-	// SuperCluster's getClusters does (it clamps the zoom to minZoom).
-	bottom int
+// vectorZooms is the zoom range of the vector tiles a feature shown at zooms
+// minZ..maxZ of the cluster tree is drawn at: below bottom, the lowest
+// clustered zoom, the map shows that zoom's features, as SuperCluster's
+// getClusters does (it clamps the zoom to minZoom); above top, the raw-point
+// zoom, that zoom's. An empty range ([1, 0]) for a feature shown at none.
+func vectorZooms(minZ, maxZ, bottom, top int) [2]int {
+	if maxZ < bottom || minZ > top {
+		return [2]int{1, 0}
+	}
+	if minZ <= bottom {
+		minZ = 0
+	}
+	if maxZ >= top {
+		maxZ = vectortiles.MaxZoom
+	}
+	return [2]int{minZ, maxZ}
 }
 
-func newVectorLayer(name string, feats []feature, comps []*record.Component, withCats bool, top int) *vectorLayer {
-	l := &vectorLayer{name: name, zooms: make([][2]int, len(feats)), geo: make([]*geojson.Feature, len(feats)), top: top}
+// newVectorLayer is what a layer keeps for the vector tiles: the same features
+// as the tile set files; clusters with the same properties but minzoom/maxzoom
+// (a vector tile is already one zoom), points with a few properties (see
+// below). The layer's features themselves (their rendered values, clusters and
+// members) are not kept: every layer waits for the archive, and at 1M
+// components they were a fifth of the bake's peak heap.
+func newVectorLayer(name string, feats []feature, comps []*record.Component, withCats bool, bottom, top int) *vectortiles.Layer {
+	l := &vectortiles.Layer{Name: name, Zooms: make([][2]int, len(feats)), Features: make([]*geojson.Feature, len(feats))}
 	for i := range feats {
 		f := &feats[i]
-		l.zooms[i] = [2]int{f.minZ, f.maxZ}
+		l.Zooms[i] = vectorZooms(f.minZ, f.maxZ, bottom, top)
 		var g *geojson.Feature
 		if c := f.cluster; c != nil {
 			g = geojson.NewFeature(c.Point)
@@ -66,31 +73,17 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 				"count": len(f.members), "ids": ids, "mw": roundMW(mw),
 			}
 		}
-		l.geo[i] = g
+		l.Features[i] = g
 	}
 	return l
 }
 
-// at returns the features shown at zoom z (the raw-point zoom's above it, the
-// lowest clustered zoom's below it).
-func (l *vectorLayer) at(z int) []*geojson.Feature {
-	z = max(min(z, l.top), l.bottom)
-	var out []*geojson.Feature
-	for i, zr := range l.zooms {
-		if zr[0] <= z && z <= zr[1] {
-			out = append(out, l.geo[i])
-		}
-	}
-	return out
-}
-
 // writeVectorTiles bakes every layer into one PMTiles archive and registers it
 // as the tile set vectortiles.AssetName.
-func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, attribution string, o Options) (manifest.Asset, error) {
+func writeVectorTiles(w *writer.Writer, layers []*vectortiles.Layer, attribution string, o Options) (manifest.Asset, error) {
 	vl := make([]vectortiles.Layer, len(layers))
 	for i, l := range layers {
-		l.bottom = o.MinZoom
-		vl[i] = vectortiles.Layer{Name: l.name, Features: l.at}
+		vl[i] = *l
 	}
 	// From zoom 0 whatever the min zoom: below it MapLibre shows the min zoom's
 	// clusters, as SuperCluster does, instead of nothing.

@@ -18,9 +18,7 @@ func TestFeatureIDsUniquePerLayer(t *testing.T) {
 		f.ID = id
 		return f
 	}
-	layer := func(name string, fs ...*geojson.Feature) Layer {
-		return Layer{Name: name, Features: func(int) []*geojson.Feature { return fs }}
-	}
+	layer := everyZoom
 	_, _, err := Build([]Layer{layer("DSR", feat(20, -1), feat(20, -1.01))}, Options{MaxZoom: 3})
 	if err == nil || !strings.Contains(err.Error(), `layer "DSR": two features with id 20`) {
 		t.Errorf("a repeated id in one layer: error %v", err)

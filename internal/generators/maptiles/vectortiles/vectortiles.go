@@ -12,11 +12,12 @@ package vectortiles
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"math/bits"
 	"runtime"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -38,12 +39,16 @@ const (
 // where it has features.
 type Layer struct {
 	Name string
-	// Features returns the features to show at zoom z (clusters and points), in
-	// WGS84 lng/lat, in the order they should be drawn. Build calls it once per
-	// zoom, from several goroutines at once for different zooms, and does not
-	// modify what it returns.
-	Features func(z int) []*geojson.Feature
+	// Features are the layer's features (clusters and points), in WGS84
+	// lng/lat, in the order they should be drawn, and Zooms[i] the zooms
+	// Features[i] is shown at, from Zooms[i][0] to Zooms[i][1] inclusive
+	// (clamped to the archive's). Build does not modify them.
+	Features []*geojson.Feature
+	Zooms    [][2]int
 }
+
+// AllZooms is the zoom range of a feature shown at every zoom.
+var AllZooms = [2]int{0, MaxZoom}
 
 // Options configure Build.
 type Options struct {
@@ -82,57 +87,53 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 	if err != nil {
 		return nil, Stats{}, err
 	}
+	// Each layer's features are projected and their properties encoded once,
+	// for every zoom and tile they are drawn in.
+	tables := make([]*layerTable, len(layers))
+	errs := make([]error, len(layers))
+	inParallel(bySizeDesc(len(layers), func(i int) int { return len(layers[i].Features) }), func(i int) {
+		tables[i], errs[i] = prepareLayer(layers[i], opts)
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, Stats{}, err
+		}
+	}
+
 	nz := opts.MaxZoom - opts.MinZoom + 1
 	results := make([]zoomResult, nz)
-	next := make(chan int, nz)
 	// Deep zooms first: they hold the most tiles, so the workers finish together.
+	var zooms []int
 	for z := opts.MaxZoom; z >= opts.MinZoom; z-- {
-		next <- z
+		zooms = append(zooms, z)
 	}
-	close(next)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), nz) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for z := range next {
-				results[z-opts.MinZoom] = buildZoom(layers, opts, z)
-			}
-		}()
-	}
-	wg.Wait()
+	encoders := sync.Pool{New: func() any { return newTileEncoder(tables) }}
+	inParallel(zooms, func(z int) {
+		enc := encoders.Get().(*tileEncoder)
+		results[z-opts.MinZoom] = buildZoom(layers, tables, opts, z, enc)
+		encoders.Put(enc)
+	})
 
 	st := Stats{Zooms: make([]ZoomStats, nz)}
-	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
-	fields := make([]map[string]string, len(layers))
-	zooms := make([][2]int, len(layers))
-	for i := range layers {
-		fields[i] = map[string]string{}
-		zooms[i] = [2]int{-1, -1}
-	}
 	for i, r := range results {
 		if r.err != nil {
 			return nil, Stats{}, r.err
 		}
-		z := opts.MinZoom + i
-		zs := ZoomStats{Zoom: z, Tiles: len(r.tiles)}
+		zs := ZoomStats{Zoom: opts.MinZoom + i, Tiles: len(r.tiles)}
 		for _, t := range r.tiles {
 			zs.Features += t.features
 			zs.Bytes += int64(len(t.data))
 		}
 		st.Zooms[i] = zs
-		if r.count > 0 {
-			bound = bound.Union(r.bound)
+	}
+	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for li, t := range tables {
+		vl := manifest.VectorLayer{ID: layers[li].Name, Fields: t.fields, MinZoom: opts.MinZoom, MaxZoom: opts.MaxZoom}
+		if t.shown {
+			bound = bound.Union(t.bound)
+			vl.MinZoom, vl.MaxZoom = t.minZ, t.maxZ
 		}
-		for li := range layers {
-			mergeFields(fields[li], r.fields[li])
-			if r.layerHas[li] {
-				if zooms[li][0] < 0 {
-					zooms[li][0] = z
-				}
-				zooms[li][1] = z
-			}
-		}
+		st.VectorLayers = append(st.VectorLayers, vl)
 	}
 	if bound.Min[0] > bound.Max[0] {
 		// No features at all: an empty archive over the world.
@@ -141,13 +142,6 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 	bound = widen(bound)
 	st.Bounds = [4]float64{bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1]}
 	st.Center = [3]float64{(bound.Min[0] + bound.Max[0]) / 2, (bound.Min[1] + bound.Max[1]) / 2, float64(centerZoom(bound, opts))}
-	for li, l := range layers {
-		vl := manifest.VectorLayer{ID: l.Name, Fields: fields[li], MinZoom: zooms[li][0], MaxZoom: zooms[li][1]}
-		if vl.MinZoom < 0 {
-			vl.MinZoom, vl.MaxZoom = opts.MinZoom, opts.MaxZoom
-		}
-		st.VectorLayers = append(st.VectorLayers, vl)
-	}
 
 	w := pmtiles.NewWriter(archiveOptions(opts, st))
 	for i, r := range results {
@@ -252,8 +246,11 @@ func checkOptions(layers []Layer, opts Options) (Options, error) {
 	}
 	seen := map[string]bool{}
 	for i, l := range layers {
-		if l.Name == "" || l.Features == nil {
-			return opts, fmt.Errorf("vectortiles: layer %d (%q) needs a name and a Features function", i, l.Name)
+		if l.Name == "" {
+			return opts, fmt.Errorf("vectortiles: layer %d needs a name", i)
+		}
+		if len(l.Zooms) != len(l.Features) {
+			return opts, fmt.Errorf("vectortiles: layer %q has %d features and %d zoom ranges", l.Name, len(l.Features), len(l.Zooms))
 		}
 		if seen[l.Name] {
 			return opts, fmt.Errorf("vectortiles: layer %q given twice", l.Name)
@@ -263,23 +260,38 @@ func checkOptions(layers []Layer, opts Options) (Options, error) {
 	return opts, nil
 }
 
-// mergeFields adds the field types in src to dst; a field seen with two types
-// is "Mixed", as tippecanoe reports it.
-func mergeFields(dst, src map[string]string) {
-	keys := make([]string, 0, len(src))
-	for k := range src {
-		keys = append(keys, k)
+// inParallel calls fn for each of jobs, in that order, on GOMAXPROCS goroutines.
+func inParallel(jobs []int, fn func(int)) {
+	next := make(chan int, len(jobs))
+	for _, j := range jobs {
+		next <- j
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if old, ok := dst[k]; ok && old != src[k] {
-			dst[k] = "Mixed"
-		} else {
-			dst[k] = src[k]
-		}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				fn(j)
+			}
+		}()
 	}
+	wg.Wait()
 }
 
+// bySizeDesc returns 0..n-1, largest size first (ties in index order).
+func bySizeDesc(n int, size func(int) int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(size(b), size(a)) })
+	return idx
+}
+
+// fieldType is the TileJSON type of a property value: a field seen with two
+// types is "Mixed", as tippecanoe reports it.
 func fieldType(v any) string {
 	switch v.(type) {
 	case bool:
