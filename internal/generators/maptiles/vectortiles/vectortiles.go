@@ -144,14 +144,19 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 	st.Center = [3]float64{(bound.Min[0] + bound.Max[0]) / 2, (bound.Min[1] + bound.Max[1]) / 2, float64(centerZoom(bound, opts))}
 
 	w := pmtiles.NewWriter(archiveOptions(opts, st))
+	tileBytes, tiles := int64(0), 0
 	for i, r := range results {
+		tileBytes, tiles = tileBytes+st.Zooms[i].Bytes, tiles+st.Zooms[i].Tiles
 		for _, t := range r.tiles {
 			if err := w.Add(uint8(opts.MinZoom+i), t.x, t.y, t.data); err != nil {
 				return nil, Stats{}, err
 			}
 		}
 	}
+	// Room for the tiles and the directories and metadata besides (a few
+	// bytes per tile; the buffer grows if they need more).
 	var buf bytes.Buffer
+	buf.Grow(int(tileBytes) + 16*tiles + 1<<16)
 	h, err := w.Finish(&buf)
 	if err != nil {
 		return nil, Stats{}, err
