@@ -60,19 +60,21 @@ func (d *dict) code(s string) int {
 //
 // technology is the raw class ("" when null), category the app's category,
 // delivery_year the app's string year, mw the de-rated capacity in MW (0 when
-// null), active whether the component's location group is active (the /map/
-// period filter: future = active), residential whether its company is one of
-// ResidentialCompanies.
-func encodeAttrs(comps []*record.Component, active map[string]bool) []byte {
+// null), active (active[i] for comps[i]) whether the component's location
+// group is active (the /map/ period filter: future = active), residential
+// whether its company is one of ResidentialCompanies.
+func encodeAttrs(comps []*record.Component, active []bool) []byte {
 	var cat, tech, co, year dict
 	type posKey struct{ lng, lat float64 }
 	posCodes := map[posKey]int{}
 	var positions []posKey
 	n := len(comps)
 	cols := struct{ id, position, category, technology, company, year, active, residential []int }{}
-	cols.id = make([]int, 0, n)
+	for _, col := range []*[]int{&cols.id, &cols.position, &cols.category, &cols.technology, &cols.company, &cols.year, &cols.active, &cols.residential} {
+		*col = make([]int, 0, n)
+	}
 	prev := int64(0)
-	for _, c := range comps {
+	for i, c := range comps {
 		cols.id = append(cols.id, int(c.ID-prev))
 		prev = c.ID
 		k := posKey{c.Geo.Lng, c.Geo.Lat}
@@ -91,7 +93,7 @@ func encodeAttrs(comps []*record.Component, active map[string]bool) []byte {
 		} else {
 			cols.year = append(cols.year, -1)
 		}
-		cols.active = append(cols.active, b2i(active[c.LocationText]))
+		cols.active = append(cols.active, b2i(active[i]))
 		cols.residential = append(cols.residential, b2i(isResidential(c.Company)))
 	}
 	b := make([]byte, 0, 64*n)
