@@ -44,6 +44,23 @@ func (d *dict) code(s string) int {
 	return c
 }
 
+// lastCode codes a column's strings in a dict, remembering the last one:
+// neighbouring rows often repeat a text, and comparing it with the last one
+// (mostly the very same string: the reader interns texts) costs less than
+// hashing it into the dict again.
+type lastCode struct {
+	s    string
+	c    int
+	used bool
+}
+
+func (l *lastCode) code(d *dict, s string) int {
+	if !l.used || s != l.s {
+		l.s, l.c, l.used = s, d.code(s), true
+	}
+	return l.c
+}
+
 // encodeAttrs writes a layer's attribute file: one row per component of the
 // layer, in the layer's input order (ascending register id, the order the tile
 // sets were clustered in), as columns. Strings are dictionary-coded (a column
@@ -65,6 +82,8 @@ func (d *dict) code(s string) int {
 // whether its company is one of ResidentialCompanies.
 func encodeAttrs(comps []*record.Component, active []bool) []byte {
 	var cat, tech, co, year dict
+	// Neighbours in id order (components of one CMU) mostly repeat these.
+	var lastCat, lastTech, lastCo, lastYear lastCode
 	type posKey struct{ lng, lat float64 }
 	posCodes := map[posKey]int{}
 	var positions []posKey
@@ -85,11 +104,11 @@ func encodeAttrs(comps []*record.Component, active []bool) []byte {
 			positions = append(positions, k)
 		}
 		cols.position = append(cols.position, p)
-		cols.category = append(cols.category, cat.code(string(c.Category)))
-		cols.technology = append(cols.technology, tech.code(c.TechClass))
-		cols.company = append(cols.company, co.code(c.Company))
+		cols.category = append(cols.category, lastCat.code(&cat, string(c.Category)))
+		cols.technology = append(cols.technology, lastTech.code(&tech, c.TechClass))
+		cols.company = append(cols.company, lastCo.code(&co, c.Company))
 		if y, ok := appview.Year(c.DeliveryYear); ok {
-			cols.year = append(cols.year, year.code(y))
+			cols.year = append(cols.year, lastYear.code(&year, y))
 		} else {
 			cols.year = append(cols.year, -1)
 		}
