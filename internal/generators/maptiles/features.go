@@ -185,9 +185,13 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 	// every feature.
 	st := &stringTable{ids: make(map[string]int32, 4*len(members))}
 	idxLen := 0
+	// One array holds every point's string ids.
+	all := make([]int32, 0, len(pointStrings)*len(members))
 	for i := len(clusters); i < len(out); i++ {
 		f := &out[i]
-		f.strs = st.pointStrings(comps[f.members[0]])
+		start := len(all)
+		all = st.appendPointStrings(all, comps[f.members[0]])
+		f.strs = all[start:len(all):len(all)]
 	}
 	idxLen = max(len(strconv.Itoa(len(st.quoted)-1)), len(strconv.Itoa(nullString)))
 	for i := range out {

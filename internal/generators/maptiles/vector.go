@@ -1,6 +1,8 @@
 package maptiles
 
 import (
+	"strconv"
+
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/prebake/prebake/internal/generators/maptiles/vectortiles"
@@ -40,8 +42,7 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 		l.Zooms[i] = vectorZooms(f.minZ, f.maxZ, bottom, top)
 		var g *geojson.Feature
 		if c := f.cluster; c != nil {
-			g = geojson.NewFeature(c.Point)
-			g.ID = vectortiles.ClusterID(c.ID)
+			g = &geojson.Feature{Type: "Feature", Geometry: c.Point, ID: vectortiles.ClusterID(c.ID)}
 			g.Properties = geojson.Properties{
 				"cluster": true, "cluster_id": c.ID, "point_count": c.Count, "components": int(c.Agg.components),
 				"point_count_abbreviated": abbreviated(c.Count), "expansion_zoom": f.expansion, "mw": roundMW(c.Agg.mw),
@@ -55,14 +56,19 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 			}
 		} else {
 			c := comps[f.members[0]]
-			g = geojson.NewFeature(orb.Point{c.Geo.Lng, c.Geo.Lat})
-			g.ID = vectortiles.PointID(c.ID)
-			ids := make([]int, len(f.members))
+			g = &geojson.Feature{Type: "Feature", Geometry: orb.Point{c.Geo.Lng, c.Geo.Lat}, ID: vectortiles.PointID(c.ID)}
+			// ids as their JSON text: how orb's MVT encoding stores a list (a
+			// string value), the same bytes without marshalling a slice.
+			ids := []byte{'['}
 			mw := 0.0
 			for k, m := range f.members {
-				ids[k] = int(comps[m].ID)
+				if k > 0 {
+					ids = append(ids, ',')
+				}
+				ids = strconv.AppendInt(ids, comps[m].ID, 10)
 				mw += derated(comps[m])
 			}
+			ids = append(ids, ']')
 			// Only what a map style needs: colour (display_technology, the category the
 			// app colours by; technology, the raw class, as in /api/map-data/), label
 			// and the ids to fetch a popup (cmu/component_details). The other text
@@ -70,7 +76,7 @@ func newVectorLayer(name string, feats []feature, comps []*record.Component, wit
 			// zoom they tripled the archive.
 			g.Properties = geojson.Properties{
 				"id": int(c.ID), "technology": rawTechnology(c), "display_technology": string(c.Category),
-				"count": len(f.members), "ids": ids, "mw": roundMW(mw),
+				"count": len(f.members), "ids": string(ids), "mw": roundMW(mw),
 			}
 		}
 		l.Features[i] = g
