@@ -3,8 +3,6 @@ package maptiles
 import (
 	"strconv"
 
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 	"github.com/prebake/prebake/internal/generators/maptiles/vectortiles"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/writer"
@@ -34,54 +32,63 @@ func vectorZooms(minZ, maxZ, bottom, top int) [2]int {
 // (a vector tile is already one zoom), points with a few properties (see
 // below). The layer's features themselves (their rendered values, clusters and
 // members) are not kept: every layer waits for the archive, and at 1M
-// components they were a fifth of the bake's peak heap.
+// components they were a fifth of the bake's peak heap; nor are they made
+// geojson features (a vectortiles.PointLayer takes them as they are made).
 func newVectorLayer(name string, feats []feature, comps []*record.Component, withCats bool, bottom, top int) *vectortiles.Layer {
-	l := &vectortiles.Layer{Name: name, Zooms: make([][2]int, len(feats)), Features: make([]*geojson.Feature, len(feats))}
+	l := vectortiles.NewPointLayer(name, len(feats))
 	for i := range feats {
 		f := &feats[i]
-		l.Zooms[i] = vectorZooms(f.minZ, f.maxZ, bottom, top)
-		var g *geojson.Feature
+		zr := vectorZooms(f.minZ, f.maxZ, bottom, top)
 		if c := f.cluster; c != nil {
-			g = &geojson.Feature{Type: "Feature", Geometry: c.Point, ID: vectortiles.ClusterID(c.ID)}
-			g.Properties = geojson.Properties{
-				"cluster": true, "cluster_id": c.ID, "point_count": c.Count, "components": int(c.Agg.components),
-				"point_count_abbreviated": abbreviated(c.Count), "expansion_zoom": f.expansion, "mw": roundMW(c.Agg.mw),
+			l.Point(c.Point[0], c.Point[1], vectortiles.ClusterID(c.ID), zr[0], zr[1])
+			l.Bool("cluster", true)
+			l.Int("cluster_id", c.ID)
+			l.Int("point_count", c.Count)
+			l.Int("components", int(c.Agg.components))
+			if c.Count < 1000 {
+				l.Int("point_count_abbreviated", c.Count)
+			} else {
+				l.String("point_count_abbreviated", abbreviated(c.Count))
 			}
+			l.Int("expansion_zoom", f.expansion)
+			l.Float("mw", roundMW(c.Agg.mw))
 			if withCats {
 				for k, cat := range record.Categories {
 					if n := c.Agg.cats[k]; n > 0 {
-						g.Properties[string(cat)] = int(n)
+						l.Int(string(cat), int(n))
 					}
 				}
 			}
-		} else {
-			c := comps[f.members[0]]
-			g = &geojson.Feature{Type: "Feature", Geometry: orb.Point{c.Geo.Lng, c.Geo.Lat}, ID: vectortiles.PointID(c.ID)}
-			// ids as their JSON text: how orb's MVT encoding stores a list (a
-			// string value), the same bytes without marshalling a slice.
-			ids := []byte{'['}
-			mw := 0.0
-			for k, m := range f.members {
-				if k > 0 {
-					ids = append(ids, ',')
-				}
-				ids = strconv.AppendInt(ids, comps[m].ID, 10)
-				mw += derated(comps[m])
-			}
-			ids = append(ids, ']')
-			// Only what a map style needs: colour (display_technology, the category the
-			// app colours by; technology, the raw class, as in /api/map-data/), label
-			// and the ids to fetch a popup (cmu/component_details). The other text
-			// fields stay in the GeoJSON files; repeated in every vector tile at every
-			// zoom they tripled the archive.
-			g.Properties = geojson.Properties{
-				"id": int(c.ID), "technology": rawTechnology(c), "display_technology": string(c.Category),
-				"count": len(f.members), "ids": string(ids), "mw": roundMW(mw),
-			}
+			continue
 		}
-		l.Features[i] = g
+		c := comps[f.members[0]]
+		l.Point(c.Geo.Lng, c.Geo.Lat, vectortiles.PointID(c.ID), zr[0], zr[1])
+		// ids as their JSON text: how orb's MVT encoding stores a list (a
+		// string value).
+		ids := []byte{'['}
+		mw := 0.0
+		for k, m := range f.members {
+			if k > 0 {
+				ids = append(ids, ',')
+			}
+			ids = strconv.AppendInt(ids, comps[m].ID, 10)
+			mw += derated(comps[m])
+		}
+		ids = append(ids, ']')
+		// Only what a map style needs: colour (display_technology, the category the
+		// app colours by; technology, the raw class, as in /api/map-data/), label
+		// and the ids to fetch a popup (cmu/component_details). The other text
+		// fields stay in the GeoJSON files; repeated in every vector tile at every
+		// zoom they tripled the archive.
+		l.Int("id", int(c.ID))
+		l.String("technology", rawTechnology(c))
+		l.String("display_technology", string(c.Category))
+		l.Int("count", len(f.members))
+		l.String("ids", string(ids))
+		l.Float("mw", roundMW(mw))
 	}
-	return l
+	vl := l.Layer()
+	return &vl
 }
 
 // writeVectorTiles bakes every layer into one PMTiles archive and registers it

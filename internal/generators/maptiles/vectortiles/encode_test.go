@@ -83,10 +83,11 @@ func encodeTile(ls mvt.Layers) ([]byte, bool) {
 	tables := make([]*layerTable, len(ls))
 	var entries [][]entry
 	for li, l := range ls {
-		t := newLayerTable(l.Features)
+		t, sum := newLayerTable(l.Name, len(l.Features)), newSummary()
+		t.src = l.Features
 		var es []entry
 		for i, f := range l.Features {
-			t.prepare(i)
+			t.prepare(i, &sum)
 			if !t.feats[i].fast {
 				return nil, false
 			}

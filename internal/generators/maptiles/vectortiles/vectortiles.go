@@ -45,6 +45,8 @@ type Layer struct {
 	// (clamped to the archive's). Build does not modify them.
 	Features []*geojson.Feature
 	Zooms    [][2]int
+
+	points *layerTable // a PointLayer's features, instead of Features
 }
 
 // AllZooms is the zoom range of a feature shown at every zoom.
@@ -90,9 +92,10 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 	// Each layer's features are projected and their properties encoded once,
 	// for every zoom and tile they are drawn in.
 	tables := make([]*layerTable, len(layers))
+	sums := make([]layerSummary, len(layers))
 	errs := make([]error, len(layers))
 	inParallel(bySizeDesc(len(layers), func(i int) int { return len(layers[i].Features) }), func(i int) {
-		tables[i], errs[i] = prepareLayer(layers[i], opts)
+		tables[i], sums[i], errs[i] = prepareLayer(layers[i], opts)
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -127,11 +130,11 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 		st.Zooms[i] = zs
 	}
 	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
-	for li, t := range tables {
-		vl := manifest.VectorLayer{ID: layers[li].Name, Fields: t.fields, MinZoom: opts.MinZoom, MaxZoom: opts.MaxZoom}
-		if t.shown {
-			bound = bound.Union(t.bound)
-			vl.MinZoom, vl.MaxZoom = t.minZ, t.maxZ
+	for li, sum := range sums {
+		vl := manifest.VectorLayer{ID: layers[li].Name, Fields: sum.fields, MinZoom: opts.MinZoom, MaxZoom: opts.MaxZoom}
+		if sum.shown {
+			bound = bound.Union(sum.bound)
+			vl.MinZoom, vl.MaxZoom = sum.minZ, sum.maxZ
 		}
 		st.VectorLayers = append(st.VectorLayers, vl)
 	}

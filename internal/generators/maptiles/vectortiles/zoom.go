@@ -59,7 +59,7 @@ func buildZoom(layers []Layer, tables []*layerTable, opts Options, z int, enc *t
 	b := &zoomBuilder{layers: layers, tables: tables, opts: opts, z: z}
 	for li, t := range tables {
 		for i := range t.feats {
-			if p := &t.feats[i]; p.lo <= z && z <= p.hi {
+			if p := &t.feats[i]; int(p.lo) <= z && z <= int(p.hi) {
 				b.bin(li, i)
 			}
 		}
@@ -224,8 +224,8 @@ func (b *zoomBuilder) orbLayers(fs []entry) mvt.Layers {
 				l.Features[k] = b.clipped[en.clip]
 				continue
 			}
-			src := b.tables[li].src[en.feat]
-			l.Features[k] = &geojson.Feature{Type: "Feature", ID: src.ID, Geometry: orb.Point{float64(en.x), float64(en.y)}, Properties: src.Properties}
+			id, props := b.tables[li].idAndProperties(int(en.feat))
+			l.Features[k] = &geojson.Feature{Type: "Feature", ID: id, Geometry: orb.Point{float64(en.x), float64(en.y)}, Properties: props}
 		}
 		ml = append(ml, l)
 	}
