@@ -12,16 +12,15 @@ package vectortiles
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"math"
 	"math/bits"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/pmtiles"
@@ -90,13 +89,19 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 		return nil, Stats{}, err
 	}
 	// Each layer's features are projected and their properties encoded once,
-	// for every zoom and tile they are drawn in.
+	// for every zoom and tile they are drawn in (a PointLayer's already are).
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	tables := make([]*layerTable, len(layers))
 	sums := make([]layerSummary, len(layers))
 	errs := make([]error, len(layers))
-	inParallel(bySizeDesc(len(layers), func(i int) int { return len(layers[i].Features) }), func(i int) {
-		tables[i], sums[i], errs[i] = prepareLayer(layers[i], opts)
-	})
+	for i := range layers {
+		g.Go(func() error {
+			tables[i], sums[i], errs[i] = prepareLayer(layers[i], opts)
+			return nil
+		})
+	}
+	g.Wait()
 	for _, err := range errs {
 		if err != nil {
 			return nil, Stats{}, err
@@ -105,17 +110,18 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 
 	nz := opts.MaxZoom - opts.MinZoom + 1
 	results := make([]zoomResult, nz)
-	// Deep zooms first: they hold the most tiles, so the workers finish together.
-	var zooms []int
-	for z := opts.MaxZoom; z >= opts.MinZoom; z-- {
-		zooms = append(zooms, z)
-	}
+	// Deep zooms first: they hold the most tiles, so the workers finish
+	// together. Each worker keeps its encoder's scratch space from zoom to zoom.
 	encoders := sync.Pool{New: func() any { return newTileEncoder(tables) }}
-	inParallel(zooms, func(z int) {
-		enc := encoders.Get().(*tileEncoder)
-		results[z-opts.MinZoom] = buildZoom(layers, tables, opts, z, enc)
-		encoders.Put(enc)
-	})
+	for z := opts.MaxZoom; z >= opts.MinZoom; z-- {
+		g.Go(func() error {
+			enc := encoders.Get().(*tileEncoder)
+			results[z-opts.MinZoom] = buildZoom(layers, tables, opts, z, enc)
+			encoders.Put(enc)
+			return nil
+		})
+	}
+	g.Wait()
 
 	st := Stats{Zooms: make([]ZoomStats, nz)}
 	for i, r := range results {
@@ -266,36 +272,6 @@ func checkOptions(layers []Layer, opts Options) (Options, error) {
 		seen[l.Name] = true
 	}
 	return opts, nil
-}
-
-// inParallel calls fn for each of jobs, in that order, on GOMAXPROCS goroutines.
-func inParallel(jobs []int, fn func(int)) {
-	next := make(chan int, len(jobs))
-	for _, j := range jobs {
-		next <- j
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				fn(j)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-// bySizeDesc returns 0..n-1, largest size first (ties in index order).
-func bySizeDesc(n int, size func(int) int) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(size(b), size(a)) })
-	return idx
 }
 
 // fieldType is the TileJSON type of a property value: a field seen with two
