@@ -1,7 +1,10 @@
 // Package vectortiles bakes map layers into Mapbox Vector Tiles (MVT) packed in
-// one PMTiles v3 archive, for MapLibre. Each zoom's features are binned into the
-// tiles they fall in (plus a buffer, so markers near a tile edge are drawn whole),
-// encoded with orb's MVT encoder, gzipped and written with package pmtiles.
+// one PMTiles v3 archive, for MapLibre. Each layer's features are projected and
+// their properties encoded once (a PointLayer takes point features straight in
+// that form); each zoom's features are binned into the tiles they fall in (plus
+// a buffer, so markers near a tile edge are drawn whole), encoded byte for byte
+// as orb's MVT encoder does (by orb itself for lines and polygons), gzipped and
+// written with package pmtiles.
 //
 // Feature ids must be unique within a layer of a tile (Build rejects a tile
 // where they are not); ClusterID and PointID give map layers such ids. The
@@ -116,7 +119,7 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 	for z := opts.MaxZoom; z >= opts.MinZoom; z-- {
 		g.Go(func() error {
 			enc := encoders.Get().(*tileEncoder)
-			results[z-opts.MinZoom] = buildZoom(layers, tables, opts, z, enc)
+			results[z-opts.MinZoom] = buildZoom(tables, opts, z, enc)
 			encoders.Put(enc)
 			return nil
 		})

@@ -47,7 +47,6 @@ func tileKey(x, y int64) uint64 { return uint64(x)<<32 | uint64(y) }
 
 // zoomBuilder bins and encodes one zoom's tiles.
 type zoomBuilder struct {
-	layers  []Layer
 	tables  []*layerTable
 	opts    Options
 	z       int
@@ -55,8 +54,10 @@ type zoomBuilder struct {
 	clipped []*geojson.Feature
 }
 
-func buildZoom(layers []Layer, tables []*layerTable, opts Options, z int, enc *tileEncoder) zoomResult {
-	b := &zoomBuilder{layers: layers, tables: tables, opts: opts, z: z}
+// buildZoom bins the features of tables shown at zoom z into the tiles they
+// are drawn in and encodes and gzips each tile (enc: this goroutine's encoder).
+func buildZoom(tables []*layerTable, opts Options, z int, enc *tileEncoder) zoomResult {
+	b := &zoomBuilder{tables: tables, opts: opts, z: z}
 	for li, t := range tables {
 		for i := range t.feats {
 			if p := &t.feats[i]; int(p.lo) <= z && z <= int(p.hi) {
@@ -188,7 +189,7 @@ func (b *zoomBuilder) encode(fs []entry, enc *tileEncoder) ([]byte, error) {
 		li := int(run[0].layer)
 		if id, dup := enc.duplicateID(li, run); dup {
 			k := run[0].tile
-			return nil, fmt.Errorf("vectortiles: tile %d/%d/%d layer %q: two features with id %d (MVT ids must be unique within a layer)", b.z, k>>32, uint32(k), b.layers[li].Name, id)
+			return nil, fmt.Errorf("vectortiles: tile %d/%d/%d layer %q: two features with id %d (MVT ids must be unique within a layer)", b.z, k>>32, uint32(k), b.tables[li].name, id)
 		}
 		for _, en := range run {
 			fast = fast && en.clip < 0 && b.tables[li].feats[en.feat].fast
@@ -198,7 +199,7 @@ func (b *zoomBuilder) encode(fs []entry, enc *tileEncoder) ([]byte, error) {
 		enc.beginTile()
 		for run, rest := layerRun(fs); len(run) > 0; run, rest = layerRun(rest) {
 			li := int(run[0].layer)
-			enc.appendLayer(b.layers[li].Name, b.opts.Extent, li, run)
+			enc.appendLayer(b.tables[li].name, b.opts.Extent, li, run)
 			if len(rest) == 0 {
 				break
 			}
@@ -218,7 +219,7 @@ func (b *zoomBuilder) orbLayers(fs []entry) mvt.Layers {
 	var ml mvt.Layers
 	for run, rest := layerRun(fs); len(run) > 0; run, rest = layerRun(rest) {
 		li := int(run[0].layer)
-		l := &mvt.Layer{Name: b.layers[li].Name, Version: 2, Extent: b.opts.Extent, Features: make([]*geojson.Feature, len(run))}
+		l := &mvt.Layer{Name: b.tables[li].name, Version: 2, Extent: b.opts.Extent, Features: make([]*geojson.Feature, len(run))}
 		for k, en := range run {
 			if en.clip >= 0 {
 				l.Features[k] = b.clipped[en.clip]
