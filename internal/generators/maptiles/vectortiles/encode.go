@@ -20,8 +20,9 @@ type tileEncoder struct {
 	stamp   uint32
 	tables  []*layerTable
 	scratch []*layerScratch // parallel to tables, made on first use
-	keys    []uint32        // the tile layer's keys, as key numbers of its table
-	values  []byte          // the tile layer's Value fields
+	ids     map[uint64]struct{}
+	keys    []uint32 // the tile layer's keys, as key numbers of its table
+	values  []byte   // the tile layer's Value fields
 	tags    []uint32
 	feat    []byte
 	layer   []byte
@@ -31,7 +32,6 @@ type tileEncoder struct {
 type layerScratch struct {
 	keyStamp, keyLocal     []uint32 // by key number
 	valueStamp, valueLocal []uint32 // by value class
-	idStamp                []uint32 // by id group
 }
 
 func newTileEncoder(tables []*layerTable) *tileEncoder {
@@ -45,7 +45,6 @@ func (e *tileEncoder) scratchFor(li int) *layerScratch {
 		s = &layerScratch{
 			keyStamp: make([]uint32, len(t.keys)), keyLocal: make([]uint32, len(t.keys)),
 			valueStamp: make([]uint32, len(t.class)), valueLocal: make([]uint32, len(t.class)),
-			idStamp: make([]uint32, t.idGroups),
 		}
 		e.scratch[li] = s
 	}
@@ -55,19 +54,37 @@ func (e *tileEncoder) scratchFor(li int) *layerScratch {
 // duplicateID returns an id that two of the features of one tile layer carry
 // (the MVT spec: a feature id SHOULD be unique among the features of its
 // layer, and MapLibre's feature state relies on it): the first feature whose
-// id an earlier one has.
+// id an earlier one has. Most tile layers hold a few features: those are
+// compared pairwise, larger ones through a set.
 func (e *tileEncoder) duplicateID(li int, fs []entry) (uint64, bool) {
-	t, s := e.tables[li], e.scratchFor(li)
-	e.stamp++
+	t := e.tables[li]
+	if len(fs) <= 16 {
+		for i := range fs {
+			p := &t.feats[fs[i].feat]
+			if !p.hasID {
+				continue
+			}
+			for _, en := range fs[:i] {
+				if q := &t.feats[en.feat]; q.hasID && q.id == p.id {
+					return p.id, true
+				}
+			}
+		}
+		return 0, false
+	}
+	if e.ids == nil {
+		e.ids = map[uint64]struct{}{}
+	}
+	clear(e.ids)
 	for _, en := range fs {
 		p := &t.feats[en.feat]
 		if !p.hasID {
 			continue
 		}
-		if s.idStamp[p.idGroup] == e.stamp {
+		if _, seen := e.ids[p.id]; seen {
 			return p.id, true
 		}
-		s.idStamp[p.idGroup] = e.stamp
+		e.ids[p.id] = struct{}{}
 	}
 	return 0, false
 }

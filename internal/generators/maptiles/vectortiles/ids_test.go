@@ -39,3 +39,25 @@ func TestFeatureIDsUniquePerLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateIDInLargeTileLayer repeats the check on tile layers of many
+// features (checked through a set rather than pairwise): the id reported is
+// that of the first feature an earlier one shares it with.
+func TestDuplicateIDInLargeTileLayer(t *testing.T) {
+	for _, n := range []int{5, 16, 17, 40} {
+		var fs []*geojson.Feature
+		for i := range n {
+			f := geojson.NewFeature(orb.Point{-1 + float64(i)*1e-6, 52})
+			f.ID = 100 + i
+			fs = append(fs, f)
+		}
+		if _, _, err := Build([]Layer{everyZoom("DSR", fs...)}, Options{MaxZoom: 3}); err != nil {
+			t.Fatalf("%d distinct ids: %v", n, err)
+		}
+		fs[n-1].ID, fs[n-2].ID = 101, 102 // feature n-2 repeats 102 first
+		_, _, err := Build([]Layer{everyZoom("DSR", fs...)}, Options{MaxZoom: 3})
+		if want := "two features with id 102"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%d features: error %v, want %q", n, err, want)
+		}
+	}
+}

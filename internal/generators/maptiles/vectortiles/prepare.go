@@ -37,10 +37,7 @@ type layerTable struct {
 	class []uint32
 	kind  []byte // per value, its Value message's field tag (valueString ...)
 
-	idGroups int // distinct feature ids (prepared.idGroup)
-
 	// Used while the table is built (done drops them).
-	idNum      map[uint64]int32
 	keyNum     map[string]uint32
 	strNum     map[string]uint32
 	intNum     map[int]uint32
@@ -75,7 +72,6 @@ type prepared struct {
 	ux, uy  float64
 	id      uint64    // MVT feature id (orb's rule, featureID), when hasID
 	props   [2]uint32 // its properties: props[props[0]:props[1]]
-	idGroup int32     // the id's number in the layer, for duplicate checks
 	lo, hi  int8      // the zooms it is shown at
 	south   bool
 	point   bool // the geometry is an orb.Point; others are clipped by orb per tile
@@ -156,7 +152,6 @@ func newLayerTable(name string, n int) *layerTable {
 	return &layerTable{
 		name:     name,
 		feats:    make([]prepared, n),
-		idNum:    map[uint64]int32{},
 		keyNum:   map[string]uint32{},
 		strNum:   map[string]uint32{},
 		intNum:   map[int]uint32{},
@@ -202,12 +197,6 @@ func (t *layerTable) setPoint(p *prepared, lng, lat float64) {
 
 func (t *layerTable) setID(p *prepared, id uint64) {
 	p.hasID, p.id = true, id
-	g, seen := t.idNum[id]
-	if !seen {
-		g = int32(len(t.idNum))
-		t.idNum[id] = g
-	}
-	p.idGroup = g
 }
 
 // addValue adds property k: v to the feature being built, or returns false when
@@ -309,8 +298,7 @@ func (t *layerTable) newValue(msg []byte) uint32 {
 
 // done drops what only building the table needs.
 func (t *layerTable) done() {
-	t.idGroups = len(t.idNum)
-	t.idNum, t.keyNum, t.strNum, t.intNum, t.floatNum = nil, nil, nil, nil, nil
+	t.keyNum, t.strNum, t.intNum, t.floatNum = nil, nil, nil, nil
 	t.scratch, t.keyScratch = nil, nil
 }
 
