@@ -69,12 +69,12 @@ type prepared struct {
 	// (toPlanar at level 0); at level L they are scaled by 2^L, which is exact
 	// and so gives toPlanar's result bit for bit. south marks a point beyond
 	// toPlanar's southern clamp, whose y is 2^L - 1 at every level instead.
-	ux, uy  float64
-	id      uint64    // MVT feature id (orb's rule, featureID), when hasID
-	props   [2]uint32 // its properties: props[props[0]:props[1]]
-	lo, hi  int8      // the zooms it is shown at
-	south   bool
-	point   bool // the geometry is an orb.Point; others are clipped by orb per tile
+	ux, uy float64
+	id     uint64    // MVT feature id (orb's rule, featureID), when hasID
+	props  [2]uint32 // its properties: props[props[0]:props[1]]
+	lo, hi int8      // the zooms it is shown at
+	south  bool
+	point  bool // the geometry is an orb.Point; others are clipped by orb per tile
 	// fast says the tile encoder writes the feature itself: a point whose
 	// property values are all of the types it encodes (see appendValue).
 	// Tiles holding any other feature are left to orb's mvt.Marshal.
