@@ -2,12 +2,12 @@ package pmtiles
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"sort"
+	"unsafe"
 )
 
 // Options describe an archive beyond its tiles.
@@ -71,30 +71,38 @@ func (w *Writer) Add(z uint8, x, y uint32, data []byte) error {
 	return nil
 }
 
-// Finish writes the archive to out and returns its header.
+// Finish writes the archive to out and returns its header. It writes each
+// distinct tile with its own Write: give it a buffer (a bytes.Buffer, a
+// bufio.Writer) rather than a file.
 func (w *Writer) Finish(out io.Writer) (Header, error) {
 	sort.Slice(w.tiles, func(i, j int) bool { return w.tiles[i].id < w.tiles[j].id })
 
 	// Tile data in id order (a clustered archive); a blob seen before is not
 	// stored again but pointed at, and a run of consecutive ids sharing one blob
-	// becomes one entry.
-	var data bytes.Buffer
+	// becomes one entry. Blobs are told apart by their bytes (a map keyed by
+	// the content itself, which hashes far faster than a digest would), and
+	// only their offsets are worked out here: Finish writes them straight from
+	// the tiles, without gathering a copy of the tile data.
 	type blob struct {
 		offset uint64
 		length uint32
 	}
-	blobs := map[[sha256.Size]byte]blob{}
+	blobs := make(map[string]blob, len(w.tiles))
+	var stored [][]byte // the distinct blobs, in data order
+	var dataLen uint64
 	entries := make([]Entry, 0, len(w.tiles))
 	minZ, maxZ := uint8(MaxZoom), uint8(0)
 	for _, t := range w.tiles {
 		z, _, _ := IDToZxy(t.id)
 		minZ, maxZ = min(minZ, z), max(maxZ, z)
-		sum := sha256.Sum256(t.data)
-		b, ok := blobs[sum]
+		// Tile data is never modified once added (Add), so the key can share it.
+		key := unsafe.String(unsafe.SliceData(t.data), len(t.data))
+		b, ok := blobs[key]
 		if !ok {
-			b = blob{offset: uint64(data.Len()), length: uint32(len(t.data))}
-			blobs[sum] = b
-			data.Write(t.data)
+			b = blob{offset: dataLen, length: uint32(len(t.data))}
+			blobs[key] = b
+			stored = append(stored, t.data)
+			dataLen += uint64(len(t.data))
 		}
 		if n := len(entries); n > 0 {
 			last := &entries[n-1]
@@ -142,7 +150,7 @@ func (w *Writer) Finish(out io.Writer) (Header, error) {
 	h.LeafDirectoryOffset = h.MetadataOffset + h.MetadataLength
 	h.LeafDirectoryLength = uint64(len(leaves))
 	h.TileDataOffset = h.LeafDirectoryOffset + h.LeafDirectoryLength
-	h.TileDataLength = uint64(data.Len())
+	h.TileDataLength = dataLen
 	if w.opts.MinZoom != 0 || w.opts.MaxZoom != 0 {
 		h.MinZoom, h.MaxZoom = w.opts.MinZoom, w.opts.MaxZoom
 	}
@@ -168,7 +176,7 @@ func (w *Writer) Finish(out io.Writer) (Header, error) {
 	h.CenterLonE7, h.CenterLatE7, h.CenterZoom = e7(c[0]), e7(c[1]), uint8(c[2])
 
 	hb, _ := h.MarshalBinary()
-	for _, part := range [][]byte{hb, root, meta, leaves, data.Bytes()} {
+	for _, part := range append([][]byte{hb, root, meta, leaves}, stored...) {
 		if _, err := out.Write(part); err != nil {
 			return Header{}, err
 		}

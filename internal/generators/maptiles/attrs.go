@@ -44,6 +44,23 @@ func (d *dict) code(s string) int {
 	return c
 }
 
+// lastCode codes a column's strings in a dict, remembering the last one:
+// neighbouring rows often repeat a text, and comparing it with the last one
+// (mostly the very same string: the reader interns texts) costs less than
+// hashing it into the dict again.
+type lastCode struct {
+	s    string
+	c    int
+	used bool
+}
+
+func (l *lastCode) code(d *dict, s string) int {
+	if !l.used || s != l.s {
+		l.s, l.c, l.used = s, d.code(s), true
+	}
+	return l.c
+}
+
 // encodeAttrs writes a layer's attribute file: one row per component of the
 // layer, in the layer's input order (ascending register id, the order the tile
 // sets were clustered in), as columns. Strings are dictionary-coded (a column
@@ -60,19 +77,23 @@ func (d *dict) code(s string) int {
 //
 // technology is the raw class ("" when null), category the app's category,
 // delivery_year the app's string year, mw the de-rated capacity in MW (0 when
-// null), active whether the component's location group is active (the /map/
-// period filter: future = active), residential whether its company is one of
-// ResidentialCompanies.
-func encodeAttrs(comps []*record.Component, active map[string]bool) []byte {
+// null), active (active[i] for comps[i]) whether the component's location
+// group is active (the /map/ period filter: future = active), residential
+// whether its company is one of ResidentialCompanies.
+func encodeAttrs(comps []*record.Component, active []bool) []byte {
 	var cat, tech, co, year dict
+	// Neighbours in id order (components of one CMU) mostly repeat these.
+	var lastCat, lastTech, lastCo, lastYear lastCode
 	type posKey struct{ lng, lat float64 }
 	posCodes := map[posKey]int{}
 	var positions []posKey
 	n := len(comps)
 	cols := struct{ id, position, category, technology, company, year, active, residential []int }{}
-	cols.id = make([]int, 0, n)
+	for _, col := range []*[]int{&cols.id, &cols.position, &cols.category, &cols.technology, &cols.company, &cols.year, &cols.active, &cols.residential} {
+		*col = make([]int, 0, n)
+	}
 	prev := int64(0)
-	for _, c := range comps {
+	for i, c := range comps {
 		cols.id = append(cols.id, int(c.ID-prev))
 		prev = c.ID
 		k := posKey{c.Geo.Lng, c.Geo.Lat}
@@ -83,15 +104,15 @@ func encodeAttrs(comps []*record.Component, active map[string]bool) []byte {
 			positions = append(positions, k)
 		}
 		cols.position = append(cols.position, p)
-		cols.category = append(cols.category, cat.code(string(c.Category)))
-		cols.technology = append(cols.technology, tech.code(c.TechClass))
-		cols.company = append(cols.company, co.code(c.Company))
+		cols.category = append(cols.category, lastCat.code(&cat, string(c.Category)))
+		cols.technology = append(cols.technology, lastTech.code(&tech, c.TechClass))
+		cols.company = append(cols.company, lastCo.code(&co, c.Company))
 		if y, ok := appview.Year(c.DeliveryYear); ok {
-			cols.year = append(cols.year, year.code(y))
+			cols.year = append(cols.year, lastYear.code(&year, y))
 		} else {
 			cols.year = append(cols.year, -1)
 		}
-		cols.active = append(cols.active, b2i(active[c.LocationText]))
+		cols.active = append(cols.active, b2i(active[i]))
 		cols.residential = append(cols.residential, b2i(isResidential(c.Company)))
 	}
 	b := make([]byte, 0, 64*n)

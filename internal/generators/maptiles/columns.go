@@ -55,11 +55,11 @@ func (t *stringTable) id(s string) int32 {
 	return i
 }
 
-// pointStrings returns the string columns (pointStrings order) of a point
-// feature whose representative is c, as /api/map-data/ gives them:
+// appendPointStrings appends to dst the string columns (pointStrings order) of
+// a point feature whose representative is c, as /api/map-data/ gives them:
 // technology the raw class (or Unknown), display_technology the category,
 // delivery_year a string (null when unknown), title and detailUrl the app's.
-func (t *stringTable) pointStrings(c *record.Component) []int32 {
+func (t *stringTable) appendPointStrings(dst []int32, c *record.Component) []int32 {
 	year := int32(nullString)
 	if y, ok := appview.Year(c.DeliveryYear); ok {
 		year = t.id(y)
@@ -70,8 +70,8 @@ func (t *stringTable) pointStrings(c *record.Component) []int32 {
 		// byte for byte (invalid UTF-8 becomes U+FFFD): the URL itself.
 		url = t.id(appview.DetailURL(c))
 	}
-	return []int32{t.id(c.CMUID), t.id(appview.Title(c)), t.id(rawTechnology(c)), t.id(string(c.Category)),
-		t.id(c.Company), t.id(c.Description), year, t.id(c.AuctionName), url}
+	return append(dst, t.id(c.CMUID), t.id(appview.Title(c)), t.id(rawTechnology(c)), t.id(string(c.Category)),
+		t.id(c.Company), t.id(c.Description), year, t.id(c.AuctionName), url)
 }
 
 // fileSkeleton is the size of a file with every section and column and no

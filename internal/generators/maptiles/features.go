@@ -1,9 +1,10 @@
 package maptiles
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -68,7 +69,7 @@ func Markers(comps []*record.Component) [][]int {
 	for _, m := range out {
 		byNewest(comps, m)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return newer(comps[out[i][0]], comps[out[j][0]]) })
+	slices.SortStableFunc(out, func(a, b []int) int { return newest(comps[a[0]], comps[b[0]]) })
 	return out
 }
 
@@ -184,9 +185,13 @@ func layerFeatures(comps []*record.Component, catIndex map[record.Category]int, 
 	// every feature.
 	st := &stringTable{ids: make(map[string]int32, 4*len(members))}
 	idxLen := 0
+	// One array holds every point's string ids.
+	all := make([]int32, 0, len(pointStrings)*len(members))
 	for i := len(clusters); i < len(out); i++ {
 		f := &out[i]
-		f.strs = st.pointStrings(comps[f.members[0]])
+		start := len(all)
+		all = st.appendPointStrings(all, comps[f.members[0]])
+		f.strs = all[start:len(all):len(all)]
 	}
 	idxLen = max(len(strconv.Itoa(len(st.quoted)-1)), len(strconv.Itoa(nullString)))
 	for i := range out {
@@ -274,7 +279,18 @@ func rawTechnology(c *record.Component) string {
 // year, "", sorts last), ties by ascending register id: the first is the map
 // point's representative.
 func byNewest(comps []*record.Component, members []int) {
-	sort.SliceStable(members, func(i, j int) bool { return newer(comps[members[i]], comps[members[j]]) })
+	if len(members) > 1 {
+		slices.SortStableFunc(members, func(a, b int) int { return newest(comps[a], comps[b]) })
+	}
+}
+
+// newest compares a and b in that order (a slices.SortFunc comparison:
+// negative when newer(a, b)).
+func newest(a, b *record.Component) int {
+	if c := cmp.Compare(b.DeliveryYear, a.DeliveryYear); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // newer reports whether a comes before b in the app's `delivery_year DESC`
@@ -303,7 +319,7 @@ func located(ds *record.Dataset, known map[record.Category]int) ([]*record.Compo
 		}
 		out = append(out, c)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	slices.SortStableFunc(out, func(a, b *record.Component) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -79,11 +79,9 @@ func appendMW(b []byte, v float64) []byte {
 
 func roundMW(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 
-// abbreviated is point_count_abbreviated as a value: an int or a string.
-func abbreviated(count int) any {
-	if count < 1000 {
-		return count
-	}
+// abbreviated is point_count_abbreviated of a count of 1000 or more, a string
+// such as "1.2k" (below 1000 it is the count itself).
+func abbreviated(count int) string {
 	b := appendAbbreviated(nil, count)
 	return string(b[1 : len(b)-1])
 }

@@ -41,6 +41,20 @@ func groupState(text string, active map[string]bool) int {
 	return groupInactive
 }
 
+// The text columns of MapDataAsset, for lastCode.
+const (
+	textYear = iota
+	textTech
+	textCategory
+	textCompany
+	textLocation
+	textAuction
+	textCMU
+	textDescription
+	textOutcode
+	mapDataTexts
+)
+
 // writeMapData writes MapDataAsset: one row per component in the app's
 // Component order (`ORDER BY delivery_year DESC`; ties ascending register id,
 // as the tile sets' representatives; an unknown year last), as columns of
@@ -62,6 +76,16 @@ func groupState(text string, active map[string]bool) int {
 // inactive groups'); derated_mw the de-rated capacity in MW (the popups'
 // derated_capacity_mw).
 func writeMapData(w *writer.Writer, comps []record.Component, active map[string]bool) error {
+	b, err := encodeMapData(comps, active)
+	if err != nil {
+		return err
+	}
+	_, err = w.WriteAsset(MapDataAsset, b, writer.Meta{ContentType: "application/json"})
+	return err
+}
+
+// encodeMapData is MapDataAsset's bytes (see writeMapData).
+func encodeMapData(comps []record.Component, active map[string]bool) ([]byte, error) {
 	rows := make([]*record.Component, len(comps))
 	for i := range comps {
 		rows[i] = &comps[i]
@@ -80,11 +104,13 @@ func writeMapData(w *writer.Writer, comps []record.Component, active map[string]
 		return cmp.Compare(a.ID, b.ID)
 	})
 	var strs dict
-	text := func(s string) int {
+	// Each text column remembers the last text it coded (lastCode).
+	var last [mapDataTexts]lastCode
+	text := func(col int, s string) int {
 		if s == "" {
 			return -1
 		}
-		return strs.code(s)
+		return last[col].code(&strs, s)
 	}
 	type posKey struct{ lng, lat float64 }
 	posCodes := map[posKey]int{}
@@ -98,7 +124,7 @@ func writeMapData(w *writer.Writer, comps []record.Component, active map[string]
 	var groupOf []int // by string number: the text's group state, groupUnknown until decided
 	for _, c := range rows {
 		if c.ID < math.MinInt32 || c.ID > math.MaxInt32 {
-			return fmt.Errorf("%s record %d: field _id: %d does not fit the int32 id column of %s", c.SourceFile, c.SourceRow, c.ID, MapDataAsset)
+			return nil, fmt.Errorf("%s record %d: field _id: %d does not fit the int32 id column of %s", c.SourceFile, c.SourceRow, c.ID, MapDataAsset)
 		}
 		p := -1
 		if c.Geo.Located {
@@ -112,12 +138,12 @@ func writeMapData(w *writer.Writer, comps []record.Component, active map[string]
 		}
 		year := -1
 		if y, ok := appview.Year(c.DeliveryYear); ok {
-			year = strs.code(y)
+			year = last[textYear].code(&strs, y)
 		}
 		// Strings are numbered in order of first use: coded in the column
 		// order, the year first.
-		tech, cat, company := text(c.TechClass), strs.code(string(c.Category)), text(c.Company)
-		loc := text(c.LocationText)
+		tech, cat, company := text(textTech, c.TechClass), last[textCategory].code(&strs, string(c.Category)), text(textCompany, c.Company)
+		loc := text(textLocation, c.LocationText)
 		// A location text's group state is decided once per distinct text
 		// (its string number), not once per component (IsGroupText lowers
 		// the text; with the active lookup, 1.5 s at 1M components).
@@ -132,7 +158,7 @@ func writeMapData(w *writer.Writer, comps []record.Component, active map[string]
 			g = groupOf[loc]
 		}
 		for k, v := range []int{int(c.ID), p, tech, cat, company, year,
-			loc, text(c.AuctionName), text(c.CMUID), text(c.Description), text(c.Outcode), g} {
+			loc, text(textAuction, c.AuctionName), text(textCMU, c.CMUID), text(textDescription, c.Description), text(textOutcode, c.Outcode), g} {
 			cols[k] = append(cols[k], v)
 		}
 	}
@@ -171,7 +197,5 @@ func writeMapData(w *writer.Writer, comps []record.Component, active map[string]
 	}
 	b = append(b, `,"derated_mw":"`...)
 	b = append(b, locations.Float64Column(derated)...)
-	b = append(b, "\"}\n"...)
-	_, err := w.WriteAsset(MapDataAsset, b, writer.Meta{ContentType: "application/json"})
-	return err
+	return append(b, "\"}\n"...), nil
 }

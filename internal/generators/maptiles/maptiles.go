@@ -121,7 +121,12 @@ const DefaultViewPrefix = "maptiles/default/"
 // residential DSR (ResidentialCompanies) is excluded, and period "future", so
 // only components whose location group is active.
 func DefaultView(c *record.Component, active map[string]bool) bool {
-	return !isResidential(c.Company) && active[c.LocationText]
+	return defaultView(c, active[c.LocationText])
+}
+
+// defaultView is DefaultView of a component whose location group is active or not.
+func defaultView(c *record.Component, active bool) bool {
+	return active && !isResidential(c.Company)
 }
 
 // Generate writes, for each category with located components and for all of
@@ -145,24 +150,36 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 		return Summary{}, fmt.Errorf("maptiles: %w", err)
 	}
 	active := locations.ActiveTexts(ds.Components)
+	// MapDataAsset depends on no layer: it is written while the layers are
+	// baked (the writer makes the result independent of the order).
+	mapDataErr := make(chan error, 1)
 	if len(o.Layers) == 0 {
-		if err := writeMapData(w, ds.Components, active); err != nil {
-			return Summary{}, fmt.Errorf("maptiles: %w", err)
-		}
+		go func() { mapDataErr <- writeMapData(w, ds.Components, active) }()
+	} else {
+		mapDataErr <- nil
 	}
 	attribution := Attribution(ds, comps)
 
 	type job struct {
 		name     string
 		comps    []*record.Component // the layer's, for its attribute file
+		active   []bool              // parallel to comps: is the component's location group active
 		view     []*record.Component // those the default view shows, for its tile set
 		withCats bool
 	}
+	// Whether each component's location group is active, looked up once: the
+	// lookup hashes the whole location text, and every component is in two
+	// layers.
+	isActive := make([]bool, len(comps))
+	for i, c := range comps {
+		isActive[i] = active[c.LocationText]
+	}
 	var jobs []job
-	byCat := make([][]*record.Component, len(record.Categories))
-	for _, c := range comps {
+	byCat := make([]job, len(record.Categories))
+	for i, c := range comps {
 		k := catIndex[c.Category]
-		byCat[k] = append(byCat[k], c)
+		byCat[k].comps = append(byCat[k].comps, c)
+		byCat[k].active = append(byCat[k].active, isActive[i])
 	}
 	wanted := func(name string) bool {
 		if len(o.Layers) == 0 {
@@ -176,16 +193,16 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 		return false
 	}
 	for k, cat := range record.Categories {
-		if name := LayerName(string(cat)); len(byCat[k]) > 0 && wanted(name) {
-			jobs = append(jobs, job{name: name, comps: byCat[k]})
+		if name := LayerName(string(cat)); len(byCat[k].comps) > 0 && wanted(name) {
+			jobs = append(jobs, job{name: name, comps: byCat[k].comps, active: byCat[k].active})
 		}
 	}
 	if len(comps) > 0 && wanted(AllLayer) {
-		jobs = append(jobs, job{name: AllLayer, comps: comps, withCats: true})
+		jobs = append(jobs, job{name: AllLayer, comps: comps, active: isActive, withCats: true})
 	}
 	for i := range jobs {
-		for _, c := range jobs[i].comps {
-			if DefaultView(c, active) {
+		for k, c := range jobs[i].comps {
+			if defaultView(c, jobs[i].active[k]) {
 				jobs[i].view = append(jobs[i].view, c)
 			}
 		}
@@ -194,7 +211,7 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 	// Layers are independent: bake them in parallel, biggest first; the writer
 	// makes the result independent of the order they finish in.
 	sums := make([]LayerSummary, len(jobs))
-	vls := make([]*vectorLayer, len(jobs))
+	vls := make([]*vectortiles.Layer, len(jobs))
 	errs := make([]error, len(jobs))
 	order := make(chan int, len(jobs))
 	for _, i := range bySizeDesc(len(jobs), func(i int) int { return len(jobs[i].comps) }) {
@@ -208,11 +225,14 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 			defer wg.Done()
 			for i := range order {
 				j := jobs[i]
-				sums[i], vls[i], errs[i] = writeLayer(w, j.name, j.comps, j.view, catIndex, j.withCats, active, attribution, o)
+				sums[i], vls[i], errs[i] = writeLayer(w, j.name, j.comps, j.active, j.view, catIndex, j.withCats, attribution, o)
 			}
 		}()
 	}
 	wg.Wait()
+	if err := <-mapDataErr; err != nil {
+		return Summary{}, fmt.Errorf("maptiles: %w", err)
+	}
 	for i, err := range errs {
 		if err != nil {
 			return Summary{}, fmt.Errorf("maptiles: layer %s: %w", jobs[i].name, err)
@@ -269,8 +289,9 @@ func LayerName(category string) string {
 const inlineIndexMax = 2048
 
 // writeLayer bakes one layer: the attribute file of comps (the layer's located
-// components) and the tile set of view (those the default view shows).
-func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, catIndex map[record.Category]int, withCats bool, active map[string]bool, attribution string, o Options) (LayerSummary, *vectorLayer, error) {
+// components; active, parallel to it, says whether each one's location group
+// is active) and the tile set of view (those the default view shows).
+func writeLayer(w *writer.Writer, name string, comps []*record.Component, active []bool, view []*record.Component, catIndex map[record.Category]int, withCats bool, attribution string, o Options) (LayerSummary, *vectortiles.Layer, error) {
 	feats, strs, err := layerFeatures(view, catIndex, withCats, o)
 	if err != nil {
 		return LayerSummary{}, nil, err
@@ -379,9 +400,9 @@ func writeLayer(w *writer.Writer, name string, comps, view []*record.Component, 
 		}
 	}
 	countFiles(root)
-	var vl *vectorLayer
+	var vl *vectortiles.Layer
 	if !o.SkipVectorTiles {
-		vl = newVectorLayer(name, feats, view, withCats, o.MaxZoom+1)
+		vl = newVectorLayer(name, feats, view, withCats, o.MinZoom, o.MaxZoom+1)
 	}
 	return LayerSummary{Name: name, TileSet: tileSet, Components: len(comps), Shown: len(view), Features: len(feats),
 		Files: t.files, Bytes: bytes, Largest: t.largest, Nodes: t.nodes, AttrsBytes: len(data)}, vl, nil

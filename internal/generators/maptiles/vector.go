@@ -1,96 +1,102 @@
 package maptiles
 
 import (
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
+	"strconv"
+
 	"github.com/prebake/prebake/internal/generators/maptiles/vectortiles"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/writer"
 	"github.com/prebake/prebake/manifest"
 )
 
-// vectorLayer is what a layer keeps for the vector tiles: the same features as
-// the tile set files; clusters with the same properties but minzoom/maxzoom (a
-// vector tile is already one zoom), points with a few properties (see below).
-type vectorLayer struct {
-	name string
-	// zooms is each feature's zoom range; the layer's features themselves
-	// (their rendered values, clusters and members) are not kept: every layer
-	// waits here for the archive, and at 1M components they were a fifth of
-	// the bake's peak heap.
-	zooms [][2]int
-	geo   []*geojson.Feature // parallel to zooms
-	top   int
-	// bottom is the lowest clustered zoom: zooms below it show its features, as
-	// SuperCluster's getClusters does (it clamps the zoom to minZoom).
-	bottom int
+// vectorZooms is the zoom range of the vector tiles a feature shown at zooms
+// minZ..maxZ of the cluster tree is drawn at: below bottom, the lowest
+// clustered zoom, the map shows that zoom's features, as SuperCluster's
+// getClusters does (it clamps the zoom to minZoom); above top, the raw-point
+// zoom, that zoom's. An empty range ([1, 0]) for a feature shown at none.
+func vectorZooms(minZ, maxZ, bottom, top int) [2]int {
+	if maxZ < bottom || minZ > top {
+		return [2]int{1, 0}
+	}
+	if minZ <= bottom {
+		minZ = 0
+	}
+	if maxZ >= top {
+		maxZ = vectortiles.MaxZoom
+	}
+	return [2]int{minZ, maxZ}
 }
 
-func newVectorLayer(name string, feats []feature, comps []*record.Component, withCats bool, top int) *vectorLayer {
-	l := &vectorLayer{name: name, zooms: make([][2]int, len(feats)), geo: make([]*geojson.Feature, len(feats)), top: top}
+// newVectorLayer is what a layer keeps for the vector tiles: the same features
+// as the tile set files; clusters with the same properties but minzoom/maxzoom
+// (a vector tile is already one zoom), points with a few properties (see
+// below). The layer's features themselves (their rendered values, clusters and
+// members) are not kept: every layer waits for the archive, and at 1M
+// components they were a fifth of the bake's peak heap; nor are they made
+// geojson features (a vectortiles.PointLayer takes them as they are made).
+func newVectorLayer(name string, feats []feature, comps []*record.Component, withCats bool, bottom, top int) *vectortiles.Layer {
+	l := vectortiles.NewPointLayer(name, len(feats))
 	for i := range feats {
 		f := &feats[i]
-		l.zooms[i] = [2]int{f.minZ, f.maxZ}
-		var g *geojson.Feature
+		zr := vectorZooms(f.minZ, f.maxZ, bottom, top)
 		if c := f.cluster; c != nil {
-			g = geojson.NewFeature(c.Point)
-			g.ID = vectortiles.ClusterID(c.ID)
-			g.Properties = geojson.Properties{
-				"cluster": true, "cluster_id": c.ID, "point_count": c.Count, "components": int(c.Agg.components),
-				"point_count_abbreviated": abbreviated(c.Count), "expansion_zoom": f.expansion, "mw": roundMW(c.Agg.mw),
+			l.Point(c.Point[0], c.Point[1], vectortiles.ClusterID(c.ID), zr[0], zr[1])
+			l.Bool("cluster", true)
+			l.Int("cluster_id", c.ID)
+			l.Int("point_count", c.Count)
+			l.Int("components", int(c.Agg.components))
+			if c.Count < 1000 {
+				l.Int("point_count_abbreviated", c.Count)
+			} else {
+				l.String("point_count_abbreviated", abbreviated(c.Count))
 			}
+			l.Int("expansion_zoom", f.expansion)
+			l.Float("mw", roundMW(c.Agg.mw))
 			if withCats {
 				for k, cat := range record.Categories {
 					if n := c.Agg.cats[k]; n > 0 {
-						g.Properties[string(cat)] = int(n)
+						l.Int(string(cat), int(n))
 					}
 				}
 			}
-		} else {
-			c := comps[f.members[0]]
-			g = geojson.NewFeature(orb.Point{c.Geo.Lng, c.Geo.Lat})
-			g.ID = vectortiles.PointID(c.ID)
-			ids := make([]int, len(f.members))
-			mw := 0.0
-			for k, m := range f.members {
-				ids[k] = int(comps[m].ID)
-				mw += derated(comps[m])
-			}
-			// Only what a map style needs: colour (display_technology, the category the
-			// app colours by; technology, the raw class, as in /api/map-data/), label
-			// and the ids to fetch a popup (cmu/component_details). The other text
-			// fields stay in the GeoJSON files; repeated in every vector tile at every
-			// zoom they tripled the archive.
-			g.Properties = geojson.Properties{
-				"id": int(c.ID), "technology": rawTechnology(c), "display_technology": string(c.Category),
-				"count": len(f.members), "ids": ids, "mw": roundMW(mw),
-			}
+			continue
 		}
-		l.geo[i] = g
-	}
-	return l
-}
-
-// at returns the features shown at zoom z (the raw-point zoom's above it, the
-// lowest clustered zoom's below it).
-func (l *vectorLayer) at(z int) []*geojson.Feature {
-	z = max(min(z, l.top), l.bottom)
-	var out []*geojson.Feature
-	for i, zr := range l.zooms {
-		if zr[0] <= z && z <= zr[1] {
-			out = append(out, l.geo[i])
+		c := comps[f.members[0]]
+		l.Point(c.Geo.Lng, c.Geo.Lat, vectortiles.PointID(c.ID), zr[0], zr[1])
+		// ids as their JSON text: how orb's MVT encoding stores a list (a
+		// string value).
+		ids := []byte{'['}
+		mw := 0.0
+		for k, m := range f.members {
+			if k > 0 {
+				ids = append(ids, ',')
+			}
+			ids = strconv.AppendInt(ids, comps[m].ID, 10)
+			mw += derated(comps[m])
 		}
+		ids = append(ids, ']')
+		// Only what a map style needs: colour (display_technology, the category the
+		// app colours by; technology, the raw class, as in /api/map-data/), label
+		// and the ids to fetch a popup (cmu/component_details). The other text
+		// fields stay in the GeoJSON files; repeated in every vector tile at every
+		// zoom they tripled the archive.
+		l.Int("id", int(c.ID))
+		l.String("technology", rawTechnology(c))
+		l.String("display_technology", string(c.Category))
+		l.Int("count", len(f.members))
+		l.String("ids", string(ids))
+		l.Float("mw", roundMW(mw))
 	}
-	return out
+	vl := l.Layer()
+	return &vl
 }
 
 // writeVectorTiles bakes every layer into one PMTiles archive and registers it
 // as the tile set vectortiles.AssetName.
-func writeVectorTiles(w *writer.Writer, layers []*vectorLayer, attribution string, o Options) (manifest.Asset, error) {
+func writeVectorTiles(w *writer.Writer, layers []*vectortiles.Layer, attribution string, o Options) (manifest.Asset, error) {
 	vl := make([]vectortiles.Layer, len(layers))
 	for i, l := range layers {
-		l.bottom = o.MinZoom
-		vl[i] = vectortiles.Layer{Name: l.name, Features: l.at}
+		vl[i] = *l
 	}
 	// From zoom 0 whatever the min zoom: below it MapLibre shows the min zoom's
 	// clusters, as SuperCluster does, instead of nothing.

@@ -1,7 +1,10 @@
 // Package vectortiles bakes map layers into Mapbox Vector Tiles (MVT) packed in
-// one PMTiles v3 archive, for MapLibre. Each zoom's features are binned into the
-// tiles they fall in (plus a buffer, so markers near a tile edge are drawn whole),
-// encoded with orb's MVT encoder, gzipped and written with package pmtiles.
+// one PMTiles v3 archive, for MapLibre. Each layer's features are projected and
+// their properties encoded once (a PointLayer takes point features straight in
+// that form); each zoom's features are binned into the tiles they fall in (plus
+// a buffer, so markers near a tile edge are drawn whole), encoded byte for byte
+// as orb's MVT encoder does (by orb itself for lines and polygons), gzipped and
+// written with package pmtiles.
 //
 // Feature ids must be unique within a layer of a tile (Build rejects a tile
 // where they are not); ClusterID and PointID give map layers such ids. The
@@ -16,11 +19,11 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
-	"sort"
 	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/prebake/prebake/manifest"
 	"github.com/prebake/prebake/pmtiles"
@@ -38,12 +41,18 @@ const (
 // where it has features.
 type Layer struct {
 	Name string
-	// Features returns the features to show at zoom z (clusters and points), in
-	// WGS84 lng/lat, in the order they should be drawn. Build calls it once per
-	// zoom, from several goroutines at once for different zooms, and does not
-	// modify what it returns.
-	Features func(z int) []*geojson.Feature
+	// Features are the layer's features (clusters and points), in WGS84
+	// lng/lat, in the order they should be drawn, and Zooms[i] the zooms
+	// Features[i] is shown at, from Zooms[i][0] to Zooms[i][1] inclusive
+	// (clamped to the archive's). Build does not modify them.
+	Features []*geojson.Feature
+	Zooms    [][2]int
+
+	points *layerTable // a PointLayer's features, instead of Features
 }
+
+// AllZooms is the zoom range of a feature shown at every zoom.
+var AllZooms = [2]int{0, MaxZoom}
 
 // Options configure Build.
 type Options struct {
@@ -82,57 +91,61 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 	if err != nil {
 		return nil, Stats{}, err
 	}
+	// Each layer's features are projected and their properties encoded once,
+	// for every zoom and tile they are drawn in (a PointLayer's already are).
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	tables := make([]*layerTable, len(layers))
+	sums := make([]layerSummary, len(layers))
+	errs := make([]error, len(layers))
+	for i := range layers {
+		g.Go(func() error {
+			tables[i], sums[i], errs[i] = prepareLayer(layers[i], opts)
+			return nil
+		})
+	}
+	g.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, Stats{}, err
+		}
+	}
+
 	nz := opts.MaxZoom - opts.MinZoom + 1
 	results := make([]zoomResult, nz)
-	next := make(chan int, nz)
-	// Deep zooms first: they hold the most tiles, so the workers finish together.
+	// Deep zooms first: they hold the most tiles, so the workers finish
+	// together. Each worker keeps its encoder's scratch space from zoom to zoom.
+	encoders := sync.Pool{New: func() any { return newTileEncoder(tables) }}
 	for z := opts.MaxZoom; z >= opts.MinZoom; z-- {
-		next <- z
+		g.Go(func() error {
+			enc := encoders.Get().(*tileEncoder)
+			results[z-opts.MinZoom] = buildZoom(tables, opts, z, enc)
+			encoders.Put(enc)
+			return nil
+		})
 	}
-	close(next)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), nz) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for z := range next {
-				results[z-opts.MinZoom] = buildZoom(layers, opts, z)
-			}
-		}()
-	}
-	wg.Wait()
+	g.Wait()
 
 	st := Stats{Zooms: make([]ZoomStats, nz)}
-	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
-	fields := make([]map[string]string, len(layers))
-	zooms := make([][2]int, len(layers))
-	for i := range layers {
-		fields[i] = map[string]string{}
-		zooms[i] = [2]int{-1, -1}
-	}
 	for i, r := range results {
 		if r.err != nil {
 			return nil, Stats{}, r.err
 		}
-		z := opts.MinZoom + i
-		zs := ZoomStats{Zoom: z, Tiles: len(r.tiles)}
+		zs := ZoomStats{Zoom: opts.MinZoom + i, Tiles: len(r.tiles)}
 		for _, t := range r.tiles {
 			zs.Features += t.features
 			zs.Bytes += int64(len(t.data))
 		}
 		st.Zooms[i] = zs
-		if r.count > 0 {
-			bound = bound.Union(r.bound)
+	}
+	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for li, sum := range sums {
+		vl := manifest.VectorLayer{ID: layers[li].Name, Fields: sum.fields, MinZoom: opts.MinZoom, MaxZoom: opts.MaxZoom}
+		if sum.shown {
+			bound = bound.Union(sum.bound)
+			vl.MinZoom, vl.MaxZoom = sum.minZ, sum.maxZ
 		}
-		for li := range layers {
-			mergeFields(fields[li], r.fields[li])
-			if r.layerHas[li] {
-				if zooms[li][0] < 0 {
-					zooms[li][0] = z
-				}
-				zooms[li][1] = z
-			}
-		}
+		st.VectorLayers = append(st.VectorLayers, vl)
 	}
 	if bound.Min[0] > bound.Max[0] {
 		// No features at all: an empty archive over the world.
@@ -141,23 +154,21 @@ func Build(layers []Layer, opts Options) ([]byte, Stats, error) {
 	bound = widen(bound)
 	st.Bounds = [4]float64{bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1]}
 	st.Center = [3]float64{(bound.Min[0] + bound.Max[0]) / 2, (bound.Min[1] + bound.Max[1]) / 2, float64(centerZoom(bound, opts))}
-	for li, l := range layers {
-		vl := manifest.VectorLayer{ID: l.Name, Fields: fields[li], MinZoom: zooms[li][0], MaxZoom: zooms[li][1]}
-		if vl.MinZoom < 0 {
-			vl.MinZoom, vl.MaxZoom = opts.MinZoom, opts.MaxZoom
-		}
-		st.VectorLayers = append(st.VectorLayers, vl)
-	}
 
 	w := pmtiles.NewWriter(archiveOptions(opts, st))
+	tileBytes, tiles := int64(0), 0
 	for i, r := range results {
+		tileBytes, tiles = tileBytes+st.Zooms[i].Bytes, tiles+st.Zooms[i].Tiles
 		for _, t := range r.tiles {
 			if err := w.Add(uint8(opts.MinZoom+i), t.x, t.y, t.data); err != nil {
 				return nil, Stats{}, err
 			}
 		}
 	}
+	// Room for the tiles and the directories and metadata besides (a few
+	// bytes per tile; the buffer grows if they need more).
 	var buf bytes.Buffer
+	buf.Grow(int(tileBytes) + 16*tiles + 1<<16)
 	h, err := w.Finish(&buf)
 	if err != nil {
 		return nil, Stats{}, err
@@ -252,8 +263,11 @@ func checkOptions(layers []Layer, opts Options) (Options, error) {
 	}
 	seen := map[string]bool{}
 	for i, l := range layers {
-		if l.Name == "" || l.Features == nil {
-			return opts, fmt.Errorf("vectortiles: layer %d (%q) needs a name and a Features function", i, l.Name)
+		if l.Name == "" {
+			return opts, fmt.Errorf("vectortiles: layer %d needs a name", i)
+		}
+		if len(l.Zooms) != len(l.Features) {
+			return opts, fmt.Errorf("vectortiles: layer %q has %d features and %d zoom ranges", l.Name, len(l.Features), len(l.Zooms))
 		}
 		if seen[l.Name] {
 			return opts, fmt.Errorf("vectortiles: layer %q given twice", l.Name)
@@ -263,23 +277,8 @@ func checkOptions(layers []Layer, opts Options) (Options, error) {
 	return opts, nil
 }
 
-// mergeFields adds the field types in src to dst; a field seen with two types
-// is "Mixed", as tippecanoe reports it.
-func mergeFields(dst, src map[string]string) {
-	keys := make([]string, 0, len(src))
-	for k := range src {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if old, ok := dst[k]; ok && old != src[k] {
-			dst[k] = "Mixed"
-		} else {
-			dst[k] = src[k]
-		}
-	}
-}
-
+// fieldType is the TileJSON type of a property value: a field seen with two
+// types is "Mixed", as tippecanoe reports it.
 func fieldType(v any) string {
 	switch v.(type) {
 	case bool:

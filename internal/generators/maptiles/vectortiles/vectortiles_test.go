@@ -57,9 +57,24 @@ func gbPoints(n int, seed uint64) []*geojson.Feature {
 // prefixLayer shows at zoom z the first (z+1)/(maxZ+1) of the points, standing
 // in for clusters that split as the map zooms in.
 func prefixLayer(name string, pts []*geojson.Feature, maxZ int) Layer {
-	return Layer{Name: name, Features: func(z int) []*geojson.Feature {
-		return pts[:len(pts)*(z+1)/(maxZ+1)]
-	}}
+	l := Layer{Name: name, Features: pts, Zooms: make([][2]int, len(pts))}
+	for i := range pts {
+		z := 0
+		for i >= len(pts)*(z+1)/(maxZ+1) {
+			z++
+		}
+		l.Zooms[i] = [2]int{z, MaxZoom}
+	}
+	return l
+}
+
+// everyZoom is a layer of fs, each shown at every zoom.
+func everyZoom(name string, fs ...*geojson.Feature) Layer {
+	l := Layer{Name: name, Features: fs, Zooms: make([][2]int, len(fs))}
+	for i := range l.Zooms {
+		l.Zooms[i] = AllZooms
+	}
+	return l
 }
 
 // decoded is one feature read back from an archive.
@@ -134,7 +149,7 @@ func TestBuildPlacesPointsInTilesWithBuffer(t *testing.T) {
 			f := geojson.NewFeature(tc.pt)
 			f.ID = 7
 			f.Properties = geojson.Properties{"name": "x"}
-			layer := Layer{Name: "pts", Features: func(int) []*geojson.Feature { return []*geojson.Feature{f} }}
+			layer := everyZoom("pts", f)
 			archive, st, err := Build([]Layer{layer}, Options{MinZoom: 10, MaxZoom: 10, Buffer: tc.buffer})
 			if err != nil {
 				t.Fatal(err)
@@ -298,13 +313,8 @@ func TestBuildLayersOnlyWhereTheyHaveFeatures(t *testing.T) {
 	east := geojson.NewFeature(orb.Point{1.5, 52.6})
 	west := geojson.NewFeature(orb.Point{-4.1, 50.4})
 	layers := []Layer{
-		{Name: "east", Features: func(int) []*geojson.Feature { return []*geojson.Feature{east} }},
-		{Name: "west", Features: func(z int) []*geojson.Feature {
-			if z < 3 {
-				return nil
-			}
-			return []*geojson.Feature{west}
-		}},
+		everyZoom("east", east),
+		{Name: "west", Features: []*geojson.Feature{west}, Zooms: [][2]int{{3, MaxZoom}}},
 	}
 	archive, st, err := Build(layers, Options{MinZoom: 2, MaxZoom: 6})
 	if err != nil {
@@ -327,10 +337,8 @@ func TestBuildLayersOnlyWhereTheyHaveFeatures(t *testing.T) {
 }
 
 func TestBuildRejectsBadInput(t *testing.T) {
-	pt := func(lng, lat float64) []*geojson.Feature {
-		return []*geojson.Feature{geojson.NewFeature(orb.Point{lng, lat})}
-	}
-	ok := Layer{Name: "ok", Features: func(int) []*geojson.Feature { return pt(0, 51) }}
+	pt := func(lng, lat float64) *geojson.Feature { return geojson.NewFeature(orb.Point{lng, lat}) }
+	ok := everyZoom("ok", pt(0, 51))
 	cases := []struct {
 		name   string
 		layers []Layer
@@ -341,10 +349,12 @@ func TestBuildRejectsBadInput(t *testing.T) {
 		{"zoom range", []Layer{ok}, Options{MinZoom: 5, MaxZoom: 4}, "zoom range 5-4"},
 		{"too deep", []Layer{ok}, Options{MaxZoom: 30}, "zoom range 0-30"},
 		{"extent", []Layer{ok}, Options{Extent: 1000}, "not a power of two"},
-		{"unnamed", []Layer{{Features: ok.Features}}, Options{}, "needs a name"},
+		{"unnamed", []Layer{{Features: ok.Features, Zooms: ok.Zooms}}, Options{}, "needs a name"},
+		{"zoom ranges", []Layer{{Name: "short", Features: ok.Features}}, Options{}, `layer "short" has 1 features and 0 zoom ranges`},
 		{"twice", []Layer{ok, ok}, Options{}, `"ok" given twice`},
-		{"easting/northing", []Layer{{Name: "osgb", Features: func(int) []*geojson.Feature { return pt(530000, 180000) }}}, Options{}, `layer "osgb" zoom 0 feature 0`},
-		{"nil geometry", []Layer{{Name: "nil", Features: func(int) []*geojson.Feature { return []*geojson.Feature{{}} }}}, Options{}, "no geometry"},
+		{"easting/northing", []Layer{everyZoom("osgb", pt(0, 51), pt(530000, 180000))}, Options{}, `layer "osgb" feature 1 (id <nil>): coordinates`},
+		{"nil geometry", []Layer{everyZoom("nil", &geojson.Feature{})}, Options{}, `layer "nil" feature 0: no geometry`},
+		{"nil feature", []Layer{ok, everyZoom("nils", pt(1, 51), nil)}, Options{}, `layer "nils" feature 1: no geometry`},
 	}
 	for _, tc := range cases {
 		_, _, err := Build(tc.layers, tc.opts)
@@ -356,7 +366,7 @@ func TestBuildRejectsBadInput(t *testing.T) {
 
 func BenchmarkBuild28kPointsZ0to16(b *testing.B) {
 	pts := gbPoints(28000, 9)
-	layers := []Layer{{Name: "DSR", Features: func(int) []*geojson.Feature { return pts }}}
+	layers := []Layer{everyZoom("DSR", pts...)}
 	b.ReportAllocs()
 	for b.Loop() {
 		_, st, err := Build(layers, Options{MaxZoom: 16})
@@ -410,7 +420,7 @@ func TestBuildClipsPolygonsToTiles(t *testing.T) {
 	sq := orb.Polygon{{{-2, 52}, {-1, 52}, {-1, 53}, {-2, 53}, {-2, 52}}}
 	f := geojson.NewFeature(sq)
 	f.Properties = geojson.Properties{"name": "square"}
-	archive, st, err := Build([]Layer{{Name: "areas", Features: func(int) []*geojson.Feature { return []*geojson.Feature{f} }}}, Options{MinZoom: 6, MaxZoom: 8})
+	archive, st, err := Build([]Layer{everyZoom("areas", f)}, Options{MinZoom: 6, MaxZoom: 8})
 	if err != nil {
 		t.Fatal(err)
 	}

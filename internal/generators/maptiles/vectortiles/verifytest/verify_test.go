@@ -47,13 +47,14 @@ func verify(t *testing.T, path string) gopmtiles.HeaderV3 {
 }
 
 func points(ps ...orb.Point) vectortiles.Layer {
-	fs := make([]*geojson.Feature, len(ps))
+	l := vectortiles.Layer{Name: "test", Features: make([]*geojson.Feature, len(ps)), Zooms: make([][2]int, len(ps))}
 	for i, p := range ps {
-		fs[i] = geojson.NewFeature(p)
-		fs[i].ID = i
-		fs[i].Properties = geojson.Properties{"n": i}
+		l.Features[i] = geojson.NewFeature(p)
+		l.Features[i].ID = i
+		l.Features[i].Properties = geojson.Properties{"n": i}
+		l.Zooms[i] = vectortiles.AllZooms
 	}
-	return vectortiles.Layer{Name: "test", Features: func(int) []*geojson.Feature { return fs }}
+	return l
 }
 
 // TestVerifyBounds builds archives whose features span no area (issue 15: one
