@@ -70,6 +70,21 @@ func TestNewPostcodeTable(t *testing.T) {
 			},
 			outcodes: []string{"AB1", "AB10", "B1"}, n: 3, dups: 1,
 		},
+		{
+			name: "sorted with repeats",
+			in: []record.PostcodePoint{
+				pp("AB1 0AA", 57.1, -2.2), pp("AB10 1AA", 57.14, -2.1), pp("B1 1AA", 52.4, -1.9), pp("B1 1AA", 50, 0), pp("B1 1AA", 51, 0),
+			},
+			outcodes: []string{"AB1", "AB10", "B1"}, n: 3, dups: 2,
+		},
+		{
+			// the repeat next to its twin before the disorder is counted once
+			name: "unsorted, a repeat already adjacent",
+			in: []record.PostcodePoint{
+				pp("B1 1AA", 52.4, -1.9), pp("B1 1AA", 50, 0), pp("AB10 1AA", 57.14, -2.1), pp("AB1 0AA", 57.1, -2.2),
+			},
+			outcodes: []string{"AB1", "AB10", "B1"}, n: 3, dups: 1,
+		},
 		{name: "empty", in: nil, n: 0},
 		{
 			name: "bad postcode names the record and field",
