@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/prebake/prebake/internal/appview"
+	"github.com/prebake/prebake/internal/generators/cmu/table"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/writer"
 )
@@ -22,6 +23,14 @@ type popupStrings struct {
 	ids   map[string]int32
 	field [popupValues]map[string]int32
 	json  [][]byte
+	// last is each field's previous text and its number: rows are made a
+	// list at a time, lists in company and CMU order, so a field often
+	// repeats the row before's text, and one comparison spares hashing it
+	// (descriptions and locations are long) twice.
+	last [popupValues]struct {
+		s  string
+		id int32
+	}
 }
 
 const nullString = -1
@@ -30,6 +39,7 @@ func newPopupStrings(n int) *popupStrings {
 	p := &popupStrings{ids: make(map[string]int32, n)}
 	for i := range p.field {
 		p.field[i] = map[string]int32{}
+		p.last[i].id = nullString // no text yet
 	}
 	return p
 }
@@ -40,16 +50,21 @@ func (p *popupStrings) id(f int, s string, ok bool) int32 {
 	if !ok {
 		return nullString
 	}
-	if id, ok := p.field[f][s]; ok {
-		return id
+	last := &p.last[f]
+	if last.id != nullString && last.s == s {
+		return last.id
 	}
-	id, ok := p.ids[s]
+	id, ok := p.field[f][s]
 	if !ok {
-		id = int32(len(p.json))
-		p.ids[s] = id
-		p.json = append(p.json, jsonString(s))
+		id, ok = p.ids[s]
+		if !ok {
+			id = int32(len(p.json))
+			p.ids[s] = id
+			p.json = append(p.json, jsonString(s))
+		}
+		p.field[f][s] = id
 	}
-	p.field[f][s] = id
+	last.s, last.id = s, id
 	return id
 }
 
@@ -405,6 +420,9 @@ func quotedIntLen(v int64) int { return intLen(v) + 2 }
 // jsonString is s as JSON text, as encoding/json writes it less the escapes
 // of <, > and & (the files are data, never inlined into HTML).
 func jsonString(s string) []byte {
+	if table.PlainJSON(s) { // most texts: written as they are, without an Encoder
+		return append(append(append(make([]byte, 0, len(s)+2), '"'), s...), '"')
+	}
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -79,13 +79,7 @@ func componentsTable(comps []record.Component) (*table.Table, error) {
 	for i := range comps {
 		sorted[i] = &comps[i]
 	}
-	// The dataset comes sorted by ID (record.Dataset): a stable sort of a
-	// sorted slice leaves it as it is, and checking costs one pass where
-	// sorting cost seconds at 1M components.
-	byID := func(i, j int) bool { return sorted[i].ID < sorted[j].ID }
-	if !sort.SliceIsSorted(sorted, byID) {
-		sort.SliceStable(sorted, byID)
-	}
+	sortByID(sorted)
 	// Numbers are built as columns; texts are read from the components as
 	// the encoders ask (table.Column.StringAt), not copied into the table.
 	n := len(sorted)
@@ -148,6 +142,16 @@ func componentsTable(comps []record.Component) (*table.Table, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// sortByID sorts components by ID, stably. The dataset comes sorted by ID
+// (record.Dataset): a stable sort of a sorted slice leaves it as it is, and
+// checking costs one pass where sorting cost seconds at 1M components.
+func sortByID(cs []*record.Component) {
+	byID := func(a, b *record.Component) int { return cmp.Compare(a.ID, b.ID) }
+	if !slices.IsSortedFunc(cs, byID) {
+		slices.SortStableFunc(cs, byID)
+	}
 }
 
 // componentNumbers is componentColumns' non-text columns, in order.
