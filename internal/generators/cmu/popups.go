@@ -16,9 +16,11 @@ import (
 )
 
 // popupStrings interns the texts of the stored rows: each distinct text gets a
-// number, and its JSON text is made once. Each field has a map of its own in
-// front of the shared one: most fields have a few dozen values, and a small
-// map's lookups stay in cache.
+// number, and its JSON text is made once. Each field but the few with a text
+// per CMU or site (manyTexts) has a map of its own in front of the shared
+// one: most fields have a few dozen values, and a small map's lookups stay in
+// cache; in front of the shared map, a field with thousands of values would
+// only hash each of its texts twice more.
 type popupStrings struct {
 	ids   map[string]int32
 	field [popupValues]map[string]int32
@@ -38,7 +40,9 @@ const nullString = -1
 func newPopupStrings(n int) *popupStrings {
 	p := &popupStrings{ids: make(map[string]int32, n)}
 	for i := range p.field {
-		p.field[i] = map[string]int32{}
+		if !manyTexts[i] {
+			p.field[i] = map[string]int32{}
+		}
 		p.last[i].id = nullString // no text yet
 	}
 	return p
@@ -54,7 +58,7 @@ func (p *popupStrings) id(f int, s string, ok bool) int32 {
 	if last.id != nullString && last.s == s {
 		return last.id
 	}
-	id, ok := p.field[f][s]
+	id, ok := p.field[f][s] // a nil map (manyTexts) finds nothing
 	if !ok {
 		id, ok = p.ids[s]
 		if !ok {
@@ -62,11 +66,17 @@ func (p *popupStrings) id(f int, s string, ok bool) int32 {
 			p.ids[s] = id
 			p.json = append(p.json, jsonString(s))
 		}
-		p.field[f][s] = id
+		if p.field[f] != nil {
+			p.field[f][s] = id
+		}
 	}
 	last.s, last.id = s, id
 	return id
 }
+
+// manyTexts marks the fields (indexes into PopupFields[1:]) with about a text
+// per CMU or per site: cmu_id, description, location.
+var manyTexts = [popupValues]bool{2: true, 8: true, 9: true}
 
 // popupRow is one component as stored: its id and, for each field of
 // PopupFields after id, the number of its text or nullString.
