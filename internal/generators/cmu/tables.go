@@ -204,8 +204,11 @@ type cmuRow struct {
 // of Applicant). Rows without a CMU ID are left out. Sorted by CMU ID, delivery
 // year (unknown last), auction name, applicant.
 func cmuRows(ds *record.Dataset) []cmuRow {
-	seen := map[cmuRow]bool{}
-	var rows []cmuRow
+	// Sized for every row at once, as appFrame's: growing a map of
+	// five-field keys step by step allocated it about twice over.
+	n := len(ds.Components) + len(ds.CMUs)
+	seen := make(map[cmuRow]bool, n)
+	rows := make([]cmuRow, 0, n/2)
 	collapse := memoized(collapseSpace)
 	add := func(cmuID, company string, year int, auction string) {
 		if cmuID == "" {

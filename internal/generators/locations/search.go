@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/prebake/prebake/internal/appview"
 	"github.com/prebake/prebake/internal/writer"
@@ -69,6 +70,11 @@ func jsonbText(ss []string) string {
 			b.WriteString(", ")
 		}
 		b.WriteByte('"')
+		if jsonbPlain(s) { // most texts: nothing to escape, written whole
+			b.WriteString(s)
+			b.WriteByte('"')
+			continue
+		}
 		for _, r := range s {
 			switch r {
 			case '"':
@@ -101,6 +107,18 @@ func jsonbText(ss []string) string {
 	return b.String()
 }
 
+// jsonbPlain reports whether jsonbText writes s as it is: valid UTF-8 (an
+// invalid byte would be written as U+FFFD) without '"', '\\' or control
+// characters.
+func jsonbPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
 // writeSearch writes SearchAsset: one row per located group, in the order of
 // the app's LocationGroup ids as far as the register decides it
 // (build_location_groups creates groups in the order of
@@ -127,7 +145,9 @@ func jsonbText(ss []string) string {
 // BigCompanyLocations groups, located or not.
 func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 	var strs []string
-	codes := map[string]int{}
+	// About three distinct texts a group (title, description, its jsonb
+	// text): sized once rather than grown by rehashing.
+	codes := make(map[string]int, 3*len(groups))
 	code := func(s string) int {
 		c, ok := codes[s]
 		if !ok {
