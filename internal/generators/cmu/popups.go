@@ -106,25 +106,33 @@ func newPopupStore(comps []record.Component) *popupStore {
 	// and key, so that a company's and a CMU's texts tend to share a file and
 	// are stored fewer times (the files are a tenth smaller than in key order);
 	// the order is fixed, and with it the string numbers and every byte.
-	order := make([]int32, len(lists))
-	for i := range order {
-		order[i] = int32(i)
+	// (Sorted as a compact array of the keys: comparing through comps reached
+	// into a large record per comparison. The sort's steps are the same.)
+	type listKey struct {
+		company, cmu string
+		key          int64
+		li           int32
 	}
-	slices.SortFunc(order, func(a, b int32) int {
-		ca, cb := &comps[lists[a][0]], &comps[lists[b][0]]
-		if c := strings.Compare(ca.Company, cb.Company); c != 0 {
+	order := make([]listKey, len(lists))
+	for i := range order {
+		c := &comps[lists[i][0]]
+		order[i] = listKey{c.Company, c.CMUID, keys[i], int32(i)}
+	}
+	slices.SortFunc(order, func(a, b listKey) int {
+		if c := strings.Compare(a.company, b.company); c != 0 {
 			return c
 		}
-		if c := strings.Compare(ca.CMUID, cb.CMUID); c != 0 {
+		if c := strings.Compare(a.cmu, b.cmu); c != 0 {
 			return c
 		}
-		return cmp.Compare(keys[a], keys[b])
+		return cmp.Compare(a.key, b.key)
 	})
 	rows := make([]*popupRow, len(comps))
 	stored := make([]*popupList, len(lists))
 	var rm rowMaker
 	s.lists = make([]*popupList, len(lists))
-	for k, li := range order {
+	for k, o := range order {
+		li := o.li
 		l := &popupList{rows: make([]*popupRow, len(lists[li]))}
 		for j, ci := range lists[li] {
 			if rows[ci] == nil {
