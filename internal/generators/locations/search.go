@@ -161,9 +161,7 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 	var rows []int
 	locations := map[string]int{}
 	for i, g := range groups {
-		for _, c := range g.members {
-			newest[i] = max(newest[i], c.DeliveryYear)
-		}
+		newest[i] = attrs[i].newest
 		for _, co := range attrs[i].Companies {
 			if co.Name != "" {
 				locations[co.Name]++
@@ -197,6 +195,8 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 	col := func() []int { return make([]int, 0, n) }
 	title, count, activeCol, primaryTech, primaryCompany, desc, descText, cmuCol := col(), col(), col(), col(), col(), col(), col(), col()
 	lng, lat, mw := make([]float64, 0, n), make([]float64, 0, n), make([]float64, 0, n)
+	var techs, cos []string
+	var byKey counted
 	for _, i := range rows {
 		g, a := groups[i], &attrs[i]
 		title = append(title, code(g.text))
@@ -209,9 +209,9 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 			active = 1
 		}
 		activeCol = append(activeCol, active)
-		techs := make([]string, len(a.Technologies))
-		for k, t := range a.Technologies {
-			techs[k] = t.Name
+		techs = techs[:0] // scratch, reused: off copies its codes
+		for _, t := range a.Technologies {
+			techs = append(techs, t.Name)
 		}
 		JSONBKeyOrder(techs)
 		primary, best := "Unknown", 0
@@ -226,16 +226,24 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 		}
 		primaryTech = append(primaryTech, code(primary))
 		off(techL, techs)
-		counts := map[string]int{}
-		cos := make([]string, len(a.Companies))
-		for k, co := range a.Companies {
-			cos[k], counts[co.Name] = co.Name, co.Count
-		}
-		JSONBKeyOrder(cos)
-		top := "Unknown"
-		for k, co := range cos {
-			if k == 0 || counts[co] > counts[top] {
-				top = co
+		// The companies in jsonb key order (their names are distinct), with
+		// their counts: the first of the most components is the primary.
+		byKey = append(byKey[:0], a.Companies...)
+		slices.SortFunc(byKey, func(x, y struct {
+			Name  string
+			Count int
+		}) int {
+			if len(x.Name) != len(y.Name) {
+				return len(x.Name) - len(y.Name)
+			}
+			return strings.Compare(x.Name, y.Name)
+		})
+		cos = cos[:0]
+		top, topCount := "Unknown", 0
+		for k, co := range byKey {
+			cos = append(cos, co.Name)
+			if k == 0 || co.Count > topCount {
+				top, topCount = co.Name, co.Count
 			}
 		}
 		primaryCompany = append(primaryCompany, code(top))
