@@ -419,7 +419,13 @@ func writeGroups(comps []record.Component, w *writer.Writer, s *Summary) error {
 		attrs[i] = g.attributes()
 	}
 	index := map[string]int{}
-	all := featureCollection{Type: "FeatureCollection", AuctionNames: []string{}, Features: []feature{}}
+	located := 0
+	for _, g := range groups {
+		if g.pos != nil {
+			located++
+		}
+	}
+	all := featureCollection{Type: "FeatureCollection", AuctionNames: []string{}, Features: make([]feature, 0, located)}
 	for i, g := range groups {
 		if g.pos == nil {
 			continue
