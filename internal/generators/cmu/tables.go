@@ -204,11 +204,13 @@ type cmuRow struct {
 // of Applicant). Rows without a CMU ID are left out. Sorted by CMU ID, delivery
 // year (unknown last), auction name, applicant.
 func cmuRows(ds *record.Dataset) []cmuRow {
-	// Sized for every row at once, as appFrame's: growing a map of
-	// five-field keys step by step allocated it about twice over.
-	n := len(ds.Components) + len(ds.CMUs)
+	// Sized for half the rows, about the share that is distinct (54% of the
+	// 64k sample's and of the register's): growing a map of five-field keys
+	// step by step cost a third more time, and sizing it for every row a
+	// half more memory.
+	n := (len(ds.Components) + len(ds.CMUs)) / 2
 	seen := make(map[cmuRow]bool, n)
-	rows := make([]cmuRow, 0, n/2)
+	rows := make([]cmuRow, 0, n)
 	collapse := memoized(collapseSpace)
 	add := func(cmuID, company string, year int, auction string) {
 		if cmuID == "" {
