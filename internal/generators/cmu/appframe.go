@@ -50,7 +50,10 @@ type frameRow struct {
 // register's text untrimmed. No real row has leading or trailing white space in
 // these fields.
 func appFrame(comps []record.Component) []frameRow {
-	seen := make(map[frameRow]bool, len(comps))
+	// Sized for half the components, about the share of distinct rows (57%
+	// of the 64k sample's, 55% of the register's): sized for all of them
+	// the map took half again the memory and more time than it saves.
+	seen := make(map[frameRow]bool, len(comps)/2)
 	rows := make([]frameRow, 0, len(comps)/2)
 	years := map[int]string{} // a year's text made once, not once per component
 	for i := range comps {

@@ -76,7 +76,7 @@ func buildCompanyIndex(comps []record.Component, rows []cmuRow) []*Company {
 	for i := range comps {
 		sorted[i] = &comps[i]
 	}
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	sortByID(sorted)
 	for _, comp := range sorted {
 		c := get(comp.Company)
 		if c == nil {

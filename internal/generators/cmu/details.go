@@ -99,49 +99,55 @@ const AtLocationDegrees = 0.0001
 // components without coordinates in input order.
 func atLocationLists(comps []record.Component) (lists [][]int32, keys []int64, listOf []int32) {
 	listOf = make([]int32, len(comps))
-	located := make([]int32, 0, len(comps))
+	// The positions and ids are copied into one compact array to sort and
+	// scan: comparing through comps reached into a large record per
+	// comparison. (The sort's steps, and so its order, are the same.)
+	type at struct {
+		lat, lng float64
+		id       int64
+		i        int32
+	}
+	located := make([]at, 0, len(comps))
 	for i := range comps {
-		if comps[i].Geo.Located {
-			located = append(located, int32(i))
+		if c := &comps[i]; c.Geo.Located {
+			located = append(located, at{c.Geo.Lat, c.Geo.Lng, c.ID, int32(i)})
 		}
 	}
 	// By position, then id: a position's components are one run, and the
 	// order is by latitude for the box search.
-	slices.SortFunc(located, func(a, b int32) int {
-		ca, cb := &comps[a].Geo, &comps[b].Geo
-		if c := cmp.Compare(ca.Lat, cb.Lat); c != 0 {
+	slices.SortFunc(located, func(a, b at) int {
+		if c := cmp.Compare(a.lat, b.lat); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(ca.Lng, cb.Lng); c != 0 {
+		if c := cmp.Compare(a.lng, b.lng); c != 0 {
 			return c
 		}
-		return cmp.Compare(comps[a].ID, comps[b].ID)
+		return cmp.Compare(a.id, b.id)
 	})
 	for start := 0; start < len(located); {
-		p := comps[located[start]].Geo
+		p := located[start]
 		end := start + 1
-		for end < len(located) && comps[located[end]].Geo.Lat == p.Lat && comps[located[end]].Geo.Lng == p.Lng {
+		for end < len(located) && located[end].lat == p.lat && located[end].lng == p.lng {
 			end++
 		}
 		// The app's filter: lat-0.0001 <= lat' <= lat+0.0001, and the same for
 		// lng, in float64 arithmetic as Python does it.
-		loLat, hiLat := p.Lat-AtLocationDegrees, p.Lat+AtLocationDegrees
-		loLng, hiLng := p.Lng-AtLocationDegrees, p.Lng+AtLocationDegrees
-		first, _ := slices.BinarySearchFunc(located, loLat, func(i int32, lat float64) int { return cmp.Compare(comps[i].Geo.Lat, lat) })
+		loLat, hiLat := p.lat-AtLocationDegrees, p.lat+AtLocationDegrees
+		loLng, hiLng := p.lng-AtLocationDegrees, p.lng+AtLocationDegrees
+		first, _ := slices.BinarySearchFunc(located, loLat, func(o at, lat float64) int { return cmp.Compare(o.lat, lat) })
 		var near []int32
 		for _, o := range located[first:] {
-			g := &comps[o].Geo
-			if g.Lat > hiLat {
+			if o.lat > hiLat {
 				break
 			}
-			if g.Lng >= loLng && g.Lng <= hiLng {
-				near = append(near, o)
+			if o.lng >= loLng && o.lng <= hiLng {
+				near = append(near, o.i)
 			}
 		}
 		slices.SortFunc(near, func(a, b int32) int { return newerFirst(&comps[a], &comps[b]) })
-		key := comps[located[start]].ID // the run is sorted by id
-		for _, i := range located[start:end] {
-			listOf[i] = int32(len(lists))
+		key := p.id // the run is sorted by id
+		for _, o := range located[start:end] {
+			listOf[o.i] = int32(len(lists))
 		}
 		lists = append(lists, near)
 		keys = append(keys, key)

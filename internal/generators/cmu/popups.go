@@ -10,18 +10,29 @@ import (
 	"strings"
 
 	"github.com/prebake/prebake/internal/appview"
+	"github.com/prebake/prebake/internal/generators/cmu/table"
 	"github.com/prebake/prebake/internal/record"
 	"github.com/prebake/prebake/internal/writer"
 )
 
 // popupStrings interns the texts of the stored rows: each distinct text gets a
-// number, and its JSON text is made once. Each field has a map of its own in
-// front of the shared one: most fields have a few dozen values, and a small
-// map's lookups stay in cache.
+// number, and its JSON text is made once. Each field but the few with a text
+// per CMU or site (manyTexts) has a map of its own in front of the shared
+// one: most fields have a few dozen values, and a small map's lookups stay in
+// cache; in front of the shared map, a field with thousands of values would
+// only hash each of its texts twice more.
 type popupStrings struct {
 	ids   map[string]int32
 	field [popupValues]map[string]int32
 	json  [][]byte
+	// last is each field's previous text and its number: rows are made a
+	// list at a time, lists in company and CMU order, so a field often
+	// repeats the row before's text, and one comparison spares hashing it
+	// (descriptions and locations are long) twice.
+	last [popupValues]struct {
+		s  string
+		id int32
+	}
 }
 
 const nullString = -1
@@ -29,7 +40,10 @@ const nullString = -1
 func newPopupStrings(n int) *popupStrings {
 	p := &popupStrings{ids: make(map[string]int32, n)}
 	for i := range p.field {
-		p.field[i] = map[string]int32{}
+		if !manyTexts[i] {
+			p.field[i] = map[string]int32{}
+		}
+		p.last[i].id = nullString // no text yet
 	}
 	return p
 }
@@ -40,18 +54,29 @@ func (p *popupStrings) id(f int, s string, ok bool) int32 {
 	if !ok {
 		return nullString
 	}
-	if id, ok := p.field[f][s]; ok {
-		return id
+	last := &p.last[f]
+	if last.id != nullString && last.s == s {
+		return last.id
 	}
-	id, ok := p.ids[s]
+	id, ok := p.field[f][s] // a nil map (manyTexts) finds nothing
 	if !ok {
-		id = int32(len(p.json))
-		p.ids[s] = id
-		p.json = append(p.json, jsonString(s))
+		id, ok = p.ids[s]
+		if !ok {
+			id = int32(len(p.json))
+			p.ids[s] = id
+			p.json = append(p.json, jsonString(s))
+		}
+		if p.field[f] != nil {
+			p.field[f][s] = id
+		}
 	}
-	p.field[f][s] = id
+	last.s, last.id = s, id
 	return id
 }
+
+// manyTexts marks the fields (indexes into PopupFields[1:]) with about a text
+// per CMU or per site: cmu_id, description, location.
+var manyTexts = [popupValues]bool{2: true, 8: true, 9: true}
 
 // popupRow is one component as stored: its id and, for each field of
 // PopupFields after id, the number of its text or nullString.
@@ -81,25 +106,33 @@ func newPopupStore(comps []record.Component) *popupStore {
 	// and key, so that a company's and a CMU's texts tend to share a file and
 	// are stored fewer times (the files are a tenth smaller than in key order);
 	// the order is fixed, and with it the string numbers and every byte.
-	order := make([]int32, len(lists))
-	for i := range order {
-		order[i] = int32(i)
+	// (Sorted as a compact array of the keys: comparing through comps reached
+	// into a large record per comparison. The sort's steps are the same.)
+	type listKey struct {
+		company, cmu string
+		key          int64
+		li           int32
 	}
-	slices.SortFunc(order, func(a, b int32) int {
-		ca, cb := &comps[lists[a][0]], &comps[lists[b][0]]
-		if c := strings.Compare(ca.Company, cb.Company); c != 0 {
+	order := make([]listKey, len(lists))
+	for i := range order {
+		c := &comps[lists[i][0]]
+		order[i] = listKey{c.Company, c.CMUID, keys[i], int32(i)}
+	}
+	slices.SortFunc(order, func(a, b listKey) int {
+		if c := strings.Compare(a.company, b.company); c != 0 {
 			return c
 		}
-		if c := strings.Compare(ca.CMUID, cb.CMUID); c != 0 {
+		if c := strings.Compare(a.cmu, b.cmu); c != 0 {
 			return c
 		}
-		return cmp.Compare(keys[a], keys[b])
+		return cmp.Compare(a.key, b.key)
 	})
 	rows := make([]*popupRow, len(comps))
 	stored := make([]*popupList, len(lists))
 	var rm rowMaker
 	s.lists = make([]*popupList, len(lists))
-	for k, li := range order {
+	for k, o := range order {
+		li := o.li
 		l := &popupList{rows: make([]*popupRow, len(lists[li]))}
 		for j, ci := range lists[li] {
 			if rows[ci] == nil {
@@ -405,6 +438,9 @@ func quotedIntLen(v int64) int { return intLen(v) + 2 }
 // jsonString is s as JSON text, as encoding/json writes it less the escapes
 // of <, > and & (the files are data, never inlined into HTML).
 func jsonString(s string) []byte {
+	if table.PlainJSON(s) { // most texts: written as they are, without an Encoder
+		return append(append(append(make([]byte, 0, len(s)+2), '"'), s...), '"')
+	}
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -1,6 +1,7 @@
 package cmu
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"sort"
@@ -226,12 +227,11 @@ func statistics(comps []*record.Component) Statistics {
 			withMW = append(withMW, c)
 		}
 	}
-	sort.SliceStable(withMW, func(i, j int) bool {
-		a, b := *withMW[i].DeratedMW, *withMW[j].DeratedMW
-		if a != b {
-			return a > b
+	slices.SortStableFunc(withMW, func(x, y *record.Component) int {
+		if a, b := *x.DeratedMW, *y.DeratedMW; a != b {
+			return cmp.Compare(b, a)
 		}
-		return withMW[i].ID < withMW[j].ID
+		return cmp.Compare(x.ID, y.ID)
 	})
 	for _, c := range first(withMW, TopComponents) {
 		s.TopComponentsCapacity = append(s.TopComponentsCapacity, ComponentCapacity{
@@ -252,7 +252,7 @@ func writeStatistics(w *writer.Writer, comps []record.Component) error {
 	for i := range comps {
 		sorted[i] = &comps[i]
 	}
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	sortByID(sorted)
 	if err := writeJSON(w, "cmu/statistics.json", statistics(sorted)); err != nil {
 		return err
 	}

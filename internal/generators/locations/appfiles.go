@@ -28,12 +28,29 @@ type appFiles struct {
 func buildAppFiles(comps []record.Component) appFiles {
 	f := appFiles{outward: map[string][]string{}, counts: map[string]int{}, search: map[string][]string{}}
 	seenOut := map[[2]string]bool{}
+	// A site's components often come one after another: a run of one
+	// Location (and outcode) is counted and filed once, not hashed per
+	// component.
+	var run struct {
+		loc, outcode string
+		n            int
+	}
+	flush := func() {
+		if run.n > 0 {
+			f.counts[run.loc] += run.n
+		}
+	}
 	for i := range comps {
 		c := &comps[i]
 		if c.Location == "" {
 			continue
 		}
-		f.counts[c.Location]++
+		if run.n > 0 && c.Location == run.loc && c.Outcode == run.outcode {
+			run.n++
+			continue
+		}
+		flush()
+		run.loc, run.outcode, run.n = c.Location, c.Outcode, 1
 		oc := strings.ToUpper(strings.TrimSpace(c.Outcode))
 		if oc == "" {
 			continue
@@ -44,6 +61,7 @@ func buildAppFiles(comps []record.Component) appFiles {
 			f.outward[oc] = append(f.outward[oc], c.Location)
 		}
 	}
+	flush()
 	for loc := range f.counts {
 		if p, ok := searchPrefix(loc); ok {
 			f.search[p] = append(f.search[p], loc)

@@ -51,9 +51,13 @@ func locationID(text string) string {
 // buildGroups groups every component by its verbatim location text, sorted by id.
 func buildGroups(comps []record.Component) []*group {
 	byText := map[string]*group{}
+	var last *group // the previous component's group: a site's components often come together
 	for i := range comps {
 		c := &comps[i]
-		g := byText[c.LocationText]
+		g := last
+		if g == nil || g.text != c.LocationText {
+			g = byText[c.LocationText]
+		}
 		if g == nil {
 			if !IsGroupText(c.LocationText) { // once per text that makes a group
 				continue
@@ -62,6 +66,7 @@ func buildGroups(comps []record.Component) []*group {
 			byText[c.LocationText] = g
 		}
 		g.members = append(g.members, c)
+		last = g
 	}
 	groups := make([]*group, 0, len(byText))
 	byID := func(a, b *record.Component) int { return cmp.Compare(a.ID, b.ID) }
@@ -211,6 +216,13 @@ type attributes struct {
 	DescriptionsTotal int `json:"descriptions_total"`  // distinct non-empty descriptions
 	AuctionNamesTotal int `json:"auction_names_total"` // distinct auction names
 	LocatedCount      int `json:"located_count"`       // members with coordinates
+
+	// For the lists and search.json, gathered in the one pass over the
+	// members (each further pass reached into every member's record again).
+	newest       int       // the newest delivery year of a member, 0 when none is known
+	auctionNames []string  // every distinct non-empty auction name
+	ownCompanies []float64 // per Companies entry: its own components' de-rated capacity
+	ownTechs     []float64 // per Technologies entry: the same
 }
 
 func (g *group) attributes() attributes {
@@ -241,8 +253,10 @@ func (g *group) attributes() attributes {
 		if c.Geo.Located {
 			a.LocatedCount++
 		}
+		a.newest = max(a.newest, c.DeliveryYear)
 	}
 	auctions = distinct(auctions)
+	a.auctionNames = auctions
 	a.DescriptionsTotal, a.AuctionNamesTotal = len(distinct(descs)), len(auctions)
 	slices.Reverse(auctions)
 	a.AuctionYears = append(a.AuctionYears, auctions[:min(5, len(auctions))]...)
@@ -277,7 +291,28 @@ func (g *group) attributes() attributes {
 			}
 		}
 	}
+	a.ownCompanies = ownCapacity(g.members, a.Companies, func(c *record.Component) string { return c.Company })
+	a.ownTechs = ownCapacity(g.members, a.Technologies, func(c *record.Component) string { return c.TechClass })
 	return a
+}
+
+// ownCapacity sums, for each entry of c, the de-rated capacity of the
+// members whose key is the entry's name, in member order (the order a sum
+// by name in a map would take). A loop per entry, not a map per group: most
+// groups have a member or two.
+func ownCapacity(members []*record.Component, c counted, key func(*record.Component) string) []float64 {
+	if len(c) == 0 {
+		return nil
+	}
+	own := make([]float64, len(c))
+	for k, e := range c {
+		for _, m := range members {
+			if m.DeratedMW != nil && key(m) == e.Name {
+				own[k] += *m.DeratedMW
+			}
+		}
+	}
+	return own
 }
 
 // primaryTech is LocationGroup.get_primary_technology: the technologies key
@@ -384,7 +419,13 @@ func writeGroups(comps []record.Component, w *writer.Writer, s *Summary) error {
 		attrs[i] = g.attributes()
 	}
 	index := map[string]int{}
-	all := featureCollection{Type: "FeatureCollection", AuctionNames: []string{}, Features: []feature{}}
+	located := 0
+	for _, g := range groups {
+		if g.pos != nil {
+			located++
+		}
+	}
+	all := featureCollection{Type: "FeatureCollection", AuctionNames: []string{}, Features: make([]feature, 0, located)}
 	for i, g := range groups {
 		if g.pos == nil {
 			continue

@@ -74,28 +74,20 @@ func lists(groups []*group, attrs []attributes) (companies, techs []ListEntry, o
 		}
 		return m[k]
 	}
-	for i, g := range groups {
+	for i := range groups {
 		a := &attrs[i]
-		own := map[string]float64{}
-		ownTech := map[string]float64{}
-		for _, c := range g.members {
-			if c.DeratedMW != nil {
-				own[c.Company] += *c.DeratedMW
-				ownTech[c.TechClass] += *c.DeratedMW
-			}
-			if c.AuctionName != "" {
-				allAuctions[c.AuctionName] = true
-			}
+		for _, n := range a.auctionNames {
+			allAuctions[n] = true
 		}
-		for _, e := range a.Companies {
-			get(byCompany, e.Name).add(e.Count, a.CapacityMW, own[e.Name])
+		for k, e := range a.Companies {
+			get(byCompany, e.Name).add(e.Count, a.CapacityMW, a.ownCompanies[k])
 		}
 		interHere := false
-		for _, e := range a.Technologies {
-			get(byTech, e.Name).add(e.Count, a.CapacityMW, ownTech[e.Name])
+		for k, e := range a.Technologies {
+			get(byTech, e.Name).add(e.Count, a.CapacityMW, a.ownTechs[k])
 			if record.Categorize(e.Name) == record.Interconnector {
 				inter.components += e.Count
-				inter.own += ownTech[e.Name]
+				inter.own += a.ownTechs[k]
 				interHere = true
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,6 +67,21 @@ func TestNewPostcodeTable(t *testing.T) {
 			name: "unsorted is sorted, repeats dropped",
 			in: []record.PostcodePoint{
 				pp("B1 1AA", 52.4, -1.9), pp("AB10 1AA", 57.14, -2.1), pp("B1 1AA", 50, 0), pp("AB1 0AA", 57.1, -2.2),
+			},
+			outcodes: []string{"AB1", "AB10", "B1"}, n: 3, dups: 1,
+		},
+		{
+			name: "sorted with repeats",
+			in: []record.PostcodePoint{
+				pp("AB1 0AA", 57.1, -2.2), pp("AB10 1AA", 57.14, -2.1), pp("B1 1AA", 52.4, -1.9), pp("B1 1AA", 50, 0), pp("B1 1AA", 51, 0),
+			},
+			outcodes: []string{"AB1", "AB10", "B1"}, n: 3, dups: 2,
+		},
+		{
+			// the repeat next to its twin before the disorder is counted once
+			name: "unsorted, a repeat already adjacent",
+			in: []record.PostcodePoint{
+				pp("B1 1AA", 52.4, -1.9), pp("B1 1AA", 50, 0), pp("AB10 1AA", 57.14, -2.1), pp("AB1 0AA", 57.1, -2.2),
 			},
 			outcodes: []string{"AB1", "AB10", "B1"}, n: 3, dups: 1,
 		},
@@ -395,6 +411,44 @@ func TestPostcodeAttribution(t *testing.T) {
 		}
 		if !strings.Contains(got, want) || (synthetic && strings.Contains(got, "Crown")) {
 			t.Errorf("synthetic=%v: attribution %q, want it to contain %q", synthetic, got, want)
+		}
+	}
+}
+
+// TestPostcodeIndexCells checks the index's grouping against its definition
+// on points spread over every quadrant of the globe (cells of both signs, at
+// the key's extremes): each cell lists exactly its points, in ascending
+// index, and the cells are in ascending key order.
+func TestPostcodeIndexCells(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var pts []record.PostcodePoint
+	for i := range 5000 {
+		lat, lng := rng.Float64()*180-90, rng.Float64()*360-180
+		switch i % 50 {
+		case 0:
+			lat, lng = -90, -180
+		case 1:
+			lat, lng = 90, 180
+		case 2: // a crowded cell
+			lat, lng = 51.5+rng.Float64()*0.009, -0.1+rng.Float64()*0.009
+		}
+		pts = append(pts, record.PostcodePoint{Lat: lat, Lng: lng})
+	}
+	ix := newPostcodeIndex(&postcodeTable{points: pts})
+	want := map[cell][]int32{}
+	for i, p := range pts {
+		c := cellOf(p.Lat, p.Lng)
+		want[c] = append(want[c], int32(i))
+	}
+	if len(ix.keys) != len(want) {
+		t.Fatalf("%d cells, want %d", len(ix.keys), len(want))
+	}
+	if !slices.IsSorted(ix.keys) {
+		t.Error("cell keys not ascending")
+	}
+	for c, idx := range want {
+		if got := ix.cell(c); !slices.Equal(got, idx) {
+			t.Errorf("cell %v: points %v, want %v", c, got, idx)
 		}
 	}
 }

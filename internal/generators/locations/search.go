@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/prebake/prebake/internal/appview"
 	"github.com/prebake/prebake/internal/writer"
@@ -69,6 +70,11 @@ func jsonbText(ss []string) string {
 			b.WriteString(", ")
 		}
 		b.WriteByte('"')
+		if jsonbPlain(s) { // most texts: nothing to escape, written whole
+			b.WriteString(s)
+			b.WriteByte('"')
+			continue
+		}
 		for _, r := range s {
 			switch r {
 			case '"':
@@ -101,6 +107,18 @@ func jsonbText(ss []string) string {
 	return b.String()
 }
 
+// jsonbPlain reports whether jsonbText writes s as it is: valid UTF-8 (an
+// invalid byte would be written as U+FFFD) without '"', '\\' or control
+// characters.
+func jsonbPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
 // writeSearch writes SearchAsset: one row per located group, in the order of
 // the app's LocationGroup ids as far as the register decides it
 // (build_location_groups creates groups in the order of
@@ -127,7 +145,9 @@ func jsonbText(ss []string) string {
 // BigCompanyLocations groups, located or not.
 func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 	var strs []string
-	codes := map[string]int{}
+	// About three distinct texts a group (title, description, its jsonb
+	// text): sized once rather than grown by rehashing.
+	codes := make(map[string]int, 3*len(groups))
 	code := func(s string) int {
 		c, ok := codes[s]
 		if !ok {
@@ -141,9 +161,7 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 	var rows []int
 	locations := map[string]int{}
 	for i, g := range groups {
-		for _, c := range g.members {
-			newest[i] = max(newest[i], c.DeliveryYear)
-		}
+		newest[i] = attrs[i].newest
 		for _, co := range attrs[i].Companies {
 			if co.Name != "" {
 				locations[co.Name]++
@@ -177,6 +195,8 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 	col := func() []int { return make([]int, 0, n) }
 	title, count, activeCol, primaryTech, primaryCompany, desc, descText, cmuCol := col(), col(), col(), col(), col(), col(), col(), col()
 	lng, lat, mw := make([]float64, 0, n), make([]float64, 0, n), make([]float64, 0, n)
+	var techs, cos []string
+	var byKey counted
 	for _, i := range rows {
 		g, a := groups[i], &attrs[i]
 		title = append(title, code(g.text))
@@ -189,9 +209,9 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 			active = 1
 		}
 		activeCol = append(activeCol, active)
-		techs := make([]string, len(a.Technologies))
-		for k, t := range a.Technologies {
-			techs[k] = t.Name
+		techs = techs[:0] // scratch, reused: off copies its codes
+		for _, t := range a.Technologies {
+			techs = append(techs, t.Name)
 		}
 		JSONBKeyOrder(techs)
 		primary, best := "Unknown", 0
@@ -206,16 +226,24 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 		}
 		primaryTech = append(primaryTech, code(primary))
 		off(techL, techs)
-		counts := map[string]int{}
-		cos := make([]string, len(a.Companies))
-		for k, co := range a.Companies {
-			cos[k], counts[co.Name] = co.Name, co.Count
-		}
-		JSONBKeyOrder(cos)
-		top := "Unknown"
-		for k, co := range cos {
-			if k == 0 || counts[co] > counts[top] {
-				top = co
+		// The companies in jsonb key order (their names are distinct), with
+		// their counts: the first of the most components is the primary.
+		byKey = append(byKey[:0], a.Companies...)
+		slices.SortFunc(byKey, func(x, y struct {
+			Name  string
+			Count int
+		}) int {
+			if len(x.Name) != len(y.Name) {
+				return len(x.Name) - len(y.Name)
+			}
+			return strings.Compare(x.Name, y.Name)
+		})
+		cos = cos[:0]
+		top, topCount := "Unknown", 0
+		for k, co := range byKey {
+			cos = append(cos, co.Name)
+			if k == 0 || co.Count > topCount {
+				top, topCount = co.Name, co.Count
 			}
 		}
 		primaryCompany = append(primaryCompany, code(top))

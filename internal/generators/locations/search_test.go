@@ -101,3 +101,26 @@ func TestSearchFile(t *testing.T) {
 		t.Errorf("lat %v: want the first located member's, rounded to 6 decimals", lat)
 	}
 }
+
+// TestJSONBText holds jsonbText to PostgreSQL's text of a jsonb array, on
+// texts written whole (ASCII, other UTF-8) and texts escaped character by
+// character (quotes, backslashes, control characters, an invalid byte, which
+// a jsonb value cannot hold and is written as U+FFFD).
+func TestJSONBText(t *testing.T) {
+	for _, tt := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, `[]`},
+		{[]string{"Unit 1"}, `["Unit 1"]`},
+		{[]string{"a", "Café €5", "日本"}, `["a", "Café €5", "日本"]`},
+		{[]string{`say "hi"`, `C:\dir`}, `["say \"hi\"", "C:\\dir"]`},
+		{[]string{"tab\there\nnew\r\b\f\x01\x1f"}, `["tab\there\nnew\r\b\f\u0001\u001f"]`},
+		{[]string{"bad\xffbyte", "ok"}, "[\"bad\uFFFDbyte\", \"ok\"]"},
+		{[]string{"del\x7f"}, "[\"del\x7f\"]"},
+	} {
+		if got := jsonbText(tt.in); got != tt.want {
+			t.Errorf("jsonbText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

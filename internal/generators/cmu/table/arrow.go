@@ -97,10 +97,10 @@ func appendArrow(fb array.Builder, c *Column, start, end int, scratch *arrowScra
 		sb := fb.(*array.StringBuilder)
 		if c.Nullable {
 			for i := start; i < end; i++ {
-				if c.IsNull(i) {
-					sb.AppendNull()
+				if s, ok := c.StrOrNull(i); ok {
+					sb.Append(s)
 				} else {
-					sb.Append(c.Str(i))
+					sb.AppendNull()
 				}
 			}
 			return

@@ -120,7 +120,7 @@ func TestArrowMatchesOneByOne(t *testing.T) {
 	}
 }
 
-// TestPlainJSONMatchesEncoder: every string plainJSON passes is written by
+// TestPlainJSONMatchesEncoder: every string PlainJSON passes is written by
 // encoding/json (HTML escaping off, as Table.JSON's Encoder) as itself
 // between quotes, and each byte it refuses is one the encoder escapes or
 // may (non-ASCII, which it checks for validity and U+2028/U+2029).
@@ -134,11 +134,11 @@ func TestPlainJSONMatchesEncoder(t *testing.T) {
 			t.Fatal(err)
 		}
 		verbatim := buf.String() == `"`+s+`"`+"\n"
-		if plainJSON(s) && !verbatim {
-			t.Errorf("byte %#x: plainJSON passes it, encoding/json writes %q", c, buf.String())
+		if PlainJSON(s) && !verbatim {
+			t.Errorf("byte %#x: PlainJSON passes it, encoding/json writes %q", c, buf.String())
 		}
-		if !plainJSON(s) && c < 0x80 && verbatim {
-			t.Errorf("byte %#x: plainJSON refuses it, encoding/json writes it as it is", c)
+		if !PlainJSON(s) && c < 0x80 && verbatim {
+			t.Errorf("byte %#x: PlainJSON refuses it, encoding/json writes it as it is", c)
 		}
 	}
 	for _, s := range []string{"", "CMU ID", "Ørsted", "a<b>&c", "T-4 2024-25 <x>"} {
@@ -146,8 +146,8 @@ func TestPlainJSONMatchesEncoder(t *testing.T) {
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(s)
-		if plainJSON(s) && buf.String() != `"`+s+`"`+"\n" {
-			t.Errorf("%q: plainJSON passes it, encoding/json writes %q", s, buf.String())
+		if PlainJSON(s) && buf.String() != `"`+s+`"`+"\n" {
+			t.Errorf("%q: PlainJSON passes it, encoding/json writes %q", s, buf.String())
 		}
 	}
 }

@@ -50,7 +50,7 @@ func (t *Table) JSON() ([]byte, error) {
 	// repeat on most rows.
 	encoded := map[string][]byte{}
 	str := func(s string) error {
-		if plainJSON(s) {
+		if PlainJSON(s) {
 			buf.WriteByte('"')
 			buf.WriteString(s)
 			buf.WriteByte('"')
@@ -113,13 +113,13 @@ func (t *Table) JSON() ([]byte, error) {
 // sizeRows is how many rows JSON writes before sizing its buffer for the rest.
 const sizeRows = 1024
 
-// plainJSON reports whether s is ASCII, control characters aside, without '"' or '\\', which
+// PlainJSON reports whether s is ASCII, control characters aside, without '"' or '\\', which
 // encoding/json writes as it is between quotes (with HTML escaping off, as
 // JSON's Encoder is set): such strings, most of a table's, skip the Encoder
 // and the cache of encoded strings, which held a copy of every distinct CMU
 // id and name (a tenth of the 1M bake's peak heap). TestPlainJSONMatchesEncoder
 // checks the rule against encoding/json.
-func plainJSON(s string) bool {
+func PlainJSON(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
 			return false

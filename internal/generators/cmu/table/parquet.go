@@ -129,6 +129,9 @@ func (t *Table) Parquet() ([]byte, error) {
 }
 
 func parquetValue(c *Column, i, ci int) parquet.Value {
+	if c.Type == String {
+		return parquetString(c, i, ci)
+	}
 	def := 0
 	if c.Nullable {
 		if c.IsNull(i) {
@@ -144,13 +147,24 @@ func parquetValue(c *Column, i, ci int) parquet.Value {
 		v = parquet.DoubleValue(c.Floats[i])
 	case Bool:
 		v = parquet.BooleanValue(c.Bools[i])
-	default:
-		// The string's own bytes, not a copy: the writer copies values into
-		// its page and dictionary buffers and never writes to them (a copy per
-		// string was a tenth of the table's encoding time, in allocation and
-		// garbage collection).
-		s := c.Str(i)
-		v = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
 	}
 	return v.Level(0, def, ci)
+}
+
+// parquetString is parquetValue of a String column, its text asked for once
+// (Column.StrOrNull).
+func parquetString(c *Column, i, ci int) parquet.Value {
+	s, ok := c.StrOrNull(i)
+	if !ok {
+		return parquet.NullValue().Level(0, 0, ci)
+	}
+	def := 0
+	if c.Nullable {
+		def = 1
+	}
+	// The string's own bytes, not a copy: the writer copies values into its
+	// page and dictionary buffers and never writes to them (a copy per string
+	// was a tenth of the table's encoding time, in allocation and garbage
+	// collection).
+	return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s))).Level(0, def, ci)
 }

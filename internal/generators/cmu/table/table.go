@@ -75,6 +75,17 @@ func (c *Column) IsNull(i int) bool {
 	return c.Valid != nil && !c.Valid[i]
 }
 
+// StrOrNull is a String column's row i and whether it is not null: IsNull
+// and Str at once, which for a StringAt column asks for the text once rather
+// than twice (the encoders read every text of cmu/components this way).
+func (c *Column) StrOrNull(i int) (string, bool) {
+	if c.StringAt != nil {
+		s := c.StringAt(i)
+		return s, !c.Nullable || s != ""
+	}
+	return c.Strings[i], c.Valid == nil || c.Valid[i]
+}
+
 // Str is a String column's row i (Strings[i], or StringAt(i)).
 func (c *Column) Str(i int) string {
 	if c.StringAt != nil {

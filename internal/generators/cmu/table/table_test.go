@@ -245,3 +245,24 @@ func BenchmarkEncode(b *testing.B) {
 		})
 	}
 }
+
+// TestStrOrNull holds StrOrNull to IsNull and Str on every kind of String
+// column: Strings with and without validity flags, StringAt nullable (where
+// "" is null) and not.
+func TestStrOrNull(t *testing.T) {
+	texts := []string{"a", "", "b"}
+	at := func(i int) string { return texts[i] }
+	for _, c := range []*table.Column{
+		{Name: "plain", Type: table.String, Strings: texts},
+		{Name: "valid", Type: table.String, Nullable: true, Strings: texts, Valid: []bool{true, true, false}},
+		{Name: "at nullable", Type: table.String, Nullable: true, StringAt: at, Count: 3},
+		{Name: "at", Type: table.String, StringAt: at, Count: 3},
+	} {
+		for i := range texts {
+			s, ok := c.StrOrNull(i)
+			if ok == c.IsNull(i) || ok && s != c.Str(i) {
+				t.Errorf("%s row %d: StrOrNull = %q, %v; IsNull %v, Str %q", c.Name, i, s, ok, c.IsNull(i), c.Str(i))
+			}
+		}
+	}
+}
