@@ -1,6 +1,9 @@
 package bake
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,22 +18,13 @@ import (
 
 // inForce is the bake a new bake replaces, as the changelog reads it: its
 // manifest, why there is nothing to compare with (note, when there is not),
-// and its components and regions, being read (goValue).
+// and its components and regions.
 type inForce struct {
 	m          *manifest.Manifest
 	note       string
 	components func() ([]changes.Component, error)
 	regions    func() (*changes.Regions, error)
-	prefetched bool // components and regions are being read on goroutines of their own
-}
-
-// wait returns once nothing is reading the bake in force: a bake that fails
-// leaves nothing running.
-func (f *inForce) wait() {
-	if f.prefetched {
-		f.components()
-		f.regions()
-	}
+	wait       func() // returns once no early read is running: a bake that fails leaves nothing running
 }
 
 // prefetchMaxBytes is the largest components table of the bake in force that
@@ -43,35 +37,78 @@ var prefetchMaxBytes int64 = 32 << 20
 // cfg.ManifestPath, which the writer's history also holds, and its
 // cmu/components table and boundary regions in cfg.OutDir) on goroutines of
 // its own, so that the changelog, which needs it after the generators, finds
-// it read. Nothing it reads is written by the bake: every file a manifest
-// names is content-addressed, and the bake only adds files.
+// it read.
+//
+// An early read takes only regular files that hold the bytes the manifest
+// in force names (its SHA-256): what a read after the generators would find
+// there, since every file a manifest names is content-addressed and a bake
+// only adds files. Any other file (missing, damaged, a FIFO that would block)
+// the bake may yet write again under the same name: that read is made again
+// after the generators, as the changelog always read it, so that the changelog
+// is the same either way.
 func readInForce(cfg Config) *inForce {
+	none := func(f *inForce) *inForce { f.wait = func() {}; return f }
 	if cfg.ManifestPath == "" {
-		return &inForce{note: "no manifest path: nothing to compare with"}
+		return none(&inForce{note: "no manifest path: nothing to compare with"})
 	}
 	prev, err := manifest.Load(cfg.ManifestPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &inForce{note: "the first bake: no manifest in force to compare with"}
+		return none(&inForce{note: "the first bake: no manifest in force to compare with"})
 	}
 	if err != nil {
-		return &inForce{note: "the manifest in force cannot be read: " + err.Error()}
+		return none(&inForce{note: "the manifest in force cannot be read: " + err.Error()})
 	}
 	a, ok := prev.Assets[changes.ComponentsAsset]
 	if !ok {
-		return &inForce{m: prev, note: fmt.Sprintf("the manifest in force (build %s) has no %s to compare with", prev.BuildID, changes.ComponentsAsset)}
+		return none(&inForce{m: prev, note: fmt.Sprintf("the manifest in force (build %s) has no %s to compare with", prev.BuildID, changes.ComponentsAsset)})
 	}
-	f := &inForce{m: prev}
 	read := func() ([]changes.Component, error) {
 		return changes.ReadComponentsFile(filepath.Join(cfg.OutDir, filepath.FromSlash(a.Path)))
 	}
 	regions := func() (*changes.Regions, error) { return changes.LoadRegions(prev, changes.DirReader(cfg.OutDir)) }
 	if a.Size > prefetchMaxBytes {
-		f.components, f.regions = later(read), later(regions)
-	} else {
-		f.components, f.regions = goValue(read), goValue(regions)
-		f.prefetched = true
+		return none(&inForce{m: prev, components: later(read), regions: later(regions)})
 	}
-	return f
+	checked := checkedReader(cfg.OutDir, prev)
+	early := goValue(func() ([]changes.Component, error) {
+		data, err := checked(a.Path)
+		if err != nil {
+			return nil, err
+		}
+		return changes.ReadComponents(bytes.NewReader(data))
+	})
+	earlyRegions := goValue(func() (*changes.Regions, error) { return changes.LoadRegions(prev, checked) })
+	return &inForce{m: prev, components: orLater(early, read), regions: orLater(earlyRegions, regions),
+		wait: func() { early(); earlyRegions() }}
+}
+
+// checkedReader reads a file of the bake m from outDir when it is a regular
+// file holding the bytes m names (an asset's SHA-256); else it fails.
+func checkedReader(outDir string, m *manifest.Manifest) changes.ReadFunc {
+	sums := make(map[string]string, len(m.Assets))
+	for _, a := range m.Assets {
+		sums[a.Path] = a.SHA256
+	}
+	return func(rel string) ([]byte, error) {
+		want, ok := sums[rel]
+		if !ok {
+			return nil, fmt.Errorf("%s: not an asset of the bake", rel)
+		}
+		p := filepath.Join(outDir, filepath.FromSlash(rel))
+		if fi, err := os.Lstat(p); err != nil {
+			return nil, err
+		} else if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s: not a regular file", rel)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != want {
+			return nil, fmt.Errorf("%s: not the bytes the manifest names", rel)
+		}
+		return data, nil
+	}
 }
 
 // writeChangelog writes changes/latest.json: the changelog of what w has
@@ -166,6 +203,17 @@ func goValue[T any](f func() (T, error)) func() (T, error) {
 	return func() (T, error) {
 		<-done
 		return v, err
+	}
+}
+
+// orLater is first's result, or when first failed, then's, asked for once.
+func orLater[T any](first, then func() (T, error)) func() (T, error) {
+	again := later(then)
+	return func() (T, error) {
+		if v, err := first(); err == nil {
+			return v, nil
+		}
+		return again()
 	}
 }
 

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/prebake/prebake/internal/changes"
 	"github.com/prebake/prebake/internal/sample"
@@ -147,5 +149,94 @@ func TestChangelogAgainstTheBakeInForce(t *testing.T) {
 	}
 	if string(readFile(t, cfg.ManifestPath)) != string(before) {
 		t.Error("a failed bake changed the manifest in force")
+	}
+}
+
+// TestChangelogInForceFileWrittenAgain: a file of the bake in force that is
+// missing or damaged in the output directory, and that the bake writes again
+// under the same name (same bytes), is read after the generators, as the
+// changelog always read it: the changelog compares with the bake in force, and
+// is byte for byte what the after-the-generators path gives. A FIFO at the
+// table's path does not block the bake. (Found by a breaker at d350bdb: the
+// early read reported such a bake as against nothing.)
+func TestChangelogInForceFileWrittenAgain(t *testing.T) {
+	defer func(n int64) { prefetchMaxBytes = n }(prefetchMaxBytes)
+	for _, tc := range []struct {
+		name   string
+		asset  string
+		damage func(p string) error
+	}{
+		{"components table removed", changes.ComponentsAsset, os.Remove},
+		{"components table truncated", changes.ComponentsAsset, func(p string) error { return os.Truncate(p, 1000) }},
+		{"components table a byte changed", changes.ComponentsAsset, func(p string) error {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b[len(b)/2] ^= 1
+			return os.WriteFile(p, b, 0o644)
+		}},
+		{"components table a FIFO", changes.ComponentsAsset, func(p string) error {
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+			return syscall.Mkfifo(p, 0o644)
+		}},
+		{"boundaries index removed", changes.BoundariesIndex, os.Remove},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, cfg := reuseFixture(t)
+			prefetchMaxBytes = 32 << 20
+			if _, err := Run(cfg); err != nil {
+				t.Fatal(err)
+			}
+			first, err := manifest.Load(cfg.ManifestPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.damage(filepath.Join(cfg.OutDir, filepath.FromSlash(first.Assets[tc.asset].Path))); err != nil {
+				t.Fatal(err)
+			}
+			// The same state, to bake again with the bake in force read after
+			// the generators (os.CopyFS copies no FIFO: not for that case).
+			fifo := tc.name == "components table a FIFO"
+			after := cfg
+			after.OutDir, after.ManifestPath, after.ReportPath = filepath.Join(dir, "after"), filepath.Join(dir, "after.json"), ""
+			if !fifo {
+				if err := os.CopyFS(after.OutDir, os.DirFS(cfg.OutDir)); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(after.ManifestPath, readFile(t, cfg.ManifestPath), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Other map tiles, so a new build; the damaged file's stage is baked again.
+			cfg.Maptiles.Radius, after.Maptiles.Radius = 50, 50
+			done := make(chan error, 1)
+			go func() { _, err := Run(cfg); done <- err }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(2 * time.Minute):
+				t.Fatal("the bake did not finish")
+			}
+			c, early := latestChangelog(t, cfg)
+			if c.AgainstNothing || c.OldBuildID == nil || *c.OldBuildID != first.BuildID || c.Summary.OldComponents == 0 || c.Summary.OldComponents != c.Summary.NewComponents {
+				t.Fatalf("changelog: against nothing %v (%s), old %v (want %s), %d -> %d components",
+					c.AgainstNothing, c.Note, c.OldBuildID, first.BuildID, c.Summary.OldComponents, c.Summary.NewComponents)
+			}
+			if fifo {
+				return
+			}
+			prefetchMaxBytes = 0
+			if _, err := Run(after); err != nil {
+				t.Fatal(err)
+			}
+			if _, late := latestChangelog(t, after); string(late) != string(early) {
+				t.Errorf("the changelog read early differs from the one read after the generators:\n%s\nagainst\n%s", early, late)
+			}
+		})
 	}
 }
