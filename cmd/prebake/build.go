@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -238,8 +239,14 @@ func gcPercent(sourceBytes int64) int {
 
 // sourceBytes is the total size of the files the --source patterns name, as
 // source.Read expands them; 0 when they cannot be expanded (the bake reports
-// why).
+// why). A database's size is not known before it is read: with one among the
+// sources it is math.MaxInt64, a register taken as large (the ceiling of the
+// heap limit, Go's GOGC), rather than as small, where a register of a million
+// rows would collect without pause at the floor.
 func sourceBytes(patterns []string) int64 {
+	if slices.ContainsFunc(patterns, source.IsDatabase) {
+		return math.MaxInt64
+	}
 	files, err := source.Files(patterns)
 	if err != nil {
 		return 0

@@ -23,7 +23,7 @@ func TestMemoryLimit(t *testing.T) {
 	}{
 		{"default, the real register: the floor", false, "", 0, real, 340 << 20, true},
 		{"default, the 64k sample: 8.5 x 38.7 MiB = 329 MiB, the floor", false, "", 0, s64k, 340 << 20, true},
-		{"default, no register files (a database source): the floor", false, "", 0, 0, 340 << 20, true},
+		{"default, no register files: the floor", false, "", 0, 0, 340 << 20, true},
 		{"default, 100 MiB of files: 8.5 times", false, "", 0, 100 << 20, 850 << 20, true},
 		{"default, 613 MiB of files (1M components): the ceiling", false, "", 0, 613 << 20, 1800 << 20, true},
 		{"default, more bytes than fit: the ceiling", false, "", 0, math.MaxInt64, 1800 << 20, true},
@@ -67,6 +67,11 @@ func TestGCPercent(t *testing.T) {
 	patterns := []string{filepath.Join(dir, "*.json"), filepath.Join(dir, "c.csv"), filepath.Join(dir, "a.json")}
 	if got := sourceBytes(patterns); got != 357 {
 		t.Errorf("sourceBytes = %d, want 357", got)
+	}
+	// A database among the sources: its size is unknown, taken as large.
+	db := append(patterns, "postgresql://app@localhost:5432/cm")
+	if got := sourceBytes(db); got != math.MaxInt64 || gcPercent(got) != 100 || defaultMemoryLimit(got) != MaxDefaultMemoryLimitMiB<<20 {
+		t.Errorf("with a database source: sourceBytes = %d, GOGC %d, limit %d", got, gcPercent(got), defaultMemoryLimit(got))
 	}
 	if got := sourceBytes([]string{filepath.Join(dir, "missing.json")}); got != 0 {
 		t.Errorf("sourceBytes of a missing file = %d, want 0", got)
