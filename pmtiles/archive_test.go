@@ -140,6 +140,18 @@ func sampleTiles() []testTile {
 
 func writeArchive(t testing.TB, tiles []testTile, opts Options, maxRoot int) []byte {
 	t.Helper()
+	w := tilesWriter(t, tiles, opts, maxRoot)
+	var buf bytes.Buffer
+	if _, err := w.Finish(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// tilesWriter is a Writer holding tiles, with root directories of at most
+// maxRoot entries when maxRoot > 0.
+func tilesWriter(t testing.TB, tiles []testTile, opts Options, maxRoot int) *Writer {
+	t.Helper()
 	w := NewWriter(opts)
 	if maxRoot > 0 {
 		w.maxRoot = maxRoot
@@ -149,11 +161,7 @@ func writeArchive(t testing.TB, tiles []testTile, opts Options, maxRoot int) []b
 			t.Fatal(err)
 		}
 	}
-	var buf bytes.Buffer
-	if _, err := w.Finish(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return w
 }
 
 func TestWriterRoundTrip(t *testing.T) {

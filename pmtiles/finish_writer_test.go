@@ -38,18 +38,7 @@ func TestFinishWriterFailsAtEveryByte(t *testing.T) {
 	for _, maxRoot := range []int{0, 40} {
 		opts := Options{TileType: MVT, TileCompression: NoCompression}
 		want := writeArchive(t, tiles, opts, maxRoot)
-		newWriter := func() *Writer {
-			w := NewWriter(opts)
-			if maxRoot > 0 {
-				w.maxRoot = maxRoot
-			}
-			for _, tt := range tiles {
-				if err := w.Add(tt.z, tt.x, tt.y, tt.data); err != nil {
-					t.Fatal(err)
-				}
-			}
-			return w
-		}
+		newWriter := func() *Writer { return tilesWriter(t, tiles, opts, maxRoot) }
 		full := &cutWriter{room: len(want)}
 		h, err := newWriter().Finish(full)
 		if err != nil || !bytes.Equal(full.buf.Bytes(), want) {

@@ -4,14 +4,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/prebake/prebake/internal/changes"
-	"github.com/prebake/prebake/internal/sample"
 	"github.com/prebake/prebake/manifest"
 )
 
@@ -38,26 +36,15 @@ func latestChangelog(t *testing.T, cfg Config) (*changes.Changelog, []byte) {
 // first component file that has one: a field the changelog compares.
 func renameCompany(t *testing.T, in string) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(in, sample.ComponentsPrefix+"*.json"))
-	slices.Sort(files)
-	var data map[string][]map[string]any
-	if err := json.Unmarshal(readFile(t, files[0]), &data); err != nil {
-		t.Fatal(err)
-	}
-	for _, rows := range data {
-		for _, r := range rows {
-			if name, ok := r["Company Name"].(string); ok {
-				r["Company Name"] = name + " (renamed)"
+	editComponentFile(t, in, func(data map[string][]map[string]any) {
+		for _, rows := range data {
+			for _, r := range rows {
+				if name, ok := r["Company Name"].(string); ok {
+					r["Company Name"] = name + " (renamed)"
+				}
 			}
 		}
-	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(files[0], b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	})
 }
 
 // TestChangelogAgainstTheBakeInForce: the changelog compares a bake with the

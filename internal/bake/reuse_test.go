@@ -354,16 +354,25 @@ func copyTree(t *testing.T, src, dst string) {
 // first component file.
 func editRegister(t *testing.T, in string) {
 	t.Helper()
+	editComponentFile(t, in, func(data map[string][]map[string]any) {
+		for _, rows := range data {
+			rows[0]["Description of CMU Components"] = rows[0]["Description of CMU Components"].(string) + " (revised)"
+			break
+		}
+	})
+}
+
+// editComponentFile rewrites the first component file (in name order) of the
+// sample in in, as edit changes its rows (keyed by CMU).
+func editComponentFile(t *testing.T, in string, edit func(data map[string][]map[string]any)) {
+	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(in, sample.ComponentsPrefix+"*.json"))
 	slices.Sort(files)
 	var data map[string][]map[string]any
 	if err := json.Unmarshal(readFile(t, files[0]), &data); err != nil {
 		t.Fatal(err)
 	}
-	for _, rows := range data {
-		rows[0]["Description of CMU Components"] = rows[0]["Description of CMU Components"].(string) + " (revised)"
-		break
-	}
+	edit(data)
 	b, err := json.Marshal(data)
 	if err != nil {
 		t.Fatal(err)
