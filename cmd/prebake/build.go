@@ -203,7 +203,7 @@ func buildRun(opts *BuildOptions) error {
 //     sample (160 MB for 40 MB of files), so that a register too big for the
 //     floor gets a limit with room above its live heap instead of collecting
 //     without pause near it.
-//   - The ceiling, 1,800 MiB, holds the 1M-component sample to 1.81 GiB
+//   - The ceiling, 1,800 MiB, holds the 1M-component sample to 1.81-1.95 GiB
 //     resident, within issue 29's 2 GiB: at 1,900 MiB it reached 1.93-2.00
 //     GiB once the generators' working sets grew faster, too close to it.
 //
