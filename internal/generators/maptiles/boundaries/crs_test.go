@@ -59,12 +59,5 @@ func declaredCRSJSON(name string, data []byte) (CRS, error) {
 	if err := json.Unmarshal(data, &doc); err != nil || doc.CRS == nil {
 		return "", nil
 	}
-	n := doc.CRS.Properties.Name
-	switch {
-	case strings.HasSuffix(n, "27700"):
-		return OSGB, nil
-	case strings.HasSuffix(n, "4326"), strings.HasSuffix(n, "CRS84"), strings.HasSuffix(n, "4258"):
-		return WGS84, nil
-	}
-	return "", fmt.Errorf("%s: crs %q is neither EPSG:27700 nor WGS84", name, n)
+	return crsNamed(name, doc.CRS.Properties.Name)
 }

@@ -102,6 +102,14 @@ func declaredCRS(name string, fc *geojson.FeatureCollection) (CRS, error) {
 			}
 		}
 	}
+	return crsNamed(name, n)
+}
+
+// crsNamed is the system a "crs" member's name declares: EPSG:27700 (by any
+// URN ending in it) is OSGB36 eastings/northings; EPSG:4326, OGC CRS84 and
+// EPSG:4258 (ETRS89, about a metre from WGS84 in GB) are WGS84; anything
+// else is an error naming the file (name).
+func crsNamed(name, n string) (CRS, error) {
 	switch {
 	case strings.HasSuffix(n, "27700"):
 		return OSGB, nil
