@@ -8,6 +8,7 @@ package cmu
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/prebake/prebake/internal/generators/cmu/table"
 	"github.com/prebake/prebake/internal/record"
@@ -135,18 +136,32 @@ func writeTable(w *writer.Writer, name string, t *table.Table, withJSON bool) er
 	cols := t.ManifestColumns()
 	type format struct {
 		ext, contentType string
-		encode           func() ([]byte, error)
+		encode           func(io.Writer) error
 	}
-	formats := []format{{".parquet", ContentTypeParquet, t.Parquet}, {".arrow", ContentTypeArrow, t.Arrow}}
+	// Streamed into the writer: at a million components a table's Arrow
+	// file and JSON are around a hundred MB each. (The Parquet file is
+	// rewritten whole after encoding, by fixStatistics.)
+	parquetFile := func(out io.Writer) error {
+		data, err := t.Parquet()
+		if err == nil {
+			_, err = out.Write(data)
+		}
+		return err
+	}
+	formats := []format{{".parquet", ContentTypeParquet, parquetFile}, {".arrow", ContentTypeArrow, t.WriteArrow}}
 	if withJSON {
-		formats = append(formats, format{".json", ContentTypeJSON, t.JSON})
+		formats = append(formats, format{".json", ContentTypeJSON, t.WriteJSON})
 	}
 	for _, f := range formats {
-		data, err := f.encode()
+		aw, err := w.CreateAsset(name+f.ext, writer.Meta{ContentType: f.contentType, Rows: &rows, Columns: cols})
 		if err != nil {
 			return fmt.Errorf("cmu: %s%s: %w", name, f.ext, err)
 		}
-		if _, err := w.WriteAsset(name+f.ext, data, writer.Meta{ContentType: f.contentType, Rows: &rows, Columns: cols}); err != nil {
+		if err := f.encode(aw); err != nil {
+			aw.Abort()
+			return fmt.Errorf("cmu: %s%s: %w", name, f.ext, err)
+		}
+		if _, err := aw.Close(); err != nil {
 			return fmt.Errorf("cmu: %s%s: %w", name, f.ext, err)
 		}
 	}

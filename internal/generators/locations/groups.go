@@ -451,11 +451,20 @@ func writeGroups(comps []record.Component, w *writer.Writer, s *Summary) error {
 	}
 	s.Groups = len(all.Features)
 	name := GroupsDir + "/all.geojson"
-	data, err := all.appendJSON(make([]byte, 0, 512*len(all.Features)))
+	// Streamed: at a million components the collection is hundreds of MB.
+	aw, err := w.CreateAsset(name, writer.Meta{ContentType: "application/geo+json"})
 	if err != nil {
+		return fmt.Errorf("locations: writing %s: %w", name, err)
+	}
+	data, err := all.appendJSON(make([]byte, 0, writer.SpillSize+64<<10), aw.Spill)
+	if err == nil {
+		_, err = aw.Write(data)
+	}
+	if err != nil {
+		aw.Abort()
 		return fmt.Errorf("locations: encoding %s: %w", name, err)
 	}
-	if _, err := w.WriteAsset(name, data, writer.Meta{ContentType: "application/geo+json"}); err != nil {
+	if _, err := aw.Close(); err != nil {
 		return fmt.Errorf("locations: writing %s: %w", name, err)
 	}
 	if err := writeSearch(groups, attrs, w); err != nil {
@@ -468,8 +477,9 @@ func writeGroups(comps []record.Component, w *writer.Writer, s *Summary) error {
 // give for its json tags but for strings, which are escaped as appendPyString
 // does (non-ASCII as \uXXXX). Written by hand because reflection and the
 // per-key MarshalJSON of counted were a third of the groups' encoding time.
-// A mw that is not a finite number is an error, as in encoding/json.
-func (fc *featureCollection) appendJSON(b []byte) ([]byte, error) {
+// A mw that is not a finite number is an error, as in encoding/json. spill,
+// when not nil, is called with b after each feature (writer.AssetWriter.Spill).
+func (fc *featureCollection) appendJSON(b []byte, spill func([]byte) ([]byte, error)) ([]byte, error) {
 	strs := func(b []byte, ss []string) []byte {
 		b = append(b, '[')
 		for i, s := range ss {
@@ -552,6 +562,12 @@ func (fc *featureCollection) appendJSON(b []byte) ([]byte, error) {
 			}
 		}
 		b = append(b, `}}`...)
+		if spill != nil {
+			var err error
+			if b, err = spill(b); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return append(b, `]}`...), nil
 }

@@ -196,7 +196,7 @@ func TestGroupsJSON(t *testing.T) {
 			a := g.attributes()
 			fc.Features = append(fc.Features, g.feature(&a, map[string]int{"2024-25 (T-1) One Year Ahead Capacity Auction": 0}))
 		}
-		b, err := fc.appendJSON(nil)
+		b, err := fc.appendJSON(nil, nil)
 		return fc, b, err
 	}
 	plain := []record.Component{mk(1, "Site A, WF11 8SQ", "Battery", 1.5), mk(2, "Site A, WF11 8SQ", "Other", 0.25), mk(3, "Site B", "", 1e-7),

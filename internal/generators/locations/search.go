@@ -281,7 +281,13 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 	}
 	ints["big_companies"] = bigCodes
 
-	b := make([]byte, 0, 256*n)
+	// Streamed: at a million components the file is tens of MB.
+	aw, err := w.CreateAsset(SearchAsset, writer.Meta{ContentType: "application/json"})
+	if err != nil {
+		return err
+	}
+	defer aw.Abort() // after Close, nothing
+	b := make([]byte, 0, min(256*n, writer.SpillSize+64<<10))
 	b = append(b, `{"scheme":`...)
 	b = strconv.AppendQuote(b, SearchScheme)
 	b = append(b, `,"count":`...)
@@ -292,6 +298,9 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 			b = append(b, ',')
 		}
 		b = appendPyString(b, s)
+		if b, err = aw.Spill(b); err != nil {
+			return err
+		}
 	}
 	b = append(b, ']')
 	for _, name := range []string{"title", "component_count", "active", "primary_tech", "primary_company", "desc", "cmu",
@@ -299,13 +308,22 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 		b = append(b, `,"`+name+`":"`...)
 		b = append(b, Int32Column(ints[name])...)
 		b = append(b, '"')
+		if b, err = aw.Spill(b); err != nil {
+			return err
+		}
 	}
 	for _, name := range []string{"lng", "lat", "mw"} {
 		b = append(b, `,"`+name+`":"`...)
 		b = append(b, Float64Column(floats[name])...)
 		b = append(b, '"')
+		if b, err = aw.Spill(b); err != nil {
+			return err
+		}
 	}
 	b = append(b, "}\n"...)
-	_, err := w.WriteAsset(SearchAsset, b, writer.Meta{ContentType: "application/json"})
+	if _, err := aw.Write(b); err != nil {
+		return err
+	}
+	_, err = aw.Close()
 	return err
 }

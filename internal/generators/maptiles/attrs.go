@@ -6,6 +6,7 @@ import (
 	"github.com/prebake/prebake/internal/apprules"
 	"github.com/prebake/prebake/internal/appview"
 	"github.com/prebake/prebake/internal/record"
+	"github.com/prebake/prebake/internal/writer"
 )
 
 // AttrsScheme names the layout of a layer's attribute file, for clients.
@@ -80,7 +81,10 @@ func (l *lastCode) code(d *dict, s string) int {
 // null), active (active[i] for comps[i]) whether the component's location
 // group is active (the /map/ period filter: future = active), residential
 // whether its company is one of ResidentialCompanies.
-func encodeAttrs(comps []*record.Component, active []bool) []byte {
+//
+// spill, when not nil, is called with the bytes so far between values
+// (writer.AssetWriter.Spill), and the rest is returned.
+func encodeAttrs(comps []*record.Component, active []bool, spill func([]byte) ([]byte, error)) ([]byte, error) {
 	var cat, tech, co, year dict
 	// Neighbours in id order (components of one CMU) mostly repeat these.
 	var lastCat, lastTech, lastCo, lastYear lastCode
@@ -115,7 +119,13 @@ func encodeAttrs(comps []*record.Component, active []bool) []byte {
 		cols.active = append(cols.active, b2i(active[i]))
 		cols.residential = append(cols.residential, b2i(isResidential(c.Company)))
 	}
-	b := make([]byte, 0, 64*n)
+	b := make([]byte, 0, min(64*n, writer.SpillSize+64<<10))
+	var err error
+	flush := func() {
+		if spill != nil && err == nil && len(b) >= writer.SpillSize {
+			b, err = spill(b)
+		}
+	}
 	b = append(b, `{"scheme":`...)
 	b = appendString(b, AttrsScheme)
 	b = append(b, `,"count":`...)
@@ -128,6 +138,7 @@ func encodeAttrs(comps []*record.Component, active []bool) []byte {
 		b = appendFloat(b, p.lng)
 		b = append(b, ',')
 		b = appendFloat(b, p.lat)
+		flush()
 	}
 	b = append(b, `],"dicts":{`...)
 	for i, d := range []struct {
@@ -144,6 +155,7 @@ func encodeAttrs(comps []*record.Component, active []bool) []byte {
 				b = append(b, ',')
 			}
 			b = appendString(b, s)
+			flush()
 		}
 		b = append(b, ']')
 	}
@@ -157,6 +169,7 @@ func encodeAttrs(comps []*record.Component, active []bool) []byte {
 				b = append(b, ',')
 			}
 			b = strconv.AppendInt(b, int64(x), 10)
+			flush()
 		}
 		b = append(b, ']')
 	}
@@ -172,11 +185,15 @@ func encodeAttrs(comps []*record.Component, active []bool) []byte {
 			b = append(b, ',')
 		}
 		b = appendFloat(b, derated(c))
+		flush()
 	}
 	b = append(b, ']')
 	ints("active", cols.active)
 	ints("residential", cols.residential)
-	return append(b, "}\n"...)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, "}\n"...), nil
 }
 
 func b2i(v bool) int {

@@ -76,16 +76,27 @@ const (
 // inactive groups'); derated_mw the de-rated capacity in MW (the popups'
 // derated_capacity_mw).
 func writeMapData(w *writer.Writer, comps []record.Component, active map[string]bool) error {
-	b, err := encodeMapData(comps, active)
+	// Streamed: at a million components the file is a hundred MB.
+	aw, err := w.CreateAsset(MapDataAsset, writer.Meta{ContentType: "application/json"})
 	if err != nil {
 		return err
 	}
-	_, err = w.WriteAsset(MapDataAsset, b, writer.Meta{ContentType: "application/json"})
+	b, err := encodeMapData(comps, active, aw.Spill)
+	if err == nil {
+		_, err = aw.Write(b)
+	}
+	if err != nil {
+		aw.Abort()
+		return err
+	}
+	_, err = aw.Close()
 	return err
 }
 
-// encodeMapData is MapDataAsset's bytes (see writeMapData).
-func encodeMapData(comps []record.Component, active map[string]bool) ([]byte, error) {
+// encodeMapData is MapDataAsset's bytes (see writeMapData). spill, when not
+// nil, is called with the bytes so far between strings and columns
+// (writer.AssetWriter.Spill), and the rest is returned.
+func encodeMapData(comps []record.Component, active map[string]bool, spill func([]byte) ([]byte, error)) ([]byte, error) {
 	rows := make([]*record.Component, len(comps))
 	for i := range comps {
 		rows[i] = &comps[i]
@@ -173,7 +184,11 @@ func encodeMapData(comps []record.Component, active map[string]bool) ([]byte, er
 	for _, p := range positions {
 		lngLat = append(lngLat, p.lng, p.lat)
 	}
-	b := make([]byte, 0, 24*n+64*len(strs.names))
+	if spill == nil {
+		spill = func(b []byte) ([]byte, error) { return b, nil }
+	}
+	var err error
+	b := make([]byte, 0, min(24*n+64*len(strs.names), writer.SpillSize+64<<10))
 	b = append(b, `{"scheme":`...)
 	b = appendString(b, MapDataScheme)
 	b = append(b, `,"count":`...)
@@ -186,6 +201,9 @@ func encodeMapData(comps []record.Component, active map[string]bool) ([]byte, er
 			b = append(b, ',')
 		}
 		b = appendString(b, s)
+		if b, err = spill(b); err != nil {
+			return nil, err
+		}
 	}
 	b = append(b, ']')
 	for k, name := range names {
@@ -194,6 +212,10 @@ func encodeMapData(comps []record.Component, active map[string]bool) ([]byte, er
 		b = append(b, `":"`...)
 		b = append(b, locations.Int32Column(cols[k])...)
 		b = append(b, '"')
+		cols[k] = nil
+		if b, err = spill(b); err != nil {
+			return nil, err
+		}
 	}
 	b = append(b, `,"derated_mw":"`...)
 	b = append(b, locations.Float64Column(derated)...)

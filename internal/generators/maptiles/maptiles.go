@@ -349,8 +349,20 @@ func writeLayer(w *writer.Writer, name string, comps []*record.Component, active
 		layout["index_integrity"] = a.Integrity
 	}
 
-	data := encodeAttrs(comps, active)
-	a, err := w.WriteAsset("maptiles/"+name+".attrs.json", data, writer.Meta{ContentType: "application/json"})
+	// Streamed: the layer of every component is tens of MB at a million.
+	aw, err := w.CreateAsset("maptiles/"+name+".attrs.json", writer.Meta{ContentType: "application/json"})
+	if err != nil {
+		return LayerSummary{}, nil, err
+	}
+	data, err := encodeAttrs(comps, active, aw.Spill)
+	if err == nil {
+		_, err = aw.Write(data)
+	}
+	if err != nil {
+		aw.Abort()
+		return LayerSummary{}, nil, err
+	}
+	a, err := aw.Close()
 	if err != nil {
 		return LayerSummary{}, nil, err
 	}

@@ -3,6 +3,7 @@ package table
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -37,15 +38,23 @@ func (t *Table) ArrowSchema() *arrow.Schema {
 // batches of RowGroupRows rows, buffers compressed with ZSTD (which pyarrow's
 // feather reader supports, like LZ4; ZSTD gives the smaller file).
 func (t *Table) Arrow() ([]byte, error) {
-	if err := t.Validate(); err != nil {
+	var buf bytes.Buffer
+	if err := t.WriteArrow(&buf); err != nil {
 		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteArrow writes Arrow's bytes to out, a record batch at a time.
+func (t *Table) WriteArrow(out io.Writer) error {
+	if err := t.Validate(); err != nil {
+		return err
 	}
 	schema := t.ArrowSchema()
 	mem := &reuseAllocator{}
-	var buf bytes.Buffer
-	w, err := ipc.NewFileWriter(&buf, ipc.WithSchema(schema), ipc.WithAllocator(mem), ipc.WithZstd())
+	w, err := ipc.NewFileWriter(out, ipc.WithSchema(schema), ipc.WithAllocator(mem), ipc.WithZstd())
 	if err != nil {
-		return nil, fmt.Errorf("table %s: arrow: %w", t.Name, err)
+		return fmt.Errorf("table %s: arrow: %w", t.Name, err)
 	}
 	b := array.NewRecordBuilder(mem, schema)
 	defer b.Release()
@@ -60,16 +69,16 @@ func (t *Table) Arrow() ([]byte, error) {
 		err := w.Write(rec)
 		rec.Release()
 		if err != nil {
-			return nil, fmt.Errorf("table %s: arrow: %w", t.Name, err)
+			return fmt.Errorf("table %s: arrow: %w", t.Name, err)
 		}
 		if n == 0 {
 			break
 		}
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("table %s: arrow: %w", t.Name, err)
+		return fmt.Errorf("table %s: arrow: %w", t.Name, err)
 	}
-	return buf.Bytes(), nil
+	return nil
 }
 
 // appendArrow appends rows start..end of c to fb, a column at a time: one

@@ -3,6 +3,7 @@ package table
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strconv"
 )
 
@@ -20,14 +21,39 @@ import (
 // Strings are written as encoding/json writes them, except that <, > and & are
 // not escaped (the files are data, never inlined into HTML).
 func (t *Table) JSON() ([]byte, error) {
-	if err := t.Validate(); err != nil {
+	var buf bytes.Buffer
+	if err := t.encodeJSON(&buf, nil); err != nil {
 		return nil, err
 	}
+	return buf.Bytes(), nil
+}
+
+// WriteJSON writes JSON's bytes to out, a row at a time, never holding more
+// than about flushSize bytes of them.
+func (t *Table) WriteJSON(out io.Writer) error {
 	var buf bytes.Buffer
+	buf.Grow(flushSize + 64<<10)
+	if err := t.encodeJSON(&buf, out); err != nil {
+		return err
+	}
+	_, err := out.Write(buf.Bytes())
+	return err
+}
+
+// flushSize is how many bytes WriteJSON buffers before writing them out.
+const flushSize = 1 << 20
+
+// encodeJSON writes JSON's bytes to buf; with out not nil, it writes buf to
+// out and empties it whenever it holds flushSize bytes, after a row, and
+// leaves the rest in buf.
+func (t *Table) encodeJSON(buf *bytes.Buffer, out io.Writer) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
 	// An Encoder with HTML escaping off writes each string as json.Marshal
 	// would, less the \u003c-style escapes; Encode appends a newline, which
 	// is cut after each value.
-	enc := json.NewEncoder(&buf)
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	value := func(v any) error {
 		if err := enc.Encode(v); err != nil {
@@ -42,7 +68,7 @@ func (t *Table) JSON() ([]byte, error) {
 			buf.WriteByte(',')
 		}
 		if err := value(c.Name); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	buf.WriteString(`],"data":[`)
@@ -72,7 +98,13 @@ func (t *Table) JSON() ([]byte, error) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if i == sizeRows && t.Rows() > 2*sizeRows {
+		if out != nil && buf.Len() >= flushSize {
+			if _, err := out.Write(buf.Bytes()); err != nil {
+				return err
+			}
+			buf.Reset()
+		}
+		if out == nil && i == sizeRows && t.Rows() > 2*sizeRows {
 			// Room for the rest at the first rows' size, and a little: the
 			// buffer of a large table no longer doubles past it, holding
 			// the old copy and the new at once (the 1M bake's cmu/cmus.json
@@ -94,20 +126,20 @@ func (t *Table) JSON() ([]byte, error) {
 				buf.Write(num)
 			case Float64:
 				if err := value(c.Floats[i]); err != nil {
-					return nil, err
+					return err
 				}
 			case Bool:
 				buf.WriteString(strconv.FormatBool(c.Bools[i]))
 			default:
 				if err := str(c.Str(i)); err != nil {
-					return nil, err
+					return err
 				}
 			}
 		}
 		buf.WriteByte(']')
 	}
 	buf.WriteString("\n]}\n")
-	return buf.Bytes(), nil
+	return nil
 }
 
 // sizeRows is how many rows JSON writes before sizing its buffer for the rest.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -262,6 +263,50 @@ func TestStrOrNull(t *testing.T) {
 			s, ok := c.StrOrNull(i)
 			if ok == c.IsNull(i) || ok && s != c.Str(i) {
 				t.Errorf("%s row %d: StrOrNull = %q, %v; IsNull %v, Str %q", c.Name, i, s, ok, c.IsNull(i), c.Str(i))
+			}
+		}
+	}
+}
+
+// chunks records the writes it is given.
+type chunks struct {
+	bytes.Buffer
+	writes int
+}
+
+func (c *chunks) Write(p []byte) (int, error) {
+	c.writes++
+	return c.Buffer.Write(p)
+}
+
+// TestWriteEqualsWhole: WriteJSON and WriteArrow, which hand their bytes to a
+// writer as they go (the bake streams them into the output), give JSON's and
+// Arrow's bytes, for tables too small to flush and large enough to flush many
+// times (with the sizing JSON applies past its first rows).
+func TestWriteEqualsWhole(t *testing.T) {
+	for _, n := range []int{0, 1, 9000, 70000} {
+		tb := sample(t, n)
+		for _, enc := range []struct {
+			name  string
+			whole func(*table.Table) ([]byte, error)
+			write func(*table.Table, io.Writer) error
+		}{{"json", (*table.Table).JSON, (*table.Table).WriteJSON}, {"arrow", (*table.Table).Arrow, (*table.Table).WriteArrow}} {
+			want, err := enc.whole(tb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got chunks
+			if err := enc.write(tb, &got); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("%d rows, %s: written %d bytes, whole %d, not the same bytes", n, enc.name, got.Len(), len(want))
+			}
+			if enc.name == "json" && n == 70000 && len(want) < 3<<20 {
+				t.Fatalf("%d rows make %d bytes of JSON, too few to flush several times", n, len(want))
+			}
+			if enc.name == "json" && len(want) > 3<<20 && got.writes < 3 {
+				t.Errorf("%d rows: %d bytes of JSON written in %d pieces: not streamed", n, len(want), got.writes)
 			}
 		}
 	}
