@@ -29,7 +29,7 @@ const BigCompanyLocations = 7
 // maptiles.MapDataAsset): the values as little-endian int32, base64 (standard,
 // padded). A reader decodes it without one object per value
 // (numpy.frombuffer(base64.b64decode(s), "<i4")).
-func Int32Column(v []int) string {
+func Int32Column[T int | int32](v []T) string {
 	b := make([]byte, 4*len(v))
 	for i, x := range v {
 		binary.LittleEndian.PutUint32(b[4*i:], uint32(int32(x)))

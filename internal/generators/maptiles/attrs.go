@@ -92,9 +92,15 @@ func encodeAttrs(comps []*record.Component, active []bool, spill func([]byte) ([
 	posCodes := map[posKey]int{}
 	var positions []posKey
 	n := len(comps)
-	cols := struct{ id, position, category, technology, company, year, active, residential []int }{}
-	for _, col := range []*[]int{&cols.id, &cols.position, &cols.category, &cols.technology, &cols.company, &cols.year, &cols.active, &cols.residential} {
-		*col = make([]int, 0, n)
+	// Codes as int32 (they count distinct values of n): at a million
+	// components, columns of int were a large part of the bake's peak heap.
+	// Ids are differences of int64 ids, so they keep int.
+	cols := struct {
+		id                                                                 []int
+		position, category, technology, company, year, active, residential []int32
+	}{id: make([]int, 0, n)}
+	for _, col := range []*[]int32{&cols.position, &cols.category, &cols.technology, &cols.company, &cols.year, &cols.active, &cols.residential} {
+		*col = make([]int32, 0, n)
 	}
 	prev := int64(0)
 	for i, c := range comps {
@@ -107,12 +113,12 @@ func encodeAttrs(comps []*record.Component, active []bool, spill func([]byte) ([
 			posCodes[k] = p
 			positions = append(positions, k)
 		}
-		cols.position = append(cols.position, p)
-		cols.category = append(cols.category, lastCat.code(&cat, string(c.Category)))
-		cols.technology = append(cols.technology, lastTech.code(&tech, c.TechClass))
-		cols.company = append(cols.company, lastCo.code(&co, c.Company))
+		cols.position = append(cols.position, int32(p))
+		cols.category = append(cols.category, int32(lastCat.code(&cat, string(c.Category))))
+		cols.technology = append(cols.technology, int32(lastTech.code(&tech, c.TechClass)))
+		cols.company = append(cols.company, int32(lastCo.code(&co, c.Company)))
 		if y, ok := appview.Year(c.DeliveryYear); ok {
-			cols.year = append(cols.year, lastYear.code(&year, y))
+			cols.year = append(cols.year, int32(lastYear.code(&year, y)))
 		} else {
 			cols.year = append(cols.year, -1)
 		}
@@ -160,25 +166,26 @@ func encodeAttrs(comps []*record.Component, active []bool, spill func([]byte) ([
 		b = append(b, ']')
 	}
 	b = append(b, '}')
-	ints := func(name string, v []int) {
+	ints := func(name string, n int, at func(i int) int64) {
 		b = append(b, `,"`...)
 		b = append(b, name...)
 		b = append(b, `":[`...)
-		for i, x := range v {
+		for i := range n {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = strconv.AppendInt(b, int64(x), 10)
+			b = strconv.AppendInt(b, at(i), 10)
 			flush()
 		}
 		b = append(b, ']')
 	}
-	ints("id", cols.id)
-	ints("position", cols.position)
-	ints("category", cols.category)
-	ints("technology", cols.technology)
-	ints("company", cols.company)
-	ints("delivery_year", cols.year)
+	int32s := func(name string, v []int32) { ints(name, len(v), func(i int) int64 { return int64(v[i]) }) }
+	ints("id", len(cols.id), func(i int) int64 { return int64(cols.id[i]) })
+	int32s("position", cols.position)
+	int32s("category", cols.category)
+	int32s("technology", cols.technology)
+	int32s("company", cols.company)
+	int32s("delivery_year", cols.year)
 	b = append(b, `,"mw":[`...)
 	for i, c := range comps {
 		if i > 0 {
@@ -188,15 +195,15 @@ func encodeAttrs(comps []*record.Component, active []bool, spill func([]byte) ([
 		flush()
 	}
 	b = append(b, ']')
-	ints("active", cols.active)
-	ints("residential", cols.residential)
+	int32s("active", cols.active)
+	int32s("residential", cols.residential)
 	if err != nil {
 		return nil, err
 	}
 	return append(b, "}\n"...), nil
 }
 
-func b2i(v bool) int {
+func b2i(v bool) int32 {
 	if v {
 		return 1
 	}

@@ -150,14 +150,6 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 		return Summary{}, fmt.Errorf("maptiles: %w", err)
 	}
 	active := locations.ActiveTexts(ds.Components)
-	// MapDataAsset depends on no layer: it is written while the layers are
-	// baked (the writer makes the result independent of the order).
-	mapDataErr := make(chan error, 1)
-	if len(o.Layers) == 0 {
-		go func() { mapDataErr <- writeMapData(w, ds.Components, active) }()
-	} else {
-		mapDataErr <- nil
-	}
 	attribution := Attribution(ds, comps)
 
 	type job struct {
@@ -208,30 +200,42 @@ func Generate(ds *record.Dataset, w *writer.Writer, opts Options) (Summary, erro
 		}
 	}
 
-	// Layers are independent: bake them in parallel, biggest first; the writer
-	// makes the result independent of the order they finish in.
+	// Layers are independent: bake them in parallel, biggest first, and
+	// MapDataAsset (which depends on no layer) last, on the same workers:
+	// run beside them, its columns and the layers' features were live at
+	// once, the 1M bake's peak. The writer makes the result independent of
+	// the order they finish in.
 	sums := make([]LayerSummary, len(jobs))
 	vls := make([]*vectortiles.Layer, len(jobs))
 	errs := make([]error, len(jobs))
-	order := make(chan int, len(jobs))
+	mapData := len(jobs) // the job number of MapDataAsset
+	var mapDataErr error
+	order := make(chan int, len(jobs)+1)
 	for _, i := range bySizeDesc(len(jobs), func(i int) int { return len(jobs[i].comps) }) {
 		order <- i
 	}
+	if len(o.Layers) == 0 {
+		order <- mapData
+	}
 	close(order)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+	for range min(runtime.GOMAXPROCS(0), len(order)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range order {
+				if i == mapData {
+					mapDataErr = writeMapData(w, ds.Components, active)
+					continue
+				}
 				j := jobs[i]
 				sums[i], vls[i], errs[i] = writeLayer(w, j.name, j.comps, j.active, j.view, catIndex, j.withCats, attribution, o)
 			}
 		}()
 	}
 	wg.Wait()
-	if err := <-mapDataErr; err != nil {
-		return Summary{}, fmt.Errorf("maptiles: %w", err)
+	if mapDataErr != nil {
+		return Summary{}, fmt.Errorf("maptiles: %w", mapDataErr)
 	}
 	for i, err := range errs {
 		if err != nil {
