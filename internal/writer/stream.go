@@ -136,7 +136,7 @@ func (a *AssetWriter) Close() (manifest.Asset, error) {
 	}
 	h := hex.EncodeToString(a.sum.Sum(nil))
 	rel := hashedName(a.name, h)
-	encs, err := a.w.placeStaged(rel, tmp, a.n, Compressible(a.name))
+	encs, err := a.w.placeStaged(rel, tmp, a.n, a.meta.codecs(a.name))
 	if err != nil {
 		os.Remove(tmp)
 		return manifest.Asset{}, fmt.Errorf("asset %q: %w", a.name, err)
@@ -156,13 +156,13 @@ func (a *AssetWriter) Close() (manifest.Asset, error) {
 // placeStaged is placeAsset for bytes already in the staging file tmp (size
 // bytes, which it moves or removes): the same variants, decided the same way,
 // and the original renamed into place last.
-func (w *Writer) placeStaged(rel, tmp string, size int64, compress bool) (map[string]manifest.Encoding, error) {
+func (w *Writer) placeStaged(rel, tmp string, size int64, codecs []Codec) (map[string]manifest.Encoding, error) {
 	final := filepath.Join(w.opts.OutDir, filepath.FromSlash(rel))
 	if same, err := sameFiles(final, tmp, size); err != nil {
 		return nil, err
 	} else if same {
 		os.Remove(tmp)
-		return existingVariants(final, rel, size, compress), nil
+		return existingVariants(final, rel, size, codecs), nil
 	}
 	if size < BrotliBigSize {
 		// Small enough to read back: exactly WriteAsset's path.
@@ -170,7 +170,7 @@ func (w *Writer) placeStaged(rel, tmp string, size int64, compress bool) (map[st
 		if err != nil {
 			return nil, err
 		}
-		encs, err := w.placeAsset(rel, data, compress)
+		encs, err := w.placeAsset(rel, data, codecs)
 		os.Remove(tmp)
 		return encs, err
 	}
@@ -182,12 +182,12 @@ func (w *Writer) placeStaged(rel, tmp string, size int64, compress bool) (map[st
 		return nil, err
 	}
 	var encs map[string]manifest.Encoding
-	if compress {
+	if len(codecs) > 0 {
 		type variant struct {
 			tmp  string
 			size int64
 		}
-		out := make([]variant, len(Codecs))
+		out := make([]variant, len(codecs))
 		defer func() {
 			for _, v := range out {
 				if v.tmp != "" {
@@ -195,13 +195,13 @@ func (w *Writer) placeStaged(rel, tmp string, size int64, compress bool) (map[st
 				}
 			}
 		}()
-		if err := w.parallel(len(Codecs), func(i int) (err error) {
-			out[i].tmp, out[i].size, err = compressFile(Codecs[i].Name, tmp, stage)
+		if err := w.parallel(len(codecs), func(i int) (err error) {
+			out[i].tmp, out[i].size, err = compressFile(codecs[i].Name, tmp, stage)
 			return err
 		}); err != nil {
 			return nil, err
 		}
-		for i, c := range Codecs {
+		for i, c := range codecs {
 			if !worthIt(out[i].size, size) {
 				continue
 			}

@@ -244,3 +244,57 @@ func stagingFiles(t *testing.T, out string) []string {
 	})
 	return files
 }
+
+// TestServerOnlyAssets: an asset marked ServerOnly gets a .gz and no .br,
+// written whole or streamed, small or big; a rebuild into a directory where an
+// earlier policy left a .br beside it names the .gz only, as a fresh bake does.
+func TestServerOnlyAssets(t *testing.T) {
+	inputs := streamInputs()
+	for _, name := range []string{"a/mid.json", "a/bigger.geojson"} {
+		data := inputs[name]
+		for _, streamed := range []bool{false, true} {
+			out := t.TempDir()
+			// An earlier bake, every variant.
+			w, err := writer.New(writer.Options{OutDir: out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, err := w.WriteAsset(name, data, writer.Meta{})
+			w.Close()
+			if err != nil || old.Encodings["br"].Path == "" {
+				t.Fatalf("%s: the earlier bake has no .br (%v)", name, err)
+			}
+			for _, dir := range []string{t.TempDir(), out} {
+				w, err := writer.New(writer.Options{OutDir: dir})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var a manifest.Asset
+				if streamed {
+					aw, err := w.CreateAsset(name, writer.Meta{ServerOnly: true})
+					if err != nil {
+						t.Fatal(err)
+					}
+					aw.Write(data)
+					a, err = aw.Close()
+					if err != nil {
+						t.Fatal(err)
+					}
+				} else if a, err = w.WriteAsset(name, data, writer.Meta{ServerOnly: true}); err != nil {
+					t.Fatal(err)
+				}
+				w.Close()
+				if _, ok := a.Encodings["gzip"]; !ok || len(a.Encodings) != 1 {
+					t.Errorf("%s (streamed %v, into %s): encodings %v, want gzip only", name, streamed, dir, a.Encodings)
+				}
+				if a.Encodings["gzip"] != old.Encodings["gzip"] {
+					t.Errorf("%s: the .gz differs from the earlier bake's: %+v, %+v", name, a.Encodings["gzip"], old.Encodings["gzip"])
+				}
+				_, err = os.Stat(filepath.Join(dir, filepath.FromSlash(a.Path)+".br"))
+				if dir != out && err == nil {
+					t.Errorf("%s (streamed %v): a .br was written", name, streamed)
+				}
+			}
+		}
+	}
+}

@@ -42,6 +42,23 @@ type Meta struct {
 	ContentType string            // by extension when empty
 	Rows        *int64            // tables only
 	Columns     []manifest.Column // tables only
+	// ServerOnly marks an asset that only the app's server reads (through
+	// prebake's Python package, which asks for gzip), never a browser: it
+	// gets ServerCodecs' variants rather than Codecs'.
+	ServerOnly bool
+}
+
+// codecs is the variants an asset gets: none when its kind of file is not
+// compressible (Compressible), else Codecs or, for a server-only asset,
+// ServerCodecs.
+func (m Meta) codecs(name string) []Codec {
+	switch {
+	case !Compressible(name):
+		return nil
+	case m.ServerOnly:
+		return ServerCodecs
+	}
+	return Codecs
 }
 
 // Writer collects a bake's outputs. It is safe for concurrent use; the manifest it
@@ -198,7 +215,7 @@ func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset
 	sum := sha256.Sum256(data)
 	h := hex.EncodeToString(sum[:])
 	rel := hashedName(name, h)
-	encs, err := w.placeAsset(rel, data, Compressible(name))
+	encs, err := w.placeAsset(rel, data, meta.codecs(name))
 	if err != nil {
 		return manifest.Asset{}, fmt.Errorf("asset %q: %w", name, err)
 	}
@@ -218,25 +235,25 @@ func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset
 // placeAsset puts data at rel with its variants. Variants go first and the
 // original last, so an original on disk means its variants were decided and
 // placed: a rebuild reuses them without compressing again.
-func (w *Writer) placeAsset(rel string, data []byte, compress bool) (map[string]manifest.Encoding, error) {
+func (w *Writer) placeAsset(rel string, data []byte, codecs []Codec) (map[string]manifest.Encoding, error) {
 	final := filepath.Join(w.opts.OutDir, filepath.FromSlash(rel))
 	if sameContent(final, data) {
-		return existingVariants(final, rel, int64(len(data)), compress), nil
+		return existingVariants(final, rel, int64(len(data)), codecs), nil
 	}
 	stage, err := w.staging()
 	if err != nil {
 		return nil, err
 	}
 	var encs map[string]manifest.Encoding
-	if compress {
-		out := make([][]byte, len(Codecs))
-		if err := w.parallel(len(Codecs), func(i int) (err error) {
-			out[i], err = Compress(Codecs[i].Name, data)
+	if len(codecs) > 0 {
+		out := make([][]byte, len(codecs))
+		if err := w.parallel(len(codecs), func(i int) (err error) {
+			out[i], err = Compress(codecs[i].Name, data)
 			return err
 		}); err != nil {
 			return nil, err
 		}
-		for i, c := range Codecs {
+		for i, c := range codecs {
 			if !worthIt(int64(len(out[i])), int64(len(data))) {
 				continue
 			}
@@ -264,16 +281,13 @@ func (w *Writer) placeAsset(rel string, data []byte, compress bool) (map[string]
 }
 
 // existingVariants reads back the variants placed beside an original of size
-// bytes, decided as placeAsset decides them (Codecs, each only when it saves a
-// tenth, none when compress is false), so that variants an older bake wrote
-// under another policy do not change the manifest: a rebuild into an old output
-// directory names what a fresh bake names.
-func existingVariants(final, rel string, size int64, compress bool) map[string]manifest.Encoding {
+// bytes, decided as placeAsset decides them (codecs, each only when it saves a
+// tenth), so that variants an older bake wrote under another policy do not
+// change the manifest: a rebuild into an old output directory names what a
+// fresh bake names.
+func existingVariants(final, rel string, size int64, codecs []Codec) map[string]manifest.Encoding {
 	var encs map[string]manifest.Encoding
-	if !compress {
-		return nil
-	}
-	for _, c := range Codecs {
+	for _, c := range codecs {
 		fi, err := os.Stat(final + c.Suffix)
 		if err != nil || !fi.Mode().IsRegular() || !worthIt(fi.Size(), size) {
 			continue

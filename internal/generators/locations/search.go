@@ -282,7 +282,9 @@ func writeSearch(groups []*group, attrs []attributes, w *writer.Writer) error {
 	ints["big_companies"] = bigCodes
 
 	// Streamed: at a million components the file is tens of MB.
-	aw, err := w.CreateAsset(SearchAsset, writer.Meta{ContentType: "application/json"})
+	// Read by the app's server only (prebake's Python views), never by a
+	// browser: gzip only (writer.ServerCodecs).
+	aw, err := w.CreateAsset(SearchAsset, writer.Meta{ContentType: "application/json", ServerOnly: true})
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,9 @@ const (
 // derated_capacity_mw).
 func writeMapData(w *writer.Writer, comps []record.Component, active map[string]bool) error {
 	// Streamed: at a million components the file is a hundred MB.
-	aw, err := w.CreateAsset(MapDataAsset, writer.Meta{ContentType: "application/json"})
+	// Read by the app's server only (prebake's Python views), never by a
+	// browser: gzip only (writer.ServerCodecs).
+	aw, err := w.CreateAsset(MapDataAsset, writer.Meta{ContentType: "application/json", ServerOnly: true})
 	if err != nil {
 		return err
 	}
