@@ -237,9 +237,10 @@ func TestPublish(t *testing.T) {
 	assertObjects(t, srv.Objects(t, bucket, prefix), a.want(prefix, 1))
 
 	// Headers, as the aws CLI sees them.
-	ca := a.m.Assets["cmu/cmus.json"]
+	// An asset with both variants (cmu/cmus.json, server-only, has a .gz only).
+	ca := a.m.Assets["locations/company_list.json"]
 	if ca.Encodings["br"].Path == "" || ca.Encodings["gzip"].Path == "" {
-		t.Fatalf("cmu/cmus.json has no br or gzip variant: %+v", ca.Encodings)
+		t.Fatalf("locations/company_list.json has no br or gzip variant: %+v", ca.Encodings)
 	}
 	dsr := a.m.TileSets["maptiles/default/DSR"]
 	if !slices.Contains(dsr.Encodings, "br") {

@@ -76,11 +76,12 @@ type Codec struct {
 //
 // ServerCodecs is what an asset only the app's server reads gets (Meta.ServerOnly:
 // the server-side columnar files, maptiles/map_data.json and
-// locations/groups/search.json): gzip only, the one prebake's Python fetch asks
-// for. No browser is sent them, so a .br would be written for no client, and
-// brotli on their base64 columns was a third of the big assets' brotli time (the
-// 64k sample) for files barely smaller than the gzip, or larger (map_data.json at a million
-// components: 25.39 MB of brotli against 25.28 MB of gzip).
+// locations/groups/search.json, and the tables' JSON form, cmu/cmus.json and
+// the like): gzip only, the one prebake's Python fetch asks for. No browser is
+// sent them, so a .br would be written for no client; their brotli was half of
+// the 64k sample's big-asset brotli time, and on the columnar files' base64 it
+// gives files barely smaller than the gzip, or larger (map_data.json at a
+// million components: 25.39 MB of brotli against 25.28 MB of gzip).
 var (
 	Codecs       = []Codec{{"br", ".br"}, {"gzip", ".gz"}}
 	SetCodecs    = []Codec{{"br", ".br"}}

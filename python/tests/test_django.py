@@ -150,7 +150,7 @@ def test_verify_command(project, manifest, tmp_path, reload_after) -> None:
         reload_after()
         # the damaged asset, the absent one, and the br and gzip variants of each (absent)
         with pytest.raises(CommandError, match="6 problem"):
-            call_command("prebake_verify", "cmu/cmu_to_company.json", "cmu/cmus.json", verbosity=0)
+            call_command("prebake_verify", "cmu/cmu_to_company.json", "locations/company_list.json", verbosity=0)
 
 
 def test_template_renders_with_the_bake(project, manifest, monkeypatch) -> None:
@@ -225,12 +225,15 @@ def test_static_manifest_is_merged(project, manifest, tmp_path) -> None:
 def served(project, manifest):
     """(url, file bytes, encodings beside it) of a JSON asset (br and gzip), a
     Parquet asset (none) and a shard (br only: a set's variants are for
-    browsers, docs/manifest.md "Which encodings")."""
+    browsers, docs/manifest.md "Which encodings"). (The tables' JSON form is
+    server-only, gzip alone: test_serves_server_only_asset.)"""
     a = manifest["assets"]
     ss = manifest["shardsets"]["postcodes"]
     shard = sorted(p.name for p in (project.out / ss["path"]).glob("*.json"))[0]
+    both = a["locations/company_list.json"]
+    assert sorted(both["encodings"]) == ["br", "gzip"]
     return [
-        ("/static/prebake/" + a["cmu/cmus.json"]["path"], (project.out / a["cmu/cmus.json"]["path"]).read_bytes(), ["br", "gzip"]),
+        ("/static/prebake/" + both["path"], (project.out / both["path"]).read_bytes(), ["br", "gzip"]),
         ("/static/prebake/" + a["cmu/cmus.parquet"]["path"], (project.out / a["cmu/cmus.parquet"]["path"]).read_bytes(), []),
         (f"/static/prebake/{ss['path']}/{shard}", (project.out / ss["path"] / shard).read_bytes(), ss["encodings"]),
     ]
@@ -261,6 +264,24 @@ def test_serves_bake_test_client(project, manifest) -> None:
     # prebake's state is not served (.zst variants: test_django_http.py, test_only_listed_variants)
     hist = sorted((project.out / ".prebake" / "manifests").iterdir())[0].name
     assert c.get(f"/static/prebake/.prebake/manifests/{hist}").status_code == 404
+
+
+def test_serves_server_only_asset(project, manifest) -> None:
+    """A server-only asset (the tables' JSON, the server-side columnar files:
+    gzip only, docs/manifest.md "Server-only assets") is served gzip to a client
+    that offers br and gzip, and as it is to one that offers br alone."""
+    from django.test import Client
+
+    c = Client()
+    for name in ("cmu/cmus.json", "maptiles/map_data.json", "locations/groups/search.json"):
+        a = manifest["assets"][name]
+        assert sorted(a["encodings"]) == ["gzip"], name
+        raw = (project.out / a["path"]).read_bytes()
+        r = c.get("/static/prebake/" + a["path"], HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert r.status_code == 200 and r["Content-Encoding"] == "gzip", name
+        assert gzip.decompress(body(r)) == raw
+        r = c.get("/static/prebake/" + a["path"], HTTP_ACCEPT_ENCODING="br")
+        assert r.status_code == 200 and "Content-Encoding" not in r and body(r) == raw, name
 
 
 def test_serves_bake_autorefresh(project, manifest) -> None:

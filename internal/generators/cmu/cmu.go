@@ -137,6 +137,7 @@ func writeTable(w *writer.Writer, name string, t *table.Table, withJSON bool) er
 	type format struct {
 		ext, contentType string
 		encode           func(io.Writer) error
+		serverOnly       bool
 	}
 	// Streamed into the writer: at a million components a table's Arrow
 	// file and JSON are around a hundred MB each. (The Parquet file is
@@ -148,12 +149,15 @@ func writeTable(w *writer.Writer, name string, t *table.Table, withJSON bool) er
 		}
 		return err
 	}
-	formats := []format{{".parquet", ContentTypeParquet, parquetFile}, {".arrow", ContentTypeArrow, t.WriteArrow}}
+	formats := []format{{".parquet", ContentTypeParquet, parquetFile, false}, {".arrow", ContentTypeArrow, t.WriteArrow, false}}
 	if withJSON {
-		formats = append(formats, format{".json", ContentTypeJSON, t.WriteJSON})
+		// pandas' form of the table, read by prebake's read_table on the
+		// app's server (docs/app-contract.md), never by a browser: gzip only
+		// (writer.ServerCodecs).
+		formats = append(formats, format{".json", ContentTypeJSON, t.WriteJSON, true})
 	}
 	for _, f := range formats {
-		aw, err := w.CreateAsset(name+f.ext, writer.Meta{ContentType: f.contentType, Rows: &rows, Columns: cols})
+		aw, err := w.CreateAsset(name+f.ext, writer.Meta{ContentType: f.contentType, Rows: &rows, Columns: cols, ServerOnly: f.serverOnly})
 		if err != nil {
 			return fmt.Errorf("cmu: %s%s: %w", name, f.ext, err)
 		}
