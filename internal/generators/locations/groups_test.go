@@ -197,6 +197,16 @@ func TestGroupsJSON(t *testing.T) {
 			fc.Features = append(fc.Features, g.feature(&a, map[string]int{"2024-25 (T-1) One Year Ahead Capacity Auction": 0}))
 		}
 		b, err := fc.appendJSON(nil, nil)
+		// Streamed (cut after every feature, as the bake spills it), the
+		// same bytes.
+		var streamed []byte
+		tail, serr := fc.appendJSON(nil, func(p []byte) ([]byte, error) {
+			streamed = append(streamed, p...)
+			return p[:0], nil
+		})
+		if (err == nil) != (serr == nil) || string(append(streamed, tail...)) != string(b) && err == nil {
+			t.Errorf("streamed: %q (%v), whole: %q (%v)", append(streamed, tail...), serr, b, err)
+		}
 		return fc, b, err
 	}
 	plain := []record.Component{mk(1, "Site A, WF11 8SQ", "Battery", 1.5), mk(2, "Site A, WF11 8SQ", "Other", 0.25), mk(3, "Site B", "", 1e-7),

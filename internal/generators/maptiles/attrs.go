@@ -128,7 +128,7 @@ func encodeAttrs(comps []*record.Component, active []bool, spill func([]byte) ([
 	b := make([]byte, 0, min(64*n, writer.SpillSize+64<<10))
 	var err error
 	flush := func() {
-		if spill != nil && err == nil && len(b) >= writer.SpillSize {
+		if spill != nil && err == nil {
 			b, err = spill(b)
 		}
 	}
