@@ -6,8 +6,8 @@
 //
 // Every file the manifest names keeps its path under the prefix:
 //
-//	<prefix>/cmu/cmus.<hash>.json                     an asset, original bytes, no Content-Encoding
-//	<prefix>/cmu/cmus.<hash>.json.br                  its variant: Content-Encoding: br, the original's Content-Type
+//	<prefix>/cmu/cmu_to_company.<hash>.json           an asset, original bytes, no Content-Encoding
+//	<prefix>/cmu/cmu_to_company.<hash>.json.br        its variant: Content-Encoding: br, the original's Content-Type
 //	<prefix>/maptiles/default/DSR.<hash>/3/4/2.json(.br)   every file of a set, and its variant
 //	<prefix>/maptiles/DSR.<hash>.sha256               the set's index
 //	<prefix>/.prebake/manifests/<seq>-<created>-<build_id>.json   every published manifest, numbered in publish order (for --prune)

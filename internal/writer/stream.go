@@ -158,12 +158,6 @@ func (a *AssetWriter) Close() (manifest.Asset, error) {
 // and the original renamed into place last.
 func (w *Writer) placeStaged(rel, tmp string, size int64, codecs []Codec) (map[string]manifest.Encoding, error) {
 	final := filepath.Join(w.opts.OutDir, filepath.FromSlash(rel))
-	if same, err := sameFiles(final, tmp, size); err != nil {
-		return nil, err
-	} else if same {
-		os.Remove(tmp)
-		return existingVariants(final, rel, size, codecs), nil
-	}
 	if size < BrotliBigSize {
 		// Small enough to read back: exactly WriteAsset's path.
 		data, err := os.ReadFile(tmp)
@@ -174,6 +168,16 @@ func (w *Writer) placeStaged(rel, tmp string, size int64, codecs []Codec) (map[s
 		os.Remove(tmp)
 		return encs, err
 	}
+	var encs map[string]manifest.Encoding
+	if same, err := sameFiles(final, tmp, size); err != nil {
+		return nil, err
+	} else if same {
+		encs, codecs = existingVariants(final, rel, size, codecs, func() (io.ReadCloser, error) { return os.Open(tmp) })
+		if len(codecs) == 0 {
+			os.Remove(tmp)
+			return encs, nil
+		}
+	}
 	stage, err := w.staging()
 	if err != nil {
 		return nil, err
@@ -181,7 +185,6 @@ func (w *Writer) placeStaged(rel, tmp string, size int64, codecs []Codec) (map[s
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return nil, err
 	}
-	var encs map[string]manifest.Encoding
 	if len(codecs) > 0 {
 		type variant struct {
 			tmp  string
@@ -267,6 +270,12 @@ func sameFiles(p, tmp string, size int64) (bool, error) {
 		return false, err
 	}
 	defer b.Close()
+	return sameStream(a, b)
+}
+
+// sameStream reports whether a and b hold the same bytes, each read to its
+// end. A read error of b is returned; one of a counts as a difference.
+func sameStream(a, b io.Reader) (bool, error) {
 	x := make([]byte, streamBlock)
 	y := make([]byte, streamBlock)
 	for {
@@ -275,16 +284,41 @@ func sameFiles(p, tmp string, size int64) (bool, error) {
 		if n != m || !bytes.Equal(x[:n], y[:m]) {
 			return false, nil
 		}
-		if errA == io.EOF || errA == io.ErrUnexpectedEOF {
-			return errB == io.EOF || errB == io.ErrUnexpectedEOF, nil
-		}
-		if errA != nil {
-			return false, nil
-		}
-		if errB != nil {
+		endA := errA == io.EOF || errA == io.ErrUnexpectedEOF
+		endB := errB == io.EOF || errB == io.ErrUnexpectedEOF
+		if errB != nil && !endB {
 			return false, errB
 		}
+		if errA != nil && !endA {
+			return false, nil
+		}
+		if endA || endB {
+			return endA && endB, nil
+		}
 	}
+}
+
+// decodesTo reports whether the file at p, decoded with codec name, holds
+// exactly the bytes open reads: a variant as it was written, not truncated or
+// corrupted on disk.
+func decodesTo(p, name string, open func() (io.ReadCloser, error)) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	d, err := NewDecoder(name, bufio.NewReaderSize(f, streamBlock))
+	if err != nil {
+		return false
+	}
+	defer d.Close()
+	o, err := open()
+	if err != nil {
+		return false
+	}
+	defer o.Close()
+	same, err := sameStream(d, o)
+	return err == nil && same
 }
 
 // compressFile encodes the file at src (BrotliBigSize bytes or more) with codec

@@ -144,9 +144,10 @@ func TestCreateAssetEqualsWriteAsset(t *testing.T) {
 	}
 }
 
-// TestCreateAssetReplacesDamagedFiles: an original or a variant on disk under
-// the asset's name but with other bytes (truncated, or a directory in its
-// place for the original) is replaced, as WriteAsset replaces it.
+// TestCreateAssetReplacesDamagedFiles: an original on disk under the asset's
+// name but with other bytes (truncated, or changed within its size) is
+// replaced, with its variants, as WriteAsset replaces it
+// (TestDamagedVariantReplaced: a variant damaged beside an intact original).
 func TestCreateAssetReplacesDamagedFiles(t *testing.T) {
 	data := streamInputs()["a/bigger.geojson"]
 	out := t.TempDir()
@@ -294,6 +295,78 @@ func TestServerOnlyAssets(t *testing.T) {
 				if dir != out && err == nil {
 					t.Errorf("%s (streamed %v): a .br was written", name, streamed)
 				}
+			}
+		}
+	}
+}
+
+// TestDamagedVariantReplaced: a variant under its content-addressed name that
+// is truncated, corrupt, deleted or a directory beside an intact original is
+// written again, as docs/manifest.md promises for any damaged file under a
+// content-addressed name, so that the manifest names what a fresh bake names
+// and every variant it names decodes to the original (prebake verify). Whole
+// and streamed, small and big assets, each codec.
+func TestDamagedVariantReplaced(t *testing.T) {
+	inputs := streamInputs()
+	for _, name := range []string{"a/mid.json", "a/bigger.geojson"} {
+		data := inputs[name]
+		for _, streamed := range []bool{false, true} {
+			out := t.TempDir()
+			write := func() manifest.Asset {
+				w, err := writer.New(writer.Options{OutDir: out})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				if streamed {
+					return writeStreamed(t, w, name, data, 3)
+				}
+				a, err := w.WriteAsset(name, data, writer.Meta{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a
+			}
+			want := write()
+			if len(want.Encodings) != 2 {
+				t.Fatalf("%s: encodings %v, want br and gzip", name, want.Encodings)
+			}
+			for _, enc := range []string{"br", "gzip"} {
+				p := filepath.Join(out, filepath.FromSlash(want.Encodings[enc].Path))
+				good, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, damage := range []struct {
+					name string
+					do   func() error
+				}{
+					{"truncated", func() error { return os.Truncate(p, int64(len(good)/2)) }},
+					{"corrupt, same size", func() error {
+						b := bytes.Clone(good)
+						for i := len(b) / 3; i < len(b)/3+64 && i < len(b); i++ {
+							b[i] ^= 0x55
+						}
+						return os.WriteFile(p, b, 0o644)
+					}},
+					{"deleted", func() error { return os.Remove(p) }},
+				} {
+					if err := damage.do(); err != nil {
+						t.Fatal(err)
+					}
+					got := write()
+					what := fmt.Sprintf("%s (streamed %v), %s variant %s", name, streamed, enc, damage.name)
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%s: entry\n%+v\nwant\n%+v", what, got.Encodings, want.Encodings)
+					}
+					if b, err := os.ReadFile(p); err != nil || !bytes.Equal(b, good) {
+						t.Errorf("%s: not written again (%d bytes, want %d; %v)", what, len(b), len(good), err)
+						os.WriteFile(p, good, 0o644) // for the next case
+					}
+				}
+			}
+			if left := stagingFiles(t, out); len(left) != 0 {
+				t.Errorf("%s: staging files left behind: %v", name, left)
 			}
 		}
 	}

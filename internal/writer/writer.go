@@ -15,11 +15,13 @@
 package writer
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -237,14 +239,19 @@ func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset
 // placed: a rebuild reuses them without compressing again.
 func (w *Writer) placeAsset(rel string, data []byte, codecs []Codec) (map[string]manifest.Encoding, error) {
 	final := filepath.Join(w.opts.OutDir, filepath.FromSlash(rel))
+	var encs map[string]manifest.Encoding
 	if sameContent(final, data) {
-		return existingVariants(final, rel, int64(len(data)), codecs), nil
+		encs, codecs = existingVariants(final, rel, int64(len(data)), codecs, func() (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(data)), nil
+		})
+		if len(codecs) == 0 {
+			return encs, nil
+		}
 	}
 	stage, err := w.staging()
 	if err != nil {
 		return nil, err
 	}
-	var encs map[string]manifest.Encoding
 	if len(codecs) > 0 {
 		out := make([][]byte, len(codecs))
 		if err := w.parallel(len(codecs), func(i int) (err error) {
@@ -281,15 +288,25 @@ func (w *Writer) placeAsset(rel string, data []byte, codecs []Codec) (map[string
 }
 
 // existingVariants reads back the variants placed beside an original of size
-// bytes, decided as placeAsset decides them (codecs, each only when it saves a
-// tenth), so that variants an older bake wrote under another policy do not
-// change the manifest: a rebuild into an old output directory names what a
-// fresh bake names.
-func existingVariants(final, rel string, size int64, codecs []Codec) map[string]manifest.Encoding {
+// bytes that is in place, decided as placeAsset decides them (codecs, each only when it
+// saves a tenth), so that variants an older bake wrote under another policy do
+// not change the manifest: a rebuild into an old output directory names what a
+// fresh bake names. It returns the entries of the variants that decode to the
+// original's bytes (open reads them), and the codecs whose variant must be
+// made again: absent (deleted, or never worth writing), not a regular file, or
+// damaged (truncated, corrupt), which docs/manifest.md promises to replace
+// like any file under a content-addressed name. Decoding costs far less than
+// compressing, and an unchanged rebuild skips the generators altogether.
+func existingVariants(final, rel string, size int64, codecs []Codec, open func() (io.ReadCloser, error)) (map[string]manifest.Encoding, []Codec) {
 	var encs map[string]manifest.Encoding
+	var redo []Codec
 	for _, c := range codecs {
 		fi, err := os.Stat(final + c.Suffix)
-		if err != nil || !fi.Mode().IsRegular() || !worthIt(fi.Size(), size) {
+		switch {
+		case err != nil || !fi.Mode().IsRegular() || !decodesTo(final+c.Suffix, c.Name, open):
+			redo = append(redo, c)
+			continue
+		case !worthIt(fi.Size(), size):
 			continue
 		}
 		if encs == nil {
@@ -297,7 +314,7 @@ func existingVariants(final, rel string, size int64, codecs []Codec) map[string]
 		}
 		encs[c.Name] = manifest.Encoding{Path: rel + c.Suffix, Size: fi.Size()}
 	}
-	return encs
+	return encs, redo
 }
 
 // RegisterTileSet adds a tile set that was written as an asset (a PMTiles archive).
