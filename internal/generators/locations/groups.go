@@ -461,8 +461,10 @@ func writeGroups(comps []record.Component, w *writer.Writer, s *Summary) error {
 		_, err = aw.Write(data)
 	}
 	if err != nil {
+		// An encoding error (a mw JSON cannot hold) or a write error: the
+		// error says which.
 		aw.Abort()
-		return fmt.Errorf("locations: encoding %s: %w", name, err)
+		return fmt.Errorf("locations: %s: %w", name, err)
 	}
 	if _, err := aw.Close(); err != nil {
 		return fmt.Errorf("locations: writing %s: %w", name, err)
