@@ -76,9 +76,10 @@ type Codec struct {
 //
 // ServerCodecs is what an asset only the app's server reads gets (Meta.ServerOnly:
 // the server-side columnar files, maptiles/map_data.json and
-// locations/groups/search.json, and the tables' JSON form, cmu/cmus.json and
-// the like): gzip only, the one prebake's Python fetch asks for. No browser is
-// sent them, so a .br would be written for no client; their brotli was half of
+// locations/groups/search.json, the tables' JSON form, cmu/cmus.json and the
+// like, and the app's three location files, which its web processes load at
+// start-up): gzip only, the one prebake's Python fetch asks for. No browser is
+// sent them, so a .br would be written for no client; their brotli was 70% of
 // the 64k sample's big-asset brotli time, and on the columnar files' base64 it
 // gives files barely smaller than the gzip, or larger (map_data.json at a
 // million components: 25.39 MB of brotli against 25.28 MB of gzip).

@@ -267,13 +267,13 @@ def test_serves_bake_test_client(project, manifest) -> None:
 
 
 def test_serves_server_only_asset(project, manifest) -> None:
-    """A server-only asset (the tables' JSON, the server-side columnar files:
-    gzip only, docs/manifest.md "Server-only assets") is served gzip to a client
+    """A server-only asset (the tables' JSON, the server-side columnar files,
+    the app's location files: gzip only, docs/manifest.md "Server-only assets") is served gzip to a client
     that offers br and gzip, and as it is to one that offers br alone."""
     from django.test import Client
 
     c = Client()
-    for name in ("cmu/cmus.json", "maptiles/map_data.json", "locations/groups/search.json"):
+    for name in ("cmu/cmus.json", "maptiles/map_data.json", "locations/groups/search.json", "locations/location_counts.json"):
         a = manifest["assets"][name]
         assert sorted(a["encodings"]) == ["gzip"], name
         raw = (project.out / a["path"]).read_bytes()

@@ -102,7 +102,11 @@ func writeAppFiles(comps []record.Component, w *writer.Writer, s *Summary) error
 		{SearchIndexName, encodeStringLists(f.search)},
 	}
 	for _, file := range files {
-		if _, err := w.WriteAsset(file.name, file.data, writer.Meta{ContentType: "application/json"}); err != nil {
+		// The app's web processes load the three files at start-up
+		// (checker/services/location_search_static.py, through prebake's
+		// read_json, which asks for gzip); no browser is sent them: gzip only
+		// (writer.ServerCodecs).
+		if _, err := w.WriteAsset(file.name, file.data, writer.Meta{ContentType: "application/json", ServerOnly: true}); err != nil {
 			return fmt.Errorf("locations: writing %s: %w", file.name, err)
 		}
 	}
