@@ -159,14 +159,13 @@ func (a *AssetWriter) Close() (manifest.Asset, error) {
 func (w *Writer) placeStaged(rel, tmp string, size int64, codecs []Codec) (map[string]manifest.Encoding, error) {
 	final := filepath.Join(w.opts.OutDir, filepath.FromSlash(rel))
 	if size < BrotliBigSize {
-		// Small enough to read back: exactly WriteAsset's path.
+		// Small enough to read back: WriteAsset's path, the original
+		// renamed from tmp.
 		data, err := os.ReadFile(tmp)
 		if err != nil {
 			return nil, err
 		}
-		encs, err := w.placeAsset(rel, data, codecs)
-		os.Remove(tmp)
-		return encs, err
+		return w.placeAsset(rel, data, codecs, tmp)
 	}
 	var encs map[string]manifest.Encoding
 	if same, err := sameFiles(final, tmp, size); err != nil {
@@ -243,6 +242,9 @@ func placeStagedFile(tmp, final string, size int64) (bool, error) {
 	if same {
 		os.Remove(tmp)
 		return false, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return false, err
 	}
 	if err := os.Chmod(tmp, 0o644); err != nil {
 		return false, err

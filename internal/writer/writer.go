@@ -217,7 +217,7 @@ func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset
 	sum := sha256.Sum256(data)
 	h := hex.EncodeToString(sum[:])
 	rel := hashedName(name, h)
-	encs, err := w.placeAsset(rel, data, meta.codecs(name))
+	encs, err := w.placeAsset(rel, data, meta.codecs(name), "")
 	if err != nil {
 		return manifest.Asset{}, fmt.Errorf("asset %q: %w", name, err)
 	}
@@ -236,8 +236,11 @@ func (w *Writer) WriteAsset(name string, data []byte, meta Meta) (manifest.Asset
 
 // placeAsset puts data at rel with its variants. Variants go first and the
 // original last, so an original on disk means its variants were decided and
-// placed: a rebuild reuses them without compressing again.
-func (w *Writer) placeAsset(rel string, data []byte, codecs []Codec) (map[string]manifest.Encoding, error) {
+// placed: a rebuild reuses them without compressing again. staged, when not
+// "", is a staging file already holding data (AssetWriter's): the original is
+// renamed from it rather than written again, and it is gone when placeAsset
+// returns without an error.
+func (w *Writer) placeAsset(rel string, data []byte, codecs []Codec, staged string) (map[string]manifest.Encoding, error) {
 	final := filepath.Join(w.opts.OutDir, filepath.FromSlash(rel))
 	var encs map[string]manifest.Encoding
 	if sameContent(final, data) {
@@ -245,6 +248,9 @@ func (w *Writer) placeAsset(rel string, data []byte, codecs []Codec) (map[string
 			return io.NopCloser(bytes.NewReader(data)), nil
 		})
 		if len(codecs) == 0 {
+			if staged != "" {
+				os.Remove(staged)
+			}
 			return encs, nil
 		}
 	}
@@ -277,7 +283,12 @@ func (w *Writer) placeAsset(rel string, data []byte, codecs []Codec) (map[string
 			encs[c.Name] = manifest.Encoding{Path: rel + c.Suffix, Size: int64(len(out[i]))}
 		}
 	}
-	wrote, err := placeFile(stage, final, data)
+	var wrote bool
+	if staged != "" {
+		wrote, err = placeStagedFile(staged, final, int64(len(data)))
+	} else {
+		wrote, err = placeFile(stage, final, data)
+	}
 	if err != nil {
 		return nil, err
 	}
